@@ -1,0 +1,3 @@
+from clientvault.cli import main
+
+main()

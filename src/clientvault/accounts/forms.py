@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from clientvault.core.forms import StyledForm
+from django.utils.translation import gettext_lazy as _
+
+from clientvault.accounts.models import Department, Role
+
+
+class LoginForm(StyledForm):
+    username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("Password"), max_length=256, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class TokenForm(StyledForm):
+    token = forms.RegexField(
+        label=_("Six-digit code"), regex=r"^\s*\d{6}\s*$", max_length=10,
+        error_messages={"invalid": _("Enter the six digits shown in your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class PasswordChangeForm(StyledForm):
+    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(label=_("Repeat the new password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
+            self.add_error("new_password2", _("The two passwords differ."))
+        return data
+
+
+class LanguageForm(StyledForm):
+    language = forms.ChoiceField(label=_("Language"), choices=[("zh-hans", "简体中文"), ("en", "English")])
+
+
+class ApiTokenForm(StyledForm):
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    from django.utils.translation import get_language
+
+    return [(r.code, r.label(get_language())) for r in Role.objects.all()]
+
+
+def _department_choices() -> list[tuple[str, str]]:
+    return [(str(d.pk), ("— " * d.depth) + d.name) for d in Department.objects.all()]
+
+
+class UserForm(StyledForm):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    display_name = forms.CharField(label=_("Display name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    department_id = forms.ChoiceField(label=_("Department"))
+    roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple)
+    password = forms.CharField(label=_("Initial password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department_id"].choices = _department_choices()
+        self.fields["roles"].choices = _role_choices()
+        if editing:
+            del self.fields["password"]
+            self.fields["username"].disabled = True

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from clientvault.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("mfa/verify/", views.mfa_verify, name="mfa_verify"),
+    path("mfa/setup/", views.mfa_setup, name="mfa_setup"),
+    path("profile/", views.profile, name="profile"),
+    path("users/", views.users, name="users"),
+    path("users/new/", views.user_create, name="user_create"),
+    path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+]

@@ -1,0 +1,97 @@
+"""The JSON API at /api/v1/: session or personal-token auth, structured errors, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from clientvault import context as cv_context
+from clientvault.accounts.api import router as accounts_router
+from clientvault.accounts.models import User
+from clientvault.accounts.services import authenticate_token
+from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.customers.api import router as customers_router
+from clientvault.middleware import client_ip
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser session (CSRF enforced on unsafe methods)."""
+
+    param_name = "cv_session"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = request.user
+        if user.is_authenticated and user.is_active and getattr(request, "cv_ctx", None) is not None:
+            return user  # type: ignore[return-value]
+        return None
+
+
+class TokenAuth(HttpBearer):
+    """A personal API token: ``Authorization: Bearer cvt_…``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = authenticate_token(token)
+        if user is None:
+            return None
+        request.cv_ctx = cv_context.for_user(  # type: ignore[attr-defined]
+            user, channel="api", request_id=getattr(request, "request_id", None), ip=client_ip(request)
+        )
+        return user
+
+
+api = NinjaAPI(
+    title="clientvault API",
+    version="1",
+    description="Customer records with every access checked and audited. Errors: {error: {code, message, fields, request_id}}.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "request_id": getattr(request, "request_id", "")}
+    if fields:
+        body["fields"] = fields
+    return api.create_response(request, {"error": body}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    fields = exc.as_dict() if isinstance(exc, ValidationFailed) else None
+    return _error(request, exc.status, exc.code, str(exc), fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for item in exc.errors:
+        loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")]
+        # Pydantic's message can echo input; keep its type only (no personal data in errors).
+        fields.setdefault(".".join(loc) or "request", []).append(str(item.get("type", "invalid")))
+    return _error(request, 422, "validation_failed", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not_authenticated", _("Sign in or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "error", str(exc))
+
+
+api.add_router("/", accounts_router)
+api.add_router("/", customers_router)

@@ -1,0 +1,68 @@
+"""The registry of audit event types: dotted names, registered once, with zh/en labels.
+
+Recording an unregistered type is a programming error and fails loudly (and so does the action).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    label: str | Promise
+    # "read" events reveal data, "write" events change it, "security" are about accounts.
+    kind: str
+
+
+EVENT_TYPES: dict[str, EventType] = {}
+
+
+def register(name: str, label: str | Promise, kind: str) -> EventType:
+    if name in EVENT_TYPES:
+        raise ValueError(f"audit event type {name!r} registered twice")
+    if kind not in {"read", "write", "security"}:
+        raise ValueError(f"unknown audit event kind {kind!r}")
+    event = EventType(name=name, label=label, kind=kind)
+    EVENT_TYPES[name] = event
+    return event
+
+
+def get(name: str) -> EventType:
+    try:
+        return EVENT_TYPES[name]
+    except KeyError:
+        raise LookupError(f"audit event type {name!r} is not registered") from None
+
+
+# Accounts and sessions
+register("auth.login", _("Signed in"), "security")
+register("auth.login_failed", _("Sign-in failed"), "security")
+register("auth.logout", _("Signed out"), "security")
+register("auth.mfa_verified", _("Second factor verified"), "security")
+register("auth.mfa_failed", _("Second factor failed"), "security")
+register("auth.mfa_enrolled", _("Authenticator enrolled"), "security")
+register("auth.password_changed", _("Password changed"), "security")
+register("user.created", _("User created"), "security")
+register("user.updated", _("User updated"), "security")
+register("user.deactivated", _("User deactivated"), "security")
+register("user.reactivated", _("User reactivated"), "security")
+register("apitoken.created", _("API token created"), "security")
+register("apitoken.revoked", _("API token revoked"), "security")
+# Customers
+register("customer.created", _("Customer created"), "write")
+register("customer.updated", _("Customer updated"), "write")
+register("customer.deleted", _("Customer deleted"), "write")
+register("customer.viewed", _("Customer viewed"), "read")
+register("customer.listed", _("Customer list viewed"), "read")
+register("followup.created", _("Follow-up recorded"), "write")
+register("followup.updated", _("Follow-up corrected"), "write")
+register("followup.deleted", _("Follow-up deleted"), "write")
+register("followup.listed", _("Follow-ups viewed"), "read")
+register("customfield.created", _("Custom field defined"), "write")
+register("customfield.updated", _("Custom field changed"), "write")
+register("demo.seeded", _("Demo data seeded"), "write")

@@ -1,0 +1,61 @@
+"""System checks that refuse unsafe configuration (ARCHITECTURE.md rule 10)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+REQUIRED_MIDDLEWARE = (
+    "clientvault.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clientvault.middleware.ActorContextMiddleware",
+    "clientvault.middleware.MfaRequiredMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+)
+
+
+@register(Tags.security)
+def check_middleware(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """The context, audit, second-factor and CSP middleware must be present, in order."""
+    errors: list[CheckMessage] = []
+    installed = list(settings.MIDDLEWARE)
+    for name in REQUIRED_MIDDLEWARE:
+        if name not in installed:
+            errors.append(Error(f"{name} is missing from MIDDLEWARE.", id="clientvault.E004"))
+    order = ["django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware",
+             "clientvault.middleware.ActorContextMiddleware", "clientvault.middleware.MfaRequiredMiddleware"]
+    if all(n in installed for n in order) and [installed.index(n) for n in order] != sorted(installed.index(n) for n in order):
+        errors.append(Error("Authentication, OTP, context and MFA middleware are out of order.", id="clientvault.E005"))
+    return errors
+
+
+@register(Tags.security)
+def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """In production: no DEBUG, a real secret key, secure cookies, no wildcard hosts, argon2 first."""
+    if not getattr(settings, "IS_PRODUCTION", False):
+        return []
+    errors: list[CheckMessage] = []
+    if settings.DEBUG:
+        errors.append(Error("DEBUG must be off in production.", hint="Unset CLIENTVAULT_DEBUG.", id="clientvault.E001"))
+    key = settings.SECRET_KEY or ""
+    if not key or key == settings.DEV_SECRET_KEY or len(key) < 50 or len(set(key)) < 5:
+        errors.append(Error("CLIENTVAULT_SECRET_KEY is missing or weak.", hint="Set at least 50 random characters.", id="clientvault.E002"))
+    for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY"):
+        if not getattr(settings, name, False):
+            errors.append(Error(f"{name} must be True in production.", hint="Serve over HTTPS; set CLIENTVAULT_SECURE_COOKIES=1.", id="clientvault.E003"))
+    if settings.SESSION_COOKIE_AGE > 12 * 3600:
+        errors.append(Error("Sessions may last at most 12 hours in production.", id="clientvault.E006"))
+    if "*" in settings.ALLOWED_HOSTS:
+        errors.append(Error("ALLOWED_HOSTS must name the hosts, not '*'.", id="clientvault.E007"))
+    if not settings.PASSWORD_HASHERS or "Argon2" not in settings.PASSWORD_HASHERS[0]:
+        errors.append(Error("Argon2 must be the first password hasher.", id="clientvault.E008"))
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        errors.append(Warning("SQLite is for evaluation; use PostgreSQL in production.", id="clientvault.W001"))
+    return errors

@@ -1,0 +1,22 @@
+"""The ``clientvault`` command: a thin wrapper around Django's management commands.
+
+``clientvault demo``, ``clientvault worker``, ``clientvault serve``, ``clientvault migrate`` …
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientvault.settings")
+    from django.core.management import execute_from_command_line
+
+    args = list(sys.argv if argv is None else ["clientvault", *argv])
+    args[0] = "clientvault"
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The base of every personal-data queryset: default deny, restricted by the actor's scope."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from clientvault.access.policies import Scope, scope_for
+
+if TYPE_CHECKING:
+    from clientvault.context import Context
+
+M = TypeVar("M", bound=models.Model)
+
+
+class PolicyQuerySet(models.QuerySet[M]):
+    """Subclasses name their policy resource and say how each scope maps to a filter.
+
+    ``visible_to(ctx, action)`` is the only way views, the API and selectors reach rows:
+    a row outside scope is indistinguishable from a missing one (ARCHITECTURE.md rule 4).
+    """
+
+    resource: str = ""
+
+    def scope_filter(self, ctx: Context, scope: Scope) -> Q:
+        raise TypeError(f"{type(self).__name__} must define scope_filter")
+
+    def visible_to(self, ctx: Context, action: str = "view") -> PolicyQuerySet[M]:
+        scope = scope_for(ctx.roles, self.resource, action)
+        if scope is Scope.NONE or ctx.actor is None:
+            return self.none()
+        if scope is Scope.ALL:
+            return self.all()
+        return self.filter(self.scope_filter(ctx, scope))
+
+
+def department_filter(ctx: Context, scope: Scope, *, owner_field: str, department_field: str, entity_field: str) -> Q:
+    """The common mapping of OWN / SUBTREE / ENTITY onto owner, department path and legal entity."""
+    actor: Any = ctx.actor
+    if scope is Scope.OWN:
+        return Q(**{owner_field: actor.pk})
+    dept = actor.department
+    if dept is None:
+        return Q(pk__in=[])
+    if scope is Scope.SUBTREE:
+        return Q(**{f"{department_field}__path__startswith": dept.path})
+    return Q(**{entity_field: dept.legal_entity_id})

@@ -1,0 +1,57 @@
+"""The periodic schedule the worker keeps: which task, how often.
+
+Each entry is enqueued at most once per interval across all workers (row lock on ScheduledJob).
+Apps add entries as capabilities land (audit sealing, retention, monitoring …).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from clientvault.core import clock
+from clientvault.core.models import ScheduledJob
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Entry:
+    task_path: str
+    every: dt.timedelta
+
+
+SCHEDULE: tuple[Entry, ...] = (
+    Entry("clientvault.accounts.tasks.purge_expired_sessions", dt.timedelta(hours=1)),
+    Entry("clientvault.core.tasks.prune_task_results", dt.timedelta(days=1)),
+)
+
+
+def due_entries(now: dt.datetime, last_runs: dict[str, dt.datetime | None], schedule: tuple[Entry, ...] = SCHEDULE) -> list[Entry]:
+    """Pure: the entries whose interval has passed since they were last enqueued."""
+    return [e for e in schedule if (last := last_runs.get(e.task_path)) is None or now - last >= e.every]
+
+
+def enqueue_due(schedule: tuple[Entry, ...] = SCHEDULE, loader: Callable[[str], Any] = import_string) -> list[str]:
+    """Enqueue every due entry once; returns the task paths enqueued."""
+    enqueued: list[str] = []
+    now = clock.now()
+    for entry in schedule:
+        with transaction.atomic():
+            job, _created = ScheduledJob.objects.select_for_update().get_or_create(name=entry.task_path)
+            if not due_entries(now, {entry.task_path: job.last_enqueued_at}, (entry,)):
+                continue
+            task = loader(entry.task_path)
+            transaction.on_commit(task.enqueue)
+            job.last_enqueued_at = now
+            job.save(update_fields=["last_enqueued_at"])
+            enqueued.append(entry.task_path)
+    if enqueued:
+        log.info("scheduled %d periodic task(s)", len(enqueued))
+    return enqueued

@@ -1,0 +1,119 @@
+"""Customers and follow-ups over JSON. Handlers parse and delegate; services and selectors decide."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from clientvault.context import Context
+from clientvault.customers import selectors, services
+from clientvault.customers.models import CustomFieldDefinition
+from clientvault.customers.schemas import (
+    CustomerIn,
+    CustomerOut,
+    CustomerPageOut,
+    CustomerPatch,
+    CustomerSummary,
+    CustomFieldOut,
+    FollowUpIn,
+    FollowUpOut,
+    FollowUpPageOut,
+    FollowUpPatch,
+)
+
+router = Router(tags=["customers"])
+_CONTROL = {"custom", "tags", "owner_id", "accept_uscc_checksum_failure", "version", "kind"}
+
+
+def _ctx(request: HttpRequest) -> Context:
+    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+
+
+class CustomerQuery(Schema):
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    tag: str = ""
+    owner_id: int | None = None
+    sort: str = "-created"
+    page: int = 1
+    per_page: int = 25
+
+
+@router.get("/customers", response=CustomerPageOut, summary="List customers you may see")
+def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> CustomerPageOut:
+    filters = selectors.CustomerFilters(q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort)
+    page = selectors.list_customers(_ctx(request), filters, page=max(1, query.page), per_page=query.per_page)
+    return CustomerPageOut(
+        items=[CustomerSummary.from_model(c) for c in page.items], page=page.number, per_page=page.per_page, total=page.total, pages=page.num_pages
+    )
+
+
+@router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
+def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
+    customer = services.create_customer(
+        ctx=_ctx(request), kind=payload.kind, data=data, custom=payload.custom or {}, tags=payload.tags or [],
+        owner_id=payload.owner_id, accept_uscc_checksum_failure=payload.accept_uscc_checksum_failure,
+    )
+    return 201, CustomerOut.from_model(customer)
+
+
+@router.get("/customers/{customer_id}", response=CustomerOut, summary="A customer's profile (audited)")
+def get_customer(request: HttpRequest, customer_id: uuid.UUID) -> CustomerOut:
+    return CustomerOut.from_model(selectors.get_customer(_ctx(request), customer_id, with_followups=False))
+
+
+@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer")
+def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
+    sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
+    changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
+    customer = services.update_customer(
+        ctx=_ctx(request), customer_id=customer_id, changes=changes, custom=sent.get("custom"), tags=sent.get("tags"),
+        owner_id=sent.get("owner_id"), expected_version=sent.get("version"),
+        accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
+    )
+    return CustomerOut.from_model(customer)
+
+
+@router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")
+def delete_customer(request: HttpRequest, customer_id: uuid.UUID) -> tuple[int, None]:
+    services.delete_customer(ctx=_ctx(request), customer_id=customer_id)
+    return 204, None
+
+
+@router.get("/customers/{customer_id}/followups", response=FollowUpPageOut, summary="A customer's follow-ups")
+def list_followups(request: HttpRequest, customer_id: uuid.UUID, page: int = 1) -> FollowUpPageOut:
+    items, total = selectors.list_followups(_ctx(request), customer_id, page=max(1, page))
+    return FollowUpPageOut(items=[FollowUpOut.from_model(f) for f in items], page=max(1, page), total=total)
+
+
+@router.post("/customers/{customer_id}/followups", response={201: FollowUpOut}, summary="Record a follow-up")
+def create_followup(request: HttpRequest, customer_id: uuid.UUID, payload: FollowUpIn) -> tuple[int, FollowUpOut]:
+    followup = services.create_followup(ctx=_ctx(request), customer_id=customer_id, data=payload.model_dump())
+    return 201, FollowUpOut.from_model(followup)
+
+
+@router.get("/followups/{followup_id}", response=FollowUpOut, summary="One follow-up")
+def get_followup(request: HttpRequest, followup_id: uuid.UUID) -> FollowUpOut:
+    return FollowUpOut.from_model(selectors.get_followup(_ctx(request), followup_id))
+
+
+@router.patch("/followups/{followup_id}", response=FollowUpOut, summary="Correct a follow-up")
+def update_followup(request: HttpRequest, followup_id: uuid.UUID, payload: FollowUpPatch) -> FollowUpOut:
+    followup = services.update_followup(ctx=_ctx(request), followup_id=followup_id, changes=payload.model_dump(exclude_unset=True))
+    return FollowUpOut.from_model(followup)
+
+
+@router.delete("/followups/{followup_id}", response={204: None}, summary="Delete a follow-up")
+def delete_followup(request: HttpRequest, followup_id: uuid.UUID) -> HttpResponse | tuple[int, None]:
+    services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+    return 204, None
+
+
+@router.get("/custom-fields", response=list[CustomFieldOut], summary="Active custom field definitions")
+def custom_fields(request: HttpRequest) -> list[CustomFieldOut]:
+    return [CustomFieldOut.model_validate(d, from_attributes=True) for d in CustomFieldDefinition.objects.filter(active=True)]

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clientvault.accounts.models import Department, LegalEntity
+from clientvault.core.ids import new_id
+from clientvault.customers.choices import (
+    AppliesTo,
+    Channel,
+    FieldType,
+    IdType,
+    Industry,
+    Kind,
+    Residency,
+    Sex,
+    Source,
+    Status,
+)
+from clientvault.customers.querysets import CustomerQuerySet, FollowUpQuerySet
+
+# Personal-data fields of Customer: classified and encrypted by issue #3; never in audit detail.
+PERSONAL_FIELDS = (
+    "name", "id_type", "id_number", "birth_date", "sex", "mobile", "email", "address", "nationality",
+    "residency", "occupation", "uscc", "legal_representative", "registered_address", "custom_data",
+)
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """An individual (个人客户) or organisation (企业客户) customer and its profile."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    kind = models.CharField(_("customer type"), max_length=12, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="customers", verbose_name=_("legal entity"))
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="customers", verbose_name=_("department"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_customers", verbose_name=_("owner")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROSPECT)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
+    # Individuals
+    id_type = models.CharField(_("ID type"), max_length=30, choices=IdType.choices, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=2, blank=True)
+    residency = models.CharField(_("residency"), max_length=12, choices=Residency.choices, blank=True)
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
+    # Organisations
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
+    industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices, blank=True)
+    # Accepted despite a failed GB 32100 check digit (RULES.md §11.2 caveat): needs review.
+    uscc_needs_review = models.BooleanField(_("credit code needs review"), default=False)
+    custom_data = models.JSONField(_("custom fields"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["legal_entity", "status"], name="customer_entity_status"),
+            models.Index(fields=["owner", "status"], name="customer_owner_status"),
+            models.Index(fields=["name"], name="customer_name"),
+            models.Index(fields=["mobile"], name="customer_mobile"),
+            models.Index(fields=["email"], name="customer_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind=Kind.INDIVIDUAL, uscc="") | Q(kind=Kind.ORGANISATION, id_number="", mobile="")),
+                name="customer_fields_match_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["legal_entity", "id_type", "id_number"], condition=~Q(id_number=""), name="customer_unique_id_number"
+            ),
+            models.UniqueConstraint(fields=["legal_entity", "uscc"], condition=~Q(uscc=""), name="customer_unique_uscc"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pk}"
+
+    @property
+    def is_individual(self) -> bool:
+        return self.kind == Kind.INDIVIDUAL
+
+
+class FollowUp(models.Model):
+    """An interaction with a customer (跟进记录): when, how, what was said, what comes next."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="followups", verbose_name=_("customer"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    occurred_at = models.DateTimeField(_("date"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    summary = models.TextField(_("summary"), max_length=4000)
+    next_step = models.CharField(_("next step"), max_length=500, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["customer", "occurred_at"], name="followup_customer_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
+
+class CustomFieldDefinition(models.Model):
+    """A field administrators add to customer profiles; values live in ``Customer.custom_data``."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    label_zh = models.CharField(_("Chinese label"), max_length=100)
+    label_en = models.CharField(_("English label"), max_length=100)
+    field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    applies_to = models.CharField(_("applies to"), max_length=12, choices=AppliesTo.choices, default=AppliesTo.BOTH)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["position", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(field_type=FieldType.CHOICE) | ~Q(choices=[]), name="customfield_choice_needs_choices"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def label(self, language: str | None) -> str:
+        return self.label_en if (language or "").startswith("en") else self.label_zh

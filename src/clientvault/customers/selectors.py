@@ -1,0 +1,203 @@
+"""Every read that reveals customer personal data (ARCHITECTURE.md rule 1), each audited.
+
+Lists record one ``customer.listed`` event per page served (which filters, how many rows, never
+the search terms: they are often ID or phone numbers); a detail view records one ``customer.viewed``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from clientvault.audit import services as audit
+from clientvault.classification import validators as V
+from clientvault.context import Context
+from clientvault.core.errors import NotFound
+from clientvault.customers.choices import Kind, Status
+from clientvault.customers.models import PERSONAL_FIELDS, Customer, FollowUp
+
+LIST_FIELDS = ("name", "mobile", "uscc", "id_number")
+SORTS = {"name": "name", "-name": "-name", "created": "created_at", "-created": "-created_at", "updated": "updated_at", "-updated": "-updated_at"}
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str = ""
+    status: str = ""
+    kind: str = ""
+    owner_id: int | None = None
+    tag: str = ""
+    sort: str = "-created"
+
+    def active_keys(self) -> list[str]:
+        keys = [k for k in ("q", "status", "kind", "tag") if getattr(self, k)]
+        return keys + (["owner_id"] if self.owner_id is not None else [])
+
+
+@dataclass
+class CustomerPage:
+    items: list[Customer]
+    number: int
+    per_page: int
+    total: int
+    num_pages: int
+    filters: CustomerFilters
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """Exact match on identifiers (normalised), substring match on the name."""
+    q = " ".join(q.split())[:100]
+    if not q:
+        return qs
+    cond = Q(name__icontains=q)
+    digits = V.normalize_digits(q)
+    cond |= Q(id_number=digits.upper()) | Q(uscc=digits.upper())
+    mobile = V.normalize_mobile(q)
+    if mobile:
+        cond |= Q(mobile=mobile)
+    if "@" in q:
+        cond |= Q(email=V.normalize_email(q))
+    return qs.filter(cond)
+
+
+def filtered_customers(ctx: Context, filters: CustomerFilters) -> QuerySet[Customer]:
+    qs: QuerySet[Customer] = Customer.objects.visible_to(ctx, "view")
+    qs = _search(qs, filters.q)
+    if filters.status in Status.values:
+        qs = qs.filter(status=filters.status)
+    if filters.kind in Kind.values:
+        qs = qs.filter(kind=filters.kind)
+    if filters.owner_id is not None:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.tag:
+        qs = qs.filter(tags__name=filters.tag)
+    return qs.order_by(SORTS.get(filters.sort, "-created_at"), "id")
+
+
+@transaction.atomic
+def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per_page: int = 25) -> CustomerPage:
+    """One page of the customers the actor may see, with the filters applied; audited."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    qs = filtered_customers(ctx, filters).select_related("owner", "department").prefetch_related("tags")
+    paginator = Paginator(qs, per_page)
+    page_obj = paginator.get_page(page)
+    items = list(page_obj.object_list)
+    audit.record(
+        ctx,
+        "customer.listed",
+        object_type="customers.customer",
+        fields=LIST_FIELDS if items else (),
+        detail={
+            "result_count": paginator.count,
+            "page": page_obj.number,
+            "rows_shown": len(items),
+            "filter_keys": filters.active_keys(),
+        },
+    )
+    return CustomerPage(
+        items=items,
+        number=page_obj.number,
+        per_page=per_page,
+        total=paginator.count,
+        num_pages=paginator.num_pages,
+        filters=filters,
+    )
+
+
+@transaction.atomic
+def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: bool = True) -> Customer:
+    """The customer's full profile (and follow-ups) if the actor may see it; else NotFound. Audited."""
+    try:
+        pk = uuid.UUID(str(customer_id))
+    except ValueError:
+        raise NotFound() from None
+    qs = Customer.objects.visible_to(ctx, "view").select_related("owner", "department", "legal_entity").prefetch_related("tags")
+    customer = qs.filter(pk=pk).first()
+    if customer is None:
+        raise NotFound()
+    shown = [f for f in PERSONAL_FIELDS if getattr(customer, f) not in ("", None, {})]
+    if with_followups:
+        followups = list(FollowUp.objects.visible_to(ctx, "view").filter(customer=customer).select_related("author"))
+        customer.visible_followups = followups  # type: ignore[attr-defined]
+        if followups:
+            shown.append("followups")
+    audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown)
+    return customer
+
+
+@transaction.atomic
+def list_followups(ctx: Context, customer_id: uuid.UUID, *, page: int = 1, per_page: int = 25) -> tuple[list[FollowUp], int]:
+    """Follow-ups of one visible customer, newest first; audited."""
+    if not Customer.objects.visible_to(ctx, "view").filter(pk=customer_id).exists():
+        raise NotFound()
+    qs = FollowUp.objects.visible_to(ctx, "view").filter(customer_id=customer_id).select_related("author")
+    paginator = Paginator(qs, max(1, min(per_page, MAX_PER_PAGE)))
+    page_obj = paginator.get_page(page)
+    items = list(page_obj.object_list)
+    audit.record(
+        ctx, "followup.listed", object_type="customers.followup", customer_id=customer_id,
+        fields=("summary", "next_step") if items else (), detail={"result_count": paginator.count, "page": page_obj.number},
+    )
+    return items, paginator.count
+
+
+@transaction.atomic
+def get_followup(ctx: Context, followup_id: uuid.UUID) -> FollowUp:
+    """One follow-up the actor may see; audited as a follow-up read."""
+    followup = FollowUp.objects.visible_to(ctx, "view").select_related("author").filter(pk=followup_id).first()
+    if followup is None:
+        raise NotFound()
+    audit.record(
+        ctx, "followup.listed", obj=followup, customer_id=followup.customer_id, fields=("summary", "next_step"),
+        detail={"result_count": 1, "page": 1},
+    )
+    return followup
+
+
+@dataclass(frozen=True)
+class CustomerMeta:
+    """What a page needs to know about a customer without revealing personal data."""
+
+    id: uuid.UUID
+    kind: str
+    status: str
+    version: int
+    owner_id: int | None
+    can_change: bool
+    can_delete: bool
+    can_follow_up: bool
+
+
+def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
+    """Type, status and the actor's permissions on a visible customer; NotFound otherwise. No reveal."""
+    from clientvault.access.policies import CHANGE, CREATE, DELETE, FOLLOWUP, allows
+
+    row = Customer.objects.visible_to(ctx, "view").filter(pk=customer_id).values("kind", "status", "version", "owner_id").first()
+    if row is None:
+        raise NotFound()
+    can_change = Customer.objects.visible_to(ctx, CHANGE).filter(pk=customer_id).exists()
+    return CustomerMeta(
+        id=customer_id,
+        kind=row["kind"],
+        status=row["status"],
+        version=row["version"],
+        owner_id=row["owner_id"],
+        can_change=can_change,
+        can_delete=row["status"] == Status.PROSPECT and Customer.objects.visible_to(ctx, DELETE).filter(pk=customer_id).exists(),
+        can_follow_up=can_change and allows(ctx.roles, FOLLOWUP, CREATE),
+    )

@@ -1,0 +1,396 @@
+"""Every write to customers, follow-ups and custom field definitions (ARCHITECTURE.md rule 1).
+
+Each function owns its transaction, checks the actor's grant, validates through ``rules``,
+writes, re-checks the row is still visible to the actor and records exactly one audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, DELETE, FOLLOWUP, MANAGE_CUSTOM_FIELDS, Scope, allows, scope_for
+from clientvault.accounts import roles as R
+from clientvault.accounts.models import User
+from clientvault.audit import services as audit
+from clientvault.context import Context
+from clientvault.core import clock
+from clientvault.core.querysets import department_filter
+from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientvault.customers import rules
+from clientvault.customers.choices import Channel, FieldType, Kind, Status
+from clientvault.customers.models import CustomFieldDefinition, Customer, FollowUp, Tag
+
+MAX_TAGS = 20
+
+
+def field_definitions() -> list[rules.FieldDefinition]:
+    """The active custom field definitions as plain values for the rules."""
+    return [
+        rules.FieldDefinition(
+            key=d.key,
+            field_type=d.field_type,
+            required=d.required,
+            applies_to=d.applies_to,
+            choices=tuple(str(c["value"]) for c in d.choices),
+        )
+        for d in CustomFieldDefinition.objects.filter(active=True)
+    ]
+
+
+def _require(ctx: Context, resource: str, action: str) -> None:
+    if ctx.actor is None or not allows(ctx.roles, resource, action):
+        raise PermissionDenied()
+
+
+def _locked_customer(ctx: Context, customer_id: uuid.UUID, action: str, resource: str = CUSTOMER) -> Customer:
+    """Lock the customer row for ``action``: 404 if out of view scope, 403 if visible but not allowed."""
+    visible = Customer.objects.visible_to(ctx, "view")
+    if not visible.filter(pk=customer_id).exists():
+        raise NotFound()
+    target = Customer.objects.visible_to(ctx, action) if resource == CUSTOMER else _customers_for_followup(ctx, action)
+    customer = target.select_for_update().filter(pk=customer_id).first()
+    if customer is None:
+        raise PermissionDenied()
+    return customer
+
+
+def _customers_for_followup(ctx: Context, action: str) -> Any:
+    """Customers on which the actor's follow-up grant for ``action`` reaches."""
+    scope = scope_for(ctx.roles, FOLLOWUP, action)
+    if scope is Scope.NONE or ctx.actor is None:
+        return Customer.objects.none()
+    if scope is Scope.ALL:
+        return Customer.objects.all()
+    return Customer.objects.filter(
+        department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
+    )
+
+
+def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) -> User:
+    """The owner a new or reassigned customer gets; reps own what they create."""
+    actor = ctx.actor
+    assert actor is not None
+    scope = scope_for(ctx.roles, CUSTOMER, CHANGE)
+    if owner_id is None or (default is not None and owner_id == default.pk):
+        owner = default or actor
+        if owner.department_id is None:
+            raise ValidationFailed({"owner": [_("The owner must belong to a department.")]})
+        return owner
+    if scope < Scope.SUBTREE:
+        raise ValidationFailed({"owner": [_("Only a manager can assign customers to someone else.")]})
+    owner = User.objects.filter(pk=owner_id, is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER]).select_related("department").first()
+    dept = actor.department
+    if owner is None or owner.department is None or dept is None or not owner.department.path.startswith(dept.path):
+        raise ValidationFailed({"owner": [_("Choose an active sales rep or manager in your department.")]})
+    return owner
+
+
+def _set_tags(customer: Customer, names: Iterable[str]) -> None:
+    clean = sorted({" ".join(n.split())[:40] for n in names if n and n.strip()})
+    if len(clean) > MAX_TAGS:
+        raise ValidationFailed({"tags": [_("Use at most %(n)d tags.") % {"n": MAX_TAGS}]})
+    tags = [Tag.objects.get_or_create(name=n)[0] for n in clean]
+    customer.tags.set(tags)
+
+
+def _validate(
+    ctx: Context, *, kind: str, data: Mapping[str, Any], custom: Mapping[str, Any], accept_uscc_checksum_failure: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    cleaned, errors = rules.clean_customer(data, kind=kind, today=clock.today(), accept_uscc_checksum_failure=accept_uscc_checksum_failure)
+    custom_clean, custom_errors = rules.clean_custom_values(custom, field_definitions(), kind=kind)
+    rules.raise_if({**errors, **custom_errors})
+    return cleaned, custom_clean
+
+
+def _check_unique(customer: Customer) -> None:
+    """One record per identity document / credit code within a legal entity."""
+    others = Customer.objects.filter(legal_entity_id=customer.legal_entity_id).exclude(pk=customer.pk)
+    if customer.id_number and others.filter(id_type=customer.id_type, id_number=customer.id_number).exists():
+        raise ValidationFailed({"id_number": [_("A customer with this ID number is already registered.")]})
+    if customer.uscc and others.filter(uscc=customer.uscc).exists():
+        raise ValidationFailed({"uscc": [_("A customer with this credit code is already registered.")]})
+
+
+def _save(customer: Customer) -> None:
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        _check_unique(customer)
+        raise
+
+
+def _ensure_visible(ctx: Context, customer: Customer) -> None:
+    # NetBox's habit: after a write, the row must still be inside the actor's scope.
+    if not Customer.objects.visible_to(ctx, "view").filter(pk=customer.pk).exists():
+        raise PermissionDenied(_("The change would move the customer outside what you may see."))
+
+
+@transaction.atomic
+def create_customer(
+    *,
+    ctx: Context,
+    kind: str,
+    data: Mapping[str, Any],
+    custom: Mapping[str, Any] | None = None,
+    tags: Sequence[str] = (),
+    owner_id: int | None = None,
+    accept_uscc_checksum_failure: bool = False,
+) -> Customer:
+    """Create a customer owned by the actor (or, for a manager, by a rep of their team)."""
+    _require(ctx, CUSTOMER, CREATE)
+    if kind not in Kind.values:
+        raise ValidationFailed({"kind": [_("Choose individual or organisation.")]})
+    cleaned, custom_clean = _validate(ctx, kind=kind, data=data, custom=custom or {}, accept_uscc_checksum_failure=accept_uscc_checksum_failure)
+    owner = _resolve_owner(ctx, owner_id, default=None)
+    assert owner.department is not None
+    customer = Customer(
+        kind=kind,
+        owner=owner,
+        department=owner.department,
+        legal_entity_id=owner.department.legal_entity_id,
+        custom_data=custom_clean,
+        created_by=ctx.actor,
+        **cleaned,
+    )
+    _check_unique(customer)
+    _save(customer)
+    if tags:
+        _set_tags(customer, tags)
+    _ensure_visible(ctx, customer)
+    filled = [f for f in rules.EDITABLE_FIELDS if getattr(customer, f) not in ("", None)]
+    audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
+    return customer
+
+
+@transaction.atomic
+def update_customer(
+    *,
+    ctx: Context,
+    customer_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    custom: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    owner_id: int | None = None,
+    expected_version: int | None = None,
+    accept_uscc_checksum_failure: bool = False,
+) -> Customer:
+    """Apply changes to a customer the actor may change; optimistic check on ``expected_version``."""
+    _require(ctx, CUSTOMER, CHANGE)
+    customer = _locked_customer(ctx, customer_id, CHANGE)
+    if expected_version is not None and expected_version != customer.version:
+        raise Conflict()
+    unknown = set(changes) - set(rules.EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
+    current = {f: getattr(customer, f) for f in rules.EDITABLE_FIELDS}
+    if customer.kind == Kind.INDIVIDUAL and "id_number" in changes and current["id_type"] in rules.CHECKSUMMED_ID_TYPES:
+        current["birth_date"] = None  # re-derived from the new number
+    merged_custom = {**customer.custom_data, **(custom or {})}
+    cleaned, custom_clean = _validate(
+        ctx, kind=customer.kind, data={**current, **changes}, custom=merged_custom,
+        accept_uscc_checksum_failure=accept_uscc_checksum_failure or customer.uscc_needs_review,
+    )
+    changed = [f for f, v in cleaned.items() if getattr(customer, f) != v]
+    changed += [f"custom.{k}" for k in set(custom_clean) | set(customer.custom_data) if custom_clean.get(k) != customer.custom_data.get(k)]
+    for field, value in cleaned.items():
+        setattr(customer, field, value)
+    customer.custom_data = custom_clean
+    if owner_id is not None and owner_id != customer.owner_id:
+        owner = _resolve_owner(ctx, owner_id, default=None)
+        assert owner.department is not None
+        customer.owner, customer.department = owner, owner.department
+        changed += ["owner", "department"]
+    if tags is not None:
+        before = set(customer.tags.values_list("name", flat=True))
+        _set_tags(customer, tags)
+        if set(customer.tags.values_list("name", flat=True)) != before:
+            changed.append("tags")
+    changed = [f for f in changed if f != "uscc_needs_review"]
+    if not changed:
+        return customer
+    customer.version += 1
+    _check_unique(customer)
+    _save(customer)
+    _ensure_visible(ctx, customer)
+    audit.record(ctx, "customer.updated", obj=customer, customer_id=customer.pk, fields=changed, detail={"version": customer.version})
+    return customer
+
+
+@transaction.atomic
+def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
+    """Delete a prospect entered in error. Customers who did business are closed, never deleted here."""
+    _require(ctx, CUSTOMER, DELETE)
+    customer = _locked_customer(ctx, customer_id, DELETE)
+    if customer.status != Status.PROSPECT:
+        raise Conflict(
+            _("Only prospects can be deleted. Close the customer instead: its records are kept for the retention period."),
+            code="not_a_prospect",
+        )
+    followups = customer.followups.count()
+    audit.record(ctx, "customer.deleted", obj=customer, customer_id=customer.pk, detail={"followups_deleted": followups})
+    customer.delete()
+
+
+# --- Follow-ups ---------------------------------------------------------------------------------
+
+
+def _clean_followup(data: Mapping[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[Any]] = {}
+    out: dict[str, Any] = {}
+    occurred = data.get("occurred_at")
+    if not isinstance(occurred, dt.datetime):
+        errors["occurred_at"] = [_("Enter a valid date and time.")]
+    elif occurred > clock.now() + dt.timedelta(minutes=5):
+        errors["occurred_at"] = [_("A follow-up cannot be in the future.")]
+    else:
+        out["occurred_at"] = occurred
+    channel = data.get("channel") or ""
+    if channel not in Channel.values:
+        errors["channel"] = [_("Choose a valid channel.")]
+    out["channel"] = channel
+    summary = str(data.get("summary") or "").strip()
+    if not summary:
+        errors["summary"] = [_("This field is required.")]
+    elif len(summary) > 4000:
+        errors["summary"] = [_("Use at most %(n)d characters.") % {"n": 4000}]
+    out["summary"] = summary
+    next_step = " ".join(str(data.get("next_step") or "").split())
+    if len(next_step) > 500:
+        errors["next_step"] = [_("Use at most %(n)d characters.") % {"n": 500}]
+    out["next_step"] = next_step
+    due = data.get("next_step_due")
+    if due is not None and not isinstance(due, dt.date):
+        errors["next_step_due"] = [_("Enter a valid date.")]
+    out["next_step_due"] = due
+    rules.raise_if(errors)
+    return out
+
+
+@transaction.atomic
+def create_followup(*, ctx: Context, customer_id: uuid.UUID, data: Mapping[str, Any]) -> FollowUp:
+    """Record an interaction with a customer the actor may follow up."""
+    _require(ctx, FOLLOWUP, CREATE)
+    customer = _locked_customer(ctx, customer_id, CREATE, resource=FOLLOWUP)
+    assert ctx.actor is not None
+    followup = FollowUp(customer=customer, author=ctx.actor, **_clean_followup(data))
+    followup.save(force_insert=True)
+    audit.record(ctx, "followup.created", obj=followup, customer_id=customer.pk, fields=["summary", "next_step"])
+    return followup
+
+
+def _locked_followup(ctx: Context, followup_id: uuid.UUID, action: str) -> FollowUp:
+    if not FollowUp.objects.visible_to(ctx, "view").filter(pk=followup_id).exists():
+        raise NotFound()
+    followup = FollowUp.objects.visible_to(ctx, action).select_for_update().filter(pk=followup_id).first()
+    if followup is None:
+        raise PermissionDenied()
+    # Reps correct only what they wrote; managers may correct their team's records.
+    if scope_for(ctx.roles, FOLLOWUP, action) < Scope.SUBTREE and followup.author_id != ctx.actor_id:
+        raise PermissionDenied(_("Only the author or a manager can change this follow-up."))
+    return followup
+
+
+@transaction.atomic
+def update_followup(*, ctx: Context, followup_id: uuid.UUID, changes: Mapping[str, Any]) -> FollowUp:
+    """Correct a follow-up record."""
+    _require(ctx, FOLLOWUP, CHANGE)
+    followup = _locked_followup(ctx, followup_id, CHANGE)
+    fields = ("occurred_at", "channel", "summary", "next_step", "next_step_due")
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
+    cleaned = _clean_followup({**{f: getattr(followup, f) for f in fields}, **changes})
+    changed = [f for f, v in cleaned.items() if getattr(followup, f) != v]
+    if not changed:
+        return followup
+    for field, value in cleaned.items():
+        setattr(followup, field, value)
+    followup.save()
+    audit.record(ctx, "followup.updated", obj=followup, customer_id=followup.customer_id, fields=changed)
+    return followup
+
+
+@transaction.atomic
+def delete_followup(*, ctx: Context, followup_id: uuid.UUID) -> None:
+    """Delete a follow-up recorded in error."""
+    _require(ctx, FOLLOWUP, DELETE)
+    followup = _locked_followup(ctx, followup_id, DELETE)
+    audit.record(ctx, "followup.deleted", obj=followup, customer_id=followup.customer_id)
+    followup.delete()
+
+
+# --- Custom field definitions ----------------------------------------------------------------------
+
+_DEFINITION_FIELDS = ("label_zh", "label_en", "required", "choices", "applies_to", "position", "active")
+
+
+def _clean_definition(data: Mapping[str, Any], field_type: str) -> dict[str, Any]:
+    errors: dict[str, list[Any]] = {}
+    out: dict[str, Any] = {}
+    for label in ("label_zh", "label_en"):
+        value = " ".join(str(data.get(label) or "").split())
+        if not value:
+            errors[label] = [_("This field is required.")]
+        elif len(value) > 100:
+            errors[label] = [_("Use at most %(n)d characters.") % {"n": 100}]
+        out[label] = value
+    choices, choice_errors = rules.validate_choices(field_type, data.get("choices") or [])
+    if choice_errors:
+        errors["choices"] = choice_errors
+    out["choices"] = choices
+    applies_to = data.get("applies_to") or "both"
+    if applies_to not in ("both", Kind.INDIVIDUAL, Kind.ORGANISATION):
+        errors["applies_to"] = [_("Choose a valid value.")]
+    out["applies_to"] = applies_to
+    out["required"] = bool(data.get("required", False))
+    out["active"] = bool(data.get("active", True))
+    try:
+        out["position"] = max(0, min(int(data.get("position") or 0), 1000))
+    except (TypeError, ValueError):
+        errors["position"] = [_("Enter a whole number.")]
+    rules.raise_if(errors)
+    return out
+
+
+@transaction.atomic
+def define_custom_field(*, ctx: Context, key: str, field_type: str, data: Mapping[str, Any]) -> CustomFieldDefinition:
+    """Add a custom field to customer profiles."""
+    _require(ctx, MANAGE_CUSTOM_FIELDS, CREATE)
+    key = (key or "").strip().lower()
+    errors: dict[str, list[Any]] = {}
+    if not key or not key.replace("_", "").isalnum() or not key[0].isalpha() or len(key) > 40 or not key.isascii():
+        errors["key"] = [_("Use lower-case letters, digits and underscores, starting with a letter.")]
+    elif CustomFieldDefinition.objects.filter(key=key).exists():
+        errors["key"] = [_("A custom field with this key already exists.")]
+    if field_type not in FieldType.values:
+        errors["field_type"] = [_("Choose a valid type.")]
+    rules.raise_if(errors)
+    definition = CustomFieldDefinition(key=key, field_type=field_type, **_clean_definition(data, field_type))
+    definition.save(force_insert=True)
+    audit.record(ctx, "customfield.created", obj=definition, object_id=key, detail={"field_type": field_type})
+    return definition
+
+
+@transaction.atomic
+def update_custom_field(*, ctx: Context, key: str, data: Mapping[str, Any]) -> CustomFieldDefinition:
+    """Change a custom field's labels, choices or rules; its key and type stay fixed."""
+    _require(ctx, MANAGE_CUSTOM_FIELDS, CHANGE)
+    definition = CustomFieldDefinition.objects.select_for_update().filter(key=key).first()
+    if definition is None:
+        raise NotFound()
+    cleaned = _clean_definition({**{f: getattr(definition, f) for f in _DEFINITION_FIELDS}, **data}, definition.field_type)
+    changed = [f for f, v in cleaned.items() if getattr(definition, f) != v]
+    if not changed:
+        return definition
+    for field, value in cleaned.items():
+        setattr(definition, field, value)
+    definition.save()
+    audit.record(ctx, "customfield.updated", obj=definition, object_id=key, fields=changed)
+    return definition

@@ -1,0 +1,248 @@
+"""Customer pages. Views parse input and call selectors and services; nothing else."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, MANAGE_CUSTOM_FIELDS, VIEW, Scope, allows, scope_for
+from clientvault.accounts import roles as R
+from clientvault.accounts.models import User
+from clientvault.context import Context
+from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.forms import apply_errors
+from clientvault.customers import selectors, services
+from clientvault.customers.choices import Kind
+from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
+from clientvault.customers.models import CustomFieldDefinition, Customer
+
+
+def _ctx(request: HttpRequest) -> Context:
+    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+
+
+def _require(request: HttpRequest, resource: str, action: str) -> None:
+    if not allows(_ctx(request).roles, resource, action):
+        raise Http404
+
+
+def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.CustomerFilters(
+        q=data.get("q") or "", status=data.get("status") or "", kind=data.get("kind") or "",
+        tag=data.get("tag") or "", sort=data.get("sort") or "-created",
+    )
+
+
+@login_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    _require(request, CUSTOMER, VIEW)
+    form = CustomerFilterForm(request.GET or None)
+    filters = _filters(form)
+    page_number = form.cleaned_data.get("page") or 1 if form.is_valid() else 1
+    page = selectors.list_customers(_ctx(request), filters, page=page_number, per_page=25)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "can_create": allows(_ctx(request).roles, CUSTOMER, CREATE)}
+    template = "customers/_table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _owner_choices(ctx: Context) -> list[tuple[int, str]] | None:
+    """Managers may assign customers to reps of their subtree; others own what they create."""
+    if scope_for(ctx.roles, CUSTOMER, CHANGE) < Scope.SUBTREE or ctx.actor is None or ctx.actor.department is None:
+        return None
+    users = User.objects.filter(
+        is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER], department__path__startswith=ctx.actor.department.path
+    ).distinct().order_by("username")
+    return [(u.pk, str(u)) for u in users]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    _require(request, CUSTOMER, CREATE)
+    ctx = _ctx(request)
+    kind = request.POST.get("kind") or request.GET.get("kind") or Kind.INDIVIDUAL
+    if kind not in Kind.values:
+        kind = Kind.INDIVIDUAL
+    form = CustomerForm(request.POST or None, kind=kind, owners=_owner_choices(ctx))
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.create_customer(
+                ctx=ctx, kind=kind, data=form.standard_data(), custom=form.custom_data(), tags=form.tag_names(),
+                owner_id=form.cleaned_data.get("owner_id"),
+                accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The customer was created."))
+            return redirect("customers:detail", customer_id=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "kind": kind, "creating": True})
+
+
+def _get_or_404(ctx: Context, customer_id: uuid.UUID, *, with_followups: bool = True) -> Customer:
+    try:
+        return selectors.get_customer(ctx, customer_id, with_followups=with_followups)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    ctx = _ctx(request)
+    customer = _get_or_404(ctx, customer_id)
+    return render(request, "customers/detail.html", _detail_context(ctx, customer, FollowUpForm()))
+
+
+def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpForm) -> dict[str, Any]:
+    definitions = CustomFieldDefinition.objects.filter(key__in=list(customer.custom_data))
+    return {
+        "customer": customer,
+        "meta": selectors.customer_meta(ctx, customer.pk),
+        "followups": getattr(customer, "visible_followups", []),
+        "followup_form": followup_form,
+        "custom_values": [(d.label(get_language()), customer.custom_data.get(d.key)) for d in definitions],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    ctx = _ctx(request)
+    try:
+        meta = selectors.customer_meta(ctx, customer_id)
+    except NotFound:
+        raise Http404 from None
+    if not meta.can_change:
+        raise Http404
+    customer = None
+    initial: dict[str, Any] = {"owner_id": meta.owner_id}
+    if request.method == "GET":
+        customer = _get_or_404(ctx, customer_id, with_followups=False)
+        initial.update({f: getattr(customer, f) for f in services.rules.EDITABLE_FIELDS})
+        initial.update({f"custom__{k}": v for k, v in customer.custom_data.items()})
+        initial["tags"] = ", ".join(t.name for t in customer.tags.all())
+    form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_customer(
+                ctx=ctx, customer_id=customer_id, changes=form.standard_data(), custom=form.custom_data(), tags=form.tag_names(),
+                owner_id=form.cleaned_data.get("owner_id"), expected_version=int(request.POST.get("version") or 0) or None,
+                accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except (Conflict, PermissionDenied) as exc:
+            form.add_error(None, str(exc))
+        except NotFound:
+            raise Http404 from None
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("customers:detail", customer_id=customer_id)
+    version = request.POST.get("version") if request.method == "POST" else meta.version
+    context = {"form": form, "kind": meta.kind, "creating": False, "customer": customer, "meta": meta, "version": version}
+    return render(request, "customers/form.html", context)
+
+
+@login_required
+@require_POST
+def customer_delete(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    try:
+        services.delete_customer(ctx=_ctx(request), customer_id=customer_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("customers:detail", customer_id=customer_id)
+    messages.success(request, _("The prospect was deleted."))
+    return redirect("customers:list")
+
+
+@login_required
+@require_POST
+def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    ctx = _ctx(request)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        try:
+            services.create_followup(ctx=ctx, customer_id=customer_id, data=form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except NotFound:
+            raise Http404 from None
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The follow-up was recorded."))
+            if request.htmx:  # type: ignore[attr-defined]
+                customer = _get_or_404(ctx, customer_id)
+                return render(request, "customers/_followups.html", _detail_context(ctx, customer, FollowUpForm()))
+            return redirect("customers:detail", customer_id=customer_id)
+    customer = _get_or_404(ctx, customer_id)
+    template = "customers/_followups.html" if request.htmx else "customers/detail.html"  # type: ignore[attr-defined]
+    return render(request, template, _detail_context(ctx, customer, form), status=422)
+
+
+@login_required
+@require_POST
+def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: uuid.UUID) -> HttpResponse:
+    try:
+        services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The follow-up was deleted."))
+    return redirect("customers:detail", customer_id=customer_id)
+
+
+@login_required
+def custom_fields(request: HttpRequest) -> HttpResponse:
+    _require(request, MANAGE_CUSTOM_FIELDS, VIEW)
+    can_edit = allows(_ctx(request).roles, MANAGE_CUSTOM_FIELDS, CHANGE)
+    return render(request, "customers/custom_fields.html", {"definitions": CustomFieldDefinition.objects.all(), "can_edit": can_edit})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_field_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
+    ctx = _ctx(request)
+    definition = None
+    if key is not None:
+        _require(request, MANAGE_CUSTOM_FIELDS, CHANGE)
+        definition = CustomFieldDefinition.objects.filter(key=key).first()
+        if definition is None:
+            raise Http404
+    else:
+        _require(request, MANAGE_CUSTOM_FIELDS, CREATE)
+    initial: dict[str, Any] = {}
+    if definition is not None:
+        initial = {f: getattr(definition, f) for f in ("key", "field_type", "label_zh", "label_en", "applies_to", "required", "active", "position")}
+        initial["choices_text"] = "\n".join(f"{c['value']} | {c['label_zh']} | {c['label_en']}" for c in definition.choices)
+    form = CustomFieldForm(request.POST or None, initial=initial, editing=definition is not None)
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "choices": form.parsed_choices()}
+        try:
+            if definition is None:
+                services.define_custom_field(ctx=ctx, key=data["key"], field_type=data["field_type"], data=data)
+            else:
+                services.update_custom_field(ctx=ctx, key=definition.key, data=data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc, prefix_map={"choices": "choices_text"})
+        else:
+            messages.success(request, _("The custom field was saved."))
+            return redirect("customers:custom_fields")
+    return render(request, "customers/custom_field_form.html", {"form": form, "definition": definition})

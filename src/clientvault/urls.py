@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from clientvault.api import api
+from clientvault.core import views as core_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+    path("accounts/", include("clientvault.accounts.urls")),
+    path("customers/", include("clientvault.customers.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("health", core_views.health, name="health"),
+]
+
+handler400 = "clientvault.core.views.bad_request"
+handler403 = "clientvault.core.views.permission_denied"
+handler404 = "clientvault.core.views.page_not_found"
+handler500 = "clientvault.core.views.server_error"
