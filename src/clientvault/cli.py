@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else ["clientvault", *argv])
     args[0] = "clientvault"
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")  # `clientvault demo-otp` -> the demo_otp command
     execute_from_command_line(args)
 
 

@@ -97,3 +97,24 @@ class MfaRequiredMiddleware:
             name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"  # type: ignore[arg-type]
             return HttpResponseRedirect(reverse(name))
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """zh-Hans by default, English on request: the language cookie (set by the switch or at
+    sign-in from the user's preference) decides; the browser's Accept-Language does not."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils import translation
+
+        supported = {code for code, _name in settings.LANGUAGES}
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language() or language)
+        response.headers.setdefault("Vary", "Cookie")
+        return response

@@ -1,0 +1,45 @@
+"""Shared pytest fixtures. The suite runs on SQLite and on PostgreSQL (DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import subprocess
+        import sys
+
+        ok = subprocess.run([sys.executable, "scripts/pg_ready.py", url], check=False).returncode == 0  # noqa: S603
+        if not ok:
+            message = f"PostgreSQL is not reachable at {url}"
+            if os.environ.get("CI") == "true":
+                pytest.exit(message + " (required under CI=true)", returncode=1)
+            pytest.exit(message + ": start it or unset DATABASE_URL", returncode=1)
+
+
+@pytest.fixture
+def org(db: Any) -> Any:
+    from clientvault.testing import make_org
+
+    return make_org()
+
+
+@pytest.fixture
+def audit_events(db: Any) -> Any:
+    """A callable returning the audit events recorded since the fixture was created."""
+    from clientvault.audit.models import AuditEvent
+
+    start = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    def events(event_type: str | None = None) -> list[AuditEvent]:
+        qs = AuditEvent.objects.filter(id__gt=start).order_by("id")
+        if event_type:
+            qs = qs.filter(event_type=event_type)
+        return list(qs)
+
+    return events

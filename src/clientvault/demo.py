@@ -1,0 +1,209 @@
+"""Seed a realistic demo organisation: a legal entity, head office, two branches with teams,
+one user of every role plus reps, and N customers with follow-ups spread over two years.
+
+Customer data comes from Faker ``zh_CN`` with checksum-valid resident ID numbers and credit codes;
+everything is written through ``customers.imports`` so it is validated and audited like real data.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from faker import Faker
+
+from clientvault.accounts import roles as R
+from clientvault.accounts.models import Department, LegalEntity, Role, User
+from clientvault.audit import services as audit
+from clientvault.classification import validators as V
+from clientvault.context import Context, system_context
+from clientvault.core import clock
+from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
+from clientvault.customers.imports import ImportRow, import_customers
+from clientvault.customers.models import CustomFieldDefinition
+
+DEMO_PASSWORD = "Demo-Pass-2026!"  # printed by `clientvault demo`; demo databases only
+TAGS = ["高净值", "理财", "保险", "基金定投", "私人银行", "企业年金", "代发工资", "跨境业务", "养老规划", "VIP"]
+SUMMARIES = [
+    "电话回访，客户对近期理财产品收益表示满意，希望了解稳健型产品。",
+    "到店面谈，介绍了养老规划方案，客户需要与家人商量。",
+    "微信沟通，客户咨询定投计划调整事宜，已发送产品说明书。",
+    "上门拜访企业财务负责人，讨论代发工资与企业年金方案。",
+    "客户反馈手机银行登录问题，已协助转交技术支持处理。",
+    "视频会议，梳理客户保险保障缺口，建议补充重疾险。",
+    "邮件发送季度资产配置报告，客户确认收到。",
+    "电话提醒到期产品续作，客户计划部分赎回。",
+]
+NEXT_STEPS = ["下周电话跟进", "寄送产品资料", "安排理财经理面谈", "准备配置方案", "提醒客户完成风险测评", ""]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    display_name: str
+    role: str
+    department: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", "系统管理员 王强", R.ADMINISTRATOR, "hq"),
+    DemoUser("compliance", "合规专员 李娜", R.COMPLIANCE_OFFICER, "hq"),
+    DemoUser("auditor", "审计员 赵敏", R.AUDITOR, "hq"),
+    DemoUser("risk", "风控专员 陈刚", R.RISK_OFFICER, "hq"),
+    DemoUser("manager_bj", "北京销售主管 刘洋", R.SALES_MANAGER, "bj"),
+    DemoUser("manager_sh", "上海销售主管 周婷", R.SALES_MANAGER, "sh"),
+    DemoUser("rep_bj1", "客户经理 张伟", R.SALES_REP, "bj-wealth1"),
+    DemoUser("rep_bj2", "客户经理 孙丽", R.SALES_REP, "bj-wealth2"),
+    DemoUser("rep_sh1", "客户经理 吴磊", R.SALES_REP, "sh-retail"),
+    DemoUser("rep_sh2", "客户经理 郑芳", R.SALES_REP, "sh-corporate"),
+)
+DEPARTMENTS = (  # code, name, parent code
+    ("hq", "总部", None),
+    ("bj", "北京分公司", "hq"),
+    ("bj-wealth1", "财富管理一部", "bj"),
+    ("bj-wealth2", "财富管理二部", "bj"),
+    ("sh", "上海分公司", "hq"),
+    ("sh-retail", "零售业务部", "sh"),
+    ("sh-corporate", "机构业务部", "sh"),
+)
+
+
+def make_uscc(rng: random.Random, region: str) -> str:
+    """A checksum-valid unified social credit code (GB 32100-2015, RULES.md §11.2)."""
+    weights = [3, 7, 9, 10, 5, 8, 4, 2]
+    body = "".join(rng.choice("0123456789") for _ in range(8))
+    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, weights, strict=True))
+    check = 11 - total % 11
+    org = body + ("X" if check == 10 else "0" if check == 11 else str(check))
+    first17 = "91" + region + org
+    return first17 + V.uscc_check_char(first17)
+
+
+def make_resident_id(fake: Faker, rng: random.Random, today: dt.date) -> str:
+    """A checksum-valid resident ID number; a few belong to minors and the elderly."""
+    while True:
+        number = str(fake.ssn(min_age=rng.choice([10, 18, 18, 25]), max_age=rng.choice([40, 65, 85])))
+        try:
+            V.parse_resident_id(number, today=today)
+        except V.InvalidIdentifier:
+            continue
+        return number
+
+
+@transaction.atomic
+def build_organisation(ctx: Context) -> dict[str, User]:
+    entity = LegalEntity.objects.create(name="华信财富管理有限公司", uscc=make_uscc(random.Random(7), "110105"))
+    departments: dict[str, Department] = {}
+    for code, name, parent in DEPARTMENTS:
+        parent_dept = departments.get(parent) if parent else None
+        dept = Department(legal_entity=entity, parent=parent_dept, name=name, code=code)
+        dept.path = (parent_dept.path if parent_dept else "/") + f"{dept.pk}/"
+        dept.save()
+        departments[code] = dept
+    roles = {r.code: r for r in Role.objects.all()}
+    users: dict[str, User] = {}
+    for spec in DEMO_USERS:
+        user = User(username=spec.username, display_name=spec.display_name, department=departments[spec.department], email=f"{spec.username}@demo.clientvault.local")
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.roles.set([roles[spec.role]])
+        users[spec.username] = user
+        audit.record(ctx, "user.created", obj=user, detail={"role_codes": [spec.role]})
+    _define_custom_fields(ctx)
+    return users
+
+
+def _define_custom_fields(ctx: Context) -> None:
+    CustomFieldDefinition.objects.create(
+        key="risk_appetite", label_zh="风险偏好", label_en="Risk appetite", field_type=FieldType.CHOICE,
+        applies_to=AppliesTo.INDIVIDUAL, position=1,
+        choices=[{"value": v, "label_zh": zh, "label_en": en} for v, zh, en in [
+            ("c1", "保守型", "Conservative"), ("c2", "稳健型", "Moderate"), ("c3", "平衡型", "Balanced"),
+            ("c4", "成长型", "Growth"), ("c5", "进取型", "Aggressive")]],
+    )
+    CustomFieldDefinition.objects.create(
+        key="employees", label_zh="员工人数", label_en="Employees", field_type=FieldType.INTEGER,
+        applies_to=AppliesTo.ORGANISATION, position=2,
+    )
+
+
+def totp_secret(user: User) -> str | None:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return base64.b32encode(device.bin_key).decode().rstrip("=") if device else None
+
+
+def enrol_mfa(users: dict[str, User], required_roles: list[str]) -> None:
+    for user in users.values():
+        if set(user.role_codes()) & set(required_roles):
+            TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+
+
+def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[ImportRow]:
+    rng = random.Random(seed)
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    today = clock.today()
+    now = clock.now()
+    reps = [users[u.username] for u in DEMO_USERS if u.role == R.SALES_REP]
+    managers = [users[u.username] for u in DEMO_USERS if u.role == R.SALES_MANAGER]
+    owners = reps * 4 + managers
+    used_ids: set[str] = set()
+    used_uscc: set[str] = set()
+    rows: list[ImportRow] = []
+    for _ in range(n):
+        owner = rng.choice(owners)
+        status = rng.choices([Status.PROSPECT, Status.ACTIVE, Status.DORMANT, Status.CLOSED], weights=[20, 60, 15, 5])[0]
+        followups = [
+            {
+                "occurred_at": now - dt.timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 600)),
+                "channel": rng.choice(Channel.values),
+                "summary": rng.choice(SUMMARIES),
+                "next_step": rng.choice(NEXT_STEPS),
+                "next_step_due": None,
+            }
+            for _ in range(rng.choice([0, 1, 2, 3, 4, 6, 8]))
+        ]
+        tags = rng.sample(TAGS, rng.choice([0, 1, 1, 2, 3]))
+        source = rng.choice(Source.values)
+        if rng.random() < 0.85:
+            number = make_resident_id(fake, rng, today)
+            while number in used_ids:
+                number = make_resident_id(fake, rng, today)
+            used_ids.add(number)
+            data = {
+                "name": fake.name(), "status": status, "source": source, "id_type": IdType.RESIDENT_ID, "id_number": number,
+                "mobile": fake.phone_number(), "email": fake.free_email() if rng.random() < 0.7 else "",
+                "address": str(fake.address()).rsplit(" ", 1)[0], "nationality": "CN", "residency": Residency.RESIDENT,
+                "occupation": str(fake.job())[:100],
+            }
+            custom = {"risk_appetite": rng.choice(["c1", "c2", "c3", "c4", "c5"])} if rng.random() < 0.8 else {}
+            rows.append(ImportRow(kind=Kind.INDIVIDUAL, data=data, owner=owner, custom=custom, tags=tags, followups=followups))
+        else:
+            region = make_resident_id(fake, rng, today)[:6]
+            code = make_uscc(rng, region)
+            while code in used_uscc:
+                code = make_uscc(rng, region)
+            used_uscc.add(code)
+            data = {
+                "name": fake.company(), "status": status, "source": source, "uscc": code, "legal_representative": fake.name(),
+                "registered_address": str(fake.address()).rsplit(" ", 1)[0], "industry": rng.choice(Industry.values),
+            }
+            custom = {"employees": rng.choice([12, 45, 120, 380, 1500, 8000])}
+            rows.append(ImportRow(kind=Kind.ORGANISATION, data=data, owner=owner, custom=custom, tags=tags, followups=followups))
+    return rows
+
+
+def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
+    """Create the organisation, users and customers; returns the users by username."""
+    ctx = system_context(channel="cli")
+    users = build_organisation(ctx)
+    enrol_mfa(users, mfa_roles)
+    rows = customer_rows(customers, users)
+    import_customers(ctx=ctx, rows=rows)
+    with transaction.atomic():
+        audit.record(ctx, "demo.seeded", object_type="demo", detail={"customers": customers, "users": len(users)})
+    return users

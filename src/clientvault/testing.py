@@ -1,0 +1,144 @@
+"""Factories for tests: an organisation with every role, customers with valid identifiers.
+
+Plain functions (no fixture files). Kept in the package so app tests and cross-app tests share them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import random
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clientvault.accounts import roles as R
+from clientvault.accounts.models import Department, LegalEntity, Role, User
+from clientvault.classification import validators as V
+from clientvault.context import Context, for_user
+from clientvault.customers.choices import IdType, Kind, Status
+from clientvault.customers.models import Customer, FollowUp
+
+PASSWORD = "Test-Pass-2026!"
+_counter = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return make_password(PASSWORD)  # argon2, computed once per run
+
+
+def resident_id(seed: int | None = None, *, birth: dt.date | None = None, sex: str = "M") -> str:
+    """A checksum-valid resident ID number (GB 11643-1999), unique per ``seed``."""
+    n = next(_counter) if seed is None else seed
+    birth = birth or dt.date(1980, 1, 1) + dt.timedelta(days=n % 9000)
+    seq = (n * 2) % 1000
+    seq = seq + (1 if (sex == "M") != (seq % 2 == 1) else 0)
+    first17 = f"110105{birth:%Y%m%d}{seq % 1000:03d}"
+    return first17 + V.resident_id_check_char(first17)
+
+
+def uscc(seed: int | None = None) -> str:
+    n = next(_counter) if seed is None else seed
+    weights = [3, 7, 9, 10, 5, 8, 4, 2]
+    body = f"{n:08d}"[-8:]
+    check = 11 - sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11
+    first17 = "91110105" + body + ("X" if check == 10 else "0" if check == 11 else str(check))
+    return first17 + V.uscc_check_char(first17)
+
+
+def mobile(seed: int | None = None) -> str:
+    n = next(_counter) if seed is None else seed
+    return f"139{n:08d}"[-11:]
+
+
+@dataclass
+class Org:
+    entity: LegalEntity
+    other_entity: LegalEntity
+    hq: Department
+    bj: Department
+    bj_team1: Department
+    bj_team2: Department
+    sh: Department
+    sh_team: Department
+    users: dict[str, User]
+
+    def __getitem__(self, username: str) -> User:
+        return self.users[username]
+
+
+def department(entity: LegalEntity, name: str, parent: Department | None = None) -> Department:
+    dept = Department(legal_entity=entity, parent=parent, name=name, code=f"d{next(_counter)}")
+    dept.path = (parent.path if parent else "/") + f"{dept.pk}/"
+    dept.save()
+    return dept
+
+
+def user(username: str, role: str | list[str], dept: Department | None, *, mfa: bool = False, active: bool = True) -> User:
+    u = User.objects.create(username=username, display_name=username, department=dept, password=_password_hash(), is_active=active)
+    codes = [role] if isinstance(role, str) else role
+    u.roles.set(Role.objects.filter(code__in=codes))
+    if mfa:
+        TOTPDevice.objects.create(user=u, name="test", confirmed=True)
+    return u
+
+
+def make_org() -> Org:
+    entity = LegalEntity.objects.create(name=f"测试法人{next(_counter)}")
+    other = LegalEntity.objects.create(name=f"其他法人{next(_counter)}")
+    hq = department(entity, "总部")
+    bj = department(entity, "北京分公司", hq)
+    bj1 = department(entity, "财富一部", bj)
+    bj2 = department(entity, "财富二部", bj)
+    sh = department(entity, "上海分公司", hq)
+    sh1 = department(entity, "零售部", sh)
+    other_hq = department(other, "其他总部")
+    users = {
+        "admin": user("admin", R.ADMINISTRATOR, hq, mfa=True),
+        "compliance": user("compliance", R.COMPLIANCE_OFFICER, hq, mfa=True),
+        "auditor": user("auditor", R.AUDITOR, hq, mfa=True),
+        "risk": user("risk", R.RISK_OFFICER, hq),
+        "manager_bj": user("manager_bj", R.SALES_MANAGER, bj),
+        "manager_sh": user("manager_sh", R.SALES_MANAGER, sh),
+        "rep_bj1": user("rep_bj1", R.SALES_REP, bj1),
+        "rep_bj2": user("rep_bj2", R.SALES_REP, bj2),
+        "rep_sh": user("rep_sh", R.SALES_REP, sh1),
+        "rep_other": user("rep_other", R.SALES_REP, other_hq),
+        "risk_other": user("risk_other", R.RISK_OFFICER, other_hq),
+        "norole": user("norole", [], bj1),
+    }
+    return Org(entity, other, hq, bj, bj1, bj2, sh, sh1, users)
+
+
+def ctx(u: User, *, channel: str = "web", purpose: str = "") -> Context:
+    return for_user(u, channel=channel, ip="127.0.0.1", purpose=purpose)
+
+
+def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Customer:
+    """A customer row written directly (test setup, not a domain write: no audit event)."""
+    assert owner.department is not None
+    n = next(_counter)
+    base: dict[str, Any] = {"name": f"客户{n}", "status": Status.ACTIVE}
+    if kind == Kind.INDIVIDUAL:
+        number = resident_id(n)
+        info = V.parse_resident_id(number)
+        base.update(id_type=IdType.RESIDENT_ID, id_number=number, birth_date=info.birth_date, sex=info.sex, mobile=mobile(n),
+                    email=f"c{n}@example.cn", nationality="CN")
+    else:
+        base.update(uscc=uscc(n), legal_representative="法人代表")
+    base.update(fields)
+    return Customer.objects.create(kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, **base)
+
+
+def followup(c: Customer, author: User, **fields: Any) -> FollowUp:
+    base: dict[str, Any] = {"occurred_at": dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC), "channel": "phone", "summary": "电话回访"}
+    base.update(fields)
+    return FollowUp.objects.create(customer=c, author=author, **base)
+
+
+def rng(seed: int = 0) -> random.Random:
+    return random.Random(seed)
