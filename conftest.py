@@ -14,7 +14,7 @@ def pytest_configure(config: pytest.Config) -> None:
         import subprocess
         import sys
 
-        ok = subprocess.run([sys.executable, "scripts/pg_ready.py", url], check=False).returncode == 0  # noqa: S603
+        ok = subprocess.run([sys.executable, "scripts/pg_ready.py", url], check=False).returncode == 0
         if not ok:
             message = f"PostgreSQL is not reachable at {url}"
             if os.environ.get("CI") == "true":

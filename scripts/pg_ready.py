@@ -12,8 +12,12 @@ def main(url: str) -> int:
     cfg = dj_database_url.parse(url)
     try:
         with psycopg.connect(
-            host=cfg["HOST"] or "127.0.0.1", port=int(cfg["PORT"] or 5432), user=cfg["USER"], password=cfg["PASSWORD"] or None,
-            dbname="postgres", connect_timeout=3,
+            host=cfg["HOST"] or "127.0.0.1",
+            port=int(cfg["PORT"] or 5432),
+            user=cfg["USER"],
+            password=cfg["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
         ):
             return 0
     except psycopg.Error:

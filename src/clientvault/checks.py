@@ -29,8 +29,12 @@ def check_middleware(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
     for name in REQUIRED_MIDDLEWARE:
         if name not in installed:
             errors.append(Error(f"{name} is missing from MIDDLEWARE.", id="clientvault.E004"))
-    order = ["django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware",
-             "clientvault.middleware.ActorContextMiddleware", "clientvault.middleware.MfaRequiredMiddleware"]
+    order = [
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "clientvault.middleware.ActorContextMiddleware",
+        "clientvault.middleware.MfaRequiredMiddleware",
+    ]
     if all(n in installed for n in order) and [installed.index(n) for n in order] != sorted(installed.index(n) for n in order):
         errors.append(Error("Authentication, OTP, context and MFA middleware are out of order.", id="clientvault.E005"))
     return errors
@@ -49,7 +53,11 @@ def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
         errors.append(Error("CLIENTVAULT_SECRET_KEY is missing or weak.", hint="Set at least 50 random characters.", id="clientvault.E002"))
     for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "CSRF_COOKIE_HTTPONLY"):
         if not getattr(settings, name, False):
-            errors.append(Error(f"{name} must be True in production.", hint="Serve over HTTPS; set CLIENTVAULT_SECURE_COOKIES=1.", id="clientvault.E003"))
+            errors.append(
+                Error(
+                    f"{name} must be True in production.", hint="Serve over HTTPS; set CLIENTVAULT_SECURE_COOKIES=1.", id="clientvault.E003"
+                )
+            )
     if settings.SESSION_COOKIE_AGE > 12 * 3600:
         errors.append(Error("Sessions may last at most 12 hours in production.", id="clientvault.E006"))
     if "*" in settings.ALLOWED_HOSTS:

@@ -51,9 +51,7 @@ class Context:
         return replace(self, purpose=purpose)
 
 
-def for_user(
-    user: User, *, channel: Channel, request_id: str | None = None, ip: str = "", purpose: str = ""
-) -> Context:
+def for_user(user: User, *, channel: Channel, request_id: str | None = None, ip: str = "", purpose: str = "") -> Context:
     """Build the context for an authenticated user (roles loaded once)."""
     roles = frozenset(user.role_codes()) if user.is_active else frozenset()
     return Context(

@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -50,16 +51,16 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("admin", "系统管理员 王强", R.ADMINISTRATOR, "hq"),
-    DemoUser("compliance", "合规专员 李娜", R.COMPLIANCE_OFFICER, "hq"),
-    DemoUser("auditor", "审计员 赵敏", R.AUDITOR, "hq"),
-    DemoUser("risk", "风控专员 陈刚", R.RISK_OFFICER, "hq"),
-    DemoUser("manager_bj", "北京销售主管 刘洋", R.SALES_MANAGER, "bj"),
-    DemoUser("manager_sh", "上海销售主管 周婷", R.SALES_MANAGER, "sh"),
-    DemoUser("rep_bj1", "客户经理 张伟", R.SALES_REP, "bj-wealth1"),
-    DemoUser("rep_bj2", "客户经理 孙丽", R.SALES_REP, "bj-wealth2"),
-    DemoUser("rep_sh1", "客户经理 吴磊", R.SALES_REP, "sh-retail"),
-    DemoUser("rep_sh2", "客户经理 郑芳", R.SALES_REP, "sh-corporate"),
+    DemoUser("admin", "王强", R.ADMINISTRATOR, "hq"),
+    DemoUser("compliance", "李娜", R.COMPLIANCE_OFFICER, "hq"),
+    DemoUser("auditor", "赵敏", R.AUDITOR, "hq"),
+    DemoUser("risk", "陈刚", R.RISK_OFFICER, "hq"),
+    DemoUser("manager_bj", "刘洋", R.SALES_MANAGER, "bj"),
+    DemoUser("manager_sh", "周婷", R.SALES_MANAGER, "sh"),
+    DemoUser("rep_bj1", "张伟", R.SALES_REP, "bj-wealth1"),
+    DemoUser("rep_bj2", "孙丽", R.SALES_REP, "bj-wealth2"),
+    DemoUser("rep_sh1", "吴磊", R.SALES_REP, "sh-retail"),
+    DemoUser("rep_sh2", "郑芳", R.SALES_REP, "sh-corporate"),
 )
 DEPARTMENTS = (  # code, name, parent code
     ("hq", "总部", None),
@@ -86,7 +87,7 @@ def make_uscc(rng: random.Random, region: str) -> str:
 def make_resident_id(fake: Faker, rng: random.Random, today: dt.date) -> str:
     """A checksum-valid resident ID number; a few belong to minors and the elderly."""
     while True:
-        number = str(fake.ssn(min_age=rng.choice([10, 18, 18, 25]), max_age=rng.choice([40, 65, 85])))
+        number = str(fake.ssn(min_age=rng.choice([10, 18, 18, 25]), max_age=rng.choice([40, 65, 85])))  # type: ignore[call-arg]
         try:
             V.parse_resident_id(number, today=today)
         except V.InvalidIdentifier:
@@ -107,7 +108,12 @@ def build_organisation(ctx: Context) -> dict[str, User]:
     roles = {r.code: r for r in Role.objects.all()}
     users: dict[str, User] = {}
     for spec in DEMO_USERS:
-        user = User(username=spec.username, display_name=spec.display_name, department=departments[spec.department], email=f"{spec.username}@demo.clientvault.local")
+        user = User(
+            username=spec.username,
+            display_name=spec.display_name,
+            department=departments[spec.department],
+            email=f"{spec.username}@demo.clientvault.local",
+        )
         user.set_password(DEMO_PASSWORD)
         user.save()
         user.roles.set([roles[spec.role]])
@@ -119,15 +125,30 @@ def build_organisation(ctx: Context) -> dict[str, User]:
 
 def _define_custom_fields(ctx: Context) -> None:
     CustomFieldDefinition.objects.create(
-        key="risk_appetite", label_zh="风险偏好", label_en="Risk appetite", field_type=FieldType.CHOICE,
-        applies_to=AppliesTo.INDIVIDUAL, position=1,
-        choices=[{"value": v, "label_zh": zh, "label_en": en} for v, zh, en in [
-            ("c1", "保守型", "Conservative"), ("c2", "稳健型", "Moderate"), ("c3", "平衡型", "Balanced"),
-            ("c4", "成长型", "Growth"), ("c5", "进取型", "Aggressive")]],
+        key="risk_appetite",
+        label_zh="风险偏好",
+        label_en="Risk appetite",
+        field_type=FieldType.CHOICE,
+        applies_to=AppliesTo.INDIVIDUAL,
+        position=1,
+        choices=[
+            {"value": v, "label_zh": zh, "label_en": en}
+            for v, zh, en in [
+                ("c1", "保守型", "Conservative"),
+                ("c2", "稳健型", "Moderate"),
+                ("c3", "平衡型", "Balanced"),
+                ("c4", "成长型", "Growth"),
+                ("c5", "进取型", "Aggressive"),
+            ]
+        ],
     )
     CustomFieldDefinition.objects.create(
-        key="employees", label_zh="员工人数", label_en="Employees", field_type=FieldType.INTEGER,
-        applies_to=AppliesTo.ORGANISATION, position=2,
+        key="employees",
+        label_zh="员工人数",
+        label_en="Employees",
+        field_type=FieldType.INTEGER,
+        applies_to=AppliesTo.ORGANISATION,
+        position=2,
     )
 
 
@@ -175,12 +196,19 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
                 number = make_resident_id(fake, rng, today)
             used_ids.add(number)
             data = {
-                "name": fake.name(), "status": status, "source": source, "id_type": IdType.RESIDENT_ID, "id_number": number,
-                "mobile": fake.phone_number(), "email": fake.free_email() if rng.random() < 0.7 else "",
-                "address": str(fake.address()).rsplit(" ", 1)[0], "nationality": "CN", "residency": Residency.RESIDENT,
+                "name": fake.name(),
+                "status": status,
+                "source": source,
+                "id_type": IdType.RESIDENT_ID,
+                "id_number": number,
+                "mobile": fake.phone_number(),
+                "email": fake.free_email() if rng.random() < 0.7 else "",
+                "address": str(fake.address()).rsplit(" ", 1)[0],
+                "nationality": "CN",
+                "residency": Residency.RESIDENT,
                 "occupation": str(fake.job())[:100],
             }
-            custom = {"risk_appetite": rng.choice(["c1", "c2", "c3", "c4", "c5"])} if rng.random() < 0.8 else {}
+            custom: dict[str, Any] = {"risk_appetite": rng.choice(["c1", "c2", "c3", "c4", "c5"])} if rng.random() < 0.8 else {}
             rows.append(ImportRow(kind=Kind.INDIVIDUAL, data=data, owner=owner, custom=custom, tags=tags, followups=followups))
         else:
             region = make_resident_id(fake, rng, today)[:6]
@@ -189,8 +217,13 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
                 code = make_uscc(rng, region)
             used_uscc.add(code)
             data = {
-                "name": fake.company(), "status": status, "source": source, "uscc": code, "legal_representative": fake.name(),
-                "registered_address": str(fake.address()).rsplit(" ", 1)[0], "industry": rng.choice(Industry.values),
+                "name": fake.company(),
+                "status": status,
+                "source": source,
+                "uscc": code,
+                "legal_representative": fake.name(),
+                "registered_address": str(fake.address()).rsplit(" ", 1)[0],
+                "industry": rng.choice(Industry.values),
             }
             custom = {"employees": rng.choice([12, 45, 120, 380, 1500, 8000])}
             rows.append(ImportRow(kind=Kind.ORGANISATION, data=data, owner=owner, custom=custom, tags=tags, followups=followups))

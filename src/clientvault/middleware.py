@@ -19,10 +19,10 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 def client_ip(request: HttpRequest) -> str:
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
         if forwarded:
             return forwarded.split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 def channel_for(request: HttpRequest) -> str:
@@ -87,7 +87,7 @@ class MfaRequiredMiddleware:
             user.is_authenticated
             and not request.path.startswith(_MFA_EXEMPT)
             and mfa_required(user)  # type: ignore[arg-type]
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr, attr-defined]
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(

@@ -34,14 +34,8 @@ DEV_SECRET_KEY = "clientvault-insecure-development-key-do-not-use-in-production"
 # A missing key falls back to the development key, which the production check refuses (E002).
 SECRET_KEY = os.environ.get("CLIENTVAULT_SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = _env_bool("CLIENTVAULT_DEBUG", CLIENTVAULT_ENV == "development")
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("CLIENTVAULT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CLIENTVAULT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("CLIENTVAULT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CLIENTVAULT_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -145,9 +139,7 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Roles that must pass a TOTP second factor (issue #2; configurable, not a constant).
 CLIENTVAULT_MFA_REQUIRED_ROLES = [
-    r.strip()
-    for r in os.environ.get("CLIENTVAULT_MFA_REQUIRED_ROLES", "compliance_officer,auditor,administrator").split(",")
-    if r.strip()
+    r.strip() for r in os.environ.get("CLIENTVAULT_MFA_REQUIRED_ROLES", "compliance_officer,auditor,administrator").split(",") if r.strip()
 ]
 OTP_TOTP_ISSUER = "clientvault"
 

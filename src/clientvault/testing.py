@@ -126,12 +126,21 @@ def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Cust
     if kind == Kind.INDIVIDUAL:
         number = resident_id(n)
         info = V.parse_resident_id(number)
-        base.update(id_type=IdType.RESIDENT_ID, id_number=number, birth_date=info.birth_date, sex=info.sex, mobile=mobile(n),
-                    email=f"c{n}@example.cn", nationality="CN")
+        base.update(
+            id_type=IdType.RESIDENT_ID,
+            id_number=number,
+            birth_date=info.birth_date,
+            sex=info.sex,
+            mobile=mobile(n),
+            email=f"c{n}@example.cn",
+            nationality="CN",
+        )
     else:
         base.update(uscc=uscc(n), legal_representative="法人代表")
     base.update(fields)
-    return Customer.objects.create(kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, **base)
+    return Customer.objects.create(
+        kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, **base
+    )
 
 
 def followup(c: Customer, author: User, **fields: Any) -> FollowUp:

@@ -22,7 +22,10 @@ def me(request: HttpRequest) -> MeOut:
     ctx = request.cv_ctx  # type: ignore[attr-defined]
     user = ctx.actor
     return MeOut(
-        id=user.pk, username=user.username, display_name=user.display_name,
+        id=user.pk,
+        username=user.username,
+        display_name=user.display_name,
         department=user.department.name if user.department else None,
-        roles=sorted(ctx.roles), capabilities=sorted(capabilities(ctx.roles)),
+        roles=sorted(ctx.roles),
+        capabilities=sorted(capabilities(ctx.roles)),
     )

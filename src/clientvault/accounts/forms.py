@@ -3,30 +3,39 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-
-from clientvault.core.forms import StyledForm
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import Department, Role
+from clientvault.core.forms import StyledForm
 
 
 class LoginForm(StyledForm):
-    username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), max_length=256, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True})
+    )
+    password = forms.CharField(
+        label=_("Password"), max_length=256, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class TokenForm(StyledForm):
     token = forms.RegexField(
-        label=_("Six-digit code"), regex=r"^\s*\d{6}\s*$", max_length=10,
+        label=_("Six-digit code"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=10,
         error_messages={"invalid": _("Enter the six digits shown in your authenticator app.")},
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )
 
 
 class PasswordChangeForm(StyledForm):
-    old_password = forms.CharField(label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     new_password = forms.CharField(label=_("New password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label=_("Repeat the new password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(
+        label=_("Repeat the new password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -64,8 +73,10 @@ class UserForm(StyledForm):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department_id"].choices = _department_choices()
-        self.fields["roles"].choices = _role_choices()
+        department_field, roles_field = self.fields["department_id"], self.fields["roles"]
+        assert isinstance(department_field, forms.ChoiceField) and isinstance(roles_field, forms.MultipleChoiceField)
+        department_field.choices = _department_choices()
+        roles_field.choices = _role_choices()
         if editing:
             del self.fields["password"]
             self.fields["username"].disabled = True

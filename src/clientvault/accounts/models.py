@@ -33,7 +33,9 @@ class Department(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="departments", verbose_name=_("legal entity"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent department"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent department")
+    )
     name = models.CharField(_("name"), max_length=200)
     code = models.SlugField(_("code"), max_length=60, unique=True)
     path = models.CharField(max_length=1000, db_index=True, editable=False)
@@ -75,7 +77,9 @@ class Role(models.Model):
 class User(AbstractUser):
     """A member of staff. Belongs to one department and holds one or more roles."""
 
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("department"))
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="members", verbose_name=_("department")
+    )
     roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("roles"))
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, choices=[("zh-hans", "简体中文"), ("en", "English")])
@@ -108,6 +112,9 @@ class UserSession(models.Model):
     class Meta:
         verbose_name = _("user session")
         verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"session of user {self.user_id}"
 
 
 class ApiToken(models.Model):

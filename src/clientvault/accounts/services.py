@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -47,8 +48,12 @@ def record_login_failure(*, ctx: Context, username: str) -> None:
     """Record a failed sign-in. The typed username is kept only if it names a real account."""
     user = User.objects.filter(username=username).first()
     audit.record(
-        ctx, "auth.login_failed", object_type="accounts.user", object_id=str(user.pk) if user else "",
-        outcome="failed", actor_username=user.username if user else "",
+        ctx,
+        "auth.login_failed",
+        object_type="accounts.user",
+        object_id=str(user.pk) if user else "",
+        outcome="failed",
+        actor_username=user.username if user else "",
     )
 
 
@@ -124,7 +129,11 @@ def _clean_user(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if email and ("@" not in email or len(email) > 254):
         errors["email"] = [_("Enter a valid e-mail address.")]
     out["email"] = email
-    dept = Department.objects.filter(pk=data.get("department_id")).first() if data.get("department_id") else None
+    dept = None
+    try:
+        dept = Department.objects.filter(pk=uuid.UUID(str(data.get("department_id")))).first()
+    except ValueError:
+        dept = None
     if dept is None:
         errors["department_id"] = [_("Choose a department.")]
     out["department"] = dept
@@ -249,8 +258,13 @@ def create_api_token(*, ctx: Context, name: str, days: int | None = None) -> tup
 
 @transaction.atomic
 def revoke_api_token(*, ctx: Context, token_id: Any) -> None:
+    """Revoke one of the actor's own tokens."""
     if ctx.actor is None:
         raise PermissionDenied()
+    try:
+        token_id = uuid.UUID(str(token_id))
+    except ValueError:
+        raise NotFound() from None
     token = ApiToken.objects.select_for_update().filter(pk=token_id, user=ctx.actor).first()
     if token is None:
         raise NotFound()

@@ -152,7 +152,9 @@ def profile(request: HttpRequest) -> HttpResponse:
                 password_form = PasswordChangeForm(request.POST, prefix="pw")
                 if password_form.is_valid():
                     services.change_password(
-                        ctx=ctx, user=user, old_password=password_form.cleaned_data["old_password"],
+                        ctx=ctx,
+                        user=user,
+                        old_password=password_form.cleaned_data["old_password"],
                         new_password=password_form.cleaned_data["new_password"],
                     )
                     from django.contrib.auth import update_session_auth_hash
@@ -163,7 +165,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             elif action == "token":
                 token_form = ApiTokenForm(request.POST, prefix="tok")
                 if token_form.is_valid():
-                    _token, new_secret = services.create_api_token(ctx=ctx, name=token_form.cleaned_data["name"], days=token_form.cleaned_data["days"])
+                    _token, new_secret = services.create_api_token(
+                        ctx=ctx, name=token_form.cleaned_data["name"], days=token_form.cleaned_data["days"]
+                    )
                     token_form = ApiTokenForm(prefix="tok")
             elif action == "revoke":
                 services.revoke_api_token(ctx=ctx, token_id=request.POST.get("token_id"))
@@ -230,8 +234,11 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     if target is None:
         raise Http404
     initial = {
-        "username": target.username, "display_name": target.display_name, "email": target.email,
-        "department_id": str(target.department_id or ""), "roles": target.role_codes(),
+        "username": target.username,
+        "display_name": target.display_name,
+        "email": target.email,
+        "department_id": str(target.department_id or ""),
+        "roles": target.role_codes(),
     }
     form = UserForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST":

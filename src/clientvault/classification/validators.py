@@ -137,13 +137,9 @@ _MIN_BIRTH_YEAR = 1900
 
 _MSG_RESIDENT_ID_FORMAT = _("Enter a valid 18-character resident ID number.")
 _MSG_RESIDENT_ID_REGION = _("The resident ID number has an unknown region code.")
-_MSG_RESIDENT_ID_BIRTH_DATE = _(
-    "The resident ID number contains an invalid date of birth."
-)
+_MSG_RESIDENT_ID_BIRTH_DATE = _("The resident ID number contains an invalid date of birth.")
 _MSG_RESIDENT_ID_CHECKSUM = _("The resident ID number's check digit does not match.")
-_MSG_RESIDENT_ID_PREFIX = _(
-    "The first 17 characters of a resident ID number must be digits."
-)
+_MSG_RESIDENT_ID_PREFIX = _("The first 17 characters of a resident ID number must be digits.")
 _MSG_LEGACY_RESIDENT_ID_FORMAT = _("Enter a valid 15-digit resident ID number.")
 
 
@@ -171,9 +167,7 @@ def resident_id_check_char(first17: str) -> str:
     return _RESIDENT_ID_CHECK_CHARS[total % 11]
 
 
-def parse_resident_id(
-    value: str, *, today: datetime.date | None = None
-) -> ResidentIdInfo:
+def parse_resident_id(value: str, *, today: datetime.date | None = None) -> ResidentIdInfo:
     """Validate an 18-character resident ID number; derive birth date, sex, region."""
     number = normalize_resident_id(value)
     if not _RESIDENT_ID_RE.fullmatch(number):
@@ -184,22 +178,17 @@ def parse_resident_id(
         raise InvalidIdentifier("region", _MSG_RESIDENT_ID_REGION)
     # RULES.md §11.1 GB 11643-1999: positions 7-14 are the birth date YYYYMMDD.
     try:
-        birth_date = datetime.date(
-            int(number[6:10]), int(number[10:12]), int(number[12:14])
-        )
+        birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdentifier("birth_date", _MSG_RESIDENT_ID_BIRTH_DATE) from None
-    if birth_date.year < _MIN_BIRTH_YEAR or birth_date > (
-        today or datetime.date.today()
-    ):
+    # Callers pass the business date (Asia/Shanghai); the host date is only a fallback.
+    if birth_date.year < _MIN_BIRTH_YEAR or birth_date > (today or datetime.date.today()):  # noqa: DTZ011
         raise InvalidIdentifier("birth_date", _MSG_RESIDENT_ID_BIRTH_DATE)
     if resident_id_check_char(number[:17]) != number[17]:
         raise InvalidIdentifier("checksum", _MSG_RESIDENT_ID_CHECKSUM)
     # RULES.md §11.1 GB 11643-1999: 17th digit odd for men, even for women.
     sex: Literal["M", "F"] = "M" if int(number[16]) % 2 else "F"
-    return ResidentIdInfo(
-        number=number, birth_date=birth_date, sex=sex, region_code=number[:6]
-    )
+    return ResidentIdInfo(number=number, birth_date=birth_date, sex=sex, region_code=number[:6])
 
 
 def convert_legacy_resident_id(fifteen: str) -> str:
@@ -225,12 +214,8 @@ _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CODE_RE = re.compile(r"[0-9A-Z]{8}[0-9X]")
 
 _MSG_USCC_FORMAT = _("Enter a valid 18-character unified social credit code.")
-_MSG_USCC_CHECKSUM = _(
-    "The unified social credit code's check character does not match."
-)
-_MSG_USCC_PREFIX = _(
-    "The first 17 characters of the unified social credit code are not valid."
-)
+_MSG_USCC_CHECKSUM = _("The unified social credit code's check character does not match.")
+_MSG_USCC_PREFIX = _("The first 17 characters of the unified social credit code are not valid.")
 
 
 def uscc_check_char(first17: str) -> str:
@@ -238,9 +223,7 @@ def uscc_check_char(first17: str) -> str:
     if len(first17) != 17 or any(c not in _USCC_VALUES for c in first17):
         raise InvalidIdentifier("format", _MSG_USCC_PREFIX)
     # RULES.md §11.2 GB 32100-2015: C18 = 31 - (sum mod 31), with 31 mapped to 0.
-    total = sum(
-        _USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True)
-    )
+    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return _USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -315,9 +298,7 @@ def validate_bank_card(value: str) -> str:
 
 # RULES.md §11.4: mainland mobile numbers; deliberately no carrier prefix allowlist.
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-_EMAIL_LOCAL_RE = re.compile(
-    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-)
+_EMAIL_LOCAL_RE = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _EMAIL_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _EMAIL_TLD_RE = re.compile(r"[a-z]{2,63}|xn--[a-z0-9-]{1,59}")
 

@@ -27,14 +27,20 @@ class NavItem:
 
 
 NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
-    (_("Customers"), (
-        NavItem(_("Customer list"), "customers:list", "bi-people", "customer.view"),
-        NavItem(_("New customer"), "customers:create", "bi-person-plus", "customer.create"),
-    )),
-    (_("System"), (
-        NavItem(_("Users"), "accounts:users", "bi-person-gear", "manage_users.view"),
-        NavItem(_("Custom fields"), "customers:custom_fields", "bi-ui-checks", "manage_custom_fields.view"),
-    )),
+    (
+        _("Customers"),
+        (
+            NavItem(_("Customer list"), "customers:list", "bi-people", "customer.view"),
+            NavItem(_("New customer"), "customers:create", "bi-person-plus", "customer.create"),
+        ),
+    ),
+    (
+        _("System"),
+        (
+            NavItem(_("Users"), "accounts:users", "bi-person-gear", "manage_users.view"),
+            NavItem(_("Custom fields"), "customers:custom_fields", "bi-ui-checks", "manage_custom_fields.view"),
+        ),
+    ),
 )
 
 

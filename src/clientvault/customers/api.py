@@ -45,10 +45,16 @@ class CustomerQuery(Schema):
 
 @router.get("/customers", response=CustomerPageOut, summary="List customers you may see")
 def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> CustomerPageOut:
-    filters = selectors.CustomerFilters(q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort)
+    filters = selectors.CustomerFilters(
+        q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort
+    )
     page = selectors.list_customers(_ctx(request), filters, page=max(1, query.page), per_page=query.per_page)
     return CustomerPageOut(
-        items=[CustomerSummary.from_model(c) for c in page.items], page=page.number, per_page=page.per_page, total=page.total, pages=page.num_pages
+        items=[CustomerSummary.from_model(c) for c in page.items],
+        page=page.number,
+        per_page=page.per_page,
+        total=page.total,
+        pages=page.num_pages,
     )
 
 
@@ -56,8 +62,13 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> Custome
 def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
     customer = services.create_customer(
-        ctx=_ctx(request), kind=payload.kind, data=data, custom=payload.custom or {}, tags=payload.tags or [],
-        owner_id=payload.owner_id, accept_uscc_checksum_failure=payload.accept_uscc_checksum_failure,
+        ctx=_ctx(request),
+        kind=payload.kind,
+        data=data,
+        custom=payload.custom or {},
+        tags=payload.tags or [],
+        owner_id=payload.owner_id,
+        accept_uscc_checksum_failure=payload.accept_uscc_checksum_failure,
     )
     return 201, CustomerOut.from_model(customer)
 
@@ -72,8 +83,13 @@ def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: Custo
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
     customer = services.update_customer(
-        ctx=_ctx(request), customer_id=customer_id, changes=changes, custom=sent.get("custom"), tags=sent.get("tags"),
-        owner_id=sent.get("owner_id"), expected_version=sent.get("version"),
+        ctx=_ctx(request),
+        customer_id=customer_id,
+        changes=changes,
+        custom=sent.get("custom"),
+        tags=sent.get("tags"),
+        owner_id=sent.get("owner_id"),
+        expected_version=sent.get("version"),
         accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
     )
     return CustomerOut.from_model(customer)

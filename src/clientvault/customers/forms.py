@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-
-from clientvault.core.forms import StyledForm
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.core.forms import StyledForm
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.models import CustomFieldDefinition
 
@@ -30,8 +29,12 @@ class CustomerForm(StyledForm):
     # individuals
     id_type = forms.ChoiceField(label=_("ID type"), choices=_choices(IdType), required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=40, required=False)
-    birth_date = forms.DateField(label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-                                 help_text=_("Filled in from a resident ID number."))
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Filled in from a resident ID number."),
+    )
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
@@ -56,7 +59,9 @@ class CustomerForm(StyledForm):
         for name in self.ORGANISATION if kind == Kind.INDIVIDUAL else self.INDIVIDUAL:
             del self.fields[name]
         if owners:
-            self.fields["owner_id"].choices = [("", _("Me"))] + [(str(pk), label) for pk, label in owners]
+            owner_field = self.fields["owner_id"]
+            assert isinstance(owner_field, forms.TypedChoiceField)
+            owner_field.choices = [("", _("Me")), *((str(pk), label) for pk, label in owners)]
         else:
             del self.fields["owner_id"]
         language = get_language()
@@ -64,6 +69,7 @@ class CustomerForm(StyledForm):
         for d in CustomFieldDefinition.objects.filter(active=True, applies_to__in=[AppliesTo.BOTH, kind]):
             self.fields[f"custom__{d.key}"] = _custom_field(d, language)
             self.custom_keys.append(d.key)
+        self.style_fields()
 
     def standard_data(self) -> dict[str, Any]:
         skip = {"tags", "owner_id", "accept_uscc_checksum_failure"}
@@ -88,7 +94,7 @@ def _custom_field(d: CustomFieldDefinition, language: str | None) -> forms.Field
     if d.field_type == FieldType.DECIMAL:
         return forms.DecimalField(**common)
     if d.field_type == FieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
+        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), **common)
     if d.field_type == FieldType.BOOLEAN:
         return forms.NullBooleanField(**common)
     if d.field_type == FieldType.CHOICE:
@@ -98,11 +104,15 @@ def _custom_field(d: CustomFieldDefinition, language: str | None) -> forms.Field
 
 
 class FollowUpForm(StyledForm):
-    occurred_at = forms.DateTimeField(label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    occurred_at = forms.DateTimeField(
+        label=_("Date and time"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     summary = forms.CharField(label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     next_step = forms.CharField(label=_("Next step"), max_length=500, required=False)
-    next_step_due = forms.DateField(label=_("Next step due"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    next_step_due = forms.DateField(
+        label=_("Next step due"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,12 +122,18 @@ class FollowUpForm(StyledForm):
 
 class CustomerFilterForm(StyledForm):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses"))] + list(Status.choices), required=False)
-    kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types"))] + list(Kind.choices), required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False)
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *Kind.choices], required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
     sort = forms.ChoiceField(
-        label=_("Sort"), required=False,
-        choices=[("-created", _("Newest first")), ("created", _("Oldest first")), ("name", _("Name A–Z")), ("-updated", _("Recently updated"))],
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("-created", _("Newest first")),
+            ("created", _("Oldest first")),
+            ("name", _("Name A–Z")),
+            ("-updated", _("Recently updated")),
+        ],
     )
     page = forms.IntegerField(required=False, min_value=1)
 
@@ -132,7 +148,9 @@ class CustomFieldForm(StyledForm):
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=1000, initial=0)
     choices_text = forms.CharField(
-        label=_("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One per line: value | Chinese label | English label. Only for choice fields."),
     )
 
@@ -147,5 +165,11 @@ class CustomFieldForm(StyledForm):
         for line in (self.cleaned_data.get("choices_text") or "").splitlines():
             parts = [p.strip() for p in line.split("|")]
             if parts and parts[0]:
-                out.append({"value": parts[0], "label_zh": parts[1] if len(parts) > 1 else parts[0], "label_en": parts[2] if len(parts) > 2 else parts[0]})
+                out.append(
+                    {
+                        "value": parts[0],
+                        "label_zh": parts[1] if len(parts) > 1 else parts[0],
+                        "label_en": parts[2] if len(parts) > 2 else parts[0],
+                    }
+                )
         return out

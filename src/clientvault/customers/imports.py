@@ -67,8 +67,12 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
                 errors[f"row{index}.uscc"] = [_("A customer with this credit code is already registered.")]
             seen_uscc.add(ukey)
         customer = Customer(
-            kind=row.kind, owner=row.owner, department=dept, legal_entity_id=dept.legal_entity_id,
-            custom_data=custom, **cleaned,
+            kind=row.kind,
+            owner=row.owner,
+            department=dept,
+            legal_entity_id=dept.legal_entity_id,
+            custom_data=custom,
+            **cleaned,
         )
         customers.append(customer)
         tag_links.append((customer, row.tags))
@@ -94,7 +98,9 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
 
 def _check_existing(ids: set[tuple[str, str, str]], usccs: set[tuple[str, str]], errors: dict[str, list[Any]]) -> None:
     if ids and Customer.objects.filter(id_number__in=[n for _e, _t, n in ids]).exists():
-        existing = set(Customer.objects.filter(id_number__in=[n for _e, _t, n in ids]).values_list("legal_entity_id", "id_type", "id_number"))
+        existing = set(
+            Customer.objects.filter(id_number__in=[n for _e, _t, n in ids]).values_list("legal_entity_id", "id_type", "id_number")
+        )
         if {(str(e), t, n) for e, t, n in existing} & ids:
             errors["rows.id_number"] = [_("Some ID numbers are already registered.")]
     if usccs and Customer.objects.filter(uscc__in=[u for _e, u in usccs]).exists():

@@ -23,8 +23,21 @@ from clientvault.customers.querysets import CustomerQuerySet, FollowUpQuerySet
 
 # Personal-data fields of Customer: classified and encrypted by issue #3; never in audit detail.
 PERSONAL_FIELDS = (
-    "name", "id_type", "id_number", "birth_date", "sex", "mobile", "email", "address", "nationality",
-    "residency", "occupation", "uscc", "legal_representative", "registered_address", "custom_data",
+    "name",
+    "id_type",
+    "id_number",
+    "birth_date",
+    "sex",
+    "mobile",
+    "email",
+    "address",
+    "nationality",
+    "residency",
+    "occupation",
+    "uscc",
+    "legal_representative",
+    "registered_address",
+    "custom_data",
 )
 
 
@@ -155,9 +168,7 @@ class CustomFieldDefinition(models.Model):
         verbose_name_plural = _("custom fields")
         ordering = ["position", "key"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(field_type=FieldType.CHOICE) | ~Q(choices=[]), name="customfield_choice_needs_choices"
-            )
+            models.CheckConstraint(condition=~Q(field_type=FieldType.CHOICE) | ~Q(choices=[]), name="customfield_choice_needs_choices")
         ]
 
     def __str__(self) -> str:

@@ -24,8 +24,14 @@ ORGANISATION_FIELDS = ("uscc", "legal_representative", "registered_address", "in
 COMMON_FIELDS = ("name", "status", "source")
 EDITABLE_FIELDS = COMMON_FIELDS + INDIVIDUAL_FIELDS + ORGANISATION_FIELDS
 MAX_LENGTHS = {
-    "name": 200, "id_number": 40, "mobile": 20, "email": 254, "address": 300, "occupation": 100,
-    "legal_representative": 100, "registered_address": 300,
+    "name": 200,
+    "id_number": 40,
+    "mobile": 20,
+    "email": 254,
+    "address": 300,
+    "occupation": 100,
+    "legal_representative": 100,
+    "registered_address": 300,
 }
 # Resident-ID-style numbers carry the birth date and sex; RULES.md §11.1 (GB 11643-1999).
 CHECKSUMMED_ID_TYPES = {IdType.RESIDENT_ID, IdType.FOREIGN_PERMANENT_RESIDENCE}
@@ -85,7 +91,7 @@ def clean_customer(
     if out["source"] and out["source"] not in Source.values:
         err("source", _("Choose a valid source."))
 
-    own, other = (INDIVIDUAL_FIELDS, ORGANISATION_FIELDS) if kind == Kind.INDIVIDUAL else (ORGANISATION_FIELDS, INDIVIDUAL_FIELDS)
+    other = ORGANISATION_FIELDS if kind == Kind.INDIVIDUAL else INDIVIDUAL_FIELDS
     for field in other:
         if out[field] not in ("", None):
             err(field, _("This field does not apply to this customer type."))

@@ -91,8 +91,15 @@ class CustomerSummary(Schema):
     @staticmethod
     def from_model(c: Customer) -> CustomerSummary:
         return CustomerSummary(
-            id=c.pk, kind=c.kind, name=c.name, status=c.status, owner_id=c.owner_id, mobile=c.mobile, uscc=c.uscc,
-            tags=[t.name for t in c.tags.all()], updated_at=c.updated_at,
+            id=c.pk,
+            kind=c.kind,
+            name=c.name,
+            status=c.status,
+            owner_id=c.owner_id,
+            mobile=c.mobile,
+            uscc=c.uscc,
+            tags=[t.name for t in c.tags.all()],
+            updated_at=c.updated_at,
         )
 
 

@@ -22,7 +22,14 @@ from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import PERSONAL_FIELDS, Customer, FollowUp
 
 LIST_FIELDS = ("name", "mobile", "uscc", "id_number")
-SORTS = {"name": "name", "-name": "-name", "created": "created_at", "-created": "-created_at", "updated": "updated_at", "-updated": "-updated_at"}
+SORTS = {
+    "name": "name",
+    "-name": "-name",
+    "created": "created_at",
+    "-created": "-created_at",
+    "updated": "updated_at",
+    "-updated": "-updated_at",
+}
 MAX_PER_PAGE = 200
 
 
@@ -150,8 +157,12 @@ def list_followups(ctx: Context, customer_id: uuid.UUID, *, page: int = 1, per_p
     page_obj = paginator.get_page(page)
     items = list(page_obj.object_list)
     audit.record(
-        ctx, "followup.listed", object_type="customers.followup", customer_id=customer_id,
-        fields=("summary", "next_step") if items else (), detail={"result_count": paginator.count, "page": page_obj.number},
+        ctx,
+        "followup.listed",
+        object_type="customers.followup",
+        customer_id=customer_id,
+        fields=("summary", "next_step") if items else (),
+        detail={"result_count": paginator.count, "page": page_obj.number},
     )
     return items, paginator.count
 
@@ -163,7 +174,11 @@ def get_followup(ctx: Context, followup_id: uuid.UUID) -> FollowUp:
     if followup is None:
         raise NotFound()
     audit.record(
-        ctx, "followup.listed", obj=followup, customer_id=followup.customer_id, fields=("summary", "next_step"),
+        ctx,
+        "followup.listed",
+        obj=followup,
+        customer_id=followup.customer_id,
+        fields=("summary", "next_step"),
         detail={"result_count": 1, "page": 1},
     )
     return followup

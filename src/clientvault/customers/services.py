@@ -20,11 +20,11 @@ from clientvault.accounts.models import User
 from clientvault.audit import services as audit
 from clientvault.context import Context
 from clientvault.core import clock
-from clientvault.core.querysets import department_filter
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.querysets import department_filter
 from clientvault.customers import rules
 from clientvault.customers.choices import Channel, FieldType, Kind, Status
-from clientvault.customers.models import CustomFieldDefinition, Customer, FollowUp, Tag
+from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp, Tag
 
 MAX_TAGS = 20
 
@@ -84,11 +84,15 @@ def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) 
         return owner
     if scope < Scope.SUBTREE:
         raise ValidationFailed({"owner": [_("Only a manager can assign customers to someone else.")]})
-    owner = User.objects.filter(pk=owner_id, is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER]).select_related("department").first()
+    candidate = (
+        User.objects.filter(pk=owner_id, is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER])
+        .select_related("department")
+        .first()
+    )
     dept = actor.department
-    if owner is None or owner.department is None or dept is None or not owner.department.path.startswith(dept.path):
+    if candidate is None or candidate.department is None or dept is None or not candidate.department.path.startswith(dept.path):
         raise ValidationFailed({"owner": [_("Choose an active sales rep or manager in your department.")]})
-    return owner
+    return candidate
 
 
 def _set_tags(customer: Customer, names: Iterable[str]) -> None:
@@ -147,7 +151,9 @@ def create_customer(
     _require(ctx, CUSTOMER, CREATE)
     if kind not in Kind.values:
         raise ValidationFailed({"kind": [_("Choose individual or organisation.")]})
-    cleaned, custom_clean = _validate(ctx, kind=kind, data=data, custom=custom or {}, accept_uscc_checksum_failure=accept_uscc_checksum_failure)
+    cleaned, custom_clean = _validate(
+        ctx, kind=kind, data=data, custom=custom or {}, accept_uscc_checksum_failure=accept_uscc_checksum_failure
+    )
     owner = _resolve_owner(ctx, owner_id, default=None)
     assert owner.department is not None
     customer = Customer(
@@ -194,7 +200,10 @@ def update_customer(
         current["birth_date"] = None  # re-derived from the new number
     merged_custom = {**customer.custom_data, **(custom or {})}
     cleaned, custom_clean = _validate(
-        ctx, kind=customer.kind, data={**current, **changes}, custom=merged_custom,
+        ctx,
+        kind=customer.kind,
+        data={**current, **changes},
+        custom=merged_custom,
         accept_uscc_checksum_failure=accept_uscc_checksum_failure or customer.uscc_needs_review,
     )
     changed = [f for f, v in cleaned.items() if getattr(customer, f) != v]

@@ -19,10 +19,10 @@ from clientvault.accounts.models import User
 from clientvault.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.customers import selectors, services
+from clientvault.customers import rules, selectors, services
 from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
-from clientvault.customers.models import CustomFieldDefinition, Customer
+from clientvault.customers.models import Customer, CustomFieldDefinition
 
 
 def _ctx(request: HttpRequest) -> Context:
@@ -37,8 +37,11 @@ def _require(request: HttpRequest, resource: str, action: str) -> None:
 def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
     data = form.cleaned_data if form.is_valid() else {}
     return selectors.CustomerFilters(
-        q=data.get("q") or "", status=data.get("status") or "", kind=data.get("kind") or "",
-        tag=data.get("tag") or "", sort=data.get("sort") or "-created",
+        q=data.get("q") or "",
+        status=data.get("status") or "",
+        kind=data.get("kind") or "",
+        tag=data.get("tag") or "",
+        sort=data.get("sort") or "-created",
     )
 
 
@@ -60,9 +63,13 @@ def _owner_choices(ctx: Context) -> list[tuple[int, str]] | None:
     """Managers may assign customers to reps of their subtree; others own what they create."""
     if scope_for(ctx.roles, CUSTOMER, CHANGE) < Scope.SUBTREE or ctx.actor is None or ctx.actor.department is None:
         return None
-    users = User.objects.filter(
-        is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER], department__path__startswith=ctx.actor.department.path
-    ).distinct().order_by("username")
+    users = (
+        User.objects.filter(
+            is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER], department__path__startswith=ctx.actor.department.path
+        )
+        .distinct()
+        .order_by("username")
+    )
     return [(u.pk, str(u)) for u in users]
 
 
@@ -78,7 +85,11 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.create_customer(
-                ctx=ctx, kind=kind, data=form.standard_data(), custom=form.custom_data(), tags=form.tag_names(),
+                ctx=ctx,
+                kind=kind,
+                data=form.standard_data(),
+                custom=form.custom_data(),
+                tags=form.tag_names(),
                 owner_id=form.cleaned_data.get("owner_id"),
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
             )
@@ -131,15 +142,20 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     initial: dict[str, Any] = {"owner_id": meta.owner_id}
     if request.method == "GET":
         customer = _get_or_404(ctx, customer_id, with_followups=False)
-        initial.update({f: getattr(customer, f) for f in services.rules.EDITABLE_FIELDS})
+        initial.update({f: getattr(customer, f) for f in rules.EDITABLE_FIELDS})
         initial.update({f"custom__{k}": v for k, v in customer.custom_data.items()})
         initial["tags"] = ", ".join(t.name for t in customer.tags.all())
     form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx))
     if request.method == "POST" and form.is_valid():
         try:
             services.update_customer(
-                ctx=ctx, customer_id=customer_id, changes=form.standard_data(), custom=form.custom_data(), tags=form.tag_names(),
-                owner_id=form.cleaned_data.get("owner_id"), expected_version=int(request.POST.get("version") or 0) or None,
+                ctx=ctx,
+                customer_id=customer_id,
+                changes=form.standard_data(),
+                custom=form.custom_data(),
+                tags=form.tag_names(),
+                owner_id=form.cleaned_data.get("owner_id"),
+                expected_version=int(request.POST.get("version") or 0) or None,
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
             )
         except ValidationFailed as exc:
@@ -230,7 +246,9 @@ def custom_field_edit(request: HttpRequest, key: str | None = None) -> HttpRespo
         _require(request, MANAGE_CUSTOM_FIELDS, CREATE)
     initial: dict[str, Any] = {}
     if definition is not None:
-        initial = {f: getattr(definition, f) for f in ("key", "field_type", "label_zh", "label_en", "applies_to", "required", "active", "position")}
+        initial = {
+            f: getattr(definition, f) for f in ("key", "field_type", "label_zh", "label_en", "applies_to", "required", "active", "position")
+        }
         initial["choices_text"] = "\n".join(f"{c['value']} | {c['label_zh']} | {c['label_en']}" for c in definition.choices)
     form = CustomFieldForm(request.POST or None, initial=initial, editing=definition is not None)
     if request.method == "POST" and form.is_valid():

@@ -70,9 +70,7 @@ def id_prefixes(draw: st.DrawFn) -> str:
     return f"{province}{draw(chars(DIGITS, 4))}{born:%Y%m%d}{draw(chars(DIGITS, 3))}"
 
 
-uscc_prefixes = st.tuples(
-    chars(USCC_CHARS, 2), chars(DIGITS, 6), chars(USCC_CHARS, 9)
-).map("".join)
+uscc_prefixes = st.tuples(chars(USCC_CHARS, 2), chars(DIGITS, 6), chars(USCC_CHARS, 9)).map("".join)
 
 
 def raises_code(code: str, func: Callable[..., object], *args: object) -> None:
@@ -130,9 +128,7 @@ def test_appending_check_char_yields_valid_id(prefix: str) -> None:
 
 
 @given(id_prefixes(), st.integers(0, 17), st.data())
-def test_resident_id_detects_single_substitution(
-    prefix: str, pos: int, data: st.DataObject
-) -> None:
+def test_resident_id_detects_single_substitution(prefix: str, pos: int, data: st.DataObject) -> None:
     alphabet = DIGITS + "X" if pos == 17 else DIGITS
     mutated = mutate(data, with_check(prefix), pos, alphabet)
     assert resident_id_check_char(mutated[:17]) != mutated[17]  # MOD 11-2 catches it
@@ -145,9 +141,7 @@ def test_resident_id_detects_single_substitution(
     chars(DIGITS, 7),
     st.dates(datetime.date(1900, 1, 1), datetime.date(1999, 12, 31)),
 )
-def test_legacy_conversion_round_trip(
-    province: int, extra: str, born: datetime.date
-) -> None:
+def test_legacy_conversion_round_trip(province: int, extra: str, born: datetime.date) -> None:
     fifteen = f"{province}{extra[:4]}{born:%y%m%d}{extra[4:]}"
     converted = convert_legacy_resident_id(fifteen)
     assert converted[:6] + converted[8:17] == fifteen
@@ -185,9 +179,7 @@ def test_uscc_vectors_and_org_code() -> None:
 
 
 @given(uscc_prefixes, st.integers(0, 17), st.data())
-def test_uscc_check_char_and_single_substitution(
-    prefix: str, pos: int, data: st.DataObject
-) -> None:
+def test_uscc_check_char_and_single_substitution(prefix: str, pos: int, data: st.DataObject) -> None:
     valid = prefix + uscc_check_char(prefix)
     assert validate_uscc(valid) == valid
     alphabet = DIGITS if 2 <= pos <= 7 else USCC_CHARS
@@ -205,9 +197,7 @@ def test_bank_card_vectors() -> None:
 
 
 @given(st.text(DIGITS, min_size=11, max_size=18), st.data())
-def test_luhn_check_digit_and_single_substitution(
-    partial: str, data: st.DataObject
-) -> None:
+def test_luhn_check_digit_and_single_substitution(partial: str, data: st.DataObject) -> None:
     valid = partial + luhn_check_digit(partial)
     assert luhn_valid(valid) and validate_bank_card(valid) == valid
     mutated = mutate(data, valid, data.draw(st.integers(0, len(valid) - 1)), DIGITS)
@@ -255,9 +245,7 @@ def render() -> Callable[[InvalidIdentifier], str]:
      (validate_bank_card, "411111"), (validate_mobile, "+86 12800138000"),
      (validate_email, "zhang.san@example")],
 )  # fmt: skip
-def test_messages_never_echo_input(
-    func: Callable[[str], object], raw: str, render: Callable[[InvalidIdentifier], str]
-) -> None:
+def test_messages_never_echo_input(func: Callable[[str], object], raw: str, render: Callable[[InvalidIdentifier], str]) -> None:
     with pytest.raises(InvalidIdentifier) as exc:
         func(raw)
     text = render(exc.value)

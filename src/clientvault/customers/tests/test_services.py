@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 def test_rep_creates_individual_derives_birth_and_sex_and_leaves_one_event(org, audit_events):
     number = resident_id(birth=dt.date(1990, 5, 17), sex="F")
     c = services.create_customer(
-        ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL,
+        ctx=ctx(org["rep_bj1"]),
+        kind=Kind.INDIVIDUAL,
         data={"name": " 王  芳 ", "id_type": "resident_id", "id_number": number.lower(), "mobile": "+86 139-1234-5678"},
         tags=["VIP", "VIP", "理财"],
     )
@@ -33,7 +34,8 @@ def test_rep_creates_individual_derives_birth_and_sex_and_leaves_one_event(org, 
 def test_invalid_identifiers_are_rejected_with_field_errors_and_nothing_written(org, audit_events):
     with pytest.raises(ValidationFailed) as exc:
         services.create_customer(
-            ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL,
+            ctx=ctx(org["rep_bj1"]),
+            kind=Kind.INDIVIDUAL,
             data={"name": "李四", "id_type": "resident_id", "id_number": "340524198001010013", "mobile": "12345"},
         )
     assert set(exc.value.fields) == {"id_number", "mobile"}
@@ -123,7 +125,7 @@ def test_detail_view_leaves_exactly_one_event_and_out_of_scope_is_not_found(org,
     c = customer(org["rep_bj1"])
     followup(c, org["rep_bj1"])
     seen = selectors.get_customer(ctx(org["manager_bj"]), c.pk)
-    assert len(seen.visible_followups) == 1
+    assert len(seen.visible_followups) == 1  # type: ignore[attr-defined]
     [event] = audit_events()
     assert event.event_type == "customer.viewed" and "followups" in event.fields and "id_number" in event.fields
     for outsider in ("rep_bj2", "manager_sh", "admin", "rep_other", "risk_other", "norole"):
@@ -152,13 +154,17 @@ def test_search_matches_normalised_identifiers(org):
 def test_followup_create_and_author_rules(org, audit_events):
     c = customer(org["rep_bj1"])
     now = dt.datetime.now(dt.UTC)
-    f = services.create_followup(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, data={"occurred_at": now, "channel": "phone", "summary": "回访"})
+    f = services.create_followup(
+        ctx=ctx(org["rep_bj1"]), customer_id=c.pk, data={"occurred_at": now, "channel": "phone", "summary": "回访"}
+    )
     assert audit_events("followup.created")[0].customer_id == c.pk
     with pytest.raises(ValidationFailed):
         services.create_followup(
             ctx=ctx(org["rep_bj1"]), customer_id=c.pk, data={"occurred_at": now + dt.timedelta(days=1), "channel": "fax", "summary": ""}
         )
-    managers_note = services.create_followup(ctx=ctx(org["manager_bj"]), customer_id=c.pk, data={"occurred_at": now, "channel": "visit", "summary": "拜访"})
+    managers_note = services.create_followup(
+        ctx=ctx(org["manager_bj"]), customer_id=c.pk, data={"occurred_at": now, "channel": "visit", "summary": "拜访"}
+    )
     with pytest.raises(PermissionDenied):
         services.update_followup(ctx=ctx(org["rep_bj1"]), followup_id=managers_note.pk, changes={"summary": "改"})
     services.update_followup(ctx=ctx(org["manager_bj"]), followup_id=f.pk, changes={"summary": "主管更正"})
@@ -171,11 +177,20 @@ def test_followup_create_and_author_rules(org, audit_events):
 def test_custom_fields_are_validated_against_their_definition(org, audit_events):
     admin = ctx(org["admin"])
     services.define_custom_field(
-        ctx=admin, key="risk_level", field_type="choice",
-        data={"label_zh": "风险等级", "label_en": "Risk level", "required": True, "applies_to": "individual",
-              "choices": [{"value": "low", "label_zh": "低", "label_en": "Low"}]},
+        ctx=admin,
+        key="risk_level",
+        field_type="choice",
+        data={
+            "label_zh": "风险等级",
+            "label_en": "Risk level",
+            "required": True,
+            "applies_to": "individual",
+            "choices": [{"value": "low", "label_zh": "低", "label_en": "Low"}],
+        },
     )
-    services.define_custom_field(ctx=admin, key="employees", field_type="integer", data={"label_zh": "员工数", "label_en": "Employees", "applies_to": "organisation"})
+    services.define_custom_field(
+        ctx=admin, key="employees", field_type="integer", data={"label_zh": "员工数", "label_en": "Employees", "applies_to": "organisation"}
+    )
     rep = ctx(org["rep_bj1"])
     base = {"name": "赵六", "id_type": "resident_id", "id_number": resident_id()}
     with pytest.raises(ValidationFailed) as exc:

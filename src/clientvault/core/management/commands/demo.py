@@ -98,6 +98,6 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
             self.stdout.write("clientvault demo stopped.")
-        failed = [c.args[2] if len(c.args) > 2 else c.args for c in children if c.returncode not in (0, -signal.SIGTERM, None) and not stopping]
+        failed = [str(c.args) for c in children if c.returncode not in (0, -signal.SIGTERM, None) and not stopping]
         if failed:
             raise CommandError(f"A demo process exited unexpectedly: {failed}")

@@ -12,11 +12,28 @@ from django.core.management.base import BaseCommand
 
 def gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "clientvault.wsgi:application",
-        "--bind", bind, "--workers", str(workers), "--threads", str(threads),
-        "--worker-class", "gthread", "--timeout", "60", "--graceful-timeout", "10",
-        "--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
-        "--forwarded-allow-ips", os.environ.get("CLIENTVAULT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "clientvault.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--worker-class",
+        "gthread",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "10",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+        "--forwarded-allow-ips",
+        os.environ.get("CLIENTVAULT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
 
 
@@ -31,4 +48,4 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         argv = gunicorn_argv(options["bind"], options["workers"], options["threads"])
         sys.stdout.flush()
-        os.execv(sys.executable, argv)
+        os.execv(sys.executable, argv)  # noqa: S606 (replace this process with gunicorn)

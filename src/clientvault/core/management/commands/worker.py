@@ -35,8 +35,14 @@ class Command(BaseCommand):
             else:
                 threading.Thread(target=self._schedule_loop, args=(stop, options["schedule_interval"]), daemon=True).start()
         worker = Worker(
-            queue_names=["*"], interval=options["interval"], batch=options["batch"], backend_name="default",
-            startup_delay=False, max_tasks=None, worker_id=get_random_string(32), excluded_queue_names=[],
+            queue_names=["*"],
+            interval=options["interval"],
+            batch=options["batch"],
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=get_random_string(32),
+            excluded_queue_names=[],
         )
         self.stdout.write("clientvault worker started")
         worker.configure_signals()

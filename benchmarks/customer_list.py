@@ -1,0 +1,68 @@
+"""Customer list and detail through the protected path (scope filter, audit event in the same
+transaction) against the same rows fetched by a bare queryset, in one run.
+
+    python -m benchmarks.customer_list [--size 2000] [--database-url postgres://…]
+
+Also reports the query count of a list page at 25 and at 100 rows: it must not grow with page size.
+"""
+
+from __future__ import annotations
+
+import time
+
+from benchmarks.harness import Bench, parse_args, setup_django
+
+
+def main() -> None:
+    args = parse_args(__doc__ or "", default_size=2000)
+    engine = setup_django(args.database_url)
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from clientvault import demo
+    from clientvault.customers import selectors
+    from clientvault.customers.models import Customer
+    from clientvault.testing import ctx
+
+    started = time.perf_counter()
+    users = demo.seed(args.size, mfa_roles=[])
+    seed_seconds = time.perf_counter() - started
+    manager = ctx(users["manager_bj"])
+    filters = selectors.CustomerFilters()
+    target = Customer.objects.visible_to(manager).order_by("id").values_list("pk", flat=True)[args.size // 20]
+
+    def protected_list() -> None:
+        selectors.list_customers(manager, filters, page=2, per_page=25)
+
+    dept = users["manager_bj"].department
+    assert dept is not None
+    subtree = dept.path  # the same rows the manager's scope yields
+
+    def raw_list() -> None:
+        rows = Customer.objects.filter(department__path__startswith=subtree)
+        list(rows.select_related("owner", "department").prefetch_related("tags").order_by("-created_at", "id")[25:50])
+        rows.count()
+
+    def protected_detail() -> None:
+        selectors.get_customer(manager, target)
+
+    def raw_detail() -> None:
+        c = Customer.objects.select_related("owner", "department", "legal_entity").prefetch_related("tags").get(pk=target)
+        list(c.followups.select_related("author"))
+
+    bench = Bench("customer_list", size=args.size)
+    bench.note(database=engine, seed_seconds=round(seed_seconds, 2), seed_customers_per_second=round(args.size / seed_seconds))
+    bench.compare("list_page", subject=protected_list, baseline=raw_list, repeat=args.repeat)
+    bench.compare("detail", subject=protected_detail, baseline=raw_detail, repeat=args.repeat)
+    counts = {}
+    for size in (25, 100):
+        with CaptureQueriesContext(connection) as captured:
+            selectors.list_customers(manager, filters, page=1, per_page=size)
+        counts[size] = len(captured.captured_queries)
+    bench.note(list_queries_25=counts[25], list_queries_100=counts[100], list_queries_constant=counts[25] == counts[100])
+    bench.emit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Shared benchmark harness: warm-up, repetitions, medians, side-by-side ratios, JSON last line.
+
+Machines here are noisy, so absolute times drift: every benchmark measures its subject and its
+baseline interleaved in the same run and reports ``ratio_*`` keys. Usage::
+
+    bench = Bench("customer_list", size=args.size)
+    bench.compare("list", subject=lambda: ..., baseline=lambda: ..., repeat=30)
+    bench.emit()   # prints one JSON object as the last line
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def parse_args(description: str, default_size: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", type=int, default=default_size, help=f"problem size (default {default_size})")
+    parser.add_argument("--repeat", type=int, default=30, help="timed repetitions per measurement")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""), help="default: a fresh SQLite file")
+    return parser.parse_args()
+
+
+def setup_django(database_url: str) -> str:
+    """Point Django at a fresh database (a temporary SQLite file unless a URL is given) and migrate."""
+    if not database_url:
+        database_url = f"sqlite:///{tempfile.mkdtemp(prefix='cvbench-')}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("CLIENTVAULT_ENV", "test")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clientvault.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    if database_url.startswith(("postgres://", "postgresql://")):
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)
+    return database_url.split(":", 1)[0]
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+@dataclass
+class Bench:
+    name: str
+    size: int
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def measure(self, label: str, fn: Callable[[], Any], *, repeat: int = 30, warmup: int = 3) -> float:
+        for _ in range(warmup):
+            fn()
+        samples = [timed(fn) for _ in range(repeat)]
+        median = statistics.median(samples)
+        self.results[f"{label}_median_ms"] = round(median * 1000, 4)
+        return median
+
+    def compare(self, label: str, *, subject: Callable[[], Any], baseline: Callable[[], Any], repeat: int = 30, warmup: int = 3) -> float:
+        """Interleave subject and baseline runs so drift hits both; record both medians and their ratio."""
+        for _ in range(warmup):
+            subject()
+            baseline()
+        s_samples: list[float] = []
+        b_samples: list[float] = []
+        for i in range(repeat):
+            order = (subject, baseline) if i % 2 == 0 else (baseline, subject)
+            for fn in order:
+                (s_samples if fn is subject else b_samples).append(timed(fn))
+        s, b = statistics.median(s_samples), statistics.median(b_samples)
+        self.results[f"{label}_median_ms"] = round(s * 1000, 4)
+        self.results[f"{label}_baseline_median_ms"] = round(b * 1000, 4)
+        ratio = s / b if b > 0 else float("inf")
+        self.results[f"ratio_{label}"] = round(ratio, 3)
+        return ratio
+
+    def note(self, **values: Any) -> None:
+        self.results.update(values)
+
+    def emit(self) -> None:
+        payload = {"benchmark": self.name, "size": self.size, "python": platform.python_version(), **self.results}
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, sort_keys=False) + "\n")
+        sys.stdout.flush()
