@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+PYTEST_ARGS ?= -n 2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/clientvault
 export CLIENTVAULT_HOME := $(CURDIR)
 
@@ -36,7 +37,7 @@ test-postgres:
 lint: install  ## ruff, mypy strict, makemigrations --check, catalogue check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src tests benchmarks
+	$(BIN)/mypy src tests benchmarks conftest.py scripts
 	CLIENTVAULT_ENV=test $(BIN)/clientvault makemigrations --check --dry-run
 	CLIENTVAULT_ENV=test $(BIN)/clientvault check
 

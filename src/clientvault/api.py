@@ -70,6 +70,9 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    if exc.errors and all((item.get("loc") or ("",))[0] == "path" for item in exc.errors):
+        # A malformed id names no record: answer like a missing one (out of scope == missing == 404).
+        return _error(request, 404, "not_found", _("Not found."))
     fields: dict[str, list[str]] = {}
     for item in exc.errors:
         loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")]

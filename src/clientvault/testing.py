@@ -87,7 +87,14 @@ def user(username: str, role: str | list[str], dept: Department | None, *, mfa: 
     return u
 
 
+def ensure_roles() -> None:
+    """Roles are seeded by migration; a transactional test's flush removes them, so restore them."""
+    for code, zh, en in R.DEFAULT_ROLES:
+        Role.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en})
+
+
 def make_org() -> Org:
+    ensure_roles()
     entity = LegalEntity.objects.create(name=f"测试法人{next(_counter)}")
     other = LegalEntity.objects.create(name=f"其他法人{next(_counter)}")
     hq = department(entity, "总部")

@@ -44,17 +44,24 @@ def record_login(*, ctx: Context, user: User, session_key: str) -> None:
 
 
 @transaction.atomic
-def record_login_failure(*, ctx: Context, username: str) -> None:
-    """Record a failed sign-in. The typed username is kept only if it names a real account."""
+def record_login_failure(*, ctx: Context, username: str, locked: bool = False) -> None:
+    """Record a failed or locked-out sign-in. The typed username is kept only if it names a real account."""
     user = User.objects.filter(username=username).first()
     audit.record(
         ctx,
         "auth.login_failed",
         object_type="accounts.user",
         object_id=str(user.pk) if user else "",
-        outcome="failed",
+        outcome="denied" if locked else "failed",
         actor_username=user.username if user else "",
+        detail={"locked_out": locked},
     )
+
+
+def move_session(*, user: User, old_key: str | None, new_key: str | None) -> None:
+    """Keep tracking a session whose key was rotated (password change), so deactivation still ends it."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(user=user, session_key=old_key).update(session_key=new_key)
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
@@ -63,10 +63,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
-        if getattr(request, "axes_locked_out", False):
+        locked = getattr(request, "axes_locked_out", False)
+        if user is None or locked:
+            services.record_login_failure(ctx=_ctx(request), username=username, locked=locked)
+        if locked:
             return lockout_response(request)
         if user is None:
-            services.record_login_failure(ctx=_ctx(request), username=username)
             form.add_error(None, _("The username or password is not correct."))
         else:
             auth_login(request, user)
@@ -157,9 +159,9 @@ def profile(request: HttpRequest) -> HttpResponse:
                         old_password=password_form.cleaned_data["old_password"],
                         new_password=password_form.cleaned_data["new_password"],
                     )
-                    from django.contrib.auth import update_session_auth_hash
-
-                    update_session_auth_hash(request, user)
+                    old_key = request.session.session_key
+                    update_session_auth_hash(request, user)  # rotates the session key
+                    services.move_session(user=user, old_key=old_key, new_key=request.session.session_key)
                     messages.success(request, _("Your password was changed."))
                     return redirect("accounts:profile")
             elif action == "token":

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
 
 from clientvault.context import Context
 from clientvault.customers import selectors, services
@@ -59,7 +59,7 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> Custome
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
     customer = services.create_customer(
         ctx=_ctx(request),
@@ -70,7 +70,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
         owner_id=payload.owner_id,
         accept_uscc_checksum_failure=payload.accept_uscc_checksum_failure,
     )
-    return 201, CustomerOut.from_model(customer)
+    return Status(201, CustomerOut.from_model(customer))
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="A customer's profile (audited)")
@@ -96,9 +96,9 @@ def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: Custo
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")
-def delete_customer(request: HttpRequest, customer_id: uuid.UUID) -> tuple[int, None]:
+def delete_customer(request: HttpRequest, customer_id: uuid.UUID) -> Status[Any]:
     services.delete_customer(ctx=_ctx(request), customer_id=customer_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/customers/{customer_id}/followups", response=FollowUpPageOut, summary="A customer's follow-ups")
@@ -108,9 +108,9 @@ def list_followups(request: HttpRequest, customer_id: uuid.UUID, page: int = 1) 
 
 
 @router.post("/customers/{customer_id}/followups", response={201: FollowUpOut}, summary="Record a follow-up")
-def create_followup(request: HttpRequest, customer_id: uuid.UUID, payload: FollowUpIn) -> tuple[int, FollowUpOut]:
+def create_followup(request: HttpRequest, customer_id: uuid.UUID, payload: FollowUpIn) -> Status[Any]:
     followup = services.create_followup(ctx=_ctx(request), customer_id=customer_id, data=payload.model_dump())
-    return 201, FollowUpOut.from_model(followup)
+    return Status(201, FollowUpOut.from_model(followup))
 
 
 @router.get("/followups/{followup_id}", response=FollowUpOut, summary="One follow-up")
@@ -125,9 +125,9 @@ def update_followup(request: HttpRequest, followup_id: uuid.UUID, payload: Follo
 
 
 @router.delete("/followups/{followup_id}", response={204: None}, summary="Delete a follow-up")
-def delete_followup(request: HttpRequest, followup_id: uuid.UUID) -> HttpResponse | tuple[int, None]:
+def delete_followup(request: HttpRequest, followup_id: uuid.UUID) -> Status[Any]:
     services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/custom-fields", response=list[CustomFieldOut], summary="Active custom field definitions")

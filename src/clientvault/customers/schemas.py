@@ -5,12 +5,14 @@ import uuid
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from clientvault.customers.models import Customer, FollowUp
 
 
 class CustomerFields(Schema):
+    model_config = ConfigDict(extra="forbid")  # an unknown field is an error, not silently dropped
+
     name: str | None = Field(None, max_length=200)
     status: str | None = None
     source: str | None = None
@@ -112,6 +114,8 @@ class CustomerPageOut(Schema):
 
 
 class FollowUpIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     occurred_at: dt.datetime
     channel: str
     summary: str = Field(..., max_length=4000)
@@ -120,6 +124,8 @@ class FollowUpIn(Schema):
 
 
 class FollowUpPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     occurred_at: dt.datetime | None = None
     channel: str | None = None
     summary: str | None = Field(None, max_length=4000)

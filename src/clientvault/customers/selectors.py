@@ -14,10 +14,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from clientvault.access.policies import CUSTOMER, allows
 from clientvault.audit import services as audit
 from clientvault.classification import validators as V
 from clientvault.context import Context
-from clientvault.core.errors import NotFound
+from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import PERSONAL_FIELDS, Customer, FollowUp
 
@@ -99,6 +100,8 @@ def filtered_customers(ctx: Context, filters: CustomerFilters) -> QuerySet[Custo
 @transaction.atomic
 def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per_page: int = 25) -> CustomerPage:
     """One page of the customers the actor may see, with the filters applied; audited."""
+    if not allows(ctx.roles, CUSTOMER, "view"):
+        raise PermissionDenied()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     qs = filtered_customers(ctx, filters).select_related("owner", "department").prefetch_related("tags")
     paginator = Paginator(qs, per_page)

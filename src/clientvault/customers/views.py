@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, MANAGE_CUSTOM_FIELDS, VIEW, Scope, allows, scope_for
+from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, DELETE, FOLLOWUP, MANAGE_CUSTOM_FIELDS, VIEW, Scope, allows, scope_for
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.context import Context
@@ -175,6 +175,7 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def customer_delete(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    _require(request, CUSTOMER, DELETE)
     try:
         services.delete_customer(ctx=_ctx(request), customer_id=customer_id)
     except NotFound:
@@ -189,6 +190,7 @@ def customer_delete(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 @login_required
 @require_POST
 def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    _require(request, FOLLOWUP, CREATE)
     ctx = _ctx(request)
     form = FollowUpForm(request.POST)
     if form.is_valid():
@@ -214,6 +216,7 @@ def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 @login_required
 @require_POST
 def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: uuid.UUID) -> HttpResponse:
+    _require(request, FOLLOWUP, DELETE)
     try:
         services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
     except NotFound:

@@ -32,6 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
         if not settings.CLIENTVAULT_DEMO:
             raise CommandError("Demo data may only be seeded with CLIENTVAULT_DEMO enabled (never in production).")
         if not 0 <= options["customers"] <= 1_000_000:

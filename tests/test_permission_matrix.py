@@ -1,0 +1,889 @@
+"""The permission matrix: every URL pattern and every API operation, for every kind of user.
+
+Routes are enumerated, not listed by hand: the web side walks ``get_resolver().url_patterns``
+recursively, the API side walks the ninja ``api`` routers and its OpenAPI schema. Every route found
+must have an entry in ``WEB_MATRIX`` (keyed by URL name) or ``API_MATRIX`` (keyed by method and
+path template) or be one of the explicitly public routes in ``PUBLIC_ROUTES``; a route without an
+expectation fails ``test_every_url_pattern_has_an_expectation`` / ``test_every_api_operation_has_an_expectation``.
+Each entry states, for one HTTP method, what every user of ``clientvault.testing.make_org`` and
+an anonymous visitor get; the matrix must name every user exactly once.
+
+User kinds (the third part of each test id):
+
+* ``anonymous`` — web pages redirect to the sign-in page, the API answers 401 ``not_authenticated``;
+* ``in_scope`` — the role holds the grant and the object is inside its scope: 200, or the success
+  status of a write (302 for web forms, 201/200/204 for the API);
+* ``wrong_role`` — the role holds no grant for the action: web 404 (forbidden answers like missing),
+  API 403 ``permission_denied`` or 404 ``not_found`` (decided per route from ``access/policies.py``);
+* ``out_of_scope`` — the role holds the grant but the object belongs to another department or legal
+  entity: 404 on both surfaces and the customer's name never appears in the response.
+  ``user@foreign`` means the user acts on a customer of the *other* legal entity instead of the usual
+  target (a prospect owned by ``rep_bj1`` in Beijing team 1).
+
+Every successful customer read (web detail, API GET detail) must write exactly one ``customer.viewed``
+audit event; a refused request writes none, and a refused write changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from clientvault.access.policies import CUSTOMER, VIEW, allows
+from clientvault.accounts import services as account_services
+from clientvault.accounts.models import ApiToken, User
+from clientvault.api import api
+from clientvault.customers.choices import Status
+from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
+from clientvault.testing import PASSWORD, Org, ctx, customer, followup, resident_id
+
+# --- The cast ---------------------------------------------------------------------------------
+
+USERS = (
+    "admin", "compliance", "auditor", "risk", "manager_bj", "manager_sh",
+    "rep_bj1", "rep_bj2", "rep_sh", "rep_other", "risk_other", "norole",
+)  # fmt: skip
+ANON = "anon"
+
+TARGET_NAME = "MatrixTarget 机密甲"  # owned by rep_bj1 (Beijing team 1, legal entity A)
+FOREIGN_NAME = "MatrixForeign 机密乙"  # owned by rep_other (legal entity B)
+NEW_NAME = "MatrixNew 新客户"
+EDITED_NAME = "MatrixEdited 改名"
+NEW_FIELD_KEY = "matrix_note"
+NEW_USERNAME = "matrix_new_user"
+
+# Groups, read off access/policies.py for the target customer of rep_bj1.
+EVERYONE = USERS
+VIEW_IN = ("rep_bj1", "manager_bj", "risk", "compliance", "auditor")  # own / subtree / entity scope
+VIEW_OUT = (
+    "rep_bj2", "rep_sh", "manager_sh", "rep_other", "risk_other",  # another team, branch or legal entity
+    "rep_bj1@foreign", "manager_bj@foreign", "risk@foreign", "compliance@foreign", "auditor@foreign",
+)  # fmt: skip
+NO_CUSTOMER_GRANT = ("admin", "norole")
+CHANGE_IN = ("rep_bj1", "manager_bj")
+CHANGE_WRONG = ("admin", "norole", "risk", "compliance", "auditor", "risk_other")  # read-only or nothing
+CHANGE_OUT = ("rep_bj2", "rep_sh", "manager_sh", "rep_other", "rep_bj1@foreign", "manager_bj@foreign")
+SALES = ("manager_bj", "manager_sh", "rep_bj1", "rep_bj2", "rep_sh", "rep_other")
+NOT_SALES = ("admin", "compliance", "auditor", "risk", "risk_other", "norole")
+ADMIN_ONLY = ("admin",)
+NOT_ADMIN = tuple(u for u in USERS if u != "admin")
+
+
+# --- The world each test acts on ---------------------------------------------------------------
+
+
+@dataclass
+class World:
+    org: Org
+    target: Customer
+    target_followup: FollowUp
+    foreign: Customer
+    foreign_followup: FollowUp
+    field: CustomFieldDefinition
+
+    def customer_for(self, foreign: bool) -> Customer:
+        return self.foreign if foreign else self.target
+
+    def followup_for(self, foreign: bool) -> FollowUp:
+        return self.foreign_followup if foreign else self.target_followup
+
+
+@pytest.fixture
+def world(org: Org) -> World:
+    target = customer(org["rep_bj1"], name=TARGET_NAME, status=Status.PROSPECT)
+    foreign = customer(org["rep_other"], name=FOREIGN_NAME, status=Status.PROSPECT)
+    field_definition = CustomFieldDefinition.objects.create(key="matrix_segment", field_type="text", label_zh="客群", label_en="Segment")
+    return World(
+        org=org,
+        target=target,
+        target_followup=followup(target, org["rep_bj1"]),
+        foreign=foreign,
+        foreign_followup=followup(foreign, org["rep_other"]),
+        field=field_definition,
+    )
+
+
+# URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
+PARAMS: dict[str, Callable[[World, bool], Any]] = {
+    "customer_id": lambda w, foreign: w.customer_for(foreign).pk,
+    "followup_id": lambda w, foreign: w.followup_for(foreign).pk,
+    "user_id": lambda w, foreign: w.org["rep_bj2"].pk,
+    "key": lambda w, foreign: w.field.key,
+}
+
+
+def sign_in(client: Client, user: User, *, verify_second_factor: bool = True) -> None:
+    """Log in; for roles that need a second factor, mark the session verified as django_otp does."""
+    client.force_login(user)
+    if verify_second_factor and account_services.mfa_required(user):
+        device = account_services.confirmed_device(user)
+        assert device is not None, f"{user.username} needs a confirmed TOTP device"
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def landing(w: World, username: str) -> str:
+    """Where sign-in (and a verified second factor) sends a user: the customer list if they may see it."""
+    user = w.org[username]
+    return reverse("customers:list") if allows(user.role_codes(), CUSTOMER, VIEW) else reverse("accounts:profile")
+
+
+# --- Payloads and effects ---------------------------------------------------------------------
+
+Payload = Callable[[World, bool], dict[str, Any]]
+Effect = Callable[[World, bool, bool], None]  # (world, foreign, succeeded): assert the database state
+
+
+def customer_form(w: World, foreign: bool) -> dict[str, Any]:
+    c = w.customer_for(foreign)
+    return {
+        "name": EDITED_NAME, "status": c.status, "id_type": c.id_type, "id_number": c.id_number,
+        "birth_date": c.birth_date.isoformat() if c.birth_date else "", "mobile": c.mobile, "email": c.email,
+        "nationality": c.nationality, "version": c.version,
+    }  # fmt: skip
+
+
+def followup_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {"occurred_at": "2026-01-05T10:00", "channel": "phone", "summary": "矩阵回访"}
+
+
+def new_customer_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {"kind": "individual", "name": NEW_NAME, "status": "prospect", "mobile": "13900001111"}
+
+
+def new_user_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {
+        "username": NEW_USERNAME, "display_name": "Matrix", "email": "matrix@example.cn",
+        "department_id": str(w.org.bj_team1.pk), "roles": ["sales_rep"], "password": "Matrix-Pass-2026!x",
+    }  # fmt: skip
+
+
+def user_edit_form(w: World, foreign: bool) -> dict[str, Any]:
+    target = w.org["rep_bj2"]
+    return {"display_name": "Matrix edited", "email": "", "department_id": str(target.department_id), "roles": ["sales_rep"]}
+
+
+def new_field_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {
+        "key": NEW_FIELD_KEY, "field_type": "text", "label_zh": "备注", "label_en": "Note", "applies_to": "both",
+        "active": "on", "position": "0", "choices_text": "",
+    }  # fmt: skip
+
+
+def field_edit_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {"label_zh": "新标签", "label_en": "New label", "applies_to": "both", "active": "on", "position": "1", "choices_text": ""}
+
+
+def customer_created(w: World, foreign: bool, ok: bool) -> None:
+    assert Customer.objects.filter(name=NEW_NAME).exists() is ok
+
+
+def customer_edited(w: World, foreign: bool, ok: bool) -> None:
+    c = w.customer_for(foreign)
+    assert Customer.objects.get(pk=c.pk).name == (EDITED_NAME if ok else c.name)
+
+
+def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
+    assert Customer.objects.filter(pk=w.customer_for(foreign).pk).exists() is not ok
+
+
+def followup_created(w: World, foreign: bool, ok: bool) -> None:
+    assert FollowUp.objects.filter(customer=w.customer_for(foreign)).count() == (2 if ok else 1)
+
+
+def followup_deleted(w: World, foreign: bool, ok: bool) -> None:
+    assert FollowUp.objects.filter(pk=w.followup_for(foreign).pk).exists() is not ok
+
+
+def followup_edited(w: World, foreign: bool, ok: bool) -> None:
+    f = w.followup_for(foreign)
+    assert FollowUp.objects.get(pk=f.pk).summary == ("矩阵更正" if ok else f.summary)
+
+
+def user_created(w: World, foreign: bool, ok: bool) -> None:
+    assert User.objects.filter(username=NEW_USERNAME).exists() is ok
+
+
+def user_edited(w: World, foreign: bool, ok: bool) -> None:
+    assert (User.objects.get(pk=w.org["rep_bj2"].pk).display_name == "Matrix edited") is ok
+
+
+def field_created(w: World, foreign: bool, ok: bool) -> None:
+    assert CustomFieldDefinition.objects.filter(key=NEW_FIELD_KEY).exists() is ok
+
+
+def field_edited(w: World, foreign: bool, ok: bool) -> None:
+    assert (CustomFieldDefinition.objects.get(pk=w.field.pk).label_zh == "新标签") is ok
+
+
+# --- The web matrix ---------------------------------------------------------------------------
+
+Response = Any  # the test client's response (django.test.client's patched HttpResponse)
+Location = str | Callable[[World, str, bool], str]  # a regex the Location header must fully match
+LOGIN = "<login>"  # the sign-in page with ?next= the requested path
+
+
+@dataclass(frozen=True)
+class Web:
+    """One method of one URL pattern: who gets what."""
+
+    method: str
+    ok: tuple[str, ...] = ()  # in scope: 200 for GET, ``success`` redirect for POST
+    wrong: tuple[str, ...] = ()  # no grant: 404
+    out: tuple[str, ...] = ()  # out of scope: ``out_status`` without the customer's name
+    success: Location | None = None  # Location regex for in-scope users (implies a 302)
+    anon_status: int = 302
+    anon_location: Location | None = LOGIN
+    out_status: int = 404
+    data: Payload | None = None
+    effect: Effect | None = None
+    reveals: bool = False  # in-scope responses show the customer's name
+    audited_view: bool = False  # in-scope responses write exactly one customer.viewed
+
+
+def _detail(w: World, user: str, foreign: bool) -> str:
+    return re.escape(reverse("customers:detail", args=[w.customer_for(foreign).pk]))
+
+
+def _landing(w: World, user: str, foreign: bool) -> str:
+    return re.escape(landing(w, user))
+
+
+def _mfa_landing(w: World, user: str, foreign: bool) -> str:
+    if account_services.confirmed_device(w.org[user]) is None:
+        return re.escape(reverse("accounts:mfa_setup"))
+    return _landing(w, user, foreign)
+
+
+NEW_DETAIL = r"/customers/[0-9a-f-]{36}/"
+
+WEB_MATRIX: dict[str, list[Web]] = {
+    "home": [Web("GET", ok=EVERYONE, success=re.escape("/customers/"), anon_location=re.escape("/customers/"))],
+    "accounts:login": [
+        Web("GET", ok=EVERYONE, success=_landing, anon_status=200, anon_location=None),
+        Web(
+            "POST",
+            ok=EVERYONE,
+            success=_landing,
+            anon_location=re.escape("/customers/"),
+            data=lambda w, f: {"username": "rep_bj1", "password": PASSWORD},
+        ),
+    ],
+    "accounts:logout": [Web("POST", ok=EVERYONE, success=re.escape("/accounts/login/"), anon_location=re.escape("/accounts/login/"))],
+    "accounts:mfa_verify": [Web("GET", ok=EVERYONE, success=_mfa_landing)],
+    "accounts:mfa_setup": [Web("GET", ok=EVERYONE)],
+    "accounts:profile": [
+        Web("GET", ok=EVERYONE),
+        Web("POST", ok=EVERYONE, success=re.escape("/accounts/profile/"), data=lambda w, f: {"action": "language", "lang-language": "en"}),
+    ],
+    "accounts:users": [Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN)],
+    "accounts:user_create": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=re.escape("/accounts/users/"), data=new_user_form, effect=user_created),
+    ],
+    "accounts:user_edit": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=re.escape("/accounts/users/"), data=user_edit_form, effect=user_edited),
+    ],
+    "customers:list": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, out_status=200, reveals=True),
+    ],
+    "customers:create": [
+        Web("GET", ok=SALES, wrong=NOT_SALES),
+        Web("POST", ok=SALES, wrong=NOT_SALES, success=NEW_DETAIL, data=new_customer_form, effect=customer_created),
+    ],
+    "customers:detail": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, audited_view=True),
+    ],
+    "customers:edit": [
+        Web("GET", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, reveals=True),
+        Web("POST", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, success=_detail, data=customer_form, effect=customer_edited),
+    ],
+    "customers:delete": [
+        Web("POST", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, success=re.escape("/customers/"), effect=customer_deleted),
+    ],
+    "customers:followup_create": [
+        Web("POST", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, success=_detail, data=followup_form, effect=followup_created),
+    ],
+    "customers:followup_delete": [
+        Web("POST", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, success=_detail, effect=followup_deleted),
+    ],
+    "customers:custom_fields": [
+        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+    ],
+    "customers:custom_field_create": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=re.escape("/customers/custom-fields/"),
+            data=new_field_form,
+            effect=field_created,
+        ),
+    ],
+    "customers:custom_field_edit": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=re.escape("/customers/custom-fields/"),
+            data=field_edit_form,
+            effect=field_edited,
+        ),
+    ],
+}
+
+
+# --- The API matrix ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Api:
+    """One API operation: who gets what."""
+
+    ok: tuple[str, ...]
+    ok_status: int
+    denied: tuple[str, ...] = ()  # wrong role, 403 permission_denied
+    hidden: tuple[str, ...] = ()  # wrong role that cannot see the object at all, 404 not_found
+    out: tuple[str, ...] = ()  # out of scope: 404 not_found (or ``out_status``) without the customer's name
+    out_status: int = 404
+    denied_statuses: tuple[int, ...] = (403,)
+    payload: Payload | None = None
+    effect: Effect | None = None
+    reveals: bool = False
+    audited_view: bool = False
+
+
+P = "/api/v1"
+API_MATRIX: dict[tuple[str, str], Api] = {
+    ("GET", f"{P}/me"): Api(ok=EVERYONE, ok_status=200),
+    ("GET", f"{P}/custom-fields"): Api(ok=EVERYONE, ok_status=200),  # definitions only, no customer data
+    # No customer grant at all: the web list answers 404, so the API must refuse too (403 or 404).
+    ("GET", f"{P}/customers"): Api(
+        ok=VIEW_IN, ok_status=200, denied=NO_CUSTOMER_GRANT, denied_statuses=(403, 404), out=VIEW_OUT, out_status=200, reveals=True
+    ),
+    ("POST", f"{P}/customers"): Api(
+        ok=SALES,
+        ok_status=201,
+        denied=NOT_SALES,
+        effect=customer_created,
+        payload=lambda w, f: {
+            "kind": "individual",
+            "name": NEW_NAME,
+            "id_type": "resident_id",
+            "id_number": resident_id(),
+            "mobile": "13900001111",
+        },
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, audited_view=True
+    ),
+    ("PATCH", f"{P}/customers/{{customer_id}}"): Api(
+        ok=CHANGE_IN,
+        ok_status=200,
+        denied=CHANGE_WRONG,
+        out=CHANGE_OUT,
+        effect=customer_edited,
+        payload=lambda w, f: {"name": EDITED_NAME, "version": w.customer_for(f).version},
+    ),
+    ("DELETE", f"{P}/customers/{{customer_id}}"): Api(
+        ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=customer_deleted
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/followups"): Api(ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT),
+    ("POST", f"{P}/customers/{{customer_id}}/followups"): Api(
+        ok=CHANGE_IN,
+        ok_status=201,
+        denied=CHANGE_WRONG,
+        out=CHANGE_OUT,
+        effect=followup_created,
+        payload=lambda w, f: {"occurred_at": "2026-01-05T10:00:00+08:00", "channel": "phone", "summary": "矩阵回访"},
+    ),
+    ("GET", f"{P}/followups/{{followup_id}}"): Api(ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT),
+    ("PATCH", f"{P}/followups/{{followup_id}}"): Api(
+        ok=CHANGE_IN,
+        ok_status=200,
+        denied=CHANGE_WRONG,
+        out=CHANGE_OUT,
+        effect=followup_edited,
+        payload=lambda w, f: {"summary": "矩阵更正"},
+    ),
+    ("DELETE", f"{P}/followups/{{followup_id}}"): Api(
+        ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=followup_deleted
+    ),
+}
+
+
+# --- Public routes (explicitly excluded from the matrix, and asserted public) --------------------
+
+
+@dataclass(frozen=True)
+class Public:
+    method: str
+    status: int
+    data: dict[str, Any] = field(default_factory=dict)
+    contains: str = ""
+    location: str | None = None
+
+
+PUBLIC_ROUTES: dict[str, Public] = {
+    "health": Public("GET", 200, contains="ok"),
+    "set_language": Public("POST", 302, data={"language": "en", "next": "/health"}, location="/health"),
+    "api-v1:openapi-json": Public("GET", 200, contains='"paths"'),
+    "api-v1:openapi-view": Public("GET", 200),
+    # ninja's anchor for reversing the API base; it answers a JSON 404 to anyone and reveals nothing.
+    "api-v1:api-root": Public("GET", 404, contains='"not_found"'),
+}
+STATIC_ASSET = "css/clientvault.css"
+API_NAMESPACE = "api-v1"
+
+
+# --- Enumeration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # namespaced URL name, "" if unnamed
+    route: str  # the full pattern, e.g. "customers/<uuid:customer_id>/"
+    params: tuple[str, ...]
+
+
+def iter_routes(patterns: list[Any] | None = None, prefix: str = "", namespace: str = "", params: tuple[str, ...] = ()) -> Iterator[Route]:
+    """Every URL pattern of the project, through includes, with its namespaced name and parameters."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        own = tuple(p.pattern.regex.groupindex)
+        if isinstance(p, URLResolver):
+            ns = ":".join(x for x in (namespace, p.namespace) if x)
+            yield from iter_routes(p.url_patterns, prefix + str(p.pattern), ns, params + own)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
+            yield Route(name, prefix + str(p.pattern), params + own)
+
+
+def routes_by_name() -> dict[str, Route]:
+    return {r.name: r for r in iter_routes() if r.name}
+
+
+def api_base() -> str:
+    return reverse(f"{API_NAMESPACE}:api-root").rstrip("/")
+
+
+def router_operations() -> dict[tuple[str, str], str]:
+    """(METHOD, full path template) -> URL name, from the ninja routers (also operations hidden from the schema)."""
+    ops: dict[tuple[str, str], str] = {}
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            parts = [s.strip("/") for s in (prefix, path) if s and s.strip("/")]
+            full = api_base() + "/" + "/".join(parts)
+            for operation in path_view.operations:
+                url_name = getattr(operation, "url_name", None) or api.get_operation_url_name(operation, router=router)
+                for method in operation.methods:
+                    ops[(method.upper(), full)] = url_name
+    return ops
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    methods = {"get", "post", "put", "patch", "delete", "head", "options", "trace"}
+    paths: dict[str, dict[str, Any]] = api.get_openapi_schema()["paths"]
+    return {(m.upper(), path) for path, item in paths.items() for m in item if m in methods}
+
+
+# --- Cases ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    route: str  # URL name, or "METHOD path" for the API
+    method: str
+    user: str  # ANON, a username, or "username@foreign"
+    kind: str
+    index: int = 0  # which Web entry of the route
+
+    @property
+    def id(self) -> str:
+        return f"{self.route}-{self.method}-{self.kind}-{self.user}" if " " not in self.route else f"{self.route}-{self.kind}-{self.user}"
+
+
+def _groups(check: Web | Api) -> list[tuple[str, tuple[str, ...]]]:
+    if isinstance(check, Web):
+        return [("in_scope", check.ok), ("wrong_role", check.wrong), ("out_of_scope", check.out)]
+    return [("in_scope", check.ok), ("wrong_role", check.denied + check.hidden), ("out_of_scope", check.out)]
+
+
+def web_cases() -> list[Case]:
+    cases = []
+    for name, checks in WEB_MATRIX.items():
+        for i, check in enumerate(checks):
+            cases.append(Case(name, check.method, ANON, "anonymous", i))
+            cases += [Case(name, check.method, u, kind, i) for kind, users in _groups(check) for u in users]
+    return cases
+
+
+def api_cases() -> list[Case]:
+    cases = []
+    for (method, path), check in API_MATRIX.items():
+        cases.append(Case(f"{method} {path}", method, ANON, "anonymous"))
+        cases += [Case(f"{method} {path}", method, u, kind) for kind, users in _groups(check) for u in users]
+    return cases
+
+
+def split_user(user: str) -> tuple[str, bool]:
+    who, _, obj = user.partition("@")
+    return who, obj == "foreign"
+
+
+def web_url(w: World, name: str, foreign: bool) -> str:
+    route = routes_by_name()[name]
+    return reverse(name, kwargs={p: PARAMS[p](w, foreign) for p in route.params})
+
+
+def api_url(w: World, path: str, foreign: bool) -> str:
+    names = re.findall(r"{(\w+)}", path)
+    return path.format(**{n: PARAMS[n](w, foreign) for n in names})
+
+
+def api_call(client: Client, method: str, url: str, payload: dict[str, Any] | None = None, **headers: str) -> Response:
+    body = json.dumps(payload) if payload is not None else ""
+    return client.generic(method, url, body, content_type="application/json", headers=headers)
+
+
+def assert_hidden(response: Response, name: str) -> None:
+    """The customer's name (or its ASCII token) appears nowhere in the response, raw or JSON-decoded."""
+    body = response.content.decode("utf-8", "replace")
+    for needle in (name, name.split()[0]):
+        assert needle not in body, f"the response leaks {needle!r}"
+    if response.get("Content-Type", "").startswith("application/json") and response.content:
+        assert name not in json.dumps(response.json(), ensure_ascii=False), "the JSON leaks the customer's name"
+
+
+def assert_error(response: Response, status: int | tuple[int, ...], code: str | None = None) -> None:
+    statuses = (status,) if isinstance(status, int) else status
+    assert response.status_code in statuses, f"expected {statuses}, got {response.status_code}: {response.content[:300]!r}"
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    error = response.json().get("error")
+    assert isinstance(error, dict) and error.get("code") and "message" in error, response.json()
+    if code is not None:
+        assert error["code"] == code, response.json()
+
+
+def location_regex(location: Location, w: World, user: str, foreign: bool) -> str:
+    return location(w, user, foreign) if callable(location) else location
+
+
+# --- The matrix tests -------------------------------------------------------------------------
+
+WEB_CASES = web_cases()
+API_CASES = api_cases()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", WEB_CASES, ids=[c.id for c in WEB_CASES])
+def test_web_route(case: Case, world: World, audit_events: Any, client: Client) -> None:
+    check = WEB_MATRIX[case.route][case.index]
+    who, foreign = split_user(case.user)
+    if who != ANON:
+        sign_in(client, world.org[who])
+    subject = world.customer_for(foreign)
+    url = web_url(world, case.route, foreign)
+    data = check.data(world, foreign) if check.data else {}
+    response = client.get(url) if case.method == "GET" else client.post(url, data)
+    status, location = response.status_code, response.get("Location")
+    succeeded = False
+
+    if case.kind == "anonymous":
+        assert status == check.anon_status, f"anonymous {case.method} {url}: expected {check.anon_status}, got {status}"
+        if check.anon_location == LOGIN:
+            assert location == redirect_to_login(url)["Location"], f"anonymous {case.method} {url} should go to sign-in, got {location}"
+        elif check.anon_location is not None:
+            assert location and re.fullmatch(location_regex(check.anon_location, world, who, foreign), location), (
+                f"anonymous: unexpected redirect {location}"
+            )
+        succeeded = case.route == "accounts:login" and case.method == "POST"
+    elif case.kind == "in_scope":
+        if check.success is not None:
+            assert status == 302, f"{who} {case.method} {url}: expected a 302 redirect, got {status}: {response.content[:500]!r}"
+            expected = location_regex(check.success, world, who, foreign)
+            assert location and re.fullmatch(expected, location), (
+                f"{who} {case.method} {url}: redirected to {location}, expected {expected}"
+            )
+        else:
+            assert status == 200, f"{who} {case.method} {url}: expected 200, got {status}"
+        if check.reveals:
+            assert subject.name in response.content.decode()
+        succeeded = True
+    else:  # wrong_role, out_of_scope
+        expected_status = check.out_status if case.kind == "out_of_scope" else 404
+        assert status == expected_status, f"{case.kind}: {who} {case.method} {url} expected {expected_status}, got {status}" + (
+            f" (redirect to {location})" if location else ""
+        )
+        assert_hidden(response, subject.name)
+        assert audit_events("customer.viewed") == [], f"{who} was refused yet a customer.viewed event was written"
+
+    if check.audited_view:
+        events = audit_events("customer.viewed")
+        if succeeded:
+            assert len(events) == 1, f"expected exactly one customer.viewed, got {len(events)}"
+            assert events[0].customer_id == subject.pk and events[0].actor_id == world.org[who].pk and events[0].channel == "web"
+        else:
+            assert events == []
+    if check.effect is not None:
+        check.effect(world, foreign, succeeded)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", API_CASES, ids=[c.id for c in API_CASES])
+def test_api_operation(case: Case, world: World, audit_events: Any, client: Client) -> None:
+    path = case.route.split(" ", 1)[1]
+    check = API_MATRIX[(case.method, path)]
+    who, foreign = split_user(case.user)
+    if who != ANON:
+        sign_in(client, world.org[who])
+    subject = world.customer_for(foreign)
+    url = api_url(world, path, foreign)
+    payload = check.payload(world, foreign) if check.payload else None
+    response = api_call(client, case.method, url, payload)
+    succeeded = False
+
+    if case.kind == "anonymous":
+        assert_error(response, 401, "not_authenticated")
+    elif case.kind == "in_scope":
+        assert response.status_code == check.ok_status, (
+            f"{who} {case.method} {url}: expected {check.ok_status}, got {response.status_code}: {response.content[:500]!r}"
+        )
+        if check.reveals:
+            assert subject.name in json.dumps(response.json(), ensure_ascii=False)
+        if (case.method, path) == ("GET", f"{P}/me"):
+            assert response.json()["username"] == who
+        succeeded = True
+    elif case.kind == "wrong_role":
+        if who in check.denied:
+            assert_error(response, check.denied_statuses, "permission_denied" if check.denied_statuses == (403,) else None)
+        else:
+            assert_error(response, 404, "not_found")
+        assert_hidden(response, subject.name)
+        assert audit_events("customer.viewed") == []
+    else:  # out_of_scope
+        if check.out_status == 404:
+            assert_error(response, 404, "not_found")
+        else:
+            assert response.status_code == check.out_status, response.content[:300]
+        assert_hidden(response, subject.name)
+        assert audit_events("customer.viewed") == []
+
+    if check.audited_view:
+        events = audit_events("customer.viewed")
+        if succeeded:
+            assert len(events) == 1, f"expected exactly one customer.viewed, got {len(events)}"
+            assert events[0].customer_id == subject.pk and events[0].actor_id == world.org[who].pk and events[0].channel == "api"
+        else:
+            assert events == []
+    if check.effect is not None:
+        check.effect(world, foreign, succeeded)
+
+
+# --- Completeness: a route without an expectation fails here ---------------------------------
+
+
+def _is_static(route: Route) -> bool:
+    static = (settings.STATIC_URL or "").lstrip("/")
+    return bool(static) and route.route.startswith(static)
+
+
+def test_every_url_pattern_has_an_expectation() -> None:
+    api_names = set(router_operations().values())
+    problems = []
+    for route in iter_routes():
+        if _is_static(route):
+            continue
+        if not route.name:
+            problems.append(f"URL pattern {route.route!r} has no name: name it and add it to WEB_MATRIX")
+        elif route.name in PUBLIC_ROUTES:
+            continue
+        elif route.name.startswith(API_NAMESPACE + ":"):
+            if route.name.split(":", 1)[1] not in api_names:
+                problems.append(
+                    f"API URL {route.route!r} ({route.name}) is not a known ninja operation: add it to API_MATRIX or PUBLIC_ROUTES"
+                )
+        elif route.name not in WEB_MATRIX:
+            problems.append(
+                f"URL pattern {route.route!r} (name {route.name!r}) has no expectation: add an entry to WEB_MATRIX in "
+                "tests/test_permission_matrix.py saying what anonymous, in-scope, wrong-role and out-of-scope users get"
+            )
+        else:
+            missing = [p for p in route.params if p not in PARAMS]
+            if missing:
+                problems.append(f"URL pattern {route.route!r}: add a value for parameter(s) {missing} to PARAMS")
+    known = routes_by_name()
+    problems += [f"WEB_MATRIX names {n!r}, which is no longer a URL pattern: remove it" for n in WEB_MATRIX if n not in known]
+    problems += [f"PUBLIC_ROUTES names {n!r}, which is no longer a URL pattern: remove it" for n in PUBLIC_ROUTES if n not in known]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_api_operation_has_an_expectation() -> None:
+    ops = router_operations()
+    in_schema = schema_operations()
+    problems = [f"{m} {p} is in the OpenAPI schema but not in the ninja routers" for m, p in sorted(in_schema - set(ops))]
+    for method, path in sorted(set(ops) | in_schema):
+        if (method, path) not in API_MATRIX:
+            problems.append(
+                f"API operation {method} {path} has no expectation: add API_MATRIX[({method!r}, {path!r})] in "
+                "tests/test_permission_matrix.py saying what anonymous, in-scope, wrong-role and out-of-scope users get"
+            )
+        missing = [n for n in re.findall(r"{(\w+)}", path) if n not in PARAMS]
+        if missing:
+            problems.append(f"API operation {method} {path}: add a value for parameter(s) {missing} to PARAMS")
+    problems += [f"API_MATRIX names {m} {p}, which is no longer an operation: remove it" for m, p in API_MATRIX if (m, p) not in ops]
+    resolver_api_names = {r.name.split(":", 1)[1] for r in iter_routes() if r.name.startswith(API_NAMESPACE + ":")}
+    problems += [f"ninja operation {n!r} has no URL pattern" for n in sorted(set(ops.values()) - resolver_api_names)]
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_names_every_user_exactly_once_per_route_and_method() -> None:
+    problems = []
+    checks: list[tuple[str, Web | Api]] = [(f"{n} {c.method}", c) for n, cs in WEB_MATRIX.items() for c in cs]
+    checks += [(f"{m} {p}", c) for (m, p), c in API_MATRIX.items()]
+    for label, check in checks:
+        named = [u for _kind, users in _groups(check) for u in users]
+        plain = [u for u in named if "@" not in u]
+        if sorted(plain) != sorted(USERS):
+            missing, twice = set(USERS) - set(plain), {u for u in plain if plain.count(u) > 1}
+            problems.append(
+                f"{label}: users missing {sorted(missing)}, named twice {sorted(twice)}, unknown {sorted(set(plain) - set(USERS))}"
+            )
+        bad = [u for u in named if "@" in u and (split_user(u)[0] not in USERS or not u.endswith("@foreign"))]
+        if bad:
+            problems.append(f"{label}: malformed entries {bad}")
+    methods = [(n, [c.method for c in cs]) for n, cs in WEB_MATRIX.items()]
+    problems += [f"{n}: a method is listed twice" for n, ms in methods if len(ms) != len(set(ms))]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_matrix_users_are_the_users_of_make_org(org: Org) -> None:
+    assert set(org.users) == set(USERS), "make_org changed: update USERS and every matrix entry"
+
+
+# --- Public routes ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(PUBLIC_ROUTES))
+def test_public_route_answers_anonymous_visitors(name: str, client: Client) -> None:
+    spec = PUBLIC_ROUTES[name]
+    assert not routes_by_name()[name].params, "public routes in this table take no parameters"
+    url = reverse(name)
+    response = client.get(url) if spec.method == "GET" else client.post(url, spec.data)
+    assert response.status_code == spec.status, response.content[:300]
+    assert response.status_code != 401
+    assert not (response.get("Location") or "").startswith(reverse("accounts:login"))
+    if spec.contains:
+        assert spec.contains in response.content.decode()
+    if spec.location is not None:
+        assert response["Location"] == spec.location
+
+
+@pytest.mark.django_db
+def test_static_files_are_public(client: Client) -> None:
+    response = client.get(settings.STATIC_URL + STATIC_ASSET)
+    assert response.status_code == 200
+    assert "text/css" in response["Content-Type"]
+
+
+# --- Second factor ----------------------------------------------------------------------------
+
+MFA_EXEMPT = {"accounts:mfa_verify", "accounts:mfa_setup", "accounts:logout"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["admin", "compliance", "auditor"])
+def test_mfa_role_without_verified_second_factor_reaches_nothing(username: str, world: World, client: Client) -> None:
+    user = world.org[username]
+    assert account_services.mfa_required(user)
+    sign_in(client, user, verify_second_factor=False)
+    verify = reverse("accounts:mfa_verify")
+    for name, checks in WEB_MATRIX.items():
+        if name in MFA_EXEMPT:
+            continue
+        for check in checks:
+            url = web_url(world, name, False)
+            data = check.data(world, False) if check.data else {}
+            response = client.get(url) if check.method == "GET" else client.post(url, data)
+            assert (response.status_code, response.get("Location")) == (302, verify), f"{check.method} {url}"
+            if check.effect is not None:
+                check.effect(world, False, False)
+    for (method, path), api_check in API_MATRIX.items():
+        url = api_url(world, path, False)
+        response = api_call(client, method, url, api_check.payload(world, False) if api_check.payload else None)
+        assert response.status_code == 403, f"{method} {url}"
+        assert response.json()["error"]["code"] == "mfa_required", f"{method} {url}"
+        if api_check.effect is not None:
+            api_check.effect(world, False, False)
+    assert client.get(verify).status_code == 200  # the way out stays open
+
+
+# --- API tokens and CSRF ----------------------------------------------------------------------
+
+
+def _token_payload() -> dict[str, Any]:
+    return {"kind": "individual", "name": NEW_NAME, "id_type": "resident_id", "id_number": resident_id()}
+
+
+@pytest.mark.django_db
+def test_api_post_with_bearer_token_works_without_session_or_csrf(world: World, audit_events: Any) -> None:
+    rep = world.org["rep_bj1"]
+    _token, secret = account_services.create_api_token(ctx=ctx(rep), name="t")
+    client = Client(enforce_csrf_checks=True)
+    response = api_call(client, "POST", f"{P}/customers", _token_payload(), Authorization=f"Bearer {secret}")
+    assert response.status_code == 201, response.content
+    created = Customer.objects.get(pk=response.json()["id"])
+    assert created.owner_id == rep.pk and created.name == NEW_NAME
+    [event] = audit_events("customer.created")
+    assert event.actor_id == rep.pk and event.channel == "api" and event.customer_id == created.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["revoked", "expired", "owner_deactivated", "unknown"])
+def test_api_dead_token_gets_401(state: str, world: World) -> None:
+    rep = world.org["rep_bj1"]
+    token, secret = account_services.create_api_token(ctx=ctx(rep), name="t")
+    if state == "revoked":
+        account_services.revoke_api_token(ctx=ctx(rep), token_id=token.pk)
+    elif state == "expired":
+        past = token.created_at - dt.timedelta(days=2)
+        ApiToken.objects.filter(pk=token.pk).update(created_at=past, expires_at=past + dt.timedelta(days=1))
+    elif state == "owner_deactivated":
+        User.objects.filter(pk=rep.pk).update(is_active=False)
+    else:
+        secret = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
+    client = Client()
+    response = api_call(client, "GET", f"{P}/me", Authorization=f"Bearer {secret}")
+    assert_error(response, 401, "not_authenticated")
+    response = api_call(client, "POST", f"{P}/customers", _token_payload(), Authorization=f"Bearer {secret}")
+    assert_error(response, 401, "not_authenticated")
+    assert not Customer.objects.filter(name=NEW_NAME).exists()
+
+
+@pytest.mark.django_db
+def test_api_session_write_needs_the_csrf_token(world: World) -> None:
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, world.org["rep_bj1"])
+    refused = api_call(client, "POST", f"{P}/customers", _token_payload())
+    assert_error(refused, 403)
+    assert not Customer.objects.filter(name=NEW_NAME).exists()
+    assert client.get(reverse("customers:create")).status_code == 200  # sets the CSRF cookie
+    csrf = client.cookies[settings.CSRF_COOKIE_NAME].value
+    accepted = api_call(client, "POST", f"{P}/customers", _token_payload(), **{"X-CSRFToken": csrf})
+    assert accepted.status_code == 201, accepted.content
