@@ -128,6 +128,14 @@ def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpFor
     }
 
 
+def _posted_version(request: HttpRequest) -> int | None:
+    """The version the form was rendered with; a tampered value conflicts instead of crashing."""
+    raw = request.POST.get("version") or ""
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
@@ -155,7 +163,7 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
                 custom=form.custom_data(),
                 tags=form.tag_names(),
                 owner_id=form.cleaned_data.get("owner_id"),
-                expected_version=int(request.POST.get("version") or 0) or None,
+                expected_version=_posted_version(request),
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
             )
         except ValidationFailed as exc:

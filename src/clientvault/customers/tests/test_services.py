@@ -223,3 +223,14 @@ def test_audit_detail_refuses_personal_data(org):
 
     with transaction.atomic(), pytest.raises(ValueError):
         audit.record(ctx(org["rep_bj1"]), "customer.listed", detail={"q": "13800138000"})
+
+
+def test_tampered_version_in_the_edit_form_conflicts_instead_of_crashing(org, client):
+    c = customer(org["rep_bj1"])
+    client.force_login(org["rep_bj1"])
+    data = {"kind": "individual", "name": c.name, "status": "active", "id_type": "resident_id", "id_number": c.id_number, "version": "abc"}
+    response = client.post(f"/customers/{c.pk}/edit/", data)
+    assert response.status_code == 200
+    assert "form-errors" in response.content.decode()
+    c.refresh_from_db()
+    assert c.version == 1
