@@ -43,3 +43,16 @@ def audit_events(db: Any) -> Any:
         return list(qs)
 
     return events
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_keysets(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each test process (and xdist worker) gets its own keyset files, created on first use."""
+    from django.conf import settings
+
+    from clientvault.crypto import keyring
+
+    settings.CLIENTVAULT_KEYS_DIR = str(tmp_path_factory.mktemp("keys"))
+    keyring.reset_cache()
+    yield
+    keyring.reset_cache()

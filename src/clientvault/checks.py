@@ -64,6 +64,18 @@ def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
         errors.append(Error("ALLOWED_HOSTS must name the hosts, not '*'.", id="clientvault.E007"))
     if not settings.PASSWORD_HASHERS or "Argon2" not in settings.PASSWORD_HASHERS[0]:
         errors.append(Error("Argon2 must be the first password hasher.", id="clientvault.E008"))
+    from clientvault.crypto.kek import DEV_MASTER_KEY, decode_master_key
+    from clientvault.crypto.keyring import files
+
+    if not settings.CLIENTVAULT_KMS_URI:
+        try:
+            decode_master_key(settings.CLIENTVAULT_MASTER_KEY)
+        except ValueError as exc:
+            errors.append(Error(str(exc), hint="Set CLIENTVAULT_MASTER_KEY to base64 of 32 random bytes.", id="clientvault.E009"))
+        if settings.CLIENTVAULT_MASTER_KEY == DEV_MASTER_KEY:
+            errors.append(Error("The development master key cannot protect production keys.", id="clientvault.E010"))
+    if not files().kek.exists() or not files().bidx.exists():
+        errors.append(Error("The keyset files are missing.", hint="Run `clientvault keys init`.", id="clientvault.E011"))
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         errors.append(Warning("SQLite is for evaluation; use PostgreSQL in production.", id="clientvault.W001"))
     return errors

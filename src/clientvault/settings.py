@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "clientvault.accounts",
     "clientvault.audit",
     "clientvault.classification",
+    "clientvault.crypto",
     "clientvault.access",
     "clientvault.customers",
 ]
@@ -114,6 +116,26 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db.setdefault("TEST", {})["NAME"] = os.environ.get("CLIENTVAULT_TEST_SQLITE", "")
 DATABASES = {"default": _db}
+
+
+def _keys_database(url: str) -> Any:
+    """The key store: a separate database, so copies of the data database hold ciphertext only."""
+    explicit = os.environ.get("CLIENTVAULT_KEYS_DATABASE_URL", "")
+    if explicit:
+        cfg = dj_database_url.parse(explicit)
+    elif url.startswith("sqlite"):
+        cfg = dj_database_url.parse(f"sqlite:///{VAR_DIR / 'keys.sqlite3'}")
+    else:
+        cfg = dj_database_url.parse(url)
+        cfg["NAME"] = f"{cfg['NAME']}_keys"
+    if cfg["ENGINE"] == "django.db.backends.sqlite3":
+        cfg["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        cfg.setdefault("TEST", {})["NAME"] = ""
+    return cfg
+
+
+DATABASES["keys"] = _keys_database(DATABASE_URL)
+DATABASE_ROUTERS = ["clientvault.crypto.router.KeyStoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -211,6 +233,18 @@ STORAGES = {
 if CLIENTVAULT_ENV in {"development", "test"}:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = CLIENTVAULT_ENV in {"development", "test"}
+
+# --- Keys (issue #3; ARCHITECTURE.md rule 6) ------------------------------------------------
+# The master secret protects the keyset files; in production it comes from the environment (or a
+# KMS via CLIENTVAULT_KMS_URI) and the system check refuses the development value.
+from clientvault.crypto.kek import DEV_MASTER_KEY  # noqa: E402
+
+CLIENTVAULT_MASTER_KEY = os.environ.get("CLIENTVAULT_MASTER_KEY", DEV_MASTER_KEY)
+CLIENTVAULT_KMS_URI = os.environ.get("CLIENTVAULT_KMS_URI", "")
+CLIENTVAULT_KEYS_DIR = os.environ.get("CLIENTVAULT_KEYS_DIR", str(VAR_DIR / "keys"))
+# Outside production a missing keyset is created on first use; production needs `clientvault keys init`.
+CLIENTVAULT_AUTO_INIT_KEYS = _env_bool("CLIENTVAULT_AUTO_INIT_KEYS", not IS_PRODUCTION)
+CLIENTVAULT_KEY_CACHE_SECONDS = float(os.environ.get("CLIENTVAULT_KEY_CACHE_SECONDS", "60"))
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {

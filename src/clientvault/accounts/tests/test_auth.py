@@ -471,8 +471,22 @@ def test_unsafe_production_settings_are_errors():
     assert {"clientvault.E001", "clientvault.E002", "clientvault.E003"} <= found
 
 
+def _present_keysets() -> str:
+    """A directory where both keyset files exist (the check only asks that they are there)."""
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="cv-prod-keys-"))
+    for name in ("key-encryption.keyset.json", "blind-index.keyset.json"):
+        (folder / name).write_text("{}")
+    return str(folder)
+
+
 SOUND_PRODUCTION = {
     "IS_PRODUCTION": True,
+    "CLIENTVAULT_MASTER_KEY": "3q2+7wABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhs=",
+    "CLIENTVAULT_KMS_URI": "",
+    "CLIENTVAULT_KEYS_DIR": _present_keysets(),
     "DEBUG": False,
     "SECRET_KEY": "k8#Vq2!zR7@pL0$wX5^mN3&bT9*cJ4(hF6)dG1_sY8+eU2=aQ7-o",
     "SESSION_COOKIE_SECURE": True,
@@ -500,6 +514,9 @@ def test_sound_production_settings_pass():
         ({"SESSION_COOKIE_AGE": 13 * 3600}, "clientvault.E006"),
         ({"ALLOWED_HOSTS": ["*"]}, "clientvault.E007"),
         ({"PASSWORD_HASHERS": ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]}, "clientvault.E008"),
+        ({"CLIENTVAULT_MASTER_KEY": "c2hvcnQ="}, "clientvault.E009"),
+        ({"CLIENTVAULT_MASTER_KEY": settings.CLIENTVAULT_MASTER_KEY}, "clientvault.E010"),
+        ({"CLIENTVAULT_KEYS_DIR": "/nonexistent/keys"}, "clientvault.E011"),
     ],
 )
 def test_each_weak_production_setting_is_an_error(override, check_id):

@@ -1,0 +1,216 @@
+"""Field encryption with a data key per customer, and keyed blind indexes for equality search.
+
+Every ciphertext is bound by its associated data to (model, field, customer): it cannot be moved to
+another row or column. Unwrapped data keys sit in a small per-process cache with a bounded lifetime;
+shredding drops the key from the store and from this process's cache, and other processes lose it
+within ``CLIENTVAULT_KEY_CACHE_SECONDS`` (ARCHITECTURE.md pitfalls: key caches).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+
+import tink  # type: ignore[import-untyped]
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from tink import aead, secret_key_access  # type: ignore[import-untyped]
+
+from clientvault.classification import validators as V
+from clientvault.crypto import keyring
+from clientvault.crypto.models import CustomerKey, ShreddedKey
+from clientvault.crypto.router import KEYS_DB
+
+
+class KeyDestroyed(Exception):
+    """The customer's data key was shredded: their encrypted fields are gone for good."""
+
+
+class KeyMissing(Exception):
+    """No data key exists for the customer (it was never created)."""
+
+
+def _dek_ad(customer_id: uuid.UUID) -> bytes:
+    return b"clientvault/dek/v1|" + customer_id.bytes
+
+
+def field_ad(model: str, field: str, customer_id: uuid.UUID) -> bytes:
+    """Associated data binding a ciphertext to its model, field and customer."""
+    return f"clientvault/field/v1|{model}|{field}|".encode() + customer_id.bytes
+
+
+def kek_key_id_of(wrapped: bytes) -> int:
+    """Tink's output prefix: 0x01 then the 4-byte id of the key that produced the ciphertext."""
+    return int.from_bytes(wrapped[1:5], "big")
+
+
+def _wrap(customer_id: uuid.UUID, dek: tink.KeysetHandle) -> tuple[bytes, int]:
+    ring = keyring.loaded()
+    raw = tink.proto_keyset_format.serialize(dek, secret_key_access.TOKEN)
+    wrapped = ring.kek.encrypt(raw, _dek_ad(customer_id))
+    return wrapped, kek_key_id_of(wrapped)
+
+
+def _unwrap(customer_id: uuid.UUID, wrapped: bytes) -> aead.Aead:
+    raw = keyring.loaded().kek.decrypt(bytes(wrapped), _dek_ad(customer_id))
+    return tink.proto_keyset_format.parse(raw, secret_key_access.TOKEN).primitive(aead.Aead)
+
+
+class KeyCache:
+    """A bounded, time-limited cache of unwrapped data keys."""
+
+    def __init__(self, *, ttl: float, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.max_entries, self.clock = ttl, max_entries, clock
+        self._entries: OrderedDict[uuid.UUID, tuple[aead.Aead, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, customer_id: uuid.UUID) -> aead.Aead | None:
+        with self._lock:
+            entry = self._entries.get(customer_id)
+            if entry is None:
+                return None
+            if self.clock() - entry[1] >= self.ttl:
+                del self._entries[customer_id]
+                return None
+            self._entries.move_to_end(customer_id)
+            return entry[0]
+
+    def put(self, customer_id: uuid.UUID, primitive: aead.Aead) -> None:
+        with self._lock:
+            self._entries[customer_id] = (primitive, self.clock())
+            self._entries.move_to_end(customer_id)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def drop(self, customer_id: uuid.UUID) -> None:
+        with self._lock:
+            self._entries.pop(customer_id, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+cache = KeyCache(ttl=float(getattr(settings, "CLIENTVAULT_KEY_CACHE_SECONDS", 60)))
+
+
+def create_customer_key(customer_id: uuid.UUID) -> None:
+    """Give a customer a data key (idempotent). Refuses for a customer whose key was shredded."""
+    if CustomerKey.objects.filter(pk=customer_id).exists():
+        return
+    if ShreddedKey.objects.filter(pk=customer_id).exists():
+        raise KeyDestroyed(str(customer_id))
+    dek = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)
+    wrapped, kek_id = _wrap(customer_id, dek)
+    try:
+        with transaction.atomic(using=KEYS_DB):
+            CustomerKey.objects.create(customer_id=customer_id, wrapped=wrapped, kek_key_id=kek_id)
+    except IntegrityError:
+        pass  # created concurrently: the other writer's key stands
+    cache.drop(customer_id)
+
+
+def _primitive(customer_id: uuid.UUID) -> aead.Aead:
+    primitive = cache.get(customer_id)
+    if primitive is not None:
+        return primitive
+    row = CustomerKey.objects.filter(pk=customer_id).values_list("wrapped", flat=True).first()
+    if row is None:
+        if ShreddedKey.objects.filter(pk=customer_id).exists():
+            raise KeyDestroyed(str(customer_id))
+        raise KeyMissing(str(customer_id))
+    primitive = _unwrap(customer_id, bytes(row))
+    cache.put(customer_id, primitive)
+    return primitive
+
+
+def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str) -> bytes:
+    return bytes(_primitive(customer_id).encrypt(plaintext.encode("utf-8"), field_ad(model, field, customer_id)))
+
+
+def decrypt(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes) -> str:
+    """Plaintext of one field; raises KeyDestroyed after shredding, TinkError if moved or altered."""
+    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id))).decode("utf-8")
+
+
+def shred_key(customer_id: uuid.UUID) -> bool:
+    """Destroy the customer's data key and leave a tombstone; returns False if there was none."""
+    with transaction.atomic(using=KEYS_DB):
+        deleted, _ = CustomerKey.objects.filter(pk=customer_id).delete()
+        ShreddedKey.objects.get_or_create(customer_id=customer_id)
+    cache.drop(customer_id)
+    return deleted > 0
+
+
+# --- Blind indexes ------------------------------------------------------------------------------
+
+_NORMALISERS: dict[str, Callable[[str], str]] = {
+    "name": lambda v: "".join(unicodedata.normalize("NFKC", v).split()).casefold(),
+    "id_number": V.normalize_resident_id,
+    "mobile": V.normalize_mobile,
+    "email": V.normalize_email,
+    "uscc": V.normalize_uscc,
+    "bank_card": V.normalize_bank_card,
+}
+BLIND_INDEX_KINDS = tuple(_NORMALISERS)
+
+
+def normalise(kind: str, value: str) -> str:
+    return _NORMALISERS[kind](unicodedata.normalize("NFKC", value))
+
+
+def blind_index(kind: str, value: str) -> bytes:
+    """A keyed 128-bit index of the normalised value, domain-separated by kind; b"" for empty values."""
+    normalised = normalise(kind, value)
+    if not normalised:
+        return b""
+    prf_set = keyring.loaded().bidx
+    return bytes(prf_set.primary().compute(kind.encode() + b"\x00" + normalised.encode("utf-8"), 16))
+
+
+# --- Rotation -----------------------------------------------------------------------------------
+
+
+def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
+    """Re-wrap customer keys that are not under the primary key-encryption key; returns how many."""
+    from clientvault.core import clock
+
+    primary = keyring.loaded().kek_primary_id
+    done = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        ids = list(CustomerKey.objects.exclude(kek_key_id=primary).values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        with transaction.atomic(using=KEYS_DB):
+            for row in CustomerKey.objects.select_for_update().filter(pk__in=ids).exclude(kek_key_id=primary):
+                raw = keyring.loaded().kek.decrypt(bytes(row.wrapped), _dek_ad(row.customer_id))
+                dek = tink.proto_keyset_format.parse(raw, secret_key_access.TOKEN)
+                row.wrapped, row.kek_key_id = _wrap(row.customer_id, dek)
+                row.rewrapped_at = clock.now()
+                row.save(update_fields=["wrapped", "kek_key_id", "rewrapped_at"])
+                done += 1
+        batches += 1
+    return done
+
+
+def status() -> dict[str, object]:
+    """Keys per key-encryption key, which one is primary, and how many still wait for re-wrapping."""
+    from django.db.models import Count
+
+    ring = keyring.loaded()
+    per_key = {int(r["kek_key_id"]): int(r["n"]) for r in CustomerKey.objects.values("kek_key_id").annotate(n=Count("pk"))}
+    pending = sum(n for key_id, n in per_key.items() if key_id != ring.kek_primary_id)
+    return {
+        "primary_key_id": ring.kek_primary_id,
+        "keyset_key_ids": list(ring.kek_key_ids),
+        "customer_keys": sum(per_key.values()),
+        "customer_keys_per_kek": per_key,
+        "pending_rewrap": pending,
+        "old_keys_in_use": sorted(k for k in per_key if k != ring.kek_primary_id),
+        "shredded": ShreddedKey.objects.count(),
+    }

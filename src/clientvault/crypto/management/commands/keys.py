@@ -1,0 +1,43 @@
+"""``clientvault keys init|status|rotate|rewrap``: manage the keysets and customer data keys."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from clientvault.context import system_context
+from clientvault.crypto import fields, keyring, services
+
+
+class Command(BaseCommand):
+    help = "Manage encryption keys: init, status, rotate (re-wraps in the background), rewrap."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("init", help="create the keysets if missing")
+        sub.add_parser("status", help="keys per key-encryption key and re-wrap progress (JSON)")
+        rotate = sub.add_parser("rotate", help="new primary key-encryption key; the worker re-wraps customer keys")
+        rotate.add_argument("--now", action="store_true", help="re-wrap in this process instead of the worker")
+        rewrap = sub.add_parser("rewrap", help="re-wrap pending customer keys now")
+        rewrap.add_argument("--batch", type=int, default=500)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ctx = system_context(channel="cli")
+        action = options["action"]
+        try:
+            if action == "init":
+                created = services.initialise_keys(ctx=ctx)
+                self.stdout.write("keysets created" if created else "keysets already present")
+            elif action == "status":
+                self.stdout.write(json.dumps(fields.status(), indent=2, sort_keys=True))
+            elif action == "rotate":
+                new_id = services.rotate_keys(ctx=ctx, rewrap_now=options["now"])
+                tail = "customer keys re-wrapped" if options["now"] else "the worker re-wraps customer keys in the background"
+                self.stdout.write(f"new primary key-encryption key {new_id}; {tail}")
+            elif action == "rewrap":
+                self.stdout.write(f"re-wrapped {fields.rewrap(batch=options['batch'])} customer keys")
+        except keyring.KeysMissing as exc:
+            raise CommandError(f"keyset file missing: {exc}. Run `clientvault keys init`.") from None
