@@ -24,6 +24,9 @@ SERVICE_HELPERS = {
     "accounts.services.move_session": "part of change_password, which records the event",
     "accounts.services.authenticate_token": "authentication lookup; last-use timestamp only",
     "customers.services.field_definitions": "reads custom field definitions (no personal data)",
+    "classification.services.snapshot": "pure: the editable values of a row",
+    "classification.services.clean": "pure validation",
+    "classification.services.change_classification": "records classification.changed through classify()",
 }
 SELECTOR_HELPERS = {
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",

@@ -120,6 +120,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "followup_id": lambda w, foreign: w.followup_for(foreign).pk,
     "user_id": lambda w, foreign: w.org["rep_bj2"].pk,
     "key": lambda w, foreign: w.field.key,
+    "field_key": lambda w, foreign: "customer.mobile",
 }
 
 
@@ -184,6 +185,19 @@ def new_field_form(w: World, foreign: bool) -> dict[str, Any]:
 
 def field_edit_form(w: World, foreign: bool) -> dict[str, Any]:
     return {"label_zh": "新标签", "label_en": "New label", "applies_to": "both", "active": "on", "position": "1", "choices_text": ""}
+
+
+def classification_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {
+        "label_zh": "手机号", "label_en": "Mobile", "category": "contact", "jrt_class": "C3", "mask_profile": "hidden",
+        "pipl_sensitive": "on", "reason": "matrix",
+    }  # fmt: skip
+
+
+def classification_changed(w: World, foreign: bool, ok: bool) -> None:
+    from clientvault.classification.models import FieldClassification
+
+    assert (FieldClassification.objects.get(key="customer.mobile").jrt_class == "C3") is ok
 
 
 def customer_created(w: World, foreign: bool, ok: bool) -> None:
@@ -319,6 +333,20 @@ WEB_MATRIX: dict[str, list[Web]] = {
     ],
     "customers:followup_delete": [
         Web("POST", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, success=_detail, effect=followup_deleted),
+    ],
+    "classification:catalogue": [
+        Web("GET", ok=("compliance", "auditor"), wrong=tuple(u for u in USERS if u not in ("compliance", "auditor"))),
+    ],
+    "classification:edit": [
+        Web("GET", ok=("compliance",), wrong=tuple(u for u in USERS if u != "compliance")),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=tuple(u for u in USERS if u != "compliance"),
+            success=re.escape("/classification/"),
+            data=classification_form,
+            effect=classification_changed,
+        ),
     ],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),

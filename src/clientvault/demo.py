@@ -124,6 +124,19 @@ def build_organisation(ctx: Context) -> dict[str, User]:
 
 
 def _define_custom_fields(ctx: Context) -> None:
+    """Two custom fields, each classified like one an administrator defines."""
+    from clientvault.classification import services as classification
+    from clientvault.classification.catalogue import custom_field_key
+
+    appetite = {"category": "behaviour", "jrt_class": "C2", "pipl_sensitive": False, "gbt_sensitive": False, "mask_profile": "none"}
+    classification.classify(
+        ctx=ctx, key=custom_field_key("risk_appetite"), data={**appetite, "label_zh": "风险偏好", "label_en": "Risk appetite"}
+    )
+    classification.classify(
+        ctx=ctx,
+        key=custom_field_key("employees"),
+        data={**appetite, "category": "organisation", "jrt_class": "C1", "label_zh": "员工人数", "label_en": "Employees"},
+    )
     CustomFieldDefinition.objects.create(
         key="risk_appetite",
         label_zh="风险偏好",

@@ -121,6 +121,18 @@ def make_org() -> Org:
     return Org(entity, other, hq, bj, bj1, bj2, sh, sh1, users)
 
 
+def sign_in_verified(client: Any, u: User) -> None:
+    """Log a test client in, with the second factor verified where the role needs one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(u)
+    device = TOTPDevice.objects.filter(user=u, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 def ctx(u: User, *, channel: str = "web", purpose: str = "") -> Context:
     return for_user(u, channel=channel, ip="127.0.0.1", purpose=purpose)
 

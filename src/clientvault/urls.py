@@ -10,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
     path("accounts/", include("clientvault.accounts.urls")),
     path("customers/", include("clientvault.customers.urls")),
+    path("classification/", include("clientvault.classification.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

@@ -35,6 +35,10 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
         ),
     ),
     (
+        _("Compliance"),
+        (NavItem(_("Field catalogue"), "classification:catalogue", "bi-tags", "manage_classification.view"),),
+    ),
+    (
         _("System"),
         (
             NavItem(_("Users"), "accounts:users", "bi-person-gear", "manage_users.view"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
 from clientvault.core.forms import StyledForm
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.models import CustomFieldDefinition
@@ -154,11 +155,23 @@ class CustomFieldForm(StyledForm):
         help_text=_("One per line: value | Chinese label | English label. Only for choice fields."),
     )
 
+    # Optional: left empty, the cautious default applies (C2, hidden unless revealed).
+    jrt_class = forms.ChoiceField(label=_("JR/T 0171 class"), choices=JrtClass.choices, initial=JrtClass.C2, required=False)
+    category = forms.ChoiceField(label=_("Data category"), choices=Category.choices, initial=Category.OTHER, required=False)
+    pipl_sensitive = forms.BooleanField(label=_("Sensitive personal information (PIPL Art. 28)"), required=False)
+    mask_profile = forms.ChoiceField(label=_("Masking"), choices=MaskProfile.choices, initial=MaskProfile.HIDDEN, required=False)
+    CLASSIFICATION = ("jrt_class", "category", "pipl_sensitive", "mask_profile")
+
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if editing:
             self.fields["key"].disabled = True
             self.fields["field_type"].disabled = True
+            for name in self.CLASSIFICATION:  # changed on the field catalogue page, with a reason
+                del self.fields[name]
+
+    def classification(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.CLASSIFICATION if self.cleaned_data.get(name) not in (None, "")}
 
     def parsed_choices(self) -> list[dict[str, str]]:
         out = []

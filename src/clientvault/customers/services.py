@@ -18,6 +18,8 @@ from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, DELETE, FOLLOW
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.audit import services as audit
+from clientvault.classification import services as classification
+from clientvault.classification.catalogue import custom_field_key
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -380,10 +382,27 @@ def define_custom_field(*, ctx: Context, key: str, field_type: str, data: Mappin
         errors["key"] = [_("A custom field with this key already exists.")]
     if field_type not in FieldType.values:
         errors["field_type"] = [_("Choose a valid type.")]
+    cleaned = {}
+    try:
+        cleaned = _clean_definition(data, field_type)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    # Every personal-data field is classified from the moment it exists (PIPL-51, JRT0171-CLASSIFY).
+    requested = {**classification.CUSTOM_FIELD_DEFAULT, **(data.get("classification") or {})}
+    labelled = {**requested, "label_zh": data.get("label_zh"), "label_en": data.get("label_en")}
+    try:
+        classification.clean(labelled)
+    except ValidationFailed as exc:
+        errors.update({f"classification.{k}": v for k, v in exc.fields.items() if not k.startswith("label")})
     rules.raise_if(errors)
-    definition = CustomFieldDefinition(key=key, field_type=field_type, **_clean_definition(data, field_type))
+    definition = CustomFieldDefinition(key=key, field_type=field_type, **cleaned)
     definition.save(force_insert=True)
-    audit.record(ctx, "customfield.created", obj=definition, object_id=key, detail={"field_type": field_type})
+    entry = classification.classify(
+        ctx=ctx, key=custom_field_key(key), data=labelled, reason="defined with the custom field", record_event=False
+    )
+    audit.record(
+        ctx, "customfield.created", obj=definition, object_id=key, detail={"field_type": field_type, "jrt_class": entry.jrt_class.lower()}
+    )
     return definition
 
 

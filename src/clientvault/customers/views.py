@@ -263,7 +263,7 @@ def custom_field_edit(request: HttpRequest, key: str | None = None) -> HttpRespo
         initial["choices_text"] = "\n".join(f"{c['value']} | {c['label_zh']} | {c['label_en']}" for c in definition.choices)
     form = CustomFieldForm(request.POST or None, initial=initial, editing=definition is not None)
     if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "choices": form.parsed_choices()}
+        data = {**form.cleaned_data, "choices": form.parsed_choices(), "classification": form.classification()}
         try:
             if definition is None:
                 services.define_custom_field(ctx=ctx, key=data["key"], field_type=data["field_type"], data=data)

@@ -1,0 +1,101 @@
+"""The personal-data fields clientvault holds and their default classification (RULES.md §10).
+
+Keys are ``customer.<field>`` for standard fields and ``customer.custom.<key>`` for custom fields.
+Defaults seed the editable catalogue (``FieldClassification``); the compliance officer changes them
+there, and every change is versioned and audited (ARCHITECTURE.md rule 9).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    IDENTITY = "identity", _("Identity")
+    CONTACT = "contact", _("Contact")
+    FINANCIAL_ACCOUNT = "financial_account", _("Financial account")
+    PROPERTY = "property", _("Property and income")
+    TRANSACTION = "transaction", _("Transaction")
+    CREDIT = "credit", _("Credit")
+    BEHAVIOUR = "behaviour", _("Behaviour and marketing")
+    LOCATION = "location", _("Location")
+    ORGANISATION = "organisation", _("Organisation")
+    OTHER = "other", _("Other")
+
+
+class JrtClass(models.TextChoices):
+    """JR/T 0171-2020 §4.2 classes of personal financial information."""
+
+    C1 = "C1", _("C1 — internal use")
+    C2 = "C2", _("C2 — identifies the person or their finances")
+    C3 = "C3", _("C3 — authentication data")
+
+
+class MaskProfile(models.TextChoices):
+    """Display masking profiles (RULES.md §12)."""
+
+    NONE = "none", _("Shown in full")
+    NAME = "name", _("Name: keep the surname (张*明)")
+    ID_NUMBER = "id_number", _("ID number: first 3 and last 4 (110***********1234)")
+    MOBILE = "mobile", _("Mobile: first 3 and last 4 (138****5678)")
+    EMAIL = "email", _("E-mail: first letter and domain (z***@…)")
+    ADDRESS = "address", _("Address: down to the district")
+    BANK_CARD = "bank_card", _("Card number: last 4 (****1234)")
+    DATE = "date", _("Date: year only")
+    HIDDEN = "hidden", _("Hidden unless revealed")
+
+
+@dataclass(frozen=True)
+class Default:
+    key: str
+    category: str
+    jrt_class: str
+    pipl_sensitive: bool
+    gbt_sensitive: bool
+    mask_profile: str
+    label_zh: str
+    label_en: str
+
+
+# RULES.md §10: name C2 in a KYC record; ID number PIPL-28 "specific identity" and GB/T 35273 identity
+# document; mobile C2 (payment-account equivalent); address C2; income/financial status treated as
+# sensitive (RULES.md §13 item 7). Organisation identifiers are not personal information, but the legal
+# representative's name is.
+DEFAULTS: tuple[Default, ...] = (
+    Default("customer.name", Category.IDENTITY, JrtClass.C2, False, False, MaskProfile.NAME, "姓名 / 名称", "Name"),
+    Default("customer.id_type", Category.IDENTITY, JrtClass.C2, False, False, MaskProfile.NONE, "证件类型", "ID type"),
+    Default("customer.id_number", Category.IDENTITY, JrtClass.C2, True, True, MaskProfile.ID_NUMBER, "证件号码", "ID number"),
+    Default("customer.birth_date", Category.IDENTITY, JrtClass.C2, False, False, MaskProfile.DATE, "出生日期", "Date of birth"),
+    Default("customer.sex", Category.IDENTITY, JrtClass.C1, False, False, MaskProfile.NONE, "性别", "Sex"),
+    Default("customer.mobile", Category.CONTACT, JrtClass.C2, False, False, MaskProfile.MOBILE, "手机号", "Mobile"),
+    Default("customer.email", Category.CONTACT, JrtClass.C1, False, False, MaskProfile.EMAIL, "电子邮箱", "E-mail"),
+    Default("customer.address", Category.LOCATION, JrtClass.C2, False, False, MaskProfile.ADDRESS, "地址", "Address"),
+    Default("customer.nationality", Category.IDENTITY, JrtClass.C1, False, False, MaskProfile.NONE, "国籍", "Nationality"),
+    Default("customer.residency", Category.IDENTITY, JrtClass.C1, False, False, MaskProfile.NONE, "居民类型", "Residency"),
+    Default("customer.occupation", Category.IDENTITY, JrtClass.C1, False, False, MaskProfile.NONE, "职业", "Occupation"),
+    Default("customer.uscc", Category.ORGANISATION, JrtClass.C1, False, False, MaskProfile.NONE, "统一社会信用代码", "Credit code"),
+    Default(
+        "customer.legal_representative",
+        Category.IDENTITY,
+        JrtClass.C2,
+        False,
+        False,
+        MaskProfile.NAME,
+        "法定代表人",
+        "Legal representative",
+    ),
+    Default(
+        "customer.registered_address", Category.ORGANISATION, JrtClass.C1, False, False, MaskProfile.NONE, "注册地址", "Registered address"
+    ),
+    Default("customer.tags", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "标签", "Tags"),
+    Default("followup.summary", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "跟进内容", "Follow-up summary"),
+    Default("followup.next_step", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "下一步计划", "Next step"),
+)
+DEFAULT_KEYS = frozenset(d.key for d in DEFAULTS)
+
+
+def custom_field_key(key: str) -> str:
+    return f"customer.custom.{key}"
