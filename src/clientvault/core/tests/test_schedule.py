@@ -38,3 +38,12 @@ def test_real_schedule_tasks_run():
 
     assert purge_expired_sessions.call() == 0
     assert prune_task_results.call() == 0
+
+
+@pytest.mark.django_db(databases=["default", "keys"])
+def test_migrate_covers_the_key_store_too():
+    from django.core.management import call_command
+
+    # --check exits non-zero if any database named (here: every one) has unapplied migrations.
+    call_command("migrate", check_unapplied=True, verbosity=0)
+    call_command("migrate", database="keys", check_unapplied=True, verbosity=0)

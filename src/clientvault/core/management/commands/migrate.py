@@ -1,0 +1,25 @@
+"""``clientvault migrate``: Django's migrate, over every configured database (data and key store)
+unless ``--database`` names one. The key store goes first: data migrations may need keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandParser
+from django.core.management.commands.migrate import Command as DjangoMigrate
+
+
+class Command(DjangoMigrate):
+    help = "Migrate the data database and the key store (or only the one named with --database)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.set_defaults(database=None)  # None = every database; an explicit alias = just that one
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        if options.get("database"):
+            return super().execute(*args, **options)
+        for alias in sorted(settings.DATABASES, key=lambda alias: alias != "keys"):
+            super().execute(*args, **{**options, "database": alias})
+        return None
