@@ -26,6 +26,8 @@ SERVICE_HELPERS = {
     "customers.services.field_definitions": "reads custom field definitions (no personal data)",
     "classification.services.snapshot": "pure: the editable values of a row",
     "classification.services.clean": "pure validation",
+    "access.services.snapshot": "pure: the editable values of a row",
+    "access.services.clean": "pure validation",
     "classification.services.change_classification": "records classification.changed through classify()",
 }
 SELECTOR_HELPERS = {

@@ -121,6 +121,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "user_id": lambda w, foreign: w.org["rep_bj2"].pk,
     "key": lambda w, foreign: w.field.key,
     "field_key": lambda w, foreign: "customer.mobile",
+    "code": lambda w, foreign: "marketing",
 }
 
 
@@ -198,6 +199,19 @@ def classification_changed(w: World, foreign: bool, ok: bool) -> None:
     from clientvault.classification.models import FieldClassification
 
     assert (FieldClassification.objects.get(key="customer.mobile").jrt_class == "C3") is ok
+
+
+def purpose_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {
+        "name_zh": "营销推广", "name_en": "Marketing", "legal_basis": "consent", "needs_consent": "on",
+        "description": "matrix", "active": "on", "reason": "matrix",
+    }  # fmt: skip
+
+
+def purpose_changed(w: World, foreign: bool, ok: bool) -> None:
+    from clientvault.access.models import Purpose
+
+    assert (Purpose.objects.get(code="marketing").description == "matrix") is ok
 
 
 def customer_created(w: World, foreign: bool, ok: bool) -> None:
@@ -346,6 +360,20 @@ WEB_MATRIX: dict[str, list[Web]] = {
             success=re.escape("/classification/"),
             data=classification_form,
             effect=classification_changed,
+        ),
+    ],
+    "access:purposes": [
+        Web("GET", ok=("compliance", "auditor"), wrong=tuple(u for u in USERS if u not in ("compliance", "auditor"))),
+    ],
+    "access:purpose_edit": [
+        Web("GET", ok=("compliance",), wrong=tuple(u for u in USERS if u != "compliance")),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=tuple(u for u in USERS if u != "compliance"),
+            success=re.escape("/access/purposes/"),
+            data=purpose_form,
+            effect=purpose_changed,
         ),
     ],
     "customers:custom_fields": [

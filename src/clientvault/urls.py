@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("clientvault.accounts.urls")),
     path("customers/", include("clientvault.customers.urls")),
     path("classification/", include("clientvault.classification.urls")),
+    path("access/", include("clientvault.access.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

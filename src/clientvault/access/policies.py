@@ -31,6 +31,7 @@ CUSTOMER, FOLLOWUP = "customer", "followup"
 # Capabilities that are not about customer rows: what the navigation and admin pages check.
 MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
 MANAGE_CLASSIFICATION = "manage_classification"
+MANAGE_PURPOSES = "manage_purposes"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, MANAGE_CUSTOM_FIELDS, "view", Scope.ALL),
     _g(R.COMPLIANCE_OFFICER, MANAGE_CLASSIFICATION, "view change", Scope.ALL),
     _g(R.AUDITOR, MANAGE_CLASSIFICATION, "view", Scope.ALL),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change", Scope.ALL),
+    _g(R.AUDITOR, MANAGE_PURPOSES, "view", Scope.ALL),
     _g(R.AUDITOR, CUSTOMER, "view", Scope.ENTITY),
     _g(R.AUDITOR, FOLLOWUP, "view", Scope.ENTITY),
     _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change", Scope.ALL),

@@ -36,7 +36,10 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
     ),
     (
         _("Compliance"),
-        (NavItem(_("Field catalogue"), "classification:catalogue", "bi-tags", "manage_classification.view"),),
+        (
+            NavItem(_("Field catalogue"), "classification:catalogue", "bi-tags", "manage_classification.view"),
+            NavItem(_("Purposes"), "access:purposes", "bi-bullseye", "manage_purposes.view"),
+        ),
     ),
     (
         _("System"),

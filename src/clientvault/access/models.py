@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clientvault.access.purposes import LegalBasis
+
+
+class Purpose(models.Model):
+    """A purpose of processing: every access to customer data names one (ARCHITECTURE.md rule 3)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    legal_basis = models.CharField(_("legal basis"), max_length=12, choices=LegalBasis.choices)
+    needs_consent = models.BooleanField(_("needs consent"), default=False)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("purpose")
+        verbose_name_plural = _("purposes")
+        ordering = ["id"]
+        constraints = [
+            # PIPL-13: a purpose based on consent is one that needs consent, and only such a purpose.
+            models.CheckConstraint(
+                condition=models.Q(legal_basis=LegalBasis.CONSENT, needs_consent=True) | ~models.Q(legal_basis=LegalBasis.CONSENT),
+                name="purpose_consent_basis_needs_consent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def name(self, language: str | None) -> str:
+        return self.name_en if (language or "").startswith("en") else self.name_zh
+
+
+class PurposeVersion(models.Model):
+    """Every version a purpose has had. Never updated."""
+
+    code = models.SlugField(_("code"), max_length=40, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("purpose"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("purpose version")
+        verbose_name_plural = _("purpose versions")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="purpose_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
