@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -22,7 +23,7 @@ class Category(models.TextChoices):
     CREDIT = "credit", _("Credit")
     BEHAVIOUR = "behaviour", _("Behaviour and marketing")
     LOCATION = "location", _("Location")
-    ORGANISATION = "organisation", _("Organisation")
+    ORGANISATION = "organisation", pgettext_lazy("data category", "Organisation")
     OTHER = "other", _("Other")
 
 
