@@ -56,3 +56,18 @@ def _private_keysets(tmp_path_factory: pytest.TempPathFactory) -> Any:
     keyring.reset_cache()
     yield
     keyring.reset_cache()
+
+
+DATABASES = ["default", "keys"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every database test may use the key store too: customer data is sealed with keys kept there."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is not None:
+            if "databases" not in marker.kwargs:
+                item.add_marker(pytest.mark.django_db(*marker.args, **{**marker.kwargs, "databases": DATABASES}), append=False)
+        elif {"db", "transactional_db", "live_server"} & (names := set(getattr(item, "fixturenames", ()))):
+            transactional = bool({"transactional_db", "live_server"} & names)
+            item.add_marker(pytest.mark.django_db(transaction=transactional, databases=DATABASES), append=False)

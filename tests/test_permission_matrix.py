@@ -46,7 +46,7 @@ from clientvault.accounts.models import ApiToken, User
 from clientvault.api import api
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import PASSWORD, Org, ctx, customer, followup, resident_id
+from clientvault.testing import PASSWORD, Org, ctx, customer, find, followup, reload, resident_id
 
 # --- The cast ---------------------------------------------------------------------------------
 
@@ -215,12 +215,12 @@ def purpose_changed(w: World, foreign: bool, ok: bool) -> None:
 
 
 def customer_created(w: World, foreign: bool, ok: bool) -> None:
-    assert Customer.objects.filter(name=NEW_NAME).exists() is ok
+    assert find(NEW_NAME).exists() is ok
 
 
 def customer_edited(w: World, foreign: bool, ok: bool) -> None:
     c = w.customer_for(foreign)
-    assert Customer.objects.get(pk=c.pk).name == (EDITED_NAME if ok else c.name)
+    assert reload(c).name == (EDITED_NAME if ok else c.name)
 
 
 def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
@@ -904,7 +904,7 @@ def test_api_post_with_bearer_token_works_without_session_or_csrf(world: World, 
     client = Client(enforce_csrf_checks=True)
     response = api_call(client, "POST", f"{P}/customers", _token_payload(), Authorization=f"Bearer {secret}")
     assert response.status_code == 201, response.content
-    created = Customer.objects.get(pk=response.json()["id"])
+    created = reload(response.json()["id"])
     assert created.owner_id == rep.pk and created.name == NEW_NAME
     [event] = audit_events("customer.created")
     assert event.actor_id == rep.pk and event.channel == "api" and event.customer_id == created.pk
@@ -929,7 +929,7 @@ def test_api_dead_token_gets_401(state: str, world: World) -> None:
     assert_error(response, 401, "not_authenticated")
     response = api_call(client, "POST", f"{P}/customers", _token_payload(), Authorization=f"Bearer {secret}")
     assert_error(response, 401, "not_authenticated")
-    assert not Customer.objects.filter(name=NEW_NAME).exists()
+    assert not find(NEW_NAME).exists()
 
 
 @pytest.mark.django_db
@@ -938,7 +938,7 @@ def test_api_session_write_needs_the_csrf_token(world: World) -> None:
     sign_in(client, world.org["rep_bj1"])
     refused = api_call(client, "POST", f"{P}/customers", _token_payload())
     assert_error(refused, 403)
-    assert not Customer.objects.filter(name=NEW_NAME).exists()
+    assert not find(NEW_NAME).exists()
     assert client.get(reverse("customers:create")).status_code == 200  # sets the CSRF cookie
     csrf = client.cookies[settings.CSRF_COOKIE_NAME].value
     accepted = api_call(client, "POST", f"{P}/customers", _token_payload(), **{"X-CSRFToken": csrf})

@@ -138,7 +138,11 @@ def ctx(u: User, *, channel: str = "web", purpose: str = "") -> Context:
 
 
 def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Customer:
-    """A customer row written directly (test setup, not a domain write: no audit event)."""
+    """A customer row written directly (test setup, not a domain write: no audit event), sealed as the
+    service would seal it. The returned instance also carries the plaintext values as attributes."""
+    from clientvault.customers import services as customer_services
+    from clientvault.customers import vault
+
     assert owner.department is not None
     n = next(_counter)
     base: dict[str, Any] = {"name": f"客户{n}", "status": Status.ACTIVE}
@@ -157,9 +161,33 @@ def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Cust
     else:
         base.update(uscc=uscc(n), legal_representative="法人代表")
     base.update(fields)
-    return Customer.objects.create(
-        kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, **base
-    )
+    custom = base.pop("custom_data", {})
+    c = Customer(kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id)
+    plain = {k: base.pop(k) for k in list(base) if k in customer_services.PLAIN_FIELDS or k in ("version",)}
+    for key, value in plain.items():
+        setattr(c, key, value)
+    customer_services._apply(c, base, custom)
+    c.save(force_insert=True)
+    for key in vault.ENCRYPTED_FIELDS:
+        if not hasattr(c, key):
+            setattr(c, key, {} if key == "custom_data" else ("" if key != "birth_date" else None))
+    return c
+
+
+def reload(c: Customer | Any) -> Customer:
+    """Read a customer again from the database with every personal field decrypted (tests only)."""
+    from clientvault.customers import vault
+
+    pk = c.pk if isinstance(c, Customer) else c
+    revealed: Customer = vault.reveal(Customer.objects.get(pk=pk))
+    return revealed
+
+
+def find(name: str) -> Any:
+    """Customers whose name is exactly ``name`` (by blind index)."""
+    from clientvault.customers import vault
+
+    return Customer.objects.filter(name_bidx=vault.index("name", name))
 
 
 def followup(c: Customer, author: User, **fields: Any) -> FollowUp:

@@ -114,6 +114,21 @@ def create_customer_key(customer_id: uuid.UUID) -> None:
     cache.drop(customer_id)
 
 
+def create_customer_keys(customer_ids: list[uuid.UUID], batch_size: int = 500) -> None:
+    """Create data keys for many new customers in one key-store transaction (bulk import)."""
+    if ShreddedKey.objects.filter(pk__in=customer_ids).exists():
+        raise KeyDestroyed("a customer in the batch had its key destroyed")
+    existing = set(CustomerKey.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
+    rows = []
+    for cid in customer_ids:
+        if cid in existing:
+            continue
+        wrapped, kek_id = _wrap(cid, tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))
+        rows.append(CustomerKey(customer_id=cid, wrapped=wrapped, kek_key_id=kek_id))
+    with transaction.atomic(using=KEYS_DB):
+        CustomerKey.objects.bulk_create(rows, batch_size=batch_size)
+
+
 def _primitive(customer_id: uuid.UUID) -> aead.Aead:
     primitive = cache.get(customer_id)
     if primitive is not None:
@@ -126,6 +141,15 @@ def _primitive(customer_id: uuid.UUID) -> aead.Aead:
     primitive = _unwrap(customer_id, bytes(row))
     cache.put(customer_id, primitive)
     return primitive
+
+
+def prefetch(customer_ids: list[uuid.UUID]) -> None:
+    """Load the keys of a page of customers in one key-store query (lists stay at a constant query count)."""
+    missing = [cid for cid in customer_ids if cache.get(cid) is None]
+    if not missing:
+        return
+    for cid, wrapped in CustomerKey.objects.filter(pk__in=missing).values_list("pk", "wrapped"):
+        cache.put(cid, _unwrap(cid, bytes(wrapped)))
 
 
 def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str) -> bytes:

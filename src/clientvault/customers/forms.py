@@ -132,7 +132,6 @@ class CustomerFilterForm(StyledForm):
         choices=[
             ("-created", _("Newest first")),
             ("created", _("Oldest first")),
-            ("name", _("Name A–Z")),
             ("-updated", _("Recently updated")),
         ],
     )

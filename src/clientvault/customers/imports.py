@@ -18,9 +18,10 @@ from clientvault.audit import services as audit
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import PermissionDenied, ValidationFailed
-from clientvault.customers import rules
+from clientvault.crypto import fields as crypto
+from clientvault.customers import rules, vault
 from clientvault.customers.models import Customer, FollowUp, Tag
-from clientvault.customers.services import _clean_followup, field_definitions
+from clientvault.customers.services import _apply, _clean_followup, field_definitions
 
 
 @dataclass
@@ -46,6 +47,7 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     seen_ids: set[tuple[str, str, str]] = set()
     seen_uscc: set[tuple[str, str]] = set()
     tag_links: list[tuple[Customer, list[str]]] = []
+    pending: list[tuple[Customer, dict[str, Any], dict[str, Any]]] = []
     for index, row in enumerate(rows, start=1):
         cleaned, row_errors = rules.clean_customer(row.data, kind=row.kind, today=today)
         custom, custom_errors = rules.clean_custom_values(row.custom, definitions, kind=row.kind)
@@ -66,14 +68,8 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
             if ukey in seen_uscc:
                 errors[f"row{index}.uscc"] = [_("A customer with this credit code is already registered.")]
             seen_uscc.add(ukey)
-        customer = Customer(
-            kind=row.kind,
-            owner=row.owner,
-            department=dept,
-            legal_entity_id=dept.legal_entity_id,
-            custom_data=custom,
-            **cleaned,
-        )
+        customer = Customer(kind=row.kind, owner=row.owner, department=dept, legal_entity_id=dept.legal_entity_id)
+        pending.append((customer, cleaned, custom))
         customers.append(customer)
         tag_links.append((customer, row.tags))
         for f_index, raw in enumerate(row.followups, start=1):
@@ -86,25 +82,34 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
             followups.append(FollowUp(customer=customer, author=raw.get("author") or row.owner, **clean_f))
     _check_existing(seen_ids, seen_uscc, errors)
     rules.raise_if(errors)
+    # Keys only once every row is valid, all in one key-store transaction; then seal each row.
+    crypto.create_customer_keys([c.pk for c in customers])
+    for customer, cleaned, custom in pending:
+        _apply(customer, cleaned, custom, ensure_key=False)
     Customer.objects.bulk_create(customers, batch_size=batch_size)
     _link_tags(tag_links, batch_size)
     FollowUp.objects.bulk_create(followups, batch_size=batch_size)
     audit.record_many(
         ctx,
-        (("customer.created", c, c.pk, [f for f in rules.EDITABLE_FIELDS if getattr(c, f) not in ("", None)]) for c in customers),
+        (("customer.created", c, c.pk, [f for f in rules.EDITABLE_FIELDS if v.get(f) not in ("", None)]) for c, v, _x in pending),
     )
     return len(customers)
 
 
 def _check_existing(ids: set[tuple[str, str, str]], usccs: set[tuple[str, str]], errors: dict[str, list[Any]]) -> None:
-    if ids and Customer.objects.filter(id_number__in=[n for _e, _t, n in ids]).exists():
-        existing = set(
-            Customer.objects.filter(id_number__in=[n for _e, _t, n in ids]).values_list("legal_entity_id", "id_type", "id_number")
+    """Compare the batch with what is stored, by blind index."""
+    if ids:
+        wanted = {(e, t, vault.index("id_number", n)) for e, t, n in ids}
+        stored = Customer.objects.filter(id_number_bidx__in=[b for _e, _t, b in wanted]).values_list(
+            "legal_entity_id", "id_type", "id_number_bidx"
         )
-        if {(str(e), t, n) for e, t, n in existing} & ids:
+        if {(str(e), t, bytes(b)) for e, t, b in stored} & wanted:
             errors["rows.id_number"] = [_("Some ID numbers are already registered.")]
-    if usccs and Customer.objects.filter(uscc__in=[u for _e, u in usccs]).exists():
-        errors["rows.uscc"] = [_("Some credit codes are already registered.")]
+    if usccs:
+        wanted_u = {(e, vault.index("uscc", u)) for e, u in usccs}
+        stored_u = Customer.objects.filter(uscc_bidx__in=[b for _e, b in wanted_u]).values_list("legal_entity_id", "uscc_bidx")
+        if {(str(e), bytes(b)) for e, b in stored_u} & wanted_u:
+            errors["rows.uscc"] = [_("Some credit codes are already registered.")]
 
 
 def _link_tags(links: list[tuple[Customer, list[str]]], batch_size: int) -> None:

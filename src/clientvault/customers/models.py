@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,13 +18,13 @@ from clientvault.customers.choices import (
     Industry,
     Kind,
     Residency,
-    Sex,
     Source,
     Status,
 )
 from clientvault.customers.querysets import CustomerQuerySet, FollowUpQuerySet
 
-# Personal-data fields of Customer: classified and encrypted by issue #3; never in audit detail.
+# Personal-data fields of Customer (classified in the catalogue; all but the plain filters are
+# encrypted, see customers/vault.py); their names may appear in audit events, never their values.
 PERSONAL_FIELDS = (
     "name",
     "id_type",
@@ -58,7 +61,6 @@ class Customer(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     kind = models.CharField(_("customer type"), max_length=12, choices=Kind.choices)
-    name = models.CharField(_("name"), max_length=200)
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="customers", verbose_name=_("legal entity"))
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="customers", verbose_name=_("department"))
     owner = models.ForeignKey(
@@ -67,31 +69,54 @@ class Customer(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PROSPECT)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("tags"))
-    # Individuals
+    # Plain, non-personal attributes used for filtering.
     id_type = models.CharField(_("ID type"), max_length=30, choices=IdType.choices, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
-    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
-    email = models.CharField(_("e-mail"), max_length=254, blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
     nationality = models.CharField(_("nationality"), max_length=2, blank=True)
     residency = models.CharField(_("residency"), max_length=12, choices=Residency.choices, blank=True)
-    occupation = models.CharField(_("occupation"), max_length=100, blank=True)
-    # Organisations
-    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
-    legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
-    registered_address = models.CharField(_("registered address"), max_length=300, blank=True)
     industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices, blank=True)
     # Accepted despite a failed GB 32100 check digit (RULES.md §11.2 caveat): needs review.
     uscc_needs_review = models.BooleanField(_("credit code needs review"), default=False)
-    custom_data = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # Personal data: AEAD ciphertext under the customer's own key (customers/vault.py). No plaintext copy.
+    name_ct = models.BinaryField(_("name (encrypted)"), default=b"")
+    id_number_ct = models.BinaryField(_("ID number (encrypted)"), default=b"")
+    birth_date_ct = models.BinaryField(_("date of birth (encrypted)"), default=b"")
+    sex_ct = models.BinaryField(_("sex (encrypted)"), default=b"")
+    mobile_ct = models.BinaryField(_("mobile (encrypted)"), default=b"")
+    email_ct = models.BinaryField(_("e-mail (encrypted)"), default=b"")
+    address_ct = models.BinaryField(_("address (encrypted)"), default=b"")
+    occupation_ct = models.BinaryField(_("occupation (encrypted)"), default=b"")
+    uscc_ct = models.BinaryField(_("credit code (encrypted)"), default=b"")
+    legal_representative_ct = models.BinaryField(_("legal representative (encrypted)"), default=b"")
+    registered_address_ct = models.BinaryField(_("registered address (encrypted)"), default=b"")
+    custom_data_ct = models.BinaryField(_("custom fields (encrypted)"), default=b"")
+    # Keyed blind indexes (HMAC-SHA256 PRF, separate key) of normalised values, for exact-match search.
+    name_bidx = models.BinaryField(max_length=16, default=b"")
+    id_number_bidx = models.BinaryField(max_length=16, default=b"")
+    mobile_bidx = models.BinaryField(max_length=16, default=b"")
+    email_bidx = models.BinaryField(max_length=16, default=b"")
+    uscc_bidx = models.BinaryField(max_length=16, default=b"")
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = CustomerQuerySet.as_manager()
+
+    if TYPE_CHECKING:  # plaintext a selector revealed onto the instance (customers/vault.py); not columns
+        name: str
+        id_number: str
+        birth_date: dt.date | None
+        sex: str
+        mobile: str
+        email: str
+        address: str
+        occupation: str
+        uscc: str
+        legal_representative: str
+        registered_address: str
+        custom_data: dict[str, Any]
+        erased: bool
+        visible_followups: list[FollowUp]
 
     class Meta:
         verbose_name = _("customer")
@@ -100,19 +125,19 @@ class Customer(models.Model):
         indexes = [
             models.Index(fields=["legal_entity", "status"], name="customer_entity_status"),
             models.Index(fields=["owner", "status"], name="customer_owner_status"),
-            models.Index(fields=["name"], name="customer_name"),
-            models.Index(fields=["mobile"], name="customer_mobile"),
-            models.Index(fields=["email"], name="customer_email"),
+            models.Index(fields=["name_bidx"], name="customer_name_bidx"),
+            models.Index(fields=["mobile_bidx"], name="customer_mobile_bidx"),
+            models.Index(fields=["email_bidx"], name="customer_email_bidx"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(kind=Kind.INDIVIDUAL, uscc="") | Q(kind=Kind.ORGANISATION, id_number="", mobile="")),
-                name="customer_fields_match_kind",
+                condition=(Q(kind=Kind.INDIVIDUAL, uscc_bidx=b"") | Q(kind=Kind.ORGANISATION, id_number_bidx=b"", mobile_bidx=b"")),
+                name="customer_fields_match_kind_v2",
             ),
             models.UniqueConstraint(
-                fields=["legal_entity", "id_type", "id_number"], condition=~Q(id_number=""), name="customer_unique_id_number"
+                fields=["legal_entity", "id_type", "id_number_bidx"], condition=~Q(id_number_bidx=b""), name="customer_unique_id_number_v2"
             ),
-            models.UniqueConstraint(fields=["legal_entity", "uscc"], condition=~Q(uscc=""), name="customer_unique_uscc"),
+            models.UniqueConstraint(fields=["legal_entity", "uscc_bidx"], condition=~Q(uscc_bidx=b""), name="customer_unique_uscc_v2"),
         ]
 
     def __str__(self) -> str:

@@ -16,16 +16,17 @@ from django.db.models import Q, QuerySet
 
 from clientvault.access.policies import CUSTOMER, allows
 from clientvault.audit import services as audit
-from clientvault.classification import validators as V
 from clientvault.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.crypto import fields as crypto
+from clientvault.customers import vault
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import PERSONAL_FIELDS, Customer, FollowUp
 
-LIST_FIELDS = ("name", "mobile", "uscc", "id_number")
+# What a list row shows, and so all that a list page decrypts (never more than the page shows).
+LIST_FIELDS = ("name", "mobile", "uscc")
+# Names are encrypted, so lists sort by time only.
 SORTS = {
-    "name": "name",
-    "-name": "-name",
     "created": "created_at",
     "-created": "-created_at",
     "updated": "updated_at",
@@ -68,18 +69,18 @@ class CustomerPage:
 
 
 def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
-    """Exact match on identifiers (normalised), substring match on the name."""
+    """Exact match (after normalisation) on name, ID number, credit code, mobile or e-mail, by blind index.
+
+    There is no partial name search: a substring index over encrypted names would let anyone who can read
+    the database group customers by shared characters, so only exact matches are offered.
+    """
     q = " ".join(q.split())[:100]
     if not q:
         return qs
-    cond = Q(name__icontains=q)
-    digits = V.normalize_digits(q)
-    cond |= Q(id_number=digits.upper()) | Q(uscc=digits.upper())
-    mobile = V.normalize_mobile(q)
-    if mobile:
-        cond |= Q(mobile=mobile)
+    cond = Q(name_bidx=vault.index("name", q)) | Q(id_number_bidx=vault.index("id_number", q)) | Q(uscc_bidx=vault.index("uscc", q))
+    cond |= Q(mobile_bidx=vault.index("mobile", q))
     if "@" in q:
-        cond |= Q(email=V.normalize_email(q))
+        cond |= Q(email_bidx=vault.index("email", q))
     return qs.filter(cond)
 
 
@@ -106,7 +107,9 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
     qs = filtered_customers(ctx, filters).select_related("owner", "department").prefetch_related("tags")
     paginator = Paginator(qs, per_page)
     page_obj = paginator.get_page(page)
-    items = list(page_obj.object_list)
+    rows = list(page_obj.object_list)
+    crypto.prefetch([c.pk for c in rows])
+    items = [vault.reveal(c, LIST_FIELDS) for c in rows]
     audit.record(
         ctx,
         "customer.listed",
@@ -140,6 +143,7 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
     customer = qs.filter(pk=pk).first()
     if customer is None:
         raise NotFound()
+    vault.reveal(customer)
     shown = [f for f in PERSONAL_FIELDS if getattr(customer, f) not in ("", None, {})]
     if with_followups:
         followups = list(FollowUp.objects.visible_to(ctx, "view").filter(customer=customer).select_related("author"))

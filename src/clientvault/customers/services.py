@@ -24,7 +24,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.querysets import department_filter
-from clientvault.customers import rules
+from clientvault.customers import rules, vault
 from clientvault.customers.choices import Channel, FieldType, Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp, Tag
 
@@ -115,12 +115,36 @@ def _validate(
 
 
 def _check_unique(customer: Customer) -> None:
-    """One record per identity document / credit code within a legal entity."""
+    """One record per identity document / credit code within a legal entity (compared by blind index)."""
     others = Customer.objects.filter(legal_entity_id=customer.legal_entity_id).exclude(pk=customer.pk)
-    if customer.id_number and others.filter(id_type=customer.id_type, id_number=customer.id_number).exists():
+    if customer.id_number_bidx and others.filter(id_type=customer.id_type, id_number_bidx=customer.id_number_bidx).exists():
         raise ValidationFailed({"id_number": [_("A customer with this ID number is already registered.")]})
-    if customer.uscc and others.filter(uscc=customer.uscc).exists():
+    if customer.uscc_bidx and others.filter(uscc_bidx=customer.uscc_bidx).exists():
         raise ValidationFailed({"uscc": [_("A customer with this credit code is already registered.")]})
+
+
+# Stored in clear (codes used for filtering); everything else personal is sealed by the vault.
+PLAIN_FIELDS = ("status", "source", "id_type", "nationality", "residency", "industry", "uscc_needs_review")
+
+
+def _apply(customer: Customer, values: Mapping[str, Any], custom: Mapping[str, Any] | None, *, ensure_key: bool = True) -> None:
+    """Set plain fields, seal personal ones, and leave the plaintext on the instance for the caller."""
+    for field in PLAIN_FIELDS:
+        if field in values:
+            setattr(customer, field, values[field])
+    sealed = {f: values[f] for f in vault.ENCRYPTED_FIELDS if f in values}
+    if custom is not None:
+        sealed["custom_data"] = dict(custom)
+    vault.seal(customer, sealed, ensure_key=ensure_key)
+    for field, value in sealed.items():
+        setattr(customer, field, value)
+
+
+def _current_values(customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The customer's editable values in plaintext, and their custom field values (decrypted)."""
+    opened = vault.unseal(customer)
+    values = {f: (opened[f] if f in opened else getattr(customer, f)) for f in rules.EDITABLE_FIELDS}
+    return values, dict(opened["custom_data"] or {})
 
 
 def _save(customer: Customer) -> None:
@@ -159,20 +183,15 @@ def create_customer(
     owner = _resolve_owner(ctx, owner_id, default=None)
     assert owner.department is not None
     customer = Customer(
-        kind=kind,
-        owner=owner,
-        department=owner.department,
-        legal_entity_id=owner.department.legal_entity_id,
-        custom_data=custom_clean,
-        created_by=ctx.actor,
-        **cleaned,
+        kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, created_by=ctx.actor
     )
+    _apply(customer, cleaned, custom_clean)
     _check_unique(customer)
     _save(customer)
     if tags:
         _set_tags(customer, tags)
     _ensure_visible(ctx, customer)
-    filled = [f for f in rules.EDITABLE_FIELDS if getattr(customer, f) not in ("", None)]
+    filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None)]
     audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
     return customer
 
@@ -197,10 +216,11 @@ def update_customer(
     unknown = set(changes) - set(rules.EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
-    current = {f: getattr(customer, f) for f in rules.EDITABLE_FIELDS}
+    current, current_custom = _current_values(customer)
+    before = dict(current)
     if customer.kind == Kind.INDIVIDUAL and "id_number" in changes and current["id_type"] in rules.CHECKSUMMED_ID_TYPES:
         current["birth_date"] = None  # re-derived from the new number
-    merged_custom = {**customer.custom_data, **(custom or {})}
+    merged_custom = {**current_custom, **(custom or {})}
     cleaned, custom_clean = _validate(
         ctx,
         kind=customer.kind,
@@ -208,20 +228,21 @@ def update_customer(
         custom=merged_custom,
         accept_uscc_checksum_failure=accept_uscc_checksum_failure or customer.uscc_needs_review,
     )
-    changed = [f for f, v in cleaned.items() if getattr(customer, f) != v]
-    changed += [f"custom.{k}" for k in set(custom_clean) | set(customer.custom_data) if custom_clean.get(k) != customer.custom_data.get(k)]
-    for field, value in cleaned.items():
-        setattr(customer, field, value)
-    customer.custom_data = custom_clean
+    changed = [f for f, v in cleaned.items() if before.get(f, getattr(customer, f, None)) != v]
+    changed_custom = [k for k in set(custom_clean) | set(current_custom) if custom_clean.get(k) != current_custom.get(k)]
+    changed += [f"custom.{k}" for k in changed_custom]
+    _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
+    for field in vault.ENCRYPTED_FIELDS:  # the caller gets the whole record in plaintext
+        setattr(customer, field, custom_clean if field == "custom_data" else cleaned.get(field, before.get(field)))
     if owner_id is not None and owner_id != customer.owner_id:
         owner = _resolve_owner(ctx, owner_id, default=None)
         assert owner.department is not None
         customer.owner, customer.department = owner, owner.department
         changed += ["owner", "department"]
     if tags is not None:
-        before = set(customer.tags.values_list("name", flat=True))
+        tags_before = set(customer.tags.values_list("name", flat=True))
         _set_tags(customer, tags)
-        if set(customer.tags.values_list("name", flat=True)) != before:
+        if set(customer.tags.values_list("name", flat=True)) != tags_before:
             changed.append("tags")
     changed = [f for f in changed if f != "uscc_needs_review"]
     if not changed:

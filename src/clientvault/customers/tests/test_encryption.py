@@ -1,0 +1,136 @@
+"""Customer personal data at rest: sealed per customer, searchable by blind index, shreddable (issue #3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+
+import pytest
+from django.db import connection
+from tink import core  # type: ignore[import-untyped]
+
+from clientvault.crypto import fields as crypto
+from clientvault.customers import selectors, services, vault
+from clientvault.customers.choices import Kind
+from clientvault.customers.models import Customer
+from clientvault.testing import ctx, reload, resident_id
+
+pytestmark = pytest.mark.django_db
+
+SECRET_NAME = "欧阳明月"
+SECRET_MOBILE = "13912340000"
+SECRET_EMAIL = "ouyang.mingyue@example.cn"
+SECRET_ADDRESS = "北京市朝阳区建国路88号"
+
+
+def make(org):
+    return services.create_customer(
+        ctx=ctx(org["rep_bj1"]),
+        kind=Kind.INDIVIDUAL,
+        data={
+            "name": SECRET_NAME, "id_type": "resident_id", "id_number": resident_id(4242, birth=dt.date(1988, 8, 8)),
+            "mobile": SECRET_MOBILE, "email": SECRET_EMAIL, "address": SECRET_ADDRESS, "occupation": "律师",
+        },
+    )  # fmt: skip
+
+
+def test_no_personal_value_is_stored_in_clear(org):
+    c = make(org)
+    secrets = [SECRET_NAME, SECRET_MOBILE, SECRET_EMAIL, SECRET_ADDRESS, c.id_number, "律师", "1988-08-08"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {Customer._meta.db_table} WHERE id = %s", [c.pk.hex if connection.vendor == "sqlite" else c.pk])
+        row = cursor.fetchone()
+    stored = b"".join(bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode() for v in row if v is not None)
+    for secret in secrets:
+        assert secret.encode() not in stored, secret
+    assert reload(c).name == SECRET_NAME  # and yet the selector path reads it back
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads the SQLite database file itself")
+@pytest.mark.django_db(transaction=True)
+def test_the_database_file_holds_no_plaintext(org, tmp_path):
+    make(org)
+    copy = tmp_path / "copy.sqlite3"
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM INTO %s", [str(copy)])
+    data = copy.read_bytes()
+    for secret in (SECRET_NAME, SECRET_MOBILE, SECRET_EMAIL, SECRET_ADDRESS):
+        assert secret.encode() not in data, secret
+    with sqlite3.connect(copy) as db:
+        (blob,) = db.execute(f"SELECT name_ct FROM {Customer._meta.db_table}").fetchone()
+    assert len(blob) > 16 and SECRET_NAME.encode() not in blob
+
+
+def test_search_finds_by_blind_index_and_uniqueness_holds(org):
+    c = make(org)
+    for q in (SECRET_NAME, SECRET_MOBILE, SECRET_EMAIL.upper(), c.id_number.lower()):
+        assert [x.pk for x in selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items] == [c.pk]
+    from clientvault.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_customer(
+            ctx=ctx(org["rep_bj2"]), kind=Kind.INDIVIDUAL, data={"name": "x", "id_type": "resident_id", "id_number": c.id_number}
+        )
+    assert "id_number" in exc.value.fields
+
+
+def test_a_ciphertext_moved_to_another_customer_does_not_open(org):
+    a = make(org)
+    b = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四"})
+    Customer.objects.filter(pk=b.pk).update(name_ct=Customer.objects.get(pk=a.pk).name_ct)
+    with pytest.raises(core.TinkError):
+        reload(b)
+
+
+def test_a_shredded_customer_reads_as_erased_everywhere(org, client):
+    c = make(org)
+    from clientvault.crypto import services as crypto_services
+
+    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    shown = selectors.get_customer(ctx(org["rep_bj1"]), c.pk)
+    assert shown.erased is True and shown.name == "" and shown.mobile == ""
+    client.force_login(org["rep_bj1"])
+    page = client.get(f"/customers/{c.pk}/")
+    assert page.status_code == 200 and 'data-testid="erased"' in page.content.decode()
+    assert SECRET_NAME not in page.content.decode()
+    assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters()).items[0].erased is True
+    with pytest.raises(crypto.KeyDestroyed):
+        vault.unseal(Customer.objects.get(pk=c.pk))
+
+
+def test_updates_reseal_only_what_changed(org):
+    c = make(org)
+    before = Customer.objects.get(pk=c.pk)
+    services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"mobile": "13800138000"})
+    after = Customer.objects.get(pk=c.pk)
+    assert bytes(after.mobile_ct) != bytes(before.mobile_ct) and bytes(after.name_ct) == bytes(before.name_ct)
+    assert bytes(after.mobile_bidx) == vault.index("mobile", "13800138000")
+    assert reload(c).mobile == "13800138000"
+
+
+def test_detail_page_shows_the_decrypted_profile(org, client):
+    c = make(org)
+    client.force_login(org["rep_bj1"])
+    html = client.get(f"/customers/{c.pk}/").content.decode()
+    for shown in (SECRET_NAME, SECRET_MOBILE, SECRET_EMAIL, "1988-08-08", "律师"):
+        assert shown in html, shown
+    assert "男" in html or "女" in html  # sex, derived from the ID number, is displayed
+
+
+def test_list_query_count_does_not_grow_with_page_size(org):
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from clientvault.testing import customer
+
+    for _ in range(30):
+        customer(org["rep_bj1"])
+    selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(), per_page=1)  # warm one-time lookups
+    counts = []
+    for size in (5, 25):
+        crypto.cache.clear()  # cold: keys come from the key store
+        with CaptureQueriesContext(connection) as data, CaptureQueriesContext(connections["keys"]) as keys:
+            page = selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(), per_page=size)
+        assert len(page.items) == size and all(c.name for c in page.items)
+        counts.append((len(data), len(keys)))
+    assert counts[0] == counts[1] and counts[0][1] == 1

@@ -1,0 +1,97 @@
+"""Sealing customer personal data into ciphertext columns, and revealing it for a selector.
+
+ARCHITECTURE.md rule 6: every personal field of a customer is encrypted with that customer's own key
+(``crypto.fields``), bound to (model, field, customer); equality search uses keyed blind indexes. The
+schema holds no plaintext copy. ``reveal`` sets the plaintext (or, later, masked) values as plain
+attributes of the instance for templates and schemas; only selectors and services call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from clientvault.crypto import fields as crypto
+
+MODEL = "customers.customer"
+ENCRYPTED_FIELDS = (
+    "name", "id_number", "birth_date", "sex", "mobile", "email", "address", "occupation",
+    "uscc", "legal_representative", "registered_address", "custom_data",
+)  # fmt: skip
+BLIND_INDEXED = ("name", "id_number", "mobile", "email", "uscc")
+_EMPTY: dict[str, Any] = {"birth_date": None, "custom_data": {}}
+
+
+def column(field: str) -> str:
+    return f"{field}_ct"
+
+
+def index_column(field: str) -> str:
+    return f"{field}_bidx"
+
+
+def _to_text(field: str, value: Any) -> str:
+    if value in (None, "", {}):
+        return ""
+    if field == "birth_date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if field == "custom_data":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _from_text(field: str, text: str) -> Any:
+    if text == "":
+        return _EMPTY.get(field, "")
+    if field == "birth_date":
+        return dt.date.fromisoformat(text)
+    if field == "custom_data":
+        return json.loads(text)
+    return text
+
+
+def seal(customer: Any, values: Mapping[str, Any], *, ensure_key: bool = True) -> None:
+    """Encrypt the given plaintext values into the instance's ciphertext and blind-index columns."""
+    if ensure_key:
+        crypto.create_customer_key(customer.pk)
+    for field, value in values.items():
+        if field not in ENCRYPTED_FIELDS:
+            continue
+        text = _to_text(field, value)
+        setattr(customer, column(field), crypto.encrypt(customer.pk, MODEL, field, text) if text else b"")
+        if field in BLIND_INDEXED:
+            setattr(customer, index_column(field), crypto.blind_index(field, text) if text else b"")
+
+
+def unseal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> dict[str, Any]:
+    """Decrypt the named fields of one customer. Raises crypto.KeyDestroyed after shredding."""
+    out: dict[str, Any] = {}
+    for field in fields:
+        blob = bytes(getattr(customer, column(field)) or b"")
+        out[field] = _from_text(field, crypto.decrypt(customer.pk, MODEL, field, blob) if blob else "")
+    return out
+
+
+def reveal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> Any:
+    """Put the decrypted values on the instance as attributes (``customer.name`` …) and return it.
+
+    A customer whose key was destroyed (crypto-shredding) comes back with every personal field empty and
+    ``erased`` set; a ciphertext that was altered or moved raises (fail closed).
+    """
+    wanted = tuple(fields)
+    try:
+        values = unseal(customer, wanted)
+        customer.erased = False
+    except crypto.KeyDestroyed:
+        values = {f: _EMPTY.get(f, "") for f in wanted}
+        customer.erased = True
+    for field, value in values.items():
+        setattr(customer, field, value)
+    return customer
+
+
+def index(field: str, value: str) -> bytes:
+    """The blind index a search term would have in ``field`` (b"" for an empty term)."""
+    return crypto.blind_index(field, value) if value and value.strip() else b""
