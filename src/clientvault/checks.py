@@ -72,7 +72,11 @@ def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
             decode_master_key(settings.CLIENTVAULT_MASTER_KEY)
         except ValueError as exc:
             errors.append(Error(str(exc), hint="Set CLIENTVAULT_MASTER_KEY to base64 of 32 random bytes.", id="clientvault.E009"))
-        if settings.CLIENTVAULT_MASTER_KEY == DEV_MASTER_KEY:
+        try:
+            is_dev = decode_master_key(settings.CLIENTVAULT_MASTER_KEY) == decode_master_key(DEV_MASTER_KEY)
+        except ValueError:
+            is_dev = False
+        if is_dev:
             errors.append(Error("The development master key cannot protect production keys.", id="clientvault.E010"))
     if not files().kek.exists() or not files().bidx.exists():
         errors.append(Error("The keyset files are missing.", hint="Run `clientvault keys init`.", id="clientvault.E011"))

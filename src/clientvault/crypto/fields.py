@@ -203,10 +203,14 @@ def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
     """Re-wrap customer keys that are not under the primary key-encryption key; returns how many."""
     from clientvault.core import clock
 
+    keyring.reset_cache()  # never re-wrap under a keyset loaded before the latest rotation
     primary = keyring.loaded().kek_primary_id
     done = 0
     batches = 0
     while max_batches is None or batches < max_batches:
+        keyring.reset_cache()
+        if keyring.loaded().kek_primary_id != primary:
+            break  # rotated again meanwhile: the next re-wrap run takes over
         ids = list(CustomerKey.objects.exclude(kek_key_id=primary).values_list("pk", flat=True)[:batch])
         if not ids:
             break

@@ -7,10 +7,13 @@ stay in the keyset so everything they wrapped still opens, until ``keys status``
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +58,11 @@ def _write(path: Path, handle: tink.KeysetHandle, role: bytes) -> None:
         os.fsync(out.fileno())
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make the rename itself durable
+    finally:
+        os.close(dir_fd)
 
 
 def _read(path: Path, role: bytes) -> tink.KeysetHandle:
@@ -63,9 +71,34 @@ def _read(path: Path, role: bytes) -> tink.KeysetHandle:
     return tink.json_proto_keyset_format.parse_encrypted(path.read_text(encoding="utf-8"), _master(), role)
 
 
+@contextmanager
+def _exclusive() -> Iterator[None]:
+    """An exclusive lock on the keys directory, so two processes never rotate or create at once
+    (a lost update would lose a key-encryption key, and every customer key it wrapped)."""
+    folder = files().kek.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def initialise() -> bool:
-    """Create both keysets if missing; returns True if anything was created."""
+    """Create both keysets if missing; returns True if anything was created.
+
+    A missing blind-index keyset beside an existing key-encryption keyset is refused: a new index key
+    would silently break every existing index and duplicate check.
+    """
+    with _exclusive():
+        return _initialise()
+
+
+def _initialise() -> bool:
     paths = files()
+    if paths.kek.exists() != paths.bidx.exists() and paths.kek.exists():
+        raise KeysMissing(f"{paths.bidx} is missing while {paths.kek} exists: restore it from backup")
     created = False
     if not paths.kek.exists():
         _write(paths.kek, tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM), KEK_ROLE)
@@ -87,6 +120,11 @@ def _keyset_proto(handle: tink.KeysetHandle) -> tink_pb2.Keyset:
 
 def rotate_kek() -> int:
     """Add a fresh AES-256-GCM key to the key-encryption keyset and make it primary; returns its id."""
+    with _exclusive():
+        return _rotate_kek()
+
+
+def _rotate_kek() -> int:
     paths = files()
     current = _keyset_proto(_read(paths.kek, KEK_ROLE))
     fresh = _keyset_proto(tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))

@@ -55,4 +55,15 @@ def shred_customer_key(*, ctx: Context, customer_id: uuid.UUID) -> bool:
     """
     _require_operator(ctx)
     audit.record(ctx, "crypto.key_shredded", object_type="crypto.customerkey", object_id=str(customer_id), customer_id=customer_id)
+    _erase_indexes(customer_id)
     return fields.shred_key(customer_id)
+
+
+def _erase_indexes(customer_id: uuid.UUID) -> None:
+    """Blind indexes use a global key that is never shredded: blank them, so an erased customer can be
+    neither found nor confirmed by a guessed identifier (the ciphertext stays, unreadable, as evidence)."""
+    from clientvault.customers import vault
+    from clientvault.customers.models import Customer
+
+    cleared = {vault.index_column(f): b"" for f in vault.BLIND_INDEXED}
+    Customer.objects.filter(pk=customer_id).update(**cleared)

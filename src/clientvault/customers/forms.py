@@ -26,6 +26,7 @@ class CustomerForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices, initial=Status.PROSPECT)
     source = forms.ChoiceField(label=_("Source"), choices=_choices(Source), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
+    is_core = forms.BooleanField(label=_("Core customer (strictest protection)"), required=False)
     owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
     # individuals
     id_type = forms.ChoiceField(label=_("ID type"), choices=_choices(IdType), required=False)

@@ -91,7 +91,7 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     FollowUp.objects.bulk_create(followups, batch_size=batch_size)
     audit.record_many(
         ctx,
-        (("customer.created", c, c.pk, [f for f in rules.EDITABLE_FIELDS if v.get(f) not in ("", None)]) for c, v, _x in pending),
+        (("customer.created", c, c.pk, [f for f in rules.EDITABLE_FIELDS if v.get(f) not in ("", None, False)]) for c, v, _x in pending),
     )
     return len(customers)
 

@@ -74,6 +74,8 @@ class Customer(models.Model):
     nationality = models.CharField(_("nationality"), max_length=2, blank=True)
     residency = models.CharField(_("residency"), max_length=12, choices=Residency.choices, blank=True)
     industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices, blank=True)
+    # A core (high-value) customer: the strictest class applies to all of their fields (issue #3).
+    is_core = models.BooleanField(_("core customer"), default=False)
     # Accepted despite a failed GB 32100 check digit (RULES.md §11.2 caveat): needs review.
     uscc_needs_review = models.BooleanField(_("credit code needs review"), default=False)
     # Personal data: AEAD ciphertext under the customer's own key (customers/vault.py). No plaintext copy.

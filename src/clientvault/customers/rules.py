@@ -21,7 +21,7 @@ from clientvault.customers.choices import AppliesTo, FieldType, IdType, Industry
 
 INDIVIDUAL_FIELDS = ("id_type", "id_number", "birth_date", "sex", "mobile", "email", "address", "nationality", "residency", "occupation")
 ORGANISATION_FIELDS = ("uscc", "legal_representative", "registered_address", "industry")
-COMMON_FIELDS = ("name", "status", "source")
+COMMON_FIELDS = ("name", "status", "source", "is_core")
 EDITABLE_FIELDS = COMMON_FIELDS + INDIVIDUAL_FIELDS + ORGANISATION_FIELDS
 MAX_LENGTHS = {
     "name": 200,
@@ -75,6 +75,9 @@ def clean_customer(
 
     for field in EDITABLE_FIELDS:
         value = data.get(field)
+        if field == "is_core":
+            out[field] = bool(value)
+            continue
         if field != "birth_date":
             value = _text(value)
         out[field] = value

@@ -16,6 +16,7 @@ class CustomerFields(Schema):
     name: str | None = Field(None, max_length=200)
     status: str | None = None
     source: str | None = None
+    is_core: bool | None = None
     id_type: str | None = None
     id_number: str | None = Field(None, max_length=40)
     birth_date: dt.date | None = None
@@ -50,6 +51,7 @@ class CustomerOut(Schema):
     name: str
     status: str
     source: str
+    is_core: bool
     owner_id: int | None
     department_id: uuid.UUID
     tags: list[str]

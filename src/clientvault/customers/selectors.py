@@ -77,11 +77,13 @@ def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     q = " ".join(q.split())[:100]
     if not q:
         return qs
-    cond = Q(name_bidx=vault.index("name", q)) | Q(id_number_bidx=vault.index("id_number", q)) | Q(uscc_bidx=vault.index("uscc", q))
-    cond |= Q(mobile_bidx=vault.index("mobile", q))
-    if "@" in q:
-        cond |= Q(email_bidx=vault.index("email", q))
-    return qs.filter(cond)
+    kinds = ["name", "id_number", "uscc", "mobile"] + (["email"] if "@" in q else [])
+    cond = Q()
+    for kind in kinds:
+        term = vault.index(kind, q)
+        if term:  # a term that normalises to nothing (e.g. "-") must not match every empty field
+            cond |= Q(**{f"{kind}_bidx": term})
+    return qs.filter(cond) if cond else qs.none()
 
 
 def filtered_customers(ctx: Context, filters: CustomerFilters) -> QuerySet[Customer]:

@@ -124,7 +124,7 @@ def _check_unique(customer: Customer) -> None:
 
 
 # Stored in clear (codes used for filtering); everything else personal is sealed by the vault.
-PLAIN_FIELDS = ("status", "source", "id_type", "nationality", "residency", "industry", "uscc_needs_review")
+PLAIN_FIELDS = ("status", "source", "is_core", "id_type", "nationality", "residency", "industry", "uscc_needs_review")
 
 
 def _apply(customer: Customer, values: Mapping[str, Any], custom: Mapping[str, Any] | None, *, ensure_key: bool = True) -> None:
@@ -191,7 +191,7 @@ def create_customer(
     if tags:
         _set_tags(customer, tags)
     _ensure_visible(ctx, customer)
-    filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None)]
+    filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None, False)]
     audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
     return customer
 
@@ -218,8 +218,16 @@ def update_customer(
         raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
     current, current_custom = _current_values(customer)
     before = dict(current)
-    if customer.kind == Kind.INDIVIDUAL and "id_number" in changes and current["id_type"] in rules.CHECKSUMMED_ID_TYPES:
+    new_type = changes.get("id_type", current["id_type"])
+    if (
+        customer.kind == Kind.INDIVIDUAL
+        and ({"id_number", "id_type"} & set(changes))
+        and (new_type in rules.CHECKSUMMED_ID_TYPES or current["id_type"] in rules.CHECKSUMMED_ID_TYPES)
+    ):
         current["birth_date"] = None  # re-derived from the new number
+    # Values of custom fields since deactivated are kept out of validation (and so dropped on save).
+    applicable = {d.key for d in field_definitions() if d.applies_to in ("both", customer.kind)}
+    current_custom = {k: v for k, v in current_custom.items() if k in applicable}
     merged_custom = {**current_custom, **(custom or {})}
     cleaned, custom_clean = _validate(
         ctx,

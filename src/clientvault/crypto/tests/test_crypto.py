@@ -190,3 +190,31 @@ def test_rotation_without_now_enqueues_the_background_rewrap(django_capture_on_c
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.rotate_keys(ctx=system_context(channel="cli"))
     assert len(callbacks) == 1
+
+
+def test_concurrent_rotations_keep_every_key():
+    import threading
+
+    before = set(keyring.loaded().kek_key_ids)
+    made: list[int] = []
+    threads = [threading.Thread(target=lambda: made.append(keyring.rotate_kek())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    keyring.reset_cache()
+    assert before | set(made) <= set(keyring.loaded().kek_key_ids)
+
+
+def test_a_missing_blind_index_keyset_is_not_silently_recreated(settings, tmp_path):
+    paths = keyring.files()
+    lonely = tmp_path / "keys"
+    lonely.mkdir()
+    shutil.copy(paths.kek, lonely / paths.kek.name)
+    settings.CLIENTVAULT_KEYS_DIR = str(lonely)
+    try:
+        with pytest.raises(keyring.KeysMissing):
+            keyring.initialise()
+    finally:
+        settings.CLIENTVAULT_KEYS_DIR = str(paths.kek.parent)
+        keyring.reset_cache()

@@ -134,3 +134,43 @@ def test_list_query_count_does_not_grow_with_page_size(org):
         assert len(page.items) == size and all(c.name for c in page.items)
         counts.append((len(data), len(keys)))
     assert counts[0] == counts[1] and counts[0][1] == 1
+
+
+def test_a_shredded_customer_can_no_longer_be_found_or_confirmed(org):
+    c = make(org)
+    from clientvault.crypto import services as crypto_services
+
+    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    for q in (c.id_number, SECRET_MOBILE, SECRET_NAME):
+        assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items == [], q
+    again = services.create_customer(
+        ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "x", "id_type": "resident_id", "id_number": c.id_number}
+    )
+    assert again.pk != c.pk
+
+
+def test_a_term_that_normalises_to_nothing_matches_nothing(org):
+    make(org)
+    services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "无手机"})
+    for q in ("-", "—", "－", "()"):
+        assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items == [], q
+
+
+def test_updates_survive_a_deactivated_custom_field_and_an_id_type_change(org):
+    admin = ctx(org["admin"])
+    customer_services = services
+    customer_services.define_custom_field(ctx=admin, key="hobby", field_type="text", data={"label_zh": "爱好", "label_en": "Hobby"})
+    c = customer_services.create_customer(
+        ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL,
+        data={"name": "王五", "id_type": "resident_id", "id_number": resident_id(5151, birth=dt.date(1970, 1, 2))},
+        custom={"hobby": "书法"},
+    )  # fmt: skip
+    customer_services.update_custom_field(ctx=admin, key="hobby", data={"active": False})
+    updated = customer_services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"occupation": "教师"})
+    assert updated.occupation == "教师"
+    moved = customer_services.update_customer(
+        ctx=ctx(org["rep_bj1"]),
+        customer_id=c.pk,
+        changes={"id_type": "passport", "id_number": "E12345678", "birth_date": dt.date(1970, 1, 2)},
+    )
+    assert (moved.id_type, moved.id_number, moved.birth_date) == ("passport", "E12345678", dt.date(1970, 1, 2))

@@ -236,3 +236,12 @@ def test_tampered_version_in_the_edit_form_conflicts_instead_of_crashing(org, cl
     assert "form-errors" in response.content.decode()
     c = reload(c)
     assert c.version == 1
+
+
+def test_marking_a_customer_core_is_an_audited_change(org, audit_events, client):
+    c = customer(org["rep_bj1"])
+    services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={"is_core": True})
+    assert reload(c).is_core is True
+    assert audit_events("customer.updated")[0].fields == ["is_core"]
+    client.force_login(org["rep_bj1"])
+    assert 'data-testid="core"' in client.get(f"/customers/{c.pk}/").content.decode()
