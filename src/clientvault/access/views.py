@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,8 +14,7 @@ from clientvault.access.forms import PurposeForm
 from clientvault.access.models import Purpose, PurposeVersion
 from clientvault.access.policies import CHANGE, MANAGE_PURPOSES, VIEW, allows
 from clientvault.context import Context
-from clientvault.core.errors import ValidationFailed
-from clientvault.core.forms import apply_errors
+from clientvault.core.catalogues import edit_versioned
 
 
 def _ctx(request: HttpRequest) -> Context:
@@ -39,16 +38,14 @@ def purpose_edit(request: HttpRequest, code: str) -> HttpResponse:
     row = Purpose.objects.filter(code=code).first()
     if row is None:
         raise Http404
-    form = PurposeForm(request.POST or None, initial=services.snapshot(row))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        reason = data.pop("reason")
-        try:
-            services.change_purpose(ctx=ctx, code=code, data=data, reason=reason)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The purpose was saved as a new version."))
-            return redirect("access:purposes")
-    history = PurposeVersion.objects.filter(code=code).select_related("changed_by")
-    return render(request, "access/purpose_edit.html", {"row": row, "form": form, "history": history})
+    return edit_versioned(
+        request,
+        row=row,
+        form_class=PurposeForm,
+        initial=services.snapshot(row),
+        save=lambda data, reason: services.change_purpose(ctx=ctx, code=code, data=data, reason=reason),
+        history=PurposeVersion.objects.filter(code=code),
+        saved_message=_("The purpose was saved as a new version."),
+        success_url=reverse("access:purposes"),
+        template="access/purpose_edit.html",
+    )

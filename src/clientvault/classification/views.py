@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -14,8 +14,7 @@ from clientvault.classification import services
 from clientvault.classification.forms import ClassificationForm
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
 from clientvault.context import Context
-from clientvault.core.errors import ValidationFailed
-from clientvault.core.forms import apply_errors
+from clientvault.core.catalogues import edit_versioned
 
 
 def _ctx(request: HttpRequest) -> Context:
@@ -40,16 +39,14 @@ def edit(request: HttpRequest, field_key: str) -> HttpResponse:
     row = FieldClassification.objects.filter(key=key).first()
     if row is None:
         raise Http404
-    form = ClassificationForm(request.POST or None, initial=services.snapshot(row))
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        reason = data.pop("reason")
-        try:
-            services.change_classification(ctx=ctx, key=key, data=data, reason=reason)
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            messages.success(request, _("The classification was saved as a new version."))
-            return redirect("classification:catalogue")
-    history = FieldClassificationVersion.objects.filter(key=key).select_related("changed_by")
-    return render(request, "classification/edit.html", {"row": row, "form": form, "history": history})
+    return edit_versioned(
+        request,
+        row=row,
+        form_class=ClassificationForm,
+        initial=services.snapshot(row),
+        save=lambda data, reason: services.change_classification(ctx=ctx, key=key, data=data, reason=reason),
+        history=FieldClassificationVersion.objects.filter(key=key),
+        saved_message=_("The classification was saved as a new version."),
+        success_url=reverse("classification:catalogue"),
+        template="classification/edit.html",
+    )

@@ -24,6 +24,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.querysets import department_filter
+from clientvault.crypto import fields as crypto
 from clientvault.customers import rules, vault
 from clientvault.customers.choices import Channel, FieldType, Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp, Tag
@@ -275,7 +276,11 @@ def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
         )
     followups = customer.followups.count()
     audit.record(ctx, "customer.deleted", obj=customer, customer_id=customer.pk, detail={"followups_deleted": followups})
+    customer_id = customer.pk
     customer.delete()
+    # Rule 6: destroy the data key too, so copies of the deleted row (backups) stay unreadable; only
+    # once the deletion has committed (rule 8), so a rollback never leaves a live customer without a key.
+    transaction.on_commit(lambda: crypto.shred_key(customer_id))
 
 
 # --- Follow-ups ---------------------------------------------------------------------------------

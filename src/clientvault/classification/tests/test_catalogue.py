@@ -116,3 +116,13 @@ def test_catalogue_page_for_compliance_and_auditor(org, client):
         {"label_zh": "手机号", "label_en": "Mobile", "category": "contact", "jrt_class": "C2", "mask_profile": "none", "reason": ""},
     )
     assert response.status_code == 200 and FieldClassification.objects.get(key="customer.mobile").version == 1
+
+
+def test_edit_page_shows_each_version_with_its_summary(org, client):
+    from clientvault.testing import sign_in_verified
+
+    services.change_classification(ctx=ctx(org["compliance"]), key="customer.email", data={"jrt_class": "C2"}, reason="login name")
+    sign_in_verified(client, org["compliance"])
+    html = client.get("/classification/customer.email/").content.decode()
+    assert "<strong>v2</strong>" in html and "<strong>v1</strong>" in html
+    assert "C2 · contact · email" in html and "C1 · contact · email" in html and "login name" in html

@@ -174,3 +174,15 @@ def test_updates_survive_a_deactivated_custom_field_and_an_id_type_change(org):
         changes={"id_type": "passport", "id_number": "E12345678", "birth_date": dt.date(1970, 1, 2)},
     )
     assert (moved.id_type, moved.id_number, moved.birth_date) == ("passport", "E12345678", dt.date(1970, 1, 2))
+
+
+def test_deleting_a_prospect_destroys_its_key_after_commit(org, django_capture_on_commit_callbacks):
+    from clientvault.crypto.models import CustomerKey, ShreddedKey
+
+    c = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "误录客户", "status": "prospect"})
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk)
+    assert CustomerKey.objects.filter(pk=c.pk).exists()  # nothing destroyed before the commit
+    for callback in pending:
+        callback()
+    assert not CustomerKey.objects.filter(pk=c.pk).exists() and ShreddedKey.objects.filter(pk=c.pk).exists()
