@@ -28,6 +28,9 @@ SERVICE_HELPERS = {
     "classification.services.clean": "pure validation",
     "access.services.snapshot": "pure: the editable values of a row",
     "access.services.clean": "pure validation",
+    "access.services.policy_snapshot": "pure: the editable values of a policy",
+    "access.services.clean_policy": "pure validation",
+    "accounts.services.live_token": "authentication lookup; last-use timestamp only",
     "classification.services.change_classification": "records classification.changed through classify()",
 }
 SELECTOR_HELPERS = {

@@ -27,6 +27,7 @@ audit event; a refused request writes none, and a refused write changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -40,13 +41,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
-from clientvault.access.policies import CUSTOMER, VIEW, allows
+from clientvault.access.models import Policy
 from clientvault.accounts import services as account_services
 from clientvault.accounts.models import ApiToken, User
 from clientvault.api import api
+from clientvault.audit.models import AuditEvent
+from clientvault.classification.masking import mask_name
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import PASSWORD, Org, ctx, customer, find, followup, reload, resident_id
+from clientvault.middleware import PURPOSE_SESSION_KEY
+from clientvault.testing import PASSWORD, Org, ctx, customer, default_purpose, find, followup, reload, resident_id
 
 # --- The cast ---------------------------------------------------------------------------------
 
@@ -71,6 +75,11 @@ VIEW_OUT = (
     "rep_bj1@foreign", "manager_bj@foreign", "risk@foreign", "compliance@foreign", "auditor@foreign",
 )  # fmt: skip
 NO_CUSTOMER_GRANT = ("admin", "norole")
+# Revealing the target's name (C2): managers and risk see it masked and may reveal it; the owner and
+# compliance see it in clear already, auditors may not reveal (access/defaults.py).
+REVEAL_IN = ("manager_bj", "risk")
+REVEAL_DENIED = ("rep_bj1", "compliance", "auditor")
+POLICY_READERS = ("admin", "compliance", "auditor")
 CHANGE_IN = ("rep_bj1", "manager_bj")
 CHANGE_WRONG = ("admin", "norole", "risk", "compliance", "auditor", "risk_other")  # read-only or nothing
 CHANGE_OUT = ("rep_bj2", "rep_sh", "manager_sh", "rep_other", "rep_bj1@foreign", "manager_bj@foreign")
@@ -122,24 +131,28 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "key": lambda w, foreign: w.field.key,
     "field_key": lambda w, foreign: "customer.mobile",
     "code": lambda w, foreign: "marketing",
+    "policy_code": lambda w, foreign: "risk-customers",
+    "field": lambda w, foreign: "name",
 }
 
 
 def sign_in(client: Client, user: User, *, verify_second_factor: bool = True) -> None:
     """Log in; for roles that need a second factor, mark the session verified as django_otp does."""
     client.force_login(user)
+    session = client.session
     if verify_second_factor and account_services.mfa_required(user):
         device = account_services.confirmed_device(user)
         assert device is not None, f"{user.username} needs a confirmed TOTP device"
-        session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    if purpose := default_purpose(user):  # the purpose picker's choice (the usual one of the role)
+        session[PURPOSE_SESSION_KEY] = purpose
+    session.save()
 
 
 def landing(w: World, username: str) -> str:
     """Where sign-in (and a verified second factor) sends a user: the customer list if they may see it."""
     user = w.org[username]
-    return reverse("customers:list") if allows(user.role_codes(), CUSTOMER, VIEW) else reverse("accounts:profile")
+    return reverse("customers:list") if default_purpose(user) else reverse("accounts:profile")
 
 
 # --- Payloads and effects ---------------------------------------------------------------------
@@ -151,7 +164,7 @@ Effect = Callable[[World, bool, bool], None]  # (world, foreign, succeeded): ass
 def customer_form(w: World, foreign: bool) -> dict[str, Any]:
     c = w.customer_for(foreign)
     return {
-        "name": EDITED_NAME, "status": c.status, "id_type": c.id_type, "id_number": c.id_number,
+        "name": c.name, "occupation": EDITED_NAME, "status": c.status, "id_type": c.id_type, "id_number": c.id_number,
         "birth_date": c.birth_date.isoformat() if c.birth_date else "", "mobile": c.mobile, "email": c.email,
         "nationality": c.nationality, "version": c.version,
     }  # fmt: skip
@@ -220,7 +233,25 @@ def customer_created(w: World, foreign: bool, ok: bool) -> None:
 
 def customer_edited(w: World, foreign: bool, ok: bool) -> None:
     c = w.customer_for(foreign)
-    assert reload(c).name == (EDITED_NAME if ok else c.name)
+    assert reload(c).occupation == (EDITED_NAME if ok else c.occupation)
+
+
+def name_revealed(w: World, foreign: bool, ok: bool) -> None:
+    events = AuditEvent.objects.filter(event_type="customer.field_revealed", customer_id=w.customer_for(foreign).pk)
+    assert [e.fields for e in events] == ([["name"]] if ok else [])
+    assert all(e.purpose for e in events), "a reveal records the purpose it was made for"
+
+
+def policy_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {
+        "actions": ["view", "reveal"], "purposes": ["credit_assessment"], "scope": "3", "max_clear_class": "C2",
+        "mask_c3": "withheld", "description": "", "active": "on", "reason": "matrix",
+    }  # fmt: skip
+
+
+def policy_changed(w: World, foreign: bool, ok: bool) -> None:
+    row = Policy.objects.get(code="risk-customers")
+    assert (row.version, row.max_clear_class) == ((2, "C2") if ok else (1, "C1"))
 
 
 def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
@@ -376,6 +407,25 @@ WEB_MATRIX: dict[str, list[Web]] = {
             effect=purpose_changed,
         ),
     ],
+    "customers:reveal": [
+        Web("POST", ok=REVEAL_IN, wrong=REVEAL_DENIED + NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, effect=name_revealed),
+    ],
+    "access:policies": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
+    "access:policy_edit": [
+        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+        Web(
+            "POST",
+            ok=("admin", "compliance"),
+            wrong=tuple(u for u in USERS if u not in ("admin", "compliance")),
+            success=re.escape("/access/policies/"),
+            data=policy_form,
+            effect=policy_changed,
+        ),
+    ],
+    "access:choose_purpose": [Web("GET", ok=EVERYONE)],
+    "access:break_glass": [Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN)],
+    "access:break_glass_end": [Web("POST", ok=EVERYONE, success=re.escape("/access/purpose/"))],
+    "access:break_glass_log": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
     ],
@@ -454,7 +504,17 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         denied=CHANGE_WRONG,
         out=CHANGE_OUT,
         effect=customer_edited,
-        payload=lambda w, f: {"name": EDITED_NAME, "version": w.customer_for(f).version},
+        payload=lambda w, f: {"occupation": EDITED_NAME, "version": w.customer_for(f).version},
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/reveal"): Api(
+        ok=REVEAL_IN,
+        ok_status=200,
+        denied=REVEAL_DENIED,
+        hidden=NO_CUSTOMER_GRANT,
+        out=VIEW_OUT,
+        reveals=True,
+        payload=lambda w, f: {"fields": ["name"]},
+        effect=name_revealed,
     ),
     ("DELETE", f"{P}/customers/{{customer_id}}"): Api(
         ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=customer_deleted
@@ -616,6 +676,15 @@ def api_call(client: Client, method: str, url: str, payload: dict[str, Any] | No
     return client.generic(method, url, body, content_type="application/json", headers=headers)
 
 
+def assert_shown(response: Response, name: str) -> None:
+    """In-scope responses show the customer: the name in clear, or masked where the role's policy masks
+    C2 (managers, risk, audit; JRT0171-DISPLAY-mask) — never neither."""
+    body = response.content.decode("utf-8", "replace")
+    if response.get("Content-Type", "").startswith("application/json"):
+        body = json.dumps(response.json(), ensure_ascii=False)
+    assert name in body or html.escape(mask_name(name)) in body or mask_name(name) in body
+
+
 def assert_hidden(response: Response, name: str) -> None:
     """The customer's name (or its ASCII token) appears nowhere in the response, raw or JSON-decoded."""
     body = response.content.decode("utf-8", "replace")
@@ -678,7 +747,7 @@ def test_web_route(case: Case, world: World, audit_events: Any, client: Client) 
         else:
             assert status == 200, f"{who} {case.method} {url}: expected 200, got {status}"
         if check.reveals:
-            assert subject.name in response.content.decode()
+            assert_shown(response, subject.name)
         succeeded = True
     else:  # wrong_role, out_of_scope
         expected_status = check.out_status if case.kind == "out_of_scope" else 404
@@ -720,7 +789,7 @@ def test_api_operation(case: Case, world: World, audit_events: Any, client: Clie
             f"{who} {case.method} {url}: expected {check.ok_status}, got {response.status_code}: {response.content[:500]!r}"
         )
         if check.reveals:
-            assert subject.name in json.dumps(response.json(), ensure_ascii=False)
+            assert_shown(response, subject.name)
         if (case.method, path) == ("GET", f"{P}/me"):
             assert response.json()["username"] == who
         succeeded = True
@@ -900,7 +969,7 @@ def _token_payload() -> dict[str, Any]:
 @pytest.mark.django_db
 def test_api_post_with_bearer_token_works_without_session_or_csrf(world: World, audit_events: Any) -> None:
     rep = world.org["rep_bj1"]
-    _token, secret = account_services.create_api_token(ctx=ctx(rep), name="t")
+    _token, secret = account_services.create_api_token(ctx=ctx(rep), name="t", purposes=["sales_followup"])
     client = Client(enforce_csrf_checks=True)
     response = api_call(client, "POST", f"{P}/customers", _token_payload(), Authorization=f"Bearer {secret}")
     assert response.status_code == 201, response.content

@@ -14,7 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from clientvault import context as cv_context
 from clientvault.accounts.api import router as accounts_router
 from clientvault.accounts.models import User
-from clientvault.accounts.services import authenticate_token
+from clientvault.accounts.services import live_token
 from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.customers.api import router as customers_router
 from clientvault.middleware import client_ip
@@ -27,7 +27,11 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
-        if user.is_authenticated and user.is_active and getattr(request, "cv_ctx", None) is not None:
+        ctx = getattr(request, "cv_ctx", None)
+        if user.is_authenticated and user.is_active and ctx is not None:
+            header = request.headers.get("X-Purpose", "")
+            if header and header != ctx.purpose:
+                request.cv_ctx = _with_purpose(ctx, header, allowed=None)  # type: ignore[attr-defined]
             return user  # type: ignore[return-value]
         return None
 
@@ -36,13 +40,25 @@ class TokenAuth(HttpBearer):
     """A personal API token: ``Authorization: Bearer cvt_…``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = authenticate_token(token)
-        if user is None:
+        found = live_token(token)
+        if found is None:
             return None
-        request.cv_ctx = cv_context.for_user(  # type: ignore[attr-defined]
-            user, channel="api", request_id=getattr(request, "request_id", None), ip=client_ip(request)
-        )
-        return user
+        ctx = cv_context.for_user(found.user, channel="api", request_id=getattr(request, "request_id", None), ip=client_ip(request))
+        header = request.headers.get("X-Purpose", "")
+        if header or len(found.purposes) == 1:
+            ctx = _with_purpose(ctx, header or found.purposes[0], allowed=set(found.purposes))
+        request.cv_ctx = ctx  # type: ignore[attr-defined]
+        return found.user
+
+
+def _with_purpose(ctx: cv_context.Context, purpose: str, *, allowed: set[str] | None) -> cv_context.Context:
+    """An API request's purpose: named by X-Purpose (or the token's only purpose); it must be one the
+    token carries and the user's roles may use. Break-glass is never available over the API."""
+    from clientvault.access import engine
+
+    if (allowed is not None and purpose not in allowed) or purpose not in engine.allowed_purposes(ctx):
+        raise engine.PurposeNotAllowed()
+    return ctx.with_purpose(purpose)
 
 
 api = NinjaAPI(

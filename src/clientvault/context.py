@@ -32,6 +32,8 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     ip: str = ""
     channel: Channel = "system"
+    # Per-request memo (compiled policies, catalogue stamps); never compared, never copied into audit.
+    cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def actor_id(self) -> int | None:
@@ -48,7 +50,7 @@ class Context:
         return bool(self.roles.intersection(codes))
 
     def with_purpose(self, purpose: str) -> Context:
-        return replace(self, purpose=purpose)
+        return replace(self, purpose=purpose, cache={})
 
 
 def for_user(user: User, *, channel: Channel, request_id: str | None = None, ip: str = "", purpose: str = "") -> Context:

@@ -1,7 +1,8 @@
 """Seed a realistic demo organisation: a legal entity, head office, two branches with teams,
 one user of every role plus reps, and N customers with follow-ups spread over two years.
 
-Customer data comes from Faker ``zh_CN`` with checksum-valid resident ID numbers and credit codes;
+Customer data comes from Faker ``zh_CN`` with checksum-valid resident ID numbers, credit codes and
+(for about a third of customers) Luhn-valid bank card numbers;
 everything is written through ``customers.imports`` so it is validated and audited like real data.
 """
 
@@ -82,6 +83,17 @@ def make_uscc(rng: random.Random, region: str) -> str:
     org = body + ("X" if check == 10 else "0" if check == 11 else str(check))
     first17 = "91" + region + org
     return first17 + V.uscc_check_char(first17)
+
+
+# UnionPay-style issuer prefixes (IIN/BIN) for demo card numbers; the rest of the number is made up.
+CARD_PREFIXES = ("622202", "622848", "621700", "622588", "623058")
+
+
+def make_bank_card(rng: random.Random) -> str:
+    """A Luhn-valid 16- or 19-digit bank card number (ISO/IEC 7812-1, RULES.md §11.3)."""
+    length = rng.choice([16, 19])
+    partial = rng.choice(CARD_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(length - 7))
+    return partial + V.luhn_check_digit(partial)
 
 
 def make_resident_id(fake: Faker, rng: random.Random, today: dt.date) -> str:
@@ -187,6 +199,9 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
     owners = reps * 4 + managers
     used_ids: set[str] = set()
     used_uscc: set[str] = set()
+    used_cards: set[str] = set()
+    # A separate stream, so adding card numbers leaves the rest of the seeded data as it was.
+    card_rng = random.Random(seed * 7919 + 1)
     rows: list[ImportRow] = []
     for _ in range(n):
         owner = rng.choice(owners)
@@ -240,6 +255,12 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
             }
             custom = {"employees": rng.choice([12, 45, 120, 380, 1500, 8000])}
             rows.append(ImportRow(kind=Kind.ORGANISATION, data=data, owner=owner, custom=custom, tags=tags, followups=followups))
+        if card_rng.random() < 1 / 3:  # about a third of customers have a bank card on file
+            card = make_bank_card(card_rng)
+            while card in used_cards:
+                card = make_bank_card(card_rng)
+            used_cards.add(card)
+            rows[-1].data["bank_card"] = card
     return rows
 
 

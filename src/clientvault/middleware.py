@@ -48,14 +48,43 @@ class RequestIdMiddleware:
         return response
 
 
+PURPOSE_SESSION_KEY = "cv_purpose"
+
+
+def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context.Context:
+    """The purpose chosen for this browser session, if it is still allowed (ARCHITECTURE.md rule 3).
+
+    A break-glass purpose holds only while the user's window is open; when it has run out the window is
+    closed (audited) and the purpose dropped, so the next page asks again.
+    """
+    from clientvault.access import breakglass, engine
+    from clientvault.access.policies import BREAK_GLASS
+
+    purpose = request.session.get(PURPOSE_SESSION_KEY, "") if hasattr(request, "session") else ""
+    if not purpose or ctx.actor is None:
+        return ctx
+    if purpose == BREAK_GLASS:
+        window = breakglass.active_session(ctx.actor_id)
+        if window is not None and engine.may_break_glass(ctx):
+            request.cv_break_glass = window  # type: ignore[attr-defined]
+            return ctx.with_purpose(purpose)
+        breakglass.end(ctx=ctx)
+    elif purpose in engine.allowed_purposes(ctx):
+        return ctx.with_purpose(purpose)
+    request.session.pop(PURPOSE_SESSION_KEY, None)
+    return ctx
+
+
 class ActorContextMiddleware:
-    """Build the ``Context`` of a signed-in user; API token requests get theirs from the API auth."""
+    """Build the ``Context`` of a signed-in user (with the session's purpose); API token requests get
+    theirs from the API auth."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
+        request.cv_break_glass = None  # type: ignore[attr-defined]
         if user.is_authenticated:
             ctx = cv_context.for_user(
                 user,  # type: ignore[arg-type]
@@ -63,11 +92,27 @@ class ActorContextMiddleware:
                 request_id=request.request_id,  # type: ignore[attr-defined]
                 ip=client_ip(request),
             )
+            ctx = session_purpose(request, ctx)
         else:
             ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))  # type: ignore[attr-defined]
         request.cv_ctx = ctx  # type: ignore[attr-defined]
         with cv_context.activate(ctx):
             return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A page that needs customer data without a declared purpose sends the user to the picker."""
+        from clientvault.access.engine import PurposeRequired
+
+        if isinstance(exception, PurposeRequired) and not request.path.startswith("/api/"):
+            from django.utils.http import urlencode
+
+            target = reverse("access:choose_purpose") + "?" + urlencode({"next": request.get_full_path()})
+            if getattr(request, "htmx", False):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = target
+                return response
+            return HttpResponseRedirect(target)
+        return None
 
 
 _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/", "/health")

@@ -6,6 +6,7 @@ System checks in ``checks.py`` refuse unsafe combinations in production.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -245,6 +246,24 @@ CLIENTVAULT_KEYS_DIR = os.environ.get("CLIENTVAULT_KEYS_DIR", str(VAR_DIR / "key
 # Outside production a missing keyset is created on first use; production needs `clientvault keys init`.
 CLIENTVAULT_AUTO_INIT_KEYS = _env_bool("CLIENTVAULT_AUTO_INIT_KEYS", not IS_PRODUCTION)
 CLIENTVAULT_KEY_CACHE_SECONDS = float(os.environ.get("CLIENTVAULT_KEY_CACHE_SECONDS", "60"))
+
+# --- Access (issue #3) ----------------------------------------------------------------------
+# JR/T 0171 Annex A's exact masking positions are unverified (RULES.md §12 caveat): kept lengths are
+# configuration, e.g. CLIENTVAULT_MASKING='{"mobile_keep_first": 3, "mobile_keep_last": 4}'.
+CLIENTVAULT_MASKING = json.loads(os.environ.get("CLIENTVAULT_MASKING", "{}") or "{}")
+# Break-glass: the longest window one request may open, in minutes [M: set by the institution's policy].
+CLIENTVAULT_BREAK_GLASS_MAX_MINUTES = int(os.environ.get("CLIENTVAULT_BREAK_GLASS_MAX_MINUTES", "60"))
+# How long a revealed value stays on screen before it is masked again.
+CLIENTVAULT_REVEAL_SECONDS = int(os.environ.get("CLIENTVAULT_REVEAL_SECONDS", "30"))
+
+# --- E-mail (break-glass notices) ---------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get(
+    "CLIENTVAULT_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if IS_PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("CLIENTVAULT_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CLIENTVAULT_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("CLIENTVAULT_EMAIL_FROM", "clientvault@localhost")
 
 # --- Background tasks -----------------------------------------------------------------------
 TASKS = {

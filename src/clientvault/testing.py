@@ -55,6 +55,13 @@ def mobile(seed: int | None = None) -> str:
     return f"139{n:08d}"[-11:]
 
 
+def bank_card(seed: int | None = None) -> str:
+    """A Luhn-valid 16-digit UnionPay-style card number (RULES.md §11.3), unique per ``seed``."""
+    n = next(_counter) if seed is None else seed
+    partial = f"622202{n:09d}"[-15:]
+    return partial + V.luhn_check_digit(partial)
+
+
 @dataclass
 class Org:
     entity: LegalEntity
@@ -88,9 +95,20 @@ def user(username: str, role: str | list[str], dept: Department | None, *, mfa: 
 
 
 def ensure_roles() -> None:
-    """Roles are seeded by migration; a transactional test's flush removes them, so restore them."""
+    """Roles, purposes, policies and the field catalogue are seeded by migrations; a transactional test's
+    flush removes them, so restore them with the same seeding functions (each skips rows that exist)."""
+    import importlib
+
+    from django.apps import apps
+
     for code, zh, en in R.DEFAULT_ROLES:
         Role.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en})
+    for module in (
+        "clientvault.access.migrations.0002_seed_purposes",
+        "clientvault.access.migrations.0004_seed_policies",
+        "clientvault.classification.migrations.0002_seed_defaults",
+    ):
+        importlib.import_module(module).seed(apps, None)
 
 
 def make_org() -> Org:
@@ -121,20 +139,52 @@ def make_org() -> Org:
     return Org(entity, other, hq, bj, bj1, bj2, sh, sh1, users)
 
 
-def sign_in_verified(client: Any, u: User) -> None:
-    """Log a test client in, with the second factor verified where the role needs one."""
+def sign_in_verified(client: Any, u: User, *, purpose: str | None = None) -> None:
+    """Log a test client in, with the second factor verified where the role needs one, working for
+    ``purpose`` (default: the usual purpose of the user's role)."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
     client.force_login(u)
     device = TOTPDevice.objects.filter(user=u, confirmed=True).first()
+    session = client.session
     if device is not None:
-        session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    if purpose is None:
+        purpose = default_purpose(u)
+    if purpose:
+        from clientvault.middleware import PURPOSE_SESSION_KEY
+
+        session[PURPOSE_SESSION_KEY] = purpose
+    session.save()
 
 
-def ctx(u: User, *, channel: str = "web", purpose: str = "") -> Context:
-    return for_user(u, channel=channel, ip="127.0.0.1", purpose=purpose)
+# The purpose each role works for in tests unless a test names another (seeded policies, access/defaults.py).
+DEFAULT_PURPOSE = {
+    R.SALES_REP: "sales_followup",
+    R.SALES_MANAGER: "sales_followup",
+    R.RISK_OFFICER: "credit_assessment",
+    R.COMPLIANCE_OFFICER: "compliance_review",
+    R.AUDITOR: "audit",
+}
+
+
+def default_purpose(u: User) -> str:
+    codes = set(u.role_codes())
+    return next((p for role, p in DEFAULT_PURPOSE.items() if role in codes), "")
+
+
+def ctx(u: User, *, channel: str = "web", purpose: str | None = None) -> Context:
+    """A context for ``u``; the purpose defaults to the usual one of their role ("" declares none)."""
+    return for_user(u, channel=channel, ip="127.0.0.1", purpose=default_purpose(u) if purpose is None else purpose)
+
+
+def choose_purpose(client: Any, purpose: str) -> None:
+    """Set a signed-in test client's purpose, as the purpose picker does."""
+    from clientvault.middleware import PURPOSE_SESSION_KEY
+
+    session = client.session
+    session[PURPOSE_SESSION_KEY] = purpose
+    session.save()
 
 
 def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Customer:

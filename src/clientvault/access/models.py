@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.purposes import LegalBasis
+from clientvault.core.ids import new_id
 
 
 class Purpose(models.Model):
@@ -57,3 +58,74 @@ class PurposeVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
+
+
+class Policy(models.Model):
+    """One access rule (ARCHITECTURE.md rule 3): a role may take some actions on a resource, for some
+    purposes, over a row scope, seeing fields up to a class in clear and masking or withholding the rest."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    role = models.CharField(_("role"), max_length=40, db_index=True)
+    resource = models.CharField(_("resource"), max_length=20)
+    actions = models.JSONField(_("actions"), default=list)
+    purposes = models.JSONField(_("purposes"), default=list)
+    scope = models.PositiveSmallIntegerField(_("row scope"))
+    max_clear_class = models.CharField(_("highest class in clear"), max_length=2, blank=True)
+    masking = models.JSONField(_("above that class"), default=dict)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("access policy")
+        verbose_name_plural = _("access policies")
+        ordering = ["role", "resource", "code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PolicyVersion(models.Model):
+    """Every version a policy has had. Never updated."""
+
+    code = models.SlugField(_("code"), max_length=60, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("policy"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
+        ordering = ["code", "-version"]
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="policy_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class BreakGlassSession(models.Model):
+    """Time-boxed emergency access (紧急访问): who, why, from when until when, and how it ended."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_sessions", verbose_name=_("user")
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    started_at = models.DateTimeField(_("started"))
+    expires_at = models.DateTimeField(_("expires"))
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_cause = models.CharField(_("ended because"), max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = _("break-glass session")
+        verbose_name_plural = _("break-glass sessions")
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(expires_at__gt=models.F("started_at")), name="breakglass_expires_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.started_at:%Y-%m-%d %H:%M}"

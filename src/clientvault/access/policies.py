@@ -1,17 +1,21 @@
-"""Who may do what, on which rows — the first cut (issue #2), as pure data and functions.
+"""Who may do what, on which rows, for which purpose, and how each field is shown — pure functions.
 
-Each grant gives a role some actions on a resource over a row scope. A user with several roles
-gets the union; for each action the widest scope wins. Default deny: no grant, no access.
-Issue #3 replaces this table with versioned policy rows (purposes, field clearance, masking);
-callers only use ``scope_for`` / ``allows`` / ``capabilities``, so they will not change.
-ARCHITECTURE.md rules 3-4: no superuser bypass; administrators get no customer data.
+Access to customer data is granted by policy *rules* (``Rule``), which are rows of the ``Policy``
+table (data, versioned, edited by compliance; ``access.engine`` loads and caches them). A rule gives
+a role some actions on a resource, for some purposes, over a row scope, with a field clearance: the
+highest JR/T 0171 class shown in clear, and for each class above it ``masked`` or ``withheld``.
+Default deny: no rule for (role, resource, action, purpose), no access (ARCHITECTURE.md rules 3-4).
+
+Capabilities that are not about customer rows (managing users, catalogues, policies) stay in code
+(``CAPABILITY_GRANTS``): a policy table that could grant the right to edit itself would be no control.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from enum import IntEnum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
 
 from clientvault.accounts import roles as R
 
@@ -26,59 +30,178 @@ class Scope(IntEnum):
     ALL = 4
 
 
-VIEW, CREATE, CHANGE, DELETE = "view", "create", "change", "delete"
+class Decision(StrEnum):
+    """How one field of one record is shown to one actor (JRT0171-DISPLAY-mask)."""
+
+    WITHHELD = "withheld"
+    MASKED = "masked"
+    PLAIN = "plain"
+
+
+VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL = "view", "create", "change", "delete", "export", "reveal"
+DATA_ACTIONS = (VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL)
 CUSTOMER, FOLLOWUP = "customer", "followup"
+DATA_RESOURCES = (CUSTOMER, FOLLOWUP)
 # Capabilities that are not about customer rows: what the navigation and admin pages check.
 MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
 MANAGE_CLASSIFICATION = "manage_classification"
 MANAGE_PURPOSES = "manage_purposes"
+MANAGE_POLICIES = "manage_policies"
+BREAK_GLASS = "break_glass"  # the purpose code of emergency access
+CLASSES = ("C1", "C2", "C3")
+_RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
+
+
+def class_rank(jrt_class: str) -> int:
+    """C1 → 1 … C3 → 3; an unknown or empty class ranks as C3 (fail closed)."""
+    return _RANK.get(jrt_class, 3)
 
 
 @dataclass(frozen=True)
 class Grant:
+    """A capability in code: a role may use an admin resource."""
+
     role: str
     resource: str
     actions: frozenset[str]
     scope: Scope
 
 
-def _g(role: str, resource: str, actions: str, scope: Scope) -> Grant:
-    return Grant(role, resource, frozenset(actions.split()), scope)
+def _g(role: str, resource: str, actions: str) -> Grant:
+    return Grant(role, resource, frozenset(actions.split()), Scope.ALL)
 
 
-GRANTS: tuple[Grant, ...] = (
-    _g(R.SALES_REP, CUSTOMER, "view create change delete", Scope.OWN),
-    _g(R.SALES_REP, FOLLOWUP, "view create change delete", Scope.OWN),
-    _g(R.SALES_MANAGER, CUSTOMER, "view create change delete", Scope.SUBTREE),
-    _g(R.SALES_MANAGER, FOLLOWUP, "view create change delete", Scope.SUBTREE),
-    _g(R.RISK_OFFICER, CUSTOMER, "view", Scope.ENTITY),
-    _g(R.RISK_OFFICER, FOLLOWUP, "view", Scope.ENTITY),
-    _g(R.COMPLIANCE_OFFICER, CUSTOMER, "view", Scope.ENTITY),
-    _g(R.COMPLIANCE_OFFICER, FOLLOWUP, "view", Scope.ENTITY),
-    _g(R.COMPLIANCE_OFFICER, MANAGE_CUSTOM_FIELDS, "view", Scope.ALL),
-    _g(R.COMPLIANCE_OFFICER, MANAGE_CLASSIFICATION, "view change", Scope.ALL),
-    _g(R.AUDITOR, MANAGE_CLASSIFICATION, "view", Scope.ALL),
-    _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change", Scope.ALL),
-    _g(R.AUDITOR, MANAGE_PURPOSES, "view", Scope.ALL),
-    _g(R.AUDITOR, CUSTOMER, "view", Scope.ENTITY),
-    _g(R.AUDITOR, FOLLOWUP, "view", Scope.ENTITY),
-    _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change", Scope.ALL),
-    _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change", Scope.ALL),
+CAPABILITY_GRANTS: tuple[Grant, ...] = (
+    _g(R.COMPLIANCE_OFFICER, MANAGE_CUSTOM_FIELDS, "view"),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_CLASSIFICATION, "view change"),
+    _g(R.AUDITOR, MANAGE_CLASSIFICATION, "view"),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change"),
+    _g(R.AUDITOR, MANAGE_PURPOSES, "view"),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_POLICIES, "view change"),
+    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view change"),
+    _g(R.AUDITOR, MANAGE_POLICIES, "view"),
+    _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change"),
+    _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
 )
 
 
-def scope_for(roles: Iterable[str], resource: str, action: str, grants: Iterable[Grant] = GRANTS) -> Scope:
-    """The widest row scope any of ``roles`` has for ``action`` on ``resource``; NONE by default."""
-    held = set(roles)
-    scopes = [g.scope for g in grants if g.role in held and g.resource == resource and action in g.actions]
-    return max(scopes, default=Scope.NONE)
-
-
 def allows(roles: Iterable[str], resource: str, action: str) -> bool:
-    return scope_for(roles, resource, action) > Scope.NONE
-
-
-def capabilities(roles: Iterable[str]) -> frozenset[str]:
-    """``resource.action`` strings the roles hold anywhere — for navigation, never for row checks."""
+    """Whether the roles hold a code capability (never customer data: see ``access.engine.can``)."""
     held = set(roles)
-    return frozenset(f"{g.resource}.{a}" for g in GRANTS if g.role in held for a in g.actions)
+    return any(g.role in held and g.resource == resource and action in g.actions for g in CAPABILITY_GRANTS)
+
+
+def code_capabilities(roles: Iterable[str]) -> frozenset[str]:
+    held = set(roles)
+    return frozenset(f"{g.resource}.{a}" for g in CAPABILITY_GRANTS if g.role in held for a in g.actions)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One active policy row, compiled."""
+
+    code: str
+    role: str
+    resource: str
+    actions: frozenset[str]
+    purposes: frozenset[str]
+    scope: Scope
+    max_clear: str  # "" = nothing in clear
+    masking: Mapping[str, str] = field(default_factory=dict)  # class -> "masked" | "withheld"
+
+    def field_decision(self, jrt_class: str) -> Decision:
+        if self.max_clear and class_rank(jrt_class) <= class_rank(self.max_clear):
+            return Decision.PLAIN
+        return Decision.MASKED if self.masking.get(jrt_class) == Decision.MASKED else Decision.WITHHELD
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    user_id: int | None
+    department_path: str | None
+    legal_entity_id: int | None
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    owner_id: int | None
+    department_path: str | None
+    legal_entity_id: int | None
+    is_core: bool = False
+
+
+def covers(scope: Scope, actor: ActorFacts, row: RowFacts) -> bool:
+    """Whether a row lies within ``scope`` of the actor — the Python twin of ``department_filter``."""
+    if scope is Scope.ALL:
+        return True
+    if scope is Scope.OWN:
+        return actor.user_id is not None and row.owner_id == actor.user_id
+    if scope is Scope.SUBTREE:
+        return bool(actor.department_path) and (row.department_path or "").startswith(actor.department_path or "\0")
+    if scope is Scope.ENTITY:
+        return actor.legal_entity_id is not None and row.legal_entity_id == actor.legal_entity_id
+    return False
+
+
+@dataclass(frozen=True)
+class FieldView:
+    decision: Decision
+    revealable: bool = False
+
+
+_ORDER = {Decision.WITHHELD: 0, Decision.MASKED: 1, Decision.PLAIN: 2}
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """The compiled, active rules. Several roles get the union; for each field the most open decision
+    among the rules that cover the row wins."""
+
+    rules: tuple[Rule, ...] = ()
+    stamp: Any = None
+
+    def matching(self, roles: Iterable[str], resource: str, action: str, purpose: str) -> tuple[Rule, ...]:
+        held = set(roles)
+        if not purpose:
+            return ()
+        return tuple(r for r in self.rules if r.role in held and r.resource == resource and action in r.actions and purpose in r.purposes)
+
+    def scopes(self, roles: Iterable[str], resource: str, action: str, purpose: str) -> frozenset[Scope]:
+        return frozenset(r.scope for r in self.matching(roles, resource, action, purpose) if r.scope > Scope.NONE)
+
+    def scope(self, roles: Iterable[str], resource: str, action: str, purpose: str) -> Scope:
+        return max(self.scopes(roles, resource, action, purpose), default=Scope.NONE)
+
+    def purposes_for(self, roles: Iterable[str], resource: str = CUSTOMER, action: str = VIEW) -> frozenset[str]:
+        held = set(roles)
+        return frozenset(p for r in self.rules if r.role in held and r.resource == resource and action in r.actions for p in r.purposes)
+
+    def capabilities(self, roles: Iterable[str]) -> frozenset[str]:
+        """``resource.action`` the roles hold for any purpose (navigation only, never a row check)."""
+        held = set(roles)
+        return frozenset(f"{r.resource}.{a}" for r in self.rules if r.role in held and r.purposes - {BREAK_GLASS} for a in r.actions)
+
+    def decide(
+        self,
+        roles: Iterable[str],
+        purpose: str,
+        actor: ActorFacts,
+        row: RowFacts,
+        classes: Mapping[str, str],
+        resource: str = CUSTOMER,
+    ) -> dict[str, FieldView]:
+        """The decision for every field in ``classes`` (field → JR/T 0171 class) of one row.
+
+        A core customer's fields all take the strictest class, C3 (issue #3). Revealing is possible for a
+        masked field when a rule covering the row grants ``reveal`` and would at least mask that class.
+        """
+        roles = tuple(roles)
+        viewing = [r for r in self.matching(roles, resource, VIEW, purpose) if covers(r.scope, actor, row)]
+        revealing = [r for r in self.matching(roles, resource, REVEAL, purpose) if covers(r.scope, actor, row)]
+        out: dict[str, FieldView] = {}
+        for name, jrt_class in classes.items():
+            effective = "C3" if row.is_core else jrt_class
+            best = max((r.field_decision(effective) for r in viewing), key=_ORDER.__getitem__, default=Decision.WITHHELD)
+            can_reveal = best is Decision.MASKED and any(r.field_decision(effective) is not Decision.WITHHELD for r in revealing)
+            out[name] = FieldView(best, can_reveal)
+        return out

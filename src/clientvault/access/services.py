@@ -8,8 +8,20 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access.models import Purpose, PurposeVersion
-from clientvault.access.policies import CHANGE, MANAGE_PURPOSES, allows
+from clientvault.access import engine
+from clientvault.access.models import Policy, PolicyVersion, Purpose, PurposeVersion
+from clientvault.access.policies import (
+    BREAK_GLASS,
+    CHANGE,
+    CLASSES,
+    DATA_ACTIONS,
+    DATA_RESOURCES,
+    MANAGE_POLICIES,
+    MANAGE_PURPOSES,
+    Decision,
+    Scope,
+    allows,
+)
 from clientvault.access.purposes import LegalBasis
 from clientvault.audit import services as audit
 from clientvault.context import Context
@@ -63,4 +75,103 @@ def change_purpose(*, ctx: Context, code: str, data: Mapping[str, Any], reason: 
     row.save()
     PurposeVersion.objects.create(code=code, version=row.version, snapshot=snapshot(row), reason=reason[:300], changed_by=ctx.actor)
     audit.record(ctx, "purpose.changed", obj=row, object_id=code, fields=changed, detail={"version": row.version})
+    return row
+
+
+@transaction.atomic
+def select_purpose(*, ctx: Context, purpose: str) -> Context:
+    """The actor declares what they are working for (UI session, API request); audited.
+
+    Break-glass is not chosen here: it is opened with a reason (``access.breakglass.start``).
+    """
+    if ctx.actor is None:
+        raise PermissionDenied()
+    if purpose == BREAK_GLASS or purpose not in engine.allowed_purposes(ctx):
+        raise engine.PurposeNotAllowed()
+    chosen = ctx.with_purpose(purpose)
+    audit.record(chosen, "purpose.selected", object_type="access.purpose", object_id=purpose)
+    return chosen
+
+
+POLICY_FIELDS = ("role", "resource", "actions", "purposes", "scope", "max_clear_class", "masking", "description", "active")
+
+
+def policy_snapshot(row: Policy) -> dict[str, Any]:
+    return {f: getattr(row, f) for f in POLICY_FIELDS}
+
+
+def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purposes: set[str]) -> dict[str, Any]:
+    """Validate a policy (pure). ARCHITECTURE.md rule 3: administrators reach customer data only by break-glass."""
+    from clientvault.accounts import roles as R
+
+    errors: dict[str, list[Any]] = {}
+    out: dict[str, Any] = {}
+    out["role"] = str(data.get("role") or "")
+    if out["role"] not in known_roles:
+        errors["role"] = [_("Choose a role.")]
+    out["resource"] = str(data.get("resource") or "")
+    if out["resource"] not in DATA_RESOURCES:
+        errors["resource"] = [_("Choose a resource.")]
+    actions = [a for a in DATA_ACTIONS if a in set(data.get("actions") or [])]
+    if not actions or set(data.get("actions") or []) - set(DATA_ACTIONS):
+        errors["actions"] = [_("Choose at least one action.")]
+    out["actions"] = actions
+    purposes = sorted({str(p) for p in data.get("purposes") or []})
+    if not purposes or set(purposes) - known_purposes:
+        errors["purposes"] = [_("Choose at least one purpose from the catalogue.")]
+    out["purposes"] = purposes
+    try:
+        out["scope"] = int(Scope(int(data.get("scope") or 0)))
+    except ValueError:
+        out["scope"] = 0
+    if out["scope"] == Scope.NONE:
+        errors["scope"] = [_("Choose a row scope.")]
+    out["max_clear_class"] = str(data.get("max_clear_class") or "")
+    if out["max_clear_class"] not in ("", *CLASSES):
+        errors["max_clear_class"] = [_("Choose a class.")]
+    masking = {str(k): str(v) for k, v in dict(data.get("masking") or {}).items()}
+    if set(masking) - set(CLASSES) or set(masking.values()) - {Decision.MASKED, Decision.WITHHELD}:
+        errors["masking"] = [_("For each class above the clear one, choose masked or withheld.")]
+    out["masking"] = dict(sorted(masking.items()))
+    out["description"] = " ".join(str(data.get("description") or "").split())[:300]
+    out["active"] = bool(data.get("active", True))
+    if out["role"] == R.ADMINISTRATOR and set(purposes) - {BREAK_GLASS}:
+        errors["purposes"] = [_("Administrators reach customer data only through break-glass.")]
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _known() -> tuple[set[str], set[str]]:
+    from clientvault.accounts.models import Role
+
+    return set(Role.objects.values_list("code", flat=True)), set(Purpose.objects.values_list("code", flat=True))
+
+
+@transaction.atomic
+def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy:
+    """Change an access policy, with a reason; a new version is kept and the change audited.
+
+    Separation of duties: nobody changes a policy of a role they hold themselves.
+    """
+    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
+        raise PermissionDenied()
+    row = Policy.objects.select_for_update().filter(code=code).first()
+    if row is None:
+        raise NotFound()
+    if not reason.strip():
+        raise ValidationFailed({"reason": [_("Say why the policy changes.")]})
+    roles, purposes = _known()
+    cleaned = clean_policy({**policy_snapshot(row), **data}, known_roles=roles, known_purposes=purposes)
+    if row.role in ctx.roles or cleaned["role"] in ctx.roles:
+        raise PermissionDenied(_("You cannot change a policy of a role you hold."))
+    changed = [f for f, v in cleaned.items() if getattr(row, f) != v]
+    if not changed:
+        return row
+    for field, value in cleaned.items():
+        setattr(row, field, value)
+    row.version += 1
+    row.save()
+    PolicyVersion.objects.create(code=code, version=row.version, snapshot=policy_snapshot(row), reason=reason[:300], changed_by=ctx.actor)
+    audit.record(ctx, "policy.changed", obj=row, object_id=code, fields=changed, detail={"version": row.version})
     return row

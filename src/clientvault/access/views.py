@@ -1,18 +1,23 @@
-"""The purpose catalogue: compliance reads and changes purposes; auditors read them."""
+"""The purpose catalogue and the access policies ("who may see what"): compliance reads and changes them;
+auditors read them."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from clientvault.access import services
-from clientvault.access.forms import PurposeForm
-from clientvault.access.models import Purpose, PurposeVersion
-from clientvault.access.policies import CHANGE, MANAGE_PURPOSES, VIEW, allows
+from clientvault.access import engine, services
+from clientvault.access.forms import PolicyForm, PurposeForm
+from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
+from clientvault.access.models import Policy, PolicyVersion, Purpose, PurposeVersion
+from clientvault.access.policies import CHANGE, CUSTOMER, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Decision, Scope, allows
 from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
 
@@ -48,4 +53,85 @@ def purpose_edit(request: HttpRequest, code: str) -> HttpResponse:
         saved_message=_("The purpose was saved as a new version."),
         success_url=reverse("access:purposes"),
         template="access/purpose_edit.html",
+    )
+
+
+def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
+    """For each catalogued customer field: what each role sees under ``purpose`` (in-scope row; core rows
+    count as C3). Read straight from the compiled rules, so the page shows what is enforced."""
+    from clientvault.classification.models import FieldClassification
+
+    rules = engine.policies()
+    language = get_language()
+    out = []
+    for fc in FieldClassification.objects.filter(key__startswith="customer."):
+        cells = []
+        for role in roles:
+            matching = rules.matching([role], CUSTOMER, VIEW, purpose)
+            revealing = rules.matching([role], CUSTOMER, "reveal", purpose)
+            cell = []
+            for cls in (fc.jrt_class, "C3"):
+                decisions = [r.field_decision(cls) for r in matching]
+                best = max(decisions, key=[Decision.WITHHELD, Decision.MASKED, Decision.PLAIN].index, default=None)
+                eye = best is Decision.MASKED and any(r.field_decision(cls) is not Decision.WITHHELD for r in revealing)
+                cell.append({"decision": best, "label": DECISION_LABELS.get(best, "") if best else "", "reveal": eye})
+            cells.append(cell)
+        out.append({"key": fc.key, "label": fc.label(language), "jrt_class": fc.jrt_class, "cells": cells})
+    return out
+
+
+@login_required
+def policies(request: HttpRequest) -> HttpResponse:
+    """Who may see what: every rule, and per purpose the decision each role gets for each field."""
+    ctx = _ctx(request)
+    if not allows(ctx.roles, MANAGE_POLICIES, VIEW):
+        raise Http404
+    from clientvault.accounts.models import Role
+
+    language = get_language()
+    purposes = list(Purpose.objects.filter(active=True))
+    chosen = request.GET.get("purpose") or (purposes[0].code if purposes else "")
+    roles = list(Role.objects.all())
+    role_codes = [r.code for r in roles]
+    rows = [
+        {
+            "row": p,
+            "resource": RESOURCE_LABELS.get(p.resource, p.resource),
+            "actions": [ACTION_LABELS.get(a, a) for a in p.actions],
+            "scope": SCOPE_LABELS.get(Scope(p.scope), p.scope),
+        }
+        for p in Policy.objects.all()
+    ]
+    context = {
+        "rows": rows,
+        "role_names": {r.code: (r.name_en if (language or "").startswith("en") else r.name_zh) for r in roles},
+        "roles": roles,
+        "purposes": purposes,
+        "chosen": chosen,
+        "matrix": _field_matrix(chosen, role_codes),
+        "can_edit": allows(ctx.roles, MANAGE_POLICIES, CHANGE),
+    }
+    return render(request, "access/policies.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest, policy_code: str) -> HttpResponse:
+    code = policy_code
+    ctx = _ctx(request)
+    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
+        raise Http404
+    row = Policy.objects.filter(code=code).first()
+    if row is None:
+        raise Http404
+    return edit_versioned(
+        request,
+        row=row,
+        form_class=PolicyForm,
+        initial=PolicyForm.initial_from(services.policy_snapshot(row)),
+        save=lambda data, reason: services.change_policy(ctx=ctx, code=code, data=PolicyForm.to_policy(data), reason=reason),
+        history=PolicyVersion.objects.filter(code=code),
+        saved_message=_("The policy was saved as a new version."),
+        success_url=reverse("access:policies"),
+        template="access/policy_edit.html",
     )

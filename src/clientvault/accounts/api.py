@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from clientvault.access.policies import capabilities
+from clientvault.access.engine import capabilities
 
 router = Router(tags=["me"])
 
@@ -27,5 +27,5 @@ def me(request: HttpRequest) -> MeOut:
         display_name=user.display_name,
         department=user.department.name if user.department else None,
         roles=sorted(ctx.roles),
-        capabilities=sorted(capabilities(ctx.roles)),
+        capabilities=sorted(capabilities(ctx)),
     )

@@ -129,6 +129,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # The purposes this token may act for (ARCHITECTURE.md rule 3); a request names one with X-Purpose
+    # unless the token has exactly one. Empty: none — the token reaches no customer data.
+    purposes = models.JSONField(_("purposes"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -244,10 +244,19 @@ def _digest(secret: str) -> str:
 
 
 @transaction.atomic
-def create_api_token(*, ctx: Context, name: str, days: int | None = None) -> tuple[ApiToken, str]:
-    """Create a personal API token for the actor; the secret is returned once and never stored."""
+def create_api_token(*, ctx: Context, name: str, days: int | None = None, purposes: Sequence[str] = ()) -> tuple[ApiToken, str]:
+    """Create a personal API token for the actor; the secret is returned once and never stored.
+
+    ``purposes`` limits what the token may be used for (ARCHITECTURE.md rule 3): a subset of what the
+    actor's roles allow, never break-glass. A token without purposes reaches no customer data.
+    """
+    from clientvault.access import engine
+
     if ctx.actor is None:
         raise PermissionDenied()
+    wanted = sorted(set(purposes))
+    if set(wanted) - set(engine.allowed_purposes(ctx)):
+        raise ValidationFailed({"purposes": [_("Choose purposes your role may use.")]})
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationFailed({"name": [_("Give the token a name of up to 100 characters.")]})
@@ -257,9 +266,15 @@ def create_api_token(*, ctx: Context, name: str, days: int | None = None) -> tup
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     token = ApiToken.objects.create(
-        user=ctx.actor, name=name, prefix=secret[:12], digest=_digest(secret), created_at=now, expires_at=now + dt.timedelta(days=days)
+        user=ctx.actor,
+        name=name,
+        prefix=secret[:12],
+        digest=_digest(secret),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+        purposes=wanted,
     )
-    audit.record(ctx, "apitoken.created", obj=token, detail={"days": days})
+    audit.record(ctx, "apitoken.created", obj=token, detail={"days": days, "purposes": wanted})
     return token, secret
 
 
@@ -283,6 +298,12 @@ def revoke_api_token(*, ctx: Context, token_id: Any) -> None:
 
 def authenticate_token(secret: str) -> User | None:
     """The active user a live token belongs to, or None. Updates last use at most once a minute."""
+    token = live_token(secret)
+    return token.user if token is not None else None
+
+
+def live_token(secret: str) -> ApiToken | None:
+    """The live token (with its user) a secret names, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = clock.now()
@@ -295,4 +316,4 @@ def authenticate_token(secret: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from clientvault.access.engine import capabilities
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, VIEW, allows
 from clientvault.accounts import selectors, services
 from clientvault.accounts.forms import ApiTokenForm, LanguageForm, LoginForm, PasswordChangeForm, TokenForm, UserForm
@@ -41,7 +42,7 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse("customers:list") if allows(_ctx(request).roles, "customer", VIEW) else reverse("accounts:profile")
+    return reverse("customers:list") if "customer.view" in capabilities(_ctx(request)) else reverse("accounts:profile")
 
 
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:

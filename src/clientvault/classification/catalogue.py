@@ -91,6 +91,11 @@ DEFAULTS: tuple[Default, ...] = (
     Default(
         "customer.registered_address", Category.ORGANISATION, JrtClass.C1, False, False, MaskProfile.NONE, "注册地址", "Registered address"
     ),
+    # RULES.md §10: a bank card / account number is PIPL Art. 28 sensitive (financial account), GB/T 35273
+    # sensitive (bank account) and JR/T 0171 C2; shown at most as BIN + last 4 (PCI DSS 3.4.1).
+    Default(
+        "customer.bank_card", Category.FINANCIAL_ACCOUNT, JrtClass.C2, True, True, MaskProfile.BANK_CARD, "银行卡号", "Bank card number"
+    ),
     Default("customer.tags", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "标签", "Tags"),
     Default("followup.summary", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "跟进内容", "Follow-up summary"),
     Default("followup.next_step", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "下一步计划", "Next step"),

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access.policies import capabilities
+from clientvault.access.engine import capabilities
 from clientvault.accounts.roles import ROLE_LABELS
 
 
@@ -39,6 +39,8 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
         (
             NavItem(_("Field catalogue"), "classification:catalogue", "bi-tags", "manage_classification.view"),
             NavItem(_("Purposes"), "access:purposes", "bi-bullseye", "manage_purposes.view"),
+            NavItem(_("Who may see what"), "access:policies", "bi-shield-check", "manage_policies.view"),
+            NavItem(_("Break-glass log"), "access:break_glass_log", "bi-exclamation-octagon", "manage_policies.view"),
         ),
     ),
     (
@@ -55,11 +57,40 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     ctx = getattr(request, "cv_ctx", None)
     if ctx is None or ctx.actor is None:
         return {"nav_groups": [], "role_labels": []}
-    caps = capabilities(ctx.roles)
+    caps = capabilities(ctx)
+    window = getattr(request, "cv_break_glass", None)
+    if window is not None:
+        caps = caps | {"customer.view"}
     groups = []
     for title, items in NAVIGATION:
         allowed = [i for i in items if i.needs in caps]
         if allowed:
             groups.append((title, allowed))
     labels = [ROLE_LABELS.get(r, r) for r in sorted(ctx.roles)]
-    return {"nav_groups": groups, "role_labels": labels, "capabilities": caps}
+    return {
+        "nav_groups": groups,
+        "role_labels": labels,
+        "capabilities": caps,
+        "current_purpose": _purpose_name(ctx.purpose),
+        "break_glass": window,
+        "break_glass_minutes": _minutes_left(window),
+    }
+
+
+def _purpose_name(code: str) -> str:
+    if not code:
+        return ""
+    from django.utils.translation import get_language
+
+    from clientvault.access.models import Purpose
+
+    row = Purpose.objects.filter(code=code).first()
+    return row.name(get_language()) if row else code
+
+
+def _minutes_left(window: Any) -> int:
+    if window is None:
+        return 0
+    from clientvault.core import clock
+
+    return max(1, int((window.expires_at - clock.now()).total_seconds() // 60) + 1)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.db import models
 from django.db.models import Q
 
-from clientvault.access.policies import Scope, scope_for
+from clientvault.access.policies import Scope
 
 if TYPE_CHECKING:
     from clientvault.context import Context
@@ -28,12 +28,23 @@ class PolicyQuerySet(models.QuerySet[M]):
         raise TypeError(f"{type(self).__name__} must define scope_filter")
 
     def visible_to(self, ctx: Context, action: str = "view") -> PolicyQuerySet[M]:
-        scope = scope_for(ctx.roles, self.resource, action)
-        if scope is Scope.NONE or ctx.actor is None:
+        """Rows the actor may take ``action`` on for the declared purpose: the union of its rules' scopes.
+
+        A person without a declared purpose gets ``PurposeRequired`` (never an empty page that looks
+        like "no customers"); no rule for the purpose means no rows.
+        """
+        from clientvault.access import engine
+
+        engine.require_purpose(ctx)
+        held = engine.scopes(ctx, self.resource, action)
+        if not held or ctx.actor is None:
             return self.none()
-        if scope is Scope.ALL:
+        if Scope.ALL in held:
             return self.all()
-        return self.filter(self.scope_filter(ctx, scope))
+        cond = Q()
+        for scope in sorted(held):
+            cond |= self.scope_filter(ctx, scope)
+        return self.filter(cond)
 
 
 def department_filter(ctx: Context, scope: Scope, *, owner_field: str, department_field: str, entity_field: str) -> Q:

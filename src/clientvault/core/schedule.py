@@ -30,6 +30,7 @@ class Entry:
 SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.accounts.tasks.purge_expired_sessions", dt.timedelta(hours=1)),
     Entry("clientvault.core.tasks.prune_task_results", dt.timedelta(days=1)),
+    Entry("clientvault.access.breakglass.expire_break_glass", dt.timedelta(minutes=1)),
 )
 
 

@@ -22,6 +22,8 @@ from clientvault.customers.schemas import (
     FollowUpOut,
     FollowUpPageOut,
     FollowUpPatch,
+    RevealIn,
+    RevealOut,
 )
 
 router = Router(tags=["customers"])
@@ -93,6 +95,14 @@ def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: Custo
         accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
     )
     return CustomerOut.from_model(customer)
+
+
+@router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal masked fields (audited, one event per field)")
+def reveal_fields(request: HttpRequest, customer_id: uuid.UUID, payload: RevealIn) -> RevealOut:
+    values = {}
+    for field in dict.fromkeys(payload.fields):
+        values[field] = selectors.reveal_field(_ctx(request), customer_id, field).value
+    return RevealOut(values=values)
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")

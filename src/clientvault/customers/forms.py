@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -28,6 +29,14 @@ class CustomerForm(StyledForm):
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separate tags with commas."))
     is_core = forms.BooleanField(label=_("Core customer (strictest protection)"), required=False)
     owner_id = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False, empty_value=None)
+    # Both kinds. Only the account number: CVV, expiry and PIN are never asked for (JRT0171-STORE-C3-no-retain).
+    bank_card = forms.CharField(
+        label=_("Bank card number"),
+        max_length=40,
+        required=False,
+        help_text=_("12 to 19 digits; spaces and hyphens are ignored. Never enter the CVV, expiry date or PIN."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
     # individuals
     id_type = forms.ChoiceField(label=_("ID type"), choices=_choices(IdType), required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=40, required=False)
@@ -55,11 +64,18 @@ class CustomerForm(StyledForm):
     INDIVIDUAL = ("id_type", "id_number", "birth_date", "mobile", "email", "address", "nationality", "residency", "occupation")
     ORGANISATION = ("uscc", "accept_uscc_checksum_failure", "legal_representative", "registered_address", "industry")
 
-    def __init__(self, *args: Any, kind: str, owners: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kind: str, owners: list[tuple[int, str]] | None = None, locked: Collection[str] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         for name in self.ORGANISATION if kind == Kind.INDIVIDUAL else self.INDIVIDUAL:
             del self.fields[name]
+        # Fields the actor does not see in clear under the current purpose cannot be edited (they would
+        # be overwritten with their masked form); the page lists them instead.
+        self.locked_labels = [str(self.fields[n].label) for n in locked if n in self.fields]
+        for name in locked:
+            self.fields.pop(name, None)
         if owners:
             owner_field = self.fields["owner_id"]
             assert isinstance(owner_field, forms.TypedChoiceField)
@@ -69,6 +85,9 @@ class CustomerForm(StyledForm):
         language = get_language()
         self.custom_keys: list[str] = []
         for d in CustomFieldDefinition.objects.filter(active=True, applies_to__in=[AppliesTo.BOTH, kind]):
+            if f"custom.{d.key}" in locked:
+                self.locked_labels.append(d.label(language))
+                continue
             self.fields[f"custom__{d.key}"] = _custom_field(d, language)
             self.custom_keys.append(d.key)
         self.style_fields()

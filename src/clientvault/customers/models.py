@@ -40,6 +40,7 @@ PERSONAL_FIELDS = (
     "uscc",
     "legal_representative",
     "registered_address",
+    "bank_card",
     "custom_data",
 )
 
@@ -90,6 +91,9 @@ class Customer(models.Model):
     uscc_ct = models.BinaryField(_("credit code (encrypted)"), default=b"")
     legal_representative_ct = models.BinaryField(_("legal representative (encrypted)"), default=b"")
     registered_address_ct = models.BinaryField(_("registered address (encrypted)"), default=b"")
+    # A financial account number: PIPL Art. 28 sensitive, JR/T 0171 C2. Card CVV, expiry, track data and
+    # PINs are C3 and are never stored here (RULES.md §10, JRT0171-STORE-C3-no-retain).
+    bank_card_ct = models.BinaryField(_("bank card number (encrypted)"), default=b"")
     custom_data_ct = models.BinaryField(_("custom fields (encrypted)"), default=b"")
     # Keyed blind indexes (HMAC-SHA256 PRF, separate key) of normalised values, for exact-match search.
     name_bidx = models.BinaryField(max_length=16, default=b"")
@@ -97,6 +101,7 @@ class Customer(models.Model):
     mobile_bidx = models.BinaryField(max_length=16, default=b"")
     email_bidx = models.BinaryField(max_length=16, default=b"")
     uscc_bidx = models.BinaryField(max_length=16, default=b"")
+    bank_card_bidx = models.BinaryField(max_length=16, default=b"")
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -116,6 +121,7 @@ class Customer(models.Model):
         uscc: str
         legal_representative: str
         registered_address: str
+        bank_card: str
         custom_data: dict[str, Any]
         erased: bool
         visible_followups: list[FollowUp]
@@ -130,6 +136,7 @@ class Customer(models.Model):
             models.Index(fields=["name_bidx"], name="customer_name_bidx"),
             models.Index(fields=["mobile_bidx"], name="customer_mobile_bidx"),
             models.Index(fields=["email_bidx"], name="customer_email_bidx"),
+            models.Index(fields=["bank_card_bidx"], name="customer_bank_card_bidx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -21,7 +21,7 @@ from clientvault.customers.choices import AppliesTo, FieldType, IdType, Industry
 
 INDIVIDUAL_FIELDS = ("id_type", "id_number", "birth_date", "sex", "mobile", "email", "address", "nationality", "residency", "occupation")
 ORGANISATION_FIELDS = ("uscc", "legal_representative", "registered_address", "industry")
-COMMON_FIELDS = ("name", "status", "source", "is_core")
+COMMON_FIELDS = ("name", "status", "source", "is_core", "bank_card")
 EDITABLE_FIELDS = COMMON_FIELDS + INDIVIDUAL_FIELDS + ORGANISATION_FIELDS
 MAX_LENGTHS = {
     "name": 200,
@@ -104,7 +104,18 @@ def clean_customer(
         _clean_individual(out, err, today)
     else:
         _clean_organisation(out, err, accept_uscc_checksum_failure)
+    if out["bank_card"]:
+        _clean_bank_card(out, err)
     return out, errors
+
+
+def _clean_bank_card(out: dict[str, Any], err: Any) -> None:
+    # RULES.md §11.3: spaces and hyphens dropped, 12-19 digits, Luhn (ISO/IEC 7812-1). Only the account
+    # number is kept: CVV, expiry, track data and PIN are C3 and never stored (JRT0171-STORE-C3-no-retain).
+    try:
+        out["bank_card"] = V.validate_bank_card(out["bank_card"])
+    except V.InvalidIdentifier as exc:
+        err("bank_card", exc.message)
 
 
 def _clean_individual(out: dict[str, Any], err: Any, today: dt.date) -> None:

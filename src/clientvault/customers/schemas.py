@@ -30,6 +30,7 @@ class CustomerFields(Schema):
     legal_representative: str | None = Field(None, max_length=100)
     registered_address: str | None = Field(None, max_length=300)
     industry: str | None = None
+    bank_card: str | None = Field(None, max_length=40, description="Bank card / account number, 12-19 digits (Luhn).")
     custom: dict[str, Any] | None = None
     tags: list[str] | None = None
     owner_id: int | None = None
@@ -45,66 +46,101 @@ class CustomerPatch(CustomerFields):
     version: int | None = Field(None, description="The version you read; a mismatch answers 409.")
 
 
+class FieldAccess(Schema):
+    decision: str = Field(..., description="plain, masked or withheld (JRT0171-DISPLAY-mask)")
+    revealable: bool = Field(False, description="POST .../reveal may return the clear value (audited)")
+
+
+Shown = str | None  # a value in clear, its masked form, or null when withheld
+
+
 class CustomerOut(Schema):
+    """A customer as the caller's policy and purpose show it: each personal field is plain, masked
+    (e.g. 138****5678) or null when withheld; ``fields`` says which, and which may be revealed."""
+
     id: uuid.UUID
     kind: str
-    name: str
+    name: Shown
     status: str
     source: str
     is_core: bool
     owner_id: int | None
     department_id: uuid.UUID
     tags: list[str]
-    id_type: str
-    id_number: str
-    birth_date: dt.date | None
-    sex: str
-    mobile: str
-    email: str
-    address: str
-    nationality: str
-    residency: str
-    occupation: str
-    uscc: str
+    id_type: Shown
+    id_number: Shown
+    birth_date: Shown = Field(None, description="ISO date in clear; masked keeps the year (1990-**-**)")
+    sex: Shown
+    mobile: Shown
+    email: Shown
+    address: Shown
+    nationality: Shown
+    residency: Shown
+    occupation: Shown
+    uscc: Shown
     uscc_needs_review: bool
-    legal_representative: str
-    registered_address: str
+    legal_representative: Shown
+    registered_address: Shown
     industry: str
+    bank_card: Shown
     custom: dict[str, Any]
+    fields: dict[str, FieldAccess]
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @staticmethod
     def from_model(c: Customer) -> CustomerOut:
-        data = {f: getattr(c, f) for f in CustomerOut.model_fields if hasattr(c, f) and f not in {"tags", "custom"}}
-        return CustomerOut(**data, tags=[t.name for t in c.tags.all()], custom=c.custom_data)
+        skip = {"tags", "custom", "fields", "birth_date"}
+        data: dict[str, Any] = {f: getattr(c, f, None) for f in CustomerOut.model_fields if f not in skip}
+        birth: Any = getattr(c, "birth_date", None)
+        views = getattr(c, "field_views", {})
+        return CustomerOut(
+            **data,
+            birth_date=birth.isoformat() if hasattr(birth, "isoformat") else birth,
+            tags=[t.name for t in c.tags.all()],
+            custom=c.custom_data,
+            fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
+        )
 
 
 class CustomerSummary(Schema):
     id: uuid.UUID
     kind: str
-    name: str
+    name: Shown
     status: str
     owner_id: int | None
-    mobile: str
-    uscc: str
+    is_core: bool
+    mobile: Shown
+    uscc: Shown
     tags: list[str]
+    fields: dict[str, FieldAccess]
     updated_at: dt.datetime
 
     @staticmethod
     def from_model(c: Customer) -> CustomerSummary:
+        views = getattr(c, "field_views", {})
         return CustomerSummary(
             id=c.pk,
             kind=c.kind,
             name=c.name,
             status=c.status,
             owner_id=c.owner_id,
+            is_core=c.is_core,
             mobile=c.mobile,
             uscc=c.uscc,
             tags=[t.name for t in c.tags.all()],
+            fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
             updated_at=c.updated_at,
         )
+
+
+class RevealIn(Schema):
+    fields: list[str] = Field(..., min_length=1, max_length=20, description="Field names, custom fields as custom.<key>")
+
+
+class RevealOut(Schema):
+    values: dict[str, Any]
 
 
 class CustomerPageOut(Schema):

@@ -14,14 +14,15 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from clientvault.access.policies import CUSTOMER, allows
+from clientvault.access import engine
+from clientvault.access.policies import CUSTOMER
 from clientvault.audit import services as audit
 from clientvault.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import fields as crypto
-from clientvault.customers import vault
+from clientvault.customers import disclosure, vault
 from clientvault.customers.choices import Kind, Status
-from clientvault.customers.models import PERSONAL_FIELDS, Customer, FollowUp
+from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
 
 # What a list row shows, and so all that a list page decrypts (never more than the page shows).
 LIST_FIELDS = ("name", "mobile", "uscc")
@@ -77,7 +78,10 @@ def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     q = " ".join(q.split())[:100]
     if not q:
         return qs
+    digits = crypto.normalise("bank_card", q)
     kinds = ["name", "id_number", "uscc", "mobile"] + (["email"] if "@" in q else [])
+    if digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19:
+        kinds.append("bank_card")
     cond = Q()
     for kind in kinds:
         term = vault.index(kind, q)
@@ -103,20 +107,21 @@ def filtered_customers(ctx: Context, filters: CustomerFilters) -> QuerySet[Custo
 @transaction.atomic
 def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per_page: int = 25) -> CustomerPage:
     """One page of the customers the actor may see, with the filters applied; audited."""
-    if not allows(ctx.roles, CUSTOMER, "view"):
+    engine.require_purpose(ctx)
+    if not engine.can(ctx, CUSTOMER, "view"):
         raise PermissionDenied()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     qs = filtered_customers(ctx, filters).select_related("owner", "department").prefetch_related("tags")
     paginator = Paginator(qs, per_page)
     page_obj = paginator.get_page(page)
-    rows = list(page_obj.object_list)
-    crypto.prefetch([c.pk for c in rows])
-    items = [vault.reveal(c, LIST_FIELDS) for c in rows]
+    items = list(page_obj.object_list)
+    crypto.prefetch([c.pk for c in items])
+    shown = disclosure.present(ctx, items, LIST_FIELDS)
     audit.record(
         ctx,
         "customer.listed",
         object_type="customers.customer",
-        fields=LIST_FIELDS if items else (),
+        fields=shown,
         detail={
             "result_count": paginator.count,
             "page": page_obj.number,
@@ -145,14 +150,15 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
     customer = qs.filter(pk=pk).first()
     if customer is None:
         raise NotFound()
-    vault.reveal(customer)
-    shown = [f for f in PERSONAL_FIELDS if getattr(customer, f) not in ("", None, {})]
+    shown = disclosure.present(ctx, [customer], with_custom=True)
     if with_followups:
         followups = list(FollowUp.objects.visible_to(ctx, "view").filter(customer=customer).select_related("author"))
         customer.visible_followups = followups  # type: ignore[attr-defined]
         if followups:
             shown.append("followups")
-    audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown)
+    views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
+    masked = sorted(f for f, v in views.items() if v.decision != "plain")
+    audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail={"not_in_clear": masked})
     return customer
 
 
@@ -205,23 +211,65 @@ class CustomerMeta:
     can_change: bool
     can_delete: bool
     can_follow_up: bool
+    is_core: bool = False
+    locked_fields: tuple[str, ...] = ()  # not in clear for this actor and purpose: not editable
 
 
 def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
     """Type, status and the actor's permissions on a visible customer; NotFound otherwise. No reveal."""
-    from clientvault.access.policies import CHANGE, CREATE, DELETE, FOLLOWUP, allows
+    from clientvault.access.policies import CHANGE, CREATE, DELETE, FOLLOWUP
 
-    row = Customer.objects.visible_to(ctx, "view").filter(pk=customer_id).values("kind", "status", "version", "owner_id").first()
+    row = (
+        Customer.objects.visible_to(ctx, "view")
+        .select_related("department")
+        .only("kind", "status", "version", "owner_id", "legal_entity_id", "is_core", "department__path")
+        .filter(pk=customer_id)
+        .first()
+    )
     if row is None:
         raise NotFound()
     can_change = Customer.objects.visible_to(ctx, CHANGE).filter(pk=customer_id).exists()
+    custom_keys = [d.key for d in CustomFieldDefinition.objects.filter(active=True)]
+    views = disclosure.decisions(ctx, row, disclosure.DISCLOSED, custom_keys)
     return CustomerMeta(
         id=customer_id,
-        kind=row["kind"],
-        status=row["status"],
-        version=row["version"],
-        owner_id=row["owner_id"],
+        kind=row.kind,
+        status=row.status,
+        version=row.version,
+        owner_id=row.owner_id,
         can_change=can_change,
-        can_delete=row["status"] == Status.PROSPECT and Customer.objects.visible_to(ctx, DELETE).filter(pk=customer_id).exists(),
-        can_follow_up=can_change and allows(ctx.roles, FOLLOWUP, CREATE),
+        can_delete=row.status == Status.PROSPECT and Customer.objects.visible_to(ctx, DELETE).filter(pk=customer_id).exists(),
+        can_follow_up=can_change and engine.can(ctx, FOLLOWUP, CREATE),
+        is_core=row.is_core,
+        locked_fields=tuple(sorted(f for f, v in views.items() if v.decision != "plain")),
     )
+
+
+@dataclass(frozen=True)
+class Revealed:
+    field: str
+    value: Any
+    masked: str  # what the page showed before, to fall back to
+
+
+@transaction.atomic
+def reveal_field(ctx: Context, customer_id: uuid.UUID | str, field: str) -> Revealed:
+    """The clear value of one masked field, for an actor whose policy allows revealing it (查看明文).
+
+    JRT0171-DISPLAY-mask: reveal only with role justification; the event names the field and carries the
+    declared purpose. Out of scope is NotFound; a field that may not be revealed is PermissionDenied.
+    """
+    try:
+        pk = uuid.UUID(str(customer_id))
+    except ValueError:
+        raise NotFound() from None
+    customer = Customer.objects.visible_to(ctx, "reveal").select_related("department").filter(pk=pk).first()
+    if customer is None:
+        if Customer.objects.visible_to(ctx, "view").filter(pk=pk).exists():
+            raise PermissionDenied()
+        raise NotFound()
+    value = disclosure.reveal_plain(ctx, customer, field)
+    audit.record(ctx, "customer.field_revealed", obj=customer, customer_id=customer.pk, fields=[field])
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return Revealed(field, value, disclosure.masked_form(field, value))

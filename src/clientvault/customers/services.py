@@ -12,9 +12,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, DELETE, FOLLOWUP, MANAGE_CUSTOM_FIELDS, Scope, allows, scope_for
+from clientvault.access import engine
+from clientvault.access.policies import (
+    CHANGE,
+    CREATE,
+    CUSTOMER,
+    DATA_RESOURCES,
+    DELETE,
+    FOLLOWUP,
+    MANAGE_CUSTOM_FIELDS,
+    Decision,
+    Scope,
+    allows,
+)
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.audit import services as audit
@@ -25,7 +38,7 @@ from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.querysets import department_filter
 from clientvault.crypto import fields as crypto
-from clientvault.customers import rules, vault
+from clientvault.customers import disclosure, rules, vault
 from clientvault.customers.choices import Channel, FieldType, Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp, Tag
 
@@ -47,8 +60,24 @@ def field_definitions() -> list[rules.FieldDefinition]:
 
 
 def _require(ctx: Context, resource: str, action: str) -> None:
-    if ctx.actor is None or not allows(ctx.roles, resource, action):
+    if ctx.actor is None:
         raise PermissionDenied()
+    if resource in DATA_RESOURCES:
+        engine.require_purpose(ctx)
+        if not engine.can(ctx, resource, action):
+            raise PermissionDenied()
+    elif not allows(ctx.roles, resource, action):
+        raise PermissionDenied()
+
+
+def _refuse_blind_changes(ctx: Context, customer: Customer, fields: Sequence[str], custom_keys: Sequence[str]) -> None:
+    """Nobody overwrites a value they do not see in clear under their purpose (it would be written blind,
+    or replaced by its masked form): such fields are refused, each with its own error."""
+    views = disclosure.decisions(ctx, customer, [f for f in fields if f in disclosure.DISCLOSED], custom_keys)
+    blocked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
+    if blocked:
+        message = _("You cannot change a value you do not see in clear for this purpose.")
+        raise ValidationFailed({f.replace("custom.", "custom__") if f.startswith("custom.") else f: [message] for f in blocked})
 
 
 def _locked_customer(ctx: Context, customer_id: uuid.UUID, action: str, resource: str = CUSTOMER) -> Customer:
@@ -65,21 +94,22 @@ def _locked_customer(ctx: Context, customer_id: uuid.UUID, action: str, resource
 
 def _customers_for_followup(ctx: Context, action: str) -> Any:
     """Customers on which the actor's follow-up grant for ``action`` reaches."""
-    scope = scope_for(ctx.roles, FOLLOWUP, action)
-    if scope is Scope.NONE or ctx.actor is None:
+    held = engine.scopes(ctx, FOLLOWUP, action)
+    if not held or ctx.actor is None:
         return Customer.objects.none()
-    if scope is Scope.ALL:
+    if Scope.ALL in held:
         return Customer.objects.all()
-    return Customer.objects.filter(
-        department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
-    )
+    cond = Q()
+    for scope in sorted(held):
+        cond |= department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
+    return Customer.objects.filter(cond)
 
 
 def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) -> User:
     """The owner a new or reassigned customer gets; reps own what they create."""
     actor = ctx.actor
     assert actor is not None
-    scope = scope_for(ctx.roles, CUSTOMER, CHANGE)
+    scope = engine.scope(ctx, CUSTOMER, CHANGE)
     if owner_id is None or (default is not None and owner_id == default.pk):
         owner = default or actor
         if owner.department_id is None:
@@ -194,6 +224,7 @@ def create_customer(
     _ensure_visible(ctx, customer)
     filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None, False)]
     audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
+    disclosure.present(ctx, [customer], with_custom=True)  # the caller sees the record as its policy says
     return customer
 
 
@@ -240,6 +271,7 @@ def update_customer(
     changed = [f for f, v in cleaned.items() if before.get(f, getattr(customer, f, None)) != v]
     changed_custom = [k for k in set(custom_clean) | set(current_custom) if custom_clean.get(k) != current_custom.get(k)]
     changed += [f"custom.{k}" for k in changed_custom]
+    _refuse_blind_changes(ctx, customer, [f for f in changed if f in changes], [k for k in changed_custom if k in (custom or {})])
     _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
     for field in vault.ENCRYPTED_FIELDS:  # the caller gets the whole record in plaintext
         setattr(customer, field, custom_clean if field == "custom_data" else cleaned.get(field, before.get(field)))
@@ -255,12 +287,14 @@ def update_customer(
             changed.append("tags")
     changed = [f for f in changed if f != "uscc_needs_review"]
     if not changed:
+        disclosure.present(ctx, [customer], with_custom=True)
         return customer
     customer.version += 1
     _check_unique(customer)
     _save(customer)
     _ensure_visible(ctx, customer)
     audit.record(ctx, "customer.updated", obj=customer, customer_id=customer.pk, fields=changed, detail={"version": customer.version})
+    disclosure.present(ctx, [customer], with_custom=True)
     return customer
 
 
@@ -337,7 +371,7 @@ def _locked_followup(ctx: Context, followup_id: uuid.UUID, action: str) -> Follo
     if followup is None:
         raise PermissionDenied()
     # Reps correct only what they wrote; managers may correct their team's records.
-    if scope_for(ctx.roles, FOLLOWUP, action) < Scope.SUBTREE and followup.author_id != ctx.actor_id:
+    if engine.scope(ctx, FOLLOWUP, action) < Scope.SUBTREE and followup.author_id != ctx.actor_id:
         raise PermissionDenied(_("Only the author or a manager can change this follow-up."))
     return followup
 

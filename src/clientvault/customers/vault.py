@@ -18,9 +18,9 @@ from clientvault.crypto import fields as crypto
 MODEL = "customers.customer"
 ENCRYPTED_FIELDS = (
     "name", "id_number", "birth_date", "sex", "mobile", "email", "address", "occupation",
-    "uscc", "legal_representative", "registered_address", "custom_data",
+    "uscc", "legal_representative", "registered_address", "bank_card", "custom_data",
 )  # fmt: skip
-BLIND_INDEXED = ("name", "id_number", "mobile", "email", "uscc")
+BLIND_INDEXED = ("name", "id_number", "mobile", "email", "uscc", "bank_card")
 _EMPTY: dict[str, Any] = {"birth_date": None, "custom_data": {}}
 
 

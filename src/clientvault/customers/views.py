@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +14,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, DELETE, FOLLOWUP, MANAGE_CUSTOM_FIELDS, VIEW, Scope, allows, scope_for
+from clientvault.access import engine
+from clientvault.access.policies import (
+    CHANGE,
+    CREATE,
+    CUSTOMER,
+    DATA_RESOURCES,
+    DELETE,
+    FOLLOWUP,
+    MANAGE_CUSTOM_FIELDS,
+    VIEW,
+    Scope,
+    allows,
+)
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.context import Context
@@ -30,7 +43,13 @@ def _ctx(request: HttpRequest) -> Context:
 
 
 def _require(request: HttpRequest, resource: str, action: str) -> None:
-    if not allows(_ctx(request).roles, resource, action):
+    """Customer data needs a declared purpose (the middleware turns PurposeRequired into the picker)."""
+    ctx = _ctx(request)
+    if resource in DATA_RESOURCES:
+        engine.require_purpose(ctx)
+        if not engine.can(ctx, resource, action):
+            raise Http404
+    elif not allows(ctx.roles, resource, action):
         raise Http404
 
 
@@ -54,14 +73,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = selectors.list_customers(_ctx(request), filters, page=page_number, per_page=25)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "can_create": allows(_ctx(request).roles, CUSTOMER, CREATE)}
+    context = {"form": form, "page": page, "query": query.urlencode(), "can_create": engine.can(_ctx(request), CUSTOMER, CREATE)}
     template = "customers/_table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 
 def _owner_choices(ctx: Context) -> list[tuple[int, str]] | None:
     """Managers may assign customers to reps of their subtree; others own what they create."""
-    if scope_for(ctx.roles, CUSTOMER, CHANGE) < Scope.SUBTREE or ctx.actor is None or ctx.actor.department is None:
+    if engine.scope(ctx, CUSTOMER, CHANGE) < Scope.SUBTREE or ctx.actor is None or ctx.actor.department is None:
         return None
     users = (
         User.objects.filter(
@@ -119,12 +138,15 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 
 def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpForm) -> dict[str, Any]:
     definitions = CustomFieldDefinition.objects.filter(key__in=list(customer.custom_data))
+    views = getattr(customer, "field_views", {})
     return {
         "customer": customer,
         "meta": selectors.customer_meta(ctx, customer.pk),
         "followups": getattr(customer, "visible_followups", []),
         "followup_form": followup_form,
-        "custom_values": [(d.label(get_language()), customer.custom_data.get(d.key)) for d in definitions],
+        "custom_values": [
+            (d.label(get_language()), f"custom.{d.key}", customer.custom_data.get(d.key), views.get(f"custom.{d.key}")) for d in definitions
+        ],
     }
 
 
@@ -150,10 +172,11 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     initial: dict[str, Any] = {"owner_id": meta.owner_id}
     if request.method == "GET":
         customer = _get_or_404(ctx, customer_id, with_followups=False)
-        initial.update({f: getattr(customer, f) for f in rules.EDITABLE_FIELDS})
-        initial.update({f"custom__{k}": v for k, v in customer.custom_data.items()})
+        locked = set(meta.locked_fields)
+        initial.update({f: getattr(customer, f, None) for f in rules.EDITABLE_FIELDS if f not in locked})
+        initial.update({f"custom__{k}": v for k, v in customer.custom_data.items() if f"custom.{k}" not in locked})
         initial["tags"] = ", ".join(t.name for t in customer.tags.all())
-    form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx))
+    form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx), locked=meta.locked_fields)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_customer(
@@ -178,6 +201,20 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     version = request.POST.get("version") if request.method == "POST" else meta.version
     context = {"form": form, "kind": meta.kind, "creating": False, "customer": customer, "meta": meta, "version": version}
     return render(request, "customers/form.html", context)
+
+
+@login_required
+@require_POST
+def customer_reveal(request: HttpRequest, customer_id: uuid.UUID, field: str) -> HttpResponse:
+    """查看明文: an explicit, confirmed, audited reveal of one masked value (HTMX fragment)."""
+    ctx = _ctx(request)
+    _require(request, CUSTOMER, VIEW)
+    try:
+        revealed = selectors.reveal_field(ctx, customer_id, field)
+    except (NotFound, PermissionDenied):
+        raise Http404 from None  # not revealable answers like missing, as every page here does
+    context = {"field": field, "value": revealed.value, "masked": revealed.masked, "seconds": settings.CLIENTVAULT_REVEAL_SECONDS}
+    return render(request, "customers/_revealed.html", context)
 
 
 @login_required

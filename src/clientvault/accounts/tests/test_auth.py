@@ -113,7 +113,7 @@ def test_successful_login_records_session_event_and_redirects(org, audit_events)
     [event] = audit_events()
     assert event.event_type == "auth.login" and event.actor == org["rep_bj1"] and event.outcome == "success"
     assert event.channel == "web" and event.request_id == "req-login-0001" and event.object_id == str(org["rep_bj1"].pk)
-    assert client.get("/customers/").status_code == 200
+    assert client.get("/customers/")["Location"].startswith("/access/purpose/")  # signed in and verified: next, the purpose
 
 
 def test_login_without_customer_access_lands_on_profile(org):
@@ -264,7 +264,7 @@ def test_right_mfa_code_verifies_the_session(org, audit_events):
     assert response.status_code == 302 and response["Location"] == "/customers/"
     [event] = audit_events()[mark:]
     assert event.event_type == "auth.mfa_verified" and event.outcome == "success" and event.actor == org["compliance"]
-    assert client.get("/customers/").status_code == 200
+    assert client.get("/customers/")["Location"].startswith("/access/purpose/")  # signed in and verified: next, the purpose
     me = client.get("/api/v1/me")
     assert me.status_code == 200 and me.json()["roles"] == [R.COMPLIANCE_OFFICER]
 
@@ -285,7 +285,7 @@ def test_mfa_role_without_device_must_enrol(org, audit_events):
     pending.refresh_from_db()
     assert pending.confirmed is True
     assert TOTPDevice.objects.filter(user=org["auditor"]).count() == 1
-    assert client.get("/customers/").status_code == 200
+    assert client.get("/customers/")["Location"].startswith("/access/purpose/")  # signed in and verified: next, the purpose
 
 
 def test_enrolment_with_a_wrong_code_is_refused(org, audit_events):

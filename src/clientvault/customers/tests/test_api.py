@@ -17,7 +17,7 @@ from clientvault.accounts.models import ApiToken, User
 from clientvault.accounts.services import create_api_token, revoke_api_token
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import ctx, customer, followup, reload, resident_id, uscc
+from clientvault.testing import choose_purpose, ctx, customer, default_purpose, followup, reload, resident_id, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,14 @@ class Api:
     def __init__(self, u: User, mode: str) -> None:
         self.client = Client(enforce_csrf_checks=True)
         self.headers: dict[str, str] = {}
-        if mode == "token":
-            _token, secret = create_api_token(ctx=ctx(u), name="t")
+        purpose = default_purpose(u)
+        if mode == "token":  # a token for the role's usual purpose: requests need no X-Purpose header
+            _token, secret = create_api_token(ctx=ctx(u), name="t", purposes=[purpose] if purpose else [])
             self.headers["Authorization"] = f"Bearer {secret}"
         else:
             self.client.force_login(u)
+            if purpose:
+                choose_purpose(self.client, purpose)
             self.client.get("/accounts/profile/")  # sets the CSRF cookie, as the browser would have it
             self.headers["X-CSRFToken"] = self.client.cookies["cv_csrftoken"].value
 
@@ -118,11 +121,10 @@ def test_session_write_without_csrf_token_is_refused(org, audit_events):
 
 
 def test_token_needs_no_csrf_token(org, audit_events):
-    _token, secret = create_api_token(ctx=ctx(org["rep_bj1"]), name="t")
+    _token, secret = create_api_token(ctx=ctx(org["rep_bj1"]), name="t", purposes=["customer_service", "sales_followup"])
     client = Client(enforce_csrf_checks=True)
-    response = client.post(
-        API + "/customers", json.dumps(individual()), content_type="application/json", headers={"Authorization": f"Bearer {secret}"}
-    )
+    headers = {"Authorization": f"Bearer {secret}", "X-Purpose": "customer_service"}
+    response = client.post(API + "/customers", json.dumps(individual()), content_type="application/json", headers=headers)
     assert response.status_code == 201
 
 
@@ -139,7 +141,20 @@ def test_list_has_pagination_fields_and_is_audited(api, org, audit_events):
     page = response.json()
     assert set(page) == {"items", "page", "per_page", "total", "pages"}
     assert (page["page"], page["per_page"], page["total"], page["pages"], len(page["items"])) == (1, 2, 3, 2, 2)
-    assert set(page["items"][0]) == {"id", "kind", "name", "status", "owner_id", "mobile", "uscc", "tags", "updated_at"}
+    assert set(page["items"][0]) == {
+        "id",
+        "kind",
+        "name",
+        "status",
+        "owner_id",
+        "is_core",
+        "mobile",
+        "uscc",
+        "tags",
+        "fields",
+        "updated_at",
+    }
+    assert page["items"][0]["fields"]["name"] == {"decision": "plain", "revealable": False}
     event = one_event(audit_events, mark, "customer.listed", rep)
     assert event.detail == {"result_count": 3, "page": 1, "rows_shown": 2, "filter_keys": []}
 

@@ -13,7 +13,7 @@ from clientvault.crypto import fields as crypto
 from clientvault.customers import selectors, services, vault
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
-from clientvault.testing import ctx, reload, resident_id
+from clientvault.testing import ctx, reload, resident_id, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_a_shredded_customer_reads_as_erased_everywhere(org, client):
     crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
     shown = selectors.get_customer(ctx(org["rep_bj1"]), c.pk)
     assert shown.erased is True and shown.name == "" and shown.mobile == ""
-    client.force_login(org["rep_bj1"])
+    sign_in_verified(client, org["rep_bj1"])
     page = client.get(f"/customers/{c.pk}/")
     assert page.status_code == 200 and 'data-testid="erased"' in page.content.decode()
     assert SECRET_NAME not in page.content.decode()
@@ -110,7 +110,7 @@ def test_updates_reseal_only_what_changed(org):
 
 def test_detail_page_shows_the_decrypted_profile(org, client):
     c = make(org)
-    client.force_login(org["rep_bj1"])
+    sign_in_verified(client, org["rep_bj1"])
     html = client.get(f"/customers/{c.pk}/").content.decode()
     for shown in (SECRET_NAME, SECRET_MOBILE, SECRET_EMAIL, "1988-08-08", "律师"):
         assert shown in html, shown

@@ -8,7 +8,7 @@ from clientvault.core.errors import Conflict, NotFound, PermissionDenied, Valida
 from clientvault.customers import selectors, services
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import ctx, customer, followup, reload, resident_id, uscc
+from clientvault.testing import ctx, customer, followup, reload, resident_id, sign_in_verified, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +229,7 @@ def test_audit_detail_refuses_personal_data(org):
 
 def test_tampered_version_in_the_edit_form_conflicts_instead_of_crashing(org, client):
     c = customer(org["rep_bj1"])
-    client.force_login(org["rep_bj1"])
+    sign_in_verified(client, org["rep_bj1"])
     data = {"kind": "individual", "name": c.name, "status": "active", "id_type": "resident_id", "id_number": c.id_number, "version": "abc"}
     response = client.post(f"/customers/{c.pk}/edit/", data)
     assert response.status_code == 200
@@ -243,5 +243,5 @@ def test_marking_a_customer_core_is_an_audited_change(org, audit_events, client)
     services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={"is_core": True})
     assert reload(c).is_core is True
     assert audit_events("customer.updated")[0].fields == ["is_core"]
-    client.force_login(org["rep_bj1"])
+    sign_in_verified(client, org["rep_bj1"])
     assert 'data-testid="core"' in client.get(f"/customers/{c.pk}/").content.decode()

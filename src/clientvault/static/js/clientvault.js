@@ -17,4 +17,18 @@
       if (tab && window.bootstrap) { window.bootstrap.Tab.getOrCreateInstance(tab).show(); }
     }
   });
+  // A revealed value (查看明文) fades back to its masked form after the configured number of seconds.
+  document.addEventListener("htmx:load", function (event) {
+    var nodes = event.detail.elt.querySelectorAll ? [event.detail.elt].concat(Array.prototype.slice.call(event.detail.elt.querySelectorAll("[data-cv-revert]"))) : [];
+    nodes.forEach(function (node) {
+      if (!node.hasAttribute || !node.hasAttribute("data-cv-revert")) { return; }
+      var seconds = parseInt(node.getAttribute("data-cv-revert"), 10) || 30;
+      window.setTimeout(function () {
+        node.textContent = node.getAttribute("data-cv-masked") || "";
+        node.classList.remove("cv-revealed");
+        node.classList.add("cv-masked");
+        node.removeAttribute("data-cv-revert");
+      }, seconds * 1000);
+    });
+  });
 })();

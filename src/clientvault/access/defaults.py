@@ -1,0 +1,72 @@
+"""The access policies seeded into a new installation — a sensible start the compliance team edits.
+
+Sales reps see their own customers in clear up to C2 and mask core (C3) records until revealed; managers
+see their department subtree with C2 masked; risk, compliance and audit read the legal entity for their
+own purposes; administrators see customer data only under break-glass (ARCHITECTURE.md rule 3).
+Marketing (a consent-based purpose, PIPL-13) gets contact data masked beyond C1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from clientvault.access.policies import BREAK_GLASS, CUSTOMER, FOLLOWUP, Scope
+from clientvault.accounts import roles as R
+
+
+@dataclass(frozen=True)
+class DefaultPolicy:
+    code: str
+    role: str
+    resource: str
+    actions: tuple[str, ...]
+    purposes: tuple[str, ...]
+    scope: Scope
+    max_clear_class: str
+    masking: dict[str, str] = field(default_factory=dict)
+    description: str = ""
+
+
+SERVICE = ("customer_service", "sales_followup")
+ALL_ACTIONS = ("view", "create", "change", "delete", "reveal")
+M, W = "masked", "withheld"
+
+DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
+    DefaultPolicy(
+        "rep-customers", R.SALES_REP, CUSTOMER, ALL_ACTIONS, SERVICE, Scope.OWN, "C2", {"C3": M}, "Own customers; core records masked."
+    ),
+    DefaultPolicy("rep-followups", R.SALES_REP, FOLLOWUP, ALL_ACTIONS[:4], SERVICE, Scope.OWN, "C2", {"C3": M}),
+    DefaultPolicy("rep-marketing", R.SALES_REP, CUSTOMER, ("view",), ("marketing",), Scope.OWN, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy("manager-customers", R.SALES_MANAGER, CUSTOMER, ALL_ACTIONS, SERVICE, Scope.SUBTREE, "C1", {"C2": M, "C3": M}),
+    DefaultPolicy("manager-followups", R.SALES_MANAGER, FOLLOWUP, ALL_ACTIONS[:4], SERVICE, Scope.SUBTREE, "C1", {"C2": M, "C3": M}),
+    DefaultPolicy(
+        "risk-customers", R.RISK_OFFICER, CUSTOMER, ("view", "reveal"), ("credit_assessment",), Scope.ENTITY, "C1", {"C2": M, "C3": W}
+    ),
+    DefaultPolicy("risk-followups", R.RISK_OFFICER, FOLLOWUP, ("view",), ("credit_assessment",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy(
+        "compliance-customers",
+        R.COMPLIANCE_OFFICER,
+        CUSTOMER,
+        ("view", "reveal"),
+        ("compliance_review", "rights_request"),
+        Scope.ENTITY,
+        "C2",
+        {"C3": M},
+    ),
+    DefaultPolicy(
+        "compliance-followups",
+        R.COMPLIANCE_OFFICER,
+        FOLLOWUP,
+        ("view",),
+        ("compliance_review", "rights_request"),
+        Scope.ENTITY,
+        "C2",
+        {"C3": M},
+    ),
+    DefaultPolicy("auditor-customers", R.AUDITOR, CUSTOMER, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy("auditor-followups", R.AUDITOR, FOLLOWUP, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy(
+        "admin-break-glass", R.ADMINISTRATOR, CUSTOMER, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}, "Emergency access only."
+    ),
+    DefaultPolicy("admin-break-glass-followups", R.ADMINISTRATOR, FOLLOWUP, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}),
+)

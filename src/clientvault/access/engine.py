@@ -1,0 +1,176 @@
+"""Policies and classifications loaded from the database, compiled once and cached.
+
+A process keeps the compiled ``PolicySet`` and the field classes; each request checks one cheap stamp
+(row count, sum of versions, latest change) per catalogue and recompiles only when it moved, so a change
+a compliance officer saves is in force on the next request in every worker. The stamp is memoised on the
+request's ``Context``, so a request pays for it once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Count, Max, Sum
+
+from clientvault.access.policies import (
+    BREAK_GLASS,
+    CUSTOMER,
+    ActorFacts,
+    FieldView,
+    PolicySet,
+    RowFacts,
+    Rule,
+    Scope,
+    code_capabilities,
+)
+from clientvault.context import Context
+from clientvault.core.errors import DomainError
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[Any, Any]] = {}
+
+
+class PurposeRequired(DomainError):
+    """Customer data needs a declared purpose (ARCHITECTURE.md rule 3)."""
+
+    code = "purpose_required"
+    status = 400
+
+    def __init__(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        super().__init__(_("Choose the purpose you are working for before opening customer data."))
+
+
+class PurposeNotAllowed(DomainError):
+    code = "purpose_not_allowed"
+    status = 403
+
+    def __init__(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        super().__init__(_("Your role may not use customer data for this purpose."))
+
+
+def _stamp(model: Any) -> tuple[Any, ...]:
+    row = model.objects.aggregate(n=Count("id"), v=Sum("version"), t=Max("updated_at"))
+    return (row["n"], row["v"], row["t"])
+
+
+def _cached(name: str, models: tuple[Any, ...], build: Any, ctx: Context | None) -> Any:
+    memo = ctx.cache if ctx is not None else {}
+    if name in memo:
+        return memo[name]
+    stamp = tuple(_stamp(m) for m in models)
+    with _lock:
+        hit = _cache.get(name)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, build())
+        with _lock:
+            _cache[name] = hit
+    memo[name] = hit[1]
+    return hit[1]
+
+
+def _build_policies() -> PolicySet:
+    from clientvault.access.models import Policy, Purpose
+
+    active_purposes = set(Purpose.objects.filter(active=True).values_list("code", flat=True))
+    rules = []
+    for p in Policy.objects.filter(active=True).order_by("code"):
+        purposes = frozenset(str(x) for x in p.purposes) & active_purposes
+        if not purposes:
+            continue
+        rules.append(
+            Rule(
+                code=p.code,
+                role=p.role,
+                resource=p.resource,
+                actions=frozenset(str(a) for a in p.actions),
+                purposes=purposes,
+                scope=Scope(p.scope),
+                max_clear=p.max_clear_class,
+                masking={str(k): str(v) for k, v in (p.masking or {}).items()},
+            )
+        )
+    return PolicySet(tuple(rules))
+
+
+def policies(ctx: Context | None = None) -> PolicySet:
+    """The active policy rules (purposes that were deactivated drop out of every rule)."""
+    from clientvault.access.models import Policy, Purpose
+
+    # A purpose change also changes what the rules mean: the stamp covers both tables.
+    return _cached("policies", (Policy, Purpose), _build_policies, ctx)  # type: ignore[no-any-return]
+
+
+def _build_classes() -> dict[str, tuple[str, str]]:
+    from clientvault.classification.models import FieldClassification
+
+    return {key: (cls, profile) for key, cls, profile in FieldClassification.objects.values_list("key", "jrt_class", "mask_profile")}
+
+
+def field_classes(ctx: Context | None = None) -> Mapping[str, tuple[str, str]]:
+    """``customer.<field>`` → (JR/T 0171 class, masking profile), from the classification catalogue."""
+    from clientvault.classification.models import FieldClassification
+
+    return _cached("classes", (FieldClassification,), _build_classes, ctx)  # type: ignore[no-any-return]
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+# --- Questions callers ask ------------------------------------------------------------------------------
+
+
+def actor_facts(ctx: Context) -> ActorFacts:
+    actor: Any = ctx.actor
+    if actor is None:
+        return ActorFacts(None, None, None)
+    dept = actor.department
+    return ActorFacts(actor.pk, dept.path if dept else None, dept.legal_entity_id if dept else None)
+
+
+def require_purpose(ctx: Context) -> None:
+    """Raise unless a person acting on customer data has declared a purpose."""
+    if ctx.actor is not None and not ctx.purpose and allowed_purposes(ctx):
+        raise PurposeRequired()  # a role with no purpose at all simply has no access (404, like missing)
+
+
+def scopes(ctx: Context, resource: str, action: str) -> frozenset[Scope]:
+    """The row scopes the actor holds for ``action`` under the declared purpose (empty: none)."""
+    if ctx.actor is None or not ctx.purpose:
+        return frozenset()
+    return policies(ctx).scopes(ctx.roles, resource, action, ctx.purpose)
+
+
+def scope(ctx: Context, resource: str, action: str) -> Scope:
+    return max(scopes(ctx, resource, action), default=Scope.NONE)
+
+
+def can(ctx: Context, resource: str, action: str) -> bool:
+    """Whether any rule lets the actor take ``action`` on some ``resource`` rows for the current purpose."""
+    return bool(scopes(ctx, resource, action))
+
+
+def allowed_purposes(ctx: Context, resource: str = CUSTOMER) -> list[str]:
+    """The purposes the actor's roles may choose for ordinary work (break-glass has its own door)."""
+    return sorted(policies(ctx).purposes_for(ctx.roles, resource) - {BREAK_GLASS})
+
+
+def may_break_glass(ctx: Context) -> bool:
+    return BREAK_GLASS in policies(ctx).purposes_for(ctx.roles)
+
+
+def capabilities(ctx: Context) -> frozenset[str]:
+    """What the navigation shows: code capabilities plus data actions the roles hold for some purpose."""
+    return code_capabilities(ctx.roles) | policies(ctx).capabilities(ctx.roles)
+
+
+def decide(ctx: Context, row: RowFacts, fields: Mapping[str, str], resource: str = CUSTOMER) -> dict[str, FieldView]:
+    """Plain, masked or withheld (and revealable) for each field → class of one row, for this actor."""
+    return policies(ctx).decide(ctx.roles, ctx.purpose, actor_facts(ctx), row, fields, resource)
