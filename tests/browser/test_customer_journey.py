@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
+from clientvault.audit.models import AuditEvent
 from clientvault.customers.models import Customer, FollowUp
 from clientvault.testing import PASSWORD, Org, customer, reload
 from tests.browser.conftest import Tab
@@ -23,12 +24,21 @@ FILTER_BOX = "form.cv-filters input[name=q]"  # the header has a global search b
 NOT_A_RELOAD = "window.__cvStillHere"  # set before an HTMX request; a full page load would clear it
 
 
-def _sign_in(tab: Tab, username: str) -> None:
+def _sign_in(tab: Tab, username: str, purpose: str = "sales_followup") -> None:
     page = tab.page
     page.goto("/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click(SIGN_IN_BUTTON)
+    _choose_purpose(tab, purpose)
+
+
+def _choose_purpose(tab: Tab, purpose: str) -> None:
+    """Customer pages first ask what the user is working for (ARCHITECTURE.md rule 3)."""
+    page = tab.page
+    page.wait_for_url(re.compile(r"/access/purpose/"))
+    page.check(f"[data-testid=purpose-{purpose}]")
+    page.click("[data-testid=purpose-submit]")
     page.wait_for_url(re.compile(r"/customers/"))
 
 
@@ -110,7 +120,16 @@ def test_sales_rep_finds_edits_and_follows_up_a_customer(open_tab: Callable[[str
     page.fill("#id_username", "rep_bj1")
     page.fill("#id_password", PASSWORD)
     page.click(SIGN_IN_BUTTON)
+    # 2a. Before any customer data: the purpose picker, then the purpose shows in the header.
+    page.wait_for_url(re.compile(r"/access/purpose/"))
+    expect(page.locator("h1")).to_have_text("选择处理目的")
+    expect(page.locator("[data-testid=purpose-break_glass]")).to_have_count(0)
+    expect(page.locator("[data-testid=purpose-credit_assessment]")).to_have_count(0)
+    tab.shot("02a-purpose-picker")
+    page.check("[data-testid=purpose-sales_followup]")
+    page.click("[data-testid=purpose-submit]")
     page.wait_for_url(re.compile(r"/customers/$"))
+    expect(page.locator("[data-testid=purpose-badge]")).to_contain_text("销售跟进")
     expect(page.locator("h1")).to_have_text("客户")
     expect(page.locator("[data-testid=result-count]")).to_have_text("共 3 个客户")
     _assert_styled(tab)
@@ -232,15 +251,31 @@ def test_manager_sees_team_customer_and_other_branch_rep_gets_404(open_tab: Call
 
     manager = open_tab("access-manager")
     _sign_in(manager, "manager_bj")
+    # The manager's policy masks C2 fields of the team's customers (JRT0171-DISPLAY-mask): list and detail.
+    expect(manager.page.locator("#customer-table [data-testid=customer-link]")).to_have_text(["王*福"])
+    expect(manager.page.locator("#customer-table [data-testid=masked-mobile]")).to_have_text(target.mobile[:3] + "****" + target.mobile[-4:])
+    manager.shot("00-manager-list-masked")
     response = manager.page.goto(url)
     assert response is not None and response.status == 200
-    expect(manager.page.locator("[data-testid=customer-name]")).to_have_text("王五福")
+    page = manager.page
+    expect(page.locator("[data-testid=customer-name] [data-testid=masked-name]")).to_have_text("王*福")
+    expect(page.locator("[data-testid=masked-id_number]")).to_have_text(target.id_number[:3] + "*" * 11 + target.id_number[-4:])
+    assert "王五福" not in page.content() and target.id_number not in page.content()
     _assert_styled(manager)
-    manager.shot("01-manager-sees-team-customer")
+    manager.shot("01-manager-sees-team-customer-masked")
+    # Reveal (查看明文): an eye, a confirmation, the clear value for a while, one audit event with the purpose.
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_response(_is_htmx(f"/customers/{target.pk}/reveal/id_number/", "POST")) as revealed:
+        page.click("[data-testid=reveal-id_number]")
+    assert revealed.value.status == 200
+    expect(page.locator("[data-testid=revealed-id_number]")).to_have_text(target.id_number)
+    manager.shot("01b-manager-revealed-id-number")
+    [event] = AuditEvent.objects.filter(event_type="customer.field_revealed", customer_id=target.pk)
+    assert (event.fields, event.purpose, event.actor_id) == (["id_number"], "sales_followup", org["manager_bj"].pk)
     manager.assert_clean()
 
     outsider = open_tab("access-other-branch")
-    _sign_in(outsider, "rep_sh")
+    _sign_in(outsider, "rep_sh", "customer_service")
     response = outsider.page.goto(url)
     assert response is not None and response.status == 404
     page = outsider.page
