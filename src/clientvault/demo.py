@@ -261,6 +261,8 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
                 card = make_bank_card(card_rng)
             used_cards.add(card)
             rows[-1].data["bank_card"] = card
+        if card_rng.random() < 0.05:  # a few high-value customers: every field counts as C3 (masked for reps)
+            rows[-1].data["is_core"] = True
     return rows
 
 

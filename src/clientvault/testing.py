@@ -19,6 +19,7 @@ from clientvault.accounts import roles as R
 from clientvault.accounts.models import Department, LegalEntity, Role, User
 from clientvault.classification import validators as V
 from clientvault.context import Context, for_user
+from clientvault.core.seeding import reseed_catalogues
 from clientvault.customers.choices import IdType, Kind, Status
 from clientvault.customers.models import Customer, FollowUp
 
@@ -97,18 +98,7 @@ def user(username: str, role: str | list[str], dept: Department | None, *, mfa: 
 def ensure_roles() -> None:
     """Roles, purposes, policies and the field catalogue are seeded by migrations; a transactional test's
     flush removes them, so restore them with the same seeding functions (each skips rows that exist)."""
-    import importlib
-
-    from django.apps import apps
-
-    for code, zh, en in R.DEFAULT_ROLES:
-        Role.objects.get_or_create(code=code, defaults={"name_zh": zh, "name_en": en})
-    for module in (
-        "clientvault.access.migrations.0002_seed_purposes",
-        "clientvault.access.migrations.0004_seed_policies",
-        "clientvault.classification.migrations.0002_seed_defaults",
-    ):
-        importlib.import_module(module).seed(apps, None)
+    reseed_catalogues()
 
 
 def make_org() -> Org:

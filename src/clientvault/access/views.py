@@ -69,8 +69,8 @@ def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
         for role in roles:
             matching = rules.matching([role], CUSTOMER, VIEW, purpose)
             revealing = rules.matching([role], CUSTOMER, "reveal", purpose)
-            cell = []
-            for cls in (fc.jrt_class, "C3"):
+            cell: list[dict[str, Any]] = []
+            for cls in (fc.jrt_class, "C3") if matching else ():
                 decisions = [r.field_decision(cls) for r in matching]
                 best = max(decisions, key=[Decision.WITHHELD, Decision.MASKED, Decision.PLAIN].index, default=None)
                 eye = best is Decision.MASKED and any(r.field_decision(cls) is not Decision.WITHHELD for r in revealing)

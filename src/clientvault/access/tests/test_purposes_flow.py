@@ -34,7 +34,7 @@ def signed_in(u: User, purpose: str | None = None) -> Client:
 
 def offered(response: Any) -> set[str]:
     """The purpose codes the picker offers as radio buttons."""
-    return set(re.findall(r'data-testid="purpose-([a-z_]+)"', response.content.decode()))
+    return set(re.findall(r'type="radio" name="purpose" value="([a-z_]+)"', response.content.decode()))
 
 
 def badge(response: Any) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import signal
 import subprocess
 import sys
@@ -14,11 +13,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from clientvault import demo
 from clientvault.accounts.models import LegalEntity, User
 from clientvault.core.management.commands.serve import gunicorn_argv
+from clientvault.core.seeding import reseed_catalogues
 
 
 class Command(BaseCommand):
@@ -54,10 +53,7 @@ class Command(BaseCommand):
 
     def _reset(self) -> None:
         call_command("flush", interactive=False, verbosity=0)
-        roles = importlib.import_module("clientvault.accounts.migrations.0002_seed_roles")
-        from django.apps import apps
-
-        roles.seed(apps, connection.schema_editor())
+        reseed_catalogues()
 
     def _print_logins(self, bind: str) -> None:
         w = self.stdout.write

@@ -1,0 +1,23 @@
+"""Re-run the data migrations that seed catalogues (roles, purposes, access policies, field catalogue).
+
+A ``flush`` (demo ``--reset``, transactional tests) empties those tables; these are the same seeding
+functions the migrations run, and each one skips rows that already exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+SEED_MIGRATIONS = (
+    "clientvault.accounts.migrations.0002_seed_roles",
+    "clientvault.access.migrations.0002_seed_purposes",
+    "clientvault.access.migrations.0004_seed_policies",
+    "clientvault.classification.migrations.0002_seed_defaults",
+)
+
+
+def reseed_catalogues() -> None:
+    from django.apps import apps
+
+    for module in SEED_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)
