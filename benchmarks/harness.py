@@ -45,7 +45,10 @@ def setup_django(database_url: str) -> str:
     if database_url.startswith(("postgres://", "postgresql://")):
         call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0)
-    return database_url.split(":", 1)[0]
+    from clientvault.core.seeding import reseed_catalogues
+
+    reseed_catalogues()  # a flush empties the catalogues the migrations seeded (roles, purposes, policies)
+    return "postgresql" if database_url.startswith(("postgres://", "postgresql://")) else database_url.split(":", 1)[0]
 
 
 def timed(fn: Callable[[], Any]) -> float:

@@ -50,7 +50,7 @@ class Context:
         return bool(self.roles.intersection(codes))
 
     def with_purpose(self, purpose: str) -> Context:
-        return replace(self, purpose=purpose, cache={})
+        return replace(self, purpose=purpose)  # the memo holds catalogues, not purpose-dependent answers
 
 
 def for_user(user: User, *, channel: Channel, request_id: str | None = None, ip: str = "", purpose: str = "") -> Context:

@@ -308,7 +308,7 @@ def live_token(secret: str) -> ApiToken | None:
         return None
     now = clock.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__department")
         .filter(digest=_digest(secret), revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
         .first()
     )
