@@ -36,6 +36,7 @@ SERVICE_HELPERS = {
 SELECTOR_HELPERS = {
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",
     "customers.selectors.customer_meta": "type, status and permissions only — no personal data",
+    "customers.selectors.reveal_fields": "calls reveal_field, which records one event per field",
     "accounts.selectors.staff_list": "staff accounts, not customer data",
     "accounts.selectors.tokens_of": "the actor's own tokens",
 }

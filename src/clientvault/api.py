@@ -12,6 +12,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import context as cv_context
+from clientvault.access.engine import PurposeNotAllowed
+from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
 from clientvault.accounts.models import User
 from clientvault.accounts.services import live_token
@@ -30,8 +32,10 @@ class SessionAuth(APIKeyCookie):
         ctx = getattr(request, "cv_ctx", None)
         if user.is_authenticated and user.is_active and ctx is not None:
             header = request.headers.get("X-Purpose", "")
-            if header and header != ctx.purpose:
+            if header:
                 request.cv_ctx = _with_purpose(ctx, header, allowed=None)  # type: ignore[attr-defined]
+            elif ctx.purpose == BREAK_GLASS:  # break-glass is for reading records on screen, never the API
+                raise PurposeNotAllowed()
             return user  # type: ignore[return-value]
         return None
 

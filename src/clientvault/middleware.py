@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -68,7 +69,7 @@ def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context
         if window is not None and engine.may_break_glass(ctx):
             request.cv_break_glass = window  # type: ignore[attr-defined]
             return ctx.with_purpose(purpose)
-        breakglass.end(ctx=ctx)
+        breakglass.end(ctx=ctx, cause="revoked" if window is not None else "expired")
     elif purpose in engine.allowed_purposes(ctx):
         return ctx.with_purpose(purpose)
     request.session.pop(PURPOSE_SESSION_KEY, None)
@@ -106,7 +107,12 @@ class ActorContextMiddleware:
         if isinstance(exception, PurposeRequired) and not request.path.startswith("/api/"):
             from django.utils.http import urlencode
 
-            target = reverse("access:choose_purpose") + "?" + urlencode({"next": request.get_full_path()})
+            # Come back to a page: the one the user was on when the request was not a page load.
+            back = request.get_full_path()
+            if request.method != "GET":
+                current = urlparse(request.headers.get("HX-Current-URL") or request.headers.get("Referer") or "")
+                back = (current.path + (f"?{current.query}" if current.query else "")) if current.path else ""
+            target = reverse("access:choose_purpose") + ("?" + urlencode({"next": back}) if back else "")
             if getattr(request, "htmx", False):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = target

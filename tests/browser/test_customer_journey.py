@@ -253,7 +253,9 @@ def test_manager_sees_team_customer_and_other_branch_rep_gets_404(open_tab: Call
     _sign_in(manager, "manager_bj")
     # The manager's policy masks C2 fields of the team's customers (JRT0171-DISPLAY-mask): list and detail.
     expect(manager.page.locator("#customer-table [data-testid=customer-link]")).to_have_text(["王*福"])
-    expect(manager.page.locator("#customer-table [data-testid=masked-mobile]")).to_have_text(target.mobile[:3] + "****" + target.mobile[-4:])
+    expect(manager.page.locator("#customer-table [data-testid=masked-mobile]")).to_have_text(
+        target.mobile[:3] + "****" + target.mobile[-4:]
+    )
     manager.shot("00-manager-list-masked")
     response = manager.page.goto(url)
     assert response is not None and response.status == 200

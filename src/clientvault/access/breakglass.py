@@ -74,15 +74,16 @@ def _close(ctx: Context, row: BreakGlassSession, cause: str, now: dt.datetime) -
 
 
 @transaction.atomic
-def end(*, ctx: Context) -> bool:
-    """The actor closes their own window; False if none was open."""
+def end(*, ctx: Context, cause: str = "ended") -> bool:
+    """Close the actor's own window (``cause``: ended by the user, or revoked when the policy no longer
+    allows it); False if none was open. A window past its time is recorded as expired."""
     if ctx.actor is None:
         raise PermissionDenied()
     row = BreakGlassSession.objects.select_for_update().filter(user_id=ctx.actor.pk, ended_at__isnull=True).first()
     if row is None:
         return False
     now = clock.now()
-    _close(ctx, row, "expired" if row.expires_at <= now else "ended", now)
+    _close(ctx, row, "expired" if row.expires_at <= now else cause, now)
     return True
 
 

@@ -84,7 +84,7 @@ def _cached(name: str, models: tuple[Any, ...], build: Any, ctx: Context | None)
     memo = ctx.cache if ctx is not None else {}
     if name in memo:
         return memo[name]
-    stamps = memo.get("_stamps")
+    stamps: Any = memo.get("_stamps")
     if stamps is None:
         names = list(STAMPED)
         flat = _stamps(tuple(apps.get_model(label) for n in names for label in STAMPED[n]))
@@ -94,7 +94,7 @@ def _cached(name: str, models: tuple[Any, ...], build: Any, ctx: Context | None)
             stamps[n] = flat[i : i + width]
             i += width
         memo["_stamps"] = stamps
-    stamp = stamps[name]  # type: ignore[index]
+    stamp = stamps[name]
     with _lock:
         hit = _cache.get(name)
     if hit is None or hit[0] != stamp:

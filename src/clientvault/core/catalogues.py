@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 
-from clientvault.core.errors import ValidationFailed
+from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.core.forms import apply_errors
 
 
@@ -39,6 +39,8 @@ def edit_versioned(
             save(data, reason)
         except ValidationFailed as exc:
             apply_errors(form, exc)
+        except DomainError as exc:  # refused (e.g. separation of duties): said on the form, nothing written
+            form.add_error(None, str(exc))
         else:
             messages.success(request, str(saved_message))
             return redirect(success_url)

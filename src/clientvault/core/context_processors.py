@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,4 +94,5 @@ def _minutes_left(window: Any) -> int:
         return 0
     from clientvault.core import clock
 
-    return max(1, int((window.expires_at - clock.now()).total_seconds() // 60) + 1)
+    seconds: float = (window.expires_at - clock.now()).total_seconds()
+    return max(1, math.ceil(seconds / 60))

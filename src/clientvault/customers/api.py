@@ -99,10 +99,7 @@ def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: Custo
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal masked fields (audited, one event per field)")
 def reveal_fields(request: HttpRequest, customer_id: uuid.UUID, payload: RevealIn) -> RevealOut:
-    values = {}
-    for field in dict.fromkeys(payload.fields):
-        values[field] = selectors.reveal_field(_ctx(request), customer_id, field).value
-    return RevealOut(values=values)
+    return RevealOut(values=selectors.reveal_fields(_ctx(request), customer_id, payload.fields))
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")

@@ -80,7 +80,8 @@ def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISC
         # custom field could be shown (the decision per key is taken below).
         views = decisions(ctx, customer, fields)
         encrypted = [f for f in fields if f in vault.ENCRYPTED_FIELDS and views[f].decision is not Decision.WITHHELD]
-        if with_custom:
+        custom_shown = with_custom and _any_custom_shown(ctx, customer, classes)
+        if custom_shown:
             encrypted.append("custom_data")
         vault.reveal(customer, encrypted)
         for f in fields:
@@ -91,7 +92,8 @@ def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISC
             if view.decision is not Decision.WITHHELD and raw not in (None, "", {}):
                 shown.add(f)
         if with_custom:
-            raw_custom = dict(getattr(customer, "custom_data", None) or {})
+            # Sealed custom data is not opened; every classified custom field shows as withheld.
+            raw_custom = dict(getattr(customer, "custom_data", None) or {}) if custom_shown else _classified_custom(classes)
             custom_views = decisions(ctx, customer, (), raw_custom.keys())
             out: dict[str, Any] = {}
             for key, value in raw_custom.items():
@@ -104,6 +106,21 @@ def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISC
             views = {**views, **custom_views}
         customer.field_views = views
     return sorted(shown)
+
+
+def _classified_custom(classes: Any) -> dict[str, Any]:
+    prefix = "customer.custom."
+    return dict.fromkeys(k[len(prefix) :] for k in classes if k.startswith(prefix))
+
+
+def _any_custom_shown(ctx: Context, customer: Any, classes: Any) -> bool:
+    """Whether any classified custom field could be shown to the actor on this row (else the blob stays sealed).
+    An unclassified custom key is C3: covered by asking about the strictest class too."""
+    prefix = "customer.custom."
+    keys = [k[len(prefix) :] for k in classes if k.startswith(prefix)]
+    probe = decisions(ctx, customer, (), keys) if keys else {}
+    strict = engine.decide(ctx, row_facts(customer), {"custom.?": "C3"}, CUSTOMER)
+    return any(v.decision is not Decision.WITHHELD for v in [*probe.values(), *strict.values()])
 
 
 def reveal_plain(ctx: Context, customer: Any, field: str) -> Any:

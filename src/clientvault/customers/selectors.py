@@ -245,6 +245,12 @@ def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
     )
 
 
+@transaction.atomic
+def reveal_fields(ctx: Context, customer_id: uuid.UUID | str, fields: list[str]) -> dict[str, Any]:
+    """Reveal several fields at once, all or nothing: one refused field records no reveal at all."""
+    return {field: reveal_field(ctx, customer_id, field).value for field in dict.fromkeys(fields)}
+
+
 @dataclass(frozen=True)
 class Revealed:
     field: str

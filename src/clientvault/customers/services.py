@@ -271,7 +271,8 @@ def update_customer(
     changed = [f for f, v in cleaned.items() if before.get(f, getattr(customer, f, None)) != v]
     changed_custom = [k for k in set(custom_clean) | set(current_custom) if custom_clean.get(k) != current_custom.get(k)]
     changed += [f"custom.{k}" for k in changed_custom]
-    _refuse_blind_changes(ctx, customer, [f for f in changed if f in changes], [k for k in changed_custom if k in (custom or {})])
+    # Every field sent is checked, changed or not: an unchanged answer would confirm a guessed masked value.
+    _refuse_blind_changes(ctx, customer, list(changes), list(custom or {}))
     _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
     for field in vault.ENCRYPTED_FIELDS:  # the caller gets the whole record in plaintext
         setattr(customer, field, custom_clean if field == "custom_data" else cleaned.get(field, before.get(field)))

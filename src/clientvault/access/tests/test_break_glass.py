@@ -203,11 +203,6 @@ def test_web_start_sets_the_purpose_and_shows_the_red_banner(org, target, audit_
     assert re.search(r'text-bg-danger[^"]*[^>]*data-testid="purpose-badge"', html), "the purpose badge turns red"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (cosmetic): the banner's minutes left is floor(seconds/60)+1, so a window with exactly 30 minutes left "
-    "shows '31 minutes left' (should round up: ceil(seconds/60))",
-)
 def test_banner_never_shows_more_time_than_the_window_has(org, now):
     client = admin_client(org)
     open_window(client, minutes=30)
@@ -258,11 +253,6 @@ def test_break_glass_stays_inside_the_admins_legal_entity(org):
     assert "外法人客户" not in client.get("/customers/").content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the API's SessionAuth keeps the session purpose, so a browser session under break-glass reads customers "
-    "over /api/v1/ (break-glass should never be available over the API)",
-)
 def test_break_glass_session_does_not_open_the_api(org, target, audit_events):
     client = admin_client(org)
     open_window(client)

@@ -166,11 +166,6 @@ def test_administrators_cannot_widen_their_own_break_glass(org, audit_events):
     unchanged("admin-break-glass", before, audit_events)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the policy edit page does not catch core PermissionDenied from change_policy (edit_versioned only handles "
-    "ValidationFailed), so a separation-of-duties refusal is a 500 server error instead of a refusal",
-)
 def test_separation_of_duties_refusal_on_the_edit_page_is_not_a_server_error(org, audit_events):
     before = snapshot_of("compliance-customers")
     client = Client(raise_request_exception=False)

@@ -172,11 +172,6 @@ def test_htmx_requests_without_a_purpose_get_an_hx_redirect(org):
     assert response["HX-Redirect"] == PICKER + "?next=%2Fcustomers%2F%3Fstatus%3Dactive"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an htmx request without a purpose is sent to the picker with next= the htmx endpoint itself (e.g. the "
-    "POST-only reveal URL), so after choosing a purpose the user lands on a 405 instead of the page they were on",
-)
 def test_after_an_htmx_purpose_redirect_the_user_returns_to_a_page(org):
     rep = org["rep_bj1"]
     c = customer(rep, is_core=True)
