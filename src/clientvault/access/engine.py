@@ -76,7 +76,7 @@ STAMPED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _cached(name: str, models: tuple[Any, ...], build: Any, ctx: Context | None) -> Any:
+def _cached(name: str, build: Any, ctx: Context | None) -> Any:
     """The compiled catalogue ``name``, rebuilt when its tables' stamp moved. A request asks once: the
     stamps of every catalogue are read together, in one query, and memoised on the context."""
     from django.apps import apps
@@ -131,10 +131,8 @@ def _build_policies() -> PolicySet:
 
 def policies(ctx: Context | None = None) -> PolicySet:
     """The active policy rules (purposes that were deactivated drop out of every rule)."""
-    from clientvault.access.models import Policy, Purpose
-
-    # A purpose change also changes what the rules mean: the stamp covers both tables.
-    return _cached("policies", (Policy, Purpose), _build_policies, ctx)  # type: ignore[no-any-return]
+    # A purpose change also changes what the rules mean: the stamp covers both tables (STAMPED).
+    return _cached("policies", _build_policies, ctx)  # type: ignore[no-any-return]
 
 
 def _build_classes() -> dict[str, tuple[str, str]]:
@@ -145,9 +143,7 @@ def _build_classes() -> dict[str, tuple[str, str]]:
 
 def field_classes(ctx: Context | None = None) -> Mapping[str, tuple[str, str]]:
     """``customer.<field>`` → (JR/T 0171 class, masking profile), from the classification catalogue."""
-    from clientvault.classification.models import FieldClassification
-
-    return _cached("classes", (FieldClassification,), _build_classes, ctx)  # type: ignore[no-any-return]
+    return _cached("classes", _build_classes, ctx)  # type: ignore[no-any-return]
 
 
 def clear_cache() -> None:
