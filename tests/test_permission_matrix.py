@@ -254,6 +254,15 @@ def policy_changed(w: World, foreign: bool, ok: bool) -> None:
     assert (row.version, row.max_clear_class) == ((2, "C2") if ok else (1, "C1"))
 
 
+def new_policy_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {**policy_form(w, foreign), "code": "risk-audit-extra", "role": "risk_officer", "resource": "followup"}
+
+
+def policy_created(w: World, foreign: bool, ok: bool) -> None:
+    assert Policy.objects.filter(code="risk-audit-extra", version=1).exists() is ok
+    assert AuditEvent.objects.filter(event_type="policy.created", object_id="risk-audit-extra").count() == (1 if ok else 0)
+
+
 def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
     assert Customer.objects.filter(pk=w.customer_for(foreign).pk).exists() is not ok
 
@@ -420,6 +429,17 @@ WEB_MATRIX: dict[str, list[Web]] = {
             success=re.escape("/access/policies/"),
             data=policy_form,
             effect=policy_changed,
+        ),
+    ],
+    "access:policy_create": [
+        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+        Web(
+            "POST",
+            ok=("admin", "compliance"),
+            wrong=tuple(u for u in USERS if u not in ("admin", "compliance")),
+            success=re.escape("/access/policies/"),
+            data=new_policy_form,
+            effect=policy_created,
         ),
     ],
     "access:choose_purpose": [Web("GET", ok=EVERYONE)],

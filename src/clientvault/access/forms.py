@@ -69,6 +69,25 @@ class PolicyForm(StyledForm):
         return data
 
 
+class NewPolicyForm(PolicyForm):
+    """A new rule: its code, role and resource are fixed once created."""
+
+    code = forms.SlugField(label=_("Code"), max_length=60, help_text=_("Lower-case letters, digits and hyphens; cannot change later."))
+    role = forms.ChoiceField(label=_("Role"), choices=[])
+    resource = forms.ChoiceField(label=_("Resource"), choices=[])
+    field_order = ["code", "role", "resource"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from clientvault.access.labels import RESOURCE_LABELS
+        from clientvault.accounts.models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.code, f"{r.name_zh} / {r.name_en}") for r in Role.objects.all()]  # type: ignore[attr-defined]
+        self.fields["resource"].choices = list(RESOURCE_LABELS.items())  # type: ignore[attr-defined]
+        self.order_fields(self.field_order)
+        self.style_fields()
+
+
 class PurposeChoiceForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Purpose"), choices=[], widget=forms.RadioSelect)
     next = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -149,6 +149,35 @@ def _known() -> tuple[set[str], set[str]]:
 
 
 @transaction.atomic
+def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy:
+    """Add an access rule (version 1), with a reason; audited. Same checks as a change."""
+    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
+        raise PermissionDenied()
+    errors: dict[str, list[Any]] = {}
+    code = (code or "").strip().lower()
+    if not code or len(code) > 60 or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code):
+        errors["code"] = [_("Use lower-case letters, digits and hyphens.")]
+    elif Policy.objects.filter(code=code).exists():
+        errors["code"] = [_("A policy with this code already exists.")]
+    if not reason.strip():
+        errors["reason"] = [_("Say why the policy changes.")]
+    roles, purposes = _known()
+    try:
+        cleaned = clean_policy(data, known_roles=roles, known_purposes=purposes)
+    except ValidationFailed as exc:
+        errors = {**exc.as_dict(), **errors}
+        cleaned = {}
+    if errors:
+        raise ValidationFailed(errors)
+    if cleaned["role"] in ctx.roles:
+        raise PermissionDenied(_("You cannot change a policy of a role you hold."))
+    row = Policy.objects.create(code=code, version=1, **cleaned)
+    PolicyVersion.objects.create(code=code, version=1, snapshot=policy_snapshot(row), reason=reason[:300], changed_by=ctx.actor)
+    audit.record(ctx, "policy.created", obj=row, object_id=code, fields=sorted(cleaned), detail={"version": 1})
+    return row
+
+
+@transaction.atomic
 def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy:
     """Change an access policy, with a reason; a new version is kept and the change audited.
 

@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from clientvault.access import engine, services
-from clientvault.access.forms import PolicyForm, PurposeForm
+from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
 from clientvault.access.models import Policy, PolicyVersion, Purpose, PurposeVersion
 from clientvault.access.policies import CHANGE, CUSTOMER, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Decision, Scope, allows
 from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
+from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.forms import apply_errors
 
 
 def _ctx(request: HttpRequest) -> Context:
@@ -135,3 +138,26 @@ def policy_edit(request: HttpRequest, policy_code: str) -> HttpResponse:
         success_url=reverse("access:policies"),
         template="access/policy_edit.html",
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_create(request: HttpRequest) -> HttpResponse:
+    """Add an access rule; it takes effect on the next request and is versioned and audited."""
+    ctx = _ctx(request)
+    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
+        raise Http404
+    form = NewPolicyForm(request.POST or None, initial={"active": True, "scope": int(Scope.OWN)})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        code, reason = data.pop("code"), data.pop("reason")
+        try:
+            services.create_policy(ctx=ctx, code=code, data=NewPolicyForm.to_policy(data), reason=reason)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The policy was added."))
+            return redirect("access:policies")
+    return render(request, "access/policy_new.html", {"form": form})

@@ -72,6 +72,7 @@ register("crypto.key_shredded", _("Customer key destroyed (crypto-shredding)"), 
 register("customer.field_revealed", _("Masked value revealed"), "read")
 register("purpose.changed", _("Purpose changed"), "write")
 register("purpose.selected", _("Purpose of processing chosen"), "security")
+register("policy.created", _("Access policy added"), "write")
 register("policy.changed", _("Access policy changed"), "write")
 register("breakglass.started", _("Break-glass access started"), "security")
 register("breakglass.ended", _("Break-glass access ended"), "security")

@@ -12,7 +12,7 @@ from django.test import Client
 
 from clientvault.access import engine, services
 from clientvault.access.models import Policy, PolicyVersion
-from clientvault.access.policies import Decision
+from clientvault.access.policies import Decision, Scope
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.accounts.services import create_api_token
@@ -357,3 +357,62 @@ def test_version_history_is_listed_on_the_edit_page(org):
     assert [v.version for v in history] == [2, 1]
     assert "first change" in page.content.decode()
     assert json.dumps(history[0].snapshot)  # snapshots are plain JSON
+
+
+# --- Adding a rule (create_policy) -----------------------------------------------------------------
+
+
+def _new_rule(**over: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "role": "risk_officer",
+        "resource": "customer",
+        "actions": ["view"],
+        "purposes": ["compliance_review"],
+        "scope": int(Scope.ENTITY),
+        "max_clear_class": "C1",
+        "masking": {"C2": "masked", "C3": "withheld"},
+        "active": True,
+    }
+    return {**data, **over}
+
+
+def test_compliance_adds_a_rule_that_takes_effect_versioned_and_audited(org, audit_events):
+    risk_ctx = ctx(org["risk"], purpose="compliance_review")
+    assert "compliance_review" not in engine.allowed_purposes(ctx(org["risk"]))
+    row = services.create_policy(ctx=ctx(org["compliance"]), code="risk-review", data=_new_rule(), reason="AML review support")
+    assert (row.version, row.role, row.scope) == (1, "risk_officer", int(Scope.ENTITY))
+    [version] = PolicyVersion.objects.filter(code="risk-review")
+    assert (version.version, version.reason, version.changed_by_id) == (1, "AML review support", org["compliance"].pk)
+    [event] = audit_events("policy.created")
+    assert (event.object_id, event.actor_id) == ("risk-review", org["compliance"].pk)
+    assert "compliance_review" in engine.allowed_purposes(ctx(org["risk"]))
+    assert engine.scope(risk_ctx, "customer", "view") is Scope.ENTITY
+
+
+@pytest.mark.parametrize(
+    ("code", "data", "field"),
+    [
+        ("rep-customers", _new_rule(), "code"),  # already exists
+        ("Bad Code!", _new_rule(), "code"),
+        ("x-admin", _new_rule(role="administrator"), "purposes"),  # administrators: break-glass only
+        ("x-empty", _new_rule(actions=[]), "actions"),
+        ("x-purpose", _new_rule(purposes=["nonsense"]), "purposes"),
+        ("x-mask", _new_rule(masking={"C2": "shown"}), "masking"),
+    ],
+)
+def test_invalid_new_rules_are_refused_and_nothing_is_written(org, audit_events, code, data, field):
+    before = Policy.objects.count()
+    with pytest.raises(ValidationFailed) as raised:
+        services.create_policy(ctx=ctx(org["compliance"]), code=code, data=data, reason="r")
+    assert field in raised.value.as_dict()
+    assert Policy.objects.count() == before and audit_events("policy.created") == []
+
+
+def test_nobody_adds_a_rule_for_a_role_they_hold_and_others_may_not_add_at_all(org, audit_events):
+    with pytest.raises(PermissionDenied):
+        services.create_policy(ctx=ctx(org["compliance"]), code="self-grant", data=_new_rule(role="compliance_officer"), reason="r")
+    for who in ("auditor", "risk", "rep_bj1", "manager_bj"):
+        with pytest.raises(PermissionDenied):
+            services.create_policy(ctx=ctx(org[who]), code=f"x-{who}", data=_new_rule(), reason="r")
+    assert not Policy.objects.filter(code__in=["self-grant", "x-auditor"]).exists()
+    assert audit_events("policy.created") == []
