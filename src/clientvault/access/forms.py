@@ -6,6 +6,7 @@ from django import forms
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.purposes import LegalBasis
@@ -50,7 +51,8 @@ class PolicyForm(StyledForm):
 
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["actions"].choices = list(ACTION_LABELS.items())  # type: ignore[attr-defined]
-        self.fields["purposes"].choices = [(p.code, p.code) for p in Purpose.objects.all()]  # type: ignore[attr-defined]
+        language = get_language()
+        self.fields["purposes"].choices = [(p.code, p.name(language)) for p in Purpose.objects.all()]  # type: ignore[attr-defined]
         self.fields["scope"].choices = [(int(k), v) for k, v in SCOPE_LABELS.items() if int(k) > 0]  # type: ignore[attr-defined]
         self.fields["max_clear_class"].choices = [("", _("Nothing in clear")), ("C1", "C1"), ("C2", "C2"), ("C3", "C3")]  # type: ignore[attr-defined]
         self.style_fields()

@@ -416,3 +416,13 @@ def test_nobody_adds_a_rule_for_a_role_they_hold_and_others_may_not_add_at_all(o
             services.create_policy(ctx=ctx(org[who]), code=f"x-{who}", data=_new_rule(), reason="r")
     assert not Policy.objects.filter(code__in=["self-grant", "x-auditor"]).exists()
     assert audit_events("policy.created") == []
+
+
+def test_edit_page_offers_every_action_and_purpose_as_a_checkbox_with_current_ones_checked(org, client):
+    sign_in_verified(client, org["compliance"])
+    html = client.get("/access/policies/risk-customers/").content.decode()
+    for action in ("view", "create", "change", "delete", "export", "reveal"):
+        assert f'name="actions" value="{action}"' in html
+    assert 'name="actions" value="reveal" id="id_actions_5" checked' in html
+    assert 'name="actions" value="change" id="id_actions_2">' in html, "an action the rule lacks is not checked"
+    assert 'name="purposes" value="credit_assessment"' in html and "信用评估" in html
