@@ -146,11 +146,6 @@ def field_classes(ctx: Context | None = None) -> Mapping[str, tuple[str, str]]:
     return _cached("classes", _build_classes, ctx)  # type: ignore[no-any-return]
 
 
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-
-
 # --- Questions callers ask ------------------------------------------------------------------------------
 
 

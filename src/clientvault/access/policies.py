@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
 
 from clientvault.accounts import roles as R
 
@@ -64,11 +63,10 @@ class Grant:
     role: str
     resource: str
     actions: frozenset[str]
-    scope: Scope
 
 
 def _g(role: str, resource: str, actions: str) -> Grant:
-    return Grant(role, resource, frozenset(actions.split()), Scope.ALL)
+    return Grant(role, resource, frozenset(actions.split()))
 
 
 CAPABILITY_GRANTS: tuple[Grant, ...] = (
@@ -152,13 +150,20 @@ class FieldView:
 _ORDER = {Decision.WITHHELD: 0, Decision.MASKED: 1, Decision.PLAIN: 2}
 
 
+def _view(viewing: Iterable[Rule], revealing: Iterable[Rule], jrt_class: str) -> FieldView:
+    """The most open decision the viewing rules give a class; revealable when it is masked and a reveal
+    rule would at least mask it."""
+    best = max((r.field_decision(jrt_class) for r in viewing), key=_ORDER.__getitem__, default=Decision.WITHHELD)
+    can_reveal = best is Decision.MASKED and any(r.field_decision(jrt_class) is not Decision.WITHHELD for r in revealing)
+    return FieldView(best, can_reveal)
+
+
 @dataclass(frozen=True)
 class PolicySet:
     """The compiled, active rules. Several roles get the union; for each field the most open decision
     among the rules that cover the row wins."""
 
     rules: tuple[Rule, ...] = ()
-    stamp: Any = None
 
     def matching(self, roles: Iterable[str], resource: str, action: str, purpose: str) -> tuple[Rule, ...]:
         held = set(roles)
@@ -198,10 +203,10 @@ class PolicySet:
         roles = tuple(roles)
         viewing = [r for r in self.matching(roles, resource, VIEW, purpose) if covers(r.scope, actor, row)]
         revealing = [r for r in self.matching(roles, resource, REVEAL, purpose) if covers(r.scope, actor, row)]
-        out: dict[str, FieldView] = {}
-        for name, jrt_class in classes.items():
-            effective = "C3" if row.is_core else jrt_class
-            best = max((r.field_decision(effective) for r in viewing), key=_ORDER.__getitem__, default=Decision.WITHHELD)
-            can_reveal = best is Decision.MASKED and any(r.field_decision(effective) is not Decision.WITHHELD for r in revealing)
-            out[name] = FieldView(best, can_reveal)
-        return out
+        return {name: _view(viewing, revealing, "C3" if row.is_core else cls) for name, cls in classes.items()}
+
+    def in_scope_view(self, role: str, purpose: str, jrt_class: str, resource: str = CUSTOMER) -> FieldView | None:
+        """What ``role`` sees of a field of class ``jrt_class`` on a row its rules cover; None without a
+        view rule for the purpose (the "who may see what" page)."""
+        viewing = self.matching([role], resource, VIEW, purpose)
+        return _view(viewing, self.matching([role], resource, REVEAL, purpose), jrt_class) if viewing else None

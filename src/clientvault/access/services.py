@@ -148,6 +148,12 @@ def _known() -> tuple[set[str], set[str]]:
     return set(Role.objects.values_list("code", flat=True)), set(Purpose.objects.values_list("code", flat=True))
 
 
+def _separate_duties(ctx: Context, *roles: str) -> None:
+    """Nobody grants or changes what a role they hold may do."""
+    if set(roles) & ctx.roles:
+        raise PermissionDenied(_("You cannot change a policy of a role you hold."))
+
+
 @transaction.atomic
 def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy:
     """Add an access rule (version 1), with a reason; audited. Same checks as a change."""
@@ -169,8 +175,7 @@ def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: s
         cleaned = {}
     if errors:
         raise ValidationFailed(errors)
-    if cleaned["role"] in ctx.roles:
-        raise PermissionDenied(_("You cannot change a policy of a role you hold."))
+    _separate_duties(ctx, cleaned["role"])
     row = Policy.objects.create(code=code, version=1, **cleaned)
     PolicyVersion.objects.create(code=code, version=1, snapshot=policy_snapshot(row), reason=reason[:300], changed_by=ctx.actor)
     audit.record(ctx, "policy.created", obj=row, object_id=code, fields=sorted(cleaned), detail={"version": 1})
@@ -192,8 +197,7 @@ def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: s
         raise ValidationFailed({"reason": [_("Say why the policy changes.")]})
     roles, purposes = _known()
     cleaned = clean_policy({**policy_snapshot(row), **data}, known_roles=roles, known_purposes=purposes)
-    if row.role in ctx.roles or cleaned["role"] in ctx.roles:
-        raise PermissionDenied(_("You cannot change a policy of a role you hold."))
+    _separate_duties(ctx, row.role, cleaned["role"])
     changed = [f for f, v in cleaned.items() if getattr(row, f) != v]
     if not changed:
         return row

@@ -18,7 +18,7 @@ from clientvault.access import engine, services
 from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
 from clientvault.access.models import Policy, PolicyVersion, Purpose, PurposeVersion
-from clientvault.access.policies import CHANGE, CUSTOMER, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Decision, Scope, allows
+from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
 from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
 from clientvault.core.errors import DomainError, ValidationFailed
@@ -60,8 +60,8 @@ def purpose_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
-    """For each catalogued customer field: what each role sees under ``purpose`` (in-scope row; core rows
-    count as C3). Read straight from the compiled rules, so the page shows what is enforced."""
+    """For each catalogued customer field, what each role sees under ``purpose`` on an ordinary and on a
+    core row, read from the compiled rules (the same decision ``PolicySet.decide`` enforces)."""
     from clientvault.classification.models import FieldClassification
 
     rules = engine.policies()
@@ -70,15 +70,10 @@ def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
     for fc in FieldClassification.objects.filter(key__startswith="customer."):
         cells = []
         for role in roles:
-            matching = rules.matching([role], CUSTOMER, VIEW, purpose)
-            revealing = rules.matching([role], CUSTOMER, "reveal", purpose)
-            cell: list[dict[str, Any]] = []
-            for cls in (fc.jrt_class, "C3") if matching else ():
-                decisions = [r.field_decision(cls) for r in matching]
-                best = max(decisions, key=[Decision.WITHHELD, Decision.MASKED, Decision.PLAIN].index, default=None)
-                eye = best is Decision.MASKED and any(r.field_decision(cls) is not Decision.WITHHELD for r in revealing)
-                cell.append({"decision": best, "label": DECISION_LABELS.get(best, "") if best else "", "reveal": eye})
-            cells.append(cell)
+            views = [rules.in_scope_view(role, purpose, cls) for cls in (fc.jrt_class, "C3")]
+            cells.append(
+                [{"decision": v.decision, "label": DECISION_LABELS[v.decision], "reveal": v.revealable} for v in views if v is not None]
+            )
         out.append({"key": fc.key, "label": fc.label(language), "jrt_class": fc.jrt_class, "cells": cells})
     return out
 

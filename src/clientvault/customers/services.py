@@ -274,8 +274,6 @@ def update_customer(
     # Every field sent is checked, changed or not: an unchanged answer would confirm a guessed masked value.
     _refuse_blind_changes(ctx, customer, list(changes), list(custom or {}))
     _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
-    for field in vault.ENCRYPTED_FIELDS:  # the caller gets the whole record in plaintext
-        setattr(customer, field, custom_clean if field == "custom_data" else cleaned.get(field, before.get(field)))
     if owner_id is not None and owner_id != customer.owner_id:
         owner = _resolve_owner(ctx, owner_id, default=None)
         assert owner.department is not None

@@ -160,3 +160,11 @@ def test_field_decision_is_monotone_in_clearance(clear, c2, c3, cls):
     assert order.index(high.field_decision(cls)) >= order.index(low.field_decision(cls))
     if clear and class_rank(cls) <= class_rank(clear):
         assert low.field_decision(cls) is Decision.PLAIN
+
+
+def test_in_scope_view_is_what_decide_gives_on_a_covered_row():
+    for role, purpose in (("sales_rep", "sales_followup"), ("sales_manager", "sales_followup"), ("auditor", "audit")):
+        row = OWN_ROW if role == "sales_rep" else TEAM_ROW
+        for name, cls in CLASSES.items():
+            assert P.in_scope_view(role, purpose, cls) == P.decide([role], purpose, ME, row, {name: cls})[name]
+    assert P.in_scope_view("auditor", "sales_followup", "C1") is None, "no rule for the purpose: no access"
