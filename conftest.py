@@ -50,12 +50,16 @@ def _private_keysets(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Each test process (and xdist worker) gets its own keyset files, created on first use."""
     from django.conf import settings
 
+    from clientvault.audit import signing
     from clientvault.crypto import keyring
 
     settings.CLIENTVAULT_KEYS_DIR = str(tmp_path_factory.mktemp("keys"))
+    settings.CLIENTVAULT_AUDIT_SIGNING_KEYSET = str(tmp_path_factory.mktemp("audit-key") / "audit-signing.keyset.json")
     keyring.reset_cache()
+    signing.reset_cache()
     yield
     keyring.reset_cache()
+    signing.reset_cache()
 
 
 DATABASES = ["default", "keys"]

@@ -256,6 +256,37 @@ CLIENTVAULT_BREAK_GLASS_MAX_MINUTES = int(os.environ.get("CLIENTVAULT_BREAK_GLAS
 # How long a revealed value stays on screen before it is masked again.
 CLIENTVAULT_REVEAL_SECONDS = int(os.environ.get("CLIENTVAULT_REVEAL_SECONDS", "30"))
 
+# --- Audit trail (issue #4) ---------------------------------------------------------------------
+# The Ed25519 checkpoint-signing keyset lives beside the other keysets, never in the database.
+CLIENTVAULT_AUDIT_SIGNING_KEYSET = os.environ.get(
+    "CLIENTVAULT_AUDIT_SIGNING_KEYSET", str(Path(CLIENTVAULT_KEYS_DIR) / "audit-signing.keyset.json")
+)
+# Names this deployment's log in every checkpoint, so checkpoints of two installations never mix.
+CLIENTVAULT_AUDIT_ORIGIN = os.environ.get("CLIENTVAULT_AUDIT_ORIGIN", "clientvault")
+# External witness: a file path (JSON lines appended) or an http(s) URL (JSON POSTed); empty = none.
+CLIENTVAULT_AUDIT_WITNESS = os.environ.get(
+    "CLIENTVAULT_AUDIT_WITNESS", "" if CLIENTVAULT_ENV in {"production", "test"} else str(VAR_DIR / "audit-witness.jsonl")
+)
+# Events per sealing transaction (one signed checkpoint each), and how often the worker seals.
+CLIENTVAULT_AUDIT_SEAL_BATCH = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_BATCH", "5000"))
+CLIENTVAULT_AUDIT_SEAL_SECONDS = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_SECONDS", "2"))
+# A transaction open longer than this may commit an event the incremental sealer no longer looks
+# for; the hourly full sweep (and ``audit seal --full``) seals it, and ``audit verify`` reports it.
+CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS", "120"))
+# Retention per event class in days (CSL-21-logs: network logs >= 6 months [M]). No class may go
+# below the minimum; the system check refuses it. Archived events leave a file with their proofs.
+CLIENTVAULT_AUDIT_RETENTION_MIN_DAYS = int(os.environ.get("CLIENTVAULT_AUDIT_RETENTION_MIN_DAYS", "183"))
+CLIENTVAULT_AUDIT_RETENTION_DAYS = {
+    "read": 1095,
+    "write": 1825,
+    "security": 1095,
+    **json.loads(os.environ.get("CLIENTVAULT_AUDIT_RETENTION_DAYS", "{}") or "{}"),
+}
+CLIENTVAULT_AUDIT_ARCHIVE_DIR = os.environ.get("CLIENTVAULT_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive"))
+# The largest evidence pack (events with their proofs) one export may hold; a larger one is refused
+# and the user asked to narrow the customer or time range (the pack is built in memory).
+CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS", "50000"))
+
 # --- E-mail (break-glass notices) ---------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "CLIENTVAULT_EMAIL_BACKEND",

@@ -135,3 +135,68 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+class Frontier:
+    """The right edge of a growing tree: one perfect-subtree hash per set bit of the size.
+
+    Appending a leaf and reading the root are O(log n), so the sealer never rehashes the history;
+    the frontier is what a checkpoint stores to let the next sealing run continue from it.
+    """
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if bin(size).count("1") != len(hashes):
+            raise ValueError("a frontier holds one hash per set bit of its size")
+        self.size = size
+        self.hashes = list(hashes)  # left to right: largest subtree first
+
+    def append(self, leaf: bytes) -> None:
+        node = leaf
+        size = self.size
+        # Like a binary counter: each trailing 1-bit of the old size merges a subtree of equal height.
+        while size & 1:
+            node = node_hash(self.hashes.pop(), node)
+            size >>= 1
+        self.hashes.append(node)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return EMPTY_ROOT
+        acc = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            acc = node_hash(left, acc)
+        return acc
+
+
+class Levels:
+    """Every level of the tree over ``leaves``, so each inclusion proof costs O(log n) lookups."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.levels: list[list[bytes]] = [list(leaves)]
+        level = self.levels[0]
+        while len(level) > 1:
+            nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+            if len(level) % 2:
+                nxt.append(level[-1])
+            self.levels.append(nxt)
+            level = nxt
+
+    @property
+    def size(self) -> int:
+        return len(self.levels[0])
+
+    def root(self) -> bytes:
+        return self.levels[-1][0] if self.size else EMPTY_ROOT
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        """Same path as :func:`inclusion_proof`: a node without a right sibling is carried up."""
+        if not 0 <= index < self.size:
+            raise ValueError("leaf index outside the tree")
+        proof: list[bytes] = []
+        for level in self.levels[:-1]:
+            sibling = index ^ 1
+            if sibling < len(level):
+                proof.append(level[sibling])
+            index >>= 1
+        return proof

@@ -11,7 +11,9 @@ class AuditEvent(models.Model):
     """One append-only record of who did what to which object, why, and with what outcome.
 
     It never holds plaintext personal data: only ids, field *names* and non-personal detail.
-    Sealing into a Merkle tree comes later (issue #4); rows are never updated or deleted.
+    Rows are never updated; the sealer gives each one a leaf in the Merkle tree (``AuditLeaf``), and
+    only the retention archive removes a row, after writing it out with its proof (``AuditArchive``).
+    Database triggers refuse UPDATE always and DELETE outside that maintenance (migration 0002).
     """
 
     class Outcome(models.TextChoices):
@@ -53,3 +55,85 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.event_type} {self.object_type}:{self.object_id}"
+
+
+class AuditLeaf(models.Model):
+    """Leaf ``index`` of the audit tree, assigned by the sealer in the order it sealed the events.
+
+    Commit order is not primary-key order (ARCHITECTURE.md pitfalls), so the sealer, not the id,
+    decides the position; ``verify`` proves every event has exactly one leaf. The leaf hash stays
+    when the retention archive removes an old event, so the tree remains checkable without it.
+    """
+
+    index = models.BigIntegerField(_("leaf index"), primary_key=True)
+    event_pk = models.BigIntegerField(_("event"), unique=True)
+    leaf_hash = models.BinaryField(_("leaf hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("audit leaf")
+        verbose_name_plural = _("audit leaves")
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index} → event {self.event_pk}"
+
+
+class Checkpoint(models.Model):
+    """A signed tree head: size, root, time and the hash of the previous checkpoint (a chain).
+
+    The signed text is rebuilt from these columns by ``audit.sealing.checkpoint_body`` — editing any
+    column breaks the signature. ``frontier`` lets the next sealing run continue in O(log n).
+    """
+
+    tree_size = models.BigIntegerField(_("tree size"), primary_key=True)
+    origin = models.CharField(_("log name"), max_length=100)
+    root_hash = models.BinaryField(_("root hash"), max_length=32)
+    created_at = models.DateTimeField(_("time"))
+    previous_hash = models.BinaryField(_("previous checkpoint hash"), max_length=32)
+    max_event_pk = models.BigIntegerField(_("highest sealed event"))
+    frontier = models.JSONField(_("frontier"), default=list)
+    key_id = models.CharField(_("signing key"), max_length=64)
+    signature = models.BinaryField(_("signature"), max_length=64)
+
+    class Meta:
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        ordering = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size}"
+
+
+class AuditArchive(models.Model):
+    """A retention archive file: the events it removed, each with its leaf index and inclusion proof."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(_("time"))
+    file_name = models.CharField(_("file"), max_length=255)
+    file_sha256 = models.CharField(_("file SHA-256"), max_length=64)
+    checkpoint_size = models.BigIntegerField(_("proved against tree size"))
+    event_count = models.IntegerField(_("events"))
+    cutoff = models.JSONField(_("cut-off per event class"), default=dict)
+
+    class Meta:
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class ArchivedLeaf(models.Model):
+    """A leaf whose event row went to an archive file; ``verify`` accepts the missing row only here."""
+
+    index = models.BigIntegerField(_("leaf index"), primary_key=True)
+    archive = models.ForeignKey(AuditArchive, on_delete=models.PROTECT, related_name="leaves")
+
+    class Meta:
+        verbose_name = _("archived leaf")
+        verbose_name_plural = _("archived leaves")
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"leaf {self.index} in archive {self.archive_id}"

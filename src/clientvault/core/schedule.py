@@ -31,6 +31,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.accounts.tasks.purge_expired_sessions", dt.timedelta(hours=1)),
     Entry("clientvault.core.tasks.prune_task_results", dt.timedelta(days=1)),
     Entry("clientvault.access.breakglass.expire_break_glass", dt.timedelta(minutes=1)),
+    Entry("clientvault.audit.tasks.seal_full_sweep", dt.timedelta(hours=1)),
+    Entry("clientvault.audit.tasks.archive_expired_events", dt.timedelta(days=1)),
 )
 
 

@@ -47,7 +47,7 @@ def _master() -> aead.Aead:
     return master_aead(master_key=settings.CLIENTVAULT_MASTER_KEY, kms_uri=settings.CLIENTVAULT_KMS_URI)
 
 
-def _write(path: Path, handle: tink.KeysetHandle, role: bytes) -> None:
+def write_encrypted(path: Path, handle: tink.KeysetHandle, role: bytes) -> None:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
     data = tink.json_proto_keyset_format.serialize_encrypted(handle, _master(), role)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,14 +65,14 @@ def _write(path: Path, handle: tink.KeysetHandle, role: bytes) -> None:
         os.close(dir_fd)
 
 
-def _read(path: Path, role: bytes) -> tink.KeysetHandle:
+def read_encrypted(path: Path, role: bytes) -> tink.KeysetHandle:
     if not path.exists():
         raise KeysMissing(str(path))
     return tink.json_proto_keyset_format.parse_encrypted(path.read_text(encoding="utf-8"), _master(), role)
 
 
 @contextmanager
-def _exclusive() -> Iterator[None]:
+def keys_lock() -> Iterator[None]:
     """An exclusive lock on the keys directory, so two processes never rotate or create at once
     (a lost update would lose a key-encryption key, and every customer key it wrapped)."""
     folder = files().kek.parent
@@ -91,7 +91,7 @@ def initialise() -> bool:
     A missing blind-index keyset beside an existing key-encryption keyset is refused: a new index key
     would silently break every existing index and duplicate check.
     """
-    with _exclusive():
+    with keys_lock():
         return _initialise()
 
 
@@ -101,10 +101,10 @@ def _initialise() -> bool:
         raise KeysMissing(f"{paths.bidx} is missing while {paths.kek} exists: restore it from backup")
     created = False
     if not paths.kek.exists():
-        _write(paths.kek, tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM), KEK_ROLE)
+        write_encrypted(paths.kek, tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM), KEK_ROLE)
         created = True
     if not paths.bidx.exists():
-        _write(paths.bidx, tink.new_keyset_handle(prf.prf_key_templates.HMAC_SHA256), BIDX_ROLE)
+        write_encrypted(paths.bidx, tink.new_keyset_handle(prf.prf_key_templates.HMAC_SHA256), BIDX_ROLE)
         created = True
     if created:
         reset_cache()
@@ -120,13 +120,13 @@ def _keyset_proto(handle: tink.KeysetHandle) -> tink_pb2.Keyset:
 
 def rotate_kek() -> int:
     """Add a fresh AES-256-GCM key to the key-encryption keyset and make it primary; returns its id."""
-    with _exclusive():
+    with keys_lock():
         return _rotate_kek()
 
 
 def _rotate_kek() -> int:
     paths = files()
-    current = _keyset_proto(_read(paths.kek, KEK_ROLE))
+    current = _keyset_proto(read_encrypted(paths.kek, KEK_ROLE))
     fresh = _keyset_proto(tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))
     new_key = fresh.key[0]
     used = {k.key_id for k in current.key}
@@ -136,7 +136,7 @@ def _rotate_kek() -> int:
     current.key.append(new_key)
     current.primary_key_id = new_key.key_id
     handle = tink.proto_keyset_format.parse(current.SerializeToString(), secret_key_access.TOKEN)
-    _write(paths.kek, handle, KEK_ROLE)
+    write_encrypted(paths.kek, handle, KEK_ROLE)
     reset_cache()
     return int(new_key.key_id)
 
@@ -177,13 +177,13 @@ def loaded() -> Loaded:
         if _loaded is None:
             _stamp = (_kek_mtime(), now)
             paths = files()
-            kek_handle = _read(paths.kek, KEK_ROLE)
+            kek_handle = read_encrypted(paths.kek, KEK_ROLE)
             info = kek_handle.keyset_info()
             _loaded = Loaded(
                 kek=kek_handle.primitive(aead.Aead),
                 kek_primary_id=int(info.primary_key_id),
                 kek_key_ids=tuple(int(k.key_id) for k in info.key_info),
-                bidx=_read(paths.bidx, BIDX_ROLE).primitive(prf.PrfSet),
+                bidx=read_encrypted(paths.bidx, BIDX_ROLE).primitive(prf.PrfSet),
             )
         return _loaded
 

@@ -114,3 +114,31 @@ def test_inclusion_round_trip_for_arbitrary_entries(entries, data):
     i = data.draw(st.integers(0, len(leaves) - 1))
     proof = merkle.inclusion_proof(i, leaves)
     assert merkle.verify_inclusion(i, len(leaves), leaves[i], proof, merkle.root(leaves))
+
+
+@pytest.mark.parametrize("n", range(0, 41))
+def test_frontier_root_equals_the_full_root_at_every_size(n: int) -> None:
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(n)]
+    frontier = merkle.Frontier()
+    for leaf in leaves:
+        frontier.append(leaf)
+    assert frontier.size == n
+    assert frontier.root() == merkle.root(leaves)
+    # A frontier restored from its stored form continues exactly where it stopped.
+    resumed = merkle.Frontier(frontier.size, frontier.hashes)
+    resumed.append(merkle.leaf_hash(b"next"))
+    assert resumed.root() == merkle.root([*leaves, merkle.leaf_hash(b"next")])
+
+
+def test_frontier_refuses_a_shape_that_does_not_match_its_size() -> None:
+    with pytest.raises(ValueError):
+        merkle.Frontier(3, [merkle.EMPTY_ROOT])
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_level_proofs_equal_the_recursive_audit_paths(n: int) -> None:
+    leaves = [merkle.leaf_hash(bytes([i])) for i in range(n)]
+    levels = merkle.Levels(leaves)
+    assert levels.root() == merkle.root(leaves)
+    for i in range(n):
+        assert levels.inclusion_proof(i) == merkle.inclusion_proof(i, leaves)

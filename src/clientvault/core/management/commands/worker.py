@@ -8,11 +8,13 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
+from clientvault.audit import sealing
 from clientvault.core.schedule import enqueue_due
 
 log = logging.getLogger("clientvault.worker")
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--schedule-interval", type=float, default=30.0, help="Seconds between schedule checks.")
         parser.add_argument("--no-schedule", action="store_true", help="Run tasks only; another worker keeps the schedule.")
         parser.add_argument("--batch", action="store_true", help="Run what is queued (and due), then exit.")
+        parser.add_argument("--no-seal", action="store_true", help="Do not seal audit events; another worker does.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -34,6 +37,11 @@ class Command(BaseCommand):
                 enqueue_due()
             else:
                 threading.Thread(target=self._schedule_loop, args=(stop, options["schedule_interval"]), daemon=True).start()
+        if not options["no_seal"]:
+            if options["batch"]:
+                sealing.seal()
+            else:
+                threading.Thread(target=self._seal_loop, args=(stop, settings.CLIENTVAULT_AUDIT_SEAL_SECONDS), daemon=True).start()
         worker = Worker(
             queue_names=["*"],
             interval=options["interval"],
@@ -63,3 +71,15 @@ class Command(BaseCommand):
                 close_old_connections()
             stop.wait(every)
             time.sleep(0)
+
+    @staticmethod
+    def _seal_loop(stop: threading.Event, every: float) -> None:
+        """Seal pending audit events every few seconds, so sealing lag stays about this interval."""
+        while not stop.is_set():
+            try:
+                sealing.seal()
+            except Exception:  # a locked database or a missing key must not stop the worker
+                log.exception("audit sealing failed")
+            finally:
+                close_old_connections()
+            stop.wait(every)

@@ -1,0 +1,223 @@
+"""``audit verify``: recompute every leaf, every checkpoint root, every signature and the chain.
+
+Checks, in one pass over the log in leaf order:
+
+1. checkpoints — each signature verifies with a published key, each names the hash of the one
+   before it (the chain), times and sizes only grow;
+2. leaves — indexes run 0, 1, 2 … without a gap; each event row still hashes to its leaf; a
+   missing row is accepted only where the retention archive recorded it;
+3. roots — the tree rebuilt from the leaves has each checkpoint's root at that checkpoint's size
+   (so every checkpoint is a prefix of the next: consistency), and no leaf lies past the last one;
+4. completeness — every event has exactly one leaf; an unsealed event is *pending* only while it is
+   newer than the sealing grace period, otherwise it was slipped in and is reported;
+5. the witness — every checkpoint the witness holds is in the database, unchanged, and the
+   database's log is not shorter than the witness's (history cut off at the end is caught here).
+
+The first bad leaf position is reported; where an edit kept leaf and event consistent with each
+other, the position is narrowed to the checkpoint range whose root no longer matches.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef
+
+from clientvault.audit import canonical, merkle, sealing, signing
+from clientvault.audit.models import ArchivedLeaf, AuditEvent, AuditLeaf, Checkpoint
+from clientvault.core import clock
+
+CHUNK = 10_000
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    message: str
+    position: int | None = None
+
+
+@dataclass
+class Report:
+    events: int = 0
+    leaves: int = 0
+    checkpoints: int = 0
+    archived: int = 0
+    pending: int = 0
+    witnessed: int = 0
+    tree_size: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_position(self) -> int | None:
+        positions = [p.position for p in self.problems if p.position is not None]
+        return min(positions) if positions else None
+
+    def add(self, kind: str, message: str, position: int | None = None) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(kind, message, position))
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "leaves": self.leaves,
+            "tree_size": self.tree_size,
+            "checkpoints": self.checkpoints,
+            "archived": self.archived,
+            "pending": self.pending,
+            "witnessed": self.witnessed,
+            "first_bad_position": self.first_bad_position,
+            "problems": [{"kind": p.kind, "position": p.position, "message": p.message} for p in self.problems],
+        }
+
+
+def verify(*, witness: str | None = None, public_keys: dict[str, bytes] | None = None) -> Report:
+    report = Report()
+    keys = signing.public_keys() if public_keys is None else public_keys
+    checkpoints = list(Checkpoint.objects.order_by("tree_size"))
+    report.checkpoints = len(checkpoints)
+    _check_chain(checkpoints, keys, report)
+    _check_leaves(checkpoints, report)
+    _check_completeness(checkpoints, report)
+    target = settings.CLIENTVAULT_AUDIT_WITNESS if witness is None else witness
+    if target and not target.startswith(("http://", "https://")):
+        _check_witness(target, checkpoints, report)
+    return report
+
+
+def _check_chain(checkpoints: list[Checkpoint], keys: dict[str, bytes], report: Report) -> None:
+    previous: Checkpoint | None = None
+    for cp in checkpoints:
+        body = sealing.body(cp)
+        key = keys.get(cp.key_id)
+        start = previous.tree_size if previous else 0
+        if key is None:
+            report.add("signature", f"checkpoint {cp.tree_size} is signed by unknown key {cp.key_id}", start)
+        elif not signing.verify(key, body.encode("utf-8"), bytes(cp.signature)):
+            report.add("signature", f"checkpoint {cp.tree_size}: the signature does not match its contents", start)
+        expected = sealing.body_hash(previous) if previous else canonical.GENESIS
+        if bytes(cp.previous_hash) != expected:
+            report.add("chain", f"checkpoint {cp.tree_size} does not follow checkpoint {start}: the chain is broken", start)
+        if previous is not None and (cp.created_at < previous.created_at or cp.max_event_pk < previous.max_event_pk):
+            report.add("chain", f"checkpoint {cp.tree_size} goes back in time or in event ids", start)
+        previous = cp
+
+
+def _leaf_chunks() -> Iterator[list[tuple[int, int, bytes]]]:
+    after = -1
+    while True:
+        chunk = [
+            (index, event_pk, bytes(leaf))
+            for index, event_pk, leaf in AuditLeaf.objects.filter(index__gt=after)
+            .order_by("index")
+            .values_list("index", "event_pk", "leaf_hash")[:CHUNK]
+        ]
+        if not chunk:
+            return
+        yield chunk
+        after = chunk[-1][0]
+
+
+def _check_leaves(checkpoints: list[Checkpoint], report: Report) -> None:
+    by_size = {cp.tree_size: cp for cp in checkpoints}
+    frontier = merkle.Frontier()
+    range_start = 0
+    for chunk in _leaf_chunks():
+        pks = [pk for _, pk, _ in chunk]
+        rows = {row["id"]: row for row in AuditEvent.objects.filter(pk__in=pks).values(*canonical.EVENT_COLUMNS)}
+        missing = {i for i, pk, _ in chunk if pk not in rows}
+        archived = set(ArchivedLeaf.objects.filter(index__in=missing).values_list("index", flat=True)) if missing else set()
+        for index, pk, stored in chunk:
+            if index != frontier.size:
+                report.add("leaf", f"leaf index {frontier.size} is missing (next stored leaf is {index})", frontier.size)
+                return  # positions after a gap no longer line up with any checkpoint
+            row = rows.get(pk)
+            if row is None:
+                if index in archived:
+                    report.archived += 1
+                else:
+                    report.add("deleted", f"leaf {index}: event {pk} was deleted outside the retention archive", index)
+                leaf = stored
+            else:
+                if merkle.leaf_hash(canonical.entry(row)) != stored:
+                    report.add("edited", f"leaf {index}: event {pk} no longer matches its sealed hash", index)
+                # The tree goes on with the stored hash: a root that fails later then means the leaf
+                # table itself was changed, not only this event.
+                leaf = stored
+            frontier.append(leaf)
+            cp = by_size.get(frontier.size)
+            if cp is not None:
+                if frontier.root() != bytes(cp.root_hash):
+                    report.add(
+                        "root", f"checkpoint {cp.tree_size}: the leaves {range_start}–{cp.tree_size - 1} do not give its root", range_start
+                    )
+                elif [h.hex() for h in frontier.hashes] != list(cp.frontier):
+                    report.add("root", f"checkpoint {cp.tree_size}: its stored frontier differs from the tree", range_start)
+                range_start = cp.tree_size
+    report.leaves = frontier.size
+    report.tree_size = checkpoints[-1].tree_size if checkpoints else 0
+    if frontier.size != report.tree_size:
+        if frontier.size > report.tree_size:
+            report.add("leaf", f"{frontier.size - report.tree_size} leaf(s) past the last signed checkpoint", report.tree_size)
+        else:
+            report.add("leaf", f"the last checkpoint covers {report.tree_size} leaves but only {frontier.size} exist", frontier.size)
+
+
+def _check_completeness(checkpoints: list[Checkpoint], report: Report) -> None:
+    report.events = AuditEvent.objects.count()
+    duplicated = AuditLeaf.objects.values("event_pk").annotate(n=Count("index")).filter(n__gt=1).values_list("event_pk", flat=True)[:5]
+    for pk in duplicated:
+        report.add("duplicate", f"event {pk} has more than one leaf")
+    unsealed = AuditEvent.objects.filter(~Exists(AuditLeaf.objects.filter(event_pk=OuterRef("pk"))))
+    if not checkpoints:
+        report.pending = unsealed.count()
+        return
+    now = clock.now()
+    grace = dt.timedelta(seconds=settings.CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS)
+    low = sealing.watermark(now)
+    last = checkpoints[-1]
+    late = unsealed.filter(pk__lte=low) | unsealed.filter(occurred_at__lt=min(now, last.created_at) - grace)
+    for pk in late.order_by("pk").values_list("pk", flat=True)[:5]:
+        report.add("unsealed", f"event {pk} lies in the sealed range but has no leaf (inserted afterwards, or never sealed)")
+    report.pending = unsealed.count() - late.count()
+
+
+def _check_witness(target: str, checkpoints: list[Checkpoint], report: Report) -> None:
+    try:
+        records = sealing.read_witness(target)
+    except FileNotFoundError:
+        return
+    except ValueError as exc:
+        report.add("witness", str(exc))
+        return
+    by_size = {cp.tree_size: cp for cp in checkpoints}
+    sizes = sorted(by_size)
+    largest = sizes[-1] if sizes else 0
+    for record in records:
+        size = int(record.get("tree_size", -1))
+        cp = by_size.get(size)
+        if cp is None:
+            if size > largest:
+                report.add(
+                    "witness", f"the witness holds checkpoint {size}, but the database ends at {largest}: events were cut off", largest
+                )
+            else:
+                report.add("witness", f"the witness holds checkpoint {size}, which the database no longer has", size)
+            continue
+        if record.get("root") != base64.b64encode(bytes(cp.root_hash)).decode():
+            start = max((s for s in sizes if s < size), default=0)
+            report.add("witness", f"checkpoint {size}: the witness holds another root — history before it was rewritten", start)
+        elif record.get("body") != sealing.body(cp):
+            report.add("witness", f"checkpoint {size} was replaced (same tree, different checkpoint than the witness holds)")
+        else:
+            report.witnessed += 1
