@@ -26,6 +26,7 @@ audit event; a refused request writes none, and a refused write changes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -33,6 +34,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -87,6 +89,11 @@ SALES = ("manager_bj", "manager_sh", "rep_bj1", "rep_bj2", "rep_sh", "rep_other"
 NOT_SALES = ("admin", "compliance", "auditor", "risk", "risk_other", "norole")
 ADMIN_ONLY = ("admin",)
 NOT_ADMIN = tuple(u for u in USERS if u != "admin")
+# The audit trail (a code capability, access/policies.py AUDIT_TRAIL): compliance and auditors only, over every
+# customer — it holds ids and field names, no personal data — so a customer of the other entity answers too.
+AUDIT_READERS = ("compliance", "auditor")
+NOT_AUDIT = tuple(u for u in USERS if u not in AUDIT_READERS)
+AUDIT_READERS_ANY_ENTITY = (*AUDIT_READERS, "compliance@foreign", "auditor@foreign")
 
 
 # --- The world each test acts on ---------------------------------------------------------------
@@ -100,6 +107,7 @@ class World:
     foreign: Customer
     foreign_followup: FollowUp
     field: CustomFieldDefinition
+    sealed_event: list[str] = dataclasses.field(default_factory=list)  # ``field`` is a column here
 
     def customer_for(self, foreign: bool) -> Customer:
         return self.foreign if foreign else self.target
@@ -133,7 +141,23 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "code": lambda w, foreign: "marketing",
     "policy_code": lambda w, foreign: "risk-customers",
     "field": lambda w, foreign: "name",
+    "event_id": lambda w, foreign: sealed_event_id(w),
 }
+
+
+def sealed_event_id(w: World) -> str:
+    """An audit event the sealer has reached (made on first use: most tests need none)."""
+    if not w.sealed_event:
+        from django.db import transaction
+
+        from clientvault.audit import sealing
+        from clientvault.audit import services as audit
+
+        with transaction.atomic():
+            event = audit.record(ctx(w.org["rep_bj1"]), "auth.login", object_type="accounts.user", object_id=str(w.org["rep_bj1"].pk))
+        sealing.seal()
+        w.sealed_event.append(str(event.event_id))
+    return w.sealed_event[0]
 
 
 def sign_in(client: Client, user: User, *, verify_second_factor: bool = True) -> None:
@@ -296,6 +320,22 @@ def field_edited(w: World, foreign: bool, ok: bool) -> None:
     assert (CustomFieldDefinition.objects.get(pk=w.field.pk).label_zh == "新标签") is ok
 
 
+def audit_left(event_type: str, *, names_customer: bool = False) -> Effect:
+    """Reading the audit trail is itself audited: exactly one ``event_type`` if it succeeded, none if refused."""
+
+    def effect(w: World, foreign: bool, ok: bool) -> None:
+        events = list(AuditEvent.objects.filter(event_type=event_type))
+        assert len(events) == (1 if ok else 0), f"expected {1 if ok else 0} {event_type}, got {len(events)}"
+        if ok and names_customer:
+            assert events[0].customer_id == w.customer_for(foreign).pk
+
+    return effect
+
+
+def evidence_query(w: World, foreign: bool) -> dict[str, Any]:
+    return {"customer": str(w.customer_for(foreign).pk), "format": "csv"}
+
+
 # --- The web matrix ---------------------------------------------------------------------------
 
 Response = Any  # the test client's response (django.test.client's patched HttpResponse)
@@ -319,6 +359,7 @@ class Web:
     effect: Effect | None = None
     reveals: bool = False  # in-scope responses show the customer's name
     audited_view: bool = False  # in-scope responses write exactly one customer.viewed
+    query: Payload | None = None  # query-string parameters (GET)
 
 
 def _detail(w: World, user: str, foreign: bool) -> str:
@@ -446,6 +487,24 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "access:break_glass": [Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN)],
     "access:break_glass_end": [Web("POST", ok=EVERYONE, success=re.escape("/access/purpose/"))],
     "access:break_glass_log": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
+    "audit:search": [Web("GET", ok=AUDIT_READERS, wrong=NOT_AUDIT, effect=audit_left("audit.searched"))],
+    "audit:customer_history": [
+        Web(
+            "GET",
+            ok=AUDIT_READERS_ANY_ENTITY,
+            wrong=NOT_AUDIT,
+            effect=audit_left("audit.customer_history_viewed", names_customer=True),
+        )
+    ],
+    "audit:evidence": [
+        Web(
+            "GET",
+            ok=AUDIT_READERS_ANY_ENTITY,
+            wrong=NOT_AUDIT,
+            query=evidence_query,
+            effect=audit_left("audit.evidence_exported", names_customer=True),
+        )
+    ],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
     ],
@@ -492,6 +551,7 @@ class Api:
     effect: Effect | None = None
     reveals: bool = False
     audited_view: bool = False
+    query: Payload | None = None  # query-string parameters
 
 
 P = "/api/v1"
@@ -559,6 +619,23 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     ),
     ("DELETE", f"{P}/followups/{{followup_id}}"): Api(
         ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=followup_deleted
+    ),
+    ("GET", f"{P}/audit/events"): Api(ok=AUDIT_READERS, ok_status=200, denied=NOT_AUDIT, effect=audit_left("audit.searched")),
+    ("GET", f"{P}/audit/customers/{{customer_id}}/events"): Api(
+        ok=AUDIT_READERS_ANY_ENTITY,
+        ok_status=200,
+        denied=NOT_AUDIT,
+        effect=audit_left("audit.customer_history_viewed", names_customer=True),
+    ),
+    ("GET", f"{P}/audit/events/{{event_id}}/proof"): Api(
+        ok=AUDIT_READERS, ok_status=200, denied=NOT_AUDIT, effect=audit_left("audit.evidence_exported")
+    ),
+    ("GET", f"{P}/audit/evidence"): Api(
+        ok=AUDIT_READERS_ANY_ENTITY,
+        ok_status=200,
+        denied=NOT_AUDIT,
+        query=evidence_query,
+        effect=audit_left("audit.evidence_exported", names_customer=True),
     ),
 }
 
@@ -691,6 +768,10 @@ def api_url(w: World, path: str, foreign: bool) -> str:
     return path.format(**{n: PARAMS[n](w, foreign) for n in names})
 
 
+def with_query(url: str, query: Payload | None, w: World, foreign: bool) -> str:
+    return f"{url}?{urlencode(query(w, foreign))}" if query is not None else url
+
+
 def api_call(client: Client, method: str, url: str, payload: dict[str, Any] | None = None, **headers: str) -> Response:
     body = json.dumps(payload) if payload is not None else ""
     return client.generic(method, url, body, content_type="application/json", headers=headers)
@@ -742,7 +823,7 @@ def test_web_route(case: Case, world: World, audit_events: Any, client: Client) 
     if who != ANON:
         sign_in(client, world.org[who])
     subject = world.customer_for(foreign)
-    url = web_url(world, case.route, foreign)
+    url = with_query(web_url(world, case.route, foreign), check.query, world, foreign)
     data = check.data(world, foreign) if check.data else {}
     response = client.get(url) if case.method == "GET" else client.post(url, data)
     status, location = response.status_code, response.get("Location")
@@ -797,7 +878,7 @@ def test_api_operation(case: Case, world: World, audit_events: Any, client: Clie
     if who != ANON:
         sign_in(client, world.org[who])
     subject = world.customer_for(foreign)
-    url = api_url(world, path, foreign)
+    url = with_query(api_url(world, path, foreign), check.query, world, foreign)
     payload = check.payload(world, foreign) if check.payload else None
     response = api_call(client, case.method, url, payload)
     succeeded = False
@@ -963,14 +1044,14 @@ def test_mfa_role_without_verified_second_factor_reaches_nothing(username: str, 
         if name in MFA_EXEMPT:
             continue
         for check in checks:
-            url = web_url(world, name, False)
+            url = with_query(web_url(world, name, False), check.query, world, False)
             data = check.data(world, False) if check.data else {}
             response = client.get(url) if check.method == "GET" else client.post(url, data)
             assert (response.status_code, response.get("Location")) == (302, verify), f"{check.method} {url}"
             if check.effect is not None:
                 check.effect(world, False, False)
     for (method, path), api_check in API_MATRIX.items():
-        url = api_url(world, path, False)
+        url = with_query(api_url(world, path, False), api_check.query, world, False)
         response = api_call(client, method, url, api_check.payload(world, False) if api_check.payload else None)
         assert response.status_code == 403, f"{method} {url}"
         assert response.json()["error"]["code"] == "mfa_required", f"{method} {url}"

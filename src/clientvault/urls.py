@@ -12,6 +12,7 @@ urlpatterns = [
     path("customers/", include("clientvault.customers.urls")),
     path("classification/", include("clientvault.classification.urls")),
     path("access/", include("clientvault.access.urls")),
+    path("audit/", include("clientvault.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

@@ -46,6 +46,9 @@ MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
 MANAGE_CLASSIFICATION = "manage_classification"
 MANAGE_PURPOSES = "manage_purposes"
 MANAGE_POLICIES = "manage_policies"
+# The audit trail (search, a customer's history, evidence packs): compliance and auditors. Administrators
+# run `clientvault audit verify` but get no default sight of who touched which customer (ARCHITECTURE.md roles).
+AUDIT_TRAIL = "audit_trail"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -80,6 +83,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, MANAGE_POLICIES, "view"),
     _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change"),
     _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
+    _g(R.COMPLIANCE_OFFICER, AUDIT_TRAIL, "view export"),
+    _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
 )
 
 

@@ -45,6 +45,10 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
         ),
     ),
     (
+        _("Audit"),
+        (NavItem(_("Audit trail"), "audit:search", "bi-journal-check", "audit_trail.view"),),
+    ),
+    (
         _("System"),
         (
             NavItem(_("Users"), "accounts:users", "bi-person-gear", "manage_users.view"),

@@ -1,0 +1,101 @@
+"""The audit trail over JSON: search, a customer's events, one event's proof, evidence packs.
+
+Handlers parse and delegate; ``audit.selectors`` check the capability (403 without it) and record the read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from clientvault.audit import evidence, rules, selectors
+from clientvault.audit.schemas import AuditEventPageOut, EvidencePackOut, ProofOut
+from clientvault.context import Context
+
+router = Router(tags=["audit"])
+RANGE_HELP = "YYYY-MM-DD (a whole day in your time zone; `to` includes that day) or an ISO 8601 date-time (`to` exclusive)"
+
+
+def _ctx(request: HttpRequest) -> Context:
+    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+
+
+def _zone(ctx: Context) -> dt.tzinfo:
+    return rules.user_zone(getattr(ctx.actor, "time_zone", ""), settings.TIME_ZONE)
+
+
+class EventQuery(Schema):
+    customer: str = Field("", description="A customer id (UUID)")
+    actor: str = Field("", max_length=150, description="A user name, exactly")
+    event_type: str = Field("", max_length=60, description="A registered event type, e.g. customer.viewed")
+    purpose: str = Field("", max_length=60, description="A purpose code")
+    outcome: str = Field("", max_length=10, description="success, denied or failed")
+    from_: str = Field("", alias="from", max_length=40, description=RANGE_HELP)
+    to: str = Field("", max_length=40, description=RANGE_HELP)
+    page: int = 1
+    per_page: int = Field(selectors.PER_PAGE, ge=1, le=selectors.MAX_PER_PAGE)
+
+
+class PageQuery(Schema):
+    page: int = 1
+    per_page: int = Field(selectors.PER_PAGE, ge=1, le=selectors.MAX_PER_PAGE)
+
+
+class EvidenceQuery(Schema):
+    customer: str = Field("", description="A customer id (UUID)")
+    from_: str = Field("", alias="from", max_length=40, description=RANGE_HELP)
+    to: str = Field("", max_length=40, description=RANGE_HELP)
+    format: str = Field("json", description="json or csv")
+
+
+@router.get("/events", response=AuditEventPageOut, summary="Search audit events, newest first (the search is audited)")
+def search_events(request: HttpRequest, query: Query[EventQuery]) -> AuditEventPageOut:
+    ctx = _ctx(request)
+    start, end = rules.parse_range(query.from_, query.to, _zone(ctx))
+    filters = rules.EventFilters(
+        customer_id=rules.parse_customer(query.customer),
+        actor=query.actor.strip(),
+        event_type=query.event_type,
+        purpose=query.purpose,
+        outcome=query.outcome,
+        start=start,
+        end=end,
+    )
+    page = selectors.search_events(ctx, rules.check_filters(filters), page=max(1, query.page), per_page=query.per_page)
+    return AuditEventPageOut.from_page(page)
+
+
+@router.get(
+    "/customers/{customer_id}/events",
+    response=AuditEventPageOut,
+    summary="Who has seen or changed this customer (audited)",
+)
+def customer_events(request: HttpRequest, customer_id: uuid.UUID, query: Query[PageQuery]) -> AuditEventPageOut:
+    page = selectors.customer_history(_ctx(request), customer_id, max(1, query.page), per_page=query.per_page)
+    return AuditEventPageOut.from_page(page)
+
+
+@router.get(
+    "/events/{event_id}/proof",
+    response=ProofOut,
+    summary="One event's inclusion proof (404 unknown, 409 not_sealed; recorded as an evidence export)",
+)
+def event_proof(request: HttpRequest, event_id: uuid.UUID) -> ProofOut:
+    return ProofOut.model_validate(selectors.event_proof(_ctx(request), event_id))
+
+
+@router.get(
+    "/evidence",
+    response=EvidencePackOut,
+    summary="Evidence pack for a customer and/or time range, JSON or CSV with proofs (the export is audited)",
+)
+def evidence_pack(request: HttpRequest, query: Query[EvidenceQuery]) -> HttpResponse:
+    ctx = _ctx(request)
+    start, end = rules.parse_range(query.from_, query.to, _zone(ctx))
+    pack = selectors.evidence_pack(ctx, rules.parse_customer(query.customer), start, end, export_format=query.format)
+    return evidence.response(pack)

@@ -1,0 +1,164 @@
+"""Audit trail pages: search, a customer's history ("who has seen or changed this"), evidence downloads.
+
+Views parse input and call ``audit.selectors``, which check the capability and record the reads. Without
+the capability the pages answer 404, like every capability-guarded page here (forbidden == missing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+
+from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
+from clientvault.audit import evidence, registry, rules, selectors
+from clientvault.audit.forms import AuditSearchForm
+from clientvault.context import Context
+from clientvault.core.errors import DomainError, ValidationFailed
+
+
+def _ctx(request: HttpRequest) -> Context:
+    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+
+
+def _require(request: HttpRequest, action: str) -> Context:
+    ctx = _ctx(request)
+    if not allows(ctx.roles, AUDIT_TRAIL, action):
+        raise Http404
+    return ctx
+
+
+def user_zone(ctx: Context) -> dt.tzinfo:
+    return rules.user_zone(getattr(ctx.actor, "time_zone", ""), settings.TIME_ZONE)
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page") or "1"
+    return int(raw) if raw.isdigit() and len(raw) < 7 else 1
+
+
+def _without(query: QueryDict, *names: str) -> str:
+    copy = query.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy.urlencode()
+
+
+def _evidence_query(form: AuditSearchForm) -> str:
+    """The customer / time range of a valid search, as the evidence download's query string."""
+    data = form.cleaned_data
+    query = QueryDict(mutable=True)
+    for name, value in (("customer", data.get("customer")), ("from", data.get("from")), ("to", data.get("to"))):
+        if value:
+            query[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return query.urlencode()
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """Role, purpose and event-type names in the user's language, for the results table."""
+    from clientvault.access.models import Purpose
+    from clientvault.accounts.roles import ROLE_LABELS
+
+    language = get_language()
+    return {
+        "roles": {code: str(label) for code, label in ROLE_LABELS.items()},
+        "purposes": {p.code: p.name(language) for p in Purpose.objects.all()},
+        "types": {name: str(t.label) for name, t in registry.EVENT_TYPES.items()},
+    }
+
+
+def _display(page: selectors.EventPage | None) -> list[dict[str, Any]]:
+    if page is None:
+        return []
+    labels = _labels()
+    return [
+        {
+            "row": r,
+            "e": r.event,
+            "role": labels["roles"].get(r.event.role, r.event.role),
+            "purpose": labels["purposes"].get(r.event.purpose, r.event.purpose),
+            "type": labels["types"].get(r.event.event_type, r.event.event_type),
+            "openable": r.event.customer_id in page.openable,
+        }
+        for r in page.rows
+    ]
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Search the trail by customer, user, event type, purpose, outcome and dates (newest first)."""
+    ctx = _require(request, VIEW)
+    form = AuditSearchForm(request.GET or None)
+    page = None
+    evidence_query = ""
+    if not form.is_bound:
+        page = selectors.search_events(ctx, rules.EventFilters(), page=1, per_page=selectors.PER_PAGE)
+    elif form.is_valid():
+        page = selectors.search_events(ctx, form.filters(user_zone(ctx)), page=_page_number(request), per_page=selectors.PER_PAGE)
+        evidence_query = _evidence_query(form)
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "rows": _display(page),
+        "query": _without(request.GET, "page"),
+        "evidence_query": evidence_query,
+        "evidence_max": settings.CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS,
+        "can_export": allows(ctx.roles, AUDIT_TRAIL, EXPORT),
+        "zone": user_zone(ctx),
+        "results_url": reverse("audit:search"),
+    }
+    template = "audit/_results.html" if request.htmx else "audit/search.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@login_required
+def customer_history(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    """Who has seen or changed this customer: every event naming it, by id only (nothing is decrypted)."""
+    ctx = _require(request, VIEW)
+    page = selectors.customer_history(ctx, customer_id, _page_number(request), per_page=selectors.PER_PAGE)
+    query = QueryDict(mutable=True)
+    query["customer"] = str(customer_id)
+    context: dict[str, Any] = {
+        "customer_id": customer_id,
+        "page": page,
+        "rows": _display(page),
+        "query": "",
+        "evidence_query": query.urlencode(),
+        "evidence_max": settings.CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS,
+        "can_export": allows(ctx.roles, AUDIT_TRAIL, EXPORT),
+        "zone": user_zone(ctx),
+        "may_open_customer": customer_id in page.openable,
+        "results_url": reverse("audit:customer_history", args=[customer_id]),
+        "hide_customer_column": True,
+    }
+    template = "audit/_results.html" if request.htmx else "audit/customer_history.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _message(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed) and exc.fields:
+        return " ".join(dict.fromkeys(str(m) for ms in exc.fields.values() for m in ms))
+    return str(exc)
+
+
+@login_required
+def evidence_download(request: HttpRequest) -> HttpResponse:
+    """The evidence pack of a customer and/or time range as CSV or JSON (``?customer=&from=&to=&format=``)."""
+    ctx = _require(request, EXPORT)
+    try:
+        customer_id = rules.parse_customer(request.GET.get("customer", ""))
+        start, end = rules.parse_range(request.GET.get("from", ""), request.GET.get("to", ""), user_zone(ctx))
+        pack = selectors.evidence_pack(ctx, customer_id, start, end, export_format=request.GET.get("format") or "json")
+    except DomainError as exc:
+        messages.error(request, _message(exc))
+        back = _without(request.GET, "format")
+        return redirect(reverse("audit:search") + (f"?{back}" if back else ""))
+    return evidence.response(pack)
