@@ -21,7 +21,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
-from clientvault.audit import append_only, proofs, registry, services, signing, verification
+from clientvault.audit import append_only, proofs, registry, signing, verification
+from clientvault.audit import services as audit
 from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent, AuditLeaf
 from clientvault.context import Context
 from clientvault.core import clock
@@ -30,7 +31,7 @@ from clientvault.core import clock
 def init_signing_key(ctx: Context) -> bool:
     created = signing.initialise()
     with transaction.atomic():
-        services.record(
+        audit.record(
             ctx,
             "audit.signing_key_created",
             object_type="audit.signing_key",
@@ -43,7 +44,7 @@ def init_signing_key(ctx: Context) -> bool:
 def rotate_signing_key(ctx: Context) -> str:
     new_id = signing.rotate()
     with transaction.atomic():
-        services.record(ctx, "audit.signing_key_rotated", object_type="audit.signing_key", object_id=new_id)
+        audit.record(ctx, "audit.signing_key_rotated", object_type="audit.signing_key", object_id=new_id)
     return new_id
 
 
@@ -51,7 +52,7 @@ def run_verification(ctx: Context, *, witness: str | None = None) -> verificatio
     """Verify, and leave the result in the trail (auditors show that verification ran, and how it went)."""
     report = verification.verify(witness=witness)
     with transaction.atomic():
-        services.record(
+        audit.record(
             ctx,
             "audit.verified",
             object_type="audit.log",
@@ -126,7 +127,7 @@ def archive_expired(ctx: Context, *, limit: int = 100_000) -> ArchiveResult:
             archived_ids = {p["event_id"] for p in bundle["proofs"]}
             with append_only.maintenance("archive"):
                 AuditEvent.objects.filter(event_id__in=archived_ids).delete()
-            services.record(ctx, "audit.archived", obj=record, detail={"events": len(indexes), "tree_size": bundle["tree_size"]})
+            audit.record(ctx, "audit.archived", obj=record, detail={"events": len(indexes), "tree_size": bundle["tree_size"]})
     except BaseException:
         path.unlink(missing_ok=True)  # the rows are still there; the file would only confuse
         raise
