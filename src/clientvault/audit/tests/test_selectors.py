@@ -227,3 +227,18 @@ def test_filter_names_and_scope() -> None:
     with pytest.raises(ValidationFailed) as exc:
         rules.check_filters(EventFilters(event_type="customer.peeked", outcome="maybe"))
     assert set(exc.value.fields) == {"event_type", "outcome"}
+
+
+def test_no_evidence_when_the_leaves_no_longer_give_the_signed_root(
+    org: Org, trail: dict[str, AuditEvent], as_dba: Any, audit_events: Any
+) -> None:
+    """A leaf table changed behind the sealer's back: no proof is handed out, and nothing is recorded as exported."""
+    sealing.seal()
+    as_dba('UPDATE audit_auditleaf SET leaf_hash = %s WHERE "index" = 0', [bytes(32)])
+    c = ctx(org["compliance"])
+    with pytest.raises(rules.TrailInconsistent) as exc:
+        selectors.evidence_pack(c, CUSTOMER_A)
+    assert (exc.value.status, exc.value.code) == (409, "audit_trail_inconsistent")
+    with pytest.raises(rules.TrailInconsistent):
+        selectors.event_proof(c, trail["b1"].event_id)
+    assert audit_events("audit.evidence_exported") == []

@@ -247,3 +247,23 @@ def test_unknown_customer_history_is_empty_not_an_error(client: Client, org: Org
     signed_in(client, org, "auditor")
     response = client.get(f"/audit/customers/{uuid.uuid4()}/")
     assert response.status_code == 200 and 'data-testid="empty"' in response.content.decode()
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(client: Client, org: Org, target: Customer) -> None:
+    """CSV injection: a recorded object id like ``=HYPERLINK(…)`` must reach the spreadsheet as text."""
+    from django.db import transaction
+
+    from clientvault.audit import services as audit
+
+    with transaction.atomic():
+        audit.record(
+            ctx(org["rep_bj1"]),
+            "customer.viewed",
+            object_type="customers.customer",
+            object_id='=HYPERLINK("http://x")',
+            customer_id=target.pk,
+        )
+    signed_in(client, org, "compliance")
+    [row] = _csv_rows(client.get(EVIDENCE, {"customer": str(target.pk), "format": "csv"}))
+    assert row["object_id"] == '\'=HYPERLINK("http://x")'
+    assert row["sealed"] == "unsealed" and row["customer_id"] == str(target.pk)
