@@ -96,3 +96,25 @@ class Bench:
         payload = {"benchmark": self.name, "size": self.size, "python": platform.python_version(), **self.results}
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, sort_keys=False) + "\n")
         sys.stdout.flush()
+
+
+def ensure_postgres_databases(url: str) -> None:
+    """Create the benchmark database and its key store on the server if they do not exist yet."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    cfg = dj_database_url.parse(url)
+    keys_url = os.environ.get("CLIENTVAULT_KEYS_DATABASE_URL", "")
+    names = [str(cfg["NAME"]), str(dj_database_url.parse(keys_url)["NAME"]) if keys_url else f"{cfg['NAME']}_keys"]
+    with psycopg.connect(
+        host=cfg["HOST"] or "127.0.0.1",
+        port=int(cfg["PORT"] or 5432),
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        for name in names:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -64,7 +64,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from benchmarks.harness import Bench, parse_args, setup_django, timed
+from benchmarks.harness import Bench, ensure_postgres_databases, parse_args, setup_django, timed
 
 URLCONF = "benchmarks.read_path"
 BASELINE_PREFIX = "api/bench-baseline/"
@@ -87,28 +87,6 @@ def _fresh_sqlite_url() -> str:
     directory = tempfile.mkdtemp(prefix="cvbench-")
     os.environ.setdefault("CLIENTVAULT_KEYS_DATABASE_URL", f"sqlite:///{directory}/keys.sqlite3")
     return f"sqlite:///{directory}/bench.sqlite3"
-
-
-def _ensure_postgres_databases(url: str) -> None:
-    """Create the benchmark database and its key store on the server if they do not exist yet."""
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    cfg = dj_database_url.parse(url)
-    keys_url = os.environ.get("CLIENTVAULT_KEYS_DATABASE_URL", "")
-    names = [str(cfg["NAME"]), str(dj_database_url.parse(keys_url)["NAME"]) if keys_url else f"{cfg['NAME']}_keys"]
-    with psycopg.connect(
-        host=cfg["HOST"] or "127.0.0.1",
-        port=int(cfg["PORT"] or 5432),
-        user=cfg["USER"],
-        password=cfg["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        for name in names:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def _install_urlpatterns() -> None:
@@ -164,7 +142,7 @@ def main() -> None:
     database_url = args.database_url or _fresh_sqlite_url()
     postgres = database_url.startswith(("postgres://", "postgresql://"))
     if postgres:
-        _ensure_postgres_databases(database_url)
+        ensure_postgres_databases(database_url)
     setup_django(database_url)
     sys.modules.setdefault(URLCONF, sys.modules[__name__])  # run as __main__: let Django import this module by name
 
