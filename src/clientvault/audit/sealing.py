@@ -53,9 +53,24 @@ def watermark(now: dt.datetime) -> int:
     return int(row or 0)
 
 
-def pending_events(low: int) -> Any:
-    sealed = AuditLeaf.objects.filter(event_pk=OuterRef("pk"))
-    return AuditEvent.objects.filter(pk__gt=low).filter(~Exists(sealed)).order_by("pk")
+def pending_rows(low: int, high: int, batch: int) -> list[dict[str, Any]]:
+    """Up to ``batch`` events above ``low`` without a leaf, in id order, as ``EVENT_COLUMNS`` rows.
+
+    ``high`` is the latest checkpoint's ``max_event_pk``: no leaf names an event above it, so events
+    above it need no anti-join, and the anti-join for the ones in ``(low, high]`` — transactions that
+    committed late — is bounded on both tables. Each sealing batch then costs what the window between
+    the watermark and now holds, not what the whole log holds (an unbounded NOT EXISTS made PostgreSQL
+    hash the entire leaf table on every batch).
+    """
+    rows: list[dict[str, Any]] = []
+    if high > low:
+        sealed = AuditLeaf.objects.filter(event_pk=OuterRef("pk"), event_pk__gt=low, event_pk__lte=high)
+        late = AuditEvent.objects.filter(pk__gt=low, pk__lte=high).filter(~Exists(sealed)).order_by("pk")
+        rows = list(late.values(*canonical.EVENT_COLUMNS)[:batch])
+    if len(rows) < batch:
+        fresh = AuditEvent.objects.filter(pk__gt=max(low, high)).order_by("pk")
+        rows += list(fresh.values(*canonical.EVENT_COLUMNS)[: batch - len(rows)])
+    return rows
 
 
 def sign_checkpoint(
@@ -116,7 +131,7 @@ def _seal_batch(low: int, batch: int) -> tuple[int, Checkpoint | None, int]:
         _lock()
         previous = latest_checkpoint()
         frontier = merkle.Frontier(previous.tree_size, [bytes.fromhex(h) for h in previous.frontier]) if previous else merkle.Frontier()
-        rows = list(pending_events(low).values(*canonical.EVENT_COLUMNS)[:batch])
+        rows = pending_rows(low, previous.max_event_pk if previous else 0, batch)
         if not rows:
             return 0, None, low
         leaves = []
