@@ -72,9 +72,16 @@ def main(argv: list[str]) -> int:
     if len(argv) != 3:
         print(__doc__)
         return 2
-    with open(argv[1], encoding="utf-8") as handle:
-        document = json.load(handle)
-    failures = check(document, argv[2])
+    try:
+        with open(argv[1], encoding="utf-8") as handle:
+            document = json.load(handle)
+        failures = check(document, argv[2])
+    except OSError as exc:
+        print(f"ERROR: cannot read {argv[1]}: {exc.strerror}")
+        return 2
+    except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not a proof document
+        print(f"ERROR: {argv[1]} is not a clientvault proof document ({type(exc).__name__}: {exc})")
+        return 2
     for failure in failures:
         print(f"FAIL: {failure}")
     if not failures:

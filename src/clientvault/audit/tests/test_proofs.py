@@ -130,3 +130,17 @@ def test_prove_many_lists_unsealed_events_apart(make_events: Callable[..., list[
     bundle = proofs.prove_many([*sealed, *fresh])
     assert [p["event_id"] for p in bundle["proofs"]] == [str(e.event_id) for e in sealed]
     assert bundle["unsealed"] == [str(fresh[0].event_id)]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(None, "cannot read"), ("not json", "not a clientvault proof"), ('{"entry": "x"}', "not a clientvault proof")],
+)
+def test_the_standalone_verifier_explains_unreadable_input(
+    third_party: ModuleType, tmp_path: Path, capsys: Any, content: str | None, says: str
+) -> None:
+    path = tmp_path / "proof.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert third_party.main(["verify_audit_proof.py", str(path), "AAAA"]) == 2
+    assert says in capsys.readouterr().out
