@@ -164,6 +164,11 @@ def seal(*, full: bool = False, batch: int | None = None, max_batches: int | Non
         sealed += count
         checkpoints += 1
         last = checkpoint
+        if count < batch:
+            # Caught up. Under continuous writes the loop would otherwise run on in tiny batches, and
+            # events that committed late below ``low`` would wait for the run to end: the next run
+            # (from the watermark again) seals them within the worker's interval.
+            break
     size = last.tree_size if last else (cp.tree_size if (cp := latest_checkpoint()) else 0)
     if sealed:
         log.info("sealed %d audit event(s) in %d checkpoint(s); tree size %d", sealed, checkpoints, size)

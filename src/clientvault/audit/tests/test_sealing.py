@@ -204,3 +204,24 @@ def test_sealing_thousands_in_one_run_keeps_every_batch_continuous(make_events: 
     result = sealing.seal(batch=4)
     assert (result.sealed, result.checkpoints) == (25, 7)
     assert verification.verify(witness="").ok
+
+
+def test_a_run_ends_once_it_has_caught_up_while_writers_keep_writing(
+    make_events: Callable[..., list[AuditEvent]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under continuous writes one run must not go on in tiny batches (late commits below it would wait
+    for its end): it stops at the first short batch, and the next run takes what arrived meanwhile."""
+    make_events(6)
+    original = sealing.pending_rows
+
+    def while_writers_write(low: int, high: int, batch: int) -> list[dict[str, Any]]:
+        rows = original(low, high, batch)
+        make_events(1)  # committed while this batch is being sealed
+        return rows
+
+    monkeypatch.setattr(sealing, "pending_rows", while_writers_write)
+    first = sealing.seal(batch=4, max_batches=10)  # without the stop it would run to the cap
+    assert (first.sealed, first.checkpoints) == (4 + 3, 2)  # the 2nd batch: 2 old events and 1 new, short
+    monkeypatch.setattr(sealing, "pending_rows", original)
+    assert sealing.seal(batch=4).sealed == 1  # written during the 2nd batch
+    assert verification.verify(witness="").ok
