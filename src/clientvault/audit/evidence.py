@@ -140,23 +140,15 @@ def as_csv(pack: EvidencePack) -> str:
     for row in pack.rows:
         e = row.event
         proof = proofs.get(str(e.event_id))
+        document = event_document(row)
         values: dict[str, Any] = {
-            "event_id": str(e.event_id),
+            **document,
             "occurred_at_utc": utc(e.occurred_at),
-            "actor_username": e.actor_username,
-            "role": e.role,
-            "purpose": e.purpose,
-            "channel": e.channel,
-            "request_id": e.request_id,
-            "ip": e.ip or "",
-            "event_type": e.event_type,
-            "object_type": e.object_type,
-            "object_id": e.object_id,
-            "customer_id": str(e.customer_id) if e.customer_id else "",
-            "fields": ";".join(e.fields or []),
-            "outcome": e.outcome,
-            "detail": json.dumps(e.detail or {}, sort_keys=True, ensure_ascii=False),
+            "customer_id": document["customer_id"] or "",
+            "fields": ";".join(document["fields"]),
+            "detail": json.dumps(document["detail"], sort_keys=True, ensure_ascii=False),
             "sealed": "sealed" if proof else "unsealed",
+            "leaf_index": "",
         }
         if proof:
             values.update(
