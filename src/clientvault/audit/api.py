@@ -5,10 +5,8 @@ Handlers parse and delegate; ``audit.selectors`` check the capability (403 witho
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -23,10 +21,6 @@ RANGE_HELP = "YYYY-MM-DD (a whole day in your time zone; `to` includes that day)
 
 def _ctx(request: HttpRequest) -> Context:
     return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
-def _zone(ctx: Context) -> dt.tzinfo:
-    return rules.user_zone(getattr(ctx.actor, "time_zone", ""), settings.TIME_ZONE)
 
 
 class EventQuery(Schema):
@@ -56,7 +50,7 @@ class EvidenceQuery(Schema):
 @router.get("/events", response=AuditEventPageOut, summary="Search audit events, newest first (the search is audited)")
 def search_events(request: HttpRequest, query: Query[EventQuery]) -> AuditEventPageOut:
     ctx = _ctx(request)
-    start, end = rules.parse_range(query.from_, query.to, _zone(ctx))
+    start, end = rules.parse_range(query.from_, query.to, rules.actor_zone(ctx))
     filters = rules.EventFilters(
         customer_id=rules.parse_customer(query.customer),
         actor=query.actor.strip(),
@@ -96,6 +90,6 @@ def event_proof(request: HttpRequest, event_id: uuid.UUID) -> ProofOut:
 )
 def evidence_pack(request: HttpRequest, query: Query[EvidenceQuery]) -> HttpResponse:
     ctx = _ctx(request)
-    start, end = rules.parse_range(query.from_, query.to, _zone(ctx))
+    start, end = rules.parse_range(query.from_, query.to, rules.actor_zone(ctx))
     pack = selectors.evidence_pack(ctx, rules.parse_customer(query.customer), start, end, export_format=query.format)
     return evidence.response(pack)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.context import Context
 from clientvault.core.errors import DomainError, Message, ValidationFailed
 
 EXPORT_FORMATS = ("json", "csv")
@@ -102,6 +103,13 @@ def user_zone(name: str | None, default: str) -> ZoneInfo:
             except (ZoneInfoNotFoundError, ValueError):
                 continue
     return ZoneInfo("UTC")
+
+
+def actor_zone(ctx: Context) -> ZoneInfo:
+    """The acting user's time zone (web and API alike), else the deployment's."""
+    from django.conf import settings
+
+    return user_zone(getattr(ctx.actor, "time_zone", ""), settings.TIME_ZONE)
 
 
 def day_range(first: dt.date | None, last: dt.date | None, zone: dt.tzinfo) -> tuple[dt.datetime | None, dt.datetime | None]:

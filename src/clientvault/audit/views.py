@@ -6,7 +6,6 @@ the capability the pages answer 404, like every capability-guarded page here (fo
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -34,10 +33,6 @@ def _require(request: HttpRequest, action: str) -> Context:
     if not allows(ctx.roles, AUDIT_TRAIL, action):
         raise Http404
     return ctx
-
-
-def user_zone(ctx: Context) -> dt.tzinfo:
-    return rules.user_zone(getattr(ctx.actor, "time_zone", ""), settings.TIME_ZONE)
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -102,7 +97,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         page = selectors.search_events(ctx, rules.EventFilters(), page=1, per_page=selectors.PER_PAGE)
     elif form.is_valid():
-        page = selectors.search_events(ctx, form.filters(user_zone(ctx)), page=_page_number(request), per_page=selectors.PER_PAGE)
+        page = selectors.search_events(ctx, form.filters(rules.actor_zone(ctx)), page=_page_number(request), per_page=selectors.PER_PAGE)
         evidence_query = _evidence_query(form)
     context: dict[str, Any] = {
         "form": form,
@@ -112,7 +107,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "evidence_query": evidence_query,
         "evidence_max": settings.CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS,
         "can_export": allows(ctx.roles, AUDIT_TRAIL, EXPORT),
-        "zone": user_zone(ctx),
+        "zone": rules.actor_zone(ctx),
         "results_url": reverse("audit:search"),
     }
     template = "audit/_results.html" if request.htmx else "audit/search.html"  # type: ignore[attr-defined]
@@ -134,7 +129,7 @@ def customer_history(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespon
         "evidence_query": query.urlencode(),
         "evidence_max": settings.CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS,
         "can_export": allows(ctx.roles, AUDIT_TRAIL, EXPORT),
-        "zone": user_zone(ctx),
+        "zone": rules.actor_zone(ctx),
         "may_open_customer": customer_id in page.openable,
         "results_url": reverse("audit:customer_history", args=[customer_id]),
         "hide_customer_column": True,
@@ -155,7 +150,7 @@ def evidence_download(request: HttpRequest) -> HttpResponse:
     ctx = _require(request, EXPORT)
     try:
         customer_id = rules.parse_customer(request.GET.get("customer", ""))
-        start, end = rules.parse_range(request.GET.get("from", ""), request.GET.get("to", ""), user_zone(ctx))
+        start, end = rules.parse_range(request.GET.get("from", ""), request.GET.get("to", ""), rules.actor_zone(ctx))
         pack = selectors.evidence_pack(ctx, customer_id, start, end, export_format=request.GET.get("format") or "json")
     except DomainError as exc:
         messages.error(request, _message(exc))
