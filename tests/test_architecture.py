@@ -24,6 +24,7 @@ SERVICE_HELPERS = {
     "accounts.services.move_session": "part of change_password, which records the event",
     "accounts.services.authenticate_token": "authentication lookup; last-use timestamp only",
     "customers.services.field_definitions": "reads custom field definitions (no personal data)",
+    "rights.services.verify_code": "raises after _check_code's transaction, which records the event, has committed",
     "classification.services.snapshot": "pure: the editable values of a row",
     "classification.services.clean": "pure validation",
     "access.services.snapshot": "pure: the editable values of a row",
@@ -40,6 +41,9 @@ SELECTOR_HELPERS = {
     "customers.selectors.reveal_fields": "calls reveal_field, which records one event per field",
     "accounts.selectors.staff_list": "staff accounts, not customer data",
     "accounts.selectors.tokens_of": "the actor's own tokens",
+    "consents.selectors.consent_purposes": "the catalogue of consent-based purposes, no personal data",
+    "consents.selectors.states_of": "used inside audited selectors and by badges",
+    "consents.selectors.badges": "consent states in the header of a customer page, which records customer.viewed",
 }
 
 

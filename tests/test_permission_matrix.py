@@ -52,7 +52,20 @@ from clientvault.classification.masking import mask_name
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
 from clientvault.middleware import PURPOSE_SESSION_KEY
-from clientvault.testing import PASSWORD, Org, ctx, customer, default_purpose, find, followup, reload, resident_id
+from clientvault.testing import (
+    PASSWORD,
+    Org,
+    consent,
+    ctx,
+    customer,
+    default_purpose,
+    find,
+    followup,
+    notice,
+    reload,
+    resident_id,
+    subject_ctx,
+)
 
 # --- The cast ---------------------------------------------------------------------------------
 
@@ -142,7 +155,91 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "policy_code": lambda w, foreign: "risk-customers",
     "field": lambda w, foreign: "name",
     "event_id": lambda w, foreign: sealed_event_id(w),
+    "purpose": lambda w, foreign: "marketing",
+    "record_id": lambda w, foreign: consent_with_evidence(w.customer_for(foreign)),
 }
+
+
+# --- Consents (issue #5) ------------------------------------------------------------------------
+# Recording a customer's consent: whoever may change the customer (owner, manager) and compliance (the
+# consents capability); risk and auditors see consents but record none. Coverage and notices: compliance
+# and auditors; publishing a notice: compliance. Evidence scans: whoever may reveal the customer's data,
+# and the consents capability (compliance, auditors proving consent, GDPR-7).
+CONSENT_RECORDERS = ("rep_bj1", "manager_bj", "compliance")
+CONSENT_READ_ONLY = ("risk", "auditor")
+CONSENT_NO_SIGHT = ("admin", "norole", "risk_other")
+CONSENT_OUT = (*CHANGE_OUT, "compliance@foreign")
+CONSENT_DESK = ("compliance", "auditor")
+NOT_CONSENT_DESK = tuple(u for u in USERS if u not in CONSENT_DESK)
+NOT_COMPLIANCE = tuple(u for u in USERS if u != "compliance")
+
+
+def consent_with_evidence(c: Customer) -> str:
+    """A written consent to provision to partners, with a scanned form; returns the record id."""
+    from clientvault.consents import capture, rules
+    from clientvault.consents import services as consent_services
+
+    chosen = capture.notice_for("partner_sharing", child=False) or notice()
+    evidence = consent_services.Evidence(filename="signed.pdf", content_type="application/pdf", data=b"%PDF-1.4 matrix")
+    data = rules.Capture(
+        purpose="partner_sharing", consent_type="written", categories=["identity"], recipients=list(chosen.recipients),
+        not_preticked=True, not_bundled=True,
+    )  # fmt: skip
+    record = consent_services.give_consent(
+        ctx=subject_ctx(c), customer_id=c.pk, notice_id=chosen.pk, capture=data, channel="paper", evidence=evidence
+    )
+    return str(record.pk)
+
+
+def capture_form(w: World, foreign: bool) -> dict[str, Any]:
+    chosen = notice()
+    return {
+        "purpose": "marketing", "notice": str(chosen.pk), "consent_type": "separate", "categories": ["identity", "contact"],
+        "channel": "counter", "not_preticked": "on", "not_bundled": "on",
+    }  # fmt: skip
+
+
+def capture_payload(w: World, foreign: bool) -> dict[str, Any]:
+    chosen = notice()
+    return {
+        "purpose": "marketing", "notice_id": str(chosen.pk), "consent_type": "separate", "categories": ["identity", "contact"],
+        "channel": "counter", "not_preticked": True, "not_bundled": True,
+    }  # fmt: skip
+
+
+def consent_recorded(w: World, foreign: bool, ok: bool) -> None:
+    from clientvault.consents.models import ConsentRecord
+
+    # Staff capture only: the customer's own consents (payloads of other rows) are given in the portal.
+    records = ConsentRecord.objects.filter(customer=w.customer_for(foreign), action="given", by_subject=False)
+    assert records.exists() is ok
+    events = AuditEvent.objects.filter(event_type="consent.given", customer_id=w.customer_for(foreign).pk).exclude(role="data_subject")
+    assert events.count() == records.count()
+
+
+def withdrawal_payload(w: World, foreign: bool) -> dict[str, Any]:
+    consent(w.customer_for(foreign))  # a live marketing consent to withdraw
+    return {"channel": "counter"}
+
+
+def consent_withdrawn(w: World, foreign: bool, ok: bool) -> None:
+    from clientvault.consents.models import Consent
+
+    assert Consent.objects.get(customer=w.customer_for(foreign), purpose="marketing").action == ("withdrawn" if ok else "given")
+    assert AuditEvent.objects.filter(event_type="consent.withdrawn").count() == (1 if ok else 0)
+
+
+def notice_form(w: World, foreign: bool) -> dict[str, Any]:
+    return {
+        "notice": "matrix-notice", "audience": "general", "title_zh": "规则", "title_en": "Rules", "body_zh": "正文", "body_en": "Body",
+        "purposes": ["marketing"], "categories": ["contact"], "retention_days": "365", "rights_zh": "权利", "rights_en": "Rights",
+    }  # fmt: skip
+
+
+def notice_published(w: World, foreign: bool, ok: bool) -> None:
+    from clientvault.consents.models import NoticeVersion
+
+    assert NoticeVersion.objects.filter(notice="matrix-notice").exists() is ok
 
 
 def sealed_event_id(w: World) -> str:
@@ -505,6 +602,48 @@ WEB_MATRIX: dict[str, list[Web]] = {
             effect=audit_left("audit.evidence_exported", names_customer=True),
         )
     ],
+    "consents:customer": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.viewed", names_customer=True)),
+        Web(
+            "POST",
+            ok=CONSENT_RECORDERS,
+            wrong=CONSENT_READ_ONLY + CONSENT_NO_SIGHT,
+            out=CONSENT_OUT,
+            success=lambda w, u, f: re.escape(reverse("consents:customer", args=[w.customer_for(f).pk])),
+            data=capture_form,
+            effect=consent_recorded,
+        ),
+    ],
+    "consents:withdraw": [
+        Web(
+            "POST",
+            ok=CONSENT_RECORDERS,
+            wrong=CONSENT_READ_ONLY + CONSENT_NO_SIGHT,
+            out=CONSENT_OUT,
+            success=lambda w, u, f: re.escape(reverse("consents:customer", args=[w.customer_for(f).pk])),
+            data=withdrawal_payload,
+            effect=consent_withdrawn,
+        )
+    ],
+    "consents:evidence": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.evidence_viewed", names_customer=True))
+    ],
+    "consents:dashboard": [Web("GET", ok=CONSENT_DESK, wrong=NOT_CONSENT_DESK, effect=audit_left("consent.coverage_viewed"))],
+    "consents:notices": [Web("GET", ok=CONSENT_DESK, wrong=NOT_CONSENT_DESK)],
+    "consents:publish": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/consents/notices/"),
+            data=notice_form,
+            effect=notice_published,
+        ),
+    ],
+    # The portal knows no staff: a signed-in employee is a stranger there, sent to the portal's own sign-in.
+    "rights:give": [Web("GET", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
+    "rights:withdraw": [Web("POST", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
     ],
@@ -630,6 +769,29 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     ("GET", f"{P}/audit/events/{{event_id}}/proof"): Api(
         ok=AUDIT_READERS, ok_status=200, denied=NOT_AUDIT, effect=audit_left("audit.evidence_exported")
     ),
+    ("GET", f"{P}/customers/{{customer_id}}/consents"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.viewed", names_customer=True)
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/consents"): Api(
+        ok=CONSENT_RECORDERS,
+        ok_status=201,
+        denied=CONSENT_READ_ONLY,
+        hidden=CONSENT_NO_SIGHT,
+        out=CONSENT_OUT,
+        payload=capture_payload,
+        effect=consent_recorded,
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/consents/{{purpose}}/withdraw"): Api(
+        ok=CONSENT_RECORDERS,
+        ok_status=201,
+        denied=CONSENT_READ_ONLY,
+        hidden=CONSENT_NO_SIGHT,
+        out=CONSENT_OUT,
+        payload=withdrawal_payload,
+        effect=consent_withdrawn,
+    ),
+    ("GET", f"{P}/consents/notices"): Api(ok=EVERYONE, ok_status=200),
+    ("GET", f"{P}/consents/events"): Api(ok=CONSENT_DESK, ok_status=200, denied=NOT_CONSENT_DESK, effect=audit_left("consent.feed_read")),
     ("GET", f"{P}/audit/evidence"): Api(
         ok=AUDIT_READERS_ANY_ENTITY,
         ok_status=200,
@@ -659,6 +821,12 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "api-v1:openapi-view": Public("GET", 200),
     # ninja's anchor for reversing the API base; it answers a JSON 404 to anyone and reveals nothing.
     "api-v1:api-root": Public("GET", 404, contains='"not_found"'),
+    # The customer portal: its own sign-in; its other pages send a visitor who has not signed in there back to it.
+    "rights:sign_in": Public("GET", 200, contains='name="identifier"'),
+    "rights:verify": Public("GET", 302, location="/portal/"),
+    "rights:sign_out": Public("POST", 302, location="/portal/"),
+    "rights:home": Public("GET", 302, location="/portal/"),
+    "rights:consents": Public("GET", 302, location="/portal/"),
 }
 STATIC_ASSET = "css/clientvault.css"
 API_NAMESPACE = "api-v1"

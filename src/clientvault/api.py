@@ -18,6 +18,7 @@ from clientvault.accounts.api import router as accounts_router
 from clientvault.accounts.models import User
 from clientvault.accounts.services import live_token
 from clientvault.audit.api import router as audit_router
+from clientvault.consents.api import router as consents_router
 from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.customers.api import router as customers_router
 from clientvault.middleware import client_ip
@@ -120,3 +121,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/audit", audit_router)
+api.add_router("/", consents_router)

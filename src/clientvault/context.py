@@ -32,6 +32,8 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     ip: str = ""
     channel: Channel = "system"
+    # A customer signed in to the portal acts on their own records only (rights/): these customer ids.
+    subject_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
     # Per-request memo (compiled policies, catalogue stamps); never compared, never copied into audit.
     cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 

@@ -273,6 +273,11 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     enrol_mfa(users, mfa_roles)
     rows = customer_rows(customers, users)
     import_customers(ctx=ctx, rows=rows)
+    from clientvault.demo_consents import seed_consents
+
+    consents = seed_consents(users)
     with transaction.atomic():
-        audit.record(ctx, "demo.seeded", object_type="demo", detail={"customers": customers, "users": len(users)})
+        audit.record(
+            ctx, "demo.seeded", object_type="demo", detail={"customers": customers, "users": len(users), "consent_records": consents}
+        )
     return users

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "clientvault.crypto",
     "clientvault.access",
     "clientvault.customers",
+    "clientvault.consents",
+    "clientvault.rights",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +288,31 @@ CLIENTVAULT_AUDIT_ARCHIVE_DIR = os.environ.get("CLIENTVAULT_AUDIT_ARCHIVE_DIR", 
 # The largest evidence pack (events with their proofs) one export may hold; a larger one is refused
 # and the user asked to narrow the customer or time range (the pack is built in memory).
 CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS", "50000"))
+
+# --- Consent (issue #5) ---------------------------------------------------------------------------
+# PIPL-31: under this age a guardian consents (RULES.md: under 14 [V]; GB/T 35273 reads "14 and under").
+CLIENTVAULT_CONSENT_CHILD_AGE = int(os.environ.get("CLIENTVAULT_CONSENT_CHILD_AGE", "14"))
+# Purposes whose consent names recipients (PIPL-23) or a destination country (PIPL-39), by purpose code.
+CLIENTVAULT_CONSENT_THIRD_PARTY_PURPOSES = os.environ.get("CLIENTVAULT_CONSENT_THIRD_PARTY_PURPOSES", "partner_sharing").split(",")
+CLIENTVAULT_CONSENT_CROSS_BORDER_PURPOSES = os.environ.get("CLIENTVAULT_CONSENT_CROSS_BORDER_PURPOSES", "cross_border_transfer").split(",")
+# The largest evidence scan a counter may upload (a signed form, PDF or image).
+CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES = int(os.environ.get("CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024)))
+
+# --- Customer portal (issue #5) ---------------------------------------------------------------------
+# Where one-time codes go: a dotted path to a sender class (rights/senders.py). The file and console
+# senders are for development and the demo; production needs an SMS or e-mail gateway (system check).
+CLIENTVAULT_PORTAL_SENDER = os.environ.get(
+    "CLIENTVAULT_PORTAL_SENDER",
+    "clientvault.rights.senders.EmailSender" if IS_PRODUCTION else "clientvault.rights.senders.FileSender",
+)
+CLIENTVAULT_PORTAL_OUTBOX = os.environ.get("CLIENTVAULT_PORTAL_OUTBOX", str(VAR_DIR / "portal-outbox.jsonl"))
+CLIENTVAULT_PORTAL_CODE_SECONDS = int(os.environ.get("CLIENTVAULT_PORTAL_CODE_SECONDS", "300"))
+CLIENTVAULT_PORTAL_CODE_ATTEMPTS = int(os.environ.get("CLIENTVAULT_PORTAL_CODE_ATTEMPTS", "5"))
+# Codes asked for per identifier and per client address within an hour (rate limits).
+CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR = int(os.environ.get("CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR", "5"))
+CLIENTVAULT_PORTAL_CODES_PER_IP_HOUR = int(os.environ.get("CLIENTVAULT_PORTAL_CODES_PER_IP_HOUR", "30"))
+# A portal session ends after this many idle minutes.
+CLIENTVAULT_PORTAL_SESSION_MINUTES = int(os.environ.get("CLIENTVAULT_PORTAL_SESSION_MINUTES", "15"))
 
 # --- E-mail (break-glass notices) ---------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

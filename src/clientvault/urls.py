@@ -13,6 +13,8 @@ urlpatterns = [
     path("classification/", include("clientvault.classification.urls")),
     path("access/", include("clientvault.access.urls")),
     path("audit/", include("clientvault.audit.urls")),
+    path("consents/", include("clientvault.consents.urls")),
+    path("portal/", include("clientvault.rights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

@@ -109,6 +109,7 @@ def _build_policies() -> PolicySet:
     from clientvault.access.models import Policy, Purpose
 
     active_purposes = set(Purpose.objects.filter(active=True).values_list("code", flat=True))
+    consent_purposes = frozenset(Purpose.objects.filter(needs_consent=True).values_list("code", flat=True))
     rules = []
     for p in Policy.objects.filter(active=True).order_by("code"):
         purposes = frozenset(str(x) for x in p.purposes) & active_purposes
@@ -126,7 +127,7 @@ def _build_policies() -> PolicySet:
                 masking={str(k): str(v) for k, v in (p.masking or {}).items()},
             )
         )
-    return PolicySet(tuple(rules))
+    return PolicySet(tuple(rules), consent_purposes)
 
 
 def policies(ctx: Context | None = None) -> PolicySet:
@@ -135,14 +136,19 @@ def policies(ctx: Context | None = None) -> PolicySet:
     return _cached("policies", _build_policies, ctx)  # type: ignore[no-any-return]
 
 
-def _build_classes() -> dict[str, tuple[str, str]]:
+FieldMeta = tuple[str, str, str, bool]
+
+
+def _build_classes() -> dict[str, FieldMeta]:
     from clientvault.classification.models import FieldClassification
 
-    return {key: (cls, profile) for key, cls, profile in FieldClassification.objects.values_list("key", "jrt_class", "mask_profile")}
+    rows = FieldClassification.objects.values_list("key", "jrt_class", "mask_profile", "category", "pipl_sensitive", "gbt_sensitive")
+    return {key: (cls, profile, category, pipl or gbt) for key, cls, profile, category, pipl, gbt in rows}
 
 
-def field_classes(ctx: Context | None = None) -> Mapping[str, tuple[str, str]]:
-    """``customer.<field>`` → (JR/T 0171 class, masking profile), from the classification catalogue."""
+def field_classes(ctx: Context | None = None) -> Mapping[str, FieldMeta]:
+    """``customer.<field>`` → (JR/T 0171 class, masking profile, data category, sensitive), from the
+    classification catalogue."""
     return _cached("classes", _build_classes, ctx)  # type: ignore[no-any-return]
 
 
@@ -182,6 +188,11 @@ def can(ctx: Context, resource: str, action: str) -> bool:
 def allowed_purposes(ctx: Context, resource: str = CUSTOMER) -> list[str]:
     """The purposes the actor's roles may choose for ordinary work (break-glass has its own door)."""
     return sorted(policies(ctx).purposes_for(ctx.roles, resource) - {BREAK_GLASS})
+
+
+def needs_consent(ctx: Context | None, purpose: str) -> bool:
+    """Whether ``purpose`` rests on consent (PIPL-13), so every read for it is gated by live consent."""
+    return purpose in policies(ctx).consent_purposes
 
 
 def may_break_glass(ctx: Context) -> bool:

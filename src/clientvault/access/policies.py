@@ -49,6 +49,9 @@ MANAGE_POLICIES = "manage_policies"
 # The audit trail (search, a customer's history, evidence packs): compliance and auditors. Administrators
 # run `clientvault audit verify` but get no default sight of who touched which customer (ARCHITECTURE.md roles).
 AUDIT_TRAIL = "audit_trail"
+# Consents: notices and coverage for compliance (and read-only for auditors); recording a customer's consent
+# also needs sight of the customer (consents/services.py).
+CONSENTS = "consents"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -85,6 +88,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
     _g(R.COMPLIANCE_OFFICER, AUDIT_TRAIL, "view export"),
     _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
+    _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
+    _g(R.AUDITOR, CONSENTS, "view"),
 )
 
 
@@ -169,6 +174,7 @@ class PolicySet:
     among the rules that cover the row wins."""
 
     rules: tuple[Rule, ...] = ()
+    consent_purposes: frozenset[str] = frozenset()  # purposes that need live consent (consents.enforcement)
 
     def matching(self, roles: Iterable[str], resource: str, action: str, purpose: str) -> tuple[Rule, ...]:
         held = set(roles)

@@ -55,6 +55,24 @@ DEFAULT_PURPOSES: tuple[DefaultPurpose, ...] = (
         "Answering data-subject requests.",
     ),
     DefaultPurpose("audit", "审计", "Audit", LegalBasis.LEGAL_DUTY, False, "Internal and external audit of processing."),
+    # PIPL-23: giving data to another processor, and PIPL-38-39-40: sending it abroad — each needs the
+    # customer's separate consent, naming the recipients or the destination country.
+    DefaultPurpose(
+        "partner_sharing",
+        "向合作机构提供",
+        "Provision to partners",
+        LegalBasis.CONSENT,
+        True,
+        "Giving data to named partner institutions; needs separate consent.",
+    ),
+    DefaultPurpose(
+        "cross_border_transfer",
+        "跨境提供",
+        "Cross-border transfer",
+        LegalBasis.CONSENT,
+        True,
+        "Sending data abroad to a named recipient; needs separate consent.",
+    ),
     DefaultPurpose(
         "break_glass", "紧急访问", "Break-glass", LegalBasis.EMERGENCY, False, "Time-boxed emergency access; every action audited."
     ),

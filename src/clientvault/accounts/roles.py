@@ -28,6 +28,7 @@ ROLE_LABELS = {
     SALES_MANAGER: _("Sales manager"),
     SALES_REP: _("Sales rep"),
     "system": _("System"),
+    "data_subject": _("Customer (self-service portal)"),
 }
 _RANK = {code: i for i, (code, _zh, _en) in enumerate(DEFAULT_ROLES)}
 

@@ -23,6 +23,8 @@ class PolicyQuerySet(models.QuerySet[M]):
     """
 
     resource: str = ""
+    # The outer reference to the customer's id, for consent gating (None: rows not about one customer).
+    consent_customer_ref: str | None = None
 
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         raise TypeError(f"{type(self).__name__} must define scope_filter")
@@ -31,7 +33,8 @@ class PolicyQuerySet(models.QuerySet[M]):
         """Rows the actor may take ``action`` on for the declared purpose: the union of its rules' scopes.
 
         A person without a declared purpose gets ``PurposeRequired`` (never an empty page that looks
-        like "no customers"); no rule for the purpose means no rows.
+        like "no customers"); no rule for the purpose means no rows; a purpose that needs consent
+        leaves out customers without live consent for it (ARCHITECTURE.md rule 5).
         """
         from clientvault.access import engine
 
@@ -39,12 +42,18 @@ class PolicyQuerySet(models.QuerySet[M]):
         held = engine.scopes(ctx, self.resource, action)
         if not held or ctx.actor is None:
             return self.none()
-        if Scope.ALL in held:
-            return self.all()
-        cond = Q()
-        for scope in sorted(held):
-            cond |= self.scope_filter(ctx, scope)
-        return self.filter(cond)
+        qs = self.all()
+        if Scope.ALL not in held:
+            cond = Q()
+            for scope in sorted(held):
+                cond |= self.scope_filter(ctx, scope)
+            qs = qs.filter(cond)
+        if self.consent_customer_ref is not None and engine.needs_consent(ctx, ctx.purpose):
+            from clientvault.consents.enforcement import live_exists
+
+            # Rule 5: for a consent-based purpose, a customer without live consent is out of sight.
+            qs = qs.filter(live_exists(ctx.purpose, self.consent_customer_ref))
+        return qs
 
 
 def department_filter(ctx: Context, scope: Scope, *, owner_field: str, department_field: str, entity_field: str) -> Q:

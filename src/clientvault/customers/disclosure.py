@@ -18,6 +18,7 @@ from clientvault.access import engine
 from clientvault.access.policies import CUSTOMER, Decision, FieldView, RowFacts
 from clientvault.classification.catalogue import MaskProfile
 from clientvault.classification.masking import MaskSettings, mask
+from clientvault.consents import enforcement as consent_enforcement
 from clientvault.context import Context
 from clientvault.crypto import fields as crypto
 from clientvault.customers import vault
@@ -26,7 +27,7 @@ from clientvault.customers import vault
 PLAIN_PERSONAL = ("id_type", "nationality", "residency")
 DISCLOSED = tuple(f for f in vault.ENCRYPTED_FIELDS if f != "custom_data") + PLAIN_PERSONAL
 CUSTOM_PREFIX = "custom."
-_UNCLASSIFIED = ("C3", MaskProfile.HIDDEN)  # fail closed: an unknown field is C3 and hidden
+_UNCLASSIFIED = ("C3", MaskProfile.HIDDEN, "other", True)  # fail closed: an unknown field is C3, hidden, sensitive
 
 
 def row_facts(customer: Any) -> RowFacts:
@@ -64,9 +65,11 @@ def masked_form(field: str, value: Any) -> str:
 def decisions(ctx: Context, customer: Any, fields: Iterable[str], custom_keys: Iterable[str] = ()) -> dict[str, FieldView]:
     """Field (``custom.<key>`` for custom fields) → decision for this actor on this customer."""
     classes = engine.field_classes(ctx)
-    wanted = {f: classes.get(catalogue_key(f), _UNCLASSIFIED)[0] for f in fields}
-    wanted.update({CUSTOM_PREFIX + k: classes.get(catalogue_key(CUSTOM_PREFIX + k), _UNCLASSIFIED)[0] for k in custom_keys})
-    return engine.decide(ctx, row_facts(customer), wanted, CUSTOMER)
+    names = [*fields, *(CUSTOM_PREFIX + k for k in custom_keys)]
+    meta = {f: classes.get(catalogue_key(f), _UNCLASSIFIED) for f in names}
+    views = engine.decide(ctx, row_facts(customer), {f: m[0] for f, m in meta.items()}, CUSTOMER)
+    # Rule 5: under a consent-based purpose, what the live consent does not cover is withheld too.
+    return consent_enforcement.limit_views(ctx, customer, views, {f: (m[2], m[3]) for f, m in meta.items()})
 
 
 def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISCLOSED, *, with_custom: bool = False) -> list[str]:
@@ -75,6 +78,7 @@ def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISC
     classes = engine.field_classes(ctx)
     mask_settings = _mask_settings()
     shown: set[str] = set()
+    consent_enforcement.prefetch(ctx, [c.pk for c in customers])
     for customer in customers:
         # Which custom keys exist is only known after decrypting the blob; the blob is decrypted when any
         # custom field could be shown (the decision per key is taken below).

@@ -77,6 +77,9 @@ class Customer(models.Model):
     industry = models.CharField(_("industry"), max_length=1, choices=Industry.choices, blank=True)
     # A core (high-value) customer: the strictest class applies to all of their fields (issue #3).
     is_core = models.BooleanField(_("core customer"), default=False)
+    # PIPL-31: while the customer is under 14, the day they turn 14 (set from the birth date); null for adults.
+    # Plain because consent enforcement filters on it at the queryset (consents/enforcement.py).
+    minor_until = models.DateField(_("minor until"), null=True, blank=True)
     # Accepted despite a failed GB 32100 check digit (RULES.md §11.2 caveat): needs review.
     uscc_needs_review = models.BooleanField(_("credit code needs review"), default=False)
     # Personal data: AEAD ciphertext under the customer's own key (customers/vault.py). No plaintext copy.

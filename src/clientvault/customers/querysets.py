@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 class CustomerQuerySet(PolicyQuerySet[Any]):
     resource = CUSTOMER
+    consent_customer_ref = "pk"
 
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         return department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
@@ -20,6 +21,7 @@ class CustomerQuerySet(PolicyQuerySet[Any]):
 
 class FollowUpQuerySet(PolicyQuerySet[Any]):
     resource = FOLLOWUP
+    consent_customer_ref = "customer_id"
 
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         return department_filter(

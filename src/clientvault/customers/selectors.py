@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from clientvault.access import engine
 from clientvault.access.policies import CUSTOMER
 from clientvault.audit import services as audit
+from clientvault.consents import enforcement as consent_enforcement
 from clientvault.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import fields as crypto
@@ -127,6 +128,7 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
             "page": page_obj.number,
             "rows_shown": len(items),
             "filter_keys": filters.active_keys(),
+            **consent_enforcement.audit_detail(ctx),
         },
     )
     return CustomerPage(
@@ -158,7 +160,8 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
             shown.append("followups")
     views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
     masked = sorted(f for f, v in views.items() if v.decision != "plain")
-    audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail={"not_in_clear": masked})
+    detail = {"not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
+    audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
     return customer
 
 
@@ -222,7 +225,7 @@ def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
     row = (
         Customer.objects.visible_to(ctx, "view")
         .select_related("department")
-        .only("kind", "status", "version", "owner_id", "legal_entity_id", "is_core", "department__path")
+        .only("kind", "status", "version", "owner_id", "legal_entity_id", "is_core", "minor_until", "department__path")
         .filter(pk=customer_id)
         .first()
     )

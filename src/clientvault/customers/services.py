@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +34,7 @@ from clientvault.accounts.models import User
 from clientvault.audit import services as audit
 from clientvault.classification import services as classification
 from clientvault.classification.catalogue import custom_field_key
+from clientvault.consents import rules as consent_rules
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -169,6 +171,8 @@ def _apply(customer: Customer, values: Mapping[str, Any], custom: Mapping[str, A
     vault.seal(customer, sealed, ensure_key=ensure_key)
     for field, value in sealed.items():
         setattr(customer, field, value)
+    if "birth_date" in values:
+        customer.minor_until = consent_rules.minor_until(values["birth_date"], clock.today(), settings.CLIENTVAULT_CONSENT_CHILD_AGE)
 
 
 def _current_values(customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -139,9 +139,12 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpForm) -> dict[str, Any]:
     definitions = CustomFieldDefinition.objects.filter(key__in=list(customer.custom_data))
     views = getattr(customer, "field_views", {})
+    from clientvault.consents.selectors import badges
+
     return {
         "customer": customer,
         "meta": selectors.customer_meta(ctx, customer.pk),
+        "consent_badges": badges(customer),
         "followups": getattr(customer, "visible_followups", []),
         "followup_form": followup_form,
         "custom_values": [

@@ -19,7 +19,7 @@ from clientvault.accounts.services import create_api_token
 from clientvault.context import system_context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.middleware import PURPOSE_SESSION_KEY
-from clientvault.testing import ctx, customer, sign_in_verified
+from clientvault.testing import consent, ctx, customer, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -335,6 +335,7 @@ def test_a_token_purpose_the_role_has_since_lost_is_refused(org, audit_events):
 def test_session_api_honours_the_purpose_header_within_the_role(org, audit_events):
     rep = org["rep_bj1"]
     c = customer(rep)
+    consent(c, "marketing")  # marketing rests on consent (issue #5)
     client = signed_in(rep, purpose="sales_followup")
     error_of(client.get(f"{API}/customers/{c.pk}", headers={"X-Purpose": "credit_assessment"}), 403, "purpose_not_allowed")
     ok = client.get(f"{API}/customers/{c.pk}", headers={"X-Purpose": "marketing"})

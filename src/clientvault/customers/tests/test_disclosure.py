@@ -23,7 +23,7 @@ from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.crypto import fields as crypto_fields
 from clientvault.customers import disclosure, selectors, services
 from clientvault.customers.models import Customer
-from clientvault.testing import bank_card, ctx, customer, sign_in_verified
+from clientvault.testing import bank_card, consent, ctx, customer, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,7 @@ def test_marking_a_customer_core_masks_it_on_the_next_read(org, target):
 
 def test_marketing_purpose_masks_what_service_shows_and_cannot_reveal(org, target, audit_events):
     rep = org["rep_bj1"]
+    consent(target, "marketing")  # marketing rests on consent (issue #5)
     body = api_get(rep, f"/customers/{target.pk}", purpose="marketing").json()
     assert body["name"] == "张*明" and body["fields"]["name"] == {"decision": "masked", "revealable": False}
     assert body["email"] == target.email and body["fields"]["email"]["decision"] == "plain"

@@ -1,0 +1,240 @@
+"""Every read of consents (ARCHITECTURE.md rule 1), each audited: a customer's consents and history, the
+evidence scan of one record, coverage per purpose, and the change feed for integrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import TruncMonth
+
+from clientvault.access.models import Purpose
+from clientvault.access.policies import CONSENTS, REVEAL, VIEW, allows
+from clientvault.audit import services as audit
+from clientvault.consents import rules
+from clientvault.consents.choices import Action, State
+from clientvault.consents.enforcement import live_q
+from clientvault.consents.models import Consent, ConsentEvidence, ConsentRecord
+from clientvault.context import Context
+from clientvault.core import clock
+from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.crypto import fields as crypto
+from clientvault.customers.models import Customer
+
+
+@dataclass
+class PurposeConsent:
+    """One consent-based purpose and where the customer stands on it (the badge and the toggle)."""
+
+    purpose: Purpose
+    state: State
+    consent: Consent | None
+    history: list[ConsentRecord] = field(default_factory=list)
+
+    @property
+    def live(self) -> bool:
+        return self.state is State.LIVE
+
+
+@dataclass
+class CustomerConsents:
+    customer_id: uuid.UUID
+    minor: bool
+    purposes: list[PurposeConsent]
+
+    @property
+    def history(self) -> list[ConsentRecord]:
+        return sorted((r for p in self.purposes for r in p.history), key=lambda r: r.occurred_at, reverse=True)
+
+
+def consent_purposes() -> list[Purpose]:
+    return list(Purpose.objects.filter(needs_consent=True, active=True).order_by("id"))
+
+
+def _visible_customer(ctx: Context, customer_id: uuid.UUID) -> Customer:
+    """The customer if the actor may see it: a signed-in customer their own; staff within their scope."""
+    if ctx.subject_ids:
+        customer = Customer.objects.filter(pk=customer_id).first() if customer_id in ctx.subject_ids else None
+    else:
+        customer = Customer.objects.visible_to(ctx, VIEW).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound()
+    found: Customer = customer
+    return found
+
+
+def states_of(customer: Customer, *, now: dt.datetime | None = None, today: dt.date | None = None) -> list[PurposeConsent]:
+    """The customer's standing on every consent-based purpose, with each purpose's history (newest first).
+    No audit: callers that show it record their own event."""
+    now, today = now or clock.now(), today or clock.today()
+    minor = rules.is_minor(customer.minor_until, today)
+    current = {c.purpose: c for c in Consent.objects.filter(customer=customer).select_related("record")}
+    history: dict[str, list[ConsentRecord]] = {}
+    records = (
+        ConsentRecord.objects.filter(customer=customer)
+        .select_related("notice", "captured_by")
+        .annotate(has_evidence=Exists(ConsentEvidence.objects.filter(record=OuterRef("pk"))))
+        .order_by("-seq")
+    )
+    for record in records:
+        history.setdefault(record.purpose, []).append(record)
+    out = []
+    for purpose in consent_purposes():
+        consent = current.get(purpose.code)
+        state = rules.state(consent.action if consent else None, consent.expires_at if consent else None, now)
+        if (
+            state is State.LIVE
+            and consent is not None
+            and not rules.is_live(consent.action, consent.consent_type, consent.expires_at, now, minor=minor)
+        ):
+            state = State.NONE  # a child's consent given by the child is no consent (PIPL-31)
+        out.append(PurposeConsent(purpose, state, consent, history.get(purpose.code, [])))
+    return out
+
+
+def badges(customer: Customer) -> CustomerConsents:
+    """The consent badges of a record's header (green live, grey none, red withdrawn). No personal data and
+    no audit of its own: the page that shows them records the customer view."""
+    return CustomerConsents(customer.pk, rules.is_minor(customer.minor_until, clock.today()), states_of(customer))
+
+
+@transaction.atomic
+def customer_consents(ctx: Context, customer_id: uuid.UUID) -> CustomerConsents:
+    """A customer's consents and their complete history; audited as a read of that customer."""
+    customer = _visible_customer(ctx, customer_id)
+    purposes = states_of(customer)
+    audit.record(
+        ctx,
+        "consent.viewed",
+        obj=customer,
+        customer_id=customer.pk,
+        detail={"purposes": [p.purpose.code for p in purposes], "records": sum(len(p.history) for p in purposes)},
+    )
+    return CustomerConsents(customer.pk, rules.is_minor(customer.minor_until, clock.today()), purposes)
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    filename: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+@transaction.atomic
+def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
+    """The decrypted scan of a signed consent form. Staff who may reveal the customer's data, or compliance;
+    audited (the form carries the customer's name and signature)."""
+    record = ConsentRecord.objects.filter(pk=record_id).first()
+    if record is None:
+        raise NotFound()
+    _visible_customer(ctx, record.customer_id)
+    if not ctx.subject_ids:
+        may_reveal = Customer.objects.visible_to(ctx, REVEAL).filter(pk=record.customer_id).exists()
+        if not (may_reveal or allows(ctx.roles, CONSENTS, "view")):
+            raise PermissionDenied()
+    evidence = ConsentEvidence.objects.filter(record=record).first()
+    if evidence is None:
+        raise NotFound()
+    cid = record.customer_id
+    try:
+        data = crypto.decrypt_bytes(cid, "consents.consentevidence", "data", bytes(evidence.data_ct))
+        name = crypto.decrypt(cid, "consents.consentevidence", "filename", bytes(evidence.filename_ct))
+    except crypto.KeyDestroyed:
+        raise NotFound() from None
+    audit.record(ctx, "consent.evidence_viewed", obj=record, customer_id=cid, detail={"sha256": "sha256:" + evidence.sha256[:32]})
+    return EvidenceFile(name, evidence.content_type, data, evidence.sha256)
+
+
+# --- Coverage (compliance) ----------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    purpose: Purpose
+    customers: int
+    counts: dict[str, int]
+    needs_renewal: int
+
+    @property
+    def share_live(self) -> float:
+        return self.counts.get(State.LIVE, 0) / self.customers if self.customers else 0.0
+
+
+@dataclass
+class CoverageReport:
+    rows: list[Coverage]
+    months: list[str]
+    given: dict[str, list[int]]  # purpose → records given per month
+    withdrawn: dict[str, list[int]]  # purpose → withdrawals per month
+
+
+def _months(today: dt.date, count: int) -> list[dt.date]:
+    first = today.replace(day=1)
+    out = []
+    for _ in range(count):
+        out.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    return list(reversed(out))
+
+
+@transaction.atomic
+def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
+    """Share of customers with live consent per purpose, and consents given and withdrawn per month.
+    Counts only — no customer is identified; for compliance and auditors; audited."""
+    if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
+        raise PermissionDenied()
+    now, today = clock.now(), clock.today()
+    total = Customer.objects.count()
+    rows = []
+    for purpose in consent_purposes():
+        qs = Consent.objects.filter(purpose=purpose.code)
+        live = qs.filter(live_q(None, now, today)).count()
+        withdrawn = qs.filter(action=Action.WITHDRAWN).count()
+        expired = qs.filter(action=Action.GIVEN, expires_at__lte=now).count()
+        counts: dict[str, int] = {
+            State.LIVE: live,
+            State.WITHDRAWN: withdrawn,
+            State.EXPIRED: expired,
+            State.NONE: max(total - live - withdrawn - expired, 0),
+        }
+        renewal = qs.filter(action=Action.GIVEN, needs_renewal=True).count()
+        rows.append(Coverage(purpose, total, counts, renewal))
+    month_starts = _months(today, months)
+    since = month_starts[0]
+    per_month: Counter[tuple[str, str, str]] = Counter()
+    grouped = (
+        ConsentRecord.objects.filter(occurred_at__date__gte=since)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("purpose", "action", "month")
+        .annotate(n=Count("id"))
+    )
+    for row in grouped:
+        month = row["month"]
+        per_month[(row["purpose"], row["action"], f"{month:%Y-%m}")] += row["n"]
+    labels = [f"{m:%Y-%m}" for m in month_starts]
+    given = {r.purpose.code: [per_month[(r.purpose.code, Action.GIVEN, m)] for m in labels] for r in rows}
+    withdrawn_series = {r.purpose.code: [per_month[(r.purpose.code, Action.WITHDRAWN, m)] for m in labels] for r in rows}
+    audit.record(ctx, "consent.coverage_viewed", object_type="consents.consent", detail={"purposes": [r.purpose.code for r in rows]})
+    return CoverageReport(rows, labels, given, withdrawn_series)
+
+
+# --- Change feed (integrations) -----------------------------------------------------------------------
+
+
+def changes(ctx: Context, *, after: int = 0, limit: int = 100) -> list[Any]:
+    """Consent and notice events after ``after`` (the last id the integration saw), oldest first."""
+    from clientvault.core.models import OutboxEvent
+
+    if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
+        raise PermissionDenied()
+    limit = max(1, min(limit, 500))
+    rows = list(OutboxEvent.objects.filter(id__gt=max(after, 0), topic__in=("consent.changed", "notice.published")).order_by("id")[:limit])
+    with transaction.atomic():
+        audit.record(ctx, "consent.feed_read", object_type="core.outboxevent", detail={"after": after, "events": len(rows)})
+    return rows

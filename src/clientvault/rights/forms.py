@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clientvault.core.forms import StyledForm
+
+
+class IdentifierForm(StyledForm):
+    identifier = forms.CharField(
+        label=_("ID number or mobile number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "text", "autofocus": True}),
+    )
+
+
+class CodeForm(StyledForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+class GiveConsentForm(StyledForm):
+    # PIPL-14 / GDPR-7: an empty box the customer ticks themselves, for this one purpose.
+    agree = forms.BooleanField(label=_("I have read this notice and I agree"), required=True)

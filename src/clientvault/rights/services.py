@@ -1,0 +1,165 @@
+"""Customer portal sign-in: one-time codes by SMS or e-mail, with rate limits, expiry, limited attempts and
+no account enumeration (the same answer, the same stored row and the same audit event whether or not we
+hold the identifier)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+import unicodedata
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from clientvault.audit import services as audit
+from clientvault.context import Context
+from clientvault.core import clock
+from clientvault.core.errors import DomainError
+from clientvault.customers import vault
+from clientvault.customers.models import Customer
+from clientvault.rights.identifiers import Identifier, parse_identifier
+from clientvault.rights.models import PortalCode
+from clientvault.rights.senders import Message, get_sender
+
+logger = logging.getLogger(__name__)
+SUBJECT_ROLE = "data_subject"
+
+
+class TooManyRequests(DomainError):
+    code = "rate_limited"
+    status = 429
+
+
+class CodeRejected(DomainError):
+    code = "code_rejected"
+    status = 400
+
+
+def _hash(salt: str, code: str) -> str:
+    return hmac.new(salt.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def _matches(identifier: Identifier) -> list[Customer]:
+    """The customer rows of one person: every row with this ID number, or the rows with this mobile when
+    they all belong to the same ID number (a shared family phone signs no one in)."""
+    term = vault.index(identifier.kind, identifier.value)
+    rows = list(Customer.objects.filter(**{f"{identifier.kind}_bidx": term}).order_by("created_at"))
+    if identifier.kind == "mobile" and len({bytes(r.id_number_bidx) for r in rows}) > 1:
+        return []
+    return rows
+
+
+def _destination(customer: Customer) -> Message | None:
+    opened = vault.unseal(customer, ("mobile", "email"))
+    if opened.get("mobile"):
+        return Message("mobile", str(opened["mobile"]), "")
+    if opened.get("email"):
+        return Message("email", str(opened["email"]), "")
+    return None
+
+
+def _code_text(code: str, language: str) -> str:
+    minutes = max(1, settings.CLIENTVAULT_PORTAL_CODE_SECONDS // 60)
+    with override(language):
+        return _(
+            "Your clientvault sign-in code is %(code)s. It expires in %(minutes)s minutes. If you did not ask for it, ignore this message."
+        ) % {
+            "code": code,
+            "minutes": minutes,
+        }
+
+
+@transaction.atomic
+def request_code(*, ctx: Context, raw_identifier: str, language: str = "zh-hans") -> PortalCode:
+    """Issue a sign-in code for whoever holds this identifier. The caller answers the same way whatever
+    happens next: whether we hold the identifier is never told (no enumeration)."""
+    identifier = parse_identifier(raw_identifier)
+    now = clock.now()
+    hour_ago = now - dt.timedelta(hours=1)
+    bidx = vault.index(identifier.kind, identifier.value)
+    if (
+        PortalCode.objects.filter(identifier_bidx=bidx, created_at__gte=hour_ago).count()
+        >= settings.CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR
+    ):
+        raise TooManyRequests(_("Too many codes were asked for. Wait an hour and try again."))
+    if ctx.ip and PortalCode.objects.filter(ip=ctx.ip, created_at__gte=hour_ago).count() >= settings.CLIENTVAULT_PORTAL_CODES_PER_IP_HOUR:
+        raise TooManyRequests(_("Too many codes were asked for. Wait an hour and try again."))
+    customers = _matches(identifier)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    salt = secrets.token_hex(16)
+    row = PortalCode.objects.create(
+        identifier_bidx=bidx,
+        customer_ids=[str(c.pk) for c in customers],
+        salt=salt,
+        code_hash=_hash(salt, code),
+        ip=ctx.ip or None,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.CLIENTVAULT_PORTAL_CODE_SECONDS),
+    )
+    destination = _destination(customers[0]) if customers else None
+    audit.record(
+        ctx,
+        "portal.code_requested",
+        obj=row,
+        customer_id=customers[0].pk if customers else None,
+        detail={"identifier_kind": identifier.kind, "matched": bool(customers), "sent_to": destination.kind if destination else None},
+    )
+    if destination is not None:
+        message = Message(destination.kind, destination.destination, _code_text(code, language))
+        transaction.on_commit(lambda: _send(message))
+    return row
+
+
+def _send(message: Message) -> None:
+    try:
+        get_sender().send(message)
+    except Exception:  # the customer sees the same page; operators see the failure (no destination logged)
+        logger.exception("portal code could not be sent (%s)", message.kind)
+
+
+def verify_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> list[uuid.UUID]:
+    """The customer ids the code signs in; ``CodeRejected`` for a wrong, expired, used or exhausted code.
+
+    The check commits before anything is raised: a wrong code's attempt and its audit event must survive
+    the refusal, or the attempt limit would never be reached (a guessed code would have no limit).
+    """
+    ids, message = _check_code(ctx=ctx, code_id=code_id, code=code)
+    if ids is None:
+        raise CodeRejected(message)
+    return ids
+
+
+@transaction.atomic
+def _check_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> tuple[list[uuid.UUID] | None, str]:
+    row = PortalCode.objects.select_for_update().filter(pk=code_id).first() if code_id else None
+    now = clock.now()
+    entered = re.sub(r"\s", "", unicodedata.normalize("NFKC", code or ""))
+    expired = _("This code has expired or was used up. Ask for a new one.")
+    if row is None or row.used_at is not None or row.expires_at <= now or row.attempts >= settings.CLIENTVAULT_PORTAL_CODE_ATTEMPTS:
+        return None, expired
+    customer_id = uuid.UUID(row.customer_ids[0]) if row.customer_ids else None
+    if not row.customer_ids or not hmac.compare_digest(row.code_hash, _hash(row.salt, entered)):
+        PortalCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        left = settings.CLIENTVAULT_PORTAL_CODE_ATTEMPTS - row.attempts - 1
+        audit.record(ctx, "portal.sign_in_failed", obj=row, customer_id=customer_id, outcome="failed", detail={"attempts_left": left})
+        if left <= 0:
+            return None, expired
+        return None, _("That code is not right. %(left)s attempts left.") % {"left": left}
+    PortalCode.objects.filter(pk=row.pk).update(used_at=now, attempts=F("attempts") + 1)
+    ids = [uuid.UUID(i) for i in row.customer_ids]
+    audit.record(ctx, "portal.signed_in", obj=row, customer_id=customer_id, detail={"records": len(ids)})
+    return ids, ""
+
+
+@transaction.atomic
+def sign_out(*, ctx: Context) -> None:
+    first = min(ctx.subject_ids, default=None)
+    audit.record(ctx, "portal.signed_out", object_type="rights.portalsession", customer_id=first)
