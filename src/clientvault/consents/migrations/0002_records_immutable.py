@@ -24,7 +24,7 @@ def create(apps: Any, schema_editor: Any) -> None:
         elif vendor == "postgresql":
             schema_editor.execute(
                 "CREATE OR REPLACE FUNCTION clientvault_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                "BEGIN RAISE EXCEPTION '% rows are immutable: UPDATE refused', TG_TABLE_NAME; END $$"
+                "BEGIN RAISE EXCEPTION '%% rows are immutable: UPDATE refused', TG_TABLE_NAME; END $$"
             )
             schema_editor.execute(
                 f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION clientvault_refuse_update()"
