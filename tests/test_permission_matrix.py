@@ -510,6 +510,10 @@ WEB_MATRIX: dict[str, list[Web]] = {
         Web("GET", ok=SALES, wrong=NOT_SALES),
         Web("POST", ok=SALES, wrong=NOT_SALES, success=NEW_DETAIL, data=new_customer_form, effect=customer_created),
     ],
+    # Export is granted under marketing only (rep-marketing); under the purpose each user works for by
+    # default nobody holds it, so the page answers like a missing one. The marketing export itself is tested
+    # in consents/tests/test_enforcement.py (only customers with live consent leave).
+    "customers:export": [Web("GET", wrong=EVERYONE)],
     "customers:detail": [
         Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, audited_view=True),
     ],

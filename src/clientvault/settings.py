@@ -257,6 +257,8 @@ CLIENTVAULT_MASKING = json.loads(os.environ.get("CLIENTVAULT_MASKING", "{}") or 
 CLIENTVAULT_BREAK_GLASS_MAX_MINUTES = int(os.environ.get("CLIENTVAULT_BREAK_GLASS_MAX_MINUTES", "60"))
 # How long a revealed value stays on screen before it is masked again.
 CLIENTVAULT_REVEAL_SECONDS = int(os.environ.get("CLIENTVAULT_REVEAL_SECONDS", "30"))
+# The most customers one export may hold (a larger one is refused and the user asked to narrow the filters).
+CLIENTVAULT_EXPORT_MAX_ROWS = int(os.environ.get("CLIENTVAULT_EXPORT_MAX_ROWS", "10000"))
 
 # --- Audit trail (issue #4) ---------------------------------------------------------------------
 # The Ed25519 checkpoint-signing keyset lives beside the other keysets, never in the database.

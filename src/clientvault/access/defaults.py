@@ -36,7 +36,17 @@ DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
         "rep-customers", R.SALES_REP, CUSTOMER, ALL_ACTIONS, SERVICE, Scope.OWN, "C2", {"C3": M}, "Own customers; core records masked."
     ),
     DefaultPolicy("rep-followups", R.SALES_REP, FOLLOWUP, ALL_ACTIONS[:4], SERVICE, Scope.OWN, "C2", {"C3": M}),
-    DefaultPolicy("rep-marketing", R.SALES_REP, CUSTOMER, ("view",), ("marketing",), Scope.OWN, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy(
+        "rep-marketing",
+        R.SALES_REP,
+        CUSTOMER,
+        ("view", "export"),
+        ("marketing",),
+        Scope.OWN,
+        "C1",
+        {"C2": M, "C3": W},
+        "Own customers who consented; a rep may export the marketing list.",
+    ),
     DefaultPolicy("manager-customers", R.SALES_MANAGER, CUSTOMER, ALL_ACTIONS, SERVICE, Scope.SUBTREE, "C1", {"C2": M, "C3": M}),
     DefaultPolicy("manager-followups", R.SALES_MANAGER, FOLLOWUP, ALL_ACTIONS[:4], SERVICE, Scope.SUBTREE, "C1", {"C2": M, "C3": M}),
     DefaultPolicy(

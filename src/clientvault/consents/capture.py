@@ -81,11 +81,11 @@ def notice_facts(notice: NoticeVersion) -> rules.NoticeFacts:
 
 
 def current_notices() -> list[NoticeVersion]:
-    """The latest version of every notice."""
+    """The latest version of every notice, those for adults first."""
     latest: dict[str, NoticeVersion] = {}
     for n in NoticeVersion.objects.order_by("notice", "-version"):
         latest.setdefault(n.notice, n)
-    return list(latest.values())
+    return sorted(latest.values(), key=lambda n: (n.audience != Audience.GENERAL, n.notice))
 
 
 def notice_for(purpose: str, *, child: bool) -> NoticeVersion | None:

@@ -24,6 +24,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import fields as crypto
+from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
 
 
@@ -39,6 +40,14 @@ class PurposeConsent:
     @property
     def live(self) -> bool:
         return self.state is State.LIVE
+
+    @property
+    def category_labels(self) -> list[str]:
+        """The consented categories as people read them (the catalogue's labels, in the active language)."""
+        from clientvault.classification.catalogue import Category
+
+        codes = self.consent.categories if self.consent else []
+        return [str(Category(c).label) if c in Category.values else c for c in codes]
 
 
 @dataclass
@@ -81,10 +90,13 @@ def states_of(customer: Customer, *, now: dt.datetime | None = None, today: dt.d
         .annotate(has_evidence=Exists(ConsentEvidence.objects.filter(record=OuterRef("pk"))))
         .order_by("-seq")
     )
+    purposes = consent_purposes()
+    by_code = {p.code: p for p in purposes}
     for record in records:
+        record.purpose_ref = by_code.get(record.purpose)  # type: ignore[attr-defined]
         history.setdefault(record.purpose, []).append(record)
     out = []
-    for purpose in consent_purposes():
+    for purpose in purposes:
         consent = current.get(purpose.code)
         state = rules.state(consent.action if consent else None, consent.expires_at if consent else None, now)
         if (
@@ -190,7 +202,8 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
     now, today = clock.now(), clock.today()
-    total = Customer.objects.count()
+    # Consent is a person's: organisations are not counted (their records hold little personal data).
+    total = Customer.objects.filter(kind=Kind.INDIVIDUAL).count()
     rows = []
     for purpose in consent_purposes():
         qs = Consent.objects.filter(purpose=purpose.code)

@@ -16,7 +16,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, allows
+from clientvault.classification.catalogue import Category
 from clientvault.consents import capture, rules, selectors, services
 from clientvault.consents.forms import CaptureForm, NoticeForm, WithdrawForm, lines
 from clientvault.consents.models import NoticeVersion
@@ -162,6 +164,11 @@ def notices(request: HttpRequest) -> HttpResponse:
     ctx = _ctx(request)
     _require(ctx, "view")
     versions = list(NoticeVersion.objects.select_related("published_by").order_by("notice", "-version"))
+    language = get_language()
+    purpose_names = {p.code: p.name(language) for p in Purpose.objects.all()}
+    for v in versions:
+        v.purpose_labels = [purpose_names.get(code, code) for code in v.purposes]  # type: ignore[attr-defined]
+        v.category_labels = [str(Category(c).label) if c in Category.values else c for c in v.categories]  # type: ignore[attr-defined]
     return render(request, "consents/notices.html", {"versions": versions, "can_publish": allows(ctx.roles, CONSENTS, "change")})
 
 

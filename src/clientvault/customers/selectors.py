@@ -13,6 +13,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from clientvault.access import engine
 from clientvault.access.policies import CUSTOMER
@@ -27,6 +28,8 @@ from clientvault.customers.models import Customer, CustomFieldDefinition, Follow
 
 # What a list row shows, and so all that a list page decrypts (never more than the page shows).
 LIST_FIELDS = ("name", "mobile", "uscc")
+# What an export holds of each customer (contact lists: the marketing use).
+EXPORT_FIELDS = ("name", "mobile", "email", "uscc")
 # Names are encrypted, so lists sort by time only.
 SORTS = {
     "created": "created_at",
@@ -91,8 +94,8 @@ def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     return qs.filter(cond) if cond else qs.none()
 
 
-def filtered_customers(ctx: Context, filters: CustomerFilters) -> QuerySet[Customer]:
-    qs: QuerySet[Customer] = Customer.objects.visible_to(ctx, "view")
+def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "view") -> QuerySet[Customer]:
+    qs: QuerySet[Customer] = Customer.objects.visible_to(ctx, action)
     qs = _search(qs, filters.q)
     if filters.status in Status.values:
         qs = qs.filter(status=filters.status)
@@ -139,6 +142,38 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
         num_pages=paginator.num_pages,
         filters=filters,
     )
+
+
+@transaction.atomic
+def export_customers(ctx: Context, filters: CustomerFilters) -> list[Customer]:
+    """Every customer the filtered list holds, for a role whose policy grants ``export`` under the declared
+    purpose, shown as that policy decides (masked stays masked); audited as one ``customer.exported``.
+
+    Under a consent-based purpose the rows are those with live consent (rule 5): a marketing list never
+    holds a customer who withdrew. More rows than ``CLIENTVAULT_EXPORT_MAX_ROWS`` are refused, not cut.
+    """
+    from django.conf import settings
+
+    from clientvault.access.policies import EXPORT
+    from clientvault.core.errors import Conflict
+
+    engine.require_purpose(ctx)
+    if not engine.can(ctx, CUSTOMER, EXPORT):
+        raise PermissionDenied()
+    qs = filtered_customers(ctx, filters, EXPORT).select_related("owner").prefetch_related("tags")
+    total = qs.count()
+    limit = settings.CLIENTVAULT_EXPORT_MAX_ROWS
+    if total > limit:
+        raise Conflict(
+            _("%(count)s customers: more than the %(limit)s one export may hold. Narrow the filters.") % {"count": total, "limit": limit},
+            code="export_too_large",
+        )
+    items = list(qs)
+    crypto.prefetch([c.pk for c in items])
+    shown = disclosure.present(ctx, items, EXPORT_FIELDS)
+    detail = {"rows": total, "filter_keys": filters.active_keys(), **consent_enforcement.audit_detail(ctx)}
+    audit.record(ctx, "customer.exported", object_type="customers.customer", fields=shown, detail=detail)
+    return items
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,6 +22,7 @@ from clientvault.access.policies import (
     CUSTOMER,
     DATA_RESOURCES,
     DELETE,
+    EXPORT,
     FOLLOWUP,
     MANAGE_CUSTOM_FIELDS,
     VIEW,
@@ -30,9 +32,10 @@ from clientvault.access.policies import (
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.context import Context
+from clientvault.core import clock
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.customers import rules, selectors, services
+from clientvault.customers import exports, rules, selectors, services
 from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -73,9 +76,33 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = selectors.list_customers(_ctx(request), filters, page=page_number, per_page=25)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "can_create": engine.can(_ctx(request), CUSTOMER, CREATE)}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_create": engine.can(_ctx(request), CUSTOMER, CREATE),
+        "can_export": engine.can(_ctx(request), CUSTOMER, EXPORT),
+    }
     template = "customers/_table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
+
+
+@login_required
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as CSV, for a purpose whose policy grants export (UI.md: the button says how many
+    rows leave and under which purpose)."""
+    _require(request, CUSTOMER, EXPORT)
+    ctx = _ctx(request)
+    form = CustomerFilterForm(request.GET or None)
+    try:
+        items = selectors.export_customers(ctx, _filters(form))
+    except Conflict as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("customers:list") + ("?" + request.GET.urlencode() if request.GET else ""))
+    response = HttpResponse(exports.as_csv(items), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="customers-{ctx.purpose}-{clock.today():%Y%m%d}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _owner_choices(ctx: Context) -> list[tuple[int, str]] | None:

@@ -24,4 +24,8 @@ class CodeForm(StyledForm):
 
 class GiveConsentForm(StyledForm):
     # PIPL-14 / GDPR-7: an empty box the customer ticks themselves, for this one purpose.
-    agree = forms.BooleanField(label=_("I have read this notice and I agree"), required=True)
+    agree = forms.BooleanField(
+        label=_("I have read this notice and I agree"),
+        required=True,
+        error_messages={"required": _("Tick the box if you want to give this consent; otherwise choose Not now.")},
+    )

@@ -14,6 +14,7 @@ from clientvault.context import Context
 from clientvault.core.errors import NotFound
 from clientvault.crypto import fields as crypto
 from clientvault.customers import vault
+from clientvault.customers.choices import Sex
 from clientvault.customers.models import Customer
 
 # What the portal shows of a person's own record, in this order (labels come from the field catalogue).
@@ -48,6 +49,10 @@ def own_records(ctx: Context) -> list[OwnRecord]:
             display = getattr(customer, f"get_{name}_display", None)
             if display is not None and value:
                 value = display()
+            elif name == "sex" and value in Sex.values:
+                value = Sex(value).label
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()  # dates as 2026-11-23 (UI.md)
             if value not in (None, "", {}):
                 values.append((name, labels.get(f"customer.{name}", name), value))
         audit.record(ctx, "subject.data_viewed", obj=customer, customer_id=customer.pk, fields=[v[0] for v in values])

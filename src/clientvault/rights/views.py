@@ -16,6 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clientvault.access.models import Purpose
+from clientvault.classification.catalogue import Category
 from clientvault.consents import capture as consent_capture
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
@@ -139,7 +141,24 @@ def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: st
     language = get_language()
     text = {part: notice.text(part, language) for part in ("body", "rights", "necessity", "impact")}
     text["title"] = notice.title(language)
-    context: dict[str, Any] = {"notice": notice, "text": text, "form": form, "purpose": purpose, "customer_id": customer_id}
+    # What exactly the tick covers (PIPL-14/23/39): the purpose, the data, and any recipient or destination.
+    scope = consent_capture.self_service_capture(purpose, notice)
+    purpose_row = Purpose.objects.filter(code=purpose).first()
+    summary = {
+        "purpose": purpose_row.name(language) if purpose_row else purpose,
+        "categories": [str(Category(c).label) for c in scope.categories if c in Category.values],
+        "recipients": list(scope.recipients),
+        "destination": scope.destination_country,
+        "separate": scope.consent_type != "general",
+    }
+    context: dict[str, Any] = {
+        "notice": notice,
+        "text": text,
+        "form": form,
+        "purpose": purpose,
+        "customer_id": customer_id,
+        "summary": summary,
+    }
     context["portal_nav"] = True
     return render(request, "rights/give.html", context)
 
@@ -157,8 +176,6 @@ def withdraw(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose
         else:
             messages.success(request, _("Your consent is withdrawn. We stop using your data for this purpose from now on."))
         return HttpResponseRedirect(reverse("rights:consents"))
-    from clientvault.access.models import Purpose
-
     found = Purpose.objects.filter(code=purpose, needs_consent=True).first()
     if found is None:
         raise Http404()

@@ -58,6 +58,31 @@ def test_web_marketing_list_holds_only_customers_with_live_consent(org: Org, thr
     assert event.purpose == "marketing" and event.detail["consent_gated"] is True and event.detail["result_count"] == 1
 
 
+def test_marketing_export_holds_only_customers_with_live_consent(org: Org, three: Any, audit_events: Any) -> None:
+    yes, withdrew, never = three
+    client = _web(org["rep_bj1"], "marketing")
+    assert 'data-testid="export-customers"' in client.get("/customers/").content.decode()
+    response = client.get("/customers/export.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    assert str(yes.pk) in text and mask_name("甲同意") in text
+    assert str(withdrew.pk) not in text and str(never.pk) not in text
+    assert yes.mobile not in text  # C2 stays masked in the export, as on the page
+    [event] = audit_events("customer.exported")
+    assert event.purpose == "marketing" and event.detail["rows"] == 1 and event.detail["consent_gated"] is True
+    # Under a contract purpose the rep's policy grants no export at all.
+    service = _web(org["rep_bj1"], "customer_service")
+    assert service.get("/customers/export.csv").status_code == 404
+    assert 'data-testid="export-customers"' not in service.get("/customers/").content.decode()
+
+
+def test_an_export_larger_than_the_limit_is_refused_not_cut(org: Org, three: Any, settings: Any, audit_events: Any) -> None:
+    settings.CLIENTVAULT_EXPORT_MAX_ROWS = 0
+    response = _web(org["rep_bj1"], "marketing").get("/customers/export.csv")
+    assert response.status_code == 302 and response["Location"].startswith("/customers/")
+    assert audit_events("customer.exported") == []
+
+
 def test_the_same_list_for_a_contract_purpose_is_not_gated(org: Org, three: Any, audit_events: Any) -> None:
     page = _web(org["rep_bj1"], "sales_followup").get("/customers/").content.decode()
     assert all(name in page for name in ("甲同意", "乙撤回", "丙未答"))
@@ -338,3 +363,19 @@ def _capture(categories: list[str]) -> Any:
     from clientvault.consents import rules
 
     return rules.Capture(purpose="marketing", consent_type="general", categories=categories, not_preticked=True, not_bundled=True)
+
+
+def test_the_upgrade_backfills_minor_until_from_encrypted_birth_dates(org: Org) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    born = clock.today() - dt.timedelta(days=365 * 9)
+    child = customer(org["rep_bj1"], id_number=resident_id(birth=born), birth_date=born)
+    adult = customer(org["rep_bj1"])
+    Customer.objects.filter(pk__in=[child.pk, adult.pk]).update(minor_until=None)  # as rows were before the column
+    importlib.import_module("clientvault.customers.migrations.0008_backfill_minor_until").backfill(apps, None)
+    from clientvault.consents.rules import birthday
+
+    assert Customer.objects.get(pk=child.pk).minor_until == birthday(born, 14)
+    assert Customer.objects.get(pk=adult.pk).minor_until is None

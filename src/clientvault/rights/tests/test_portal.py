@@ -513,7 +513,7 @@ def test_giving_consent_needs_the_box_ticked(person: Customer, outbox: list[Mess
     # An unticked box is not sent at all: the browser posts only the CSRF token.
     unticked = client.post(give_url(person), {"csrfmiddlewaretoken": token.group(1)})
     assert unticked.status_code == 200
-    assert "This field is required." in unticked.content.decode()
+    assert "Tick the box if you want to give this consent" in unticked.content.decode()
     assert not ConsentRecord.objects.filter(customer=person).exists()
     assert audit_events("consent.given") == []
     ticked = client.post(give_url(person), {"agree": "on"})

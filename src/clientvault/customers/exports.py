@@ -1,0 +1,42 @@
+"""The CSV of a customer export: what ``selectors.export_customers`` decided to show, one row per customer."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+def _safe(value: Any) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def as_csv(customers: Sequence[Any]) -> str:
+    """UTF-8 with a byte order mark so spreadsheet programs read the Chinese; withheld values are empty."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(
+        [_("Customer id"), _("Customer type"), _("Status"), _("Name"), _("Mobile"), _("E-mail"), _("Credit code"), _("Owner"), _("Tags")]
+    )
+    for c in customers:
+        writer.writerow(
+            _safe(v)
+            for v in (
+                c.pk,
+                c.get_kind_display(),
+                c.get_status_display(),
+                c.name,
+                c.mobile,
+                c.email,
+                c.uscc,
+                c.owner.get_username() if c.owner_id else "",
+                " ".join(t.name for t in c.tags.all()),
+            )
+        )
+    return out.getvalue()
