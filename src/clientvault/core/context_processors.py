@@ -61,9 +61,13 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    from django.utils.translation import get_language
+
+    # How lists of labels are joined in running text: 、in Chinese, a comma in English.
+    sep = ", " if (get_language() or "").startswith("en") else "、"
     ctx = getattr(request, "cv_ctx", None)
     if ctx is None or ctx.actor is None:
-        return {"nav_groups": [], "role_labels": []}
+        return {"nav_groups": [], "role_labels": [], "list_sep": sep}
     caps = capabilities(ctx)
     window = getattr(request, "cv_break_glass", None)
     if window is not None:
@@ -81,6 +85,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "current_purpose": _purpose_name(ctx.purpose),
         "break_glass": window,
         "break_glass_minutes": _minutes_left(window),
+        "list_sep": sep,
     }
 
 
