@@ -539,3 +539,15 @@ def test_a_minor_cannot_give_consent_in_the_portal(rep: User, outbox: list[Messa
     assert not ConsentRecord.objects.filter(customer=child).exists()
     listing = client.get(CONSENTS).content.decode()
     assert GUARDIAN_AT_BRANCH in listing and 'data-testid="portal-give"' not in listing
+
+
+def test_sign_in_codes_are_purged_after_a_day(person: Customer, outbox: list[Message], commit: Commit) -> None:
+    from clientvault.rights.tasks import purge_portal_codes
+
+    asking = Context(actor=None, ip="127.0.0.1", channel="portal")
+    with clock.travel(clock.now() - dt.timedelta(days=2)):
+        services.request_code(ctx=asking, raw_identifier=person.id_number)
+    services.request_code(ctx=asking, raw_identifier=person.id_number)
+    assert PortalCode.objects.count() == 2
+    assert purge_portal_codes.call() == 1
+    assert PortalCode.objects.count() == 1
