@@ -25,6 +25,7 @@ SERVICE_HELPERS = {
     "accounts.services.authenticate_token": "authentication lookup; last-use timestamp only",
     "customers.services.field_definitions": "reads custom field definitions (no personal data)",
     "rights.services.verify_code": "raises after _check_code's transaction, which records the event, has committed",
+    "rights.services.request_code": "raises after _issue's transaction, which records the event, has committed",
     "classification.services.snapshot": "pure: the editable values of a row",
     "classification.services.clean": "pure validation",
     "access.services.snapshot": "pure: the editable values of a row",

@@ -19,11 +19,20 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address: behind the (one, trusted) reverse proxy, the entry that proxy appended to
+    X-Forwarded-For — the last one; earlier entries are whatever the client chose to send. Anything that
+    is not an IP address is ignored (audit rows and rate limits key on it)."""
+    import ipaddress
+
+    candidate = str(request.META.get("REMOTE_ADDR") or "")
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR") or "")
+        if forwarded.strip():
+            candidate = forwarded.split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return ""
 
 
 def channel_for(request: HttpRequest) -> str:

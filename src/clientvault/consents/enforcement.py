@@ -2,7 +2,7 @@
 
 For a purpose that needs consent:
 
-- ``live_exists`` is the condition every personal-data queryset adds (``PolicyQuerySet.visible_to``):
+- ``live_filter`` is the condition every personal-data queryset adds (``PolicyQuerySet.visible_to``):
   a customer without live consent for the declared purpose is out of sight, like a missing row;
 - ``limit_views`` withholds each field the live consent does not cover (category outside its scope,
   sensitive data without separate consent, anything about a child without a guardian's consent);
@@ -61,11 +61,18 @@ def live_q(purpose: str | None, now: dt.datetime, today: dt.date, prefix: str = 
     return given & Q(**{f"{p}purpose": purpose}) if purpose is not None else given
 
 
-def live_exists(purpose: str, customer_ref: str) -> Exists:
-    """EXISTS (a live consent for ``purpose`` of the customer whose id is the outer ``customer_ref``)."""
+def live_filter(purpose: str, customer_ref: str, minor_field: str) -> Q:
+    """The rows whose customer (outer ``customer_ref``, child flag ``minor_field``) has live consent for
+    ``purpose``: a live consent and an adult, or a live guardian's consent. The child test reads the outer
+    row, so the EXISTS stays on the consent table's (customer, purpose) index with no join."""
     from clientvault.consents.models import Consent
 
-    return Exists(Consent.objects.filter(live_q(purpose, clock.now(), clock.today()), customer_id=OuterRef(customer_ref)))
+    now, today = clock.now(), clock.today()
+    live = Consent.objects.filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now), customer_id=OuterRef(customer_ref), purpose=purpose, action=Action.GIVEN
+    )
+    adult = Q(**{f"{minor_field}__isnull": True}) | Q(**{f"{minor_field}__lte": today})
+    return (Q(Exists(live)) & adult) | Q(Exists(live.filter(consent_type=ConsentType.GUARDIAN)))
 
 
 # --- Field decisions ---------------------------------------------------------------------------------
@@ -77,7 +84,7 @@ def prefetch(ctx: Context, customer_ids: Iterable[uuid.UUID]) -> None:
         return
     from clientvault.consents.models import Consent
 
-    states: dict[uuid.UUID, Any] = ctx.cache.setdefault(_STATE_KEY, {})  # type: ignore[assignment]
+    states: dict[uuid.UUID, Any] = ctx.cache.setdefault(f"{_STATE_KEY}:{ctx.purpose}", {})  # type: ignore[assignment]
     wanted = [cid for cid in customer_ids if cid not in states]
     if not wanted:
         return
@@ -91,10 +98,11 @@ def prefetch(ctx: Context, customer_ids: Iterable[uuid.UUID]) -> None:
 
 
 def _state(ctx: Context, customer_id: uuid.UUID) -> Any:
-    states: dict[uuid.UUID, Any] = ctx.cache.get(_STATE_KEY) or {}  # type: ignore[assignment]
+    key = f"{_STATE_KEY}:{ctx.purpose}"  # the memo is shared across purposes (Context.with_purpose)
+    states: dict[uuid.UUID, Any] = ctx.cache.get(key) or {}  # type: ignore[assignment]
     if customer_id not in states:
         prefetch(ctx, [customer_id])
-        states = ctx.cache[_STATE_KEY]  # type: ignore[assignment]
+        states = ctx.cache[key]  # type: ignore[assignment]
     return states[customer_id]
 
 

@@ -38,6 +38,16 @@ def minor_until(born: dt.date | None, today: dt.date, child_age: int = CHILD_AGE
     return coming_of_age if coming_of_age > today else None
 
 
+def stored_minor_until(born: dt.date | None, today: dt.date, child_age: int = CHILD_AGE) -> dt.date | None:
+    """What the customer row keeps in clear for enforcement: the first day of the month after the child's
+    14th birthday. Coarse on purpose — the exact date would be the birth date in clear (rule 6) — and it
+    errs on the protective side: guardian consent is asked for up to a month longer, never shorter."""
+    exact = minor_until(born, today, child_age)
+    if exact is None:
+        return None
+    return dt.date(exact.year + (exact.month == 12), exact.month % 12 + 1, 1)
+
+
 def is_minor(minor_until_date: dt.date | None, today: dt.date) -> bool:
     return minor_until_date is not None and minor_until_date > today
 

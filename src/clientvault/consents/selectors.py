@@ -206,7 +206,7 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     total = Customer.objects.filter(kind=Kind.INDIVIDUAL).count()
     rows = []
     for purpose in consent_purposes():
-        qs = Consent.objects.filter(purpose=purpose.code)
+        qs = Consent.objects.filter(purpose=purpose.code, customer__kind=Kind.INDIVIDUAL)
         live = qs.filter(live_q(None, now, today)).count()
         withdrawn = qs.filter(action=Action.WITHDRAWN).count()
         expired = qs.filter(action=Action.GIVEN, expires_at__lte=now).count()
@@ -246,8 +246,18 @@ def changes(ctx: Context, *, after: int = 0, limit: int = 100) -> list[Any]:
 
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
+    from django.conf import settings
+
     limit = max(1, min(limit, 500))
-    rows = list(OutboxEvent.objects.filter(id__gt=max(after, 0), topic__in=("consent.changed", "notice.published")).order_by("id")[:limit])
+    # Ids are taken at insert but rows become visible at commit, so on PostgreSQL id 104 can appear after
+    # 105 was read. The feed serves only events older than a settling delay — longer than any transaction
+    # that publishes — so a reader's cursor never jumps over one still in flight.
+    horizon = clock.now() - dt.timedelta(seconds=settings.CLIENTVAULT_EVENT_FEED_DELAY_SECONDS)
+    rows = list(
+        OutboxEvent.objects.filter(
+            id__gt=max(after, 0), topic__in=("consent.changed", "notice.published"), occurred_at__lte=horizon
+        ).order_by("id")[:limit]
+    )
     with transaction.atomic():
         audit.record(ctx, "consent.feed_read", object_type="core.outboxevent", detail={"after": after, "events": len(rows)})
     return rows

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.models import Purpose
@@ -101,7 +102,11 @@ def publish_notice(*, ctx: Context, notice: str, data: Mapping[str, Any]) -> Not
         **cleaned,
     )
     version.content_hash = rules.content_hash({**cleaned, "notice": code, "version": version.version})
-    version.save(force_insert=True)
+    try:
+        with transaction.atomic():
+            version.save(force_insert=True)
+    except IntegrityError:  # two first versions of one notice at once: the other one won
+        raise Conflict(_("Someone published this notice at the same moment. Reload and try again.")) from None
     marked = 0
     if grown:
         marked = (
@@ -207,10 +212,15 @@ def give_consent(
     notice = NoticeVersion.objects.filter(pk=notice_id).first()
     if notice is None:
         raise ValidationFailed({"notice": [_("Choose the notice the customer was shown.")]})
-    latest = NoticeVersion.objects.filter(notice=notice.notice).order_by("-version").values_list("pk", flat=True).first()
+    # The row publish_notice locks: a consent and a new version of its notice never cross unseen.
+    latest = (
+        NoticeVersion.objects.select_for_update().filter(notice=notice.notice).order_by("-version").values_list("pk", flat=True).first()
+    )
     if latest != notice.pk:
         raise Conflict(_("A newer version of this notice has been published. Show the customer the current one."), code="notice_superseded")
     now, today = clock.now(), clock.today()
+    if capture.expires_at is not None and timezone.is_naive(capture.expires_at):
+        raise ValidationFailed({"expires_at": [_("Give the expiry with its time zone, e.g. 2027-12-31T23:59:59+08:00.")]})
     minor = rules.is_minor(customer.minor_until, today)
     sensitive = helpers.sensitive_categories()
     errors = rules.check_capture(

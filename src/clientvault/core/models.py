@@ -19,7 +19,8 @@ class ScheduledJob(models.Model):
 
 
 class OutboxEvent(models.Model):
-    """A domain event for integrations (core/events.py), in commit order of its id. Codes and ids only."""
+    """A domain event for integrations (core/events.py), read in id order behind a settling delay (ids are
+    taken at insert, rows seen at commit). Codes and ids only."""
 
     id = models.BigAutoField(primary_key=True)
     topic = models.CharField(_("topic"), max_length=60, db_index=True)

@@ -23,8 +23,10 @@ class PolicyQuerySet(models.QuerySet[M]):
     """
 
     resource: str = ""
-    # The outer reference to the customer's id, for consent gating (None: rows not about one customer).
+    # The outer reference to the customer's id and to their child flag, for consent gating (None: rows not
+    # about one customer).
     consent_customer_ref: str | None = None
+    consent_minor_field: str = "minor_until"
 
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         raise TypeError(f"{type(self).__name__} must define scope_filter")
@@ -49,10 +51,10 @@ class PolicyQuerySet(models.QuerySet[M]):
                 cond |= self.scope_filter(ctx, scope)
             qs = qs.filter(cond)
         if self.consent_customer_ref is not None and engine.needs_consent(ctx, ctx.purpose):
-            from clientvault.consents.enforcement import live_exists
+            from clientvault.consents.enforcement import live_filter
 
             # Rule 5: for a consent-based purpose, a customer without live consent is out of sight.
-            qs = qs.filter(live_exists(ctx.purpose, self.consent_customer_ref))
+            qs = qs.filter(live_filter(ctx.purpose, self.consent_customer_ref, self.consent_minor_field))
         return qs
 
 

@@ -65,5 +65,7 @@ def _erase_indexes(customer_id: uuid.UUID) -> None:
     from clientvault.customers import vault
     from clientvault.customers.models import Customer
 
-    cleared = {vault.index_column(f): b"" for f in vault.BLIND_INDEXED}
+    cleared: dict[str, object] = {vault.index_column(f): b"" for f in vault.BLIND_INDEXED}
+    # The coarse child flag says roughly when the person was born: it goes with the key (rule 6).
+    cleared["minor_until"] = None
     Customer.objects.filter(pk=customer_id).update(**cleared)

@@ -123,7 +123,7 @@ def _any_custom_shown(ctx: Context, customer: Any, classes: Any) -> bool:
     prefix = "customer.custom."
     keys = [k[len(prefix) :] for k in classes if k.startswith(prefix)]
     probe = decisions(ctx, customer, (), keys) if keys else {}
-    strict = engine.decide(ctx, row_facts(customer), {"custom.?": "C3"}, CUSTOMER)
+    strict = decisions(ctx, customer, (), ("?",))  # an unclassified key: C3, and narrowed by consent too
     return any(v.decision is not Decision.WITHHELD for v in [*probe.values(), *strict.values()])
 
 

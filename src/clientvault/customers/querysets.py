@@ -22,6 +22,7 @@ class CustomerQuerySet(PolicyQuerySet[Any]):
 class FollowUpQuerySet(PolicyQuerySet[Any]):
     resource = FOLLOWUP
     consent_customer_ref = "customer_id"
+    consent_minor_field = "customer__minor_until"
 
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         return department_filter(

@@ -172,7 +172,7 @@ def _apply(customer: Customer, values: Mapping[str, Any], custom: Mapping[str, A
     for field, value in sealed.items():
         setattr(customer, field, value)
     if "birth_date" in values:
-        customer.minor_until = consent_rules.minor_until(values["birth_date"], clock.today(), settings.CLIENTVAULT_CONSENT_CHILD_AGE)
+        customer.minor_until = consent_rules.stored_minor_until(values["birth_date"], clock.today(), settings.CLIENTVAULT_CONSENT_CHILD_AGE)
 
 
 def _current_values(customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -310,6 +310,12 @@ def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
         raise Conflict(
             _("Only prospects can be deleted. Close the customer instead: its records are kept for the retention period."),
             code="not_a_prospect",
+        )
+    if customer.consent_records.exists():  # type: ignore[attr-defined]
+        # Consent records are the evidence that processing was lawful (PIPL-14, GDPR-7): they are kept.
+        raise Conflict(
+            _("This prospect has consent records, which are kept as evidence. Close the customer instead of deleting it."),
+            code="has_consent_records",
         )
     followups = customer.followups.count()
     audit.record(ctx, "customer.deleted", obj=customer, customer_id=customer.pk, detail={"followups_deleted": followups})

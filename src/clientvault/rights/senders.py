@@ -30,6 +30,8 @@ class Message:
 
 
 class Sender(Protocol):
+    kinds: tuple[str, ...]  # the destinations it can reach: "mobile", "email"
+
     def send(self, message: Message) -> None: ...
 
 
@@ -37,6 +39,7 @@ class FileSender:
     """Development and demo: one JSON object per line in ``CLIENTVAULT_PORTAL_OUTBOX`` (mode 0600)."""
 
     _lock = threading.Lock()
+    kinds = ("mobile", "email")
 
     def __init__(self, path: str | None = None) -> None:
         self.path = Path(path or settings.CLIENTVAULT_PORTAL_OUTBOX)
@@ -55,13 +58,17 @@ class FileSender:
 class ConsoleSender:
     """Development: print the message to the server's standard output (never to the log)."""
 
+    kinds = ("mobile", "email")
+
     def send(self, message: Message) -> None:
         sys.stdout.write(f"[portal code to {message.kind}] {message.destination}: {message.text}\n")
         sys.stdout.flush()
 
 
 class EmailSender:
-    """Production without an SMS gateway: codes by e-mail only."""
+    """Production without an SMS gateway: codes by e-mail only (a customer with no e-mail gets none)."""
+
+    kinds = ("email",)
 
     def send(self, message: Message) -> None:
         from django.core.mail import send_mail
@@ -75,6 +82,7 @@ class MemorySender:
     """Tests: keeps what was sent, per process."""
 
     outbox: list[Message] = []
+    kinds: tuple[str, ...] = ("mobile", "email")
 
     def send(self, message: Message) -> None:
         MemorySender.outbox.append(message)
@@ -90,3 +98,7 @@ DEVELOPMENT_ONLY = (
 def get_sender() -> Sender:
     sender: Sender = import_string(settings.CLIENTVAULT_PORTAL_SENDER)()
     return sender
+
+
+def get_sender_kinds() -> tuple[str, ...]:
+    return tuple(getattr(import_string(settings.CLIENTVAULT_PORTAL_SENDER), "kinds", ("mobile", "email")))

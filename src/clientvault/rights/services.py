@@ -23,11 +23,12 @@ from clientvault.audit import services as audit
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import DomainError
+from clientvault.crypto import fields as crypto
 from clientvault.customers import vault
 from clientvault.customers.models import Customer
 from clientvault.rights.identifiers import Identifier, parse_identifier
 from clientvault.rights.models import PortalCode
-from clientvault.rights.senders import Message, get_sender
+from clientvault.rights.senders import Message, get_sender, get_sender_kinds
 
 logger = logging.getLogger(__name__)
 SUBJECT_ROLE = "data_subject"
@@ -48,21 +49,29 @@ def _hash(salt: str, code: str) -> str:
 
 
 def _matches(identifier: Identifier) -> list[Customer]:
-    """The customer rows of one person: every row with this ID number, or the rows with this mobile when
-    they all belong to the same ID number (a shared family phone signs no one in)."""
+    """The customer rows of one person: every row with this ID number; for a mobile, its one row, or its
+    rows when they all carry the same (non-empty) ID number. A phone shared by people — or by rows that
+    cannot be told apart because they hold no ID number — signs no one in."""
     term = vault.index(identifier.kind, identifier.value)
     rows = list(Customer.objects.filter(**{f"{identifier.kind}_bidx": term}).order_by("created_at"))
-    if identifier.kind == "mobile" and len({bytes(r.id_number_bidx) for r in rows}) > 1:
-        return []
+    if identifier.kind == "mobile" and len(rows) > 1:
+        ids = {bytes(r.id_number_bidx) for r in rows}
+        if len(ids) != 1 or ids == {b""}:
+            return []
     return rows
 
 
-def _destination(customer: Customer) -> Message | None:
-    opened = vault.unseal(customer, ("mobile", "email"))
-    if opened.get("mobile"):
-        return Message("mobile", str(opened["mobile"]), "")
-    if opened.get("email"):
-        return Message("email", str(opened["email"]), "")
+def _destination(customers: list[Customer], kinds: tuple[str, ...]) -> Message | None:
+    """Where the code goes: the first record, oldest first, with a contact the configured sender can reach
+    (a mobile before an e-mail)."""
+    for customer in customers:
+        try:
+            opened = vault.unseal(customer, ("mobile", "email"))
+        except crypto.KeyDestroyed:
+            continue
+        for kind in ("mobile", "email"):
+            if kind in kinds and opened.get(kind):
+                return Message(kind, str(opened[kind]), "")
     return None
 
 
@@ -77,21 +86,42 @@ def _code_text(code: str, language: str) -> str:
         }
 
 
-@transaction.atomic
 def request_code(*, ctx: Context, raw_identifier: str, language: str = "zh-hans") -> PortalCode:
     """Issue a sign-in code for whoever holds this identifier. The caller answers the same way whatever
-    happens next: whether we hold the identifier is never told (no enumeration)."""
+    happens next: whether we hold the identifier is never told (no enumeration).
+
+    A refusal by the rate limits is recorded (committed) before ``TooManyRequests`` is raised, so abuse
+    shows in the audit trail.
+    """
     identifier = parse_identifier(raw_identifier)
+    row = _issue(ctx=ctx, identifier=identifier, language=language)
+    if row is None:
+        raise TooManyRequests(_("Too many codes were asked for. Wait an hour and try again."))
+    return row
+
+
+def _lock_identifier(bidx: bytes) -> None:
+    """Serialise requests for one identifier, so two at once cannot both pass the count (PostgreSQL; SQLite
+    transactions here are IMMEDIATE and already serialised)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", [bidx.hex()])
+
+
+@transaction.atomic
+def _issue(*, ctx: Context, identifier: Identifier, language: str) -> PortalCode | None:
     now = clock.now()
     hour_ago = now - dt.timedelta(hours=1)
     bidx = vault.index(identifier.kind, identifier.value)
-    if (
-        PortalCode.objects.filter(identifier_bidx=bidx, created_at__gte=hour_ago).count()
-        >= settings.CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR
-    ):
-        raise TooManyRequests(_("Too many codes were asked for. Wait an hour and try again."))
-    if ctx.ip and PortalCode.objects.filter(ip=ctx.ip, created_at__gte=hour_ago).count() >= settings.CLIENTVAULT_PORTAL_CODES_PER_IP_HOUR:
-        raise TooManyRequests(_("Too many codes were asked for. Wait an hour and try again."))
+    _lock_identifier(bidx)
+    per_identifier = PortalCode.objects.filter(identifier_bidx=bidx, created_at__gte=hour_ago).count()
+    per_ip = PortalCode.objects.filter(ip=ctx.ip, created_at__gte=hour_ago).count() if ctx.ip else 0
+    if per_identifier >= settings.CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR or per_ip >= settings.CLIENTVAULT_PORTAL_CODES_PER_IP_HOUR:
+        limit = "identifier" if per_identifier >= settings.CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR else "address"
+        audit.record(ctx, "portal.rate_limited", object_type="rights.portalcode", outcome="denied", detail={"limit": limit})
+        return None
     customers = _matches(identifier)
     code = f"{secrets.randbelow(1_000_000):06d}"
     salt = secrets.token_hex(16)
@@ -104,7 +134,7 @@ def request_code(*, ctx: Context, raw_identifier: str, language: str = "zh-hans"
         created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.CLIENTVAULT_PORTAL_CODE_SECONDS),
     )
-    destination = _destination(customers[0]) if customers else None
+    destination = _destination(customers, get_sender_kinds())
     audit.record(
         ctx,
         "portal.code_requested",
@@ -121,8 +151,9 @@ def request_code(*, ctx: Context, raw_identifier: str, language: str = "zh-hans"
 def _send(message: Message) -> None:
     try:
         get_sender().send(message)
-    except Exception:  # the customer sees the same page; operators see the failure (no destination logged)
-        logger.exception("portal code could not be sent (%s)", message.kind)
+    except Exception as exc:  # the customer sees the same page; operators see the failure
+        # Only the error's type: gateway and SMTP errors often echo the number or address (no personal data in logs).
+        logger.error("portal code could not be sent to a %s: %s", message.kind, type(exc).__name__)
 
 
 def verify_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> list[uuid.UUID]:

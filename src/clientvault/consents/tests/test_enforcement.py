@@ -263,7 +263,8 @@ def test_a_consent_change_is_published_for_integrations(org: Org) -> None:
     assert heard == []
 
 
-def test_consent_api_gives_withdraws_and_feeds_the_change(org: Org) -> None:
+def test_consent_api_gives_withdraws_and_feeds_the_change(org: Org, settings: Any) -> None:
+    settings.CLIENTVAULT_EVENT_FEED_DELAY_SECONDS = 0
     rep, compliance = org["rep_bj1"], org["compliance"]
     c = customer(rep)
     chosen = notice()
@@ -375,7 +376,95 @@ def test_the_upgrade_backfills_minor_until_from_encrypted_birth_dates(org: Org) 
     adult = customer(org["rep_bj1"])
     Customer.objects.filter(pk__in=[child.pk, adult.pk]).update(minor_until=None)  # as rows were before the column
     importlib.import_module("clientvault.customers.migrations.0008_backfill_minor_until").backfill(apps, None)
-    from clientvault.consents.rules import birthday
+    from clientvault.consents.rules import stored_minor_until
 
-    assert Customer.objects.get(pk=child.pk).minor_until == birthday(born, 14)
+    assert Customer.objects.get(pk=child.pk).minor_until == stored_minor_until(born, clock.today())
     assert Customer.objects.get(pk=adult.pk).minor_until is None
+
+
+def test_the_feed_waits_for_events_to_settle(org: Org, settings: Any) -> None:
+    from clientvault.consents import selectors as consent_selectors
+
+    settings.CLIENTVAULT_EVENT_FEED_DELAY_SECONDS = 10
+    consent(customer(org["rep_bj1"]))
+    reader = ctx(org["compliance"], purpose="")
+    assert consent_selectors.changes(reader) == []  # too fresh: a lower id may still be in flight
+    with clock.travel(clock.now() + dt.timedelta(seconds=11)):
+        assert [e.topic for e in consent_selectors.changes(reader)] == ["consent.changed"]
+
+
+def test_a_naive_expiry_is_refused_with_a_field_error(org: Org) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        consent(customer(org["rep_bj1"]), expires_at=dt.datetime(2030, 1, 1))
+    assert "expires_at" in refused.value.fields
+
+
+def test_a_prospect_with_consent_records_is_closed_not_deleted(org: Org) -> None:
+    from clientvault.core.errors import Conflict
+    from clientvault.customers import services as customer_services
+
+    prospect = customer(org["rep_bj1"], status="prospect")
+    consent(prospect)
+    with pytest.raises(Conflict) as refused:
+        customer_services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
+    assert refused.value.code == "has_consent_records" and Customer.objects.filter(pk=prospect.pk).exists()
+
+
+def test_shredding_a_key_clears_the_child_flag(org: Org) -> None:
+    from clientvault.crypto import services as crypto_services
+
+    born = clock.today() - dt.timedelta(days=365 * 8)
+    child = customer(org["rep_bj1"], id_number=resident_id(birth=born), birth_date=born)
+    assert Customer.objects.get(pk=child.pk).minor_until is not None
+    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=child.pk)
+    assert Customer.objects.get(pk=child.pk).minor_until is None
+
+
+@pytest.mark.parametrize("purpose_ref", ["customer", "followup"])
+def test_the_queryset_gate_agrees_with_the_rule_at_every_boundary(org: Org, purpose_ref: str) -> None:
+    """``enforcement.live_filter`` / ``live_q`` (SQL) and ``rules.is_live`` (Python) decide alike, at the
+    expiry instant, around a child's coming of age, for guardians, and across midnight in Shanghai."""
+    import itertools
+
+    from clientvault.consents import rules
+    from clientvault.consents.enforcement import live_filter, live_q
+
+    rep = org["rep_bj1"]
+    chosen = notice()
+    now = dt.datetime(2026, 11, 24, 16, 30, 0, 250000, tzinfo=dt.UTC)  # 00:30 the next day in Shanghai
+    with clock.travel(now):
+        today = clock.today()
+        cases = list(
+            itertools.product(
+                ["given", "withdrawn"],
+                ["general", "separate", "guardian"],
+                [None, now - dt.timedelta(microseconds=1), now, now + dt.timedelta(microseconds=1)],
+                [None, today - dt.timedelta(days=1), today, today + dt.timedelta(days=1)],
+            )
+        )
+        expected: dict[Any, bool] = {}
+        for action, kind, expires, until in cases:
+            c = customer(rep)
+            Customer.objects.filter(pk=c.pk).update(minor_until=until)
+            record = ConsentRecord.objects.create(
+                customer=c, purpose="marketing", seq=1, action=action, consent_type=kind, notice=chosen, categories=["contact"],
+                channel="web", guardian_relation="parent" if kind == "guardian" else "", occurred_at=now, expires_at=expires,
+            )  # fmt: skip
+            Consent.objects.create(
+                customer=c, purpose="marketing", record=record, action=action, consent_type=kind, categories=["contact"],
+                expires_at=expires, changed_at=now,
+            )  # fmt: skip
+            if purpose_ref == "followup":
+                followup(c, rep)
+            expected[c.pk] = rules.is_live(action, kind, expires, now, minor=rules.is_minor(until, today))
+        by_rule = {pk for pk, live in expected.items() if live}
+        assert set(Consent.objects.filter(live_q("marketing", now, today)).values_list("customer_id", flat=True)) == by_rule
+        if purpose_ref == "customer":
+            gated = Customer.objects.filter(pk__in=expected).filter(live_filter("marketing", "pk", "minor_until"))
+            assert set(gated.values_list("pk", flat=True)) == by_rule
+        else:
+            rows = FollowUp.objects.filter(customer_id__in=expected).filter(
+                live_filter("marketing", "customer_id", "customer__minor_until")
+            )
+            assert set(rows.values_list("customer_id", flat=True)) == by_rule
+        assert 0 < len(by_rule) < len(cases)

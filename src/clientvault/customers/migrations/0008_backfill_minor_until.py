@@ -13,7 +13,7 @@ from django.db import migrations
 
 
 def backfill(apps: Any, schema_editor: Any) -> None:
-    from clientvault.consents.rules import minor_until
+    from clientvault.consents.rules import stored_minor_until
     from clientvault.core import clock
     from clientvault.crypto import fields as crypto
     from clientvault.customers import vault
@@ -26,7 +26,7 @@ def backfill(apps: Any, schema_editor: Any) -> None:
             born = vault.unseal(customer, ("birth_date",))["birth_date"]
         except crypto.KeyDestroyed:
             continue
-        until = minor_until(born, today, settings.CLIENTVAULT_CONSENT_CHILD_AGE)
+        until = stored_minor_until(born, today, settings.CLIENTVAULT_CONSENT_CHILD_AGE)
         if until is not None:
             customer.minor_until = until
             customer.save(update_fields=["minor_until"])

@@ -266,6 +266,39 @@ def test_a_mobile_shared_by_two_people_signs_nobody_in(
     assert sign_in(english(), one.id_number, outbox, commit).url == HOME
 
 
+def test_a_mobile_shared_by_records_without_id_numbers_signs_nobody_in(rep: User, outbox: list[Message], commit: Commit) -> None:
+    """Rows without an ID number cannot be told to be one person: their shared phone opens none of them."""
+    shared = "13912345670"
+    customer(rep, mobile=shared, id_number="", id_type="", birth_date=None, sex="")
+    customer(rep, mobile=shared, id_number="", id_type="", birth_date=None, sex="")
+    ask(english(), shared, commit)
+    assert outbox == [] and PortalCode.objects.get().customer_ids == []
+
+
+class EmailOnlySender(MemorySender):
+    """Like the production ``EmailSender``: reaches e-mail addresses only."""
+
+    kinds = ("email",)
+
+
+def test_an_email_only_sender_sends_to_the_email_on_file(person: Customer, outbox: list[Message], commit: Commit, settings: Any) -> None:
+    settings.CLIENTVAULT_PORTAL_SENDER = f"{__name__}.EmailOnlySender"
+    ask(english(), person.id_number, commit)
+    assert [(m.kind, m.destination) for m in outbox] == [("email", person.email)]
+
+
+def test_rate_limited_requests_are_audited(
+    person: Customer, outbox: list[Message], commit: Commit, settings: Any, audit_events: Events
+) -> None:
+    settings.CLIENTVAULT_PORTAL_CODES_PER_IDENTIFIER_HOUR = 1
+    client = english()
+    ask(client, person.id_number, commit)
+    refused = ask(client, person.id_number, commit)
+    assert refused.status_code == 429
+    [event] = audit_events("portal.rate_limited")
+    assert event.outcome == "denied" and event.detail == {"limit": "identifier"}
+
+
 # --- Codes -----------------------------------------------------------------------------------------
 
 
