@@ -10,9 +10,7 @@ both pages show that the gate adds one query per page, not one per row.
 
 from __future__ import annotations
 
-import time
-
-from benchmarks.harness import Bench, parse_args, setup_django
+from benchmarks.harness import Bench, parse_args, seed_demo, setup_django
 
 
 def main() -> None:
@@ -22,15 +20,12 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from clientvault import demo
     from clientvault.consents.models import Consent
     from clientvault.customers import selectors
     from clientvault.customers.models import Customer
     from clientvault.testing import ctx
 
-    started = time.perf_counter()
-    users = demo.seed(args.size, mfa_roles=[])
-    seed_seconds = time.perf_counter() - started
+    users, seed_seconds = seed_demo(args.size)
     rep = users["rep_bj1"]
     gated, plain = ctx(rep, purpose="marketing"), ctx(rep, purpose="customer_service")
     filters = selectors.CustomerFilters()

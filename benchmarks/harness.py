@@ -51,6 +51,15 @@ def setup_django(database_url: str) -> str:
     return "postgresql" if database_url.startswith(("postgres://", "postgresql://")) else database_url.split(":", 1)[0]
 
 
+def seed_demo(size: int) -> tuple[dict[str, Any], float]:
+    """The demo organisation with ``size`` customers (and their consents); returns the users and the seconds taken."""
+    from clientvault import demo
+
+    started = time.perf_counter()
+    users = demo.seed(size, mfa_roles=[])
+    return users, time.perf_counter() - started
+
+
 def timed(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     fn()
