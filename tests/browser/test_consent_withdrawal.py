@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 @pytest.fixture
 def outbox(settings: pytest.FixtureRequest) -> Iterator[list[object]]:
     settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"  # type: ignore[attr-defined]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
     MemorySender.outbox.clear()
     yield MemorySender.outbox  # type: ignore[misc]
     MemorySender.outbox.clear()

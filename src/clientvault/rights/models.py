@@ -23,6 +23,9 @@ class PortalCode(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    # The message to send (destination and text), encrypted under the key of the first customer in
+    # ``customer_ids``, until the worker has sent it; then blanked.
+    message_ct = models.BinaryField(default=b"")
 
     class Meta:
         verbose_name = _("portal sign-in code")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import logging
+import json
 import re
 import secrets
 import unicodedata
@@ -28,9 +28,8 @@ from clientvault.customers import vault
 from clientvault.customers.models import Customer
 from clientvault.rights.identifiers import Identifier, parse_identifier
 from clientvault.rights.models import PortalCode
-from clientvault.rights.senders import Message, get_sender, get_sender_kinds
+from clientvault.rights.senders import Message, get_sender_kinds
 
-logger = logging.getLogger(__name__)
 SUBJECT_ROLE = "data_subject"
 
 
@@ -61,7 +60,7 @@ def _matches(identifier: Identifier) -> list[Customer]:
     return rows
 
 
-def _destination(customers: list[Customer], kinds: tuple[str, ...]) -> Message | None:
+def _destination(customers: list[Customer], kinds: tuple[str, ...]) -> tuple[Customer, Message] | None:
     """Where the code goes: the first record, oldest first, with a contact the configured sender can reach
     (a mobile before an e-mail)."""
     for customer in customers:
@@ -71,7 +70,7 @@ def _destination(customers: list[Customer], kinds: tuple[str, ...]) -> Message |
             continue
         for kind in ("mobile", "email"):
             if kind in kinds and opened.get(kind):
-                return Message(kind, str(opened[kind]), "")
+                return customer, Message(kind, str(opened[kind]), "")
     return None
 
 
@@ -125,7 +124,10 @@ def _issue(*, ctx: Context, identifier: Identifier, language: str) -> PortalCode
     customers = _matches(identifier)
     code = f"{secrets.randbelow(1_000_000):06d}"
     salt = secrets.token_hex(16)
-    row = PortalCode.objects.create(
+    found = _destination(customers, get_sender_kinds())
+    if found is not None:  # the record whose contact gets the code comes first: its key seals the message
+        customers = [found[0], *(c for c in customers if c.pk != found[0].pk)]
+    row = PortalCode(
         identifier_bidx=bidx,
         customer_ids=[str(c.pk) for c in customers],
         salt=salt,
@@ -134,26 +136,24 @@ def _issue(*, ctx: Context, identifier: Identifier, language: str) -> PortalCode
         created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.CLIENTVAULT_PORTAL_CODE_SECONDS),
     )
-    destination = _destination(customers, get_sender_kinds())
+    if found is not None:
+        owner, destination = found
+        message = {"kind": destination.kind, "to": destination.destination, "text": _code_text(code, language)}
+        row.message_ct = crypto.encrypt(owner.pk, "rights.portalcode", "message", json.dumps(message, ensure_ascii=False))
+    row.save(force_insert=True)
     audit.record(
         ctx,
         "portal.code_requested",
         obj=row,
         customer_id=customers[0].pk if customers else None,
-        detail={"identifier_kind": identifier.kind, "matched": bool(customers), "sent_to": destination.kind if destination else None},
+        detail={"identifier_kind": identifier.kind, "matched": bool(customers), "sent_to": found[1].kind if found else None},
     )
-    if destination is not None:
-        message = Message(destination.kind, destination.destination, _code_text(code, language))
-        transaction.on_commit(lambda: _send(message))
+    # Sent by the worker, never in the request: a slow gateway must not make a known identifier answer
+    # slower than an unknown one. Every request enqueues one task, whether or not there is anything to send.
+    from clientvault.rights.tasks import send_portal_code
+
+    transaction.on_commit(lambda: send_portal_code.enqueue(str(row.pk)))
     return row
-
-
-def _send(message: Message) -> None:
-    try:
-        get_sender().send(message)
-    except Exception as exc:  # the customer sees the same page; operators see the failure
-        # Only the error's type: gateway and SMTP errors often echo the number or address (no personal data in logs).
-        logger.error("portal code could not be sent to a %s: %s", message.kind, type(exc).__name__)
 
 
 def verify_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> list[uuid.UUID]:

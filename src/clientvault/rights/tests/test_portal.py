@@ -50,8 +50,10 @@ Events = Callable[..., list[AuditEvent]]
 
 @pytest.fixture
 def outbox(settings: Any) -> Iterator[list[Message]]:
-    """Codes go to the in-memory sender; the list is the messages sent during the test."""
+    """Codes go to the in-memory sender; the list is the messages sent during the test. The worker's task
+    runs at once (the immediate task backend), when the request's transaction commits."""
     settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     MemorySender.outbox.clear()
     yield MemorySender.outbox
     MemorySender.outbox.clear()
@@ -297,6 +299,24 @@ def test_rate_limited_requests_are_audited(
     assert refused.status_code == 429
     [event] = audit_events("portal.rate_limited")
     assert event.outcome == "denied" and event.detail == {"limit": "identifier"}
+
+
+def test_the_code_is_sent_by_the_worker_and_not_kept(person: Customer, commit: Commit, settings: Any) -> None:
+    """The request only enqueues: the message waits sealed under the customer's key, and is blanked once sent."""
+    from clientvault.rights.tasks import send_portal_code
+
+    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    MemorySender.outbox.clear()
+    ask(english(), person.id_number, commit)
+    row = PortalCode.objects.get()
+    assert MemorySender.outbox == [] and bytes(row.message_ct)
+    assert person.mobile.encode() not in bytes(row.message_ct)
+    assert send_portal_code.call(str(row.pk)) is True
+    assert [m.destination for m in MemorySender.outbox] == [person.mobile]
+    assert bytes(PortalCode.objects.get().message_ct) == b""
+    assert send_portal_code.call(str(row.pk)) is False  # at most once
+    MemorySender.outbox.clear()
 
 
 # --- Codes -----------------------------------------------------------------------------------------
