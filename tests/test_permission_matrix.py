@@ -475,6 +475,20 @@ def _mfa_landing(w: World, user: str, foreign: bool) -> str:
 
 NEW_DETAIL = r"/customers/[0-9a-f-]{36}/"
 
+
+def consent_write_web(data: Payload, effect: Effect) -> Web:
+    """Recording a consent or its withdrawal on the customer's consent page: who may, who may not."""
+    return Web(
+        "POST",
+        ok=CONSENT_RECORDERS,
+        wrong=CONSENT_READ_ONLY + CONSENT_NO_SIGHT,
+        out=CONSENT_OUT,
+        success=lambda w, u, f: re.escape(reverse("consents:customer", args=[w.customer_for(f).pk])),
+        data=data,
+        effect=effect,
+    )
+
+
 WEB_MATRIX: dict[str, list[Web]] = {
     "home": [Web("GET", ok=EVERYONE, success=re.escape("/customers/"), anon_location=re.escape("/customers/"))],
     "accounts:login": [
@@ -608,27 +622,9 @@ WEB_MATRIX: dict[str, list[Web]] = {
     ],
     "consents:customer": [
         Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.viewed", names_customer=True)),
-        Web(
-            "POST",
-            ok=CONSENT_RECORDERS,
-            wrong=CONSENT_READ_ONLY + CONSENT_NO_SIGHT,
-            out=CONSENT_OUT,
-            success=lambda w, u, f: re.escape(reverse("consents:customer", args=[w.customer_for(f).pk])),
-            data=capture_form,
-            effect=consent_recorded,
-        ),
+        consent_write_web(capture_form, consent_recorded),
     ],
-    "consents:withdraw": [
-        Web(
-            "POST",
-            ok=CONSENT_RECORDERS,
-            wrong=CONSENT_READ_ONLY + CONSENT_NO_SIGHT,
-            out=CONSENT_OUT,
-            success=lambda w, u, f: re.escape(reverse("consents:customer", args=[w.customer_for(f).pk])),
-            data=withdrawal_payload,
-            effect=consent_withdrawn,
-        )
-    ],
+    "consents:withdraw": [consent_write_web(withdrawal_payload, consent_withdrawn)],
     "consents:evidence": [
         Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.evidence_viewed", names_customer=True))
     ],
@@ -695,6 +691,19 @@ class Api:
     reveals: bool = False
     audited_view: bool = False
     query: Payload | None = None  # query-string parameters
+
+
+def consent_write_api(payload: Payload, effect: Effect) -> Api:
+    """The same over the API: read-only roles get 403, roles without sight of the customer 404."""
+    return Api(
+        ok=CONSENT_RECORDERS,
+        ok_status=201,
+        denied=CONSENT_READ_ONLY,
+        hidden=CONSENT_NO_SIGHT,
+        out=CONSENT_OUT,
+        payload=payload,
+        effect=effect,
+    )
 
 
 P = "/api/v1"
@@ -776,24 +785,8 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     ("GET", f"{P}/customers/{{customer_id}}/consents"): Api(
         ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.viewed", names_customer=True)
     ),
-    ("POST", f"{P}/customers/{{customer_id}}/consents"): Api(
-        ok=CONSENT_RECORDERS,
-        ok_status=201,
-        denied=CONSENT_READ_ONLY,
-        hidden=CONSENT_NO_SIGHT,
-        out=CONSENT_OUT,
-        payload=capture_payload,
-        effect=consent_recorded,
-    ),
-    ("POST", f"{P}/customers/{{customer_id}}/consents/{{purpose}}/withdraw"): Api(
-        ok=CONSENT_RECORDERS,
-        ok_status=201,
-        denied=CONSENT_READ_ONLY,
-        hidden=CONSENT_NO_SIGHT,
-        out=CONSENT_OUT,
-        payload=withdrawal_payload,
-        effect=consent_withdrawn,
-    ),
+    ("POST", f"{P}/customers/{{customer_id}}/consents"): consent_write_api(capture_payload, consent_recorded),
+    ("POST", f"{P}/customers/{{customer_id}}/consents/{{purpose}}/withdraw"): consent_write_api(withdrawal_payload, consent_withdrawn),
     ("GET", f"{P}/consents/notices"): Api(ok=EVERYONE, ok_status=200),
     ("GET", f"{P}/consents/events"): Api(ok=CONSENT_DESK, ok_status=200, denied=NOT_CONSENT_DESK, effect=audit_left("consent.feed_read")),
     ("GET", f"{P}/audit/evidence"): Api(

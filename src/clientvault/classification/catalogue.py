@@ -7,6 +7,7 @@ there, and every change is versioned and audited (ARCHITECTURE.md rule 9).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models
@@ -25,6 +26,11 @@ class Category(models.TextChoices):
     LOCATION = "location", _("Location")
     ORGANISATION = "organisation", pgettext_lazy("data category", "Organisation")
     OTHER = "other", _("Other")
+
+
+def category_labels(codes: Iterable[str]) -> list[str]:
+    """Data category codes as people read them (in the active language); an unknown code stays as it is."""
+    return [str(Category(c).label) if c in Category.values else c for c in codes]
 
 
 class JrtClass(models.TextChoices):

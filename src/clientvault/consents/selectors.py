@@ -44,10 +44,9 @@ class PurposeConsent:
     @property
     def category_labels(self) -> list[str]:
         """The consented categories as people read them (the catalogue's labels, in the active language)."""
-        from clientvault.classification.catalogue import Category
+        from clientvault.classification.catalogue import category_labels
 
-        codes = self.consent.categories if self.consent else []
-        return [str(Category(c).label) if c in Category.values else c for c in codes]
+        return category_labels(self.consent.categories if self.consent else [])
 
 
 @dataclass

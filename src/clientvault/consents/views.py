@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, allows
-from clientvault.classification.catalogue import Category
+from clientvault.classification.catalogue import category_labels
 from clientvault.consents import capture, rules, selectors, services
 from clientvault.consents.forms import CaptureForm, NoticeForm, WithdrawForm, lines
 from clientvault.consents.models import NoticeVersion
@@ -168,7 +168,7 @@ def notices(request: HttpRequest) -> HttpResponse:
     purpose_names = {p.code: p.name(language) for p in Purpose.objects.all()}
     for v in versions:
         v.purpose_labels = [purpose_names.get(code, code) for code in v.purposes]  # type: ignore[attr-defined]
-        v.category_labels = [str(Category(c).label) if c in Category.values else c for c in v.categories]  # type: ignore[attr-defined]
+        v.category_labels = category_labels(v.categories)  # type: ignore[attr-defined]
     return render(request, "consents/notices.html", {"versions": versions, "can_publish": allows(ctx.roles, CONSENTS, "change")})
 
 

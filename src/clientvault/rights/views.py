@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clientvault.access.models import Purpose
-from clientvault.classification.catalogue import Category
+from clientvault.classification.catalogue import category_labels
 from clientvault.consents import capture as consent_capture
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
@@ -146,7 +146,7 @@ def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: st
     purpose_row = Purpose.objects.filter(code=purpose).first()
     summary = {
         "purpose": purpose_row.name(language) if purpose_row else purpose,
-        "categories": [str(Category(c).label) for c in scope.categories if c in Category.values],
+        "categories": category_labels(scope.categories),
         "recipients": list(scope.recipients),
         "destination": scope.destination_country,
         "separate": scope.consent_type != "general",
