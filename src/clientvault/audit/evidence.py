@@ -19,6 +19,7 @@ from clientvault.audit import registry
 from clientvault.audit.canonical import utc
 from clientvault.audit.models import AuditEvent
 from clientvault.audit.selectors import EventRow, EvidencePack
+from clientvault.core.spreadsheets import safe_cell
 
 FORMAT_NAME = "clientvault-evidence-pack"
 FORMAT_VERSION = 1
@@ -124,9 +125,8 @@ def as_json(pack: EvidencePack) -> dict[str, Any]:
 
 
 def _cell(column: str, value: Any) -> Any:
-    if column in _READABLE and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    # Only the free-text columns: hashes and proofs must stay byte-exact for the verifier.
+    return safe_cell(value) if column in _READABLE else value
 
 
 def as_csv(pack: EvidencePack) -> str:

@@ -9,11 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-
-def _safe(value: Any) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+from clientvault.core.spreadsheets import safe_cell
 
 
 def as_csv(customers: Sequence[Any]) -> str:
@@ -26,7 +22,7 @@ def as_csv(customers: Sequence[Any]) -> str:
     )
     for c in customers:
         writer.writerow(
-            _safe(v)
+            safe_cell("" if v is None else str(v))
             for v in (
                 c.pk,
                 c.get_kind_display(),

@@ -242,7 +242,7 @@ def test_consent_against_a_superseded_notice_is_refused(org: Org) -> None:
         consent_services.give_consent(ctx=subject_ctx(c), customer_id=c.pk, notice_id=old.pk, capture=_capture(["contact"]), channel="web")
 
 
-def test_a_consent_change_is_published_for_integrations(org: Org) -> None:
+def test_a_consent_change_is_published_for_integrations(org: Org, django_capture_on_commit_callbacks: Any) -> None:
     from clientvault.core import events
     from clientvault.core.models import OutboxEvent
 
@@ -250,7 +250,11 @@ def test_a_consent_change_is_published_for_integrations(org: Org) -> None:
     stop = events.subscribe("consent.", heard.append)
     try:
         c = customer(org["rep_bj1"])
-        record = consent(c)
+        with django_capture_on_commit_callbacks(execute=False) as pending:
+            record = consent(c)
+        assert heard == []  # nothing is announced before the change commits (rule 8)
+        for callback in pending:
+            callback()
     finally:
         stop()
     row = OutboxEvent.objects.filter(topic="consent.changed").latest("id")
@@ -258,9 +262,7 @@ def test_a_consent_change_is_published_for_integrations(org: Org) -> None:
         "customer_id": str(c.pk), "purpose": "marketing", "action": "given", "consent_type": "separate", "seq": 1,
         "record_id": str(record.pk),
     }  # fmt: skip
-    # pytest-django runs tests in a transaction that never commits, so subscribers hear nothing here; the
-    # API feed test reads the outbox instead.
-    assert heard == []
+    assert [e.pk for e in heard] == [row.pk]
 
 
 def test_consent_api_gives_withdraws_and_feeds_the_change(org: Org, settings: Any) -> None:
