@@ -28,6 +28,15 @@ class PolicyQuerySet(models.QuerySet[M]):
     consent_customer_ref: str | None = None
     consent_minor_field: str = "minor_until"
 
+    def unrestricted(self, *, reason: str) -> PolicyQuerySet[M]:
+        """Every row, for work done for no one person (sealing, key rotation, migrations of data).
+
+        ``reason`` says why in words a reviewer can check; every call is greppable (ARCHITECTURE.md rule 11).
+        """
+        if not reason or not reason.strip():
+            raise ValueError("unrestricted() needs a reason")
+        return self.all()
+
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         raise TypeError(f"{type(self).__name__} must define scope_filter")
 
