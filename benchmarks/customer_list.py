@@ -21,6 +21,9 @@ def main() -> None:
     from clientvault.crypto import fields as crypto
     from clientvault.customers import selectors
     from clientvault.customers.models import Customer
+
+    RAW = "benchmark baseline: the raw query without the policy layer"
+    raw = Customer.objects.unrestricted(reason=RAW)
     from clientvault.testing import ctx
 
     users, seed_seconds = seed_demo(args.size)
@@ -36,7 +39,7 @@ def main() -> None:
     subtree = dept.path  # the same rows the manager's scope yields
 
     def raw_list() -> None:
-        rows = Customer.objects.filter(department__path__startswith=subtree)
+        rows = raw.filter(department__path__startswith=subtree)
         list(rows.select_related("owner", "department").prefetch_related("tags").order_by("-created_at", "id")[25:50])
         rows.count()
 
@@ -44,8 +47,8 @@ def main() -> None:
         selectors.get_customer(manager, target)
 
     def raw_detail() -> None:
-        c = Customer.objects.select_related("owner", "department", "legal_entity").prefetch_related("tags").get(pk=target)
-        list(c.followups.select_related("author"))
+        c = raw.select_related("owner", "department", "legal_entity").prefetch_related("tags").get(pk=target)
+        list(c.followups.unrestricted(reason=RAW).select_related("author"))
 
     bench = Bench("customer_list", size=args.size)
     bench.note(database=engine, seed_seconds=round(seed_seconds, 2), seed_customers_per_second=round(args.size / seed_seconds))

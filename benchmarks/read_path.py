@@ -102,6 +102,9 @@ def _install_urlpatterns() -> None:
     from clientvault.accounts.services import live_token
     from clientvault.customers import disclosure
     from clientvault.customers.models import Customer
+
+    RAW = "benchmark baseline: the raw query without the policy layer"
+    raw = Customer.objects.unrestricted(reason=RAW)
     from clientvault.customers.schemas import CustomerOut
 
     class DigestLookup(HttpBearer):
@@ -118,7 +121,7 @@ def _install_urlpatterns() -> None:
 
     @baseline.get("/customers/{customer_id}", response=CustomerOut)
     def baseline_detail(request: HttpRequest, customer_id: uuid.UUID) -> CustomerOut:
-        qs = Customer.objects.select_related("owner", "department", "legal_entity").prefetch_related("tags")
+        qs = raw.select_related("owner", "department", "legal_entity").prefetch_related("tags")
         customer = qs.filter(pk=customer_id).first()
         if customer is None:
             raise Http404()

@@ -55,6 +55,7 @@ from clientvault.middleware import PURPOSE_SESSION_KEY
 from clientvault.testing import (
     PASSWORD,
     Org,
+    all_rows,
     consent,
     ctx,
     customer,
@@ -211,7 +212,7 @@ def consent_recorded(w: World, foreign: bool, ok: bool) -> None:
     from clientvault.consents.models import ConsentRecord
 
     # Staff capture only: the customer's own consents (payloads of other rows) are given in the portal.
-    records = ConsentRecord.objects.filter(customer=w.customer_for(foreign), action="given", by_subject=False)
+    records = all_rows(ConsentRecord).filter(customer=w.customer_for(foreign), action="given", by_subject=False)
     assert records.exists() is ok
     events = AuditEvent.objects.filter(event_type="consent.given", customer_id=w.customer_for(foreign).pk).exclude(role="data_subject")
     assert events.count() == records.count()
@@ -225,7 +226,7 @@ def withdrawal_payload(w: World, foreign: bool) -> dict[str, Any]:
 def consent_withdrawn(w: World, foreign: bool, ok: bool) -> None:
     from clientvault.consents.models import Consent
 
-    assert Consent.objects.get(customer=w.customer_for(foreign), purpose="marketing").action == ("withdrawn" if ok else "given")
+    assert all_rows(Consent).get(customer=w.customer_for(foreign), purpose="marketing").action == ("withdrawn" if ok else "given")
     assert AuditEvent.objects.filter(event_type="consent.withdrawn").count() == (1 if ok else 0)
 
 
@@ -385,20 +386,20 @@ def policy_created(w: World, foreign: bool, ok: bool) -> None:
 
 
 def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
-    assert Customer.objects.filter(pk=w.customer_for(foreign).pk).exists() is not ok
+    assert all_rows(Customer).filter(pk=w.customer_for(foreign).pk).exists() is not ok
 
 
 def followup_created(w: World, foreign: bool, ok: bool) -> None:
-    assert FollowUp.objects.filter(customer=w.customer_for(foreign)).count() == (2 if ok else 1)
+    assert all_rows(FollowUp).filter(customer=w.customer_for(foreign)).count() == (2 if ok else 1)
 
 
 def followup_deleted(w: World, foreign: bool, ok: bool) -> None:
-    assert FollowUp.objects.filter(pk=w.followup_for(foreign).pk).exists() is not ok
+    assert all_rows(FollowUp).filter(pk=w.followup_for(foreign).pk).exists() is not ok
 
 
 def followup_edited(w: World, foreign: bool, ok: bool) -> None:
     f = w.followup_for(foreign)
-    assert FollowUp.objects.get(pk=f.pk).summary == ("矩阵更正" if ok else f.summary)
+    assert all_rows(FollowUp).get(pk=f.pk).summary == ("矩阵更正" if ok else f.summary)
 
 
 def user_created(w: World, foreign: bool, ok: bool) -> None:

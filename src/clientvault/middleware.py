@@ -74,7 +74,7 @@ def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context
     if not purpose or ctx.actor is None:
         return ctx
     if purpose == BREAK_GLASS:
-        window = breakglass.active_session(ctx.actor_id)
+        window = breakglass.active_session(ctx)
         if window is not None and engine.may_break_glass(ctx):
             request.cv_break_glass = window  # type: ignore[attr-defined]
             return ctx.with_purpose(purpose)

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from clientvault.classification.masking import mask_name
 from clientvault.consents.models import Consent
 from clientvault.rights.senders import MemorySender
-from clientvault.testing import PASSWORD, Org, consent, customer
+from clientvault.testing import PASSWORD, Org, all_rows, consent, customer
 from tests.browser.conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -88,7 +88,7 @@ def test_customer_withdraws_marketing_consent_and_the_marketing_list_loses_them(
     expect(page.locator("[data-testid=portal-consent][data-purpose=marketing]")).to_have_attribute("data-state", "withdrawn")
     expect(page.locator(".alert-success")).to_be_visible()
     me.shot("06-portal-consent-withdrawn")
-    assert Consent.objects.get(customer=leaving, purpose="marketing").action == "withdrawn"
+    assert all_rows(Consent).get(customer=leaving, purpose="marketing").action == "withdrawn"
 
     # The rep's next request: the customer who withdrew is gone from the marketing list; the other stays.
     rep.page.reload()

@@ -29,10 +29,12 @@ log = logging.getLogger(__name__)
 MIN_REASON = 15
 
 
-def active_session(user_id: int | None) -> BreakGlassSession | None:
-    if user_id is None:
+def active_session(ctx: Context) -> BreakGlassSession | None:
+    """The actor's own open window, if any."""
+    if ctx.actor is None:
         return None
-    return BreakGlassSession.objects.filter(user_id=user_id, ended_at__isnull=True, expires_at__gt=clock.now()).first()
+    rows = BreakGlassSession.objects.visible_to(ctx).filter(user_id=ctx.actor.pk, ended_at__isnull=True, expires_at__gt=clock.now())
+    return rows.first()
 
 
 @transaction.atomic
@@ -50,7 +52,7 @@ def start(*, ctx: Context, reason: str, minutes: int) -> BreakGlassSession:
     if errors:
         raise ValidationFailed(errors)
     # One open window per person: lock the user's open rows, then check.
-    open_rows = BreakGlassSession.objects.select_for_update().filter(user_id=ctx.actor.pk, ended_at__isnull=True)
+    open_rows = BreakGlassSession.objects.visible_to(ctx).select_for_update().filter(user_id=ctx.actor.pk, ended_at__isnull=True)
     now = clock.now()
     for row in open_rows:
         if row.expires_at > now:
@@ -79,7 +81,7 @@ def end(*, ctx: Context, cause: str = "ended") -> bool:
     allows it); False if none was open. A window past its time is recorded as expired."""
     if ctx.actor is None:
         raise PermissionDenied()
-    row = BreakGlassSession.objects.select_for_update().filter(user_id=ctx.actor.pk, ended_at__isnull=True).first()
+    row = BreakGlassSession.objects.visible_to(ctx).select_for_update().filter(user_id=ctx.actor.pk, ended_at__isnull=True).first()
     if row is None:
         return False
     now = clock.now()
@@ -91,7 +93,8 @@ def end(*, ctx: Context, cause: str = "ended") -> bool:
 def expire_due() -> int:
     """Close every window whose time is up (scheduled; also done lazily on the user's next request)."""
     ctx = system_context(channel="task")
-    rows = list(BreakGlassSession.objects.select_for_update(skip_locked=True).filter(ended_at__isnull=True, expires_at__lte=clock.now()))
+    due = BreakGlassSession.objects.unrestricted(reason="the schedule closes every window whose time is up, whoever opened it")
+    rows = list(due.select_for_update(skip_locked=True).filter(ended_at__isnull=True, expires_at__lte=clock.now()))
     for row in rows:
         _close(ctx, row, "expired", clock.now())
     return len(rows)
@@ -108,7 +111,8 @@ def notify_compliance(session_id: str) -> int:
     from clientvault.accounts import roles as R
     from clientvault.accounts.models import User
 
-    row = BreakGlassSession.objects.select_related("user").filter(pk=session_id).first()
+    sessions = BreakGlassSession.objects.unrestricted(reason="the worker tells compliance about the window just opened")
+    row = sessions.select_related("user").filter(pk=session_id).first()
     if row is None:
         return 0
     recipients = list(

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.purposes import LegalBasis
+from clientvault.access.querysets import BreakGlassSessionQuerySet
 from clientvault.core.ids import new_id
 
 
@@ -118,6 +119,8 @@ class BreakGlassSession(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     end_cause = models.CharField(_("ended because"), max_length=12, blank=True)
+
+    objects = BreakGlassSessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("break-glass session")

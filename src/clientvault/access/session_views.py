@@ -86,7 +86,8 @@ def break_glass_end(request: HttpRequest) -> HttpResponse:
 @login_required
 def break_glass_log(request: HttpRequest) -> HttpResponse:
     """Compliance and audit see every break-glass window: who, why, how long, how it ended."""
-    if not allows(_ctx(request).roles, MANAGE_POLICIES, VIEW):
+    ctx = _ctx(request)
+    if not allows(ctx.roles, MANAGE_POLICIES, VIEW):
         raise Http404
-    rows = BreakGlassSession.objects.select_related("user")[:200]
+    rows = BreakGlassSession.objects.visible_to(ctx).select_related("user")[:200]
     return render(request, "access/break_glass_log.html", {"rows": rows})

@@ -28,9 +28,11 @@ def acting_on(ctx: Context, customer_id: uuid.UUID, *, lock: bool = False) -> Cu
     under their purpose and either may change it (the rep at the counter) or hold the consents capability
     (compliance, recording a form that reached the back office).
     """
-    qs = Customer.objects.select_for_update() if lock else Customer.objects.all()
+    qs = Customer.objects.visible_to(ctx, VIEW)  # a signed-in customer: their own records only
+    if lock:
+        qs = qs.select_for_update()
     if ctx.subject_ids:
-        own: Customer | None = qs.filter(pk=customer_id).first() if customer_id in ctx.subject_ids else None
+        own: Customer | None = qs.filter(pk=customer_id).first()
         if own is None:
             raise NotFound()
         return own

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.consents.choices import Action, Audience, CaptureChannel, ConsentType, GuardianRelation
+from clientvault.consents.querysets import ConsentEvidenceQuerySet, ConsentQuerySet, ConsentRecordQuerySet
 from clientvault.core.ids import new_id
 from clientvault.customers.models import Customer
 
@@ -88,6 +89,8 @@ class ConsentRecord(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
 
+    objects = ConsentRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
@@ -117,6 +120,8 @@ class ConsentEvidence(models.Model):
     data_ct = models.BinaryField(_("file (encrypted)"))
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 
+    objects = ConsentEvidenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("consent evidence")
         verbose_name_plural = _("consent evidence")
@@ -138,6 +143,8 @@ class Consent(models.Model):
     # PIPL-14: the notice grew since this consent was given; the old scope stays covered, the new one is not.
     needs_renewal = models.BooleanField(_("needs renewal"), default=False)
     changed_at = models.DateTimeField(_("changed"))
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent")

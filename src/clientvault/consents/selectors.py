@@ -66,10 +66,7 @@ def consent_purposes() -> list[Purpose]:
 
 def _visible_customer(ctx: Context, customer_id: uuid.UUID) -> Customer:
     """The customer if the actor may see it: a signed-in customer their own; staff within their scope."""
-    if ctx.subject_ids:
-        customer = Customer.objects.filter(pk=customer_id).first() if customer_id in ctx.subject_ids else None
-    else:
-        customer = Customer.objects.visible_to(ctx, VIEW).filter(pk=customer_id).first()
+    customer = Customer.objects.visible_to(ctx, VIEW).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound()
     found: Customer = customer
@@ -81,12 +78,15 @@ def states_of(customer: Customer, *, now: dt.datetime | None = None, today: dt.d
     No audit: callers that show it record their own event."""
     now, today = now or clock.now(), today or clock.today()
     minor = rules.is_minor(customer.minor_until, today)
-    current = {c.purpose: c for c in Consent.objects.filter(customer=customer).select_related("record")}
+    reason = "the consent history of one customer the caller already reached"
+    current = {c.purpose: c for c in Consent.objects.unrestricted(reason=reason).filter(customer=customer).select_related("record")}
     history: dict[str, list[ConsentRecord]] = {}
+    scans = ConsentEvidence.objects.unrestricted(reason=reason).filter(record=OuterRef("pk"))
     records = (
-        ConsentRecord.objects.filter(customer=customer)
+        ConsentRecord.objects.unrestricted(reason=reason)
+        .filter(customer=customer)
         .select_related("notice", "captured_by")
-        .annotate(has_evidence=Exists(ConsentEvidence.objects.filter(record=OuterRef("pk"))))
+        .annotate(has_evidence=Exists(scans))
         .order_by("-seq")
     )
     purposes = consent_purposes()
@@ -141,7 +141,7 @@ class EvidenceFile:
 def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
     """The decrypted scan of a signed consent form. Staff who may reveal the customer's data, or compliance;
     audited (the form carries the customer's name and signature)."""
-    record = ConsentRecord.objects.filter(pk=record_id).first()
+    record = ConsentRecord.objects.visible_to(ctx, VIEW).filter(pk=record_id).first()
     if record is None:
         raise NotFound()
     _visible_customer(ctx, record.customer_id)
@@ -149,7 +149,7 @@ def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
         may_reveal = Customer.objects.visible_to(ctx, REVEAL).filter(pk=record.customer_id).exists()
         if not (may_reveal or allows(ctx.roles, CONSENTS, "view")):
             raise PermissionDenied()
-    evidence = ConsentEvidence.objects.filter(record=record).first()
+    evidence = ConsentEvidence.objects.visible_to(ctx, VIEW).filter(record=record).first()
     if evidence is None:
         raise NotFound()
     cid = record.customer_id
@@ -202,10 +202,11 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
         raise PermissionDenied()
     now, today = clock.now(), clock.today()
     # Consent is a person's: organisations are not counted (their records hold little personal data).
-    total = Customer.objects.filter(kind=Kind.INDIVIDUAL).count()
+    counts_only = "coverage counts every customer and consent; no customer is identified"
+    total = Customer.objects.unrestricted(reason=counts_only).filter(kind=Kind.INDIVIDUAL).count()
     rows = []
     for purpose in consent_purposes():
-        qs = Consent.objects.filter(purpose=purpose.code, customer__kind=Kind.INDIVIDUAL)
+        qs = Consent.objects.unrestricted(reason=counts_only).filter(purpose=purpose.code, customer__kind=Kind.INDIVIDUAL)
         live = qs.filter(live_q(None, now, today)).count()
         withdrawn = qs.filter(action=Action.WITHDRAWN).count()
         expired = qs.filter(action=Action.GIVEN, expires_at__lte=now).count()
@@ -221,7 +222,8 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     since = month_starts[0]
     per_month: Counter[tuple[str, str, str]] = Counter()
     grouped = (
-        ConsentRecord.objects.filter(occurred_at__date__gte=since)
+        ConsentRecord.objects.unrestricted(reason=counts_only)
+        .filter(occurred_at__date__gte=since)
         .annotate(month=TruncMonth("occurred_at"))
         .values("purpose", "action", "month")
         .annotate(n=Count("id"))

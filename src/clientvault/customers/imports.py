@@ -98,16 +98,15 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
 
 def _check_existing(ids: set[tuple[str, str, str]], usccs: set[tuple[str, str]], errors: dict[str, list[Any]]) -> None:
     """Compare the batch with what is stored, by blind index."""
+    held = Customer.objects.unrestricted(reason="an import may not duplicate an ID number or credit code held by anyone")
     if ids:
         wanted = {(e, t, vault.index("id_number", n)) for e, t, n in ids}
-        stored = Customer.objects.filter(id_number_bidx__in=[b for _e, _t, b in wanted]).values_list(
-            "legal_entity_id", "id_type", "id_number_bidx"
-        )
+        stored = held.filter(id_number_bidx__in=[b for _e, _t, b in wanted]).values_list("legal_entity_id", "id_type", "id_number_bidx")
         if {(str(e), t, bytes(b)) for e, t, b in stored} & wanted:
             errors["rows.id_number"] = [_("Some ID numbers are already registered.")]
     if usccs:
         wanted_u = {(e, vault.index("uscc", u)) for e, u in usccs}
-        stored_u = Customer.objects.filter(uscc_bidx__in=[b for _e, b in wanted_u]).values_list("legal_entity_id", "uscc_bidx")
+        stored_u = held.filter(uscc_bidx__in=[b for _e, b in wanted_u]).values_list("legal_entity_id", "uscc_bidx")
         if {(str(e), bytes(b)) for e, b in stored_u} & wanted_u:
             errors["rows.uscc"] = [_("Some credit codes are already registered.")]
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
@@ -38,7 +37,6 @@ from clientvault.consents import rules as consent_rules
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.core.querysets import department_filter
 from clientvault.crypto import fields as crypto
 from clientvault.customers import disclosure, rules, vault
 from clientvault.customers.choices import Channel, FieldType, Kind, Status
@@ -87,24 +85,11 @@ def _locked_customer(ctx: Context, customer_id: uuid.UUID, action: str, resource
     visible = Customer.objects.visible_to(ctx, "view")
     if not visible.filter(pk=customer_id).exists():
         raise NotFound()
-    target = Customer.objects.visible_to(ctx, action) if resource == CUSTOMER else _customers_for_followup(ctx, action)
+    target = Customer.objects.visible_to(ctx, action, resource=resource)
     customer = target.select_for_update().filter(pk=customer_id).first()
     if customer is None:
         raise PermissionDenied()
     return customer
-
-
-def _customers_for_followup(ctx: Context, action: str) -> Any:
-    """Customers on which the actor's follow-up grant for ``action`` reaches."""
-    held = engine.scopes(ctx, FOLLOWUP, action)
-    if not held or ctx.actor is None:
-        return Customer.objects.none()
-    if Scope.ALL in held:
-        return Customer.objects.all()
-    cond = Q()
-    for scope in sorted(held):
-        cond |= department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
-    return Customer.objects.filter(cond)
 
 
 def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) -> User:
@@ -149,7 +134,8 @@ def _validate(
 
 def _check_unique(customer: Customer) -> None:
     """One record per identity document / credit code within a legal entity (compared by blind index)."""
-    others = Customer.objects.filter(legal_entity_id=customer.legal_entity_id).exclude(pk=customer.pk)
+    held = Customer.objects.unrestricted(reason="one record per ID number / credit code in the legal entity, whoever owns the other")
+    others = held.filter(legal_entity_id=customer.legal_entity_id).exclude(pk=customer.pk)
     if customer.id_number_bidx and others.filter(id_type=customer.id_type, id_number_bidx=customer.id_number_bidx).exists():
         raise ValidationFailed({"id_number": [_("A customer with this ID number is already registered.")]})
     if customer.uscc_bidx and others.filter(uscc_bidx=customer.uscc_bidx).exists():
@@ -311,13 +297,13 @@ def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
             _("Only prospects can be deleted. Close the customer instead: its records are kept for the retention period."),
             code="not_a_prospect",
         )
-    if customer.consent_records.exists():  # type: ignore[attr-defined]
+    if customer.consent_records.unrestricted(reason="a prospect with consent evidence is kept").exists():  # type: ignore[attr-defined]
         # Consent records are the evidence that processing was lawful (PIPL-14, GDPR-7): they are kept.
         raise Conflict(
             _("This prospect has consent records, which are kept as evidence. Close the customer instead of deleting it."),
             code="has_consent_records",
         )
-    followups = customer.followups.count()
+    followups = customer.followups.unrestricted(reason="count every follow-up deleted with the prospect").count()  # type: ignore[attr-defined]
     audit.record(ctx, "customer.deleted", obj=customer, customer_id=customer.pk, detail={"followups_deleted": followups})
     customer_id = customer.pk
     customer.delete()

@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.core.ids import new_id
+from clientvault.rights.querysets import PortalCodeQuerySet
 
 
 class PortalCode(models.Model):
@@ -26,6 +27,8 @@ class PortalCode(models.Model):
     # The message to send (destination and text), encrypted under the key of the first customer in
     # ``customer_ids``, until the worker has sent it; then blanked.
     message_ct = models.BinaryField(default=b"")
+
+    objects = PortalCodeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("portal sign-in code")

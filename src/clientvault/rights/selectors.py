@@ -38,7 +38,7 @@ def own_records(ctx: Context) -> list[OwnRecord]:
     language = get_language()
     labels = {f.key: f.label(language) for f in FieldClassification.objects.filter(key__in=[f"customer.{n}" for n in SHOWN])}
     out = []
-    for customer in Customer.objects.filter(pk__in=ctx.subject_ids).select_related("legal_entity").order_by("created_at"):
+    for customer in Customer.objects.visible_to(ctx).select_related("legal_entity").order_by("created_at"):
         try:
             opened = vault.unseal(customer)
         except crypto.KeyDestroyed:

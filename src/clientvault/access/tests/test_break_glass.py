@@ -22,7 +22,7 @@ from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
 from clientvault.customers import selectors
 from clientvault.customers import services as customer_services
 from clientvault.middleware import PURPOSE_SESSION_KEY
-from clientvault.testing import ctx, customer, sign_in_verified, user
+from clientvault.testing import all_rows, ctx, customer, sign_in_verified, user
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_only_administrators_may_open_break_glass(org, audit_events, username):
     sign_in_verified(client, u, purpose="")
     assert client.get(START).status_code == 404
     assert client.post(START, {"reason": REASON, "minutes": 10}).status_code == 404
-    assert not BreakGlassSession.objects.exists() and audit_events() == []
+    assert not all_rows(BreakGlassSession).exists() and audit_events() == []
     assert not engine.may_break_glass(ctx(u, purpose=""))
 
 
@@ -100,7 +100,7 @@ def test_bad_reason_or_length_is_refused_with_field_errors_and_no_row(org, audit
     with pytest.raises(ValidationFailed) as exc:
         breakglass.start(ctx=ctx(org["admin"]), reason=reason, minutes=minutes)
     assert set(exc.value.fields) == fields
-    assert not BreakGlassSession.objects.exists() and audit_events() == []
+    assert not all_rows(BreakGlassSession).exists() and audit_events() == []
 
 
 def test_the_limit_is_a_setting(org, settings):
@@ -119,7 +119,7 @@ def test_web_form_shows_errors_and_opens_nothing(org, audit_events):
     form = response.context["form"]
     assert set(form.errors) == {"reason", "minutes"}
     assert PURPOSE_SESSION_KEY not in client.session
-    assert not BreakGlassSession.objects.exists() and audit_events() == []
+    assert not all_rows(BreakGlassSession).exists() and audit_events() == []
 
 
 # --- Opening it -----------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_start_is_audited_with_the_break_glass_purpose(org, audit_events, now):
     [event] = audit_events()
     assert event.event_type == "breakglass.started"
     assert (event.actor_id, event.purpose, event.object_id, event.detail) == (admin.pk, "break_glass", str(session.pk), {"minutes": 30})
-    assert breakglass.active_session(admin.pk) == session
+    assert breakglass.active_session(ctx(admin)) == session
 
 
 def test_compliance_officers_are_emailed_after_commit(org, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks):
@@ -173,14 +173,14 @@ def test_no_mail_when_the_opening_rolls_back(org, immediate_tasks, mailoutbox, d
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         start_then_fail()
     assert callbacks == [] and mailoutbox == []
-    assert not BreakGlassSession.objects.exists()
+    assert not all_rows(BreakGlassSession).exists()
 
 
 def test_notice_without_any_compliance_address_sends_nothing(org, immediate_tasks, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         breakglass.start(ctx=ctx(org["admin"]), reason=REASON, minutes=20)
     assert mailoutbox == []
-    assert BreakGlassSession.objects.count() == 1, "the window opens even when nobody can be told"
+    assert all_rows(BreakGlassSession).count() == 1, "the window opens even when nobody can be told"
 
 
 def test_web_start_sets_the_purpose_and_shows_the_red_banner(org, target, audit_events, now):
@@ -267,12 +267,12 @@ def test_a_second_start_while_active_conflicts(org, audit_events):
     first = breakglass.start(ctx=ctx(admin), reason=REASON, minutes=30)
     with pytest.raises(Conflict):
         breakglass.start(ctx=ctx(admin), reason=REASON + "（再次）", minutes=10)
-    assert list(BreakGlassSession.objects.all()) == [first]
+    assert list(all_rows(BreakGlassSession).all()) == [first]
     assert [e.event_type for e in audit_events()] == ["breakglass.started"]
     client = admin_client(org)
     response = open_window(client)
     assert response.status_code == 200 and response.context["form"].non_field_errors()
-    assert BreakGlassSession.objects.count() == 1
+    assert all_rows(BreakGlassSession).count() == 1
 
 
 # --- Ending it ------------------------------------------------------------------------------------
@@ -286,13 +286,13 @@ def test_ending_closes_the_window_drops_the_purpose_and_access(org, target, audi
     response = client.post(END)
     assert response.status_code == 302 and response["Location"] == "/access/purpose/"
     assert PURPOSE_SESSION_KEY not in client.session
-    row = BreakGlassSession.objects.get()
+    row = all_rows(BreakGlassSession).get()
     assert (row.ended_at, row.end_cause) == (now(), "ended")
     [ended] = audit_events("breakglass.ended")
     assert (ended.purpose, ended.actor_id, ended.detail) == ("break_glass", org["admin"].pk, {"cause": "ended", "seconds": 300})
     assert client.get(f"/customers/{target.pk}/").status_code == 404
     assert client.get("/customers/").status_code == 404
-    assert breakglass.active_session(org["admin"].pk) is None
+    assert breakglass.active_session(ctx(org["admin"])) is None
     page = client.get("/access/purpose/").content.decode()
     assert 'data-testid="break-glass-banner"' not in page
 
@@ -310,7 +310,7 @@ def test_the_window_expires_on_the_next_request(org, target, audit_events, now):
     now(minutes=10)  # expires_at is exclusive
     assert client.get(f"/customers/{target.pk}/").status_code == 404
     assert PURPOSE_SESSION_KEY not in client.session
-    row = BreakGlassSession.objects.get()
+    row = all_rows(BreakGlassSession).get()
     assert row.end_cause == "expired" and row.ended_at == row.expires_at
     [ended] = audit_events("breakglass.ended")
     assert ended.detail == {"cause": "expired", "seconds": 600} and ended.purpose == "break_glass"
@@ -330,7 +330,7 @@ def test_expire_due_closes_overdue_windows_only(org, audit_events, now):
     short.refresh_from_db()
     long.refresh_from_db()
     assert (short.end_cause, short.ended_at) == ("expired", short.expires_at)
-    assert long.ended_at is None and breakglass.active_session(admin2.pk) == long
+    assert long.ended_at is None and breakglass.active_session(ctx(admin2)) == long
     [ended] = audit_events("breakglass.ended")
     assert ended.object_id == str(short.pk) and ended.actor_id is None and ended.channel == "task"
     assert ended.purpose == "break_glass" and ended.detail == {"cause": "expired", "seconds": 600}
@@ -354,7 +354,7 @@ def test_losing_the_break_glass_policy_closes_the_window(org, target, audit_even
     services.change_policy(ctx=ctx(org["compliance"]), code="admin-break-glass", data={"active": False}, reason="freeze emergency access")
     assert client.get(f"/customers/{target.pk}/").status_code == 404
     assert PURPOSE_SESSION_KEY not in client.session
-    assert BreakGlassSession.objects.get().ended_at is not None
+    assert all_rows(BreakGlassSession).get().ended_at is not None
     assert len(audit_events("breakglass.ended")) == 1
     assert client.get(START).status_code == 404, "nor can a new one be opened"
 

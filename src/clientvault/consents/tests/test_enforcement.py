@@ -22,7 +22,7 @@ from clientvault.core import clock
 from clientvault.core.errors import ValidationFailed
 from clientvault.customers import selectors
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import Org, consent, ctx, customer, followup, notice, resident_id, sign_in_verified, subject_ctx
+from clientvault.testing import Org, all_rows, consent, ctx, customer, followup, notice, resident_id, sign_in_verified, subject_ctx
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -201,7 +201,7 @@ def test_pre_ticked_or_bundled_consent_is_refused_and_nothing_is_written(org: Or
         )
         with pytest.raises(ValidationFailed):
             consent_services.give_consent(ctx=subject_ctx(c), customer_id=c.pk, notice_id=chosen.pk, capture=capture, channel="web")
-    assert not ConsentRecord.objects.filter(customer=c).exists() and not Consent.objects.filter(customer=c).exists()
+    assert not all_rows(ConsentRecord).filter(customer=c).exists() and not all_rows(Consent).filter(customer=c).exists()
     assert not AuditEvent.objects.filter(event_type="consent.given", customer_id=c.pk).exists()
 
 
@@ -212,10 +212,10 @@ def test_records_are_immutable_and_history_complete(org: Org) -> None:
     first = consent(c)
     consent_services.withdraw_consent(ctx=subject_ctx(c), customer_id=c.pk, purpose="marketing", channel="web")
     consent(c)
-    history = list(ConsentRecord.objects.filter(customer=c, purpose="marketing").order_by("seq").values_list("seq", "action"))
+    history = list(all_rows(ConsentRecord).filter(customer=c, purpose="marketing").order_by("seq").values_list("seq", "action"))
     assert history == [(1, Action.GIVEN), (2, Action.WITHDRAWN), (3, Action.GIVEN)]
     with pytest.raises(DatabaseError), transaction.atomic():
-        ConsentRecord.objects.filter(pk=first.pk).update(channel="paper")
+        all_rows(ConsentRecord).filter(pk=first.pk).update(channel="paper")
 
 
 def test_publishing_a_wider_notice_marks_consents_for_renewal(org: Org, audit_events: Any) -> None:
@@ -224,9 +224,9 @@ def test_publishing_a_wider_notice_marks_consents_for_renewal(org: Org, audit_ev
     capture = _capture(["contact"])
     consent_services.give_consent(ctx=subject_ctx(c), customer_id=c.pk, notice_id=narrow.pk, capture=capture, channel="web")
     same = consent_services.publish_notice(ctx=ctx(org["compliance"]), notice="mkt", data=_notice_data(categories=["contact"]))
-    assert same.version == 2 and not Consent.objects.get(customer=c).needs_renewal
+    assert same.version == 2 and not all_rows(Consent).get(customer=c).needs_renewal
     consent_services.publish_notice(ctx=ctx(org["compliance"]), notice="mkt", data=_notice_data(categories=["contact", "location"]))
-    state = Consent.objects.get(customer=c)
+    state = all_rows(Consent).get(customer=c)
     assert state.needs_renewal and state.action == Action.GIVEN  # the old scope stays covered (PIPL-14)
     last = audit_events("notice.published")[-1]
     assert last.detail["grown"] == ["categories"] and last.detail["consents_needing_renewal"] == 1
@@ -332,7 +332,7 @@ def test_counter_capture_with_an_encrypted_scan(org: Org, audit_events: Any) -> 
         },
     )
     assert response.status_code == 302
-    stored = ConsentEvidence.objects.get(record__customer=c)
+    stored = all_rows(ConsentEvidence).get(record__customer=c)
     assert pdf not in bytes(stored.data_ct) and "张三".encode() not in bytes(stored.filename_ct)
     found = consent_selectors.consent_evidence(ctx(rep), stored.record_id)
     assert found.data == pdf and found.filename == "张三-签字.pdf"
@@ -352,7 +352,7 @@ def test_counter_capture_with_an_encrypted_scan(org: Org, audit_events: Any) -> 
             "evidence": SimpleUploadedFile("x.pdf", b"MZ not a pdf", content_type="application/pdf"),
         },
     )
-    assert wrong.status_code == 400 and ConsentRecord.objects.filter(customer=c).count() == 1
+    assert wrong.status_code == 400 and all_rows(ConsentRecord).filter(customer=c).count() == 1
 
 
 def _notice_data(*, categories: list[str]) -> dict[str, Any]:
@@ -376,12 +376,12 @@ def test_the_upgrade_backfills_minor_until_from_encrypted_birth_dates(org: Org) 
     born = clock.today() - dt.timedelta(days=365 * 9)
     child = customer(org["rep_bj1"], id_number=resident_id(birth=born), birth_date=born)
     adult = customer(org["rep_bj1"])
-    Customer.objects.filter(pk__in=[child.pk, adult.pk]).update(minor_until=None)  # as rows were before the column
+    all_rows(Customer).filter(pk__in=[child.pk, adult.pk]).update(minor_until=None)  # as rows were before the column
     importlib.import_module("clientvault.customers.migrations.0008_backfill_minor_until").backfill(apps, None)
     from clientvault.consents.rules import stored_minor_until
 
-    assert Customer.objects.get(pk=child.pk).minor_until == stored_minor_until(born, clock.today())
-    assert Customer.objects.get(pk=adult.pk).minor_until is None
+    assert all_rows(Customer).get(pk=child.pk).minor_until == stored_minor_until(born, clock.today())
+    assert all_rows(Customer).get(pk=adult.pk).minor_until is None
 
 
 def test_the_feed_waits_for_events_to_settle(org: Org, settings: Any) -> None:
@@ -409,7 +409,7 @@ def test_a_prospect_with_consent_records_is_closed_not_deleted(org: Org) -> None
     consent(prospect)
     with pytest.raises(Conflict) as refused:
         customer_services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
-    assert refused.value.code == "has_consent_records" and Customer.objects.filter(pk=prospect.pk).exists()
+    assert refused.value.code == "has_consent_records" and all_rows(Customer).filter(pk=prospect.pk).exists()
 
 
 def test_shredding_a_key_clears_the_child_flag(org: Org) -> None:
@@ -417,9 +417,9 @@ def test_shredding_a_key_clears_the_child_flag(org: Org) -> None:
 
     born = clock.today() - dt.timedelta(days=365 * 8)
     child = customer(org["rep_bj1"], id_number=resident_id(birth=born), birth_date=born)
-    assert Customer.objects.get(pk=child.pk).minor_until is not None
+    assert all_rows(Customer).get(pk=child.pk).minor_until is not None
     crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=child.pk)
-    assert Customer.objects.get(pk=child.pk).minor_until is None
+    assert all_rows(Customer).get(pk=child.pk).minor_until is None
 
 
 @pytest.mark.parametrize("purpose_ref", ["customer", "followup"])
@@ -447,12 +447,12 @@ def test_the_queryset_gate_agrees_with_the_rule_at_every_boundary(org: Org, purp
         expected: dict[Any, bool] = {}
         for action, kind, expires, until in cases:
             c = customer(rep)
-            Customer.objects.filter(pk=c.pk).update(minor_until=until)
-            record = ConsentRecord.objects.create(
+            all_rows(Customer).filter(pk=c.pk).update(minor_until=until)
+            record = all_rows(ConsentRecord).create(
                 customer=c, purpose="marketing", seq=1, action=action, consent_type=kind, notice=chosen, categories=["contact"],
                 channel="web", guardian_relation="parent" if kind == "guardian" else "", occurred_at=now, expires_at=expires,
             )  # fmt: skip
-            Consent.objects.create(
+            all_rows(Consent).create(
                 customer=c, purpose="marketing", record=record, action=action, consent_type=kind, categories=["contact"],
                 expires_at=expires, changed_at=now,
             )  # fmt: skip
@@ -460,13 +460,13 @@ def test_the_queryset_gate_agrees_with_the_rule_at_every_boundary(org: Org, purp
                 followup(c, rep)
             expected[c.pk] = rules.is_live(action, kind, expires, now, minor=rules.is_minor(until, today))
         by_rule = {pk for pk, live in expected.items() if live}
-        assert set(Consent.objects.filter(live_q("marketing", now, today)).values_list("customer_id", flat=True)) == by_rule
+        assert set(all_rows(Consent).filter(live_q("marketing", now, today)).values_list("customer_id", flat=True)) == by_rule
         if purpose_ref == "customer":
-            gated = Customer.objects.filter(pk__in=expected).filter(live_filter("marketing", "pk", "minor_until"))
+            gated = all_rows(Customer).filter(pk__in=expected).filter(live_filter("marketing", "pk", "minor_until"))
             assert set(gated.values_list("pk", flat=True)) == by_rule
         else:
-            rows = FollowUp.objects.filter(customer_id__in=expected).filter(
-                live_filter("marketing", "customer_id", "customer__minor_until")
+            rows = (
+                all_rows(FollowUp).filter(customer_id__in=expected).filter(live_filter("marketing", "customer_id", "customer__minor_until"))
             )
             assert set(rows.values_list("customer_id", flat=True)) == by_rule
         assert 0 < len(by_rule) < len(cases)

@@ -17,7 +17,7 @@ from clientvault.accounts.models import ApiToken, User
 from clientvault.accounts.services import create_api_token, revoke_api_token
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import choose_purpose, ctx, customer, default_purpose, followup, reload, resident_id, uscc
+from clientvault.testing import all_rows, choose_purpose, ctx, customer, default_purpose, followup, reload, resident_id, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_session_write_without_csrf_token_is_refused(org, audit_events):
     client.force_login(org["rep_bj1"])
     response = client.post(API + "/customers", json.dumps(individual()), content_type="application/json")
     assert response.status_code == 403
-    assert Customer.objects.count() == 0 and audit_events() == []
+    assert all_rows(Customer).count() == 0 and audit_events() == []
 
 
 def test_token_needs_no_csrf_token(org, audit_events):
@@ -261,7 +261,7 @@ def test_bad_resident_id_checksum_is_422_without_echo(api, org, audit_events):
     error = error_of(response, 422, "validation_failed")
     assert list(error["fields"]) == ["id_number"] and error["fields"]["id_number"]
     assert number not in response.content.decode() and number[:-1] not in response.content.decode()
-    assert Customer.objects.count() == 0 and audit_events()[mark:] == []
+    assert all_rows(Customer).count() == 0 and audit_events()[mark:] == []
 
 
 @pytest.mark.parametrize(
@@ -281,7 +281,7 @@ def test_invalid_create_is_422_with_field_errors(api, org, audit_events, body, f
     mark = len(audit_events())
     error = error_of(client.post("/customers", body), 422, "validation_failed")
     assert field in error["fields"]
-    assert Customer.objects.count() == 0 and audit_events()[mark:] == []
+    assert all_rows(Customer).count() == 0 and audit_events()[mark:] == []
 
 
 def test_manager_cannot_assign_to_another_branch(api, org, audit_events):
@@ -289,14 +289,14 @@ def test_manager_cannot_assign_to_another_branch(api, org, audit_events):
     mark = len(audit_events())
     error = error_of(client.post("/customers", individual(owner_id=org["rep_sh"].pk)), 422, "validation_failed")
     assert "owner" in error["fields"]
-    assert Customer.objects.count() == 0 and audit_events()[mark:] == []
+    assert all_rows(Customer).count() == 0 and audit_events()[mark:] == []
 
 
 def test_risk_officer_cannot_create(api, org, audit_events):
     client = api("risk")
     mark = len(audit_events())
     error_of(client.post("/customers", individual()), 403, "permission_denied")
-    assert Customer.objects.count() == 0 and audit_events()[mark:] == []
+    assert all_rows(Customer).count() == 0 and audit_events()[mark:] == []
 
 
 # --- Get --------------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ def test_rep_cannot_reassign_own_customer(api, org, audit_events):
     mark = len(audit_events())
     error = error_of(client.patch(f"/customers/{c.pk}", {"owner_id": org["rep_bj2"].pk}), 422, "validation_failed")
     assert "owner" in error["fields"]
-    assert Customer.objects.get(pk=c.pk).owner == org["rep_bj1"] and audit_events()[mark:] == []
+    assert all_rows(Customer).get(pk=c.pk).owner == org["rep_bj1"] and audit_events()[mark:] == []
 
 
 def test_manager_reassigns_within_the_subtree(api, org, audit_events):
@@ -435,7 +435,7 @@ def test_delete_prospect(api, org, audit_events):
     mark = len(audit_events())
     response = client.delete(f"/customers/{c.pk}")
     assert response.status_code == 204 and response.content == b""
-    assert not Customer.objects.filter(pk=c.pk).exists() and not FollowUp.objects.filter(customer_id=c.pk).exists()
+    assert not all_rows(Customer).filter(pk=c.pk).exists() and not all_rows(FollowUp).filter(customer_id=c.pk).exists()
     event = one_event(audit_events, mark, "customer.deleted", org["rep_bj1"])
     assert event.customer_id == c.pk and event.detail == {"followups_deleted": 1}
 
@@ -445,7 +445,7 @@ def test_delete_active_customer_is_409(api, org, audit_events):
     client = api("rep_bj1")
     mark = len(audit_events())
     error_of(client.delete(f"/customers/{c.pk}"), 409, "not_a_prospect")
-    assert Customer.objects.filter(pk=c.pk).exists() and audit_events()[mark:] == []
+    assert all_rows(Customer).filter(pk=c.pk).exists() and audit_events()[mark:] == []
 
 
 def test_delete_out_of_scope_is_404(api, org, audit_events):
@@ -453,7 +453,7 @@ def test_delete_out_of_scope_is_404(api, org, audit_events):
     client = api("rep_bj1")
     mark = len(audit_events())
     error_of(client.delete(f"/customers/{c.pk}"), 404, "not_found")
-    assert Customer.objects.filter(pk=c.pk).exists() and audit_events()[mark:] == []
+    assert all_rows(Customer).filter(pk=c.pk).exists() and audit_events()[mark:] == []
 
 
 # --- Follow-ups -------------------------------------------------------------------------------
@@ -502,7 +502,7 @@ def test_followup_create_list_get_patch_delete(api, org, audit_events):
 
     mark = len(audit_events())
     assert client.delete(f"/followups/{created['id']}").status_code == 204
-    assert not FollowUp.objects.filter(pk=created["id"]).exists()
+    assert not all_rows(FollowUp).filter(pk=created["id"]).exists()
     one_event(audit_events, mark, "followup.deleted", rep)
 
 
@@ -522,7 +522,7 @@ def test_invalid_followup_is_422(api, org, audit_events, body, field):
     mark = len(audit_events())
     error = error_of(client.post(f"/customers/{c.pk}/followups", {"occurred_at": occurred.isoformat(), **fields}), 422, "validation_failed")
     assert field in error["fields"]
-    assert FollowUp.objects.count() == 0 and audit_events()[mark:] == []
+    assert all_rows(FollowUp).count() == 0 and audit_events()[mark:] == []
 
 
 def test_followups_of_an_invisible_customer_are_404(api, org, audit_events):
@@ -537,7 +537,7 @@ def test_followups_of_an_invisible_customer_are_404(api, org, audit_events):
     error_of(client.get(f"/followups/{note.pk}"), 404, "not_found")
     error_of(client.patch(f"/followups/{note.pk}", {"summary": "x"}), 404, "not_found")
     error_of(client.delete(f"/followups/{note.pk}"), 404, "not_found")
-    assert FollowUp.objects.get(pk=note.pk).summary != "x" and FollowUp.objects.count() == 1
+    assert all_rows(FollowUp).get(pk=note.pk).summary != "x" and all_rows(FollowUp).count() == 1
     assert audit_events()[mark:] == []
 
 
@@ -549,7 +549,7 @@ def test_rep_cannot_change_a_managers_note_on_own_customer(api, org, audit_event
     mark = len(audit_events())
     error_of(client.patch(f"/followups/{note.pk}", {"summary": "改掉"}), 403, "permission_denied")
     error_of(client.delete(f"/followups/{note.pk}"), 403, "permission_denied")
-    assert FollowUp.objects.get(pk=note.pk).summary == "主管备注"
+    assert all_rows(FollowUp).get(pk=note.pk).summary == "主管备注"
     assert audit_events()[mark:] == []
 
 
@@ -576,7 +576,7 @@ def test_risk_officer_reads_but_cannot_write_followups(api, org, audit_events):
         "permission_denied",
     )
     error_of(client.patch(f"/followups/{note.pk}", {"summary": "x"}), 403, "permission_denied")
-    assert FollowUp.objects.count() == 1 and audit_events()[mark:] == []
+    assert all_rows(FollowUp).count() == 1 and audit_events()[mark:] == []
 
 
 # --- Me, custom fields, OpenAPI --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerForm
 from clientvault.customers.imports import ImportRow, import_customers
 from clientvault.customers.models import PERSONAL_FIELDS, Customer
-from clientvault.testing import bank_card, ctx, customer, reload, resident_id, sign_in_verified, uscc
+from clientvault.testing import all_rows, bank_card, ctx, customer, reload, resident_id, sign_in_verified, uscc
 
 TODAY = dt.date(2026, 11, 23)
 CARD = "6222600260001072444"  # RULES.md §11.3 test vector, 19 digits
@@ -94,7 +94,7 @@ def test_a_valid_card_is_stored_encrypted_with_a_blind_index(org, audit_events):
         kind=Kind.INDIVIDUAL,
         data={"name": "王芳", "id_type": "resident_id", "id_number": resident_id(), "bank_card": "6222 6002 6000 1072 444"},
     )
-    row = Customer.objects.get(pk=c.pk)
+    row = all_rows(Customer).get(pk=c.pk)
     sealed = bytes(row.bank_card_ct)
     assert len(sealed) > 16 and CARD.encode() not in sealed and CARD[-4:].encode() not in sealed
     assert bytes(row.bank_card_bidx) == vault.index("bank_card", CARD) and len(bytes(row.bank_card_bidx)) == 16
@@ -114,7 +114,7 @@ def test_organisations_hold_a_card_too(org):
     c = services.create_customer(
         ctx=ctx(org["rep_bj1"]), kind=Kind.ORGANISATION, data={"name": "某公司", "uscc": uscc(), "bank_card": VISA}
     )
-    assert reload(c).bank_card == VISA and bytes(Customer.objects.get(pk=c.pk).bank_card_bidx) == vault.index("bank_card", VISA)
+    assert reload(c).bank_card == VISA and bytes(all_rows(Customer).get(pk=c.pk).bank_card_bidx) == vault.index("bank_card", VISA)
 
 
 @pytest.mark.django_db
@@ -124,7 +124,7 @@ def test_an_invalid_card_is_refused_and_nothing_written(org, audit_events, raw):
         services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四", "bank_card": raw})
     assert list(exc.value.fields) == ["bank_card"]
     assert raw not in json.dumps(exc.value.as_dict(), ensure_ascii=False)
-    assert Customer.objects.count() == 0 and audit_events() == []
+    assert all_rows(Customer).count() == 0 and audit_events() == []
 
 
 @pytest.mark.django_db
@@ -133,15 +133,15 @@ def test_a_card_is_added_changed_and_cleared_as_audited_updates(org, audit_event
     rep = ctx(org["rep_bj1"])
     first, second = bank_card(901), bank_card(902)
     services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": first})
-    before = Customer.objects.get(pk=c.pk)
+    before = all_rows(Customer).get(pk=c.pk)
     assert reload(c).bank_card == first
     services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": f"{second[:4]} {second[4:8]}-{second[8:]}"})
-    after = Customer.objects.get(pk=c.pk)
+    after = all_rows(Customer).get(pk=c.pk)
     assert bytes(after.bank_card_ct) != bytes(before.bank_card_ct) and bytes(after.name_ct) == bytes(before.name_ct)
     assert bytes(after.bank_card_bidx) == vault.index("bank_card", second) and reload(c).bank_card == second
     services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": second})  # same number: no change
     services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": ""})
-    cleared = Customer.objects.get(pk=c.pk)
+    cleared = all_rows(Customer).get(pk=c.pk)
     assert bytes(cleared.bank_card_ct) == b"" and bytes(cleared.bank_card_bidx) == b"" and reload(c).bank_card == ""
     assert [e.fields for e in audit_events("customer.updated")] == [["bank_card"], ["bank_card"], ["bank_card"]]
     with pytest.raises(ValidationFailed) as exc:
@@ -154,9 +154,9 @@ def test_shredding_blanks_the_card_index(org):
     from clientvault.crypto import services as crypto_services
 
     c = customer(org["rep_bj1"], bank_card=VISA)
-    assert bytes(Customer.objects.get(pk=c.pk).bank_card_bidx)
+    assert bytes(all_rows(Customer).get(pk=c.pk).bank_card_bidx)
     crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
-    assert bytes(Customer.objects.get(pk=c.pk).bank_card_bidx) == b""
+    assert bytes(all_rows(Customer).get(pk=c.pk).bank_card_bidx) == b""
 
 
 # --- API ----------------------------------------------------------------------------------------
@@ -193,11 +193,11 @@ def test_api_creates_and_updates_the_card(org, api_client):
     response = _send(api_client, "patch", f"/customers/{out['id']}", {"bank_card": CARD, "version": out["version"]})
     assert response.status_code == 200, response.content
     assert shown(response.json()["bank_card"], CARD) and response.json()["version"] == 2
-    assert bytes(Customer.objects.get(pk=out["id"]).bank_card_bidx) == vault.index("bank_card", CARD)
+    assert bytes(all_rows(Customer).get(pk=out["id"]).bank_card_bidx) == vault.index("bank_card", CARD)
 
     response = _send(api_client, "patch", f"/customers/{out['id']}", {"bank_card": None})
     assert response.status_code == 200 and response.json()["bank_card"] in ("", None)
-    assert bytes(Customer.objects.get(pk=out["id"]).bank_card_ct) == b""
+    assert bytes(all_rows(Customer).get(pk=out["id"]).bank_card_ct) == b""
 
 
 @pytest.mark.django_db
@@ -226,17 +226,17 @@ def test_import_seals_the_card_and_reports_a_bad_one_by_row(org, audit_events):
         ImportRow(kind=Kind.INDIVIDUAL, data={"name": "丙"}, owner=org["rep_bj1"]),
     ]
     assert import_customers(ctx=system, rows=rows) == 3
-    by_card = Customer.objects.filter(bank_card_bidx=vault.index("bank_card", CARD))
+    by_card = all_rows(Customer).filter(bank_card_bidx=vault.index("bank_card", CARD))
     assert [reload(c).name for c in by_card] == ["甲"] and reload(by_card[0]).bank_card == CARD
-    assert Customer.objects.filter(bank_card_bidx=vault.index("bank_card", VISA)).count() == 1
-    assert Customer.objects.filter(bank_card_bidx=b"").count() == 1
+    assert all_rows(Customer).filter(bank_card_bidx=vault.index("bank_card", VISA)).count() == 1
+    assert all_rows(Customer).filter(bank_card_bidx=b"").count() == 1
     assert sum("bank_card" in e.fields for e in audit_events("customer.created")) == 2
 
     bad = [ImportRow(kind=Kind.INDIVIDUAL, data={"name": "丁", "bank_card": BAD_LUHN}, owner=org["rep_bj1"])]
     with pytest.raises(ValidationFailed) as exc:
         import_customers(ctx=system, rows=bad)
     assert list(exc.value.fields) == ["row1.bank_card"]
-    assert Customer.objects.count() == 3
+    assert all_rows(Customer).count() == 3
 
 
 # --- Forms and pages ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from clientvault.crypto import fields as crypto
 from clientvault.customers import selectors, services, vault
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
-from clientvault.testing import ctx, reload, resident_id, sign_in_verified
+from clientvault.testing import all_rows, ctx, reload, resident_id, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,7 @@ def test_search_finds_by_blind_index_and_uniqueness_holds(org):
 def test_a_ciphertext_moved_to_another_customer_does_not_open(org):
     a = make(org)
     b = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四"})
-    Customer.objects.filter(pk=b.pk).update(name_ct=Customer.objects.get(pk=a.pk).name_ct)
+    all_rows(Customer).filter(pk=b.pk).update(name_ct=all_rows(Customer).get(pk=a.pk).name_ct)
     with pytest.raises(core.TinkError):
         reload(b)
 
@@ -95,14 +95,14 @@ def test_a_shredded_customer_reads_as_erased_everywhere(org, client):
     assert SECRET_NAME not in page.content.decode()
     assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters()).items[0].erased is True
     with pytest.raises(crypto.KeyDestroyed):
-        vault.unseal(Customer.objects.get(pk=c.pk))
+        vault.unseal(all_rows(Customer).get(pk=c.pk))
 
 
 def test_updates_reseal_only_what_changed(org):
     c = make(org)
-    before = Customer.objects.get(pk=c.pk)
+    before = all_rows(Customer).get(pk=c.pk)
     services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"mobile": "13800138000"})
-    after = Customer.objects.get(pk=c.pk)
+    after = all_rows(Customer).get(pk=c.pk)
     assert bytes(after.mobile_ct) != bytes(before.mobile_ct) and bytes(after.name_ct) == bytes(before.name_ct)
     assert bytes(after.mobile_bidx) == vault.index("mobile", "13800138000")
     assert reload(c).mobile == "13800138000"

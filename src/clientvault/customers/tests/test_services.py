@@ -8,7 +8,7 @@ from clientvault.core.errors import Conflict, NotFound, PermissionDenied, Valida
 from clientvault.customers import selectors, services
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import ctx, customer, followup, reload, resident_id, sign_in_verified, uscc
+from clientvault.testing import all_rows, ctx, customer, followup, reload, resident_id, sign_in_verified, uscc
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_invalid_identifiers_are_rejected_with_field_errors_and_nothing_written(
         )
     assert set(exc.value.fields) == {"id_number", "mobile"}
     assert "340524198001010013" not in str(exc.value.as_dict())
-    assert Customer.objects.count() == 0 and audit_events() == []
+    assert all_rows(Customer).count() == 0 and audit_events() == []
 
 
 def test_organisation_uscc_checksum_failure_needs_explicit_acceptance(org):
@@ -116,7 +116,7 @@ def test_only_prospects_are_deleted(org, audit_events):
     prospect = customer(org["rep_bj1"], status=Status.PROSPECT)
     followup(prospect, org["rep_bj1"])
     services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
-    assert not Customer.objects.filter(pk=prospect.pk).exists() and FollowUp.objects.count() == 0
+    assert not all_rows(Customer).filter(pk=prospect.pk).exists() and all_rows(FollowUp).count() == 0
     [event] = audit_events("customer.deleted")
     assert event.customer_id == prospect.pk and event.detail == {"followups_deleted": 1}
 

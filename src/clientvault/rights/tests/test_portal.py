@@ -29,7 +29,7 @@ from clientvault.rights import portal, services
 from clientvault.rights.identifiers import Identifier, parse_identifier
 from clientvault.rights.models import PortalCode
 from clientvault.rights.senders import MemorySender, Message
-from clientvault.testing import Org, consent, customer, notice, resident_id, sign_in_verified
+from clientvault.testing import Org, all_rows, consent, customer, notice, resident_id, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +232,7 @@ def test_an_unknown_identifier_gets_exactly_the_same_answer(
     assert page_text(w_known) == page_text(w_unknown)
     assert "4 attempts left" in w_unknown.content.decode()
     # Both are stored and audited the same way (rate limits count both).
-    assert PortalCode.objects.count() == 2
+    assert all_rows(PortalCode).count() == 2
     assert len(audit_events("portal.code_requested")) == 2
     assert signed_in_ids(unknown) == []
 
@@ -244,7 +244,7 @@ def test_a_malformed_identifier_gets_400_and_an_error(outbox: list[Message], com
         assert response.status_code == 400
         assert BAD_IDENTIFIER in response.content.decode()
     assert ask(client, "", commit).status_code == 400
-    assert PortalCode.objects.count() == 0
+    assert all_rows(PortalCode).count() == 0
     assert outbox == []
 
 
@@ -259,7 +259,7 @@ def test_a_mobile_shared_by_two_people_signs_nobody_in(
     response = ask(client, shared, commit)
     assert response.status_code == 302 and response.url == VERIFY  # the same answer as ever
     assert outbox == []
-    assert PortalCode.objects.get().customer_ids == []
+    assert all_rows(PortalCode).get().customer_ids == []
     refused = enter(client, "424242")  # even the right code
     assert refused.status_code == 400
     assert signed_in_ids(client) == []
@@ -274,7 +274,7 @@ def test_a_mobile_shared_by_records_without_id_numbers_signs_nobody_in(rep: User
     customer(rep, mobile=shared, id_number="", id_type="", birth_date=None, sex="")
     customer(rep, mobile=shared, id_number="", id_type="", birth_date=None, sex="")
     ask(english(), shared, commit)
-    assert outbox == [] and PortalCode.objects.get().customer_ids == []
+    assert outbox == [] and all_rows(PortalCode).get().customer_ids == []
 
 
 class EmailOnlySender(MemorySender):
@@ -309,12 +309,12 @@ def test_the_code_is_sent_by_the_worker_and_not_kept(person: Customer, commit: C
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     MemorySender.outbox.clear()
     ask(english(), person.id_number, commit)
-    row = PortalCode.objects.get()
+    row = all_rows(PortalCode).get()
     assert MemorySender.outbox == [] and bytes(row.message_ct)
     assert person.mobile.encode() not in bytes(row.message_ct)
     assert send_portal_code.call(str(row.pk)) is True
     assert [m.destination for m in MemorySender.outbox] == [person.mobile]
-    assert bytes(PortalCode.objects.get().message_ct) == b""
+    assert bytes(all_rows(PortalCode).get().message_ct) == b""
     assert send_portal_code.call(str(row.pk)) is False  # at most once
     MemorySender.outbox.clear()
 
@@ -338,7 +338,7 @@ def test_wrong_codes_count_and_after_the_limit_even_the_right_code_is_refused(
     refused = enter(client, right)
     assert refused.status_code == 400 and USED_UP in refused.content.decode()
     assert signed_in_ids(client) == []
-    row = PortalCode.objects.get()
+    row = all_rows(PortalCode).get()
     assert row.attempts == settings.CLIENTVAULT_PORTAL_CODE_ATTEMPTS and row.used_at is None
     failed = audit_events("portal.sign_in_failed")
     assert len(failed) == 5 and all(e.outcome == "failed" and e.customer_id == person.pk for e in failed)
@@ -347,7 +347,7 @@ def test_wrong_codes_count_and_after_the_limit_even_the_right_code_is_refused(
 
 def test_verify_code_counts_and_audits_a_wrong_code(person: Customer, outbox: list[Message], commit: Commit, audit_events: Events) -> None:
     ask(english(), person.id_number, commit)
-    row = PortalCode.objects.get()
+    row = all_rows(PortalCode).get()
     wrong = other_code(code_in(outbox[-1]))
     with pytest.raises(services.CodeRejected):
         services.verify_code(ctx=Context(actor=None, ip="127.0.0.1", channel="portal"), code_id=row.pk, code=wrong)
@@ -382,7 +382,7 @@ def test_an_expired_code_is_refused(person: Customer, outbox: list[Message], com
     client = english()
     ask(client, person.id_number, commit)
     code = code_in(outbox[-1])
-    assert PortalCode.objects.get().expires_at == t0 + dt.timedelta(seconds=settings.CLIENTVAULT_PORTAL_CODE_SECONDS)
+    assert all_rows(PortalCode).get().expires_at == t0 + dt.timedelta(seconds=settings.CLIENTVAULT_PORTAL_CODE_SECONDS)
     monkeypatch.setattr(clock, "now", lambda: t0 + dt.timedelta(seconds=settings.CLIENTVAULT_PORTAL_CODE_SECONDS))
     response = enter(client, code)
     assert response.status_code == 400 and USED_UP in response.content.decode()
@@ -407,7 +407,7 @@ def test_a_used_code_cannot_be_used_again(person: Customer, outbox: list[Message
     pending = client.session[portal.PENDING_KEY]
     code = code_in(outbox[-1])
     assert enter(client, code).url == HOME
-    assert PortalCode.objects.get(pk=pending).used_at is not None
+    assert all_rows(PortalCode).get(pk=pending).used_at is not None
     # Someone else replays the same code against the same row.
     replay = english()
     session = replay.session
@@ -417,7 +417,7 @@ def test_a_used_code_cannot_be_used_again(person: Customer, outbox: list[Message
     assert response.status_code == 400 and USED_UP in response.content.decode()
     assert signed_in_ids(replay) == []
     with pytest.raises(services.CodeRejected):
-        services.verify_code(ctx=Context(actor=None, ip="127.0.0.1"), code_id=PortalCode.objects.get(pk=pending).pk, code=code)
+        services.verify_code(ctx=Context(actor=None, ip="127.0.0.1"), code_id=all_rows(PortalCode).get(pk=pending).pk, code=code)
 
 
 def test_verify_without_a_pending_code_goes_back_to_sign_in() -> None:
@@ -437,7 +437,7 @@ def test_too_many_codes_for_one_identifier_give_429(person: Customer, outbox: li
     assert response.status_code == 429
     assert "Too many codes" in response.content.decode()
     assert len(outbox) == limit
-    assert PortalCode.objects.count() == limit
+    assert all_rows(PortalCode).count() == limit
     # Another identifier from the same address is unaffected.
     assert ask(english(REMOTE_ADDR="10.0.1.1"), person.mobile, commit).status_code == 302
 
@@ -458,7 +458,7 @@ def test_too_many_codes_from_one_address_give_429(settings: Any, outbox: list[Me
     response = ask(client, "13800000009", commit)
     assert response.status_code == 429
     assert "Too many codes" in response.content.decode()
-    assert PortalCode.objects.filter(ip="192.0.2.7").count() == 3
+    assert all_rows(PortalCode).filter(ip="192.0.2.7").count() == 3
     assert ask(english(REMOTE_ADDR="192.0.2.8"), "13800000009", commit).status_code == 302
 
 
@@ -467,7 +467,7 @@ def test_codes_older_than_an_hour_no_longer_count(person: Customer, outbox: list
     for _ in range(limit):
         ask(english(), person.id_number, commit)
     assert ask(english(), person.id_number, commit).status_code == 429
-    PortalCode.objects.update(created_at=timezone.now() - dt.timedelta(hours=1, seconds=1))
+    all_rows(PortalCode).update(created_at=timezone.now() - dt.timedelta(hours=1, seconds=1))
     assert ask(english(), person.id_number, commit).status_code == 302
 
 
@@ -530,8 +530,8 @@ def test_one_customer_cannot_open_anothers_consent_pages(rep: User, outbox: list
     assert client.get(withdraw_url(theirs)).status_code == 404
     assert client.post(withdraw_url(theirs)).status_code == 404
     assert state_of(theirs) is State.LIVE
-    assert ConsentRecord.objects.filter(customer=theirs).count() == 1
-    assert not ConsentRecord.objects.filter(customer=mine).exists()
+    assert all_rows(ConsentRecord).filter(customer=theirs).count() == 1
+    assert not all_rows(ConsentRecord).filter(customer=mine).exists()
 
 
 def test_withdrawing_in_the_portal(person: Customer, outbox: list[Message], commit: Commit, audit_events: Events) -> None:
@@ -547,12 +547,12 @@ def test_withdrawing_in_the_portal(person: Customer, outbox: list[Message], comm
     withdrawn = audit_events("consent.withdrawn")
     assert [e.customer_id for e in withdrawn] == [person.pk]
     assert withdrawn[0].channel == "portal" and withdrawn[0].detail["by_subject"] is True
-    assert Consent.objects.get(customer=person, purpose="marketing").action == Action.WITHDRAWN
+    assert all_rows(Consent).get(customer=person, purpose="marketing").action == Action.WITHDRAWN
     assert state_of(person) is State.WITHDRAWN
     assert 'data-purpose="marketing" data-state="withdrawn"' in client.get(CONSENTS).content.decode()
     # Nothing left to withdraw: no second record.
     client.post(withdraw_url(person))
-    assert ConsentRecord.objects.filter(customer=person, action=Action.WITHDRAWN).count() == 1
+    assert all_rows(ConsentRecord).filter(customer=person, action=Action.WITHDRAWN).count() == 1
 
 
 def test_giving_consent_needs_the_box_ticked(person: Customer, outbox: list[Message], commit: Commit, audit_events: Events) -> None:
@@ -567,11 +567,11 @@ def test_giving_consent_needs_the_box_ticked(person: Customer, outbox: list[Mess
     unticked = client.post(give_url(person), {"csrfmiddlewaretoken": token.group(1)})
     assert unticked.status_code == 200
     assert "Tick the box if you want to give this consent" in unticked.content.decode()
-    assert not ConsentRecord.objects.filter(customer=person).exists()
+    assert not all_rows(ConsentRecord).filter(customer=person).exists()
     assert audit_events("consent.given") == []
     ticked = client.post(give_url(person), {"agree": "on"})
     assert ticked.status_code == 302 and redirected(ticked) == CONSENTS
-    record = ConsentRecord.objects.get(customer=person)
+    record = all_rows(ConsentRecord).get(customer=person)
     assert record.action == Action.GIVEN and record.by_subject and record.not_preticked and record.not_bundled
     assert [e.customer_id for e in audit_events("consent.given")] == [person.pk]
     assert state_of(person) is State.LIVE
@@ -589,7 +589,7 @@ def test_a_minor_cannot_give_consent_in_the_portal(rep: User, outbox: list[Messa
     assert GUARDIAN_AT_BRANCH in page.content.decode()
     posted = client.post(give_url(child), {"agree": "on"})
     assert posted.status_code == 409
-    assert not ConsentRecord.objects.filter(customer=child).exists()
+    assert not all_rows(ConsentRecord).filter(customer=child).exists()
     listing = client.get(CONSENTS).content.decode()
     assert GUARDIAN_AT_BRANCH in listing and 'data-testid="portal-give"' not in listing
 
@@ -601,6 +601,6 @@ def test_sign_in_codes_are_purged_after_a_day(person: Customer, outbox: list[Mes
     with clock.travel(clock.now() - dt.timedelta(days=2)):
         services.request_code(ctx=asking, raw_identifier=person.id_number)
     services.request_code(ctx=asking, raw_identifier=person.id_number)
-    assert PortalCode.objects.count() == 2
+    assert all_rows(PortalCode).count() == 2
     assert purge_portal_codes.call() == 1
-    assert PortalCode.objects.count() == 1
+    assert all_rows(PortalCode).count() == 1
