@@ -7,13 +7,26 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from clientvault.classification.catalogue import DEFAULTS, MODEL_OF_PREFIX, personal_model_labels, prefix_of
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "clientvault"
 APPS = [p for p in SRC.iterdir() if p.is_dir() and (p / "apps.py").exists()]
 WRITE_METHODS = {"save", "delete", "update", "bulk_create", "bulk_update", "create", "get_or_create", "update_or_create"}
-PERSONAL_MODELS = {"Customer", "FollowUp"}
+# Rule 11: the personal-data models are the models behind the field catalogue's keys, not a hand list.
+PERSONAL_MODEL_LABELS = personal_model_labels()
+PERSONAL_MODELS = {label.split(".")[1] for label in PERSONAL_MODEL_LABELS}
+# Modules that, besides services.py, create personal rows (each records its audit event or is called by
+# a service that does).
+SERVICE_MODULES = {"customers/imports.py", "access/breakglass.py", "audit/operations.py"}
+# Entry points that delete rows of framework tables holding no personal data, each with the reason.
+ENTRY_POINT_WRITES = {
+    "accounts/tasks.py": "expired Django sessions and their tracking rows (no personal data)",
+    "core/tasks.py": "finished task results (ids only, never personal data)",
+}
 # Public functions of services.py that are not writes of their own (they read settings, or are
 # building blocks whose callers record the event), each with the reason.
 SERVICE_HELPERS = {
@@ -35,6 +48,8 @@ SERVICE_HELPERS = {
     "accounts.services.live_token": "authentication lookup; last-use timestamp only",
     "classification.services.change_classification": "records classification.changed through classify()",
     "audit.operations.retention_days": "reads settings",
+    "rights.services.purge_codes": "scheduled deletion of sign-in codes past the rate-limit window; reads no one's data",
+    "rights.services.take_message": "the worker blanks the sealed message portal.code_requested recorded",
 }
 SELECTOR_HELPERS = {
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",
@@ -45,6 +60,8 @@ SELECTOR_HELPERS = {
     "consents.selectors.consent_purposes": "the catalogue of consent-based purposes, no personal data",
     "consents.selectors.states_of": "used inside audited selectors and by badges",
     "consents.selectors.badges": "consent states in the header of a customer page, which records customer.viewed",
+    "rights.selectors.entity_names": "names of the legal entities holding the signed-in person's own records",
+    "rights.selectors.is_minor": "yes or no for the signed-in person's own record, to refuse self-service consent",
 }
 
 
@@ -80,45 +97,137 @@ def test_every_service_records_an_audit_event(path: Path) -> None:
 @pytest.mark.parametrize("path", _modules("selectors.py"), ids=lambda p: str(p.relative_to(SRC)))
 def test_every_selector_that_reveals_records_an_audit_event(path: Path) -> None:
     module = ".".join(path.relative_to(SRC).with_suffix("").parts)
-    missing = [
-        fn.name
-        for fn in _public_functions(path)
-        if f"{module}.{fn.name}" not in SELECTOR_HELPERS and not _calls_audit(fn) and not fn.name.startswith("set_")
-    ]
+    missing = [fn.name for fn in _public_functions(path) if f"{module}.{fn.name}" not in SELECTOR_HELPERS and not _calls_audit(fn)]
     assert not missing, f"{module}: selectors that reveal data without an audit event: {missing}"
 
 
-@pytest.mark.parametrize("name", ["views.py", "api.py", "forms.py"])
-def test_entry_points_do_not_write_models_or_query_personal_data(name: str) -> None:
-    """Rule 1: views, API handlers and forms call services and selectors; they never write or read personal rows."""
-    problems = []
-    for path in _modules(name) + ([SRC / name] if (SRC / name).exists() else []):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            is_router = (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "router"
-            )
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in WRITE_METHODS
-                and not is_router
-                and not node.args
-            ):
-                # ORM writes take keywords only (obj.save(), qs.update(x=1), objects.create(**kw));
-                # dict.update(d) and image.save(buf) take a positional argument.
-                problems.append(f"{path.relative_to(SRC)}:{node.lineno} calls .{node.func.attr}()")
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr == "objects"
-                and isinstance(node.value, ast.Name)
-                and node.value.id in PERSONAL_MODELS
-            ):
-                problems.append(f"{path.relative_to(SRC)}:{node.lineno} queries {node.value.id}.objects")
+def _is_write(node: ast.AST) -> bool:
+    """ORM writes take keywords only (obj.save(), qs.update(x=1), objects.create(**kw)); dict.update(d) and
+    image.save(buf) take a positional argument, ``router.delete(...)`` declares an API route."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in WRITE_METHODS and not node.args):
+        return False
+    value = node.func.value
+    return not (isinstance(value, ast.Name) and value.id == "router")
+
+
+def _personal_manager_uses(tree: ast.AST) -> list[tuple[int, str, str]]:
+    """(line, model, what follows ``.objects``) for every ``<PersonalModel>.objects`` in the tree."""
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    uses = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "objects"
+            and isinstance(node.value, ast.Name)
+            and node.value.id in PERSONAL_MODELS
+        ):
+            parent = parents.get(node)
+            uses.append((node.lineno, node.value.id, parent.attr if isinstance(parent, ast.Attribute) else ""))
+    return uses
+
+
+def entry_point_problems(source: str, where: str) -> list[str]:
+    """Rule 1: an entry point calls services and selectors; it never writes rows or queries personal models."""
+    tree = ast.parse(source)
+    problems = [f"{where}:{n.lineno} calls .{n.func.attr}()" for n in ast.walk(tree) if _is_write(n)]  # type: ignore[attr-defined]
+    problems += [f"{where}:{line} queries {model}.objects" for line, model, _ in _personal_manager_uses(tree)]
+    return problems
+
+
+def selector_problems(source: str, where: str) -> list[str]:
+    """A write in a selector is a write: it belongs in a service with its audit event."""
+    return [f"{where}:{n.lineno} writes with .{n.func.attr}()" for n in ast.walk(ast.parse(source)) if _is_write(n)]  # type: ignore[attr-defined]
+
+
+def scoping_problems(source: str, where: str, *, may_create: bool) -> list[str]:
+    """Rules 4 and 11: a personal model is reached only through ``visible_to(ctx)`` or a named
+    ``unrestricted(reason=…)``; creating rows (which reads nothing) only in services."""
+    tree = ast.parse(source)
+    allowed = {"visible_to", "unrestricted"} | ({"create", "bulk_create"} if may_create else set())
+    problems = [
+        f"{where}:{line} {model}.objects.{what or '…'} is not scoped"
+        for line, model, what in _personal_manager_uses(tree)
+        if what not in allowed
+    ]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "unrestricted":
+            reason = next((k.value for k in node.keywords if k.arg == "reason"), None)
+            if reason is None or (isinstance(reason, ast.Constant) and not str(reason.value).strip()):
+                problems.append(f"{where}:{node.lineno} unrestricted() without a reason")
+    return problems
+
+
+def _entry_points() -> list[Path]:
+    """Every module that handles a request, a task or a command: views of every name, APIs, forms, tasks,
+    management commands, middleware, the portal and exports."""
+    names = ("*views.py", "api.py", "forms.py", "tasks.py", "middleware.py", "portal.py", "exports.py")
+    found = {p for name in names for p in SRC.rglob(name)} | set(SRC.rglob("management/commands/*.py"))
+    return sorted(p for p in found if "tests" not in p.parts and p.name != "__init__.py")
+
+
+def _production_modules() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts and p.name != "testing.py")
+
+
+def test_the_entry_point_scan_covers_every_kind_of_entry_point() -> None:
+    scanned = {str(p.relative_to(SRC)) for p in _entry_points()}
+    for expected in (
+        "api.py",
+        "middleware.py",
+        "access/session_views.py",
+        "rights/views.py",
+        "rights/tasks.py",
+        "rights/portal.py",
+        "customers/exports.py",
+        "core/management/commands/demo.py",
+    ):
+        assert expected in scanned, expected
+
+
+@pytest.mark.parametrize("path", _entry_points(), ids=lambda p: str(p.relative_to(SRC)))
+def test_entry_points_do_not_write_models_or_query_personal_data(path: Path) -> None:
+    """Rule 1: views, API handlers, forms, tasks, commands and middleware call services and selectors."""
+    where = str(path.relative_to(SRC))
+    problems = entry_point_problems(path.read_text(encoding="utf-8"), where)
+    if where in ENTRY_POINT_WRITES:
+        problems = [p for p in problems if "queries" in p]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", _modules("selectors.py"), ids=lambda p: str(p.relative_to(SRC)))
+def test_selectors_do_not_write(path: Path) -> None:
+    problems = selector_problems(path.read_text(encoding="utf-8"), str(path.relative_to(SRC)))
+    assert not problems, "\n".join(problems)
+
+
+def test_personal_models_are_reached_only_scoped_or_named_unrestricted() -> None:
+    problems = []
+    for path in _production_modules():
+        where = str(path.relative_to(SRC))
+        may_create = path.name == "services.py" or where in SERVICE_MODULES
+        problems += scoping_problems(path.read_text(encoding="utf-8"), where, may_create=may_create)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checkers_find_planted_violations() -> None:
+    """The scans above would pass vacuously if the checkers saw nothing: plant one of each."""
+    view = "def v(request):\n    rows = ConsentRecord.objects.filter(purpose='x')\n    row.save()\n    return rows\n"
+    assert entry_point_problems(view, "x/views.py") == ["x/views.py:3 calls .save()", "x/views.py:2 queries ConsentRecord.objects"]
+    selector = "def set_language(*, ctx, user, language):\n    user.language = language\n    user.save(update_fields=['language'])\n"
+    assert selector_problems(selector, "x/selectors.py") == ["x/selectors.py:3 writes with .save()"]
+    assert selector_problems("def f(d):\n    d.update({'a': 1})\n", "x/selectors.py") == []
+    unscoped = (
+        "a = PortalCode.objects.filter(pk=1)\n"
+        "b = BreakGlassSession.objects.unrestricted(reason='')\n"
+        "c = Customer.objects.visible_to(ctx)\n"
+        "d = FollowUp.objects.create(x=1)\n"
+    )
+    assert scoping_problems(unscoped, "m.py", may_create=False) == [
+        "m.py:1 PortalCode.objects.filter is not scoped",
+        "m.py:4 FollowUp.objects.create is not scoped",
+        "m.py:2 unrestricted() without a reason",
+    ]
+    assert scoping_problems("d = FollowUp.objects.create(x=1)\n", "services.py", may_create=True) == []
 
 
 def test_no_signals_for_audit_or_business_logic() -> None:
@@ -146,12 +255,85 @@ def test_every_recorded_event_type_is_registered() -> None:
     assert used <= set(EVENT_TYPES), f"unregistered: {sorted(used - set(EVENT_TYPES))}"
 
 
-def test_personal_data_models_have_restricted_default_managers() -> None:
-    from clientvault.core.querysets import PolicyQuerySet
+def _personal_models() -> list[type[Any]]:
+    from django.apps import apps
+
+    return [apps.get_model(label) for label in PERSONAL_MODEL_LABELS]
+
+
+def _catalogue_field(model: type[Any], suffix: str) -> str | None:
+    """The model field a catalogue key names: ``name`` is held as ``name``, ``name_ct`` or ``name_bidx``."""
+    names = {f.name for f in model._meta.get_fields()}
+    return next((n for n in (suffix, f"{suffix}_ct", f"{suffix}_bidx") if n in names), None)
+
+
+def test_the_personal_model_list_comes_from_the_field_catalogue() -> None:
+    """Every catalogue key names a model (through its prefix) and a field of that model."""
     from clientvault.customers.models import Customer, FollowUp
 
-    for model in (Customer, FollowUp):
-        assert isinstance(model._default_manager.all(), PolicyQuerySet), model
+    assert {Customer, FollowUp} <= set(_personal_models())
+    for d in DEFAULTS:
+        prefix, _dot, field = d.key.partition(".")
+        assert prefix in MODEL_OF_PREFIX, f"{d.key}: no model for the prefix {prefix!r} in MODEL_OF_PREFIX"
+        model = next(m for m in _personal_models() if f"{m._meta.app_label}.{m.__name__}" == MODEL_OF_PREFIX[prefix])
+        assert _catalogue_field(model, field) is not None, f"{d.key}: {model.__name__} has no field {field!r}"
+
+
+def test_a_model_with_a_classified_field_cannot_be_left_off_the_list() -> None:
+    """A model holding ciphertext or a blind index (``*_ct``, ``*_bidx``), or named by a catalogue prefix,
+    is a personal-data model: each such field has a catalogue key, so the model is derived, not listed."""
+    from django.apps import apps
+
+    derived = set(_personal_models())
+    prefixes = {prefix_of(d.key) for d in DEFAULTS}
+    keys = {d.key for d in DEFAULTS}
+    for model in apps.get_models():
+        if not model.__module__.startswith("clientvault."):
+            continue
+        sealed = [f.name for f in model._meta.concrete_fields if f.name.endswith(("_ct", "_bidx"))]
+        if sealed or model._meta.model_name in prefixes:
+            assert model in derived, f"{model.__name__} holds personal data ({sealed}) but is not in the field catalogue"
+        for name in sealed:
+            base = name.removesuffix("_ct").removesuffix("_bidx")
+            key = f"{model._meta.model_name}.{base}"
+            covered = key in keys or (base == "custom_data" and key == "customer.custom_data")  # customer.custom.<key>
+            assert covered, f"{model.__name__}.{name} is sealed but the catalogue has no {key!r}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("label", PERSONAL_MODEL_LABELS)
+def test_every_personal_model_refuses_unscoped_queries(label: str) -> None:
+    """Rules 4 and 11, against the database: the default manager refuses, ``visible_to`` and a named
+    ``unrestricted`` run, and the base manager Django uses for relations stays plain."""
+    import uuid
+
+    from django.apps import apps
+    from django.db.models import Count
+
+    from clientvault.context import Context
+    from clientvault.core.querysets import GuardedQuerySet, UnscopedQuery
+
+    model = apps.get_model(label)
+    manager = model._default_manager
+    assert isinstance(manager.all(), GuardedQuerySet), label
+    for attempt in (
+        lambda: list(manager.all()),
+        lambda: manager.count(),
+        lambda: manager.exists(),
+        lambda: manager.filter(pk__isnull=False).first(),
+        lambda: manager.aggregate(n=Count("pk")),
+        lambda: list(manager.values("pk")),
+        lambda: manager.get(pk=uuid.uuid4()) if model._meta.pk.get_internal_type() == "UUIDField" else manager.get(pk=0),
+        lambda: manager.all().delete(),
+    ):
+        with pytest.raises(UnscopedQuery):
+            attempt()
+    subject = Context(
+        actor=None, roles=frozenset({"data_subject"}), purpose="rights_request", channel="portal", subject_ids=frozenset({uuid.uuid4()})
+    )
+    assert list(manager.visible_to(subject)) == []
+    assert manager.unrestricted(reason="architecture test").count() == 0
+    assert model._base_manager.count() == 0 and not isinstance(model._base_manager.all(), GuardedQuerySet)
 
 
 def test_templates_load_nothing_from_the_internet() -> None:

@@ -12,12 +12,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clientvault.access import breakglass, engine, services
+from clientvault.access import breakglass, engine, selectors, services
 from clientvault.access.forms import BreakGlassForm, PurposeChoiceForm
-from clientvault.access.models import BreakGlassSession, Purpose
-from clientvault.access.policies import BREAK_GLASS, MANAGE_POLICIES, VIEW, allows
+from clientvault.access.models import Purpose
+from clientvault.access.policies import BREAK_GLASS
 from clientvault.context import Context
-from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
+from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.middleware import PURPOSE_SESSION_KEY
 
@@ -86,8 +86,8 @@ def break_glass_end(request: HttpRequest) -> HttpResponse:
 @login_required
 def break_glass_log(request: HttpRequest) -> HttpResponse:
     """Compliance and audit see every break-glass window: who, why, how long, how it ended."""
-    ctx = _ctx(request)
-    if not allows(ctx.roles, MANAGE_POLICIES, VIEW):
-        raise Http404
-    rows = BreakGlassSession.objects.visible_to(ctx).select_related("user")[:200]
+    try:
+        rows = selectors.break_glass_log(_ctx(request))
+    except NotFound:
+        raise Http404 from None
     return render(request, "access/break_glass_log.html", {"rows": rows})

@@ -73,6 +73,15 @@ def record_logout(*, ctx: Context, session_key: str | None) -> None:
 
 
 @transaction.atomic
+def set_language(*, ctx: Context, user: User, language: str) -> None:
+    """Remember the user's interface language (a write, so a service: it was a selector until the probe, #11)."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+        audit.record(ctx, "user.updated", obj=user, fields=["language"])
+
+
+@transaction.atomic
 def record_mfa(*, ctx: Context, user: User, ok: bool) -> None:
     audit.record(ctx, "auth.mfa_verified" if ok else "auth.mfa_failed", obj=user, outcome="success" if ok else "failed")
 

@@ -180,7 +180,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 language_form = LanguageForm(request.POST, prefix="lang")
                 if language_form.is_valid():
                     response_language = language_form.cleaned_data["language"]
-                    selectors.set_language(ctx=ctx, user=user, language=response_language)
+                    services.set_language(ctx=ctx, user=user, language=response_language)
         except ValidationFailed as exc:
             apply_errors(password_form if action == "password" else token_form, exc, prefix_map={"new_password": "new_password"})
         except NotFound as exc:

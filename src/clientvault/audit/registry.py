@@ -76,6 +76,7 @@ register("policy.created", _("Access policy added"), "write")
 register("policy.changed", _("Access policy changed"), "write")
 register("breakglass.started", _("Break-glass access started"), "security")
 register("breakglass.ended", _("Break-glass access ended"), "security")
+register("breakglass.log_viewed", _("Break-glass log viewed"), "read")
 register("classification.changed", _("Field classification changed"), "write")
 register("demo.seeded", _("Demo data seeded"), "write")
 # The audit trail itself

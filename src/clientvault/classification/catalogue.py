@@ -105,8 +105,68 @@ DEFAULTS: tuple[Default, ...] = (
     Default("customer.tags", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "标签", "Tags"),
     Default("followup.summary", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "跟进内容", "Follow-up summary"),
     Default("followup.next_step", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "下一步计划", "Next step"),
+    # Personal data held beside the customer record (ARCHITECTURE.md rule 11): each model below is a
+    # personal-data model because it has a field here. PIPL-31: a guardian's name identifies a person.
+    Default("consent.action", Category.BEHAVIOUR, JrtClass.C1, False, False, MaskProfile.NONE, "同意状态", "Consent state"),
+    Default("consentrecord.guardian_name", Category.IDENTITY, JrtClass.C2, False, False, MaskProfile.NAME, "监护人姓名", "Guardian's name"),
+    # A scanned signed form carries the name, signature and often the ID number: treated as the ID number is.
+    Default("consentevidence.data", Category.IDENTITY, JrtClass.C2, True, True, MaskProfile.HIDDEN, "同意书扫描件", "Consent form scan"),
+    Default(
+        "consentevidence.filename",
+        Category.IDENTITY,
+        JrtClass.C1,
+        False,
+        False,
+        MaskProfile.HIDDEN,
+        "同意书文件名",
+        "Consent form file name",
+    ),
+    # The blind index of the ID number or mobile someone signed in with; the sealed message holds the destination.
+    Default(
+        "portalcode.identifier",
+        Category.IDENTITY,
+        JrtClass.C2,
+        True,
+        True,
+        MaskProfile.HIDDEN,
+        "门户登录证件号或手机号",
+        "Portal sign-in identifier",
+    ),
+    Default(
+        "portalcode.message",
+        Category.CONTACT,
+        JrtClass.C2,
+        False,
+        False,
+        MaskProfile.HIDDEN,
+        "门户验证码消息",
+        "Portal sign-in message",
+    ),
+    # Staff write why they need emergency access, often naming the customer concerned.
+    Default("breakglasssession.reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "紧急访问事由", "Break-glass reason"),
 )
 DEFAULT_KEYS = frozenset(d.key for d in DEFAULTS)
+
+# The model behind each key prefix ("app_label.ModelName"): every model here holds personal data, so its
+# default manager refuses unscoped queries (tests/test_architecture.py derives its list from this table).
+MODEL_OF_PREFIX: dict[str, str] = {
+    "customer": "customers.Customer",
+    "followup": "customers.FollowUp",
+    "consent": "consents.Consent",
+    "consentrecord": "consents.ConsentRecord",
+    "consentevidence": "consents.ConsentEvidence",
+    "portalcode": "rights.PortalCode",
+    "breakglasssession": "access.BreakGlassSession",
+}
+
+
+def prefix_of(key: str) -> str:
+    return key.split(".", 1)[0]
+
+
+def personal_model_labels() -> list[str]:
+    """The personal-data models, as "app_label.ModelName", from the keys the catalogue classifies."""
+    return sorted({MODEL_OF_PREFIX[prefix_of(d.key)] for d in DEFAULTS})
 
 
 def custom_field_key(key: str) -> str:

@@ -58,19 +58,3 @@ def context(request: HttpRequest, ids: frozenset[uuid.UUID] = frozenset()) -> Co
         channel="portal",
         subject_ids=ids,
     )
-
-
-def entity_names(ctx: Context) -> dict[uuid.UUID, str]:
-    """The legal entity that holds each of the signed-in person's records (headings on the consents page)."""
-    from clientvault.customers.models import Customer
-
-    return {c.pk: c.legal_entity.name for c in Customer.objects.visible_to(ctx).select_related("legal_entity")}
-
-
-def is_minor(ctx: Context, customer_id: uuid.UUID) -> bool:
-    from clientvault.consents import rules
-    from clientvault.core import clock
-    from clientvault.customers.models import Customer
-
-    until = Customer.objects.visible_to(ctx).filter(pk=customer_id).values_list("minor_until", flat=True).first()
-    return rules.is_minor(until, clock.today())

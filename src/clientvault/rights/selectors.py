@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,3 +59,17 @@ def own_records(ctx: Context) -> list[OwnRecord]:
         audit.record(ctx, "subject.data_viewed", obj=customer, customer_id=customer.pk, fields=[v[0] for v in values])
         out.append(OwnRecord(customer, values))
     return out
+
+
+def entity_names(ctx: Context) -> dict[uuid.UUID, str]:
+    """The legal entity that holds each of the signed-in person's records (headings on the consents page)."""
+    return {c.pk: c.legal_entity.name for c in Customer.objects.visible_to(ctx).select_related("legal_entity")}
+
+
+def is_minor(ctx: Context, customer_id: uuid.UUID) -> bool:
+    """Whether the signed-in person's record is a child's (PIPL-31: a guardian consents at the counter)."""
+    from clientvault.consents import rules
+    from clientvault.core import clock
+
+    until = Customer.objects.visible_to(ctx).filter(pk=customer_id).values_list("minor_until", flat=True).first()
+    return rules.is_minor(until, clock.today())

@@ -158,6 +158,37 @@ def _issue(*, ctx: Context, identifier: Identifier, language: str) -> PortalCode
     return row
 
 
+# Codes count against the hourly rate limits, then serve no purpose: a day later they are gone.
+KEEP = dt.timedelta(days=1)
+
+
+@transaction.atomic
+def purge_codes() -> int:
+    """Delete sign-in codes older than ``KEEP`` (scheduled housekeeping; no person's data is read)."""
+    old = PortalCode.objects.unrestricted(reason="the schedule purges every code older than a day")
+    deleted, _counts = old.filter(created_at__lt=clock.now() - KEEP).delete()
+    return deleted
+
+
+@transaction.atomic
+def take_message(code_id: str) -> Message | None:
+    """The message sealed in one code, opened for the worker to send, and blanked at once (at most once,
+    even if the sender fails); None when there is nothing (left) to send."""
+    codes = PortalCode.objects.unrestricted(reason="the worker sends the message sealed in one code and blanks it")
+    row = codes.select_for_update().filter(pk=code_id).first()
+    if row is None or not bytes(row.message_ct) or not row.customer_ids:
+        return None
+    sealed = bytes(row.message_ct)
+    codes.filter(pk=row.pk).update(message_ct=b"")
+    if row.expires_at <= clock.now() or row.used_at is not None:
+        return None
+    try:
+        opened = json.loads(crypto.decrypt(uuid.UUID(row.customer_ids[0]), "rights.portalcode", "message", sealed))
+    except crypto.KeyDestroyed:
+        return None
+    return Message(opened["kind"], opened["to"], opened["text"])
+
+
 def verify_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> list[uuid.UUID]:
     """The customer ids the code signs in; ``CodeRejected`` for a wrong, expired, used or exhausted code.
 

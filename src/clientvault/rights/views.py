@@ -108,7 +108,7 @@ def home(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 @signed_in
 def consents(request: HttpRequest, ctx: Context) -> HttpResponse:
-    entities = portal.entity_names(ctx)
+    entities = selectors.entity_names(ctx)
     blocks = [(entities.get(cid, ""), consent_selectors.customer_consents(ctx, cid)) for cid in sorted(ctx.subject_ids)]
     return render(request, "rights/consents.html", {"blocks": blocks, "portal_nav": True})
 
@@ -118,7 +118,7 @@ def consents(request: HttpRequest, ctx: Context) -> HttpResponse:
 def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
     if customer_id not in ctx.subject_ids:
         raise Http404()
-    minor = portal.is_minor(ctx, customer_id)
+    minor = selectors.is_minor(ctx, customer_id)
     notice = consent_capture.notice_for(purpose, child=False)
     if minor or notice is None:
         # PIPL-31: a guardian gives a child's consent at the counter, with proof of guardianship.
