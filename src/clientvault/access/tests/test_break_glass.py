@@ -414,3 +414,24 @@ def test_break_glass_grants_only_reading_customer_data(org):
     assert engine.can(bg, "customer", "view") and not engine.can(bg, "customer", "change")
     assert not engine.can(bg, "customer", "reveal") and not engine.can(bg, "followup", "create")
     assert "break_glass" not in engine.allowed_purposes(bg)
+
+
+def test_reading_the_log_is_audited_and_a_person_sees_only_their_own_windows(org, audit_events):
+    """Reasons often name a customer (catalogue key breakglass.reason): reading the log leaves an event,
+    and outside the log's audience (compliance, audit, administration) the queryset shows none of them."""
+    from clientvault.access import selectors as access_selectors
+    from clientvault.core.errors import NotFound
+
+    admin2 = user("admin2", R.ADMINISTRATOR, org.hq, mfa=True)
+    mine = breakglass.start(ctx=ctx(org["admin"]), reason=REASON, minutes=10)
+    theirs = breakglass.start(ctx=ctx(admin2), reason=REASON, minutes=10)
+    assert list(BreakGlassSession.objects.visible_to(ctx(org["rep_bj1"]))) == []
+    assert breakglass.active_session(ctx(admin2)) == theirs and breakglass.active_session(ctx(org["rep_bj1"])) is None
+    assert set(BreakGlassSession.objects.visible_to(ctx(org["compliance"]))) == {mine, theirs}
+    rows = access_selectors.break_glass_log(ctx(org["compliance"]))
+    assert set(rows) == {mine, theirs}
+    [event] = audit_events("breakglass.log_viewed")
+    assert (event.actor_id, event.detail) == (org["compliance"].pk, {"rows": 2})
+    with pytest.raises(NotFound):
+        access_selectors.break_glass_log(ctx(org["rep_bj1"]))
+    assert len(audit_events("breakglass.log_viewed")) == 1

@@ -547,3 +547,17 @@ def test_out_of_order_middleware_is_an_error():
     swapped[a], swapped[b] = swapped[b], swapped[a]
     with override_settings(MIDDLEWARE=swapped):
         assert ids(checks.check_middleware(None)) == {"clientvault.E005"}
+
+
+def test_remembering_the_language_is_a_service_write_with_its_event(org, audit_events):
+    """The probe (#11) found this write in a selector: it is a service now, audited, and a no-op when unchanged."""
+    from clientvault.accounts import selectors
+
+    rep = org["rep_bj1"]
+    assert not hasattr(selectors, "set_language")
+    services.set_language(ctx=ctx(rep), user=rep, language="en")
+    assert User.objects.get(pk=rep.pk).language == "en"
+    [event] = audit_events("user.updated")
+    assert (event.actor_id, event.object_id) == (rep.pk, str(rep.pk))
+    services.set_language(ctx=ctx(rep), user=rep, language="en")
+    assert len(audit_events("user.updated")) == 1
