@@ -61,6 +61,7 @@ from clientvault.testing import (
     default_purpose,
     find,
     followup,
+    followup_text,
     notice,
     reload,
     resident_id,
@@ -398,7 +399,7 @@ def followup_deleted(w: World, foreign: bool, ok: bool) -> None:
 
 def followup_edited(w: World, foreign: bool, ok: bool) -> None:
     f = w.followup_for(foreign)
-    assert FollowUp.objects.get(pk=f.pk).summary == ("矩阵更正" if ok else f.summary)
+    assert followup_text(f)["summary"] == ("矩阵更正" if ok else f.summary)
 
 
 def user_created(w: World, foreign: bool, ok: bool) -> None:

@@ -38,9 +38,11 @@ def _dek_ad(customer_id: uuid.UUID) -> bytes:
     return b"clientvault/dek/v1|" + customer_id.bytes
 
 
-def field_ad(model: str, field: str, customer_id: uuid.UUID) -> bytes:
-    """Associated data binding a ciphertext to its model, field and customer."""
-    return f"clientvault/field/v1|{model}|{field}|".encode() + customer_id.bytes
+def field_ad(model: str, field: str, customer_id: uuid.UUID, row: uuid.UUID | None = None) -> bytes:
+    """Associated data binding a ciphertext to its model, field and customer (and, for a model with many
+    rows per customer such as follow-ups, to its own row: a ciphertext cannot move between them)."""
+    base = f"clientvault/field/v1|{model}|{field}|".encode() + customer_id.bytes
+    return base if row is None else base + b"|" + row.bytes
 
 
 def kek_key_id_of(wrapped: bytes) -> int:
@@ -152,13 +154,13 @@ def prefetch(customer_ids: list[uuid.UUID]) -> None:
         cache.put(cid, _unwrap(cid, bytes(wrapped)))
 
 
-def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str) -> bytes:
-    return bytes(_primitive(customer_id).encrypt(plaintext.encode("utf-8"), field_ad(model, field, customer_id)))
+def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str, *, row: uuid.UUID | None = None) -> bytes:
+    return bytes(_primitive(customer_id).encrypt(plaintext.encode("utf-8"), field_ad(model, field, customer_id, row)))
 
 
-def decrypt(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes) -> str:
+def decrypt(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes, *, row: uuid.UUID | None = None) -> str:
     """Plaintext of one field; raises KeyDestroyed after shredding, TinkError if moved or altered."""
-    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id))).decode("utf-8")
+    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id, row))).decode("utf-8")
 
 
 def encrypt_bytes(customer_id: uuid.UUID, model: str, field: str, plaintext: bytes) -> bytes:

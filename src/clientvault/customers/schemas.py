@@ -177,14 +177,23 @@ class FollowUpOut(Schema):
     author_id: int
     occurred_at: dt.datetime
     channel: str
-    summary: str
-    next_step: str
+    summary: Shown
+    next_step: Shown
     next_step_due: dt.date | None
     created_at: dt.datetime
+    erased: bool = Field(False, description="The customer's data was erased (crypto-shredded): the text is gone")
+    fields: dict[str, FieldAccess] = Field(default_factory=dict, description="summary / next_step: plain, masked or withheld")
 
     @staticmethod
     def from_model(f: FollowUp) -> FollowUpOut:
-        return FollowUpOut(**{k: getattr(f, k) for k in FollowUpOut.model_fields})
+        """``f`` as a selector or service presented it (customers/followups.py present)."""
+        skip = {"fields", "erased"}
+        views = getattr(f, "field_views", {})
+        return FollowUpOut(
+            **{k: getattr(f, k) for k in FollowUpOut.model_fields if k not in skip},
+            erased=bool(getattr(f, "erased", False)),
+            fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
+        )
 
 
 class FollowUpPageOut(Schema):

@@ -35,7 +35,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.customers import exports, rules, selectors, services
+from clientvault.customers import exports, followups, rules, selectors, services
 from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -270,7 +270,7 @@ def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
-            services.create_followup(ctx=ctx, customer_id=customer_id, data=form.cleaned_data)
+            followups.create_followup(ctx=ctx, customer_id=customer_id, data=form.cleaned_data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except NotFound:
@@ -293,7 +293,7 @@ def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: uuid.UUID) -> HttpResponse:
     _require(request, FOLLOWUP, DELETE)
     try:
-        services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+        followups.delete_followup(ctx=_ctx(request), followup_id=followup_id)
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
