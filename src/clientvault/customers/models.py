@@ -128,6 +128,7 @@ class Customer(models.Model):
         custom_data: dict[str, Any]
         erased: bool
         visible_followups: list[FollowUp]
+        shown_tags: list[str] | None  # decided like a field (customers/disclosure.py shown_tags)
 
     class Meta:
         verbose_name = _("customer")

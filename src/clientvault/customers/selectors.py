@@ -105,8 +105,26 @@ def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "vi
     if filters.owner_id is not None:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.tag:
-        qs = qs.filter(tags__name=filters.tag)
+        qs = _tag_filter(ctx, qs, filters.tag)
     return qs.order_by(SORTS.get(filters.sort, "-created_at"), "id")
+
+
+def _tag_filter(ctx: Context, qs: QuerySet[Customer], tag: str) -> QuerySet[Customer]:
+    """Rows with the tag, among those whose tags the actor sees in clear: a tag filter over rows whose
+    tags are masked or withheld would tell which customers carry the tag all the same."""
+    from clientvault.access.policies import Decision
+
+    rules = engine.policies(ctx)
+    tags_class = engine.field_classes(ctx).get(disclosure.catalogue_key(disclosure.TAGS), ("C3",))[0]
+
+    def plain(jrt_class: str) -> bool:
+        views = [rules.in_scope_view(role, ctx.purpose, jrt_class, CUSTOMER) for role in ctx.roles]
+        return any(v is not None and v.decision is Decision.PLAIN for v in views)
+
+    if not plain(tags_class):
+        return qs.none()
+    qs = qs.filter(tags__name=tag)
+    return qs if plain("C3") else qs.exclude(is_core=True)  # a core customer's tags count as C3
 
 
 @transaction.atomic
@@ -270,7 +288,7 @@ def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
         raise NotFound()
     can_change = Customer.objects.visible_to(ctx, CHANGE).filter(pk=customer_id).exists()
     custom_keys = [d.key for d in CustomFieldDefinition.objects.filter(active=True)]
-    views = disclosure.decisions(ctx, row, disclosure.DISCLOSED, custom_keys)
+    views = disclosure.decisions(ctx, row, (*disclosure.DISCLOSED, disclosure.TAGS), custom_keys)
     return CustomerMeta(
         id=customer_id,
         kind=row.kind,

@@ -74,7 +74,7 @@ def _require(ctx: Context, resource: str, action: str) -> None:
 def _refuse_blind_changes(ctx: Context, customer: Customer, fields: Sequence[str], custom_keys: Sequence[str]) -> None:
     """Nobody overwrites a value they do not see in clear under their purpose (it would be written blind,
     or replaced by its masked form): such fields are refused, each with its own error."""
-    views = disclosure.decisions(ctx, customer, [f for f in fields if f in disclosure.DISCLOSED], custom_keys)
+    views = disclosure.decisions(ctx, customer, [f for f in fields if f in (*disclosure.DISCLOSED, disclosure.TAGS)], custom_keys)
     blocked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
     if blocked:
         message = _("You cannot change a value you do not see in clear for this purpose.")
@@ -283,6 +283,7 @@ def update_customer(
         customer.owner, customer.department = owner, owner.department
         changed += ["owner", "department"]
     if tags is not None:
+        _refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
         tags_before = set(customer.tags.values_list("name", flat=True))
         _set_tags(customer, tags)
         if set(customer.tags.values_list("name", flat=True)) != tags_before:

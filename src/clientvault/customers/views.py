@@ -135,7 +135,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 kind=kind,
                 data=form.standard_data(),
                 custom=form.custom_data(),
-                tags=form.tag_names(),
+                tags=form.tag_names() or [],
                 owner_id=form.cleaned_data.get("owner_id"),
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
             )
@@ -205,7 +205,8 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
         locked = set(meta.locked_fields)
         initial.update({f: getattr(customer, f, None) for f in rules.EDITABLE_FIELDS if f not in locked})
         initial.update({f"custom__{k}": v for k, v in customer.custom_data.items() if f"custom.{k}" not in locked})
-        initial["tags"] = ", ".join(t.name for t in customer.tags.all())
+        if "tags" not in locked:
+            initial["tags"] = ", ".join(customer.shown_tags or ())
     form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx), locked=meta.locked_fields)
     if request.method == "POST" and form.is_valid():
         try:
