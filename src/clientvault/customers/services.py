@@ -33,6 +33,7 @@ from clientvault.accounts.models import User
 from clientvault.audit import services as audit
 from clientvault.classification import services as classification
 from clientvault.classification.catalogue import custom_field_key
+from clientvault.consents import enforcement as consent_enforcement
 from clientvault.consents import rules as consent_rules
 from clientvault.context import Context
 from clientvault.core import clock
@@ -290,7 +291,13 @@ def update_customer(
             changed.append("tags")
     changed = [f for f in changed if f != "uscc_needs_review"]
     if not changed:
-        disclosure.present(ctx, [customer], with_custom=True)
+        # Nothing was written, so no write event; but the answer shows the record, and every answer that
+        # shows personal data leaves its read event (issue #11): the same ``customer.viewed`` a GET leaves.
+        shown = disclosure.present(ctx, [customer], with_custom=True)
+        views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
+        masked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
+        detail = {"unchanged": True, "not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
+        audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
         return customer
     customer.version += 1
     _check_unique(customer)
