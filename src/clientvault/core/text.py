@@ -34,12 +34,32 @@ def clean_value(value: Any) -> Any:
     return value
 
 
-def has_nul(value: Any) -> bool:
-    """Whether a NUL character is anywhere inside a parsed value (keys included)."""
+def nul_paths(value: Any, path: str = "") -> list[str]:
+    """Where a NUL character is inside a parsed value: dotted paths (``custom.note``, ``tags.0``); a key
+    holding one is named by its parent path (the key itself is not echoed)."""
     if isinstance(value, str):
-        return "\x00" in value
+        return [path or "request"] if "\x00" in value else []
+    found: list[str] = []
     if isinstance(value, dict):
-        return any(has_nul(k) or has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(has_nul(v) for v in value)
-    return False
+        for key, item in value.items():
+            if "\x00" in str(key):
+                found.append(path or "request")
+                continue
+            found += nul_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += nul_paths(item, f"{path}.{index}" if path else str(index))
+    return found
+
+
+def refuse_nul(value: Any) -> None:
+    """Raise ValidationFailed (422) naming every place a NUL character was sent: PostgreSQL cannot store
+    it, so it would otherwise fail at the database (500) on one backend and pass on the other."""
+    paths = nul_paths(value)
+    if paths:
+        from django.utils.translation import gettext_lazy as _
+
+        from clientvault.core.errors import ValidationFailed
+
+        message = _("Null characters are not allowed.")
+        raise ValidationFailed({p: [message] for p in dict.fromkeys(paths)})

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from tink import aead, secret_key_access  # type: ignore[import-untyped]
 
 from clientvault.classification import validators as V
+from clientvault.core.text import clean_text
 from clientvault.crypto import keyring
 from clientvault.crypto.models import CustomerKey, ShreddedKey
 from clientvault.crypto.router import KEYS_DB
@@ -195,7 +196,8 @@ BLIND_INDEX_KINDS = tuple(_NORMALISERS)
 
 
 def normalise(kind: str, value: str) -> str:
-    return _NORMALISERS[kind](unicodedata.normalize("NFKC", value))
+    # Invisible characters never make a different value: 张\u200b三 is indexed (and found) as 张三.
+    return _NORMALISERS[kind](unicodedata.normalize("NFKC", clean_text(value)))
 
 
 def blind_index(kind: str, value: str) -> bytes:

@@ -39,6 +39,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.querysets import department_filter
+from clientvault.core.text import clean_text
 from clientvault.crypto import fields as crypto
 from clientvault.customers import disclosure, rules, vault
 from clientvault.customers.choices import FieldType, Kind, Status
@@ -131,7 +132,7 @@ def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) 
 
 
 def _set_tags(customer: Customer, names: Iterable[str]) -> None:
-    clean = sorted({" ".join(n.split())[:40] for n in names if n and n.strip()})
+    clean = sorted({" ".join(clean_text(n).split())[:40] for n in names if n and clean_text(n).strip()})
     if len(clean) > MAX_TAGS:
         raise ValidationFailed({"tags": [_("Use at most %(n)d tags.") % {"n": MAX_TAGS}]})
     tags = [Tag.objects.get_or_create(name=n)[0] for n in clean]
