@@ -149,14 +149,8 @@ def create_followup(*, ctx: Context, customer_id: uuid.UUID, data: Mapping[str, 
     followup = build(customer.pk, ctx.actor, _clean(data))
     followup.save(force_insert=True)
     audit.record(ctx, "followup.created", obj=followup, customer_id=customer.pk, fields=list(TEXT_FIELDS))
-    present(ctx, _with_department(customer), [followup])  # the answer shows it as the policy decides
+    present(ctx, customer, [followup])  # the answer shows it as the policy decides
     return followup
-
-
-def _with_department(customer: Customer) -> Customer:
-    if customer.department_id and "department" not in customer._state.fields_cache:
-        customer.department  # noqa: B018 - loads the path the decision needs
-    return customer
 
 
 def _locked_followup(ctx: Context, followup_id: uuid.UUID, action: str) -> FollowUp:

@@ -146,3 +146,29 @@ def test_existing_plaintext_follow_ups_are_sealed_by_the_migration():
     row = FollowUp.objects.unrestricted(reason="test reads the stored row").get(pk=old.pk)
     assert SECRET.encode() not in bytes(row.summary_ct)
     assert vault.unseal_followup(row) == {"summary": SECRET, "next_step": "回电"}
+
+
+def test_under_a_consent_based_purpose_follow_ups_show_only_what_the_consent_covers(org):
+    from clientvault.access.models import Policy
+    from clientvault.testing import consent
+
+    rep = org["rep_bj1"]
+    narrow, wide = customer(rep), customer(rep)
+    consent(narrow, categories=("identity", "contact"))
+    consent(wide, categories=("identity", "contact", "behaviour"))
+    for c in (narrow, wide):
+        followup(c, rep, summary=SECRET)
+    Policy.objects.create(
+        code="rep-marketing-followups",
+        role="sales_rep",
+        resource="followup",
+        actions=["view"],
+        purposes=["marketing"],
+        scope=1,
+        max_clear_class="C2",
+    )
+    marketing = ctx(rep, purpose="marketing")
+    [hidden], _n = selectors.list_followups(marketing, narrow.pk)
+    assert hidden.summary is None and hidden.field_views["summary"].decision == "withheld"
+    [shown], _n = selectors.list_followups(marketing, wide.pk)
+    assert shown.summary == SECRET
