@@ -62,6 +62,7 @@ from clientvault.testing import (
     default_purpose,
     find,
     followup,
+    followup_text,
     notice,
     reload,
     resident_id,
@@ -399,7 +400,7 @@ def followup_deleted(w: World, foreign: bool, ok: bool) -> None:
 
 def followup_edited(w: World, foreign: bool, ok: bool) -> None:
     f = w.followup_for(foreign)
-    assert all_rows(FollowUp).get(pk=f.pk).summary == ("矩阵更正" if ok else f.summary)
+    assert followup_text(f)["summary"] == ("矩阵更正" if ok else f.summary)
 
 
 def user_created(w: World, foreign: bool, ok: bool) -> None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import context as cv_context
@@ -19,6 +20,7 @@ from clientvault.accounts.models import User
 from clientvault.accounts.services import live_token
 from clientvault.audit.api import router as audit_router
 from clientvault.consents.api import router as consents_router
+from clientvault.core import text
 from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.customers.api import router as customers_router
 from clientvault.middleware import client_ip
@@ -67,6 +69,22 @@ def _with_purpose(ctx: cv_context.Context, purpose: str, *, allowed: set[str] | 
     return ctx.with_purpose(purpose)
 
 
+class CleanParser(Parser):
+    """Input hygiene for every API input in one place (issue #11): a NUL character anywhere in the body or
+    the query answers 422 on every database, and zero-width / bidirectional control characters are
+    removed before validation (and so before blind indexing and storage)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        text.refuse_nul(data)  # ninja wraps this as a 400 "cannot parse"; _http_error unwraps it to the 422
+        return text.clean_value(data)  # type: ignore[no-any-return]
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        text.refuse_nul(parsed)
+        return text.clean_value(parsed)  # type: ignore[no-any-return]
+
+
 api = NinjaAPI(
     title="clientvault API",
     version="1",
@@ -74,6 +92,7 @@ api = NinjaAPI(
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api-v1",
     docs_url="/docs",
+    parser=CleanParser(),
 )
 
 
@@ -115,6 +134,8 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # refused while parsing the body (CleanParser)
+        return _domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, "error", str(exc))
 
 

@@ -26,7 +26,6 @@ from clientvault.context import Context, system_context
 from clientvault.core import clock
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.imports import ImportRow, import_customers
-from clientvault.customers.models import CustomFieldDefinition
 
 DEMO_PASSWORD = "Demo-Pass-2026!"  # printed by `clientvault demo`; demo databases only
 TAGS = ["高净值", "理财", "保险", "基金定投", "私人银行", "企业年金", "代发工资", "跨境业务", "养老规划", "VIP"]
@@ -131,49 +130,51 @@ def build_organisation(ctx: Context) -> dict[str, User]:
         user.roles.set([roles[spec.role]])
         users[spec.username] = user
         audit.record(ctx, "user.created", obj=user, detail={"role_codes": [spec.role]})
-    _define_custom_fields(ctx)
+    _define_custom_fields(users["admin"])
     return users
 
 
-def _define_custom_fields(ctx: Context) -> None:
-    """Two custom fields, each classified like one an administrator defines."""
-    from clientvault.classification import services as classification
-    from clientvault.classification.catalogue import custom_field_key
+def _define_custom_fields(admin: User) -> None:
+    """Two custom fields, defined and classified by the demo administrator through the same service
+    (and with the same ``customfield.created`` event) as one an administrator defines on the page."""
+    from clientvault.context import for_user
+    from clientvault.customers import services as customer_services
 
-    appetite = {"category": "behaviour", "jrt_class": "C2", "pipl_sensitive": False, "gbt_sensitive": False, "mask_profile": "none"}
-    classification.classify(
-        ctx=ctx, key=custom_field_key("risk_appetite"), data={**appetite, "label_zh": "风险偏好", "label_en": "Risk appetite"}
-    )
-    classification.classify(
+    ctx = for_user(admin, channel="cli")
+    behaviour = {"category": "behaviour", "jrt_class": "C2", "pipl_sensitive": False, "gbt_sensitive": False, "mask_profile": "none"}
+    customer_services.define_custom_field(
         ctx=ctx,
-        key=custom_field_key("employees"),
-        data={**appetite, "category": "organisation", "jrt_class": "C1", "label_zh": "员工人数", "label_en": "Employees"},
-    )
-    CustomFieldDefinition.objects.create(
         key="risk_appetite",
-        label_zh="风险偏好",
-        label_en="Risk appetite",
         field_type=FieldType.CHOICE,
-        applies_to=AppliesTo.INDIVIDUAL,
-        position=1,
-        choices=[
-            {"value": v, "label_zh": zh, "label_en": en}
-            for v, zh, en in [
-                ("c1", "保守型", "Conservative"),
-                ("c2", "稳健型", "Moderate"),
-                ("c3", "平衡型", "Balanced"),
-                ("c4", "成长型", "Growth"),
-                ("c5", "进取型", "Aggressive"),
-            ]
-        ],
+        data={
+            "label_zh": "风险偏好",
+            "label_en": "Risk appetite",
+            "applies_to": AppliesTo.INDIVIDUAL,
+            "position": 1,
+            "choices": [
+                {"value": v, "label_zh": zh, "label_en": en}
+                for v, zh, en in [
+                    ("c1", "保守型", "Conservative"),
+                    ("c2", "稳健型", "Moderate"),
+                    ("c3", "平衡型", "Balanced"),
+                    ("c4", "成长型", "Growth"),
+                    ("c5", "进取型", "Aggressive"),
+                ]
+            ],
+            "classification": behaviour,
+        },
     )
-    CustomFieldDefinition.objects.create(
+    customer_services.define_custom_field(
+        ctx=ctx,
         key="employees",
-        label_zh="员工人数",
-        label_en="Employees",
         field_type=FieldType.INTEGER,
-        applies_to=AppliesTo.ORGANISATION,
-        position=2,
+        data={
+            "label_zh": "员工人数",
+            "label_en": "Employees",
+            "applies_to": AppliesTo.ORGANISATION,
+            "position": 2,
+            "classification": {**behaviour, "category": "organisation", "jrt_class": "C1"},
+        },
     )
 
 

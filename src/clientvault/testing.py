@@ -239,7 +239,21 @@ def find(name: str) -> Any:
 def followup(c: Customer, author: User, **fields: Any) -> FollowUp:
     base: dict[str, Any] = {"occurred_at": dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC), "channel": "phone", "summary": "电话回访"}
     base.update(fields)
-    return FollowUp.objects.create(customer=c, author=author, **base)
+    from clientvault.crypto import fields as crypto
+    from clientvault.customers import followups
+
+    crypto.create_customer_key(c.pk)
+    f = followups.build(c.pk, author, {"next_step": "", **base})
+    f.save(force_insert=True)
+    f.summary, f.next_step = base["summary"], base.get("next_step", "")  # the plaintext, for the test
+    return f
+
+
+def followup_text(f: FollowUp | Any) -> dict[str, str]:
+    """A stored follow-up's summary and next step, decrypted from the database (tests only)."""
+    from clientvault.customers import vault
+
+    return vault.unseal_followup(FollowUp.objects.get(pk=f.pk if isinstance(f, FollowUp) else f))
 
 
 def rng(seed: int = 0) -> random.Random:

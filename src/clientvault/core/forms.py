@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from clientvault.core.errors import ValidationFailed
+from clientvault.core.text import clean_text
 
 
 def apply_errors(form: forms.BaseForm, exc: ValidationFailed, prefix_map: Mapping[str, str] | None = None) -> None:
@@ -27,6 +29,13 @@ class StyledForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and isinstance(self.data, QueryDict):
+            # Zero-width and bidirectional control characters are removed before validation (issue #11);
+            # a NUL character is refused by Django's own validator on every CharField.
+            cleaned = self.data.copy()
+            for key, values in self.data.lists():
+                cleaned.setlist(key, [clean_text(v) if isinstance(v, str) else v for v in values])
+            self.data = cleaned
         self.style_fields()
 
     def style_fields(self) -> None:

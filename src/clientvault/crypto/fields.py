@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from tink import aead, secret_key_access  # type: ignore[import-untyped]
 
 from clientvault.classification import validators as V
+from clientvault.core.text import clean_text
 from clientvault.crypto import keyring
 from clientvault.crypto.models import CustomerKey, ShreddedKey
 from clientvault.crypto.router import KEYS_DB
@@ -38,9 +39,11 @@ def _dek_ad(customer_id: uuid.UUID) -> bytes:
     return b"clientvault/dek/v1|" + customer_id.bytes
 
 
-def field_ad(model: str, field: str, customer_id: uuid.UUID) -> bytes:
-    """Associated data binding a ciphertext to its model, field and customer."""
-    return f"clientvault/field/v1|{model}|{field}|".encode() + customer_id.bytes
+def field_ad(model: str, field: str, customer_id: uuid.UUID, row: uuid.UUID | None = None) -> bytes:
+    """Associated data binding a ciphertext to its model, field and customer (and, for a model with many
+    rows per customer such as follow-ups, to its own row: a ciphertext cannot move between them)."""
+    base = f"clientvault/field/v1|{model}|{field}|".encode() + customer_id.bytes
+    return base if row is None else base + b"|" + row.bytes
 
 
 def kek_key_id_of(wrapped: bytes) -> int:
@@ -152,13 +155,13 @@ def prefetch(customer_ids: list[uuid.UUID]) -> None:
         cache.put(cid, _unwrap(cid, bytes(wrapped)))
 
 
-def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str) -> bytes:
-    return bytes(_primitive(customer_id).encrypt(plaintext.encode("utf-8"), field_ad(model, field, customer_id)))
+def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str, *, row: uuid.UUID | None = None) -> bytes:
+    return bytes(_primitive(customer_id).encrypt(plaintext.encode("utf-8"), field_ad(model, field, customer_id, row)))
 
 
-def decrypt(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes) -> str:
+def decrypt(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes, *, row: uuid.UUID | None = None) -> str:
     """Plaintext of one field; raises KeyDestroyed after shredding, TinkError if moved or altered."""
-    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id))).decode("utf-8")
+    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id, row))).decode("utf-8")
 
 
 def encrypt_bytes(customer_id: uuid.UUID, model: str, field: str, plaintext: bytes) -> bytes:
@@ -193,7 +196,8 @@ BLIND_INDEX_KINDS = tuple(_NORMALISERS)
 
 
 def normalise(kind: str, value: str) -> str:
-    return _NORMALISERS[kind](unicodedata.normalize("NFKC", value))
+    # Invisible characters never make a different value: 张\u200b三 is indexed (and found) as 张三.
+    return _NORMALISERS[kind](unicodedata.normalize("NFKC", clean_text(value)))
 
 
 def blind_index(kind: str, value: str) -> bytes:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from clientvault.context import Context
-from clientvault.customers import selectors, services
+from clientvault.customers import followups, selectors, services
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
     CustomerIn,
@@ -116,7 +116,7 @@ def list_followups(request: HttpRequest, customer_id: uuid.UUID, page: int = 1) 
 
 @router.post("/customers/{customer_id}/followups", response={201: FollowUpOut}, summary="Record a follow-up")
 def create_followup(request: HttpRequest, customer_id: uuid.UUID, payload: FollowUpIn) -> Status[Any]:
-    followup = services.create_followup(ctx=_ctx(request), customer_id=customer_id, data=payload.model_dump())
+    followup = followups.create_followup(ctx=_ctx(request), customer_id=customer_id, data=payload.model_dump())
     return Status(201, FollowUpOut.from_model(followup))
 
 
@@ -127,13 +127,13 @@ def get_followup(request: HttpRequest, followup_id: uuid.UUID) -> FollowUpOut:
 
 @router.patch("/followups/{followup_id}", response=FollowUpOut, summary="Correct a follow-up")
 def update_followup(request: HttpRequest, followup_id: uuid.UUID, payload: FollowUpPatch) -> FollowUpOut:
-    followup = services.update_followup(ctx=_ctx(request), followup_id=followup_id, changes=payload.model_dump(exclude_unset=True))
+    followup = followups.update_followup(ctx=_ctx(request), followup_id=followup_id, changes=payload.model_dump(exclude_unset=True))
     return FollowUpOut.from_model(followup)
 
 
 @router.delete("/followups/{followup_id}", response={204: None}, summary="Delete a follow-up")
 def delete_followup(request: HttpRequest, followup_id: uuid.UUID) -> Status[Any]:
-    services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+    followups.delete_followup(ctx=_ctx(request), followup_id=followup_id)
     return Status(204, None)
 
 

@@ -27,6 +27,7 @@ from clientvault.customers import vault
 PLAIN_PERSONAL = ("id_type", "nationality", "residency")
 DISCLOSED = tuple(f for f in vault.ENCRYPTED_FIELDS if f != "custom_data") + PLAIN_PERSONAL
 CUSTOM_PREFIX = "custom."
+TAGS = "tags"  # decided like a field (catalogue key customer.tags), stored in clear for filtering
 _UNCLASSIFIED = ("C3", MaskProfile.HIDDEN, "other", True)  # fail closed: an unknown field is C3, hidden, sensitive
 
 
@@ -108,8 +109,29 @@ def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISC
                     shown.add(CUSTOM_PREFIX + key)
             customer.custom_data = out
             views = {**views, **custom_views}
-        customer.field_views = views
+        tag_view = decisions(ctx, customer, (TAGS,))[TAGS]
+        customer.shown_tags = shown_tags(tag_view.decision, customer)
+        if customer.shown_tags:
+            shown.add(TAGS)
+        customer.field_views = {**views, TAGS: tag_view}
     return sorted(shown)
+
+
+def shown_tags(decision: Decision, customer: Any) -> list[str] | None:
+    """The customer's tags as ``decision`` shows them: the names, one masked mark, or None (withheld).
+
+    Tags are free text staff attach to a person ("VIP", "病患", "欠款"): they describe the customer, so they
+    are decided like any other field of the customer (catalogue key ``customer.tags``; a core customer's
+    count as C3; consent scope applies). An erased customer's tags are not shown either.
+    """
+    if decision is Decision.WITHHELD:
+        return None
+    if getattr(customer, "erased", False):
+        return []
+    names = [t.name for t in customer.tags.all()]
+    if decision is Decision.PLAIN or not names:
+        return names
+    return [str(mask(MaskProfile.HIDDEN, "*", None))]
 
 
 def _classified_custom(classes: Any) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def as_csv(customers: Sequence[Any]) -> str:
                 c.email,
                 c.uscc,
                 c.owner.get_username() if c.owner_id else "",
-                " ".join(t.name for t in c.tags.all()),
+                " ".join(getattr(c, "shown_tags", None) or ()),
             )
         )
     return out.getvalue()

@@ -99,7 +99,10 @@ class CustomerForm(StyledForm):
     def custom_data(self) -> dict[str, Any]:
         return {k: self.cleaned_data.get(f"custom__{k}") for k in self.custom_keys}
 
-    def tag_names(self) -> list[str]:
+    def tag_names(self) -> list[str] | None:
+        """The tags entered; None when the tags are locked for this actor (not shown in clear: left alone)."""
+        if "tags" not in self.fields:
+            return None
         return [t.strip() for t in (self.cleaned_data.get("tags") or "").replace("，", ",").split(",") if t.strip()]
 
     def custom_fields(self) -> list[forms.BoundField]:

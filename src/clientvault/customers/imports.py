@@ -20,8 +20,11 @@ from clientvault.core import clock
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.crypto import fields as crypto
 from clientvault.customers import rules, vault
+from clientvault.customers.followups import TEXT_FIELDS as FOLLOWUP_TEXT
+from clientvault.customers.followups import build as build_followup
+from clientvault.customers.followups import clean_followup
 from clientvault.customers.models import Customer, FollowUp, Tag
-from clientvault.customers.services import _apply, _clean_followup, field_definitions
+from clientvault.customers.services import _apply, field_definitions
 
 
 @dataclass
@@ -43,7 +46,7 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     definitions = field_definitions()
     errors: dict[str, list[Any]] = {}
     customers: list[Customer] = []
-    followups: list[FollowUp] = []
+    pending_followups: list[tuple[Customer, User, dict[str, Any]]] = []
     seen_ids: set[tuple[str, str, str]] = set()
     seen_uscc: set[tuple[str, str]] = set()
     tag_links: list[tuple[Customer, list[str]]] = []
@@ -74,24 +77,34 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
         tag_links.append((customer, row.tags))
         for f_index, raw in enumerate(row.followups, start=1):
             try:
-                clean_f = _clean_followup(raw)
+                clean_f = clean_followup(raw)
             except ValidationFailed as exc:
                 for name, messages in exc.fields.items():
                     errors[f"row{index}.followup{f_index}.{name}"] = messages
                 continue
-            followups.append(FollowUp(customer=customer, author=raw.get("author") or row.owner, **clean_f))
+            pending_followups.append((customer, raw.get("author") or row.owner, clean_f))
     _check_existing(seen_ids, seen_uscc, errors)
     rules.raise_if(errors)
     # Keys only once every row is valid, all in one key-store transaction; then seal each row.
     crypto.create_customer_keys([c.pk for c in customers])
     for customer, cleaned, custom in pending:
         _apply(customer, cleaned, custom, ensure_key=False)
+    # Follow-ups are sealed under their customer's key by the follow-up module, as its service does.
+    followups: list[FollowUp] = [build_followup(c.pk, author, clean_f) for c, author, clean_f in pending_followups]
     Customer.objects.bulk_create(customers, batch_size=batch_size)
     _link_tags(tag_links, batch_size)
     FollowUp.objects.bulk_create(followups, batch_size=batch_size)
     audit.record_many(
         ctx,
         (("customer.created", c, c.pk, [f for f in rules.EDITABLE_FIELDS if v.get(f) not in ("", None, False)]) for c, v, _x in pending),
+    )
+    # Every write leaves its event (ARCHITECTURE.md rule 1): one ``followup.created`` per imported follow-up.
+    audit.record_many(
+        ctx,
+        (
+            ("followup.created", f, f.customer_id, [t for t in FOLLOWUP_TEXT if pf[2].get(t)])
+            for f, pf in zip(followups, pending_followups, strict=True)
+        ),
     )
     return len(customers)
 

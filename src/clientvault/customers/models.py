@@ -128,6 +128,7 @@ class Customer(models.Model):
         custom_data: dict[str, Any]
         erased: bool
         visible_followups: list[FollowUp]
+        shown_tags: list[str] | None  # decided like a field (customers/disclosure.py shown_tags)
 
     class Meta:
         verbose_name = _("customer")
@@ -168,13 +169,21 @@ class FollowUp(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
     occurred_at = models.DateTimeField(_("date"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    summary = models.TextField(_("summary"), max_length=4000)
-    next_step = models.CharField(_("next step"), max_length=500, blank=True)
+    # Personal data (issue #11): AEAD ciphertext under the customer's own key, bound to this row
+    # (customers/vault.py seal_followup); erased with the key. No plaintext copy.
+    summary_ct = models.BinaryField(_("summary (encrypted)"), default=b"")
+    next_step_ct = models.BinaryField(_("next step (encrypted)"), default=b"")
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = FollowUpQuerySet.as_manager()
+
+    if TYPE_CHECKING:  # what a selector decided to show (customers/followups.py present); not columns
+        summary: str | None
+        next_step: str | None
+        erased: bool
+        field_views: dict[str, Any]
 
     class Meta:
         verbose_name = _("follow-up")

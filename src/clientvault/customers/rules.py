@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification import validators as V
 from clientvault.core.errors import Message, ValidationFailed
+from clientvault.core.text import clean_value
 from clientvault.customers.choices import AppliesTo, FieldType, IdType, Industry, Kind, Residency, Sex, Source, Status
 
 INDIVIDUAL_FIELDS = ("id_type", "id_number", "birth_date", "sex", "mobile", "email", "address", "nationality", "residency", "occupation")
@@ -63,6 +64,7 @@ def clean_customer(
     accept_uscc_checksum_failure: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[Message]]]:
     """Return the cleaned standard fields of a whole record and the errors per field."""
+    data = clean_value(dict(data))  # zero-width / bidi controls out before validation, whatever the entry path
     errors: dict[str, list[Message]] = {}
     out: dict[str, Any] = {}
 
@@ -193,6 +195,7 @@ def clean_custom_values(
     values: Mapping[str, Any], definitions: Sequence[FieldDefinition], *, kind: str
 ) -> tuple[dict[str, Any], dict[str, list[Message]]]:
     """Validate custom field values against their definitions; return JSON-ready values and errors."""
+    values = clean_value(dict(values))
     errors: dict[str, list[Message]] = {}
     out: dict[str, Any] = {}
     applicable = {d.key: d for d in definitions if d.applies_to in (AppliesTo.BOTH, kind)}

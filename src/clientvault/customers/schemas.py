@@ -66,7 +66,7 @@ class CustomerOut(Schema):
     is_core: bool
     owner_id: int | None
     department_id: uuid.UUID
-    tags: list[str]
+    tags: list[str] | None = Field(None, description="Names in clear, one masked mark, or null when withheld")
     id_type: Shown
     id_number: Shown
     birth_date: Shown = Field(None, description="ISO date in clear; masked keeps the year (1990-**-**)")
@@ -98,7 +98,7 @@ class CustomerOut(Schema):
         return CustomerOut(
             **data,
             birth_date=birth.isoformat() if hasattr(birth, "isoformat") else birth,
-            tags=[t.name for t in c.tags.all()],
+            tags=getattr(c, "shown_tags", None),
             custom=c.custom_data,
             fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
         )
@@ -113,7 +113,7 @@ class CustomerSummary(Schema):
     is_core: bool
     mobile: Shown
     uscc: Shown
-    tags: list[str]
+    tags: list[str] | None
     fields: dict[str, FieldAccess]
     updated_at: dt.datetime
 
@@ -129,7 +129,7 @@ class CustomerSummary(Schema):
             is_core=c.is_core,
             mobile=c.mobile,
             uscc=c.uscc,
-            tags=[t.name for t in c.tags.all()],
+            tags=getattr(c, "shown_tags", None),
             fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
             updated_at=c.updated_at,
         )
@@ -177,14 +177,23 @@ class FollowUpOut(Schema):
     author_id: int
     occurred_at: dt.datetime
     channel: str
-    summary: str
-    next_step: str
+    summary: Shown
+    next_step: Shown
     next_step_due: dt.date | None
     created_at: dt.datetime
+    erased: bool = Field(False, description="The customer's data was erased (crypto-shredded): the text is gone")
+    fields: dict[str, FieldAccess] = Field(default_factory=dict, description="summary / next_step: plain, masked or withheld")
 
     @staticmethod
     def from_model(f: FollowUp) -> FollowUpOut:
-        return FollowUpOut(**{k: getattr(f, k) for k in FollowUpOut.model_fields})
+        """``f`` as a selector or service presented it (customers/followups.py present)."""
+        skip = {"fields", "erased"}
+        views = getattr(f, "field_views", {})
+        return FollowUpOut(
+            **{k: getattr(f, k) for k in FollowUpOut.model_fields if k not in skip},
+            erased=bool(getattr(f, "erased", False)),
+            fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
+        )
 
 
 class FollowUpPageOut(Schema):

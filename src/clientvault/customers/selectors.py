@@ -23,6 +23,7 @@ from clientvault.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import fields as crypto
 from clientvault.customers import disclosure, vault
+from clientvault.customers import followups as followup_views
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
 
@@ -104,8 +105,26 @@ def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "vi
     if filters.owner_id is not None:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.tag:
-        qs = qs.filter(tags__name=filters.tag)
+        qs = _tag_filter(ctx, qs, filters.tag)
     return qs.order_by(SORTS.get(filters.sort, "-created_at"), "id")
+
+
+def _tag_filter(ctx: Context, qs: QuerySet[Customer], tag: str) -> QuerySet[Customer]:
+    """Rows with the tag, among those whose tags the actor sees in clear: a tag filter over rows whose
+    tags are masked or withheld would tell which customers carry the tag all the same."""
+    from clientvault.access.policies import Decision
+
+    rules = engine.policies(ctx)
+    tags_class = engine.field_classes(ctx).get(disclosure.catalogue_key(disclosure.TAGS), ("C3",))[0]
+
+    def plain(jrt_class: str) -> bool:
+        views = [rules.in_scope_view(role, ctx.purpose, jrt_class, CUSTOMER) for role in ctx.roles]
+        return any(v is not None and v.decision is Decision.PLAIN for v in views)
+
+    if not plain(tags_class):
+        return qs.none()
+    qs = qs.filter(tags__name=tag)
+    return qs if plain("C3") else qs.exclude(is_core=True)  # a core customer's tags count as C3
 
 
 @transaction.atomic
@@ -191,8 +210,7 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
     if with_followups:
         followups = list(FollowUp.objects.visible_to(ctx, "view").filter(customer=customer).select_related("author"))
         customer.visible_followups = followups  # type: ignore[attr-defined]
-        if followups:
-            shown.append("followups")
+        shown += [f"followup.{f}" for f in followup_views.present(ctx, customer, followups)]
     views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
     masked = sorted(f for f, v in views.items() if v.decision != "plain")
     detail = {"not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
@@ -203,19 +221,19 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
 @transaction.atomic
 def list_followups(ctx: Context, customer_id: uuid.UUID, *, page: int = 1, per_page: int = 25) -> tuple[list[FollowUp], int]:
     """Follow-ups of one visible customer, newest first; audited."""
-    if not Customer.objects.visible_to(ctx, "view").filter(pk=customer_id).exists():
-        raise NotFound()
+    customer = followup_views.visible_customer(ctx, customer_id)
     qs = FollowUp.objects.visible_to(ctx, "view").filter(customer_id=customer_id).select_related("author")
     paginator = Paginator(qs, max(1, min(per_page, MAX_PER_PAGE)))
     page_obj = paginator.get_page(page)
     items = list(page_obj.object_list)
+    shown = followup_views.present(ctx, customer, items)
     audit.record(
         ctx,
         "followup.listed",
         object_type="customers.followup",
         customer_id=customer_id,
-        fields=("summary", "next_step") if items else (),
-        detail={"result_count": paginator.count, "page": page_obj.number},
+        fields=shown,
+        detail={"result_count": paginator.count, "page": page_obj.number, **consent_enforcement.audit_detail(ctx, [customer.pk])},
     )
     return items, paginator.count
 
@@ -226,13 +244,15 @@ def get_followup(ctx: Context, followup_id: uuid.UUID) -> FollowUp:
     followup = FollowUp.objects.visible_to(ctx, "view").select_related("author").filter(pk=followup_id).first()
     if followup is None:
         raise NotFound()
+    customer = followup_views.visible_customer(ctx, followup.customer_id)
+    shown = followup_views.present(ctx, customer, [followup])
     audit.record(
         ctx,
         "followup.listed",
         obj=followup,
         customer_id=followup.customer_id,
-        fields=("summary", "next_step"),
-        detail={"result_count": 1, "page": 1},
+        fields=shown,
+        detail={"result_count": 1, "page": 1, **consent_enforcement.audit_detail(ctx, [customer.pk])},
     )
     return followup
 
@@ -268,7 +288,7 @@ def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
         raise NotFound()
     can_change = Customer.objects.visible_to(ctx, CHANGE).filter(pk=customer_id).exists()
     custom_keys = [d.key for d in CustomFieldDefinition.objects.filter(active=True)]
-    views = disclosure.decisions(ctx, row, disclosure.DISCLOSED, custom_keys)
+    views = disclosure.decisions(ctx, row, (*disclosure.DISCLOSED, disclosure.TAGS), custom_keys)
     return CustomerMeta(
         id=customer_id,
         kind=row.kind,

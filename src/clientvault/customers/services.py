@@ -6,7 +6,6 @@ writes, re-checks the row is still visible to the actor and records exactly one 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -33,14 +32,17 @@ from clientvault.accounts.models import User
 from clientvault.audit import services as audit
 from clientvault.classification import services as classification
 from clientvault.classification.catalogue import custom_field_key
+from clientvault.consents import enforcement as consent_enforcement
 from clientvault.consents import rules as consent_rules
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.querysets import department_filter
+from clientvault.core.text import clean_text
 from clientvault.crypto import fields as crypto
 from clientvault.customers import disclosure, rules, vault
-from clientvault.customers.choices import Channel, FieldType, Kind, Status
-from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp, Tag
+from clientvault.customers.choices import FieldType, Kind, Status
+from clientvault.customers.models import Customer, CustomFieldDefinition, Tag
 
 MAX_TAGS = 20
 
@@ -73,7 +75,7 @@ def _require(ctx: Context, resource: str, action: str) -> None:
 def _refuse_blind_changes(ctx: Context, customer: Customer, fields: Sequence[str], custom_keys: Sequence[str]) -> None:
     """Nobody overwrites a value they do not see in clear under their purpose (it would be written blind,
     or replaced by its masked form): such fields are refused, each with its own error."""
-    views = disclosure.decisions(ctx, customer, [f for f in fields if f in disclosure.DISCLOSED], custom_keys)
+    views = disclosure.decisions(ctx, customer, [f for f in fields if f in (*disclosure.DISCLOSED, disclosure.TAGS)], custom_keys)
     blocked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
     if blocked:
         message = _("You cannot change a value you do not see in clear for this purpose.")
@@ -116,7 +118,7 @@ def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) 
 
 
 def _set_tags(customer: Customer, names: Iterable[str]) -> None:
-    clean = sorted({" ".join(n.split())[:40] for n in names if n and n.strip()})
+    clean = sorted({" ".join(clean_text(n).split())[:40] for n in names if n and clean_text(n).strip()})
     if len(clean) > MAX_TAGS:
         raise ValidationFailed({"tags": [_("Use at most %(n)d tags.") % {"n": MAX_TAGS}]})
     tags = [Tag.objects.get_or_create(name=n)[0] for n in clean]
@@ -270,13 +272,20 @@ def update_customer(
         customer.owner, customer.department = owner, owner.department
         changed += ["owner", "department"]
     if tags is not None:
+        _refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
         tags_before = set(customer.tags.values_list("name", flat=True))
         _set_tags(customer, tags)
         if set(customer.tags.values_list("name", flat=True)) != tags_before:
             changed.append("tags")
     changed = [f for f in changed if f != "uscc_needs_review"]
     if not changed:
-        disclosure.present(ctx, [customer], with_custom=True)
+        # Nothing was written, so no write event; but the answer shows the record, and every answer that
+        # shows personal data leaves its read event (issue #11): the same ``customer.viewed`` a GET leaves.
+        shown = disclosure.present(ctx, [customer], with_custom=True)
+        views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
+        masked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
+        detail = {"unchanged": True, "not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
+        audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
         return customer
     customer.version += 1
     _check_unique(customer)
@@ -312,92 +321,7 @@ def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
     transaction.on_commit(lambda: crypto.shred_key(customer_id))
 
 
-# --- Follow-ups ---------------------------------------------------------------------------------
-
-
-def _clean_followup(data: Mapping[str, Any]) -> dict[str, Any]:
-    errors: dict[str, list[Any]] = {}
-    out: dict[str, Any] = {}
-    occurred = data.get("occurred_at")
-    if not isinstance(occurred, dt.datetime):
-        errors["occurred_at"] = [_("Enter a valid date and time.")]
-    elif occurred > clock.now() + dt.timedelta(minutes=5):
-        errors["occurred_at"] = [_("A follow-up cannot be in the future.")]
-    else:
-        out["occurred_at"] = occurred
-    channel = data.get("channel") or ""
-    if channel not in Channel.values:
-        errors["channel"] = [_("Choose a valid channel.")]
-    out["channel"] = channel
-    summary = str(data.get("summary") or "").strip()
-    if not summary:
-        errors["summary"] = [_("This field is required.")]
-    elif len(summary) > 4000:
-        errors["summary"] = [_("Use at most %(n)d characters.") % {"n": 4000}]
-    out["summary"] = summary
-    next_step = " ".join(str(data.get("next_step") or "").split())
-    if len(next_step) > 500:
-        errors["next_step"] = [_("Use at most %(n)d characters.") % {"n": 500}]
-    out["next_step"] = next_step
-    due = data.get("next_step_due")
-    if due is not None and not isinstance(due, dt.date):
-        errors["next_step_due"] = [_("Enter a valid date.")]
-    out["next_step_due"] = due
-    rules.raise_if(errors)
-    return out
-
-
-@transaction.atomic
-def create_followup(*, ctx: Context, customer_id: uuid.UUID, data: Mapping[str, Any]) -> FollowUp:
-    """Record an interaction with a customer the actor may follow up."""
-    _require(ctx, FOLLOWUP, CREATE)
-    customer = _locked_customer(ctx, customer_id, CREATE, resource=FOLLOWUP)
-    assert ctx.actor is not None
-    followup = FollowUp(customer=customer, author=ctx.actor, **_clean_followup(data))
-    followup.save(force_insert=True)
-    audit.record(ctx, "followup.created", obj=followup, customer_id=customer.pk, fields=["summary", "next_step"])
-    return followup
-
-
-def _locked_followup(ctx: Context, followup_id: uuid.UUID, action: str) -> FollowUp:
-    if not FollowUp.objects.visible_to(ctx, "view").filter(pk=followup_id).exists():
-        raise NotFound()
-    followup = FollowUp.objects.visible_to(ctx, action).select_for_update().filter(pk=followup_id).first()
-    if followup is None:
-        raise PermissionDenied()
-    # Reps correct only what they wrote; managers may correct their team's records.
-    if engine.scope(ctx, FOLLOWUP, action) < Scope.SUBTREE and followup.author_id != ctx.actor_id:
-        raise PermissionDenied(_("Only the author or a manager can change this follow-up."))
-    return followup
-
-
-@transaction.atomic
-def update_followup(*, ctx: Context, followup_id: uuid.UUID, changes: Mapping[str, Any]) -> FollowUp:
-    """Correct a follow-up record."""
-    _require(ctx, FOLLOWUP, CHANGE)
-    followup = _locked_followup(ctx, followup_id, CHANGE)
-    fields = ("occurred_at", "channel", "summary", "next_step", "next_step_due")
-    unknown = set(changes) - set(fields)
-    if unknown:
-        raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
-    cleaned = _clean_followup({**{f: getattr(followup, f) for f in fields}, **changes})
-    changed = [f for f, v in cleaned.items() if getattr(followup, f) != v]
-    if not changed:
-        return followup
-    for field, value in cleaned.items():
-        setattr(followup, field, value)
-    followup.save()
-    audit.record(ctx, "followup.updated", obj=followup, customer_id=followup.customer_id, fields=changed)
-    return followup
-
-
-@transaction.atomic
-def delete_followup(*, ctx: Context, followup_id: uuid.UUID) -> None:
-    """Delete a follow-up recorded in error."""
-    _require(ctx, FOLLOWUP, DELETE)
-    followup = _locked_followup(ctx, followup_id, DELETE)
-    audit.record(ctx, "followup.deleted", obj=followup, customer_id=followup.customer_id)
-    followup.delete()
+# Follow-ups: customers/followups.py
 
 
 # --- Custom field definitions ----------------------------------------------------------------------

@@ -95,3 +95,30 @@ def reveal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> Any:
 def index(field: str, value: str) -> bytes:
     """The blind index a search term would have in ``field`` (b"" for an empty term)."""
     return crypto.blind_index(field, value) if value and value.strip() else b""
+
+
+# --- Follow-ups ---------------------------------------------------------------------------------
+# What was said with a customer is their personal data too (issue #11): sealed under the customer's key,
+# bound to (model, field, customer, follow-up), and erased with the key.
+
+FOLLOWUP_MODEL = "customers.followup"
+FOLLOWUP_FIELDS = ("summary", "next_step")
+
+
+def seal_followup(followup: Any, values: Mapping[str, str]) -> None:
+    """Encrypt the follow-up's text fields into its ciphertext columns (the customer's key must exist)."""
+    for field, value in values.items():
+        if field not in FOLLOWUP_FIELDS:
+            continue
+        text = str(value or "")
+        sealed = crypto.encrypt(followup.customer_id, FOLLOWUP_MODEL, field, text, row=followup.pk) if text else b""
+        setattr(followup, column(field), sealed)
+
+
+def unseal_followup(followup: Any, fields: Iterable[str] = FOLLOWUP_FIELDS) -> dict[str, str]:
+    """Decrypt the named text fields of one follow-up. Raises crypto.KeyDestroyed after shredding."""
+    out: dict[str, str] = {}
+    for field in fields:
+        blob = bytes(getattr(followup, column(field)) or b"")
+        out[field] = crypto.decrypt(followup.customer_id, FOLLOWUP_MODEL, field, blob, row=followup.pk) if blob else ""
+    return out

@@ -35,7 +35,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.customers import exports, rules, selectors, services
+from clientvault.customers import exports, followups, rules, selectors, services
 from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -135,7 +135,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 kind=kind,
                 data=form.standard_data(),
                 custom=form.custom_data(),
-                tags=form.tag_names(),
+                tags=form.tag_names() or [],
                 owner_id=form.cleaned_data.get("owner_id"),
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
             )
@@ -205,7 +205,8 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
         locked = set(meta.locked_fields)
         initial.update({f: getattr(customer, f, None) for f in rules.EDITABLE_FIELDS if f not in locked})
         initial.update({f"custom__{k}": v for k, v in customer.custom_data.items() if f"custom.{k}" not in locked})
-        initial["tags"] = ", ".join(t.name for t in customer.tags.all())
+        if "tags" not in locked:
+            initial["tags"] = ", ".join(customer.shown_tags or ())
     form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx), locked=meta.locked_fields)
     if request.method == "POST" and form.is_valid():
         try:
@@ -270,7 +271,7 @@ def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
-            services.create_followup(ctx=ctx, customer_id=customer_id, data=form.cleaned_data)
+            followups.create_followup(ctx=ctx, customer_id=customer_id, data=form.cleaned_data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except NotFound:
@@ -293,7 +294,7 @@ def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: uuid.UUID) -> HttpResponse:
     _require(request, FOLLOWUP, DELETE)
     try:
-        services.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+        followups.delete_followup(ctx=_ctx(request), followup_id=followup_id)
     except NotFound:
         raise Http404 from None
     except DomainError as exc:

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 NAME, MOBILE, ADDRESS = "张三明", "13812345678", "北京市朝阳区建国路88号院3号楼"
 # Every personal field the disclosure layer decides on (encrypted ones plus plain personal codes).
-ALL_FIELDS = sorted(disclosure.DISCLOSED)
+ALL_FIELDS = sorted((*disclosure.DISCLOSED, disclosure.TAGS))
 # The C2 fields of the default catalogue: masked for managers, risk and auditors (empty or not).
 C2_FIELDS = ["address", "bank_card", "birth_date", "id_number", "id_type", "legal_representative", "mobile", "name"]
 
