@@ -35,6 +35,7 @@ SERVICE_HELPERS = {
     "accounts.services.live_token": "authentication lookup; last-use timestamp only",
     "classification.services.change_classification": "records classification.changed through classify()",
     "audit.operations.retention_days": "reads settings",
+    "crypto.services.require_key_custodian": "permission check only",
 }
 SELECTOR_HELPERS = {
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",

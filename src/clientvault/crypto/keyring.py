@@ -188,6 +188,12 @@ def loaded() -> Loaded:
         return _loaded
 
 
+def reload() -> Loaded:
+    """Load the keysets from their files now (a ciphertext names a key this process does not hold)."""
+    reset_cache()
+    return loaded()
+
+
 def reset_cache() -> None:
     global _loaded
     with _lock:

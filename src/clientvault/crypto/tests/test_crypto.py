@@ -15,10 +15,8 @@ from tink import core  # type: ignore[import-untyped]
 
 from clientvault.audit.models import AuditEvent
 from clientvault.context import system_context
-from clientvault.core.errors import PermissionDenied
 from clientvault.crypto import fields, keyring, services
 from clientvault.crypto.models import CustomerKey
-from clientvault.testing import ctx
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
 MODEL = "customers.customer"
@@ -162,15 +160,6 @@ def test_rotation_in_another_process_is_picked_up(monkeypatch):
     monkeypatch.setattr(keyring, "_loaded", keyring._loaded)  # keep the object, but …
     keyring.reset_cache()
     assert keyring.loaded().kek_primary_id == new_id != first
-
-
-def test_shredding_is_audited_and_restricted(org, audit_events):
-    cid = new_customer()
-    with pytest.raises(PermissionDenied):
-        services.shred_customer_key(ctx=ctx(org["rep_bj1"]), customer_id=cid)
-    assert services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=cid) is True
-    [event] = audit_events()
-    assert event.event_type == "crypto.key_shredded" and event.customer_id == cid
 
 
 def test_keys_command_init_status_rotate(capsys):

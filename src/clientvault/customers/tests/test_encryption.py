@@ -84,9 +84,9 @@ def test_a_ciphertext_moved_to_another_customer_does_not_open(org):
 
 def test_a_shredded_customer_reads_as_erased_everywhere(org, client):
     c = make(org)
-    from clientvault.crypto import services as crypto_services
+    from clientvault.customers import shredding
 
-    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=c.pk)
     shown = selectors.get_customer(ctx(org["rep_bj1"]), c.pk)
     assert shown.erased is True and shown.name == "" and shown.mobile == ""
     sign_in_verified(client, org["rep_bj1"])
@@ -138,9 +138,9 @@ def test_list_query_count_does_not_grow_with_page_size(org):
 
 def test_a_shredded_customer_can_no_longer_be_found_or_confirmed(org):
     c = make(org)
-    from clientvault.crypto import services as crypto_services
+    from clientvault.customers import shredding
 
-    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=c.pk)
     for q in (c.id_number, SECRET_MOBILE, SECRET_NAME):
         assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items == [], q
     again = services.create_customer(
