@@ -302,6 +302,11 @@ def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
     return done
 
 
+def pending_rewrap_count() -> int:
+    """Customer keys still wrapped under a key-encryption key other than the primary."""
+    return CustomerKey.objects.exclude(kek_key_id=keyring.reload().kek_primary_id).count()
+
+
 def status() -> dict[str, object]:
     """Keys per key-encryption key, which one is primary, and how many still wait for re-wrapping."""
     from django.db.models import Count

@@ -28,17 +28,40 @@ def initialise_keys(*, ctx: Context) -> bool:
     return created
 
 
-@transaction.atomic
 def rotate_keys(*, ctx: Context, rewrap_now: bool = False) -> int:
-    """Make a new primary key-encryption key; re-wrap customer keys now or in the background."""
-    require_key_custodian(ctx)
-    new_id = keyring.rotate_kek()
-    audit.record(ctx, "crypto.keys_rotated", object_type="crypto.keyset", object_id=str(new_id), detail={"rewrap_now": rewrap_now})
-    if rewrap_now:
-        done = fields.rewrap()
-        audit.record(ctx, "crypto.keys_rewrapped", object_type="crypto.keyset", object_id=str(new_id), detail={"rewrapped": done})
-    else:
-        from clientvault.crypto.tasks import rewrap_customer_keys
+    """Make a new primary key-encryption key; re-wrap customer keys now or in the background.
 
-        transaction.on_commit(rewrap_customer_keys.enqueue)
-    return new_id
+    The rotation is recorded first; the new key reaches the keyset file only once that record has
+    committed (a failure before leaves the old file untouched), then the re-wrap runs (``--now``) or
+    is enqueued; the periodic sweep finishes any re-wrap a crash interrupted.
+    """
+    require_key_custodian(ctx)
+    with transaction.atomic():
+        key = keyring.new_kek_key()
+        audit.record(ctx, "crypto.keys_rotated", object_type="crypto.keyset", object_id=str(key.key_id), detail={"rewrap_now": rewrap_now})
+        transaction.on_commit(lambda: keyring.install_kek_key(key))
+        if rewrap_now:
+            transaction.on_commit(lambda: rewrap_keys(ctx=ctx, trigger="rotation"))
+        else:
+            from clientvault.crypto.tasks import rewrap_customer_keys
+
+            transaction.on_commit(rewrap_customer_keys.enqueue)
+    return int(key.key_id)
+
+
+def rewrap_keys(*, ctx: Context, batch: int = 500, trigger: str = "command") -> dict[str, int]:
+    """Re-wrap customer keys still under an old key-encryption key; one audit event per run with its
+    counts (a run that found nothing to do, as the periodic sweep mostly does, records nothing)."""
+    require_key_custodian(ctx)
+    done = fields.rewrap(batch=batch)
+    counts = {"rewrapped": done, "remaining": fields.pending_rewrap_count(), "primary_key_id": keyring.loaded().kek_primary_id}
+    if done or trigger != "sweep":
+        with transaction.atomic():
+            audit.record(
+                ctx,
+                "crypto.keys_rewrapped",
+                object_type="crypto.keyset",
+                object_id=str(counts["primary_key_id"]),
+                detail={**counts, "trigger": trigger},
+            )
+    return counts

@@ -162,12 +162,13 @@ def test_rotation_in_another_process_is_picked_up(monkeypatch):
     assert keyring.loaded().kek_primary_id == new_id != first
 
 
-def test_keys_command_init_status_rotate(capsys):
+def test_keys_command_init_status_rotate(capsys, django_capture_on_commit_callbacks):
     call_command("keys", "init")
     call_command("keys", "status")
     assert '"primary_key_id"' in capsys.readouterr().out
     before = AuditEvent.objects.count()
-    call_command("keys", "rotate", "--now")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("keys", "rotate", "--now")
     assert "new primary key-encryption key" in capsys.readouterr().out
     types = list(AuditEvent.objects.order_by("id").values_list("event_type", flat=True)[before:])
     assert types == ["crypto.keys_rotated", "crypto.keys_rewrapped"]
@@ -177,8 +178,11 @@ def test_keys_command_init_status_rotate(capsys):
 def test_rotation_without_now_enqueues_the_background_rewrap(django_capture_on_commit_callbacks):
     new_customer()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.rotate_keys(ctx=system_context(channel="cli"))
-    assert len(callbacks) == 1
+        new_id = services.rotate_keys(ctx=system_context(channel="cli"))
+    assert len(callbacks) == 2  # write the keyset file, then enqueue the re-wrap
+    assert keyring.reload().kek_primary_id != new_id
+    callbacks[0]()
+    assert keyring.loaded().kek_primary_id == new_id
 
 
 def test_concurrent_rotations_keep_every_key():

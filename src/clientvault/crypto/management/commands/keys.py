@@ -38,6 +38,7 @@ class Command(BaseCommand):
                 tail = "customer keys re-wrapped" if options["now"] else "the worker re-wraps customer keys in the background"
                 self.stdout.write(f"new primary key-encryption key {new_id}; {tail}")
             elif action == "rewrap":
-                self.stdout.write(f"re-wrapped {fields.rewrap(batch=options['batch'])} customer keys")
+                counts = services.rewrap_keys(ctx=ctx, batch=options["batch"])
+                self.stdout.write(f"re-wrapped {counts['rewrapped']} customer keys; {counts['remaining']} pending")
         except keyring.KeysMissing as exc:
             raise CommandError(f"keyset file missing: {exc}. Run `clientvault keys init`.") from None
