@@ -276,9 +276,10 @@ def blind_index(kind: str, value: str) -> bytes:
 
 
 def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
-    """Re-wrap customer keys that are not under the primary key-encryption key; returns how many."""
-    from clientvault.core import clock
+    """Re-wrap customer keys that are not under the primary key-encryption key; returns how many.
 
+    Idempotent and resumable: each batch commits on its own, so a run killed midway leaves the rest
+    for the next run (the worker's periodic sweep)."""
     keyring.reset_cache()  # never re-wrap under a keyset loaded before the latest rotation
     primary = keyring.loaded().kek_primary_id
     done = 0
@@ -290,15 +291,22 @@ def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
         ids = list(CustomerKey.objects.exclude(kek_key_id=primary).values_list("pk", flat=True)[:batch])
         if not ids:
             break
-        with transaction.atomic(using=KEYS_DB):
-            for row in CustomerKey.objects.select_for_update().filter(pk__in=ids).exclude(kek_key_id=primary):
-                raw = keyring.loaded().kek.decrypt(bytes(row.wrapped), _dek_ad(row.customer_id))
-                dek = tink.proto_keyset_format.parse(raw, secret_key_access.TOKEN)
-                row.wrapped, row.kek_key_id = _wrap(row.customer_id, dek)
-                row.rewrapped_at = clock.now()
-                row.save(update_fields=["wrapped", "kek_key_id", "rewrapped_at"])
-                done += 1
+        done += _rewrap_batch(ids, primary)
         batches += 1
+    return done
+
+
+def _rewrap_batch(ids: list[uuid.UUID], primary: int) -> int:
+    from clientvault.core import clock
+
+    done = 0
+    with transaction.atomic(using=KEYS_DB):
+        for row in CustomerKey.objects.select_for_update().filter(pk__in=ids).exclude(kek_key_id=primary):
+            dek = tink.proto_keyset_format.parse(_unwrap_raw(row.customer_id, bytes(row.wrapped)), secret_key_access.TOKEN)
+            row.wrapped, row.kek_key_id = _wrap(row.customer_id, dek)
+            row.rewrapped_at = clock.now()
+            row.save(update_fields=["wrapped", "kek_key_id", "rewrapped_at"])
+            done += 1
     return done
 
 

@@ -28,7 +28,7 @@ def initialise_keys(*, ctx: Context) -> bool:
     return created
 
 
-def rotate_keys(*, ctx: Context, rewrap_now: bool = False) -> int:
+def rotate_keys(*, ctx: Context, rewrap_now: bool = False, batch: int = 500) -> int:
     """Make a new primary key-encryption key; re-wrap customer keys now or in the background.
 
     The rotation is recorded first; the new key reaches the keyset file only once that record has
@@ -41,7 +41,7 @@ def rotate_keys(*, ctx: Context, rewrap_now: bool = False) -> int:
         audit.record(ctx, "crypto.keys_rotated", object_type="crypto.keyset", object_id=str(key.key_id), detail={"rewrap_now": rewrap_now})
         transaction.on_commit(lambda: keyring.install_kek_key(key))
         if rewrap_now:
-            transaction.on_commit(lambda: rewrap_keys(ctx=ctx, trigger="rotation"))
+            transaction.on_commit(lambda: rewrap_keys(ctx=ctx, batch=batch, trigger="rotation"))
         else:
             from clientvault.crypto.tasks import rewrap_customer_keys
 

@@ -21,6 +21,7 @@ class Command(BaseCommand):
         sub.add_parser("status", help="keys per key-encryption key and re-wrap progress (JSON)")
         rotate = sub.add_parser("rotate", help="new primary key-encryption key; the worker re-wraps customer keys")
         rotate.add_argument("--now", action="store_true", help="re-wrap in this process instead of the worker")
+        rotate.add_argument("--batch", type=int, default=500, help="customer keys per re-wrap transaction (with --now)")
         rewrap = sub.add_parser("rewrap", help="re-wrap pending customer keys now")
         rewrap.add_argument("--batch", type=int, default=500)
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             elif action == "status":
                 self.stdout.write(json.dumps(fields.status(), indent=2, sort_keys=True))
             elif action == "rotate":
-                new_id = services.rotate_keys(ctx=ctx, rewrap_now=options["now"])
+                new_id = services.rotate_keys(ctx=ctx, rewrap_now=options["now"], batch=options["batch"])
                 tail = "customer keys re-wrapped" if options["now"] else "the worker re-wraps customer keys in the background"
                 self.stdout.write(f"new primary key-encryption key {new_id}; {tail}")
             elif action == "rewrap":
