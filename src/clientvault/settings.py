@@ -335,6 +335,9 @@ TASKS = {
         "BACKEND": os.environ.get("CLIENTVAULT_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task still "running" after this long, claimed by a worker on another host, is presumed abandoned
+# (a worker on the same host is checked directly: its process is gone or not).
+CLIENTVAULT_TASK_ABANDONED_SECONDS = int(os.environ.get("CLIENTVAULT_TASK_ABANDONED_SECONDS", str(6 * 3600)))
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 25

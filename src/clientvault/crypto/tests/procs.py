@@ -58,13 +58,16 @@ def read(sealed_path: Path, stop: Path, ready: Path, out: Path) -> None:
 
 
 def _die_after_batches(n: int) -> None:
-    """Kill this process with SIGKILL right after its ``n``-th re-wrap batch has committed."""
+    """Kill this process with SIGKILL right after its ``n``-th re-wrap batch has committed (0: inside
+    the first batch, before it commits)."""
     from clientvault.crypto import fields
 
     original = fields._rewrap_batch
     seen = [0]
 
     def batch_then_die(*args: Any, **kwargs: Any) -> int:
+        if n == 0:
+            os.kill(os.getpid(), signal.SIGKILL)
         done = original(*args, **kwargs)
         seen[0] += 1
         if seen[0] >= n:
@@ -89,7 +92,7 @@ def main(argv: list[str]) -> None:
     elif action == "worker-and-die":  # a worker killed -9 while it runs the background re-wrap
         from django.core.management import call_command
 
-        _die_after_batches(1)
+        _die_after_batches(0)
         call_command("worker", "--batch", "--no-seal", "--no-schedule")
     else:
         raise SystemExit(f"unknown action {action}")

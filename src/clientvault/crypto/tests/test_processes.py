@@ -98,3 +98,33 @@ def test_a_rotation_costs_no_failed_read_in_another_process(deployment: Deployme
     result = json.loads((folder / "out.json").read_text())
     assert result["reads"] > 300 and result["failures"] == 0, result
     assert deployment.status()["pending_rewrap"] == 0
+
+
+def test_a_rotation_killed_mid_rewrap_is_recorded_and_the_next_worker_finishes_it(deployment: Deployment) -> None:
+    deployment.procs("seed", "400", str(deployment.folder / "sealed.json"))
+    killed = deployment.procs("rotate-and-die", "100", check=False)  # `keys rotate --now`, SIGKILL after one batch
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert len(deployment.events("crypto.keys_rotated")) == 1  # recorded before the work
+    assert deployment.status()["pending_rewrap"] == 300
+
+    deployment.clientvault("worker", "--batch", "--no-seal")  # the periodic sweep picks the rest up
+    assert deployment.status()["pending_rewrap"] == 0
+    [sweep] = deployment.events("crypto.keys_rewrapped")
+    assert sweep["trigger"] == "sweep" and sweep["rewrapped"] == 300 and sweep["remaining"] == 0
+
+
+def test_a_worker_killed_during_the_background_rewrap_is_retried_by_the_next_one(deployment: Deployment) -> None:
+    deployment.procs("seed", "400", str(deployment.folder / "sealed.json"))
+    deployment.clientvault("keys", "rotate")  # enqueues the background re-wrap
+    killed = deployment.procs("worker-and-die", check=False)  # SIGKILL inside the re-wrap's first batch
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    sql = "SELECT status FROM django_tasks_database_dbtaskresult WHERE task_path = 'clientvault.crypto.tasks.rewrap_customer_keys'"
+    assert deployment.query("data.sqlite3", sql) == [("RUNNING",)]  # what django-tasks-db leaves behind
+    assert deployment.status()["pending_rewrap"] == 400
+
+    deployment.clientvault("worker", "--batch", "--no-seal")
+    assert sorted(deployment.query("data.sqlite3", sql)) == [("FAILED",), ("SUCCESSFUL",)]  # marked failed, run again
+    assert deployment.status()["pending_rewrap"] == 0
+    assert len(deployment.events("crypto.keys_rotated")) == 1
+    runs = deployment.events("crypto.keys_rewrapped")
+    assert sum(r["rewrapped"] for r in runs) == 400 and runs[-1]["remaining"] == 0
