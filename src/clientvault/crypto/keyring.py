@@ -22,7 +22,7 @@ from django.conf import settings
 from tink import aead, prf, secret_key_access  # type: ignore[import-untyped]
 from tink.proto import tink_pb2  # type: ignore[import-untyped]
 
-from clientvault.crypto.kek import master_aead
+from clientvault.crypto.kek import master_aead, pkcs11_config
 
 KEK_ROLE = b"clientvault/keyset/key-encryption"
 BIDX_ROLE = b"clientvault/keyset/blind-index"
@@ -44,7 +44,7 @@ def files() -> KeysetFiles:
 
 
 def _master() -> aead.Aead:
-    return master_aead(master_key=settings.CLIENTVAULT_MASTER_KEY, kms_uri=settings.CLIENTVAULT_KMS_URI)
+    return master_aead(master_key=settings.CLIENTVAULT_MASTER_KEY, pkcs11=pkcs11_config(settings))
 
 
 def write_encrypted(path: Path, handle: tink.KeysetHandle, role: bytes) -> None:
