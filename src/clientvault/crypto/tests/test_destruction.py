@@ -97,3 +97,25 @@ def test_a_failed_destruction_after_commit_stays_pending_reads_as_shredded_and_t
     assert fields.status()["pending_destruction"] == []
     assert finish_key_destructions.call() == 0  # idempotent
     assert AuditEvent.objects.filter(event_type="crypto.key_shredded", customer_id=cid).count() == 1
+
+
+def test_crypto_does_not_reach_into_the_customers_app():
+    """Crypto sits below customers: it never imports (let alone writes) customer rows (item 6)."""
+    import ast
+    from pathlib import Path
+
+    package = Path(fields.__file__).parent
+    offenders = []
+    for path in package.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in getattr(node, "names", [])]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("clientvault.customers")]
+    assert offenders == []

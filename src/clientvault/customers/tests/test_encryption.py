@@ -177,12 +177,13 @@ def test_updates_survive_a_deactivated_custom_field_and_an_id_type_change(org):
 
 
 def test_deleting_a_prospect_destroys_its_key_after_commit(org, django_capture_on_commit_callbacks):
-    from clientvault.crypto.models import CustomerKey, ShreddedKey
+    from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 
     c = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "误录客户", "status": "prospect"})
     with django_capture_on_commit_callbacks(execute=False) as pending:
         services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk)
     assert CustomerKey.objects.filter(pk=c.pk).exists()  # nothing destroyed before the commit
+    assert KeyDestruction.objects.filter(pk=c.pk, destroyed_at__isnull=True).exists()  # the intent commits with the deletion
     for callback in pending:
         callback()
     assert not CustomerKey.objects.filter(pk=c.pk).exists() and ShreddedKey.objects.filter(pk=c.pk).exists()
