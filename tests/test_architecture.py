@@ -50,6 +50,7 @@ SERVICE_HELPERS = {
     "audit.operations.retention_days": "reads settings",
     "rights.services.purge_codes": "scheduled deletion of sign-in codes past the rate-limit window; reads no one's data",
     "rights.services.take_message": "the worker blanks the sealed message portal.code_requested recorded",
+    "crypto.services.require_key_custodian": "permission check only",
 }
 SELECTOR_HELPERS = {
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",

@@ -67,7 +67,7 @@ def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
     from clientvault.crypto.kek import DEV_MASTER_KEY, decode_master_key
     from clientvault.crypto.keyring import files
 
-    if not settings.CLIENTVAULT_KMS_URI:
+    if not settings.CLIENTVAULT_PKCS11_MODULE:
         try:
             decode_master_key(settings.CLIENTVAULT_MASTER_KEY)
         except ValueError as exc:
@@ -83,3 +83,20 @@ def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         errors.append(Warning("SQLite is for evaluation; use PostgreSQL in production.", id="clientvault.W001"))
     return errors
+
+
+@register(Tags.security)
+def check_pkcs11(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """A PKCS#11 key-encryption key must be reachable: module, token, PIN and key (every environment)."""
+    from clientvault.crypto.kek import pkcs11_config
+
+    config = pkcs11_config(settings)
+    if config is None:
+        return []
+    from clientvault.crypto.pkcs11_kek import Pkcs11Unavailable, check
+
+    try:
+        check(config)
+    except Pkcs11Unavailable as exc:
+        return [Error(f"The PKCS#11 key-encryption key cannot be used: {exc}", hint="Check CLIENTVAULT_PKCS11_*.", id="clientvault.E030")]
+    return []

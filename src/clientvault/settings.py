@@ -238,12 +238,17 @@ if CLIENTVAULT_ENV in {"development", "test"}:
 WHITENOISE_USE_FINDERS = CLIENTVAULT_ENV in {"development", "test"}
 
 # --- Keys (issue #3; ARCHITECTURE.md rule 6) ------------------------------------------------
-# The master secret protects the keyset files; in production it comes from the environment (or a
-# KMS via CLIENTVAULT_KMS_URI) and the system check refuses the development value.
+# The master secret protects the keyset files; in production it comes from the environment and the
+# system check refuses the development value. Or an AES-256 key in an HSM (PKCS#11) does, when
+# CLIENTVAULT_PKCS11_MODULE names the module (the check refuses a token it cannot open).
 from clientvault.crypto.kek import DEV_MASTER_KEY  # noqa: E402
 
 CLIENTVAULT_MASTER_KEY = os.environ.get("CLIENTVAULT_MASTER_KEY", DEV_MASTER_KEY)
-CLIENTVAULT_KMS_URI = os.environ.get("CLIENTVAULT_KMS_URI", "")
+CLIENTVAULT_PKCS11_MODULE = os.environ.get("CLIENTVAULT_PKCS11_MODULE", "")
+CLIENTVAULT_PKCS11_TOKEN_LABEL = os.environ.get("CLIENTVAULT_PKCS11_TOKEN_LABEL", "")
+CLIENTVAULT_PKCS11_PIN = os.environ.get("CLIENTVAULT_PKCS11_PIN", "")
+CLIENTVAULT_PKCS11_PIN_FILE = os.environ.get("CLIENTVAULT_PKCS11_PIN_FILE", "")
+CLIENTVAULT_PKCS11_KEY_LABEL = os.environ.get("CLIENTVAULT_PKCS11_KEY_LABEL", "clientvault-kek")
 CLIENTVAULT_KEYS_DIR = os.environ.get("CLIENTVAULT_KEYS_DIR", str(VAR_DIR / "keys"))
 # Outside production a missing keyset is created on first use; production needs `clientvault keys init`.
 CLIENTVAULT_AUTO_INIT_KEYS = _env_bool("CLIENTVAULT_AUTO_INIT_KEYS", not IS_PRODUCTION)
@@ -335,6 +340,9 @@ TASKS = {
         "BACKEND": os.environ.get("CLIENTVAULT_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task still "running" after this long, claimed by a worker on another host, is presumed abandoned
+# (a worker on the same host is checked directly: its process is gone or not).
+CLIENTVAULT_TASK_ABANDONED_SECONDS = int(os.environ.get("CLIENTVAULT_TASK_ABANDONED_SECONDS", str(6 * 3600)))
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 25

@@ -34,6 +34,9 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.audit.tasks.seal_full_sweep", dt.timedelta(hours=1)),
     Entry("clientvault.audit.tasks.archive_expired_events", dt.timedelta(days=1)),
     Entry("clientvault.rights.tasks.purge_portal_codes", dt.timedelta(hours=6)),
+    Entry("clientvault.crypto.tasks.finish_key_destructions", dt.timedelta(minutes=1)),
+    Entry("clientvault.crypto.tasks.sweep_rewrap", dt.timedelta(minutes=5)),
+    Entry("clientvault.core.tasks.retry_abandoned_tasks", dt.timedelta(minutes=1)),
 )
 
 

@@ -23,7 +23,7 @@ from tink import aead, secret_key_access  # type: ignore[import-untyped]
 from clientvault.classification import validators as V
 from clientvault.core.text import clean_text
 from clientvault.crypto import keyring
-from clientvault.crypto.models import CustomerKey, ShreddedKey
+from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 from clientvault.crypto.router import KEYS_DB
 
 
@@ -58,8 +58,23 @@ def _wrap(customer_id: uuid.UUID, dek: tink.KeysetHandle) -> tuple[bytes, int]:
     return wrapped, kek_key_id_of(wrapped)
 
 
+def _unwrap_raw(customer_id: uuid.UUID, wrapped: bytes) -> bytes:
+    """Unwrap a data key. A key wrapped under a key-encryption key this process does not hold yet (a
+    rotation in another process, its keyset file newer than our copy) reloads the keyset and tries
+    once more, so a rotation costs no failed request."""
+    wrapped = bytes(wrapped)
+    ring = keyring.loaded()
+    if kek_key_id_of(wrapped) not in ring.kek_key_ids:
+        ring = keyring.reload()
+        return bytes(ring.kek.decrypt(wrapped, _dek_ad(customer_id)))
+    try:
+        return bytes(ring.kek.decrypt(wrapped, _dek_ad(customer_id)))
+    except tink.TinkError:
+        return bytes(keyring.reload().kek.decrypt(wrapped, _dek_ad(customer_id)))
+
+
 def _unwrap(customer_id: uuid.UUID, wrapped: bytes) -> aead.Aead:
-    raw = keyring.loaded().kek.decrypt(bytes(wrapped), _dek_ad(customer_id))
+    raw = _unwrap_raw(customer_id, wrapped)
     return tink.proto_keyset_format.parse(raw, secret_key_access.TOKEN).primitive(aead.Aead)
 
 
@@ -103,6 +118,8 @@ cache = KeyCache(ttl=float(getattr(settings, "CLIENTVAULT_KEY_CACHE_SECONDS", 60
 
 def create_customer_key(customer_id: uuid.UUID) -> None:
     """Give a customer a data key (idempotent). Refuses for a customer whose key was shredded."""
+    if _destruction_requested([customer_id]):
+        raise KeyDestroyed(str(customer_id))
     if CustomerKey.objects.filter(pk=customer_id).exists():
         return
     if ShreddedKey.objects.filter(pk=customer_id).exists():
@@ -119,7 +136,7 @@ def create_customer_key(customer_id: uuid.UUID) -> None:
 
 def create_customer_keys(customer_ids: list[uuid.UUID], batch_size: int = 500) -> None:
     """Create data keys for many new customers in one key-store transaction (bulk import)."""
-    if ShreddedKey.objects.filter(pk__in=customer_ids).exists():
+    if ShreddedKey.objects.filter(pk__in=customer_ids).exists() or _destruction_requested(customer_ids):
         raise KeyDestroyed("a customer in the batch had its key destroyed")
     existing = set(CustomerKey.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
     rows = []
@@ -136,6 +153,8 @@ def _primitive(customer_id: uuid.UUID) -> aead.Aead:
     primitive = cache.get(customer_id)
     if primitive is not None:
         return primitive
+    if _destruction_requested([customer_id]):
+        raise KeyDestroyed(str(customer_id))  # pending destruction reads as destroyed
     row = CustomerKey.objects.filter(pk=customer_id).values_list("wrapped", flat=True).first()
     if row is None:
         if ShreddedKey.objects.filter(pk=customer_id).exists():
@@ -151,6 +170,8 @@ def prefetch(customer_ids: list[uuid.UUID]) -> None:
     missing = [cid for cid in customer_ids if cache.get(cid) is None]
     if not missing:
         return
+    doomed = _destruction_requested(missing)
+    missing = [cid for cid in missing if cid not in doomed]
     for cid, wrapped in CustomerKey.objects.filter(pk__in=missing).values_list("pk", "wrapped"):
         cache.put(cid, _unwrap(cid, bytes(wrapped)))
 
@@ -173,13 +194,59 @@ def decrypt_bytes(customer_id: uuid.UUID, model: str, field: str, ciphertext: by
     return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id)))
 
 
+def key_exists(customer_id: uuid.UUID) -> bool:
+    """Whether the key store holds a data key for this customer."""
+    return CustomerKey.objects.filter(pk=customer_id).exists()
+
+
+def _destruction_requested(customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The customers among these whose key destruction was requested (pending or done)."""
+    return set(KeyDestruction.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
+
+
+def request_destruction(customer_id: uuid.UUID) -> None:
+    """Step one of crypto-shredding, inside the caller's transaction on the data database (which also
+    records the act's audit event): write the intent; the key goes once that transaction commits.
+
+    If the transaction rolls back, neither the intent nor the event exists and the key stays. If the key
+    store fails after the commit, the intent stays pending and ``finish_pending_destructions`` (the
+    worker's sweep) completes it; meanwhile the key decrypts nothing (``_primitive`` refuses it).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("request_destruction must run inside the transaction that records the act")
+    KeyDestruction.objects.get_or_create(customer_id=customer_id)
+    cache.drop(customer_id)
+    transaction.on_commit(lambda: _destroy_after_commit(customer_id))
+
+
+def _destroy_after_commit(customer_id: uuid.UUID) -> None:
+    import logging
+
+    try:
+        shred_key(customer_id)
+    except Exception:  # the intent stays pending: the sweep retries; the committed act stands
+        logging.getLogger(__name__).exception("key destruction of %s failed; the sweep will retry", customer_id)
+
+
 def shred_key(customer_id: uuid.UUID) -> bool:
-    """Destroy the customer's data key and leave a tombstone; returns False if there was none."""
+    """Step two: delete the key from the key store, leave a tombstone, mark the intent done.
+    Idempotent; returns False if there was no key to delete."""
+    from clientvault.core import clock
+
     with transaction.atomic(using=KEYS_DB):
         deleted, _ = CustomerKey.objects.filter(pk=customer_id).delete()
         ShreddedKey.objects.get_or_create(customer_id=customer_id)
     cache.drop(customer_id)
+    KeyDestruction.objects.filter(pk=customer_id, destroyed_at__isnull=True).update(destroyed_at=clock.now())
     return deleted > 0
+
+
+def finish_pending_destructions(limit: int = 1000) -> int:
+    """Complete destructions whose intent committed but whose key is not gone yet; returns how many."""
+    pending = list(KeyDestruction.objects.filter(destroyed_at__isnull=True).order_by("requested_at").values_list("pk", flat=True)[:limit])
+    for customer_id in pending:
+        shred_key(customer_id)
+    return len(pending)
 
 
 # --- Blind indexes ------------------------------------------------------------------------------
@@ -213,9 +280,10 @@ def blind_index(kind: str, value: str) -> bytes:
 
 
 def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
-    """Re-wrap customer keys that are not under the primary key-encryption key; returns how many."""
-    from clientvault.core import clock
+    """Re-wrap customer keys that are not under the primary key-encryption key; returns how many.
 
+    Idempotent and resumable: each batch commits on its own, so a run killed midway leaves the rest
+    for the next run (the worker's periodic sweep)."""
     keyring.reset_cache()  # never re-wrap under a keyset loaded before the latest rotation
     primary = keyring.loaded().kek_primary_id
     done = 0
@@ -227,16 +295,28 @@ def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
         ids = list(CustomerKey.objects.exclude(kek_key_id=primary).values_list("pk", flat=True)[:batch])
         if not ids:
             break
-        with transaction.atomic(using=KEYS_DB):
-            for row in CustomerKey.objects.select_for_update().filter(pk__in=ids).exclude(kek_key_id=primary):
-                raw = keyring.loaded().kek.decrypt(bytes(row.wrapped), _dek_ad(row.customer_id))
-                dek = tink.proto_keyset_format.parse(raw, secret_key_access.TOKEN)
-                row.wrapped, row.kek_key_id = _wrap(row.customer_id, dek)
-                row.rewrapped_at = clock.now()
-                row.save(update_fields=["wrapped", "kek_key_id", "rewrapped_at"])
-                done += 1
+        done += _rewrap_batch(ids, primary)
         batches += 1
     return done
+
+
+def _rewrap_batch(ids: list[uuid.UUID], primary: int) -> int:
+    from clientvault.core import clock
+
+    done = 0
+    with transaction.atomic(using=KEYS_DB):
+        for row in CustomerKey.objects.select_for_update().filter(pk__in=ids).exclude(kek_key_id=primary):
+            dek = tink.proto_keyset_format.parse(_unwrap_raw(row.customer_id, bytes(row.wrapped)), secret_key_access.TOKEN)
+            row.wrapped, row.kek_key_id = _wrap(row.customer_id, dek)
+            row.rewrapped_at = clock.now()
+            row.save(update_fields=["wrapped", "kek_key_id", "rewrapped_at"])
+            done += 1
+    return done
+
+
+def pending_rewrap_count() -> int:
+    """Customer keys still wrapped under a key-encryption key other than the primary."""
+    return CustomerKey.objects.exclude(kek_key_id=keyring.reload().kek_primary_id).count()
 
 
 def status() -> dict[str, object]:
@@ -254,4 +334,7 @@ def status() -> dict[str, object]:
         "pending_rewrap": pending,
         "old_keys_in_use": sorted(k for k in per_key if k != ring.kek_primary_id),
         "shredded": ShreddedKey.objects.count(),
+        "pending_destruction": sorted(
+            str(cid) for cid in KeyDestruction.objects.filter(destroyed_at__isnull=True).values_list("pk", flat=True)
+        ),
     }

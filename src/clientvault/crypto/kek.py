@@ -1,9 +1,8 @@
-"""The key that protects the keysets: a master secret from the environment, or a KMS.
+"""The key that protects the keysets: a master secret from the environment, or a key in an HSM.
 
 Anything with Tink's ``Aead`` interface can fill this role. ``MasterSecretAead`` derives an
-AES-256-GCM key from ``CLIENTVAULT_MASTER_KEY`` with HKDF-SHA256; Tink's KMS integrations
-(AWS KMS, Google Cloud KMS, HashiCorp Vault) return an ``Aead`` for a key URI and drop in here
-through ``CLIENTVAULT_KMS_URI`` once their integration package is installed.
+AES-256-GCM key from ``CLIENTVAULT_MASTER_KEY`` with HKDF-SHA256; ``pkcs11_kek.Pkcs11Aead`` uses an
+AES-256 key that never leaves a PKCS#11 token (``CLIENTVAULT_PKCS11_*``).
 """
 
 from __future__ import annotations
@@ -11,11 +10,15 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from tink import aead, core  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    from clientvault.crypto.pkcs11_kek import Pkcs11Config
 
 _VERSION = b"\x01"
 _NONCE = 12
@@ -57,14 +60,25 @@ def decode_master_key(value: str) -> bytes:
     return raw
 
 
-def master_aead(*, master_key: str, kms_uri: str = "") -> aead.Aead:
-    """The keyset-encryption AEAD configured for this deployment."""
-    if kms_uri:
-        import tink  # type: ignore[import-untyped]
+def pkcs11_config(settings: Any) -> Pkcs11Config | None:
+    """The PKCS#11 configuration, or None when the master secret protects the keysets."""
+    if not settings.CLIENTVAULT_PKCS11_MODULE:
+        return None
+    from clientvault.crypto.pkcs11_kek import Pkcs11Config
 
-        try:
-            client = tink.kms_client_from_uri(kms_uri)
-        except core.TinkError as exc:
-            raise ValueError(f"no KMS client is registered for {kms_uri.split('://')[0]}://; install Tink's integration") from exc
-        return client.get_aead(kms_uri)
+    return Pkcs11Config(
+        module=settings.CLIENTVAULT_PKCS11_MODULE,
+        token_label=settings.CLIENTVAULT_PKCS11_TOKEN_LABEL,
+        key_label=settings.CLIENTVAULT_PKCS11_KEY_LABEL,
+        pin=settings.CLIENTVAULT_PKCS11_PIN,
+        pin_file=settings.CLIENTVAULT_PKCS11_PIN_FILE,
+    )
+
+
+def master_aead(*, master_key: str, pkcs11: Pkcs11Config | None = None) -> aead.Aead:
+    """The keyset-encryption AEAD configured for this deployment."""
+    if pkcs11 is not None:
+        from clientvault.crypto.pkcs11_kek import Pkcs11Aead
+
+        return Pkcs11Aead(pkcs11)
     return MasterSecretAead(decode_master_key(master_key))

@@ -22,7 +22,7 @@ from django.conf import settings
 from tink import aead, prf, secret_key_access  # type: ignore[import-untyped]
 from tink.proto import tink_pb2  # type: ignore[import-untyped]
 
-from clientvault.crypto.kek import master_aead
+from clientvault.crypto.kek import master_aead, pkcs11_config
 
 KEK_ROLE = b"clientvault/keyset/key-encryption"
 BIDX_ROLE = b"clientvault/keyset/blind-index"
@@ -44,7 +44,7 @@ def files() -> KeysetFiles:
 
 
 def _master() -> aead.Aead:
-    return master_aead(master_key=settings.CLIENTVAULT_MASTER_KEY, kms_uri=settings.CLIENTVAULT_KMS_URI)
+    return master_aead(master_key=settings.CLIENTVAULT_MASTER_KEY, pkcs11=pkcs11_config(settings))
 
 
 def write_encrypted(path: Path, handle: tink.KeysetHandle, role: bytes) -> None:
@@ -120,25 +120,34 @@ def _keyset_proto(handle: tink.KeysetHandle) -> tink_pb2.Keyset:
 
 def rotate_kek() -> int:
     """Add a fresh AES-256-GCM key to the key-encryption keyset and make it primary; returns its id."""
+    key = new_kek_key()
+    install_kek_key(key)
+    return int(key.key_id)
+
+
+def new_kek_key() -> tink_pb2.Keyset.Key:
+    """A fresh AES-256-GCM key for the key-encryption keyset, not yet written anywhere (the rotation
+    writes it with ``install_kek_key`` once its audit event has committed)."""
+    used = {k.key_id for k in _keyset_proto(read_encrypted(files().kek, KEK_ROLE)).key}
+    while True:  # ids are random 32-bit values; collisions are possible
+        key = _keyset_proto(tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)).key[0]
+        if key.key_id not in used:
+            return key
+
+
+def install_kek_key(key: tink_pb2.Keyset.Key) -> None:
+    """Add ``key`` to the keyset file as its primary (idempotent). Re-reads the file under the lock, so a
+    concurrent rotation's key is kept (a lost update would lose every customer key it wrapped)."""
     with keys_lock():
-        return _rotate_kek()
-
-
-def _rotate_kek() -> int:
-    paths = files()
-    current = _keyset_proto(read_encrypted(paths.kek, KEK_ROLE))
-    fresh = _keyset_proto(tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))
-    new_key = fresh.key[0]
-    used = {k.key_id for k in current.key}
-    while new_key.key_id in used:  # ids are random 32-bit values; collisions are possible
-        fresh = _keyset_proto(tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))
-        new_key = fresh.key[0]
-    current.key.append(new_key)
-    current.primary_key_id = new_key.key_id
-    handle = tink.proto_keyset_format.parse(current.SerializeToString(), secret_key_access.TOKEN)
-    write_encrypted(paths.kek, handle, KEK_ROLE)
+        paths = files()
+        current = _keyset_proto(read_encrypted(paths.kek, KEK_ROLE))
+        if any(k.key_id == key.key_id for k in current.key):
+            return
+        current.key.append(key)
+        current.primary_key_id = key.key_id
+        handle = tink.proto_keyset_format.parse(current.SerializeToString(), secret_key_access.TOKEN)
+        write_encrypted(paths.kek, handle, KEK_ROLE)
     reset_cache()
-    return int(new_key.key_id)
 
 
 @dataclass(frozen=True)
@@ -186,6 +195,12 @@ def loaded() -> Loaded:
                 bidx=read_encrypted(paths.bidx, BIDX_ROLE).primitive(prf.PrfSet),
             )
         return _loaded
+
+
+def reload() -> Loaded:
+    """Load the keysets from their files now (a ciphertext names a key this process does not hold)."""
+    reset_cache()
+    return loaded()
 
 
 def reset_cache() -> None:

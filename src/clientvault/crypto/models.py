@@ -37,3 +37,24 @@ class ShreddedKey(models.Model):
 
     def __str__(self) -> str:
         return f"shredded key of customer {self.customer_id}"
+
+
+class KeyDestruction(models.Model):
+    """The intent to destroy a customer's data key, kept in the DATA database (not the key store).
+
+    It commits in the same transaction as the audit event of the act that destroys the key; the key is
+    deleted from the key store only after that commit (``transaction.on_commit``), and the worker's sweep
+    finishes any destruction still pending (the key store was down, the process died). While pending,
+    the key is treated as destroyed: it decrypts nothing new.
+    """
+
+    customer_id = models.UUIDField(_("customer id"), primary_key=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    destroyed_at = models.DateTimeField(_("destroyed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("key destruction")
+        verbose_name_plural = _("key destructions")
+
+    def __str__(self) -> str:
+        return f"destruction of the key of customer {self.customer_id}"

@@ -21,7 +21,6 @@ from clientvault.access.policies import (
     CUSTOMER,
     DATA_RESOURCES,
     DELETE,
-    FOLLOWUP,
     MANAGE_CUSTOM_FIELDS,
     Decision,
     Scope,
@@ -37,7 +36,6 @@ from clientvault.consents import rules as consent_rules
 from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.core.querysets import department_filter
 from clientvault.core.text import clean_text
 from clientvault.crypto import fields as crypto
 from clientvault.customers import disclosure, rules, vault
@@ -316,9 +314,10 @@ def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
     audit.record(ctx, "customer.deleted", obj=customer, customer_id=customer.pk, detail={"followups_deleted": followups})
     customer_id = customer.pk
     customer.delete()
-    # Rule 6: destroy the data key too, so copies of the deleted row (backups) stay unreadable; only
-    # once the deletion has committed (rule 8), so a rollback never leaves a live customer without a key.
-    transaction.on_commit(lambda: crypto.shred_key(customer_id))
+    # Rule 6: destroy the data key too, so copies of the deleted row (backups) stay unreadable. The intent
+    # commits with the deletion and its event; the key store deletes the key after commit (rule 8), so a
+    # rollback never leaves a live customer without a key, and the worker's sweep finishes what fails.
+    crypto.request_destruction(customer_id)
 
 
 # Follow-ups: customers/followups.py

@@ -485,7 +485,7 @@ def _present_keysets() -> str:
 SOUND_PRODUCTION = {
     "IS_PRODUCTION": True,
     "CLIENTVAULT_MASTER_KEY": "3q2+7wABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhs=",
-    "CLIENTVAULT_KMS_URI": "",
+    "CLIENTVAULT_PKCS11_MODULE": "",
     "CLIENTVAULT_KEYS_DIR": _present_keysets(),
     "DEBUG": False,
     "SECRET_KEY": "k8#Vq2!zR7@pL0$wX5^mN3&bT9*cJ4(hF6)dG1_sY8+eU2=aQ7-o",

@@ -413,12 +413,12 @@ def test_a_prospect_with_consent_records_is_closed_not_deleted(org: Org) -> None
 
 
 def test_shredding_a_key_clears_the_child_flag(org: Org) -> None:
-    from clientvault.crypto import services as crypto_services
+    from clientvault.customers import shredding
 
     born = clock.today() - dt.timedelta(days=365 * 8)
     child = customer(org["rep_bj1"], id_number=resident_id(birth=born), birth_date=born)
     assert all_rows(Customer).get(pk=child.pk).minor_until is not None
-    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=child.pk)
+    shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=child.pk)
     assert all_rows(Customer).get(pk=child.pk).minor_until is None
 
 

@@ -151,11 +151,11 @@ def test_a_card_is_added_changed_and_cleared_as_audited_updates(org, audit_event
 
 @pytest.mark.django_db
 def test_shredding_blanks_the_card_index(org):
-    from clientvault.crypto import services as crypto_services
+    from clientvault.customers import shredding
 
     c = customer(org["rep_bj1"], bank_card=VISA)
     assert bytes(all_rows(Customer).get(pk=c.pk).bank_card_bidx)
-    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=c.pk)
     assert bytes(all_rows(Customer).get(pk=c.pk).bank_card_bidx) == b""
 
 

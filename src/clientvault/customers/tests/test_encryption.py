@@ -84,9 +84,9 @@ def test_a_ciphertext_moved_to_another_customer_does_not_open(org):
 
 def test_a_shredded_customer_reads_as_erased_everywhere(org, client):
     c = make(org)
-    from clientvault.crypto import services as crypto_services
+    from clientvault.customers import shredding
 
-    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=c.pk)
     shown = selectors.get_customer(ctx(org["rep_bj1"]), c.pk)
     assert shown.erased is True and shown.name == "" and shown.mobile == ""
     sign_in_verified(client, org["rep_bj1"])
@@ -138,9 +138,9 @@ def test_list_query_count_does_not_grow_with_page_size(org):
 
 def test_a_shredded_customer_can_no_longer_be_found_or_confirmed(org):
     c = make(org)
-    from clientvault.crypto import services as crypto_services
+    from clientvault.customers import shredding
 
-    crypto_services.shred_customer_key(ctx=ctx(org["compliance"]), customer_id=c.pk)
+    shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=c.pk)
     for q in (c.id_number, SECRET_MOBILE, SECRET_NAME):
         assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items == [], q
     again = services.create_customer(
@@ -177,12 +177,13 @@ def test_updates_survive_a_deactivated_custom_field_and_an_id_type_change(org):
 
 
 def test_deleting_a_prospect_destroys_its_key_after_commit(org, django_capture_on_commit_callbacks):
-    from clientvault.crypto.models import CustomerKey, ShreddedKey
+    from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 
     c = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "误录客户", "status": "prospect"})
     with django_capture_on_commit_callbacks(execute=False) as pending:
         services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk)
     assert CustomerKey.objects.filter(pk=c.pk).exists()  # nothing destroyed before the commit
+    assert KeyDestruction.objects.filter(pk=c.pk, destroyed_at__isnull=True).exists()  # the intent commits with the deletion
     for callback in pending:
         callback()
     assert not CustomerKey.objects.filter(pk=c.pk).exists() and ShreddedKey.objects.filter(pk=c.pk).exists()

@@ -11,11 +11,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
-from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from clientvault.audit import sealing
 from clientvault.core.schedule import enqueue_due
+from clientvault.core.tasks import worker_id
 
 log = logging.getLogger("clientvault.worker")
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             backend_name="default",
             startup_delay=False,
             max_tasks=None,
-            worker_id=get_random_string(32),
+            worker_id=worker_id(),
             excluded_queue_names=[],
         )
         self.stdout.write("clientvault worker started")
