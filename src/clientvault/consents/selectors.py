@@ -54,6 +54,7 @@ class CustomerConsents:
     customer_id: uuid.UUID
     minor: bool
     purposes: list[PurposeConsent]
+    may_open_evidence: bool = False  # the scans' links are offered (consent_evidence checks again)
 
     @property
     def history(self) -> list[ConsentRecord]:
@@ -69,7 +70,7 @@ def _visible_customer(ctx: Context, customer_id: uuid.UUID) -> Customer:
     if ctx.subject_ids:
         customer = Customer.objects.filter(pk=customer_id).first() if customer_id in ctx.subject_ids else None
     else:
-        customer = Customer.objects.visible_to(ctx, VIEW).filter(pk=customer_id).first()
+        customer = Customer.objects.visible_to(ctx, VIEW).select_related("department").filter(pk=customer_id).first()
     if customer is None:
         raise NotFound()
     found: Customer = customer
@@ -126,7 +127,12 @@ def customer_consents(ctx: Context, customer_id: uuid.UUID) -> CustomerConsents:
         customer_id=customer.pk,
         detail={"purposes": [p.purpose.code for p in purposes], "records": sum(len(p.history) for p in purposes)},
     )
-    return CustomerConsents(customer.pk, rules.is_minor(customer.minor_until, clock.today()), purposes)
+    return CustomerConsents(
+        customer.pk,
+        rules.is_minor(customer.minor_until, clock.today()),
+        purposes,
+        may_open_evidence=_evidence_sight(ctx, customer) is not None,
+    )
 
 
 @dataclass(frozen=True)
@@ -137,18 +143,45 @@ class EvidenceFile:
     sha256: str
 
 
+# The fields a signed consent form shows in the open (the scan cannot be masked): the download follows the
+# strictest decision among them (JRT0171-DISPLAY-mask, PIPL-28 for the ID number).
+EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    Kind.INDIVIDUAL: ("name", "id_number"),
+    Kind.ORGANISATION: ("name", "uscc", "legal_representative"),
+}
+
+
+def _evidence_sight(ctx: Context, customer: Customer) -> tuple[str, ...] | None:
+    """How the actor may open the consent form of ``customer``: ``()`` when every field the form shows is
+    plain to them, the fields to reveal when some are masked but all revealable, None otherwise (a masked
+    field without reveal rights, or a withheld one: the scan would show what the policy hides)."""
+    from clientvault.access.policies import Decision
+    from clientvault.customers import disclosure
+
+    if ctx.subject_ids:
+        return () if customer.pk in ctx.subject_ids else None
+    views = disclosure.decisions(ctx, customer, EVIDENCE_FIELDS.get(str(customer.kind), EVIDENCE_FIELDS[Kind.INDIVIDUAL]))
+    if all(v.decision is Decision.PLAIN for v in views.values()):
+        return ()
+    if all(v.decision is Decision.PLAIN or v.revealable for v in views.values()):
+        return tuple(sorted(f for f, v in views.items() if v.decision is not Decision.PLAIN))
+    return None
+
+
 @transaction.atomic
 def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
-    """The decrypted scan of a signed consent form. Staff who may reveal the customer's data, or compliance;
-    audited (the form carries the customer's name and signature)."""
+    """The decrypted scan of a signed consent form. The form shows the customer's name and ID number in the
+    open, so the actor must see those in clear or hold reveal rights on each — then the download is a reveal
+    and says so in its event. Anyone else gets NotFound, like a record they cannot see. Always audited."""
     record = ConsentRecord.objects.filter(pk=record_id).first()
     if record is None:
         raise NotFound()
-    _visible_customer(ctx, record.customer_id)
-    if not ctx.subject_ids:
-        may_reveal = Customer.objects.visible_to(ctx, REVEAL).filter(pk=record.customer_id).exists()
-        if not (may_reveal or allows(ctx.roles, CONSENTS, "view")):
-            raise PermissionDenied()
+    customer = _visible_customer(ctx, record.customer_id)
+    revealed = _evidence_sight(ctx, customer)
+    if revealed is None:
+        raise NotFound()
+    if revealed and not Customer.objects.visible_to(ctx, REVEAL).filter(pk=customer.pk).exists():
+        raise NotFound()
     evidence = ConsentEvidence.objects.filter(record=record).first()
     if evidence is None:
         raise NotFound()
@@ -158,7 +191,14 @@ def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
         name = crypto.decrypt(cid, "consents.consentevidence", "filename", bytes(evidence.filename_ct))
     except crypto.KeyDestroyed:
         raise NotFound() from None
-    audit.record(ctx, "consent.evidence_viewed", obj=record, customer_id=cid, detail={"sha256": "sha256:" + evidence.sha256[:32]})
+    audit.record(
+        ctx,
+        "consent.evidence_revealed" if revealed else "consent.evidence_viewed",
+        obj=record,
+        customer_id=cid,
+        fields=revealed,
+        detail={"evidence_id": str(evidence.pk), "purpose": ctx.purpose, "sha256": "sha256:" + evidence.sha256[:32]},
+    )
     return EvidenceFile(name, evidence.content_type, data, evidence.sha256)
 
 
