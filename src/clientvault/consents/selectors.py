@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import TruncMonth
 
+from clientvault.access import engine
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, REVEAL, VIEW, allows
 from clientvault.audit import services as audit
@@ -236,16 +237,23 @@ def _months(today: dt.date, count: int) -> list[dt.date]:
 
 @transaction.atomic
 def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
-    """Share of customers with live consent per purpose, and consents given and withdrawn per month.
-    Counts only — no customer is identified; for compliance and auditors; audited."""
+    """Share of customers with live consent per purpose, and consents given and withdrawn per month, within
+    the viewer's legal entity (another entity's numbers are its own business: a count of its customers is
+    already information about them). Counts only — no customer is identified; for compliance and auditors;
+    audited."""
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
     now, today = clock.now(), clock.today()
+    entity = engine.actor_facts(ctx).legal_entity_id
     # Consent is a person's: organisations are not counted (their records hold little personal data).
-    total = Customer.objects.filter(kind=Kind.INDIVIDUAL).count()
+    individuals = Customer.objects.unrestricted(reason="consent coverage counts of the viewer's legal entity").filter(
+        kind=Kind.INDIVIDUAL, legal_entity_id=entity
+    )
+    total = individuals.count() if entity is not None else 0
+    in_entity = {"customer__kind": Kind.INDIVIDUAL, "customer__legal_entity_id": entity}
     rows = []
     for purpose in consent_purposes():
-        qs = Consent.objects.filter(purpose=purpose.code, customer__kind=Kind.INDIVIDUAL)
+        qs = Consent.objects.filter(purpose=purpose.code, **in_entity) if entity is not None else Consent.objects.none()
         live = qs.filter(live_q(None, now, today)).count()
         withdrawn = qs.filter(action=Action.WITHDRAWN).count()
         expired = qs.filter(action=Action.GIVEN, expires_at__lte=now).count()
@@ -260,8 +268,9 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     month_starts = _months(today, months)
     since = month_starts[0]
     per_month: Counter[tuple[str, str, str]] = Counter()
+    records = ConsentRecord.objects.filter(**in_entity) if entity is not None else ConsentRecord.objects.none()
     grouped = (
-        ConsentRecord.objects.filter(occurred_at__date__gte=since)
+        records.filter(occurred_at__date__gte=since)
         .annotate(month=TruncMonth("occurred_at"))
         .values("purpose", "action", "month")
         .annotate(n=Count("id"))
@@ -272,7 +281,12 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     labels = [f"{m:%Y-%m}" for m in month_starts]
     given = {r.purpose.code: [per_month[(r.purpose.code, Action.GIVEN, m)] for m in labels] for r in rows}
     withdrawn_series = {r.purpose.code: [per_month[(r.purpose.code, Action.WITHDRAWN, m)] for m in labels] for r in rows}
-    audit.record(ctx, "consent.coverage_viewed", object_type="consents.consent", detail={"purposes": [r.purpose.code for r in rows]})
+    audit.record(
+        ctx,
+        "consent.coverage_viewed",
+        object_type="consents.consent",
+        detail={"purposes": [r.purpose.code for r in rows], "legal_entity_id": str(entity) if entity else None},
+    )
     return CoverageReport(rows, labels, given, withdrawn_series)
 
 
