@@ -244,7 +244,7 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
     now, today = clock.now(), clock.today()
-    entity = engine.actor_facts(ctx).legal_entity_id
+    entity: Any = engine.actor_facts(ctx).legal_entity_id
     # Consent is a person's: organisations are not counted (their records hold little personal data).
     individuals = Customer.objects.unrestricted(reason="consent coverage counts of the viewer's legal entity").filter(
         kind=Kind.INDIVIDUAL, legal_entity_id=entity
