@@ -109,6 +109,7 @@ class NoticeOut(Schema):
 
 class EventOut(Schema):
     id: int
+    seq: int = Field(description="Feed position: pass the last one seen as `after` to continue.")
     topic: str
     payload: dict[str, Any]
     occurred_at: dt.datetime

@@ -294,22 +294,23 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
 
 
 def changes(ctx: Context, *, after: int = 0, limit: int = 100) -> list[Any]:
-    """Consent and notice events after ``after`` (the last id the integration saw), oldest first."""
+    """Consent and notice events after feed position ``after`` (the last ``seq`` the integration saw),
+    in feed order.
+
+    Positions are given by the sequencer (``core.events.sequence``) to committed events only, each after
+    every position handed out before, so an event whose id is lower but whose transaction commits later is
+    still delivered after a cursor that passed a higher id. The read runs the sequencer first when no other
+    run holds its lock (it only ever numbers committed events; otherwise the worker's run does).
+    """
+    from clientvault.core import events
     from clientvault.core.models import OutboxEvent
 
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
-    from django.conf import settings
-
     limit = max(1, min(limit, 500))
-    # Ids are taken at insert but rows become visible at commit, so on PostgreSQL id 104 can appear after
-    # 105 was read. The feed serves only events older than a settling delay — longer than any transaction
-    # that publishes — so a reader's cursor never jumps over one still in flight.
-    horizon = clock.now() - dt.timedelta(seconds=settings.CLIENTVAULT_EVENT_FEED_DELAY_SECONDS)
+    events.sequence(wait=False)
     rows = list(
-        OutboxEvent.objects.filter(
-            id__gt=max(after, 0), topic__in=("consent.changed", "notice.published"), occurred_at__lte=horizon
-        ).order_by("id")[:limit]
+        OutboxEvent.objects.filter(seq__gt=max(after, 0), topic__in=("consent.changed", "notice.published")).order_by("seq")[:limit]
     )
     with transaction.atomic():
         audit.record(ctx, "consent.feed_read", object_type="core.outboxevent", detail={"after": after, "events": len(rows)})

@@ -34,6 +34,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.audit.tasks.seal_full_sweep", dt.timedelta(hours=1)),
     Entry("clientvault.audit.tasks.archive_expired_events", dt.timedelta(days=1)),
     Entry("clientvault.rights.tasks.purge_portal_codes", dt.timedelta(hours=6)),
+    # The feed also sequences before each read; this keeps positions close behind commits without readers.
+    Entry("clientvault.core.tasks.sequence_events", dt.timedelta(seconds=30)),
 )
 
 

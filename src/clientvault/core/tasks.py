@@ -14,3 +14,11 @@ def prune_task_results(days: int = 14) -> int:
     cutoff = clock.now() - dt.timedelta(days=days)
     deleted, _ = DBTaskResult.objects.filter(finished_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def sequence_events() -> int:
+    """Give committed outbox events their feed positions (the consent change feed pages by them)."""
+    from clientvault.core import events
+
+    return events.sequence()
