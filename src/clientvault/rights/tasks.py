@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
 
 from django_tasks import task
 
+from clientvault.context import system_context
 from clientvault.core import clock
 from clientvault.crypto import fields as crypto
-from clientvault.rights.models import PortalCode
 from clientvault.rights.senders import Message, get_sender
 
 logger = logging.getLogger(__name__)
@@ -23,22 +22,23 @@ KEEP = dt.timedelta(days=1)
 @task()
 def purge_portal_codes() -> int:
     """Delete sign-in codes older than a day (they hold a blind index of the identifier asked about)."""
-    deleted, _ = PortalCode.objects.filter(created_at__lt=clock.now() - KEEP).delete()
-    return deleted
+    from clientvault.rights import services
+
+    return services.purge_codes(ctx=system_context(channel="task"), before=clock.now() - KEEP)
 
 
 @task()
 def send_portal_code(code_id: str) -> bool:
-    """Send one sign-in code (worker): open the sealed message, hand it to the sender, blank it."""
-    row = PortalCode.objects.filter(pk=code_id).first()
-    if row is None or not bytes(row.message_ct) or not row.customer_ids:
+    """Send one sign-in code (worker): take the sealed message through the service (which blanks it and
+    records the event), open it, hand it to the sender."""
+    from clientvault.rights import services
+
+    taken = services.take_code_message(ctx=system_context(channel="task"), code_id=code_id)
+    if taken is None:
         return False
-    sealed, row_id = bytes(row.message_ct), row.pk
-    PortalCode.objects.filter(pk=row_id).update(message_ct=b"")  # at most once, even if the sender fails
-    if row.expires_at <= clock.now() or row.used_at is not None:
-        return False
+    customer_id, sealed = taken
     try:
-        opened = json.loads(crypto.decrypt(uuid.UUID(row.customer_ids[0]), "rights.portalcode", "message", sealed))
+        opened = json.loads(crypto.decrypt(customer_id, "rights.portalcode", "message", sealed))
     except crypto.KeyDestroyed:
         return False
     _send(Message(opened["kind"], opened["to"], opened["text"]))
