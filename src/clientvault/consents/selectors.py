@@ -56,6 +56,9 @@ class CustomerConsents:
     minor: bool
     purposes: list[PurposeConsent]
     may_open_evidence: bool = False  # the scans' links are offered (consent_evidence checks again)
+    # The customer's name as the viewer's policy shows it (masked if masked, None if withheld); staff only.
+    name: str | None = None
+    name_decision: str = ""
 
     @property
     def history(self) -> list[ConsentRecord]:
@@ -121,19 +124,36 @@ def customer_consents(ctx: Context, customer_id: uuid.UUID) -> CustomerConsents:
     """A customer's consents and their complete history; audited as a read of that customer."""
     customer = _visible_customer(ctx, customer_id)
     purposes = states_of(customer)
+    may_open = _evidence_sight(ctx, customer) is not None
+    name, decision, shown = _shown_name(ctx, customer)
     audit.record(
         ctx,
         "consent.viewed",
         obj=customer,
         customer_id=customer.pk,
+        fields=shown,
         detail={"purposes": [p.purpose.code for p in purposes], "records": sum(len(p.history) for p in purposes)},
     )
     return CustomerConsents(
         customer.pk,
         rules.is_minor(customer.minor_until, clock.today()),
         purposes,
-        may_open_evidence=_evidence_sight(ctx, customer) is not None,
+        may_open_evidence=may_open,
+        name=name,
+        name_decision=decision,
     )
+
+
+def _shown_name(ctx: Context, customer: Customer) -> tuple[str | None, str, list[str]]:
+    """The customer's name as the viewer's policy shows it, its decision, and the fields shown (for the
+    event). A customer in the portal reads their own consents: the page names no one."""
+    from clientvault.customers import disclosure
+
+    if ctx.subject_ids:
+        return None, "", []
+    shown = disclosure.present(ctx, [customer], ("name",))
+    view = customer.field_views["name"]  # type: ignore[attr-defined]
+    return customer.name, str(view.decision), shown
 
 
 @dataclass(frozen=True)

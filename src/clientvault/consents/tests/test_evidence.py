@@ -82,3 +82,18 @@ def test_out_of_scope_answers_404(org: Org, audit_events: Any) -> None:
     for who in ("rep_bj2", "rep_other", "risk_other"):
         assert _download(org[who], record_id).status_code == 404
     assert audit_events("consent.evidence_viewed") == [] and audit_events("consent.evidence_revealed") == []
+
+
+def test_the_consent_page_names_the_customer_as_the_policy_shows_it(org: Org, audit_events: Any) -> None:
+    from clientvault.classification.masking import mask_name
+
+    c = customer(org["rep_bj1"], name="王小明")
+    owner = Client()
+    sign_in_verified(owner, org["rep_bj1"])
+    page = owner.get(f"/consents/customers/{c.pk}/").content.decode()
+    assert 'data-decision="plain">王小明<' in page
+    auditor = Client()
+    sign_in_verified(auditor, org["auditor"])
+    page = auditor.get(f"/consents/customers/{c.pk}/").content.decode()
+    assert "王小明" not in page and f'data-decision="masked" class="cv-masked">{mask_name("王小明")}<' in page
+    assert [e.fields for e in audit_events("consent.viewed")] == [["name"], ["name"]]
