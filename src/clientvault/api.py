@@ -12,6 +12,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import context as cv_context
+from clientvault import openapi
 from clientvault.access.engine import PurposeNotAllowed
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
@@ -67,7 +68,17 @@ def _with_purpose(ctx: cv_context.Context, purpose: str, *, allowed: set[str] | 
     return ctx.with_purpose(purpose)
 
 
-api = NinjaAPI(
+class ClientvaultAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also lists each operation's error answers (``clientvault.openapi``)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return openapi.add_error_responses(schema, path_prefix.rstrip("/"))
+
+
+api = ClientvaultAPI(
     title="clientvault API",
     version="1",
     description="Customer records with every access checked and audited. Errors: {error: {code, message, fields, request_id}}.",
