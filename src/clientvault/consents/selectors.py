@@ -120,12 +120,13 @@ def badges(customer: Customer) -> CustomerConsents:
 
 
 @transaction.atomic
-def customer_consents(ctx: Context, customer_id: uuid.UUID) -> CustomerConsents:
-    """A customer's consents and their complete history; audited as a read of that customer."""
+def customer_consents(ctx: Context, customer_id: uuid.UUID, *, with_name: bool = False) -> CustomerConsents:
+    """A customer's consents and their complete history; audited as a read of that customer. ``with_name``:
+    also the customer's name as the viewer's policy shows it (the staff page names whom it is about)."""
     customer = _visible_customer(ctx, customer_id)
     purposes = states_of(customer)
     may_open = _evidence_sight(ctx, customer) is not None
-    name, decision, shown = _shown_name(ctx, customer)
+    name, decision, shown = _shown_name(ctx, customer) if with_name else (None, "", [])
     audit.record(
         ctx,
         "consent.viewed",

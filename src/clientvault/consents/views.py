@@ -100,7 +100,7 @@ def customer_consents(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespo
         else:
             status = 400
     try:
-        consents = selectors.customer_consents(ctx, customer_id)
+        consents = selectors.customer_consents(ctx, customer_id, with_name=True)
     except NotFound:
         raise Http404() from None
     context = {

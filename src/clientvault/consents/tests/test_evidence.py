@@ -97,3 +97,5 @@ def test_the_consent_page_names_the_customer_as_the_policy_shows_it(org: Org, au
     page = auditor.get(f"/consents/customers/{c.pk}/").content.decode()
     assert "王小明" not in page and f'data-decision="masked" class="cv-masked">{mask_name("王小明")}<' in page
     assert [e.fields for e in audit_events("consent.viewed")] == [["name"], ["name"]]
+    found = consent_selectors.customer_consents(ctx(org["rep_bj1"]), c.pk)  # the API's read shows no name
+    assert found.name is None and audit_events("consent.viewed")[-1].fields == []
