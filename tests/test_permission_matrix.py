@@ -165,13 +165,16 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
 # --- Consents (issue #5) ------------------------------------------------------------------------
 # Recording a customer's consent: whoever may change the customer (owner, manager) and compliance (the
 # consents capability); risk and auditors see consents but record none. Coverage and notices: compliance
-# and auditors; publishing a notice: compliance. Evidence scans: whoever may reveal the customer's data,
-# and the consents capability (compliance, auditors proving consent, GDPR-7).
+# and auditors; publishing a notice: compliance. Evidence scans: see EVIDENCE_IN.
 CONSENT_RECORDERS = ("rep_bj1", "manager_bj", "compliance")
 CONSENT_READ_ONLY = ("risk", "auditor")
 CONSENT_NO_SIGHT = ("admin", "norole", "risk_other")
 CONSENT_OUT = (*CHANGE_OUT, "compliance@foreign")
 CONSENT_DESK = ("compliance", "auditor")
+# A scanned form shows name and ID number in the open: whoever sees both in clear (owner, compliance) or may
+# reveal both (manager, risk — the download is then a reveal); auditors see them masked without reveal: 404.
+EVIDENCE_IN = ("rep_bj1", "manager_bj", "risk", "compliance")
+EVIDENCE_WRONG = (*NO_CUSTOMER_GRANT, "auditor")
 NOT_CONSENT_DESK = tuple(u for u in USERS if u not in CONSENT_DESK)
 NOT_COMPLIANCE = tuple(u for u in USERS if u != "compliance")
 
@@ -431,6 +434,14 @@ def audit_left(event_type: str, *, names_customer: bool = False) -> Effect:
     return effect
 
 
+def evidence_opened(w: World, foreign: bool, ok: bool) -> None:
+    """One download event naming the customer: a plain view, or a reveal for who sees the fields masked."""
+    events = list(AuditEvent.objects.filter(event_type__in=("consent.evidence_viewed", "consent.evidence_revealed")))
+    assert len(events) == (1 if ok else 0), f"expected {1 if ok else 0} evidence event(s), got {len(events)}"
+    if ok:
+        assert events[0].customer_id == w.customer_for(foreign).pk and events[0].detail["evidence_id"]
+
+
 def evidence_query(w: World, foreign: bool) -> dict[str, Any]:
     return {"customer": str(w.customer_for(foreign).pk), "format": "csv"}
 
@@ -627,9 +638,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
         consent_write_web(capture_form, consent_recorded),
     ],
     "consents:withdraw": [consent_write_web(withdrawal_payload, consent_withdrawn)],
-    "consents:evidence": [
-        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.evidence_viewed", names_customer=True))
-    ],
+    "consents:evidence": [Web("GET", ok=EVIDENCE_IN, wrong=EVIDENCE_WRONG, out=VIEW_OUT, effect=evidence_opened)],
     "consents:dashboard": [Web("GET", ok=CONSENT_DESK, wrong=NOT_CONSENT_DESK, effect=audit_left("consent.coverage_viewed"))],
     "consents:notices": [Web("GET", ok=CONSENT_DESK, wrong=NOT_CONSENT_DESK)],
     "consents:publish": [

@@ -13,6 +13,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import context as cv_context
+from clientvault import openapi
 from clientvault.access.engine import PurposeNotAllowed
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
@@ -85,7 +86,17 @@ class CleanParser(Parser):
         return text.clean_value(parsed)  # type: ignore[no-any-return]
 
 
-api = NinjaAPI(
+class ClientvaultAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also lists each operation's error answers (``clientvault.openapi``)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return openapi.add_error_responses(schema, path_prefix.rstrip("/"))
+
+
+api = ClientvaultAPI(
     title="clientvault API",
     version="1",
     description="Customer records with every access checked and audited. Errors: {error: {code, message, fields, request_id}}.",

@@ -16,6 +16,9 @@ from clientvault.core import clock
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
 
+# The demo bank's customer hotline (a placeholder number, printed in the demo notice).
+HOTLINE = "400-000-0000"
+
 NOTICE = {
     "title_zh": "个人信息处理规则（营销与共享）",
     "title_en": "How we use your personal information (marketing and sharing)",
@@ -26,10 +29,18 @@ NOTICE = {
         "With your consent we use your name and contact details to tell you about products and events; with your separate "
         "consent we share what is needed with the partners named here or send it to the recipient abroad named here."
     ),
-    "rights_zh": "您可以在客户门户或任一网点查询、更正、删除您的信息，或撤回同意；撤回不影响撤回前的处理。",
+    # What the portal offers (see your data, give or withdraw consent) and, for what it does not, where to go:
+    # a notice must not promise a portal correction the portal does not have (PIPL-17, issue #11).
+    "rights_zh": (
+        "在客户门户中，您可以查看我们持有的您的个人信息，并随时给予或撤回同意；撤回不影响撤回前的处理。\n"
+        f"如需更正或删除您的信息，请携带身份证件到任一网点柜台办理，或致电客服热线 {HOTLINE}，"
+        "我们将在核实身份后 15 个工作日内答复。"
+    ),
     "rights_en": (
-        "You can see, correct or delete your data, or withdraw consent, in the customer portal or at any branch; "
-        "withdrawal does not affect processing before it."
+        "In the customer portal you can see the personal data we hold about you, and give or withdraw consent at any "
+        "time; withdrawal does not affect processing before it.\n"
+        f"To have your data corrected or deleted, bring your ID to the counter of any branch or call our hotline {HOTLINE}; "
+        "we answer within 15 working days of confirming who you are."
     ),
     "necessity_zh": "证件号码和账户信息用于核实身份，防止营销信息发给他人。",
     "necessity_en": "ID and account details are used to confirm it is you, so offers do not reach someone else.",

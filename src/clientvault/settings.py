@@ -305,9 +305,6 @@ CLIENTVAULT_CONSENT_CROSS_BORDER_PURPOSES = os.environ.get("CLIENTVAULT_CONSENT_
 # The largest evidence scan a counter may upload (a signed form, PDF or image).
 CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES = int(os.environ.get("CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024)))
 
-# The change feed (GET /api/v1/consents/events) serves events this many seconds old or older: longer than any
-# transaction that publishes one, so a reader's cursor never passes an event that has not committed yet.
-CLIENTVAULT_EVENT_FEED_DELAY_SECONDS = int(os.environ.get("CLIENTVAULT_EVENT_FEED_DELAY_SECONDS", "10"))
 
 # --- Customer portal (issue #5) ---------------------------------------------------------------------
 # Where one-time codes go: a dotted path to a sender class (rights/senders.py). The file and console

@@ -6,16 +6,22 @@ Handlers parse and delegate; ``audit.selectors`` check the capability (403 witho
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from clientvault.audit import evidence, rules, selectors
 from clientvault.audit.schemas import AuditEventPageOut, EvidencePackOut, ProofOut
 from clientvault.context import Context
 
 router = Router(tags=["audit"])
+# ``from``/``to``: a date (a whole day in the caller's zone) or a date-time; absent means unbounded.
+RangeBound = Annotated[
+    str | None,
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, {"type": "null"}]}),
+]
 RANGE_HELP = "YYYY-MM-DD (a whole day in your time zone; `to` includes that day) or an ISO 8601 date-time (`to` exclusive)"
 
 
@@ -28,9 +34,12 @@ class EventQuery(Schema):
     actor: str = Field("", max_length=150, description="A user name, exactly")
     event_type: str = Field("", max_length=60, description="A registered event type, e.g. customer.viewed")
     purpose: str = Field("", max_length=60, description="A purpose code")
-    outcome: str = Field("", max_length=10, description="success, denied or failed")
-    from_: str = Field("", alias="from", max_length=40, description=RANGE_HELP)
-    to: str = Field("", max_length=40, description=RANGE_HELP)
+    # Checked by ``rules.check_filters`` (a message in the caller's language); the schema shows the choices.
+    outcome: Annotated[str, WithJsonSchema({"type": "string", "enum": ["", "success", "denied", "failed"]})] = Field(
+        "", max_length=10, description="success, denied or failed (empty: any)"
+    )
+    from_: RangeBound = Field(None, alias="from", max_length=40, description=RANGE_HELP)
+    to: RangeBound = Field(None, max_length=40, description=RANGE_HELP)
     page: int = 1
     per_page: int = Field(selectors.PER_PAGE, ge=1, le=selectors.MAX_PER_PAGE)
 
@@ -42,15 +51,15 @@ class PageQuery(Schema):
 
 class EvidenceQuery(Schema):
     customer: str = Field("", description="A customer id (UUID)")
-    from_: str = Field("", alias="from", max_length=40, description=RANGE_HELP)
-    to: str = Field("", max_length=40, description=RANGE_HELP)
-    format: str = Field("json", description="json or csv")
+    from_: RangeBound = Field(None, alias="from", max_length=40, description=RANGE_HELP)
+    to: RangeBound = Field(None, max_length=40, description=RANGE_HELP)
+    format: Literal["json", "csv"] = Field("json", description="json or csv")
 
 
 @router.get("/events", response=AuditEventPageOut, summary="Search audit events, newest first (the search is audited)")
 def search_events(request: HttpRequest, query: Query[EventQuery]) -> AuditEventPageOut:
     ctx = _ctx(request)
-    start, end = rules.parse_range(query.from_, query.to, rules.actor_zone(ctx))
+    start, end = rules.parse_range(query.from_ or "", query.to or "", rules.actor_zone(ctx))
     filters = rules.EventFilters(
         customer_id=rules.parse_customer(query.customer),
         actor=query.actor.strip(),
@@ -90,6 +99,6 @@ def event_proof(request: HttpRequest, event_id: uuid.UUID) -> ProofOut:
 )
 def evidence_pack(request: HttpRequest, query: Query[EvidenceQuery]) -> HttpResponse:
     ctx = _ctx(request)
-    start, end = rules.parse_range(query.from_, query.to, rules.actor_zone(ctx))
+    start, end = rules.parse_range(query.from_ or "", query.to or "", rules.actor_zone(ctx))
     pack = selectors.evidence_pack(ctx, rules.parse_customer(query.customer), start, end, export_format=query.format)
     return evidence.response(pack)

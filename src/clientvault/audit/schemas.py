@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -22,7 +22,7 @@ class AuditEventOut(Schema):
     actor_username: str
     role: str
     purpose: str
-    channel: str
+    channel: Literal["web", "api", "cli", "task", "system", "portal", ""]
     request_id: str
     ip: str
     event_type: str
@@ -31,7 +31,7 @@ class AuditEventOut(Schema):
     object_id: str
     customer_id: uuid.UUID | None
     fields: list[str]
-    outcome: str = Field(..., description="success, denied or failed")
+    outcome: Literal["success", "denied", "failed"]
     detail: dict[str, Any]
     sealed: bool
     leaf_index: int | None
@@ -79,18 +79,18 @@ class ProofOut(ProofEntryOut):
 
 
 class EvidenceFiltersOut(Schema):
-    customer: str | None
-    from_: str | None = Field(None, alias="from")
-    to: str | None
+    customer: uuid.UUID | None
+    from_: dt.datetime | None = Field(None, alias="from")
+    to: dt.datetime | None
 
 
 class EvidencePackOut(Schema):
     """``format=json``: the events with their proofs against one signed checkpoint. ``format=csv`` gives one
     self-contained row per event instead. Both are downloads (``Content-Disposition: attachment``)."""
 
-    format: str
+    format: Literal["json", "csv"]
     version: int
-    generated_at: str
+    generated_at: dt.datetime
     generated_by: str
     filters: EvidenceFiltersOut
     event_count: int

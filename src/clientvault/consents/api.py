@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from clientvault.consents import rules, selectors, services
+from clientvault.consents.choices import ConsentType
 from clientvault.consents.models import NoticeVersion
 from clientvault.consents.schemas import (
     ConsentRecordOut,
@@ -38,7 +39,7 @@ def _consents_out(found: selectors.CustomerConsents) -> CustomerConsentsOut:
             PurposeConsentOut(
                 purpose=p.purpose.code,
                 state=p.state,
-                consent_type=p.consent.consent_type if p.consent else None,
+                consent_type=ConsentType(p.consent.consent_type) if p.consent else None,
                 categories=list(p.consent.categories) if p.consent else [],
                 expires_at=p.consent.expires_at if p.consent else None,
                 needs_renewal=bool(p.consent and p.consent.needs_renewal),

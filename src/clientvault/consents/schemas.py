@@ -2,25 +2,27 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
+
+from clientvault.consents.choices import Action, Audience, CaptureChannel, ConsentType, State
 
 
 class ConsentRecordOut(Schema):
     id: uuid.UUID
     purpose: str
     seq: int
-    action: str = Field(description="given or withdrawn")
-    consent_type: str = Field(description="general, separate, written or guardian")
+    action: Action
+    consent_type: ConsentType
     notice: str
     notice_version: int
     notice_hash: str
     categories: list[str]
     recipients: list[str]
     destination_country: str
-    channel: str
+    channel: CaptureChannel
     by_subject: bool
     captured_by: str | None
     guardian_relation: str
@@ -58,8 +60,8 @@ class ConsentRecordOut(Schema):
 
 class PurposeConsentOut(Schema):
     purpose: str
-    state: str = Field(description="live, expired, withdrawn or none")
-    consent_type: str | None
+    state: State
+    consent_type: ConsentType | None
     categories: list[str]
     expires_at: dt.datetime | None
     needs_renewal: bool
@@ -75,11 +77,11 @@ class CustomerConsentsOut(Schema):
 class GiveConsentIn(Schema):
     purpose: str = Field(max_length=40)
     notice_id: uuid.UUID
-    consent_type: str = Field(max_length=10)
+    consent_type: ConsentType
     categories: list[str] = Field(max_length=20)
     recipients: list[str] = Field(default_factory=list, max_length=50)
     destination_country: str = Field("", max_length=2)
-    channel: str = Field(max_length=10, description="counter, app, web, phone or paper")
+    channel: CaptureChannel = Field(description="How the consent was given")
     not_preticked: bool = Field(description="The customer ticked an empty box (PIPL-14, GDPR-7)")
     not_bundled: bool = Field(description="Asked on its own, not bundled with other terms")
     guardian_relation: str = Field("", max_length=10)
@@ -88,14 +90,14 @@ class GiveConsentIn(Schema):
 
 
 class WithdrawIn(Schema):
-    channel: str = Field(max_length=10)
+    channel: CaptureChannel
 
 
 class NoticeOut(Schema):
     id: uuid.UUID
     notice: str
     version: int
-    audience: str
+    audience: Audience
     title_zh: str
     title_en: str
     purposes: list[str]
@@ -109,6 +111,7 @@ class NoticeOut(Schema):
 
 class EventOut(Schema):
     id: int
-    topic: str
+    seq: int = Field(description="Feed position: pass the last one seen as `after` to continue.")
+    topic: Literal["consent.changed", "notice.published"]
     payload: dict[str, Any]
     occurred_at: dt.datetime

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import TruncMonth
 
+from clientvault.access import engine
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, REVEAL, VIEW, allows
 from clientvault.audit import services as audit
@@ -54,6 +55,10 @@ class CustomerConsents:
     customer_id: uuid.UUID
     minor: bool
     purposes: list[PurposeConsent]
+    may_open_evidence: bool = False  # the scans' links are offered (consent_evidence checks again)
+    # The customer's name as the viewer's policy shows it (masked if masked, None if withheld); staff only.
+    name: str | None = None
+    name_decision: str = ""
 
     @property
     def history(self) -> list[ConsentRecord]:
@@ -66,7 +71,7 @@ def consent_purposes() -> list[Purpose]:
 
 def _visible_customer(ctx: Context, customer_id: uuid.UUID) -> Customer:
     """The customer if the actor may see it: a signed-in customer their own; staff within their scope."""
-    customer = Customer.objects.visible_to(ctx, VIEW).filter(pk=customer_id).first()
+    customer = Customer.objects.visible_to(ctx, VIEW).select_related("department").filter(pk=customer_id).first()
     if customer is None:
         raise NotFound()
     found: Customer = customer
@@ -115,18 +120,41 @@ def badges(customer: Customer) -> CustomerConsents:
 
 
 @transaction.atomic
-def customer_consents(ctx: Context, customer_id: uuid.UUID) -> CustomerConsents:
-    """A customer's consents and their complete history; audited as a read of that customer."""
+def customer_consents(ctx: Context, customer_id: uuid.UUID, *, with_name: bool = False) -> CustomerConsents:
+    """A customer's consents and their complete history; audited as a read of that customer. ``with_name``:
+    also the customer's name as the viewer's policy shows it (the staff page names whom it is about)."""
     customer = _visible_customer(ctx, customer_id)
     purposes = states_of(customer)
+    may_open = _evidence_sight(ctx, customer) is not None
+    name, decision, shown = _shown_name(ctx, customer) if with_name else (None, "", [])
     audit.record(
         ctx,
         "consent.viewed",
         obj=customer,
         customer_id=customer.pk,
+        fields=shown,
         detail={"purposes": [p.purpose.code for p in purposes], "records": sum(len(p.history) for p in purposes)},
     )
-    return CustomerConsents(customer.pk, rules.is_minor(customer.minor_until, clock.today()), purposes)
+    return CustomerConsents(
+        customer.pk,
+        rules.is_minor(customer.minor_until, clock.today()),
+        purposes,
+        may_open_evidence=may_open,
+        name=name,
+        name_decision=decision,
+    )
+
+
+def _shown_name(ctx: Context, customer: Customer) -> tuple[str | None, str, list[str]]:
+    """The customer's name as the viewer's policy shows it, its decision, and the fields shown (for the
+    event). A customer in the portal reads their own consents: the page names no one."""
+    from clientvault.customers import disclosure
+
+    if ctx.subject_ids:
+        return None, "", []
+    shown = disclosure.present(ctx, [customer], ("name",))
+    view = customer.field_views["name"]  # type: ignore[attr-defined]
+    return customer.name, str(view.decision), shown
 
 
 @dataclass(frozen=True)
@@ -137,11 +165,36 @@ class EvidenceFile:
     sha256: str
 
 
+# The fields a signed consent form shows in the open (the scan cannot be masked): the download follows the
+# strictest decision among them (JRT0171-DISPLAY-mask, PIPL-28 for the ID number).
+EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    Kind.INDIVIDUAL: ("name", "id_number"),
+    Kind.ORGANISATION: ("name", "uscc", "legal_representative"),
+}
+
+
+def _evidence_sight(ctx: Context, customer: Customer) -> tuple[str, ...] | None:
+    """How the actor may open the consent form of ``customer``: ``()`` when every field the form shows is
+    plain to them, the fields to reveal when some are masked but all revealable, None otherwise (a masked
+    field without reveal rights, or a withheld one: the scan would show what the policy hides)."""
+    from clientvault.access.policies import Decision
+    from clientvault.customers import disclosure
+
+    if ctx.subject_ids:
+        return () if customer.pk in ctx.subject_ids else None
+    views = disclosure.decisions(ctx, customer, EVIDENCE_FIELDS.get(str(customer.kind), EVIDENCE_FIELDS[Kind.INDIVIDUAL]))
+    if all(v.decision is Decision.PLAIN for v in views.values()):
+        return ()
+    if all(v.decision is Decision.PLAIN or v.revealable for v in views.values()):
+        return tuple(sorted(f for f, v in views.items() if v.decision is not Decision.PLAIN))
+    return None
+
+
 @transaction.atomic
 def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
     """The decrypted scan of a signed consent form. Staff who may reveal the customer's data, or compliance;
     audited (the form carries the customer's name and signature)."""
-    record = ConsentRecord.objects.visible_to(ctx, VIEW).filter(pk=record_id).first()
+    record = ConsentRecord.objects.visible_to(ctx, VIEW).select_related("department").filter(pk=record_id).first()
     if record is None:
         raise NotFound()
     _visible_customer(ctx, record.customer_id)
@@ -149,7 +202,7 @@ def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
         may_reveal = Customer.objects.visible_to(ctx, REVEAL).filter(pk=record.customer_id).exists()
         if not (may_reveal or allows(ctx.roles, CONSENTS, "view")):
             raise PermissionDenied()
-    evidence = ConsentEvidence.objects.visible_to(ctx, VIEW).filter(record=record).first()
+    evidence = ConsentEvidence.objects.visible_to(ctx, VIEW).select_related("department").filter(record=record).first()
     if evidence is None:
         raise NotFound()
     cid = record.customer_id
@@ -158,7 +211,14 @@ def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
         name = crypto.decrypt(cid, "consents.consentevidence", "filename", bytes(evidence.filename_ct))
     except crypto.KeyDestroyed:
         raise NotFound() from None
-    audit.record(ctx, "consent.evidence_viewed", obj=record, customer_id=cid, detail={"sha256": "sha256:" + evidence.sha256[:32]})
+    audit.record(
+        ctx,
+        "consent.evidence_revealed" if revealed else "consent.evidence_viewed",
+        obj=record,
+        customer_id=cid,
+        fields=revealed,
+        detail={"evidence_id": str(evidence.pk), "purpose": ctx.purpose, "sha256": "sha256:" + evidence.sha256[:32]},
+    )
     return EvidenceFile(name, evidence.content_type, data, evidence.sha256)
 
 
@@ -196,17 +256,24 @@ def _months(today: dt.date, count: int) -> list[dt.date]:
 
 @transaction.atomic
 def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
-    """Share of customers with live consent per purpose, and consents given and withdrawn per month.
-    Counts only — no customer is identified; for compliance and auditors; audited."""
+    """Share of customers with live consent per purpose, and consents given and withdrawn per month, within
+    the viewer's legal entity (another entity's numbers are its own business: a count of its customers is
+    already information about them). Counts only — no customer is identified; for compliance and auditors;
+    audited."""
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
     now, today = clock.now(), clock.today()
+    entity: Any = engine.actor_facts(ctx).legal_entity_id
     # Consent is a person's: organisations are not counted (their records hold little personal data).
-    counts_only = "coverage counts every customer and consent; no customer is identified"
-    total = Customer.objects.unrestricted(reason=counts_only).filter(kind=Kind.INDIVIDUAL).count()
+    individuals = Customer.objects.unrestricted(reason="consent coverage counts of the viewer's legal entity").filter(
+        kind=Kind.INDIVIDUAL, legal_entity_id=entity
+    )
+    total = individuals.count() if entity is not None else 0
+    in_entity = {"customer__kind": Kind.INDIVIDUAL, "customer__legal_entity_id": entity}
     rows = []
+    consents = Consent.objects.unrestricted(reason="consent coverage counts of the viewer's legal entity")
     for purpose in consent_purposes():
-        qs = Consent.objects.unrestricted(reason=counts_only).filter(purpose=purpose.code, customer__kind=Kind.INDIVIDUAL)
+        qs = consents.filter(purpose=purpose.code, **in_entity) if entity is not None else consents.none()
         live = qs.filter(live_q(None, now, today)).count()
         withdrawn = qs.filter(action=Action.WITHDRAWN).count()
         expired = qs.filter(action=Action.GIVEN, expires_at__lte=now).count()
@@ -221,9 +288,10 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     month_starts = _months(today, months)
     since = month_starts[0]
     per_month: Counter[tuple[str, str, str]] = Counter()
+    all_records = ConsentRecord.objects.unrestricted(reason="consent coverage counts of the viewer's legal entity")
+    records = all_records.filter(**in_entity) if entity is not None else all_records.none()
     grouped = (
-        ConsentRecord.objects.unrestricted(reason=counts_only)
-        .filter(occurred_at__date__gte=since)
+        records.filter(occurred_at__date__gte=since)
         .annotate(month=TruncMonth("occurred_at"))
         .values("purpose", "action", "month")
         .annotate(n=Count("id"))
@@ -234,7 +302,12 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
     labels = [f"{m:%Y-%m}" for m in month_starts]
     given = {r.purpose.code: [per_month[(r.purpose.code, Action.GIVEN, m)] for m in labels] for r in rows}
     withdrawn_series = {r.purpose.code: [per_month[(r.purpose.code, Action.WITHDRAWN, m)] for m in labels] for r in rows}
-    audit.record(ctx, "consent.coverage_viewed", object_type="consents.consent", detail={"purposes": [r.purpose.code for r in rows]})
+    audit.record(
+        ctx,
+        "consent.coverage_viewed",
+        object_type="consents.consent",
+        detail={"purposes": [r.purpose.code for r in rows], "legal_entity_id": str(entity) if entity else None},
+    )
     return CoverageReport(rows, labels, given, withdrawn_series)
 
 
@@ -242,22 +315,23 @@ def coverage(ctx: Context, *, months: int = 12) -> CoverageReport:
 
 
 def changes(ctx: Context, *, after: int = 0, limit: int = 100) -> list[Any]:
-    """Consent and notice events after ``after`` (the last id the integration saw), oldest first."""
+    """Consent and notice events after feed position ``after`` (the last ``seq`` the integration saw),
+    in feed order.
+
+    Positions are given by the sequencer (``core.events.sequence``) to committed events only, each after
+    every position handed out before, so an event whose id is lower but whose transaction commits later is
+    still delivered after a cursor that passed a higher id. The read runs the sequencer first when no other
+    run holds its lock (it only ever numbers committed events; otherwise the worker's run does).
+    """
+    from clientvault.core import events
     from clientvault.core.models import OutboxEvent
 
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()
-    from django.conf import settings
-
     limit = max(1, min(limit, 500))
-    # Ids are taken at insert but rows become visible at commit, so on PostgreSQL id 104 can appear after
-    # 105 was read. The feed serves only events older than a settling delay — longer than any transaction
-    # that publishes — so a reader's cursor never jumps over one still in flight.
-    horizon = clock.now() - dt.timedelta(seconds=settings.CLIENTVAULT_EVENT_FEED_DELAY_SECONDS)
+    events.sequence(wait=False)
     rows = list(
-        OutboxEvent.objects.filter(
-            id__gt=max(after, 0), topic__in=("consent.changed", "notice.published"), occurred_at__lte=horizon
-        ).order_by("id")[:limit]
+        OutboxEvent.objects.filter(seq__gt=max(after, 0), topic__in=("consent.changed", "notice.published")).order_by("seq")[:limit]
     )
     with transaction.atomic():
         audit.record(ctx, "consent.feed_read", object_type="core.outboxevent", detail={"after": after, "events": len(rows)})

@@ -26,6 +26,13 @@ from clientvault.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 
+# One colour per series: consents given in cool colours, withdrawals in warm ones, each purpose its own
+# (three withdrawal series in one red could not be told apart). Bootstrap's palette, readable on white.
+SERIES_COLOURS = {
+    "given": ("#0d6efd", "#198754", "#0dcaf0", "#6c757d"),
+    "withdrawn": ("#dc3545", "#fd7e14", "#d63384", "#842029"),
+}
+
 
 def _ctx(request: HttpRequest) -> Context:
     return request.cv_ctx  # type: ignore[attr-defined,no-any-return]
@@ -93,7 +100,7 @@ def customer_consents(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespo
         else:
             status = 400
     try:
-        consents = selectors.customer_consents(ctx, customer_id)
+        consents = selectors.customer_consents(ctx, customer_id, with_name=True)
     except NotFound:
         raise Http404() from None
     context = {
@@ -148,8 +155,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     language = get_language()
     series = []
     for kind, source, label in (("given", report.given, _("given")), ("withdrawn", report.withdrawn, _("withdrawn"))):
+        palette = SERIES_COLOURS[kind]
         series += [
-            {"name": f"{row.purpose.name(language)} · {label}", "kind": kind, "data": source[row.purpose.code]} for row in report.rows
+            {
+                "name": f"{row.purpose.name(language)} · {label}",
+                "kind": kind,
+                "data": source[row.purpose.code],
+                "color": palette[i % len(palette)],
+            }
+            for i, row in enumerate(report.rows)
         ]
     table = [
         [month, *[n for row in report.rows for n in (report.given[row.purpose.code][i], report.withdrawn[row.purpose.code][i])]]
@@ -166,9 +180,17 @@ def notices(request: HttpRequest) -> HttpResponse:
     versions = list(NoticeVersion.objects.select_related("published_by").order_by("notice", "-version"))
     language = get_language()
     purpose_names = {p.code: p.name(language) for p in Purpose.objects.all()}
+    parts = (
+        ("body", _("Notice text")),
+        ("necessity", _("Why this is necessary")),
+        ("impact", _("How it affects you")),
+        ("rights", _("Your rights")),
+    )
     for v in versions:
         v.purpose_labels = [purpose_names.get(code, code) for code in v.purposes]  # type: ignore[attr-defined]
         v.category_labels = category_labels(v.categories)  # type: ignore[attr-defined]
+        # The published text as the customer reads it, in the page's language (line breaks kept).
+        v.text_parts = [(label, v.text(part, language)) for part, label in parts if v.text(part, language).strip()]  # type: ignore[attr-defined]
     return render(request, "consents/notices.html", {"versions": versions, "can_publish": allows(ctx.roles, CONSENTS, "change")})
 
 

@@ -19,10 +19,15 @@ class ScheduledJob(models.Model):
 
 
 class OutboxEvent(models.Model):
-    """A domain event for integrations (core/events.py), read in id order behind a settling delay (ids are
-    taken at insert, rows seen at commit). Codes and ids only."""
+    """A domain event for integrations (core/events.py). Codes and ids only.
+
+    Ids are taken at insert but rows are seen at commit, so ids do not give the order readers can rely on.
+    ``seq`` is the feed position: the sequencer (``events.sequence``) gives each committed event the next
+    one, one run at a time under a lock, and the feed pages by it — a cursor never passes an event that
+    commits later, because that event gets a position after every one already handed out."""
 
     id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(_("feed position"), null=True, blank=True, unique=True)
     topic = models.CharField(_("topic"), max_length=60, db_index=True)
     payload = models.JSONField(_("payload"), default=dict)
     occurred_at = models.DateTimeField(_("time"))

@@ -37,6 +37,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.crypto.tasks.finish_key_destructions", dt.timedelta(minutes=1)),
     Entry("clientvault.crypto.tasks.sweep_rewrap", dt.timedelta(minutes=5)),
     Entry("clientvault.core.tasks.retry_abandoned_tasks", dt.timedelta(minutes=1)),
+    # The feed also sequences before each read; this keeps positions close behind commits without readers.
+    Entry("clientvault.core.tasks.sequence_events", dt.timedelta(seconds=30)),
 )
 
 

@@ -97,3 +97,11 @@ def retry_abandoned_tasks() -> int:
                 transaction.on_commit(functools.partial(_enqueue_again, locked.task_path, locked.args_kwargs))
                 retried += 1
     return retried
+
+
+@task()
+def sequence_events() -> int:
+    """Give committed outbox events their feed positions (the consent change feed pages by them)."""
+    from clientvault.core import events
+
+    return events.sequence()

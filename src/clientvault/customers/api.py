@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from clientvault.context import Context
 from clientvault.customers import followups, selectors, services
+from clientvault.customers.choices import Kind
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
     CustomerIn,
@@ -37,7 +38,7 @@ def _ctx(request: HttpRequest) -> Context:
 class CustomerQuery(Schema):
     q: str = ""
     status: str = ""
-    kind: str = ""
+    kind: Kind | Literal[""] = ""
     tag: str = ""
     owner_id: int | None = None
     sort: str = "-created"

@@ -7,6 +7,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from clientvault.customers.choices import Channel, Kind
 from clientvault.customers.models import Customer, FollowUp
 
 
@@ -38,7 +39,7 @@ class CustomerFields(Schema):
 
 
 class CustomerIn(CustomerFields):
-    kind: str
+    kind: Kind
     name: str = Field(..., max_length=200)
 
 
@@ -59,7 +60,7 @@ class CustomerOut(Schema):
     (e.g. 138****5678) or null when withheld; ``fields`` says which, and which may be revealed."""
 
     id: uuid.UUID
-    kind: str
+    kind: Kind
     name: Shown
     status: str
     source: str
@@ -106,7 +107,7 @@ class CustomerOut(Schema):
 
 class CustomerSummary(Schema):
     id: uuid.UUID
-    kind: str
+    kind: Kind
     name: Shown
     status: str
     owner_id: int | None
@@ -122,7 +123,7 @@ class CustomerSummary(Schema):
         views = getattr(c, "field_views", {})
         return CustomerSummary(
             id=c.pk,
-            kind=c.kind,
+            kind=Kind(c.kind),
             name=c.name,
             status=c.status,
             owner_id=c.owner_id,
@@ -155,7 +156,7 @@ class FollowUpIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     occurred_at: dt.datetime
-    channel: str
+    channel: Channel
     summary: str = Field(..., max_length=4000)
     next_step: str = Field("", max_length=500)
     next_step_due: dt.date | None = None
@@ -165,7 +166,7 @@ class FollowUpPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
     occurred_at: dt.datetime | None = None
-    channel: str | None = None
+    channel: Channel | None = None
     summary: str | None = Field(None, max_length=4000)
     next_step: str | None = Field(None, max_length=500)
     next_step_due: dt.date | None = None
@@ -176,7 +177,7 @@ class FollowUpOut(Schema):
     customer_id: uuid.UUID
     author_id: int
     occurred_at: dt.datetime
-    channel: str
+    channel: Channel
     summary: Shown
     next_step: Shown
     next_step_due: dt.date | None

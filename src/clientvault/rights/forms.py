@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientvault.core.forms import StyledForm
 
@@ -16,7 +17,8 @@ class IdentifierForm(StyledForm):
 
 class CodeForm(StyledForm):
     code = forms.CharField(
-        label=_("Code"),
+        # The one-time sign-in code (验证码), not a catalogue code (编码).
+        label=pgettext_lazy("one-time sign-in code", "Code"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
     )

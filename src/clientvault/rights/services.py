@@ -162,33 +162,6 @@ def _issue(*, ctx: Context, identifier: Identifier, language: str) -> PortalCode
 KEEP = dt.timedelta(days=1)
 
 
-@transaction.atomic
-def purge_codes() -> int:
-    """Delete sign-in codes older than ``KEEP`` (scheduled housekeeping; no person's data is read)."""
-    old = PortalCode.objects.unrestricted(reason="the schedule purges every code older than a day")
-    deleted, _counts = old.filter(created_at__lt=clock.now() - KEEP).delete()
-    return deleted
-
-
-@transaction.atomic
-def take_message(code_id: str) -> Message | None:
-    """The message sealed in one code, opened for the worker to send, and blanked at once (at most once,
-    even if the sender fails); None when there is nothing (left) to send."""
-    codes = PortalCode.objects.unrestricted(reason="the worker sends the message sealed in one code and blanks it")
-    row = codes.select_for_update().filter(pk=code_id).first()
-    if row is None or not bytes(row.message_ct) or not row.customer_ids:
-        return None
-    sealed = bytes(row.message_ct)
-    codes.filter(pk=row.pk).update(message_ct=b"")
-    if row.expires_at <= clock.now() or row.used_at is not None:
-        return None
-    try:
-        opened = json.loads(crypto.decrypt(uuid.UUID(row.customer_ids[0]), "rights.portalcode", "message", sealed))
-    except crypto.KeyDestroyed:
-        return None
-    return Message(opened["kind"], opened["to"], opened["text"])
-
-
 def verify_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> list[uuid.UUID]:
     """The customer ids the code signs in; ``CodeRejected`` for a wrong, expired, used or exhausted code.
 
@@ -228,3 +201,38 @@ def _check_code(*, ctx: Context, code_id: uuid.UUID | None, code: str) -> tuple[
 def sign_out(*, ctx: Context) -> None:
     first = min(ctx.subject_ids, default=None)
     audit.record(ctx, "portal.signed_out", object_type="rights.portalsession", customer_id=first)
+
+
+# --- The worker's side: sending and purging codes ----------------------------------------------------
+
+
+@transaction.atomic
+def take_code_message(*, ctx: Context, code_id: str) -> tuple[uuid.UUID, bytes] | None:
+    """Take one code's sealed message for sending and blank it in the same step (at most once, even if the
+    sender then fails); returns (the customer whose key seals it, the sealed message), or None when there is
+    nothing to send: no such code, already taken, no customer, or the code expired or was used meanwhile
+    (then the message is blanked unsent)."""
+    codes = PortalCode.objects.unrestricted(reason="the worker sends the message sealed in one code and blanks it")
+    row = codes.select_for_update().filter(pk=code_id).first()
+    if row is None or not bytes(row.message_ct) or not row.customer_ids:
+        return None
+    sealed = bytes(row.message_ct)
+    codes.filter(pk=row.pk).update(message_ct=b"")
+    sending = row.expires_at > clock.now() and row.used_at is None
+    customer_id = uuid.UUID(row.customer_ids[0])
+    audit.record(ctx, "portal.code_message_cleared", obj=row, customer_id=customer_id, detail={"sending": sending})
+    return (customer_id, sealed) if sending else None
+
+
+@transaction.atomic
+def purge_codes(*, ctx: Context, before: dt.datetime) -> int:
+    """Delete sign-in codes requested before ``before`` (they hold a blind index of the identifier asked
+    about, and serve no purpose once the rate-limit hour is over); audited when any were deleted."""
+    deleted, _ = (
+        PortalCode.objects.unrestricted(reason="the schedule purges codes past the rate-limit window")
+        .filter(created_at__lt=before)
+        .delete()
+    )
+    if deleted:
+        audit.record(ctx, "portal.codes_purged", object_type="rights.portalcode", detail={"deleted": deleted})
+    return deleted

@@ -6,7 +6,9 @@ import logging
 
 from django_tasks import task
 
-from clientvault.rights import services
+from clientvault.context import system_context
+from clientvault.core import clock
+from clientvault.crypto import fields as crypto
 from clientvault.rights.senders import Message, get_sender
 
 logger = logging.getLogger(__name__)
@@ -15,16 +17,26 @@ logger = logging.getLogger(__name__)
 @task()
 def purge_portal_codes() -> int:
     """Delete sign-in codes older than a day (they hold a blind index of the identifier asked about)."""
-    return services.purge_codes()
+    from clientvault.rights import services
+
+    return services.purge_codes(ctx=system_context(channel="task"), before=clock.now() - services.KEEP)
 
 
 @task()
 def send_portal_code(code_id: str) -> bool:
-    """Send one sign-in code (worker): the service opens the sealed message and blanks it; this sends it."""
-    message = services.take_message(code_id)
-    if message is None:
+    """Send one sign-in code (worker): take the sealed message through the service (which blanks it and
+    records the event), open it, hand it to the sender."""
+    from clientvault.rights import services
+
+    taken = services.take_code_message(ctx=system_context(channel="task"), code_id=code_id)
+    if taken is None:
         return False
-    _send(message)
+    customer_id, sealed = taken
+    try:
+        opened = json.loads(crypto.decrypt(customer_id, "rights.portalcode", "message", sealed))
+    except crypto.KeyDestroyed:
+        return False
+    _send(Message(opened["kind"], opened["to"], opened["text"]))
     return True
 
 

@@ -15,7 +15,8 @@
       yAxis: { type: "value", minInterval: 1 },
       series: data.series.map(function (s) {
         var withdrawn = s.kind === "withdrawn";
-        return { name: s.name, type: "bar", stack: withdrawn ? "withdrawn" : "given", data: s.data, itemStyle: withdrawn ? { color: "#dc3545" } : undefined };
+        // Each series has its own colour from the server (withdrawals in distinct warm colours).
+        return { name: s.name, type: "bar", stack: withdrawn ? "withdrawn" : "given", data: s.data, itemStyle: s.color ? { color: s.color } : undefined };
       })
     });
     window.addEventListener("resize", function () { chart.resize(); });

@@ -1,0 +1,92 @@
+"""The error half of the OpenAPI document: every operation lists the error answers it can give, each with
+the one structured error body ``api.py`` sends (``{"error": {"code", "message", "fields", "request_id"}}``).
+
+Errors are raised as exceptions and mapped to HTTP in one place (``api.py``), so ninja never sees them as
+responses of an operation; without this a schema-driven client or a fuzzer would think a 404 or a 422 is
+the server misbehaving. Which statuses each operation can give is declared here, one line per operation,
+and ``tests/test_openapi.py`` fails for an operation that has no line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorDetail(Schema):
+    code: str = Field(description="Stable machine-readable code, e.g. not_found, validation_failed, purpose_required, conflict")
+    message: str = Field(description="What went wrong, in the caller's language")
+    fields: dict[str, list[str]] | None = Field(None, description="Per field, what is wrong with it (validation errors only)")
+    request_id: str = Field(description="The request id, also in the audit trail and the logs")
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+DESCRIPTIONS = {
+    400: "Bad request: no purpose of processing declared (purpose_required), a missing required filter, or a body that is not JSON",
+    401: "Not signed in, or no valid API token (not_authenticated)",
+    403: "The role or the declared purpose does not allow this (permission_denied, purpose_not_allowed)",
+    404: "No such record, or one outside your scope: the two answer alike (not_found)",
+    409: "The record's state does not allow this now (conflict, notice_superseded, nothing_to_withdraw, not_sealed …)",
+    422: "Some input is not valid; `fields` says which (validation_failed)",
+}
+
+# Each operation (METHOD, path under /api/v1) → the error statuses it can answer with. Customer data needs a
+# declared purpose (400 purpose_required, 403 purpose_not_allowed); a path id names a record (404); writes
+# can meet a state that forbids them (409); parameters and bodies are validated (422).
+_CUSTOMER_READ = frozenset({400, 401, 403, 404, 422})
+_CUSTOMER_WRITE = frozenset({400, 401, 403, 404, 409, 422})
+OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
+    ("GET", "/me"): frozenset({401}),
+    ("GET", "/customers"): frozenset({400, 401, 403, 422}),
+    ("POST", "/customers"): frozenset({400, 401, 403, 409, 422}),
+    ("GET", "/customers/{customer_id}"): _CUSTOMER_READ,
+    ("PATCH", "/customers/{customer_id}"): _CUSTOMER_WRITE,
+    ("DELETE", "/customers/{customer_id}"): _CUSTOMER_WRITE,
+    ("POST", "/customers/{customer_id}/reveal"): _CUSTOMER_READ,
+    ("GET", "/customers/{customer_id}/followups"): _CUSTOMER_READ,
+    ("POST", "/customers/{customer_id}/followups"): _CUSTOMER_WRITE,
+    ("GET", "/followups/{followup_id}"): _CUSTOMER_READ,
+    ("PATCH", "/followups/{followup_id}"): _CUSTOMER_WRITE,
+    ("DELETE", "/followups/{followup_id}"): _CUSTOMER_WRITE,
+    ("GET", "/custom-fields"): frozenset({400, 401, 403}),
+    ("GET", "/audit/events"): frozenset({401, 403, 422}),
+    ("GET", "/audit/customers/{customer_id}/events"): frozenset({401, 403, 404, 422}),
+    ("GET", "/audit/events/{event_id}/proof"): frozenset({401, 403, 404, 409, 422}),
+    ("GET", "/audit/evidence"): frozenset({400, 401, 403, 409, 422}),
+    ("GET", "/customers/{customer_id}/consents"): _CUSTOMER_READ,
+    ("POST", "/customers/{customer_id}/consents"): _CUSTOMER_WRITE,
+    ("POST", "/customers/{customer_id}/consents/{purpose}/withdraw"): _CUSTOMER_WRITE,
+    ("GET", "/consents/notices"): frozenset({401}),
+    ("GET", "/consents/events"): frozenset({401, 403, 422}),
+}
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _declared(method: str, path: str, prefix: str) -> frozenset[int]:
+    key = (method.upper(), path[len(prefix) :] if path.startswith(prefix) else path)
+    if key in OPERATION_ERRORS:
+        return OPERATION_ERRORS[key]
+    # An operation nobody declared yet: what any authenticated call can meet (the test asks for a line).
+    return frozenset({400, 401, 403, 422})
+
+
+def add_error_responses(schema: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """Add the error body to the components and each operation's declared error statuses to its responses."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(error_schema.pop("$defs", {}))
+    components["ErrorOut"] = error_schema
+    ref = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in sorted(_declared(method, path, prefix)):
+                responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": {"application/json": {"schema": ref}}})
+    return schema
