@@ -192,17 +192,19 @@ def _evidence_sight(ctx: Context, customer: Customer) -> tuple[str, ...] | None:
 
 @transaction.atomic
 def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
-    """The decrypted scan of a signed consent form. Staff who may reveal the customer's data, or compliance;
-    audited (the form carries the customer's name and signature)."""
-    record = ConsentRecord.objects.visible_to(ctx, VIEW).select_related("department").filter(pk=record_id).first()
+    """The decrypted scan of a signed consent form. The form shows the customer's name and ID number in the
+    open, so the actor must see those in clear or hold reveal rights on each — then the download is a reveal
+    and says so in its event. Anyone else gets NotFound, like a record they cannot see. Always audited."""
+    record = ConsentRecord.objects.visible_to(ctx, VIEW).filter(pk=record_id).first()
     if record is None:
         raise NotFound()
-    _visible_customer(ctx, record.customer_id)
-    if not ctx.subject_ids:
-        may_reveal = Customer.objects.visible_to(ctx, REVEAL).filter(pk=record.customer_id).exists()
-        if not (may_reveal or allows(ctx.roles, CONSENTS, "view")):
-            raise PermissionDenied()
-    evidence = ConsentEvidence.objects.visible_to(ctx, VIEW).select_related("department").filter(record=record).first()
+    customer = _visible_customer(ctx, record.customer_id)
+    revealed = _evidence_sight(ctx, customer)
+    if revealed is None:
+        raise NotFound()
+    if revealed and not Customer.objects.visible_to(ctx, REVEAL).filter(pk=customer.pk).exists():
+        raise NotFound()
+    evidence = ConsentEvidence.objects.visible_to(ctx, VIEW).filter(record=record).first()
     if evidence is None:
         raise NotFound()
     cid = record.customer_id
