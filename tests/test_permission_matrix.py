@@ -157,7 +157,26 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "event_id": lambda w, foreign: sealed_event_id(w),
     "purpose": lambda w, foreign: "marketing",
     "record_id": lambda w, foreign: consent_with_evidence(w.customer_for(foreign)),
+    "grant_id": lambda w, foreign: pending_grant(w),
 }
+
+
+# --- Role grants (issue #11): compliance decides a grant the administrator asked for ------------------
+
+
+def pending_grant(w: World) -> str:
+    """The administrator asks for the risk officer's role for ``norole``: a pending grant."""
+    from clientvault.accounts.models import RoleGrant
+
+    target = w.org["norole"]
+    data = {"display_name": "", "email": "", "department_id": str(target.department_id), "roles": ["risk_officer"]}
+    account_services.update_user(ctx=ctx(w.org["admin"]), user_id=target.pk, data=data)
+    return str(RoleGrant.objects.get(user=target, status="pending").pk)
+
+
+def grant_decided(w: World, foreign: bool, ok: bool) -> None:
+    assert ("risk_officer" in User.objects.get(pk=w.org["norole"].pk).role_codes()) is ok
+    assert AuditEvent.objects.filter(event_type="role_grant.approved").count() == (1 if ok else 0)
 
 
 # --- Consents (issue #5) ------------------------------------------------------------------------
@@ -516,6 +535,17 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "accounts:user_edit": [
         Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
         Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=re.escape("/accounts/users/"), data=user_edit_form, effect=user_edited),
+    ],
+    "accounts:role_grants": [Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE)],
+    "accounts:role_grant_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/accounts/grants/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=grant_decided,
+        ),
     ],
     "customers:list": [
         Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, out_status=200, reveals=True),

@@ -52,6 +52,9 @@ AUDIT_TRAIL = "audit_trail"
 # Consents: notices and coverage for compliance (and read-only for auditors); recording a customer's consent
 # also needs sight of the customer (consents/services.py).
 CONSENTS = "consents"
+# Deciding pending role grants (ARCHITECTURE.md rule 12): a data role takes effect only when a compliance
+# officer other than the requester approves it (accounts/grants.py).
+ROLE_GRANTS = "role_grants"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -90,6 +93,7 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
     _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
     _g(R.AUDITOR, CONSENTS, "view"),
+    _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
 )
 
 
