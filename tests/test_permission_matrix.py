@@ -158,6 +158,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "purpose": lambda w, foreign: "marketing",
     "record_id": lambda w, foreign: consent_with_evidence(w.customer_for(foreign)),
     "grant_id": lambda w, foreign: pending_grant(w),
+    "change_id": lambda w, foreign: proposed_change(w),
 }
 
 
@@ -390,8 +391,13 @@ def policy_form(w: World, foreign: bool) -> dict[str, Any]:
 
 
 def policy_changed(w: World, foreign: bool, ok: bool) -> None:
+    """The form widens the risk officer's sight (C1 → C2 in clear): proposed, not in force (rule 12)."""
+    from clientvault.access.models import PolicyChange
+
     row = Policy.objects.get(code="risk-customers")
-    assert (row.version, row.max_clear_class) == ((2, "C2") if ok else (1, "C1"))
+    assert (row.version, row.max_clear_class) == (1, "C1")
+    assert PolicyChange.objects.filter(code="risk-customers", status="pending", proposed__max_clear_class="C2").exists() is ok
+    assert AuditEvent.objects.filter(event_type="policy.change_proposed").count() == (1 if ok else 0)
 
 
 def new_policy_form(w: World, foreign: bool) -> dict[str, Any]:
@@ -399,8 +405,29 @@ def new_policy_form(w: World, foreign: bool) -> dict[str, Any]:
 
 
 def policy_created(w: World, foreign: bool, ok: bool) -> None:
-    assert Policy.objects.filter(code="risk-audit-extra", version=1).exists() is ok
-    assert AuditEvent.objects.filter(event_type="policy.created", object_id="risk-audit-extra").count() == (1 if ok else 0)
+    """A new active rule grants sight: proposed for a second compliance officer (rule 12)."""
+    from clientvault.access.models import PolicyChange
+
+    assert not Policy.objects.filter(code="risk-audit-extra").exists()
+    assert PolicyChange.objects.filter(code="risk-audit-extra", status="pending").exists() is ok
+    assert AuditEvent.objects.filter(event_type="policy.change_proposed", object_id="risk-audit-extra").count() == (1 if ok else 0)
+
+
+def proposed_change(w: World) -> str:
+    """A second compliance officer proposes to show risk officers C2 in clear; ``compliance`` may decide it."""
+    from clientvault.access import services as access_services
+    from clientvault.testing import second_officer
+
+    change = access_services.change_policy(
+        ctx=ctx(second_officer(w.org)), code="risk-customers", data={"max_clear_class": "C2"}, reason="matrix"
+    )
+    return str(change.pk)
+
+
+def change_approved(w: World, foreign: bool, ok: bool) -> None:
+    row = Policy.objects.get(code="risk-customers")
+    assert (row.version, row.max_clear_class) == ((2, "C2") if ok else (1, "C1"))
+    assert AuditEvent.objects.filter(event_type="policy.change_approved").count() == (1 if ok else 0)
 
 
 def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
@@ -606,26 +633,37 @@ WEB_MATRIX: dict[str, list[Web]] = {
         Web("POST", ok=REVEAL_IN, wrong=REVEAL_DENIED + NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, effect=name_revealed),
     ],
     "access:policies": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
+    # Data policies are compliance's alone (issue #11): administrators read them, change none.
     "access:policy_edit": [
-        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
         Web(
             "POST",
-            ok=("admin", "compliance"),
-            wrong=tuple(u for u in USERS if u not in ("admin", "compliance")),
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
             success=re.escape("/access/policies/"),
             data=policy_form,
             effect=policy_changed,
         ),
     ],
     "access:policy_create": [
-        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
         Web(
             "POST",
-            ok=("admin", "compliance"),
-            wrong=tuple(u for u in USERS if u not in ("admin", "compliance")),
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
             success=re.escape("/access/policies/"),
             data=new_policy_form,
             effect=policy_created,
+        ),
+    ],
+    "access:policy_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/access/policies/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=change_approved,
         ),
     ],
     "access:choose_purpose": [Web("GET", ok=EVERYONE)],

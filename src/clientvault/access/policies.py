@@ -85,7 +85,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change"),
     _g(R.AUDITOR, MANAGE_PURPOSES, "view"),
     _g(R.COMPLIANCE_OFFICER, MANAGE_POLICIES, "view change"),
-    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view change"),
+    # Data policies are compliance's alone (rule 12): administrators read them and change none.
+    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view"),
     _g(R.AUDITOR, MANAGE_POLICIES, "view"),
     _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change"),
     _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
@@ -225,3 +226,39 @@ class PolicySet:
         view rule for the purpose (the "who may see what" page)."""
         viewing = self.matching([role], resource, VIEW, purpose)
         return _view(viewing, self.matching([role], resource, REVEAL, purpose), jrt_class) if viewing else None
+
+
+def _rule_of(snapshot: Mapping[str, object]) -> Rule:
+    return Rule(
+        code="",
+        role=str(snapshot.get("role") or ""),
+        resource=str(snapshot.get("resource") or ""),
+        actions=frozenset(str(a) for a in snapshot.get("actions") or ()),  # type: ignore[attr-defined]
+        purposes=frozenset(str(p) for p in snapshot.get("purposes") or ()),  # type: ignore[attr-defined]
+        scope=Scope(int(snapshot.get("scope") or 0)),  # type: ignore[call-overload]
+        max_clear=str(snapshot.get("max_clear_class") or ""),
+        masking={str(k): str(v) for k, v in dict(snapshot.get("masking") or {}).items()},  # type: ignore[call-overload]
+    )
+
+
+def widening(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[str]:
+    """What in a policy change widens sight (ARCHITECTURE.md rule 12): a new or re-activated rule, a rule
+    moved to another role or resource, new actions or purposes, a wider scope, or any class shown more
+    openly (withheld → masked → plain). Empty: the change keeps or narrows sight and applies at once."""
+    if not new.get("active"):
+        return []  # an inactive rule grants nothing
+    if old is None or not old.get("active"):
+        return ["active"]
+    before, after = _rule_of(old), _rule_of(new)
+    out = []
+    if (after.role, after.resource) != (before.role, before.resource):
+        out.append("role")
+    if after.actions - before.actions:
+        out.append("actions")
+    if after.purposes - before.purposes:
+        out.append("purposes")
+    if after.scope > before.scope:
+        out.append("scope")
+    if any(_ORDER[after.field_decision(c)] > _ORDER[before.field_decision(c)] for c in CLASSES):
+        out.append("fields")
+    return out
