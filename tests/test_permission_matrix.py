@@ -413,6 +413,17 @@ def policy_created(w: World, foreign: bool, ok: bool) -> None:
     assert AuditEvent.objects.filter(event_type="policy.change_proposed", object_id="risk-audit-extra").count() == (1 if ok else 0)
 
 
+def made_core(w: World, foreign: bool) -> dict[str, Any]:
+    """Test setup: the subject becomes a core customer (no domain write, no event), for compliance to clear."""
+    Customer.objects.unrestricted(reason="permission matrix setup").filter(pk=w.customer_for(foreign).pk).update(is_core=True)
+    return {}
+
+
+def core_cleared(w: World, foreign: bool, ok: bool) -> None:
+    assert reload(w.customer_for(foreign)).is_core is not ok
+    assert AuditEvent.objects.filter(event_type="customer.protection_lowered").count() == (1 if ok else 0)
+
+
 def proposed_change(w: World) -> str:
     """A second compliance officer proposes to show risk officers C2 in clear; ``compliance`` may decide it."""
     from clientvault.access import services as access_services
@@ -629,6 +640,18 @@ WEB_MATRIX: dict[str, list[Web]] = {
             effect=purpose_changed,
         ),
     ],
+    # Lowering a record's protection is compliance's decision (issue #11).
+    "customers:clear_core": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            out=("compliance@foreign",),
+            success=_detail,
+            data=made_core,
+            effect=core_cleared,
+        ),
+    ],
     "customers:reveal": [
         Web("POST", ok=REVEAL_IN, wrong=REVEAL_DENIED + NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, effect=name_revealed),
     ],
@@ -815,6 +838,9 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         reveals=True,
         payload=lambda w, f: {"fields": ["name"]},
         effect=name_revealed,
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/clear-core"): Api(
+        ok=("compliance",), ok_status=204, denied=NOT_COMPLIANCE, out=("compliance@foreign",), payload=made_core, effect=core_cleared
     ),
     ("DELETE", f"{P}/customers/{{customer_id}}"): Api(
         ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=customer_deleted

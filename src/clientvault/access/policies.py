@@ -55,6 +55,8 @@ CONSENTS = "consents"
 # Deciding pending role grants (ARCHITECTURE.md rule 12): a data role takes effect only when a compliance
 # officer other than the requester approves it (accounts/grants.py).
 ROLE_GRANTS = "role_grants"
+# Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
+LOWER_PROTECTION = "lower_protection"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -95,6 +97,7 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
     _g(R.AUDITOR, CONSENTS, "view"),
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
+    _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
 )
 
 
@@ -220,6 +223,18 @@ class PolicySet:
         viewing = [r for r in self.matching(roles, resource, VIEW, purpose) if covers(r.scope, actor, row)]
         revealing = [r for r in self.matching(roles, resource, REVEAL, purpose) if covers(r.scope, actor, row)]
         return {name: _view(viewing, revealing, "C3" if row.is_core else cls) for name, cls in classes.items()}
+
+    def loosens(self, roles: Iterable[str], actor: ActorFacts, before: RowFacts, after: RowFacts, resource: str = CUSTOMER) -> bool:
+        """Whether changing a row from ``before`` to ``after`` (clearing "core", moving it) would show the
+        actor any class more openly under any purpose their roles hold (ARCHITECTURE.md rule 12)."""
+        roles = tuple(roles)
+        classes = {c: c for c in CLASSES}
+        for purpose in self.purposes_for(roles, resource, VIEW):
+            was = self.decide(roles, purpose, actor, before, classes, resource)
+            now = self.decide(roles, purpose, actor, after, classes, resource)
+            if any(_ORDER[now[c].decision] > _ORDER[was[c].decision] for c in CLASSES):
+                return True
+        return False
 
     def in_scope_view(self, role: str, purpose: str, jrt_class: str, resource: str = CUSTOMER) -> FieldView | None:
         """What ``role`` sees of a field of class ``jrt_class`` on a row its rules cover; None without a

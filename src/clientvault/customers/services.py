@@ -40,7 +40,7 @@ from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.querysets import department_filter
 from clientvault.crypto import fields as crypto
-from clientvault.customers import disclosure, rules, vault
+from clientvault.customers import disclosure, protection, rules, vault
 from clientvault.customers.choices import Channel, FieldType, Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp, Tag
 
@@ -249,6 +249,7 @@ def update_customer(
     customer = _locked_customer(ctx, customer_id, CHANGE)
     if expected_version is not None and expected_version != customer.version:
         raise Conflict()
+    protected = disclosure.row_facts(customer)
     unknown = set(changes) - set(rules.EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
@@ -292,6 +293,7 @@ def update_customer(
     if not changed:
         disclosure.present(ctx, [customer], with_custom=True)
         return customer
+    protection.refuse_loosening(ctx, protected, disclosure.row_facts(customer))  # rule 12: clearing "core" is compliance's
     customer.version += 1
     _check_unique(customer)
     _save(customer)
