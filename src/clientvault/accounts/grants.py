@@ -151,3 +151,36 @@ def approve(*, ctx: Context, grant_id: Any, reason: str) -> RoleGrant:
 def reject(*, ctx: Context, grant_id: Any, reason: str) -> RoleGrant:
     grant, reason = _pending_grant(ctx, grant_id, reason)
     return _decided(ctx, grant, RoleGrant.Status.REJECTED, reason, "role_grant.rejected")
+
+
+BOOTSTRAP_ROLES = (R.ADMINISTRATOR, R.COMPLIANCE_OFFICER)
+
+
+@transaction.atomic
+def bootstrap_user(*, ctx: Context, data: dict[str, Any], password: str) -> User:
+    """The first administrator or the first compliance officer of an installation, created by the system
+    (there is nobody yet to ask or to approve). Refused once anyone holds the role; audited as
+    ``user.created`` with ``bootstrap``. Every later user and data role goes through ``create_user`` and
+    the grant path."""
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    from clientvault.accounts.services import _clean_user
+
+    if ctx.actor is not None or "system" not in ctx.roles:
+        raise PermissionDenied()
+    clean = _clean_user(data, creating=True)
+    roles = clean.pop("roles")
+    codes = sorted(r.code for r in roles)
+    if len(codes) != 1 or codes[0] not in BOOTSTRAP_ROLES or User.objects.filter(roles__code=codes[0]).exists():
+        raise PermissionDenied(_("Only the first administrator or compliance officer is created by the system."))
+    user = User(**clean)
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationFailed({"password": list(exc.messages)}) from None
+    user.set_password(password)
+    user.save()
+    user.roles.set(roles)
+    audit.record(ctx, "user.created", obj=user, detail={"role_codes": codes, "bootstrap": True})
+    return user
