@@ -159,7 +159,27 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "event_id": lambda w, foreign: sealed_event_id(w),
     "purpose": lambda w, foreign: "marketing",
     "record_id": lambda w, foreign: consent_with_evidence(w.customer_for(foreign)),
+    "grant_id": lambda w, foreign: pending_grant(w),
+    "change_id": lambda w, foreign: proposed_change(w),
 }
+
+
+# --- Role grants (issue #11): compliance decides a grant the administrator asked for ------------------
+
+
+def pending_grant(w: World) -> str:
+    """The administrator asks for the risk officer's role for ``norole``: a pending grant."""
+    from clientvault.accounts.models import RoleGrant
+
+    target = w.org["norole"]
+    data = {"display_name": "", "email": "", "department_id": str(target.department_id), "roles": ["risk_officer"]}
+    account_services.update_user(ctx=ctx(w.org["admin"]), user_id=target.pk, data=data)
+    return str(RoleGrant.objects.get(user=target, status="pending").pk)
+
+
+def grant_decided(w: World, foreign: bool, ok: bool) -> None:
+    assert ("risk_officer" in User.objects.get(pk=w.org["norole"].pk).role_codes()) is ok
+    assert AuditEvent.objects.filter(event_type="role_grant.approved").count() == (1 if ok else 0)
 
 
 # --- Consents (issue #5) ------------------------------------------------------------------------
@@ -376,8 +396,13 @@ def policy_form(w: World, foreign: bool) -> dict[str, Any]:
 
 
 def policy_changed(w: World, foreign: bool, ok: bool) -> None:
+    """The form widens the risk officer's sight (C1 → C2 in clear): proposed, not in force (rule 12)."""
+    from clientvault.access.models import PolicyChange
+
     row = Policy.objects.get(code="risk-customers")
-    assert (row.version, row.max_clear_class) == ((2, "C2") if ok else (1, "C1"))
+    assert (row.version, row.max_clear_class) == (1, "C1")
+    assert PolicyChange.objects.filter(code="risk-customers", status="pending", proposed__max_clear_class="C2").exists() is ok
+    assert AuditEvent.objects.filter(event_type="policy.change_proposed").count() == (1 if ok else 0)
 
 
 def new_policy_form(w: World, foreign: bool) -> dict[str, Any]:
@@ -385,8 +410,40 @@ def new_policy_form(w: World, foreign: bool) -> dict[str, Any]:
 
 
 def policy_created(w: World, foreign: bool, ok: bool) -> None:
-    assert Policy.objects.filter(code="risk-audit-extra", version=1).exists() is ok
-    assert AuditEvent.objects.filter(event_type="policy.created", object_id="risk-audit-extra").count() == (1 if ok else 0)
+    """A new active rule grants sight: proposed for a second compliance officer (rule 12)."""
+    from clientvault.access.models import PolicyChange
+
+    assert not Policy.objects.filter(code="risk-audit-extra").exists()
+    assert PolicyChange.objects.filter(code="risk-audit-extra", status="pending").exists() is ok
+    assert AuditEvent.objects.filter(event_type="policy.change_proposed", object_id="risk-audit-extra").count() == (1 if ok else 0)
+
+
+def made_core(w: World, foreign: bool) -> dict[str, Any]:
+    """Test setup: the subject becomes a core customer (no domain write, no event), for compliance to clear."""
+    Customer.objects.unrestricted(reason="permission matrix setup").filter(pk=w.customer_for(foreign).pk).update(is_core=True)
+    return {}
+
+
+def core_cleared(w: World, foreign: bool, ok: bool) -> None:
+    assert reload(w.customer_for(foreign)).is_core is not ok
+    assert AuditEvent.objects.filter(event_type="customer.protection_lowered").count() == (1 if ok else 0)
+
+
+def proposed_change(w: World) -> str:
+    """A second compliance officer proposes to show risk officers C2 in clear; ``compliance`` may decide it."""
+    from clientvault.access import services as access_services
+    from clientvault.testing import second_officer
+
+    change = access_services.change_policy(
+        ctx=ctx(second_officer(w.org)), code="risk-customers", data={"max_clear_class": "C2"}, reason="matrix"
+    )
+    return str(change.pk)
+
+
+def change_approved(w: World, foreign: bool, ok: bool) -> None:
+    row = Policy.objects.get(code="risk-customers")
+    assert (row.version, row.max_clear_class) == ((2, "C2") if ok else (1, "C1"))
+    assert AuditEvent.objects.filter(event_type="policy.change_approved").count() == (1 if ok else 0)
 
 
 def customer_deleted(w: World, foreign: bool, ok: bool) -> None:
@@ -530,6 +587,17 @@ WEB_MATRIX: dict[str, list[Web]] = {
         Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
         Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=re.escape("/accounts/users/"), data=user_edit_form, effect=user_edited),
     ],
+    "accounts:role_grants": [Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE)],
+    "accounts:role_grant_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/accounts/grants/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=grant_decided,
+        ),
+    ],
     "customers:list": [
         Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, out_status=200, reveals=True),
     ],
@@ -585,30 +653,53 @@ WEB_MATRIX: dict[str, list[Web]] = {
             effect=purpose_changed,
         ),
     ],
+    # Lowering a record's protection is compliance's decision (issue #11).
+    "customers:clear_core": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            out=("compliance@foreign",),
+            success=_detail,
+            data=made_core,
+            effect=core_cleared,
+        ),
+    ],
     "customers:reveal": [
         Web("POST", ok=REVEAL_IN, wrong=REVEAL_DENIED + NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, effect=name_revealed),
     ],
     "access:policies": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
+    # Data policies are compliance's alone (issue #11): administrators read them, change none.
     "access:policy_edit": [
-        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
         Web(
             "POST",
-            ok=("admin", "compliance"),
-            wrong=tuple(u for u in USERS if u not in ("admin", "compliance")),
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
             success=re.escape("/access/policies/"),
             data=policy_form,
             effect=policy_changed,
         ),
     ],
     "access:policy_create": [
-        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
         Web(
             "POST",
-            ok=("admin", "compliance"),
-            wrong=tuple(u for u in USERS if u not in ("admin", "compliance")),
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
             success=re.escape("/access/policies/"),
             data=new_policy_form,
             effect=policy_created,
+        ),
+    ],
+    "access:policy_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/access/policies/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=change_approved,
         ),
     ],
     "access:choose_purpose": [Web("GET", ok=EVERYONE)],
@@ -758,6 +849,9 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         reveals=True,
         payload=lambda w, f: {"fields": ["name"]},
         effect=name_revealed,
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/clear-core"): Api(
+        ok=("compliance",), ok_status=204, denied=NOT_COMPLIANCE, out=("compliance@foreign",), payload=made_core, effect=core_cleared
     ),
     ("DELETE", f"{P}/customers/{{customer_id}}"): Api(
         ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=customer_deleted

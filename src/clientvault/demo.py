@@ -18,11 +18,13 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
+from clientvault.accounts import grants
 from clientvault.accounts import roles as R
-from clientvault.accounts.models import Department, LegalEntity, Role, User
+from clientvault.accounts import services as account_services
+from clientvault.accounts.models import Department, LegalEntity, RoleGrant, User
 from clientvault.audit import services as audit
 from clientvault.classification import validators as V
-from clientvault.context import Context, system_context
+from clientvault.context import Context, for_user, system_context
 from clientvault.core import clock
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.imports import ImportRow, import_customers
@@ -116,21 +118,40 @@ def build_organisation(ctx: Context) -> dict[str, User]:
         dept.path = (parent_dept.path if parent_dept else "/") + f"{dept.pk}/"
         dept.save()
         departments[code] = dept
-    roles = {r.code: r for r in Role.objects.all()}
-    users: dict[str, User] = {}
-    for spec in DEMO_USERS:
-        user = User(
-            username=spec.username,
-            display_name=spec.display_name,
-            department=departments[spec.department],
-            email=f"{spec.username}@demo.clientvault.local",
-        )
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        user.roles.set([roles[spec.role]])
-        users[spec.username] = user
-        audit.record(ctx, "user.created", obj=user, detail={"role_codes": [spec.role]})
+    users = _create_users(ctx, departments)
     _define_custom_fields(users["admin"])
+    return users
+
+
+def _create_users(ctx: Context, departments: dict[str, Department]) -> dict[str, User]:
+    """The users, as a real set-up makes them (ARCHITECTURE.md rule 12): the system creates the first
+    administrator and compliance officer; the administrator creates everyone else; each data role is a
+    grant the compliance officer approves. So the demo leaves the same events a real organisation would."""
+
+    def data(spec: DemoUser) -> dict[str, Any]:
+        return {
+            "username": spec.username,
+            "display_name": spec.display_name,
+            "department_id": str(departments[spec.department].pk),
+            "email": f"{spec.username}@demo.clientvault.local",
+            "roles": [spec.role],
+        }
+
+    users: dict[str, User] = {}
+    first = [s for s in DEMO_USERS if s.role in grants.BOOTSTRAP_ROLES]
+    for spec in first:
+        users[spec.username] = grants.bootstrap_user(ctx=ctx, data=data(spec), password=DEMO_PASSWORD)
+    admin = next(users[s.username] for s in first if s.role == R.ADMINISTRATOR)
+    officer = next(users[s.username] for s in first if s.role == R.COMPLIANCE_OFFICER)
+    admin_ctx, officer_ctx = for_user(admin, channel="cli"), for_user(officer, channel="cli")
+    for spec in DEMO_USERS:
+        if spec.username in users:
+            continue
+        user = account_services.create_user(ctx=admin_ctx, data=data(spec), password=DEMO_PASSWORD)
+        for grant in RoleGrant.objects.filter(user=user, status=RoleGrant.Status.PENDING):
+            grants.approve(ctx=officer_ctx, grant_id=grant.pk, reason="演示机构初始配置 / demo organisation set-up")
+        user._role_codes = None  # type: ignore[assignment]
+        users[spec.username] = user
     return users
 
 

@@ -367,3 +367,20 @@ def consent(
         expires_at=expires_at,
     )
     return consent_services.give_consent(ctx=subject_ctx(c), customer_id=c.pk, notice_id=chosen.pk, capture=capture, channel="web")
+
+
+def second_officer(org: Org) -> User:
+    """A second compliance officer (ARCHITECTURE.md rule 12: widening a policy needs two)."""
+    found = User.objects.filter(username="compliance2").first()
+    return found or user("compliance2", R.COMPLIANCE_OFFICER, org.hq, mfa=True)
+
+
+def widen_policy(org: Org, code: str, data: dict[str, Any], reason: str = "widen") -> Any:
+    """Propose a widening policy change as ``compliance`` and approve it as a second officer; the policy."""
+    from clientvault.access import proposals
+    from clientvault.access import services as access_services
+    from clientvault.access.models import PolicyChange
+
+    change = access_services.change_policy(ctx=ctx(org["compliance"]), code=code, data=data, reason=reason)
+    assert isinstance(change, PolicyChange), "the change does not widen sight"
+    return proposals.approve(ctx=ctx(second_officer(org)), change_id=change.pk, reason="second officer checked")

@@ -132,3 +132,50 @@ class BreakGlassSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PolicyChange(models.Model):
+    """A change to an access policy that widens sight, waiting for a second compliance officer
+    (ARCHITECTURE.md rule 12). ``proposed`` is the whole policy as it would become; ``base_version`` the
+    version it changes (None: a new policy). Maker ≠ checker is a database constraint too."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    code = models.SlugField(_("code"), max_length=60, db_index=True)
+    base_version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+    proposed = models.JSONField(_("policy"))
+    fields = models.JSONField(_("changed fields"), default=list)
+    widens = models.JSONField(_("widens"), default=list)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("policy change")
+        verbose_name_plural = _("policy changes")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=models.Q(status="pending"), name="policychange_one_pending"),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("proposed_by")),
+                name="policychange_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="policychange_decided_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.status})"

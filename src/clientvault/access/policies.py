@@ -52,6 +52,11 @@ AUDIT_TRAIL = "audit_trail"
 # Consents: notices and coverage for compliance (and read-only for auditors); recording a customer's consent
 # also needs sight of the customer (consents/services.py).
 CONSENTS = "consents"
+# Deciding pending role grants (ARCHITECTURE.md rule 12): a data role takes effect only when a compliance
+# officer other than the requester approves it (accounts/grants.py).
+ROLE_GRANTS = "role_grants"
+# Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
+LOWER_PROTECTION = "lower_protection"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -82,7 +87,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change"),
     _g(R.AUDITOR, MANAGE_PURPOSES, "view"),
     _g(R.COMPLIANCE_OFFICER, MANAGE_POLICIES, "view change"),
-    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view change"),
+    # Data policies are compliance's alone (rule 12): administrators read them and change none.
+    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view"),
     _g(R.AUDITOR, MANAGE_POLICIES, "view"),
     _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change"),
     _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
@@ -90,6 +96,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
     _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
     _g(R.AUDITOR, CONSENTS, "view"),
+    _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
+    _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
 )
 
 
@@ -216,8 +224,56 @@ class PolicySet:
         revealing = [r for r in self.matching(roles, resource, REVEAL, purpose) if covers(r.scope, actor, row)]
         return {name: _view(viewing, revealing, "C3" if row.is_core else cls) for name, cls in classes.items()}
 
+    def loosens(self, roles: Iterable[str], actor: ActorFacts, before: RowFacts, after: RowFacts, resource: str = CUSTOMER) -> bool:
+        """Whether changing a row from ``before`` to ``after`` (clearing "core", moving it) would show the
+        actor any class more openly under any purpose their roles hold (ARCHITECTURE.md rule 12)."""
+        roles = tuple(roles)
+        classes = {c: c for c in CLASSES}
+        for purpose in self.purposes_for(roles, resource, VIEW):
+            was = self.decide(roles, purpose, actor, before, classes, resource)
+            now = self.decide(roles, purpose, actor, after, classes, resource)
+            if any(_ORDER[now[c].decision] > _ORDER[was[c].decision] for c in CLASSES):
+                return True
+        return False
+
     def in_scope_view(self, role: str, purpose: str, jrt_class: str, resource: str = CUSTOMER) -> FieldView | None:
         """What ``role`` sees of a field of class ``jrt_class`` on a row its rules cover; None without a
         view rule for the purpose (the "who may see what" page)."""
         viewing = self.matching([role], resource, VIEW, purpose)
         return _view(viewing, self.matching([role], resource, REVEAL, purpose), jrt_class) if viewing else None
+
+
+def _rule_of(snapshot: Mapping[str, object]) -> Rule:
+    return Rule(
+        code="",
+        role=str(snapshot.get("role") or ""),
+        resource=str(snapshot.get("resource") or ""),
+        actions=frozenset(str(a) for a in snapshot.get("actions") or ()),  # type: ignore[attr-defined]
+        purposes=frozenset(str(p) for p in snapshot.get("purposes") or ()),  # type: ignore[attr-defined]
+        scope=Scope(int(snapshot.get("scope") or 0)),  # type: ignore[call-overload]
+        max_clear=str(snapshot.get("max_clear_class") or ""),
+        masking={str(k): str(v) for k, v in dict(snapshot.get("masking") or {}).items()},  # type: ignore[call-overload]
+    )
+
+
+def widening(old: Mapping[str, object] | None, new: Mapping[str, object]) -> list[str]:
+    """What in a policy change widens sight (ARCHITECTURE.md rule 12): a new or re-activated rule, a rule
+    moved to another role or resource, new actions or purposes, a wider scope, or any class shown more
+    openly (withheld → masked → plain). Empty: the change keeps or narrows sight and applies at once."""
+    if not new.get("active"):
+        return []  # an inactive rule grants nothing
+    if old is None or not old.get("active"):
+        return ["active"]
+    before, after = _rule_of(old), _rule_of(new)
+    out = []
+    if (after.role, after.resource) != (before.role, before.resource):
+        out.append("role")
+    if after.actions - before.actions:
+        out.append("actions")
+    if after.purposes - before.purposes:
+        out.append("purposes")
+    if after.scope > before.scope:
+        out.append("scope")
+    if any(_ORDER[after.field_decision(c)] > _ORDER[before.field_decision(c)] for c in CLASSES):
+        out.append("fields")
+    return out

@@ -8,8 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access import engine
-from clientvault.access.models import Policy, PolicyVersion, Purpose, PurposeVersion
+from clientvault.access import engine, versions
+from clientvault.access.models import Policy, PolicyChange, Purpose, PurposeVersion
 from clientvault.access.policies import (
     BREAK_GLASS,
     CHANGE,
@@ -21,6 +21,7 @@ from clientvault.access.policies import (
     Decision,
     Scope,
     allows,
+    widening,
 )
 from clientvault.access.purposes import LegalBasis
 from clientvault.audit import services as audit
@@ -93,11 +94,8 @@ def select_purpose(*, ctx: Context, purpose: str) -> Context:
     return chosen
 
 
-POLICY_FIELDS = ("role", "resource", "actions", "purposes", "scope", "max_clear_class", "masking", "description", "active")
-
-
-def policy_snapshot(row: Policy) -> dict[str, Any]:
-    return {f: getattr(row, f) for f in POLICY_FIELDS}
+POLICY_FIELDS = versions.POLICY_FIELDS
+policy_snapshot = versions.policy_snapshot
 
 
 def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purposes: set[str]) -> dict[str, Any]:
@@ -137,6 +135,9 @@ def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purpos
     out["active"] = bool(data.get("active", True))
     if out["role"] == R.ADMINISTRATOR and set(purposes) - {BREAK_GLASS}:
         errors["purposes"] = [_("Administrators reach customer data only through break-glass.")]
+    elif out["role"] != R.ADMINISTRATOR and BREAK_GLASS in purposes:
+        # Break-glass is the administrator's audited emergency path (ARCHITECTURE.md rule 3), no one else's.
+        errors["purposes"] = [_("Only administrators may be given break-glass.")]
     if errors:
         raise ValidationFailed(errors)
     return out
@@ -155,8 +156,9 @@ def _separate_duties(ctx: Context, *roles: str) -> None:
 
 
 @transaction.atomic
-def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy:
-    """Add an access rule (version 1), with a reason; audited. Same checks as a change."""
+def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy | PolicyChange:
+    """Add an access rule (version 1), with a reason; audited. Same checks as a change. An active rule grants
+    sight, so it is proposed (``PolicyChange``) and takes effect when a second compliance officer approves."""
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise PermissionDenied()
     errors: dict[str, list[Any]] = {}
@@ -176,17 +178,22 @@ def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: s
     if errors:
         raise ValidationFailed(errors)
     _separate_duties(ctx, cleaned["role"])
-    row = Policy.objects.create(code=code, version=1, **cleaned)
-    PolicyVersion.objects.create(code=code, version=1, snapshot=policy_snapshot(row), reason=reason[:300], changed_by=ctx.actor)
+    if widening(None, cleaned):  # a rule that grants anything waits for a second officer (rule 12)
+        from clientvault.access import proposals
+
+        return proposals.propose(ctx=ctx, code=code, base=None, cleaned=cleaned, fields=sorted(cleaned), reason=reason)
+    row = versions.write_created(code=code, cleaned=cleaned, reason=reason, changed_by=ctx.actor)
     audit.record(ctx, "policy.created", obj=row, object_id=code, fields=sorted(cleaned), detail={"version": 1})
     return row
 
 
 @transaction.atomic
-def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy:
+def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy | PolicyChange:
     """Change an access policy, with a reason; a new version is kept and the change audited.
 
-    Separation of duties: nobody changes a policy of a role they hold themselves.
+    Separation of duties: nobody changes a policy of a role they hold themselves. A change that narrows
+    sight applies at once; one that widens it (``policies.widening``) is proposed and waits for a second
+    compliance officer (``access.proposals``), ARCHITECTURE.md rule 12.
     """
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise PermissionDenied()
@@ -201,10 +208,10 @@ def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: s
     changed = [f for f, v in cleaned.items() if getattr(row, f) != v]
     if not changed:
         return row
-    for field, value in cleaned.items():
-        setattr(row, field, value)
-    row.version += 1
-    row.save()
-    PolicyVersion.objects.create(code=code, version=row.version, snapshot=policy_snapshot(row), reason=reason[:300], changed_by=ctx.actor)
+    if widening(policy_snapshot(row), cleaned):  # wider sight: a second compliance officer decides (rule 12)
+        from clientvault.access import proposals
+
+        return proposals.propose(ctx=ctx, code=code, base=row, cleaned=cleaned, fields=changed, reason=reason)
+    row = versions.write_changed(row, cleaned=cleaned, reason=reason, changed_by=ctx.actor)
     audit.record(ctx, "policy.changed", obj=row, object_id=code, fields=changed, detail={"version": row.version})
     return row

@@ -10,6 +10,7 @@ urlpatterns = [
     path("purposes/<slug:code>/", views.purpose_edit, name="purpose_edit"),
     path("policies/", views.policies, name="policies"),
     path("policies/new/", views.policy_create, name="policy_create"),
+    path("policies/changes/<uuid:change_id>/", views.policy_change_decide, name="policy_change_decide"),
     path("policies/<slug:policy_code>/", views.policy_edit, name="policy_edit"),
     path("purpose/", session_views.choose_purpose, name="choose_purpose"),
     path("break-glass/", session_views.break_glass_start, name="break_glass"),

@@ -12,16 +12,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from clientvault.access import engine, services
+from clientvault.access import engine, proposals, services
 from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
-from clientvault.access.models import Policy, PolicyVersion, Purpose, PurposeVersion
+from clientvault.access.models import Policy, PolicyChange, PolicyVersion, Purpose, PurposeVersion
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
 from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
-from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
 
 
@@ -108,8 +108,43 @@ def policies(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
         "matrix": _field_matrix(chosen, role_codes),
         "can_edit": allows(ctx.roles, MANAGE_POLICIES, CHANGE),
+        "proposals": proposals.pending(ctx),
+        "me": ctx.actor_id,
     }
     return render(request, "access/policies.html", context)
+
+
+def _saved(result: object) -> str:
+    if isinstance(result, PolicyChange):
+        return _("The change widens sight: it takes effect when a second compliance officer approves it.")
+    return _("The policy was saved as a new version.")
+
+
+@login_required
+@require_POST
+def policy_change_decide(request: HttpRequest, change_id: str) -> HttpResponse:
+    """A second compliance officer approves or rejects a proposed policy change, with a reason."""
+    ctx = _ctx(request)
+    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
+        raise Http404
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "approve":
+            proposals.approve(ctx=ctx, change_id=change_id, reason=reason)
+            messages.success(request, _("The change was approved and is in force."))
+        elif action == "reject":
+            proposals.reject(ctx=ctx, change_id=change_id, reason=reason)
+            messages.success(request, _("The change was rejected."))
+        else:
+            raise ValidationFailed({"action": [_("Approve or reject.")]})
+    except NotFound:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(str(m) for msgs in exc.fields.values() for m in msgs))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("access:policies")
 
 
 @login_required
@@ -129,7 +164,7 @@ def policy_edit(request: HttpRequest, policy_code: str) -> HttpResponse:
         initial=PolicyForm.initial_from(services.policy_snapshot(row)),
         save=lambda data, reason: services.change_policy(ctx=ctx, code=code, data=PolicyForm.to_policy(data), reason=reason),
         history=PolicyVersion.objects.filter(code=code),
-        saved_message=_("The policy was saved as a new version."),
+        saved_message=_saved,
         success_url=reverse("access:policies"),
         template="access/policy_edit.html",
     )
@@ -147,12 +182,12 @@ def policy_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         code, reason = data.pop("code"), data.pop("reason")
         try:
-            services.create_policy(ctx=ctx, code=code, data=NewPolicyForm.to_policy(data), reason=reason)
+            result = services.create_policy(ctx=ctx, code=code, data=NewPolicyForm.to_policy(data), reason=reason)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("The policy was added."))
+            messages.success(request, _saved(result) if isinstance(result, PolicyChange) else _("The policy was added."))
             return redirect("access:policies")
     return render(request, "access/policy_new.html", {"form": form})

@@ -141,3 +141,6 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+from clientvault.accounts.grant_models import RoleGrant as RoleGrant  # noqa: E402  (registered with the app; accounts/grants.py)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, allows
+from clientvault.accounts import grants
 from clientvault.accounts.models import ApiToken, Department, Role, User, UserSession
 from clientvault.audit import services as audit
 from clientvault.context import Context
@@ -174,10 +175,14 @@ def create_user(*, ctx: Context, data: dict[str, Any], password: str) -> User:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
         raise ValidationFailed({"password": list(exc.messages)}) from None
+    grants.check_separation(r.code for r in roles)
     user.set_password(password)
     user.save()
-    user.roles.set(roles)
-    audit.record(ctx, "user.created", obj=user, detail={"role_codes": sorted(r.code for r in roles)})
+    change = grants.change_roles(ctx=ctx, user=user, wanted=roles)  # data roles wait for compliance (rule 12)
+    detail: dict[str, Any] = {"role_codes": change.held}
+    if change.requested:
+        detail["requested_role_codes"] = change.requested
+    audit.record(ctx, "user.created", obj=user, detail=detail)
     return user
 
 
@@ -191,19 +196,18 @@ def update_user(*, ctx: Context, user_id: int, data: dict[str, Any]) -> User:
     clean = _clean_user(data, creating=False)
     roles = clean.pop("roles")
     changed = [f for f, v in clean.items() if getattr(user, f) != v]
-    before = set(user.roles.values_list("code", flat=True))
-    after = {r.code for r in roles}
-    if before != after:
-        if user.pk == ctx.actor_id and "administrator" in before - after:
-            raise ValidationFailed({"roles": [_("You cannot remove your own administrator role.")]})
+    if set(user.role_codes()) == {r.code for r in roles}:
+        change = grants.RoleChange(held=user.role_codes(), requested=[], changed=False)
+    else:  # removals at once, data roles as pending grants, never one's own (rule 12)
+        change = grants.change_roles(ctx=ctx, user=user, wanted=roles)
+    if change.changed:
         changed.append("roles")
     if not changed:
         return user
     for field, value in clean.items():
         setattr(user, field, value)
     user.save()
-    user.roles.set(roles)
-    audit.record(ctx, "user.updated", obj=user, fields=changed, detail={"role_codes": sorted(after)})
+    audit.record(ctx, "user.updated", obj=user, fields=changed, detail={"role_codes": sorted(change.held)})
     return user
 
 

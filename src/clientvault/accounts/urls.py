@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from clientvault.accounts import views
+from clientvault.accounts import grant_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("users/", views.users, name="users"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path("grants/", grant_views.role_grants, name="role_grants"),
+    path("grants/<uuid:grant_id>/", grant_views.role_grant_decide, name="role_grant_decide"),
 ]

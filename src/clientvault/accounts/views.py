@@ -25,7 +25,7 @@ from django_otp import match_token
 
 from clientvault.access.engine import capabilities
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, VIEW, allows
-from clientvault.accounts import selectors, services
+from clientvault.accounts import grants, selectors, services
 from clientvault.accounts.forms import ApiTokenForm, LanguageForm, LoginForm, PasswordChangeForm, TokenForm, UserForm
 from clientvault.accounts.models import User
 from clientvault.context import Context, for_user
@@ -200,6 +200,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _tell_pending(request: HttpRequest, user: User) -> None:
+    if grants.pending_codes(user):
+        messages.info(request, _("Roles that grant customer data take effect when a compliance officer approves them."))
+
+
 def _require_admin(request: HttpRequest, action: str) -> None:
     if not allows(_ctx(request).roles, MANAGE_USERS, action):
         raise Http404
@@ -220,11 +225,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         password = data.pop("password")
         try:
-            services.create_user(ctx=_ctx(request), data=data, password=password)
+            created = services.create_user(ctx=_ctx(request), data=data, password=password)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
             messages.success(request, _("The user was created."))
+            _tell_pending(request, created)
             return redirect("accounts:users")
     return render(request, "accounts/user_form.html", {"form": form, "creating": True})
 
@@ -257,6 +263,7 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
             if form.is_valid():
                 services.update_user(ctx=_ctx(request), user_id=target.pk, data=dict(form.cleaned_data))
                 messages.success(request, _("The user was saved."))
+                _tell_pending(request, target)
                 return redirect("accounts:users")
         except ValidationFailed as exc:
             apply_errors(form, exc)

@@ -106,3 +106,11 @@ register("portal.signed_out", _("Customer signed out of the portal"), "security"
 register("portal.code_message_cleared", _("Portal sign-in code taken for sending"), "security")
 register("portal.codes_purged", _("Old portal sign-in codes deleted"), "write")
 register("subject.data_viewed", _("Customer viewed their own data (access request)"), "read")
+# Nobody widens their own sight (ARCHITECTURE.md rule 12): a second person decides.
+register("role_grant.requested", _("Role grant requested"), "security")
+register("role_grant.approved", _("Role grant approved"), "security")
+register("role_grant.rejected", _("Role grant rejected"), "security")
+register("policy.change_proposed", _("Access policy change proposed"), "write")
+register("policy.change_approved", _("Access policy change approved"), "write")
+register("policy.change_rejected", _("Access policy change rejected"), "write")
+register("customer.protection_lowered", _("Customer protection lowered by compliance"), "write")

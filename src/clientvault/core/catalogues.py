@@ -26,7 +26,7 @@ def edit_versioned(
     initial: Mapping[str, Any],
     save: Callable[[dict[str, Any], str], object],
     history: QuerySet[Any],
-    saved_message: str | Promise,
+    saved_message: str | Promise | Callable[[object], str | Promise],
     success_url: str,
     template: str,
 ) -> HttpResponse:
@@ -36,12 +36,12 @@ def edit_versioned(
         data = dict(form.cleaned_data)
         reason = data.pop("reason")
         try:
-            save(data, reason)
+            result = save(data, reason)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except DomainError as exc:  # refused (e.g. separation of duties): said on the form, nothing written
             form.add_error(None, str(exc))
         else:
-            messages.success(request, str(saved_message))
+            messages.success(request, str(saved_message(result) if callable(saved_message) else saved_message))
             return redirect(success_url)
     return render(request, template, {"row": row, "form": form, "history": history.select_related("changed_by")})

@@ -42,6 +42,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Purposes"), "access:purposes", "bi-bullseye", "manage_purposes.view"),
             NavItem(_("Who may see what"), "access:policies", "bi-shield-check", "manage_policies.view"),
             NavItem(_("Break-glass log"), "access:break_glass_log", "bi-exclamation-octagon", "manage_policies.view"),
+            NavItem(_("Role grants"), "accounts:role_grants", "bi-person-check", "role_grants.view"),
             NavItem(_("Consent coverage"), "consents:dashboard", "bi-check2-square", "consents.view"),
             NavItem(_("Privacy notices"), "consents:notices", "bi-file-earmark-text", "consents.view"),
         ),

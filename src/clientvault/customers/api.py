@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from clientvault.context import Context
-from clientvault.customers import followups, selectors, services
+from clientvault.customers import followups, protection, selectors, services
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
@@ -101,6 +101,12 @@ def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: Custo
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal masked fields (audited, one event per field)")
 def reveal_fields(request: HttpRequest, customer_id: uuid.UUID, payload: RevealIn) -> RevealOut:
     return RevealOut(values=selectors.reveal_fields(_ctx(request), customer_id, payload.fields))
+
+
+@router.post("/customers/{customer_id}/clear-core", response={204: None}, summary="Clear the core flag (compliance; audited)")
+def clear_core(request: HttpRequest, customer_id: uuid.UUID) -> Status[Any]:
+    protection.clear_core(ctx=_ctx(request), customer_id=customer_id)
+    return Status(204, None)
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")

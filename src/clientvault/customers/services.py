@@ -38,7 +38,7 @@ from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.text import clean_text
 from clientvault.crypto import fields as crypto
-from clientvault.customers import disclosure, rules, vault
+from clientvault.customers import disclosure, protection, rules, vault
 from clientvault.customers.choices import FieldType, Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, Tag
 
@@ -235,6 +235,7 @@ def update_customer(
     customer = _locked_customer(ctx, customer_id, CHANGE)
     if expected_version is not None and expected_version != customer.version:
         raise Conflict()
+    protected = disclosure.row_facts(customer)
     unknown = set(changes) - set(rules.EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed({f: [_("This field cannot be changed.")] for f in sorted(unknown)})
@@ -285,6 +286,7 @@ def update_customer(
         detail = {"unchanged": True, "not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
         audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
         return customer
+    protection.refuse_loosening(ctx, protected, disclosure.row_facts(customer))  # rule 12: clearing "core" is compliance's
     customer.version += 1
     _check_unique(customer)
     _save(customer)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:customer_id>/", views.customer_detail, name="detail"),
     path("<uuid:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<uuid:customer_id>/delete/", views.customer_delete, name="delete"),
+    path("<uuid:customer_id>/clear-core/", views.customer_clear_core, name="clear_core"),
     path("<uuid:customer_id>/reveal/<str:field>/", views.customer_reveal, name="reveal"),
     path("<uuid:customer_id>/followups/", views.followup_create, name="followup_create"),
     path("<uuid:customer_id>/followups/<uuid:followup_id>/delete/", views.followup_delete, name="followup_delete"),

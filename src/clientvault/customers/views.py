@@ -35,7 +35,7 @@ from clientvault.context import Context
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.customers import exports, followups, rules, selectors, services
+from clientvault.customers import exports, followups, protection, rules, selectors, services
 from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -246,6 +246,18 @@ def customer_reveal(request: HttpRequest, customer_id: uuid.UUID, field: str) ->
         raise Http404 from None  # not revealable answers like missing, as every page here does
     context = {"field": field, "value": revealed.value, "masked": revealed.masked, "seconds": settings.CLIENTVAULT_REVEAL_SECONDS}
     return render(request, "customers/_revealed.html", context)
+
+
+@login_required
+@require_POST
+def customer_clear_core(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+    """Compliance lowers a core customer's protection (issue #11); refused answers like missing."""
+    try:
+        protection.clear_core(ctx=_ctx(request), customer_id=customer_id)
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    messages.success(request, _("The customer is no longer core; the decision was recorded as compliance's."))
+    return redirect("customers:detail", customer_id=customer_id)
 
 
 @login_required

@@ -103,12 +103,17 @@ def test_admin_creates_user_with_department_and_roles(org, audit_events):
     assert response.status_code == 302 and response["Location"] == USERS
     created = User.objects.get(username="newrep")
     assert created.department == org.bj_team1 and created.display_name == "新 员工" and created.email == "new.rep@example.cn"
-    assert sorted(created.role_codes()) == [R.SALES_MANAGER, R.SALES_REP]
+    # Both are data roles: they wait for a compliance officer (rule 12, accounts/grants.py).
+    assert created.role_codes() == []
     assert created.is_active and created.password.startswith("argon2") and created.check_password(STRONG)
-    [event] = audit_events()
+    *requests, event = audit_events()
+    assert [(e.event_type, e.detail["role"]) for e in requests] == [
+        ("role_grant.requested", R.SALES_MANAGER),
+        ("role_grant.requested", R.SALES_REP),
+    ]
     assert event.event_type == "user.created" and event.actor == org["admin"] and event.role == R.ADMINISTRATOR
     assert event.object_type == "accounts.user" and event.object_id == str(created.pk) and event.channel == "web"
-    assert event.detail == {"role_codes": [R.SALES_MANAGER, R.SALES_REP]}
+    assert event.detail == {"role_codes": [], "requested_role_codes": [R.SALES_MANAGER, R.SALES_REP]}
     assert Client().post("/accounts/login/", {"username": "newrep", "password": STRONG}).status_code == 302
 
 
@@ -149,11 +154,13 @@ def test_admin_changes_roles_and_department(org, audit_events):
     response = verified(org["admin"]).post(edit_url(rep), edit_data(rep, roles=[R.SALES_MANAGER], department_id=str(org.bj.pk)))
     assert response.status_code == 302 and response["Location"] == USERS
     rep = User.objects.get(pk=rep.pk)
-    assert rep.role_codes() == [R.SALES_MANAGER] and rep.department == org.bj and rep.username == "rep_bj1"
-    [event] = audit_events()
+    # The removed role goes at once; the new data role waits for compliance.
+    assert rep.role_codes() == [] and rep.department == org.bj and rep.username == "rep_bj1"
+    requested, event = audit_events()
+    assert requested.event_type == "role_grant.requested" and requested.detail == {"user_id": rep.pk, "role": R.SALES_MANAGER}
     assert event.event_type == "user.updated" and event.actor == org["admin"] and event.object_id == str(rep.pk)
     assert event.fields == ["department", "roles"]
-    assert event.detail == {"role_codes": [R.SALES_MANAGER]}
+    assert event.detail == {"role_codes": []}
 
 
 def test_username_cannot_be_changed_through_the_edit_page(org, audit_events):
@@ -177,18 +184,20 @@ def test_admin_cannot_remove_own_administrator_role(org, audit_events):
     admin = org["admin"]
     response = verified(admin).post(edit_url(admin), edit_data(admin, roles=[R.COMPLIANCE_OFFICER]))
     assert response.status_code == 200
-    assert response.context["form"].errors["roles"] == ["不能移除您自己的系统管理员角色。"]
+    assert response.context["form"].errors["roles"] == ["任何人都不能更改自己的角色。"]
     assert User.objects.get(pk=admin.pk).role_codes() == [R.ADMINISTRATOR]
     assert audit_events() == []
 
 
-def test_admin_may_add_a_role_to_self(org, audit_events):
+@pytest.mark.parametrize("role", [R.AUDITOR, R.COMPLIANCE_OFFICER])
+def test_admin_may_not_add_a_role_to_self(org, audit_events, role):
+    """Issue #11: an administrator gave themselves the compliance role and read every customer in clear."""
     admin = org["admin"]
-    response = verified(admin).post(edit_url(admin), edit_data(admin, roles=[R.ADMINISTRATOR, R.AUDITOR]))
-    assert response.status_code == 302
-    assert sorted(User.objects.get(pk=admin.pk).role_codes()) == [R.ADMINISTRATOR, R.AUDITOR]
-    [event] = audit_events()
-    assert event.event_type == "user.updated" and event.fields == ["roles"]
+    response = verified(admin).post(edit_url(admin), edit_data(admin, roles=[R.ADMINISTRATOR, role]))
+    assert response.status_code == 200
+    assert response.context["form"].errors["roles"] == ["任何人都不能更改自己的角色。"]
+    assert User.objects.get(pk=admin.pk).role_codes() == [R.ADMINISTRATOR]
+    assert audit_events() == []
 
 
 def test_edit_page_of_missing_user_is_404(org):
