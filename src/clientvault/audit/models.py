@@ -104,6 +104,27 @@ class Checkpoint(models.Model):
         return f"checkpoint {self.tree_size}"
 
 
+class WitnessPublication(models.Model):
+    """The witness acknowledged checkpoint ``tree_size`` (issue #11).
+
+    From then on the witness must be there: ``verify`` fails when the witness is missing, cannot be
+    read, or holds less than the largest checkpoint recorded here — and when the database no longer
+    has a checkpoint recorded here. Insert-only, like the other audit tables.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tree_size = models.BigIntegerField(_("tree size"), db_index=True)
+    published_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("witness publication")
+        verbose_name_plural = _("witness publications")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size} published"
+
+
 class AuditArchive(models.Model):
     """A retention archive file: the events it removed, each with its leaf index and inclusion proof."""
 
