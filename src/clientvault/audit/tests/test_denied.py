@@ -152,3 +152,29 @@ def test_a_window_under_the_bound_is_dropped_without_an_event(org: Org, audit_ev
         assert denied.record_denied(ctx(org["manager_sh"]), route="customers:detail") is True
     assert denied.flush(now=start + dt.timedelta(minutes=1)) == 0
     assert not DeniedAccessWindow.objects.exists() and audit_events("access.denied_suppressed") == []
+
+
+# --- item 4: revealing a field that does not exist -------------------------------------------------
+
+
+def test_revealing_a_field_that_does_not_exist_on_the_page_is_recorded(org: Org, target: Customer, audit_events: Events) -> None:
+    response = signed_in(org["manager_bj"]).post(f"/customers/{target.pk}/reveal/custom.nonexistent/")
+    assert response.status_code == 404
+    [event] = audit_events("access.denied")
+    assert (event.object_type, event.object_id) == ("customer", str(target.pk))
+    assert event.detail == {"route": "customers:reveal", "field": "custom.nonexistent"}
+    assert audit_events("customer.field_revealed") == []
+    _no_personal_data(event)
+
+
+def test_revealing_a_field_that_does_not_exist_over_the_api_is_recorded(org: Org, target: Customer, audit_events: Events) -> None:
+    response = Client().post(
+        f"/api/v1/customers/{target.pk}/reveal",
+        json.dumps({"fields": ["custom.nonexistent"]}),
+        content_type="application/json",
+        headers=api(org["manager_bj"]),
+    )
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    [event] = audit_events("access.denied")
+    assert (event.object_type, event.object_id, event.detail["route"]) == ("customer", str(target.pk), "api-v1:reveal_fields")
+    assert audit_events("customer.field_revealed") == []
