@@ -161,7 +161,10 @@ def record_denied_access(request: HttpRequest) -> None:
     if match.namespace == "rights":
         from clientvault.rights import portal
 
-        ids = frozenset(uuid.UUID(i) for i in request.session.get(portal.SUBJECT_KEY) or [])
+        try:
+            ids = frozenset(uuid.UUID(str(i)) for i in request.session.get(portal.SUBJECT_KEY) or [])
+        except ValueError:
+            ids = frozenset()
         ctx = portal.context(request, ids)
     object_type, object_id, detail = _url_object(match.kwargs)
     try:
@@ -172,21 +175,21 @@ def record_denied_access(request: HttpRequest) -> None:
 
 
 def _url_object(kwargs: dict[str, object]) -> tuple[str, str, dict[str, object]]:
-    """The object a URL names, as given: the most specific ``*_id`` argument is the object; other
-    arguments go to ``detail``. Only ids and codes are kept — a value that could be personal data
-    (digits, free text typed into the address) is replaced by a flag."""
+    """The object a URL names, as given: the last (most specific) ``*_id`` argument is the object, the
+    other arguments go to ``detail``. Only ids and codes are kept — a value that could be personal data
+    (digits, free text typed into the address) is replaced by a ``<name>_malformed`` flag."""
     object_type = object_id = ""
     detail: dict[str, object] = {}
     for name, value in kwargs.items():
         text = _id_or_code(value)
+        if not text and value not in (None, ""):
+            detail[f"{name}_malformed"] = True
         if name.endswith("_id"):
+            if object_type and object_id:
+                detail[f"{object_type}_id"] = object_id  # an enclosing object, e.g. the customer of a follow-up
             object_type, object_id = name.removesuffix("_id"), text
-            if value and not text:
-                detail[f"{name}_malformed"] = True
         elif text:
             detail[name] = text
-        elif value:
-            detail[f"{name}_malformed"] = True
     return object_type, object_id, detail
 
 

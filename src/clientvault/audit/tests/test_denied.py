@@ -178,3 +178,12 @@ def test_revealing_a_field_that_does_not_exist_over_the_api_is_recorded(org: Org
     [event] = audit_events("access.denied")
     assert (event.object_type, event.object_id, event.detail["route"]) == ("customer", str(target.pk), "api-v1:reveal_fields")
     assert audit_events("customer.field_revealed") == []
+
+
+def test_a_nested_address_names_the_innermost_object_and_keeps_the_outer_one(org: Org, target: Customer, audit_events: Events) -> None:
+    followup = uuid.uuid4()
+    response = signed_in(org["manager_sh"]).post(f"/customers/{target.pk}/followups/{followup}/delete/")
+    assert response.status_code == 404
+    [event] = audit_events("access.denied")
+    assert (event.object_type, event.object_id) == ("followup", str(followup))
+    assert event.detail == {"route": "customers:followup_delete", "customer_id": str(target.pk)}
