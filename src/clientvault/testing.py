@@ -347,3 +347,13 @@ def consent(
         expires_at=expires_at,
     )
     return consent_services.give_consent(ctx=subject_ctx(c), customer_id=c.pk, notice_id=chosen.pk, capture=capture, channel="web")
+
+
+def denials(events: Any) -> list[Any]:
+    """The ``access.denied`` events among ``events``: what a refused (404) request leaves (issue #11)."""
+    return [e for e in events if e.event_type == "access.denied"]
+
+
+def not_denials(events: Any) -> list[Any]:
+    """The events other than denied accesses: what a refused request must not leave."""
+    return [e for e in events if not e.event_type.startswith("access.denied")]
