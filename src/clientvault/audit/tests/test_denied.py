@@ -187,3 +187,10 @@ def test_a_nested_address_names_the_innermost_object_and_keeps_the_outer_one(org
     [event] = audit_events("access.denied")
     assert (event.object_type, event.object_id) == ("followup", str(followup))
     assert event.detail == {"route": "customers:followup_delete", "customer_id": str(target.pk)}
+
+
+def test_the_worker_flushes_closed_windows_every_minute() -> None:
+    from clientvault.core.schedule import SCHEDULE
+
+    [entry] = [e for e in SCHEDULE if e.task_path == "clientvault.audit.tasks.flush_denied_access"]
+    assert entry.every <= dt.timedelta(minutes=1)
