@@ -15,6 +15,7 @@ REQUIRED_MIDDLEWARE = (
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clientvault.middleware.ActorContextMiddleware",
+    "clientvault.middleware.DeniedAccessMiddleware",
     "clientvault.middleware.MfaRequiredMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",

@@ -130,6 +130,85 @@ class ActorContextMiddleware:
         return None
 
 
+class DeniedAccessMiddleware:
+    """Every 404 of a matched route is a denied access — missing and out of scope answer alike, and
+    both are recorded (ARCHITECTURE.md rules 4 and 11; issue #11). This is the one place it happens,
+    for pages, the API and the portal: the response is already built and the view's transaction rolled
+    back, so ``audit.denied`` writes the event in a transaction of its own, within its per-actor bound.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 404:
+            record_denied_access(request)
+        return response
+
+
+def record_denied_access(request: HttpRequest) -> None:
+    import logging
+
+    from django.db import DatabaseError
+
+    from clientvault.audit import denied
+
+    match = getattr(request, "resolver_match", None)
+    ctx: cv_context.Context | None = getattr(request, "cv_ctx", None)
+    if match is None or ctx is None or not match.view_name:
+        return  # no route matched (a mistyped address names no object), or no context to record with
+    if match.namespace == "rights":
+        from clientvault.rights import portal
+
+        try:
+            ids = frozenset(uuid.UUID(str(i)) for i in request.session.get(portal.SUBJECT_KEY) or [])
+        except ValueError:
+            ids = frozenset()
+        ctx = portal.context(request, ids)
+    object_type, object_id, detail = _url_object(match.kwargs)
+    try:
+        denied.record_denied(ctx, route=match.view_name, object_type=object_type, object_id=object_id, detail=detail)
+    except DatabaseError:
+        # The answer stays 404 either way; a trail that cannot be written shows in the logs and alerts.
+        logging.getLogger(__name__).exception("could not record a denied access to %s", match.view_name)
+
+
+def _url_object(kwargs: dict[str, object]) -> tuple[str, str, dict[str, object]]:
+    """The object a URL names, as given: the last (most specific) ``*_id`` argument is the object, the
+    other arguments go to ``detail``. Only ids and codes are kept — a value that could be personal data
+    (digits, free text typed into the address) is replaced by a ``<name>_malformed`` flag."""
+    object_type = object_id = ""
+    detail: dict[str, object] = {}
+    for name, value in kwargs.items():
+        text = _id_or_code(value)
+        if not text and value not in (None, ""):
+            detail[f"{name}_malformed"] = True
+        if name.endswith("_id"):
+            if object_type and object_id:
+                detail[f"{object_type}_id"] = object_id  # an enclosing object, e.g. the customer of a follow-up
+            object_type, object_id = name.removesuffix("_id"), text
+        elif text:
+            detail[name] = text
+    return object_type, object_id, detail
+
+
+_CODE = re.compile(r"^[a-z_][a-z0-9_.:-]{0,63}$")  # as audit detail accepts: starts with a letter
+
+
+def _id_or_code(value: object) -> str:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
+        return str(value)
+    text = str(value)
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        pass
+    return text if _CODE.match(text) else ""
+
+
 _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/", "/health")
 
 

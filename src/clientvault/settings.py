@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "clientvault.middleware.ActorContextMiddleware",
+    "clientvault.middleware.DeniedAccessMiddleware",
     "clientvault.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -295,6 +296,11 @@ CLIENTVAULT_AUDIT_ARCHIVE_DIR = os.environ.get("CLIENTVAULT_AUDIT_ARCHIVE_DIR", 
 # The largest evidence pack (events with their proofs) one export may hold; a larger one is refused
 # and the user asked to narrow the customer or time range (the pack is built in memory).
 CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_AUDIT_EVIDENCE_MAX_EVENTS", "50000"))
+
+# A denied access (404: missing or out of scope) leaves an ``access.denied`` event; past this many per
+# actor and minute the rest are counted into one ``access.denied_suppressed`` event (a flood of 404s
+# must not become a flood of audit rows).
+CLIENTVAULT_AUDIT_DENIED_MAX_PER_MINUTE = int(os.environ.get("CLIENTVAULT_AUDIT_DENIED_MAX_PER_MINUTE", "30"))
 
 # --- Consent (issue #5) ---------------------------------------------------------------------------
 # PIPL-31: under this age a guardian consents (RULES.md: under 14 [V]; GB/T 35273 reads "14 and under").

@@ -384,3 +384,13 @@ def widen_policy(org: Org, code: str, data: dict[str, Any], reason: str = "widen
     change = access_services.change_policy(ctx=ctx(org["compliance"]), code=code, data=data, reason=reason)
     assert isinstance(change, PolicyChange), "the change does not widen sight"
     return proposals.approve(ctx=ctx(second_officer(org)), change_id=change.pk, reason="second officer checked")
+
+
+def denials(events: Any) -> list[Any]:
+    """The ``access.denied`` events among ``events``: what a refused (404) request leaves (issue #11)."""
+    return [e for e in events if e.event_type == "access.denied"]
+
+
+def not_denials(events: Any) -> list[Any]:
+    """The events other than denied accesses: what a refused request must not leave."""
+    return [e for e in events if not e.event_type.startswith("access.denied")]

@@ -25,8 +25,10 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 EVENT_TABLE = "audit_auditevent"
-KEPT_TABLES = ("audit_auditleaf", "audit_checkpoint", "audit_auditarchive", "audit_archivedleaf")
+KEPT_TABLES = ("audit_auditleaf", "audit_checkpoint", "audit_auditarchive", "audit_archivedleaf", "audit_witnesspublication")
 TABLES = (EVENT_TABLE, *KEPT_TABLES)
+# The tables migration 0003 guarded; each later audit table gets its triggers in its own migration.
+TABLES_0003 = TABLES[:5]
 MODES = ("archive", "flush")
 _SQLITE_FUNCTION = "clientvault_audit_maintenance"
 _PG_SETTING = "clientvault.audit_maintenance"
@@ -36,9 +38,9 @@ def _deletable_in(table: str) -> str:
     return "('archive', 'flush')" if table == EVENT_TABLE else "('flush')"
 
 
-def sqlite_statements() -> list[str]:
+def sqlite_statements(tables: tuple[str, ...] = TABLES) -> list[str]:
     statements = []
-    for table in TABLES:
+    for table in tables:
         statements += [
             f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
             f"BEGIN SELECT RAISE(ABORT, 'audit rows are append-only: UPDATE refused'); END",
@@ -49,11 +51,11 @@ def sqlite_statements() -> list[str]:
     return statements
 
 
-def sqlite_drop_statements() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {t}_{op}" for t in TABLES for op in ("no_update", "no_delete")]
+def sqlite_drop_statements(tables: tuple[str, ...] = TABLES) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {t}_{op}" for t in tables for op in ("no_update", "no_delete")]
 
 
-def postgresql_statements() -> list[str]:
+def postgresql_statements(tables: tuple[str, ...] = TABLES) -> list[str]:
     statements = [
         f"""CREATE OR REPLACE FUNCTION clientvault_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -70,7 +72,7 @@ BEGIN
 END
 $$"""
     ]
-    for table in TABLES:
+    for table in tables:
         statements += [
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION clientvault_audit_guard()",
@@ -79,9 +81,9 @@ $$"""
     return statements
 
 
-def postgresql_drop_statements() -> list[str]:
-    drops = [f"DROP TRIGGER IF EXISTS {t}_{name} ON {t}" for t in TABLES for name in ("append_only", "no_truncate")]
-    return [*drops, "DROP FUNCTION IF EXISTS clientvault_audit_guard()"]
+def postgresql_drop_statements(tables: tuple[str, ...] = TABLES, *, function: bool = True) -> list[str]:
+    drops = [f"DROP TRIGGER IF EXISTS {t}_{name} ON {t}" for t in tables for name in ("append_only", "no_truncate")]
+    return [*drops, "DROP FUNCTION IF EXISTS clientvault_audit_guard()"] if function else drops
 
 
 def register_sqlite_function(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:

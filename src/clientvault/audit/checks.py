@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, register
 
 from clientvault.audit import registry
 
@@ -57,12 +57,14 @@ def check_production_audit(app_configs: Sequence[Any] | None, **kwargs: Any) -> 
             Error("The audit checkpoint signing key is missing.", hint="Run `clientvault audit init-key`.", id="clientvault.E014")
         )
     if not settings.CLIENTVAULT_AUDIT_WITNESS:
+        # Without a witness, deleting the newest events with their leaves and the newest checkpoint
+        # leaves a shorter log that verifies on its own: only a copy outside the database shows the cut.
         errors.append(
-            Warning(
-                "No audit witness is configured: someone who can rewrite the database and holds the signing key "
-                "could rewrite history undetected.",
+            Error(
+                "No audit witness is configured: someone who can change the database could cut off the newest "
+                "audit events (and, holding the signing key, rewrite history) undetected.",
                 hint="Set CLIENTVAULT_AUDIT_WITNESS to a file on other storage or a witness URL.",
-                id="clientvault.W002",
+                id="clientvault.E030",
             )
         )
     return errors

@@ -104,6 +104,27 @@ class Checkpoint(models.Model):
         return f"checkpoint {self.tree_size}"
 
 
+class WitnessPublication(models.Model):
+    """The witness acknowledged checkpoint ``tree_size`` (issue #11).
+
+    From then on the witness must be there: ``verify`` fails when the witness is missing, cannot be
+    read, or holds less than the largest checkpoint recorded here — and when the database no longer
+    has a checkpoint recorded here. Insert-only, like the other audit tables.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    tree_size = models.BigIntegerField(_("tree size"), db_index=True)
+    published_at = models.DateTimeField(_("time"))
+
+    class Meta:
+        verbose_name = _("witness publication")
+        verbose_name_plural = _("witness publications")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.tree_size} published"
+
+
 class AuditArchive(models.Model):
     """A retention archive file: the events it removed, each with its leaf index and inclusion proof."""
 
@@ -137,3 +158,31 @@ class ArchivedLeaf(models.Model):
 
     def __str__(self) -> str:
         return f"leaf {self.index} in archive {self.archive_id}"
+
+
+class DeniedAccessWindow(models.Model):
+    """How many accesses one actor had denied in one minute (issue #11), so a flood of 404s cannot fill
+    the trail: the first ``CLIENTVAULT_AUDIT_DENIED_MAX_PER_MINUTE`` become ``access.denied`` events,
+    the rest one ``access.denied_suppressed`` event with their count when the window is flushed.
+
+    A counter, not part of the trail: updated in place and deleted once flushed. It keeps what the
+    suppressed event needs to name the actor (ids and codes, no personal data).
+    """
+
+    key = models.CharField(_("actor key"), max_length=100)
+    window_start = models.DateTimeField(_("minute"), db_index=True)
+    count = models.IntegerField(_("denied accesses"), default=0)
+    actor_id = models.BigIntegerField(_("actor"), null=True, blank=True)
+    actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=40, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=60, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("denied access counter")
+        verbose_name_plural = _("denied access counters")
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="audit_denied_window_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M} x{self.count}"

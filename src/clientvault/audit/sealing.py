@@ -19,16 +19,17 @@ import datetime as dt
 import json
 import logging
 import os
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
 
 from clientvault.audit import canonical, merkle, signing
-from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint
+from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 log = logging.getLogger(__name__)
@@ -188,13 +189,17 @@ def witness_record(checkpoint: Checkpoint) -> dict[str, Any]:
 
 def publish(checkpoint: Checkpoint, target: str | None = None) -> bool:
     """Send a checkpoint to the external witness. A failure is logged, never raised: sealing goes on,
-    and the next checkpoint (which commits to everything before it) is published in its place."""
+    and the next checkpoint (which commits to everything before it) is published in its place.
+
+    A publication the witness accepted is recorded (``WitnessPublication``): from then on ``verify``
+    fails closed when the witness is missing, unreadable or behind.
+    """
     target = settings.CLIENTVAULT_AUDIT_WITNESS if target is None else target
     if not target:
         return False
     line = json.dumps(witness_record(checkpoint), sort_keys=True)
     try:
-        if target.startswith(("http://", "https://")):
+        if is_url(target):
             request = urllib.request.Request(  # noqa: S310 - only http(s), checked above
                 target, data=line.encode(), headers={"Content-Type": "application/json"}, method="POST"
             )
@@ -210,11 +215,32 @@ def publish(checkpoint: Checkpoint, target: str | None = None) -> bool:
     except OSError:
         log.exception("could not publish audit checkpoint %d to the witness", checkpoint.tree_size)
         return False
+    try:
+        with transaction.atomic():
+            WitnessPublication.objects.create(tree_size=checkpoint.tree_size, published_at=clock.now())
+    except DatabaseError:
+        # The witness holds it; only our note is missing, so ``verify`` is merely less strict until the
+        # next checkpoint is published and noted.
+        log.exception("could not record that checkpoint %d was published", checkpoint.tree_size)
     return True
 
 
+def is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def published_size() -> int | None:
+    """The largest checkpoint the witness acknowledged, or None if none ever was."""
+    return WitnessPublication.objects.order_by("-tree_size").values_list("tree_size", flat=True).first()
+
+
 def read_witness(target: str) -> list[dict[str, Any]]:
-    """The checkpoints a witness file holds (a URL witness is read back by its own operator)."""
+    """The checkpoints a witness holds: every line of a witness file, or what an http(s) witness
+    answers to GET on its URL (the latest checkpoint as a JSON object, or a JSON list of them; 404 or
+    an empty body when it holds none). Raises OSError when it cannot be read, ValueError when what it
+    holds is not checkpoints."""
+    if is_url(target):
+        return _read_url_witness(target)
     records = []
     with open(target, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
@@ -223,4 +249,25 @@ def read_witness(target: str) -> list[dict[str, Any]]:
                     records.append(json.loads(line))
                 except json.JSONDecodeError as exc:
                     raise ValueError(f"witness line {number} is not JSON") from exc
+    return records
+
+
+def _read_url_witness(target: str) -> list[dict[str, Any]]:
+    request = urllib.request.Request(target, headers={"Accept": "application/json"}, method="GET")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            raw = response.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return []
+        raise
+    if not raw.strip():
+        return []
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError("the witness did not answer with JSON") from exc
+    records = data if isinstance(data, list) else [data]
+    if not all(isinstance(r, dict) for r in records):
+        raise ValueError("the witness did not answer with checkpoints")
     return records

@@ -21,3 +21,11 @@ def seal_full_sweep() -> int:
 @task()
 def archive_expired_events() -> int:
     return operations.archive_expired(system_context(channel="system")).events
+
+
+@task()
+def flush_denied_access() -> int:
+    """Write the count of denied accesses over the per-minute bound once their minute is over."""
+    from clientvault.audit import denied
+
+    return denied.flush()

@@ -12,6 +12,10 @@ Checks, in one pass over the log in leaf order:
    newer than the sealing grace period, otherwise it was slipped in and is reported;
 5. the witness — every checkpoint the witness holds is in the database, unchanged, and the
    database's log is not shorter than the witness's (history cut off at the end is caught here).
+   Once a checkpoint was published (``WitnessPublication``) the check fails closed: a witness that
+   is not configured, missing, unreadable or unreachable, or that holds less than was published to
+   it, is a problem, and so is a published checkpoint the database no longer has. ``witness=""``
+   skips this step (the database checked on its own).
 
 The first bad leaf position is reported; where an edit kept leaf and event consistent with each
 other, the position is narrowed to the checkpoint range whose root no longer matches.
@@ -28,7 +32,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef
 
 from clientvault.audit import canonical, merkle, sealing, signing
-from clientvault.audit.models import ArchivedLeaf, AuditEvent, AuditLeaf, Checkpoint
+from clientvault.audit.models import ArchivedLeaf, AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 CHUNK = 10_000
@@ -89,9 +93,8 @@ def verify(*, witness: str | None = None, public_keys: dict[str, bytes] | None =
     _check_chain(checkpoints, keys, report)
     _check_leaves(checkpoints, report)
     _check_completeness(checkpoints, report)
-    target = settings.CLIENTVAULT_AUDIT_WITNESS if witness is None else witness
-    if target and not target.startswith(("http://", "https://")):
-        _check_witness(target, checkpoints, report)
+    if witness != "":
+        _check_witness(settings.CLIENTVAULT_AUDIT_WITNESS if witness is None else witness, checkpoints, report)
     return report
 
 
@@ -179,30 +182,60 @@ def _check_completeness(checkpoints: list[Checkpoint], report: Report) -> None:
     for pk in duplicated:
         report.add("duplicate", f"event {pk} has more than one leaf")
     unsealed = AuditEvent.objects.filter(~Exists(AuditLeaf.objects.filter(event_pk=OuterRef("pk"))))
-    if not checkpoints:
-        report.pending = unsealed.count()
-        return
     now = clock.now()
     grace = dt.timedelta(seconds=settings.CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS)
-    low = sealing.watermark(now)
-    last = checkpoints[-1]
-    late = unsealed.filter(pk__lte=low) | unsealed.filter(occurred_at__lt=min(now, last.created_at) - grace)
+    # Until it is sealed, an event can vanish without a trace (nothing outside its row commits to it).
+    # The sealer runs every few seconds, so an unsealed event older than the grace period means the
+    # sealer stopped, or the row was slipped in afterwards: either way the window is no longer short.
+    late = unsealed.filter(occurred_at__lt=now - grace)
+    if checkpoints:
+        late = late | unsealed.filter(pk__lte=sealing.watermark(now))
     for pk in late.order_by("pk").values_list("pk", flat=True)[:5]:
-        report.add("unsealed", f"event {pk} lies in the sealed range but has no leaf (inserted afterwards, or never sealed)")
+        report.add(
+            "unsealed",
+            f"event {pk} has no leaf although it is older than the sealing grace period or lies in the sealed range"
+            " (inserted afterwards, or the sealer is not running)",
+        )
     report.pending = unsealed.count() - late.count()
 
 
 def _check_witness(target: str, checkpoints: list[Checkpoint], report: Report) -> None:
+    by_size = {cp.tree_size: cp for cp in checkpoints}
+    sizes = sorted(by_size)
+    largest = sizes[-1] if sizes else 0
+    published = sealing.published_size()
+    if published is not None:
+        gone = WitnessPublication.objects.filter(tree_size__gt=largest).order_by("tree_size").values_list("tree_size", flat=True).first()
+        if gone is not None:
+            report.add(
+                "witness",
+                f"checkpoint {gone} was published to the witness, but the database ends at {largest}: events were cut off",
+                largest,
+            )
+    if not target:
+        if published is not None:
+            report.add("witness", f"checkpoint {published} was published to a witness, but no witness is configured to compare with")
+        return
     try:
         records = sealing.read_witness(target)
     except FileNotFoundError:
+        if published is not None:
+            report.add("witness", f"the witness file is missing, but checkpoint {published} was published to it")
         return
     except ValueError as exc:
         report.add("witness", str(exc))
         return
-    by_size = {cp.tree_size: cp for cp in checkpoints}
-    sizes = sorted(by_size)
-    largest = sizes[-1] if sizes else 0
+    except OSError as exc:
+        if published is not None:
+            report.add("witness", f"the witness cannot be read ({type(exc).__name__}), but checkpoint {published} was published to it")
+        return
+    held = max((int(r.get("tree_size", -1)) for r in records), default=0)
+    if published is not None and held < published:
+        report.add(
+            "witness",
+            f"the witness holds checkpoints up to {held}, but checkpoint {published} was published to it: the witness is behind",
+            held,
+        )
     for record in records:
         size = int(record.get("tree_size", -1))
         cp = by_size.get(size)

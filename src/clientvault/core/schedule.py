@@ -33,6 +33,7 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.access.breakglass.expire_break_glass", dt.timedelta(minutes=1)),
     Entry("clientvault.audit.tasks.seal_full_sweep", dt.timedelta(hours=1)),
     Entry("clientvault.audit.tasks.archive_expired_events", dt.timedelta(days=1)),
+    Entry("clientvault.audit.tasks.flush_denied_access", dt.timedelta(minutes=1)),
     Entry("clientvault.rights.tasks.purge_portal_codes", dt.timedelta(hours=6)),
     Entry("clientvault.crypto.tasks.finish_key_destructions", dt.timedelta(minutes=1)),
     Entry("clientvault.crypto.tasks.sweep_rewrap", dt.timedelta(minutes=5)),

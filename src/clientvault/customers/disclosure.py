@@ -150,13 +150,18 @@ def _any_custom_shown(ctx: Context, customer: Any, classes: Any) -> bool:
 
 
 def reveal_plain(ctx: Context, customer: Any, field: str) -> Any:
-    """The clear value of one field the policy lets the actor reveal; PermissionDenied otherwise.
+    """The clear value of one field the policy lets the actor reveal; PermissionDenied otherwise, and
+    NotFound for a custom field that does not exist.
 
     Called by the reveal selector only, which audits it.
     """
-    from clientvault.core.errors import PermissionDenied
+    from clientvault.core.errors import NotFound, PermissionDenied
 
     if field.startswith(CUSTOM_PREFIX):
+        if catalogue_key(field) not in engine.field_classes(ctx):
+            # No such custom field (every defined one is classified): it names nothing, so it answers like
+            # a missing record — 404, recorded as a denied access — and is never recorded as a reveal.
+            raise NotFound()
         key = field[len(CUSTOM_PREFIX) :]
         view = decisions(ctx, customer, (), (key,))[field]
     elif field in DISCLOSED:

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clientvault.accounts import roles as R
 from clientvault.accounts import services
 from clientvault.accounts.models import User, UserSession
-from clientvault.testing import PASSWORD, ctx
+from clientvault.testing import PASSWORD, ctx, denials, not_denials
 
 pytestmark = pytest.mark.django_db
 
@@ -261,4 +261,4 @@ def test_non_admins_get_404_on_every_user_page(org, audit_events, username):
     assert not User.objects.filter(username="newrep").exists()
     fresh = User.objects.get(pk=target.pk)
     assert fresh.is_active and fresh.role_codes() == [R.SALES_REP]
-    assert audit_events() == []
+    assert not_denials(audit_events()) == [] and len(denials(audit_events())) == 6

@@ -15,17 +15,17 @@ def _run(schema_editor: BaseDatabaseSchemaEditor, statements: list[str]) -> None
 def create(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        _run(schema_editor, append_only.sqlite_statements())
+        _run(schema_editor, append_only.sqlite_statements(append_only.TABLES_0003))
     elif vendor == "postgresql":
-        _run(schema_editor, append_only.postgresql_statements())
+        _run(schema_editor, append_only.postgresql_statements(append_only.TABLES_0003))
 
 
 def drop(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        _run(schema_editor, append_only.sqlite_drop_statements())
+        _run(schema_editor, append_only.sqlite_drop_statements(append_only.TABLES_0003))
     elif vendor == "postgresql":
-        _run(schema_editor, append_only.postgresql_drop_statements())
+        _run(schema_editor, append_only.postgresql_drop_statements(append_only.TABLES_0003))
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from clientvault.audit import append_only, sealing
-from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent, AuditLeaf, Checkpoint
+from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,13 @@ def sealed(make_events: Callable[..., list[AuditEvent]]) -> list[AuditEvent]:
 
 @pytest.mark.parametrize("table", append_only.TABLES)
 def test_update_is_refused_on_every_audit_table(sealed: list[AuditEvent], table: str) -> None:
-    column = {"audit_auditevent": "role", "audit_checkpoint": "origin", "audit_auditarchive": "file_name"}.get(table, '"index"')
+    column = {
+        "audit_auditevent": "role",
+        "audit_checkpoint": "origin",
+        "audit_auditarchive": "file_name",
+        "audit_witnesspublication": "tree_size",
+    }.get(table, '"index"')
+    WitnessPublication.objects.create(tree_size=3, published_at=clock.now())
     archive = AuditArchive.objects.create(
         created_at=clock.now(), file_name="a.jsonl", file_sha256="0" * 64, checkpoint_size=3, event_count=1
     )
@@ -39,8 +45,9 @@ def test_update_is_refused_on_every_audit_table(sealed: list[AuditEvent], table:
     _refused(f"UPDATE {table} SET {column} = {column}")
 
 
-@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditleaf", "audit_checkpoint"])
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditleaf", "audit_checkpoint", "audit_witnesspublication"])
 def test_delete_is_refused(sealed: list[AuditEvent], table: str) -> None:
+    WitnessPublication.objects.create(tree_size=3, published_at=clock.now())
     _refused(f"DELETE FROM {table}")
 
 

@@ -17,7 +17,20 @@ from clientvault.accounts.models import ApiToken, User
 from clientvault.accounts.services import create_api_token, revoke_api_token
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import all_rows, choose_purpose, ctx, customer, default_purpose, followup, followup_text, reload, resident_id, uscc
+from clientvault.testing import (
+    all_rows,
+    choose_purpose,
+    ctx,
+    customer,
+    default_purpose,
+    denials,
+    followup,
+    followup_text,
+    not_denials,
+    reload,
+    resident_id,
+    uscc,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -324,7 +337,7 @@ def test_out_of_scope_and_missing_customers_are_the_same_404(api, org, audit_eve
         error = error_of(client.get(path), 404, "not_found")
         bodies.append({k: v for k, v in error.items() if k != "request_id"})
     assert bodies[0] == bodies[1] == bodies[2]
-    assert audit_events()[mark:] == []
+    assert not_denials(audit_events()[mark:]) == [] and len(denials(audit_events()[mark:])) == 3  # missing and out of scope alike
 
 
 @pytest.mark.parametrize("path", ["/customers/not-a-uuid", "/customers/123", "/followups/not-a-uuid"])
@@ -333,7 +346,7 @@ def test_malformed_id_in_path_is_a_structured_404(api, org, audit_events, path):
     mark = len(audit_events())
     error = error_of(client.get(path), 404, "not_found")
     assert "fields" not in error
-    assert audit_events()[mark:] == []
+    assert not_denials(audit_events()[mark:]) == [] and len(denials(audit_events()[mark:])) == 1
 
 
 # --- Patch ------------------------------------------------------------------------------------
@@ -422,7 +435,7 @@ def test_patch_out_of_scope_is_404_and_read_only_role_is_403(api, org, audit_eve
     error_of(api("manager_bj").patch(f"/customers/{c.pk}", {"name": "x"}), 404, "not_found")
     error_of(api("risk").patch(f"/customers/{c.pk}", {"name": "x"}), 403, "permission_denied")
     assert reload(c).name != "x"
-    assert [e.event_type for e in audit_events()[mark:] if e.event_type != "apitoken.created"] == []
+    assert [e.event_type for e in audit_events()[mark:] if e.event_type != "apitoken.created"] == ["access.denied"] * 2  # not the 403
 
 
 # --- Delete -----------------------------------------------------------------------------------
@@ -453,7 +466,11 @@ def test_delete_out_of_scope_is_404(api, org, audit_events):
     client = api("rep_bj1")
     mark = len(audit_events())
     error_of(client.delete(f"/customers/{c.pk}"), 404, "not_found")
-    assert all_rows(Customer).filter(pk=c.pk).exists() and audit_events()[mark:] == []
+    assert (
+        all_rows(Customer).filter(pk=c.pk).exists()
+        and not_denials(audit_events()[mark:]) == []
+        and len(denials(audit_events()[mark:])) == 1
+    )
 
 
 # --- Follow-ups -------------------------------------------------------------------------------
@@ -538,7 +555,7 @@ def test_followups_of_an_invisible_customer_are_404(api, org, audit_events):
     error_of(client.patch(f"/followups/{note.pk}", {"summary": "x"}), 404, "not_found")
     error_of(client.delete(f"/followups/{note.pk}"), 404, "not_found")
     assert followup_text(note)["summary"] != "x" and all_rows(FollowUp).count() == 1
-    assert audit_events()[mark:] == []
+    assert not_denials(audit_events()[mark:]) == [] and len(denials(audit_events()[mark:])) == 5
 
 
 def test_rep_cannot_change_a_managers_note_on_own_customer(api, org, audit_events):
