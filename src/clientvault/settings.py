@@ -157,6 +157,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "clientvault.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "clientvault.accounts.passwords.UsernameInPasswordValidator"},
+    # A new password may be none of the last CLIENTVAULT_PASSWORD_HISTORY (the current one included).
+    {
+        "NAME": "clientvault.accounts.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"keep": int(os.environ.get("CLIENTVAULT_PASSWORD_HISTORY", "5"))},
+    },
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:list"
@@ -175,6 +181,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "clientvault.accounts.views.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Per-address throttle against password spraying (the lockout above is per account and address): after this many
+# failed sign-ins from one address, whatever usernames were typed, within the window, the address is refused.
+CLIENTVAULT_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("CLIENTVAULT_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+CLIENTVAULT_LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("CLIENTVAULT_LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SECURE_COOKIES = _env_bool("CLIENTVAULT_SECURE_COOKIES", IS_PRODUCTION)

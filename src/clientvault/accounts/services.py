@@ -44,17 +44,25 @@ def record_login(*, ctx: Context, user: User, session_key: str) -> None:
 
 
 @transaction.atomic
-def record_login_failure(*, ctx: Context, username: str, locked: bool = False) -> None:
-    """Record a failed or locked-out sign-in. The typed username is kept only if it names a real account."""
+def record_login_failure(*, ctx: Context, username: str, locked: bool = False, throttled: bool = False) -> None:
+    """Record a failed, locked-out or address-throttled sign-in. The typed username is kept only if it names a
+    real account. Failures (not refusals) count towards the per-address throttle."""
+    from clientvault.accounts import throttle
+
     user = User.objects.filter(username=username).first()
+    detail: dict[str, Any] = {"locked_out": locked}
+    if throttled:
+        detail["address_throttled"] = True
+    else:
+        throttle.note_failure(ctx.ip or "")
     audit.record(
         ctx,
         "auth.login_failed",
         object_type="accounts.user",
         object_id=str(user.pk) if user else "",
-        outcome="denied" if locked else "failed",
+        outcome="denied" if locked or throttled else "failed",
         actor_username=user.username if user else "",
-        detail={"locked_out": locked},
+        detail=detail,
     )
 
 

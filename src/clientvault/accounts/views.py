@@ -25,7 +25,7 @@ from django_otp import match_token
 
 from clientvault.access.engine import capabilities
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, VIEW, allows
-from clientvault.accounts import selectors, services
+from clientvault.accounts import selectors, services, throttle
 from clientvault.accounts.forms import ApiTokenForm, LanguageForm, LoginForm, PasswordChangeForm, TokenForm, UserForm
 from clientvault.accounts.models import User
 from clientvault.context import Context, for_user
@@ -63,6 +63,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        if throttle.address_blocked(_ctx(request).ip or ""):  # password spraying: the password is not even checked
+            services.record_login_failure(ctx=_ctx(request), username=username, throttled=True)
+            return lockout_response(request)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         locked = getattr(request, "axes_locked_out", False)
         if user is None or locked:
