@@ -96,6 +96,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+def _rotate_session(request: HttpRequest, user: User) -> None:
+    """A new session key once the second factor is passed: the pre-MFA session id (which may have leaked or been
+    planted before the user proved the second factor) is no longer valid afterwards. Tracking follows the key."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    services.move_session(user=user, old_key=old_key, new_key=request.session.session_key)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
@@ -110,6 +118,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         services.record_mfa(ctx=_ctx(request), user=user, ok=device is not None)
         if device is not None:
             otp_login(request, device)
+            _rotate_session(request, user)
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("The code is not correct or has expired. Wait for the next code and try again."))
     return render(request, "accounts/mfa_verify.html", {"form": form})
@@ -134,6 +143,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         if services.confirm_totp_enrolment(ctx=_ctx(request), user=user, token=form.cleaned_data["token"]):
             device.refresh_from_db()
             otp_login(request, device)
+            _rotate_session(request, user)
             messages.success(request, _("Your authenticator app is set up."))
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("The code is not correct. Check the time on your phone and try again."))

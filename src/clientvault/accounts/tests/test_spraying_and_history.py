@@ -112,3 +112,51 @@ def test_the_current_password_cannot_be_set_again(org):
     response = change_password(client, PASSWORD, PASSWORD)
     errors = response.context["password_form"].errors["new_password"]
     assert any("not used before" in e for e in errors), errors
+
+
+# --- Item 2: the session key changes when the second factor is passed ------------------------------
+
+
+def _session_cookie(client: Client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def test_passing_the_second_factor_rotates_the_session_key(org):
+    from django.contrib.sessions.models import Session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clientvault.accounts.models import UserSession
+    from clientvault.accounts.tests.test_auth import code_for
+
+    client = Client()
+    login(client, "compliance")
+    before = _session_cookie(client)
+    response = client.post("/accounts/mfa/verify/", {"token": code_for(TOTPDevice.objects.get(user=org["compliance"]))})
+    assert response.status_code == 302
+    after = _session_cookie(client)
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert UserSession.objects.filter(user=org["compliance"], session_key=after).exists()
+    # Whoever holds the pre-MFA id holds nothing.
+    stale = Client()
+    stale.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert stale.get("/accounts/profile/")["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/profile/").status_code == 200
+
+
+def test_enrolling_the_second_factor_rotates_the_session_key(org):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clientvault.accounts.tests.test_auth import code_for
+
+    TOTPDevice.objects.filter(user=org["auditor"]).delete()
+    client = Client()
+    login(client, "auditor")
+    client.get("/accounts/mfa/setup/")
+    before = _session_cookie(client)
+    pending = TOTPDevice.objects.get(user=org["auditor"], confirmed=False)
+    assert client.post("/accounts/mfa/setup/", {"token": code_for(pending)}).status_code == 302
+    assert _session_cookie(client) != before
+    stale = Client()
+    stale.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert stale.get("/accounts/profile/")["Location"].startswith("/accounts/login/")
