@@ -350,6 +350,8 @@ TASKS = {
 NINJA_PAGINATION_PER_PAGE = 25
 NINJA_PAGINATION_MAX_LIMIT = 200
 CLIENTVAULT_API_TOKEN_DAYS = int(os.environ.get("CLIENTVAULT_API_TOKEN_DAYS", "90"))
+# A token acts without the second factor: tokens of users whose roles require one live at most this long.
+CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS = int(os.environ.get("CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS", "90"))
 
 # --- Logging: never personal data (ARCHITECTURE.md pitfalls) ---------------------------------
 LOGGING = {

@@ -251,6 +251,12 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def token_max_days(user: User) -> int:
+    """The longest life a new token of ``user`` may have: capped (CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS) when the
+    user's roles require a second factor, since a token acts without it."""
+    return min(366, settings.CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS) if mfa_required(user) else 366
+
+
 @transaction.atomic
 def create_api_token(*, ctx: Context, name: str, days: int | None = None, purposes: Sequence[str] = ()) -> tuple[ApiToken, str]:
     """Create a personal API token for the actor; the secret is returned once and never stored.
@@ -268,9 +274,10 @@ def create_api_token(*, ctx: Context, name: str, days: int | None = None, purpos
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationFailed({"name": [_("Give the token a name of up to 100 characters.")]})
-    days = days or settings.CLIENTVAULT_API_TOKEN_DAYS
-    if not 1 <= days <= 366:
-        raise ValidationFailed({"days": [_("A token lives between 1 and 366 days.")]})
+    longest = token_max_days(ctx.actor)
+    days = days or min(settings.CLIENTVAULT_API_TOKEN_DAYS, longest)
+    if not 1 <= days <= longest:
+        raise ValidationFailed({"days": [_("A token of yours lives between 1 and %(n)d days.") % {"n": longest}]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     token = ApiToken.objects.create(

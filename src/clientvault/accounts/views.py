@@ -151,13 +151,24 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mfa_setup.html", {"form": form, "qr": _qr_data_uri(device.config_url), "secret": secret})
 
 
+def _token_form(ctx: Context, data: Any = None) -> ApiTokenForm:
+    """The token form offers the purposes the user's policies grant, and no longer a life than allowed."""
+    from clientvault.access.engine import allowed_purposes
+    from clientvault.access.models import Purpose
+
+    language = translation.get_language()
+    purposes = [(p.code, p.name(language)) for p in Purpose.objects.filter(code__in=allowed_purposes(ctx))]
+    assert ctx.actor is not None
+    return ApiTokenForm(data, prefix="tok", purposes=purposes, max_days=services.token_max_days(ctx.actor))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     ctx = _ctx(request)
     password_form = PasswordChangeForm(prefix="pw")
-    token_form = ApiTokenForm(prefix="tok")
+    token_form = _token_form(ctx)
     language_form = LanguageForm(prefix="lang", initial={"language": user.language or translation.get_language()})
     new_secret = ""
     action = request.POST.get("action")
@@ -179,12 +190,15 @@ def profile(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Your password was changed."))
                     return redirect("accounts:profile")
             elif action == "token":
-                token_form = ApiTokenForm(request.POST, prefix="tok")
+                token_form = _token_form(ctx, request.POST)
                 if token_form.is_valid():
                     _token, new_secret = services.create_api_token(
-                        ctx=ctx, name=token_form.cleaned_data["name"], days=token_form.cleaned_data["days"]
+                        ctx=ctx,
+                        name=token_form.cleaned_data["name"],
+                        days=token_form.cleaned_data["days"],
+                        purposes=token_form.cleaned_data["purposes"],
                     )
-                    token_form = ApiTokenForm(prefix="tok")
+                    token_form = _token_form(ctx)
             elif action == "revoke":
                 services.revoke_api_token(ctx=ctx, token_id=request.POST.get("token_id"))
                 messages.success(request, _("The token was revoked."))
