@@ -131,10 +131,12 @@ class ActorContextMiddleware:
 
 
 _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/", "/health")
+_PASSWORD_EXEMPT = (*_MFA_EXEMPT, "/accounts/profile/")
 
 
 class MfaRequiredMiddleware:
-    """Users whose roles require a second factor reach nothing else until they pass it."""
+    """Users whose roles require a second factor reach nothing else until they pass it; users given a temporary
+    password reach nothing but their profile until they have changed it."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -156,6 +158,20 @@ class MfaRequiredMiddleware:
                 )
             name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"  # type: ignore[arg-type]
             return HttpResponseRedirect(reverse(name))
+        if user.is_authenticated and getattr(user, "must_change_password", False) and not request.path.startswith(_PASSWORD_EXEMPT):
+            # A temporary password from an administrator: nothing else until the user chose their own.
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "password_change_required",
+                            "message": _("Change your temporary password first."),
+                            "request_id": request.request_id,  # type: ignore[attr-defined]
+                        }
+                    },
+                    status=403,
+                )
+            return HttpResponseRedirect(reverse("accounts:profile"))
         return self.get_response(request)
 
 

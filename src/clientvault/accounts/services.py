@@ -119,9 +119,11 @@ def change_password(*, ctx: Context, user: User, old_password: str, new_password
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationFailed({"new_password": list(exc.messages)}) from None
+    was_temporary = user.must_change_password
     user.set_password(new_password)
-    user.save(update_fields=["password"])
-    audit.record(ctx, "auth.password_changed", obj=user)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(ctx, "auth.password_changed", obj=user, detail={"replaced_temporary": True} if was_temporary else None)
 
 
 def _require_admin(ctx: Context, action: str) -> None:
