@@ -157,7 +157,37 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "event_id": lambda w, foreign: sealed_event_id(w),
     "purpose": lambda w, foreign: "marketing",
     "record_id": lambda w, foreign: consent_with_evidence(w.customer_for(foreign)),
+    "request_id": lambda w, foreign: pending_mfa_reset(w),
 }
+
+
+def pending_mfa_reset(w: World) -> Any:
+    """A second-factor reset of the auditor, asked for by a second administrator: ``admin`` and ``compliance``
+    may approve it (neither asked, neither is concerned)."""
+    from clientvault.accounts import resets
+    from clientvault.accounts.models import MfaResetRequest
+    from clientvault.accounts.roles import ADMINISTRATOR
+    from clientvault.testing import user as make_user
+
+    pending = MfaResetRequest.objects.filter(target=w.org["auditor"], status="pending").first()
+    if pending is not None:
+        return pending.pk
+    asker = User.objects.filter(username="matrix_admin2").first() or make_user("matrix_admin2", ADMINISTRATOR, w.org.hq, mfa=True)
+    request = resets.reset_mfa(ctx=ctx(asker), user_id=w.org["auditor"].pk)
+    assert request is not None
+    return request.pk
+
+
+def user_password_was_reset(w: World, foreign: bool, ok: bool) -> None:
+    assert User.objects.get(pk=w.org["rep_bj2"].pk).must_change_password is ok
+    audit_left("user.password_reset")(w, foreign, ok)
+
+
+def auditor_factor_reset(w: World, foreign: bool, ok: bool) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice.objects.filter(user=w.org["auditor"]).exists() is not ok
+    audit_left("user.mfa_reset")(w, foreign, ok)
 
 
 # --- Consents (issue #5) ------------------------------------------------------------------------
@@ -474,6 +504,12 @@ def _mfa_landing(w: World, user: str, foreign: bool) -> str:
 
 
 NEW_DETAIL = r"/customers/[0-9a-f-]{36}/"
+MFA_RESET_APPROVERS = ("admin", "compliance")
+NOT_MFA_RESET_APPROVERS = tuple(u for u in USERS if u not in MFA_RESET_APPROVERS)
+
+
+def _user_edit(w: World, user: str, foreign: bool) -> str:
+    return re.escape(reverse("accounts:user_edit", args=[w.org["rep_bj2"].pk]))
 
 
 def consent_write_web(data: Payload, effect: Effect) -> Web:
@@ -516,6 +552,26 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "accounts:user_edit": [
         Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
         Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=re.escape("/accounts/users/"), data=user_edit_form, effect=user_edited),
+    ],
+    # Helping a stuck user (issue #11): administrators; a second-factor reset of an MFA role is approved by
+    # another administrator or a compliance officer on the pending page.
+    "accounts:user_unlock": [
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.unlocked")),
+    ],
+    "accounts:user_password_reset": [Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, effect=user_password_was_reset)],
+    "accounts:user_mfa_reset": [
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.mfa_reset")),
+    ],
+    "accounts:mfa_resets": [Web("GET", ok=MFA_RESET_APPROVERS, wrong=NOT_MFA_RESET_APPROVERS)],
+    "accounts:mfa_reset_decide": [
+        Web(
+            "POST",
+            ok=MFA_RESET_APPROVERS,
+            wrong=NOT_MFA_RESET_APPROVERS,
+            success=re.escape("/accounts/mfa-resets/"),
+            data=lambda w, f: {"action": "approve"},
+            effect=auditor_factor_reset,
+        ),
     ],
     "customers:list": [
         Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, out_status=200, reveals=True),
