@@ -58,6 +58,21 @@ class RequestIdMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response Django makes (static files are served before this by
+    WhiteNoise): staff pages, reveals, the API and the portal carry personal data, and neither the browser's
+    cache, its back button nor a shared proxy may keep a copy (PIPL-51 security measures). Marking every dynamic
+    response, rather than picking the personal ones, cannot miss a new page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 PURPOSE_SESSION_KEY = "cv_purpose"
 
 

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clientvault.middleware.RequestIdMiddleware",
+    "clientvault.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "clientvault.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
