@@ -207,9 +207,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = _env_bool("CLIENTVAULT_SSL_REDIRECT", False)
+# HTTPS only in production: either Django redirects plain HTTP (the default), or the reverse proxy terminates TLS
+# and redirects itself — then say so with CLIENTVAULT_TLS_TERMINATED_BY_PROXY=true, which also trusts the proxy's
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER). The production check refuses neither (clientvault.E014).
+CLIENTVAULT_TLS_TERMINATED_BY_PROXY = _env_bool("CLIENTVAULT_TLS_TERMINATED_BY_PROXY", False)
+SECURE_SSL_REDIRECT = _env_bool("CLIENTVAULT_SSL_REDIRECT", IS_PRODUCTION and not CLIENTVAULT_TLS_TERMINATED_BY_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # the load balancer's probe may speak plain HTTP
 SECURE_HSTS_SECONDS = int(os.environ.get("CLIENTVAULT_HSTS_SECONDS", "31536000" if IS_PRODUCTION else "0"))
-if _env_bool("CLIENTVAULT_BEHIND_PROXY", False):
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CLIENTVAULT_HSTS_INCLUDE_SUBDOMAINS", True)
+if _env_bool("CLIENTVAULT_BEHIND_PROXY", False) or CLIENTVAULT_TLS_TERMINATED_BY_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 
@@ -232,6 +232,7 @@ def _require_admin(request: HttpRequest, action: str) -> None:
         raise Http404
 
 
+@require_safe
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
     _require_admin(request, VIEW)
