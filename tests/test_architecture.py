@@ -46,6 +46,7 @@ SERVICE_HELPERS = {
     "access.services.policy_snapshot": "pure: the editable values of a policy",
     "access.services.clean_policy": "pure validation",
     "accounts.services.live_token": "authentication lookup; last-use timestamp only",
+    "accounts.services.token_max_days": "pure: the longest life a new token of a user may have",
     "classification.services.change_classification": "records classification.changed through classify()",
     "audit.operations.retention_days": "reads settings",
     "rights.services.purge_codes": "scheduled deletion of sign-in codes past the rate-limit window; reads no one's data",

@@ -161,6 +161,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "record_id": lambda w, foreign: consent_with_evidence(w.customer_for(foreign)),
     "grant_id": lambda w, foreign: pending_grant(w),
     "change_id": lambda w, foreign: proposed_change(w),
+    "request_id": lambda w, foreign: pending_mfa_reset(w),
 }
 
 
@@ -180,6 +181,35 @@ def pending_grant(w: World) -> str:
 def grant_decided(w: World, foreign: bool, ok: bool) -> None:
     assert ("risk_officer" in User.objects.get(pk=w.org["norole"].pk).role_codes()) is ok
     assert AuditEvent.objects.filter(event_type="role_grant.approved").count() == (1 if ok else 0)
+
+
+def pending_mfa_reset(w: World) -> Any:
+    """A second-factor reset of the auditor, asked for by a second administrator: ``admin`` and ``compliance``
+    may approve it (neither asked, neither is concerned)."""
+    from clientvault.accounts import resets
+    from clientvault.accounts.models import MfaResetRequest
+    from clientvault.accounts.roles import ADMINISTRATOR
+    from clientvault.testing import user as make_user
+
+    pending = MfaResetRequest.objects.filter(target=w.org["auditor"], status="pending").first()
+    if pending is not None:
+        return pending.pk
+    asker = User.objects.filter(username="matrix_admin2").first() or make_user("matrix_admin2", ADMINISTRATOR, w.org.hq, mfa=True)
+    request = resets.reset_mfa(ctx=ctx(asker), user_id=w.org["auditor"].pk)
+    assert request is not None
+    return request.pk
+
+
+def user_password_was_reset(w: World, foreign: bool, ok: bool) -> None:
+    assert User.objects.get(pk=w.org["rep_bj2"].pk).must_change_password is ok
+    audit_left("user.password_reset")(w, foreign, ok)
+
+
+def auditor_factor_reset(w: World, foreign: bool, ok: bool) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice.objects.filter(user=w.org["auditor"]).exists() is not ok
+    audit_left("user.mfa_reset")(w, foreign, ok)
 
 
 # --- Consents (issue #5) ------------------------------------------------------------------------
@@ -544,6 +574,12 @@ def _mfa_landing(w: World, user: str, foreign: bool) -> str:
 
 
 NEW_DETAIL = r"/customers/[0-9a-f-]{36}/"
+MFA_RESET_APPROVERS = ("admin", "compliance")
+NOT_MFA_RESET_APPROVERS = tuple(u for u in USERS if u not in MFA_RESET_APPROVERS)
+
+
+def _user_edit(w: World, user: str, foreign: bool) -> str:
+    return re.escape(reverse("accounts:user_edit", args=[w.org["rep_bj2"].pk]))
 
 
 def consent_write_web(data: Payload, effect: Effect) -> Web:
@@ -596,6 +632,26 @@ WEB_MATRIX: dict[str, list[Web]] = {
             success=re.escape("/accounts/grants/"),
             data=lambda w, f: {"action": "approve", "reason": "matrix"},
             effect=grant_decided,
+        ),
+    ],
+    # Helping a stuck user (issue #11): administrators; a second-factor reset of an MFA role is approved by
+    # another administrator or a compliance officer on the pending page.
+    "accounts:user_unlock": [
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.unlocked")),
+    ],
+    "accounts:user_password_reset": [Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, effect=user_password_was_reset)],
+    "accounts:user_mfa_reset": [
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.mfa_reset")),
+    ],
+    "accounts:mfa_resets": [Web("GET", ok=MFA_RESET_APPROVERS, wrong=NOT_MFA_RESET_APPROVERS)],
+    "accounts:mfa_reset_decide": [
+        Web(
+            "POST",
+            ok=MFA_RESET_APPROVERS,
+            wrong=NOT_MFA_RESET_APPROVERS,
+            success=re.escape("/accounts/mfa-resets/"),
+            data=lambda w, f: {"action": "approve"},
+            effect=auditor_factor_reset,
         ),
     ],
     "customers:list": [

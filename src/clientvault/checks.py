@@ -10,6 +10,7 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 REQUIRED_MIDDLEWARE = (
     "clientvault.middleware.RequestIdMiddleware",
+    "clientvault.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -63,6 +64,7 @@ def check_production(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[C
         errors.append(Error("Sessions may last at most 12 hours in production.", id="clientvault.E006"))
     if "*" in settings.ALLOWED_HOSTS:
         errors.append(Error("ALLOWED_HOSTS must name the hosts, not '*'.", id="clientvault.E007"))
+    errors += _transport_errors()
     if not settings.PASSWORD_HASHERS or "Argon2" not in settings.PASSWORD_HASHERS[0]:
         errors.append(Error("Argon2 must be the first password hasher.", id="clientvault.E008"))
     from clientvault.crypto.kek import DEV_MASTER_KEY, decode_master_key
@@ -101,3 +103,30 @@ def check_pkcs11(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[Check
     except Pkcs11Unavailable as exc:
         return [Error(f"The PKCS#11 key-encryption key cannot be used: {exc}", hint="Check CLIENTVAULT_PKCS11_*.", id="clientvault.E030")]
     return []
+
+
+HSTS_MIN_SECONDS = 180 * 24 * 3600
+
+
+def _transport_errors() -> list[CheckMessage]:
+    """HTTPS only: HSTS for half a year at least, subdomains included, and plain HTTP redirected — by Django, or
+    by the proxy that terminates TLS (declared, with its forwarded-protocol header trusted)."""
+    errors: list[CheckMessage] = []
+    if settings.SECURE_HSTS_SECONDS < HSTS_MIN_SECONDS:
+        errors.append(
+            Error(
+                "SECURE_HSTS_SECONDS must be at least 180 days in production.", hint="Set CLIENTVAULT_HSTS_SECONDS.", id="clientvault.E017"
+            )
+        )
+    if not settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        errors.append(Error("SECURE_HSTS_INCLUDE_SUBDOMAINS must be True in production.", id="clientvault.E018"))
+    by_proxy = getattr(settings, "CLIENTVAULT_TLS_TERMINATED_BY_PROXY", False) and getattr(settings, "SECURE_PROXY_SSL_HEADER", None)
+    if not settings.SECURE_SSL_REDIRECT and not by_proxy:
+        errors.append(
+            Error(
+                "Plain HTTP is not redirected to HTTPS.",
+                hint="Leave SECURE_SSL_REDIRECT on, or set CLIENTVAULT_TLS_TERMINATED_BY_PROXY=true when the proxy redirects.",
+                id="clientvault.E019",
+            )
+        )
+    return errors

@@ -58,6 +58,21 @@ class RequestIdMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every response Django makes (static files are served before this by
+    WhiteNoise): staff pages, reveals, the API and the portal carry personal data, and neither the browser's
+    cache, its back button nor a shared proxy may keep a copy (PIPL-51 security measures). Marking every dynamic
+    response, rather than picking the personal ones, cannot miss a new page."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
 PURPOSE_SESSION_KEY = "cv_purpose"
 
 
@@ -210,10 +225,12 @@ def _id_or_code(value: object) -> str:
 
 
 _MFA_EXEMPT = ("/accounts/mfa/", "/accounts/logout/", "/static/", "/i18n/", "/health")
+_PASSWORD_EXEMPT = (*_MFA_EXEMPT, "/accounts/profile/")
 
 
 class MfaRequiredMiddleware:
-    """Users whose roles require a second factor reach nothing else until they pass it."""
+    """Users whose roles require a second factor reach nothing else until they pass it; users given a temporary
+    password reach nothing but their profile until they have changed it."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -235,6 +252,20 @@ class MfaRequiredMiddleware:
                 )
             name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"  # type: ignore[arg-type]
             return HttpResponseRedirect(reverse(name))
+        if user.is_authenticated and getattr(user, "must_change_password", False) and not request.path.startswith(_PASSWORD_EXEMPT):
+            # A temporary password from an administrator: nothing else until the user chose their own.
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "password_change_required",
+                            "message": _("Change your temporary password first."),
+                            "request_id": request.request_id,  # type: ignore[attr-defined]
+                        }
+                    },
+                    status=403,
+                )
+            return HttpResponseRedirect(reverse("accounts:profile"))
         return self.get_response(request)
 
 

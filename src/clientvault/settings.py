@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clientvault.middleware.RequestIdMiddleware",
+    "clientvault.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "clientvault.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -158,6 +159,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "clientvault.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "clientvault.accounts.passwords.UsernameInPasswordValidator"},
+    # A new password may be none of the last CLIENTVAULT_PASSWORD_HISTORY (the current one included).
+    {
+        "NAME": "clientvault.accounts.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"keep": int(os.environ.get("CLIENTVAULT_PASSWORD_HISTORY", "5"))},
+    },
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:list"
@@ -176,6 +183,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "clientvault.accounts.views.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Per-address throttle against password spraying (the lockout above is per account and address): after this many
+# failed sign-ins from one address, whatever usernames were typed, within the window, the address is refused.
+CLIENTVAULT_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("CLIENTVAULT_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+CLIENTVAULT_LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("CLIENTVAULT_LOGIN_ADDRESS_WINDOW_MINUTES", "15"))
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SECURE_COOKIES = _env_bool("CLIENTVAULT_SECURE_COOKIES", IS_PRODUCTION)
@@ -197,9 +208,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = _env_bool("CLIENTVAULT_SSL_REDIRECT", False)
+# HTTPS only in production: either Django redirects plain HTTP (the default), or the reverse proxy terminates TLS
+# and redirects itself — then say so with CLIENTVAULT_TLS_TERMINATED_BY_PROXY=true, which also trusts the proxy's
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER). The production check refuses neither (clientvault.E019).
+CLIENTVAULT_TLS_TERMINATED_BY_PROXY = _env_bool("CLIENTVAULT_TLS_TERMINATED_BY_PROXY", False)
+SECURE_SSL_REDIRECT = _env_bool("CLIENTVAULT_SSL_REDIRECT", IS_PRODUCTION and not CLIENTVAULT_TLS_TERMINATED_BY_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # the load balancer's probe may speak plain HTTP
 SECURE_HSTS_SECONDS = int(os.environ.get("CLIENTVAULT_HSTS_SECONDS", "31536000" if IS_PRODUCTION else "0"))
-if _env_bool("CLIENTVAULT_BEHIND_PROXY", False):
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CLIENTVAULT_HSTS_INCLUDE_SUBDOMAINS", True)
+if _env_bool("CLIENTVAULT_BEHIND_PROXY", False) or CLIENTVAULT_TLS_TERMINATED_BY_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
@@ -351,6 +368,8 @@ CLIENTVAULT_TASK_ABANDONED_SECONDS = int(os.environ.get("CLIENTVAULT_TASK_ABANDO
 NINJA_PAGINATION_PER_PAGE = 25
 NINJA_PAGINATION_MAX_LIMIT = 200
 CLIENTVAULT_API_TOKEN_DAYS = int(os.environ.get("CLIENTVAULT_API_TOKEN_DAYS", "90"))
+# A token acts without the second factor: tokens of users whose roles require one live at most this long.
+CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS = int(os.environ.get("CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS", "90"))
 
 # --- Logging: never personal data (ARCHITECTURE.md pitfalls) ---------------------------------
 LOGGING = {

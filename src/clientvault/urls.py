@@ -7,7 +7,7 @@ from clientvault.api import api
 from clientvault.core import views as core_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False), name="home"),
+    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False, http_method_names=["get", "head"]), name="home"),
     path("accounts/", include("clientvault.accounts.urls")),
     path("customers/", include("clientvault.customers.urls")),
     path("classification/", include("clientvault.classification.urls")),

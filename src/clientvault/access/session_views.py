@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access import breakglass, engine, selectors, services
 from clientvault.access.forms import BreakGlassForm, PurposeChoiceForm
@@ -83,6 +83,7 @@ def break_glass_end(request: HttpRequest) -> HttpResponse:
     return redirect("access:choose_purpose")
 
 
+@require_safe
 @login_required
 def break_glass_log(request: HttpRequest) -> HttpResponse:
     """Compliance and audit see every break-glass window: who, why, how long, how it ended."""

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access import engine, proposals, services
 from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
@@ -29,6 +29,7 @@ def _ctx(request: HttpRequest) -> Context:
     return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
 
 
+@require_safe
 @login_required
 def purposes(request: HttpRequest) -> HttpResponse:
     if not allows(_ctx(request).roles, MANAGE_PURPOSES, VIEW):
@@ -78,6 +79,7 @@ def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+@require_safe
 @login_required
 def policies(request: HttpRequest) -> HttpResponse:
     """Who may see what: every rule, and per purpose the decision each role gets for each field."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import Department, Role
@@ -49,8 +50,27 @@ class LanguageForm(StyledForm):
 
 
 class ApiTokenForm(StyledForm):
+    """A personal API token: its name, its life (capped for roles that require a second factor) and the purposes
+    it may act for — a choice among those the user's policies grant (ARCHITECTURE.md rule 3)."""
+
     name = forms.CharField(label=_("Token name"), max_length=100)
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=366, initial=90)
+    purposes = forms.MultipleChoiceField(
+        label=_("Purposes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Without a purpose the token reaches no customer data."),
+    )
+
+    def __init__(self, *args: Any, purposes: list[tuple[str, str]] | None = None, max_days: int = 366, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        days, chosen = self.fields["days"], self.fields["purposes"]
+        assert isinstance(days, forms.IntegerField) and isinstance(chosen, forms.MultipleChoiceField)
+        chosen.choices = purposes or []
+        days.max_value = max_days
+        days.validators = [v for v in days.validators if not isinstance(v, MaxValueValidator)] + [MaxValueValidator(max_days)]
+        days.widget.attrs["max"] = str(max_days)
+        days.initial = min(90, max_days)
 
 
 def _role_choices() -> list[tuple[str, str]]:

@@ -84,6 +84,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True, choices=[("zh-hans", "简体中文"), ("en", "English")])
     time_zone = models.CharField(_("time zone"), max_length=60, default="Asia/Shanghai")
+    # Set when an administrator gives the user a temporary password: nothing but the password change until done.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -141,6 +143,68 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in from an address, whatever username was typed: the per-address throttle counts these
+    (password spraying tries few passwords on many accounts; the per-account lockout never fires)."""
+
+    ip = models.GenericIPAddressField()
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [models.Index(fields=["ip", "at"], name="loginfailure_ip_at")]
+
+    def __str__(self) -> str:
+        return f"failure from {self.ip}"
+
+
+class PasswordHistory(models.Model):
+    """A hash a user's password once had; a new password may be none of the last few."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("former password")
+        verbose_name_plural = _("former passwords")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"former password of user {self.user_id}"
+
+
+class MfaResetRequest(models.Model):
+    """An administrator's request to remove the second factor of a user whose role requires one; a second
+    person (another administrator or a compliance officer, neither the requester nor the target) approves."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DONE = "done", _("Approved and done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    target = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mfa_reset_requests", verbose_name=_("user"))
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested"))
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("approved by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+
+    class Meta:
+        verbose_name = _("second-factor reset request")
+        verbose_name_plural = _("second-factor reset requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["target"], condition=Q(status="pending"), name="mfareset_one_pending_per_user"),
+            models.CheckConstraint(condition=~Q(requested_by=models.F("target")), name="mfareset_not_own"),
+        ]
+
+    def __str__(self) -> str:
+        return f"second-factor reset of user {self.target_id}"
 
 
 from clientvault.accounts.grant_models import RoleGrant as RoleGrant  # noqa: E402  (registered with the app; accounts/grants.py)

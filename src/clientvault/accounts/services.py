@@ -45,17 +45,25 @@ def record_login(*, ctx: Context, user: User, session_key: str) -> None:
 
 
 @transaction.atomic
-def record_login_failure(*, ctx: Context, username: str, locked: bool = False) -> None:
-    """Record a failed or locked-out sign-in. The typed username is kept only if it names a real account."""
+def record_login_failure(*, ctx: Context, username: str, locked: bool = False, throttled: bool = False) -> None:
+    """Record a failed, locked-out or address-throttled sign-in. The typed username is kept only if it names a
+    real account. Failures (not refusals) count towards the per-address throttle."""
+    from clientvault.accounts import throttle
+
     user = User.objects.filter(username=username).first()
+    detail: dict[str, Any] = {"locked_out": locked}
+    if throttled:
+        detail["address_throttled"] = True
+    else:
+        throttle.note_failure(ctx.ip or "")
     audit.record(
         ctx,
         "auth.login_failed",
         object_type="accounts.user",
         object_id=str(user.pk) if user else "",
-        outcome="denied" if locked else "failed",
+        outcome="denied" if locked or throttled else "failed",
         actor_username=user.username if user else "",
-        detail={"locked_out": locked},
+        detail=detail,
     )
 
 
@@ -121,9 +129,11 @@ def change_password(*, ctx: Context, user: User, old_password: str, new_password
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
         raise ValidationFailed({"new_password": list(exc.messages)}) from None
+    was_temporary = user.must_change_password
     user.set_password(new_password)
-    user.save(update_fields=["password"])
-    audit.record(ctx, "auth.password_changed", obj=user)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(ctx, "auth.password_changed", obj=user, detail={"replaced_temporary": True} if was_temporary else None)
 
 
 def _require_admin(ctx: Context, action: str) -> None:
@@ -256,6 +266,12 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def token_max_days(user: User) -> int:
+    """The longest life a new token of ``user`` may have: capped (CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS) when the
+    user's roles require a second factor, since a token acts without it."""
+    return min(366, settings.CLIENTVAULT_API_TOKEN_MFA_MAX_DAYS) if mfa_required(user) else 366
+
+
 @transaction.atomic
 def create_api_token(*, ctx: Context, name: str, days: int | None = None, purposes: Sequence[str] = ()) -> tuple[ApiToken, str]:
     """Create a personal API token for the actor; the secret is returned once and never stored.
@@ -273,9 +289,10 @@ def create_api_token(*, ctx: Context, name: str, days: int | None = None, purpos
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationFailed({"name": [_("Give the token a name of up to 100 characters.")]})
-    days = days or settings.CLIENTVAULT_API_TOKEN_DAYS
-    if not 1 <= days <= 366:
-        raise ValidationFailed({"days": [_("A token lives between 1 and 366 days.")]})
+    longest = token_max_days(ctx.actor)
+    days = days or min(settings.CLIENTVAULT_API_TOKEN_DAYS, longest)
+    if not 1 <= days <= longest:
+        raise ValidationFailed({"days": [_("A token of yours lives between 1 and %(n)d days.") % {"n": longest}]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = clock.now()
     token = ApiToken.objects.create(

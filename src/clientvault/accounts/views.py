@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from clientvault.access.engine import capabilities
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, VIEW, allows
-from clientvault.accounts import grants, selectors, services
+from clientvault.accounts import grants, selectors, services, throttle
 from clientvault.accounts.forms import ApiTokenForm, LanguageForm, LoginForm, PasswordChangeForm, TokenForm, UserForm
 from clientvault.accounts.models import User
 from clientvault.context import Context, for_user
@@ -63,6 +63,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
+        if throttle.address_blocked(_ctx(request).ip or ""):  # password spraying: the password is not even checked
+            services.record_login_failure(ctx=_ctx(request), username=username, throttled=True)
+            return lockout_response(request)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         locked = getattr(request, "axes_locked_out", False)
         if user is None or locked:
@@ -93,6 +96,14 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+def _rotate_session(request: HttpRequest, user: User) -> None:
+    """A new session key once the second factor is passed: the pre-MFA session id (which may have leaked or been
+    planted before the user proved the second factor) is no longer valid afterwards. Tracking follows the key."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    services.move_session(user=user, old_key=old_key, new_key=request.session.session_key)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def mfa_verify(request: HttpRequest) -> HttpResponse:
@@ -107,6 +118,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         services.record_mfa(ctx=_ctx(request), user=user, ok=device is not None)
         if device is not None:
             otp_login(request, device)
+            _rotate_session(request, user)
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("The code is not correct or has expired. Wait for the next code and try again."))
     return render(request, "accounts/mfa_verify.html", {"form": form})
@@ -131,11 +143,23 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         if services.confirm_totp_enrolment(ctx=_ctx(request), user=user, token=form.cleaned_data["token"]):
             device.refresh_from_db()
             otp_login(request, device)
+            _rotate_session(request, user)
             messages.success(request, _("Your authenticator app is set up."))
             return HttpResponseRedirect(_next_url(request))
         form.add_error("token", _("The code is not correct. Check the time on your phone and try again."))
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "accounts/mfa_setup.html", {"form": form, "qr": _qr_data_uri(device.config_url), "secret": secret})
+
+
+def _token_form(ctx: Context, data: Any = None) -> ApiTokenForm:
+    """The token form offers the purposes the user's policies grant, and no longer a life than allowed."""
+    from clientvault.access.engine import allowed_purposes
+    from clientvault.access.models import Purpose
+
+    language = translation.get_language()
+    purposes = [(p.code, p.name(language)) for p in Purpose.objects.filter(code__in=allowed_purposes(ctx))]
+    assert ctx.actor is not None
+    return ApiTokenForm(data, prefix="tok", purposes=purposes, max_days=services.token_max_days(ctx.actor))
 
 
 @login_required
@@ -144,7 +168,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     ctx = _ctx(request)
     password_form = PasswordChangeForm(prefix="pw")
-    token_form = ApiTokenForm(prefix="tok")
+    token_form = _token_form(ctx)
     language_form = LanguageForm(prefix="lang", initial={"language": user.language or translation.get_language()})
     new_secret = ""
     action = request.POST.get("action")
@@ -166,12 +190,15 @@ def profile(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("Your password was changed."))
                     return redirect("accounts:profile")
             elif action == "token":
-                token_form = ApiTokenForm(request.POST, prefix="tok")
+                token_form = _token_form(ctx, request.POST)
                 if token_form.is_valid():
                     _token, new_secret = services.create_api_token(
-                        ctx=ctx, name=token_form.cleaned_data["name"], days=token_form.cleaned_data["days"]
+                        ctx=ctx,
+                        name=token_form.cleaned_data["name"],
+                        days=token_form.cleaned_data["days"],
+                        purposes=token_form.cleaned_data["purposes"],
                     )
-                    token_form = ApiTokenForm(prefix="tok")
+                    token_form = _token_form(ctx)
             elif action == "revoke":
                 services.revoke_api_token(ctx=ctx, token_id=request.POST.get("token_id"))
                 messages.success(request, _("The token was revoked."))
@@ -210,6 +237,7 @@ def _require_admin(request: HttpRequest, action: str) -> None:
         raise Http404
 
 
+@require_safe
 @login_required
 def users(request: HttpRequest) -> HttpResponse:
     _require_admin(request, VIEW)

@@ -64,7 +64,7 @@ def check_production_audit(app_configs: Sequence[Any] | None, **kwargs: Any) -> 
                 "No audit witness is configured: someone who can change the database could cut off the newest "
                 "audit events (and, holding the signing key, rewrite history) undetected.",
                 hint="Set CLIENTVAULT_AUDIT_WITNESS to a file on other storage or a witness URL.",
-                id="clientvault.E030",
+                id="clientvault.E031",
             )
         )
     return errors

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
 
 from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
 from clientvault.audit import evidence, registry, rules, selectors
@@ -87,6 +88,7 @@ def _display(page: selectors.EventPage | None) -> list[dict[str, Any]]:
     ]
 
 
+@require_safe
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """Search the trail by customer, user, event type, purpose, outcome and dates (newest first)."""
@@ -114,6 +116,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@require_safe
 @login_required
 def customer_history(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     """Who has seen or changed this customer: every event naming it, by id only (nothing is decrypted)."""
@@ -144,6 +147,7 @@ def _message(exc: DomainError) -> str:
     return str(exc)
 
 
+@require_safe
 @login_required
 def evidence_download(request: HttpRequest) -> HttpResponse:
     """The evidence pack of a customer and/or time range as CSV or JSON (``?customer=&from=&to=&format=``)."""

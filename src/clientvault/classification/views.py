@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, VIEW, allows
 from clientvault.classification import services
@@ -21,6 +21,7 @@ def _ctx(request: HttpRequest) -> Context:
     return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
 
 
+@require_safe
 @login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
     if not allows(_ctx(request).roles, MANAGE_CLASSIFICATION, VIEW):

@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, allows
@@ -132,6 +132,7 @@ def withdraw(request: HttpRequest, customer_id: uuid.UUID, purpose: str) -> Http
     return HttpResponseRedirect(reverse("consents:customer", args=[customer_id]))
 
 
+@require_safe
 @login_required
 def evidence(request: HttpRequest, record_id: uuid.UUID) -> HttpResponse:
     try:
@@ -147,6 +148,7 @@ def evidence(request: HttpRequest, record_id: uuid.UUID) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     ctx = _ctx(request)
@@ -173,6 +175,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "consents/dashboard.html", context)
 
 
+@require_safe
 @login_required
 def notices(request: HttpRequest) -> HttpResponse:
     ctx = _ctx(request)

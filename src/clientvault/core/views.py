@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
@@ -34,5 +35,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return _error(request, 500, _("Something went wrong"), _("The error was logged. Quote the request id when you report it."))
 
 
+@require_safe
 def health(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access import engine
 from clientvault.access.policies import (
@@ -67,6 +67,7 @@ def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
     )
 
 
+@require_safe
 @login_required
 def customer_list(request: HttpRequest) -> HttpResponse:
     _require(request, CUSTOMER, VIEW)
@@ -87,6 +88,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@require_safe
 @login_required
 def customer_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as CSV, for a purpose whose policy grants export (UI.md: the button says how many
@@ -156,6 +158,7 @@ def _get_or_404(ctx: Context, customer_id: uuid.UUID, *, with_followups: bool = 
         raise Http404 from None
 
 
+@require_safe
 @login_required
 def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     ctx = _ctx(request)
@@ -316,6 +319,7 @@ def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: u
     return redirect("customers:detail", customer_id=customer_id)
 
 
+@require_safe
 @login_required
 def custom_fields(request: HttpRequest) -> HttpResponse:
     _require(request, MANAGE_CUSTOM_FIELDS, VIEW)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access.models import Purpose
 from clientvault.classification.catalogue import category_labels
@@ -100,12 +100,14 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("rights:sign_in")
 
 
+@require_safe
 @signed_in
 def home(request: HttpRequest, ctx: Context) -> HttpResponse:
     records = selectors.own_records(ctx)
     return render(request, "rights/home.html", {"records": records, "portal_nav": True})
 
 
+@require_safe
 @signed_in
 def consents(request: HttpRequest, ctx: Context) -> HttpResponse:
     entities = selectors.entity_names(ctx)
@@ -113,8 +115,8 @@ def consents(request: HttpRequest, ctx: Context) -> HttpResponse:
     return render(request, "rights/consents.html", {"blocks": blocks, "portal_nav": True})
 
 
-@signed_in
 @require_http_methods(["GET", "POST"])
+@signed_in
 def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
     if customer_id not in ctx.subject_ids:
         raise Http404()
@@ -163,8 +165,8 @@ def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: st
     return render(request, "rights/give.html", context)
 
 
-@signed_in
 @require_http_methods(["GET", "POST"])
+@signed_in
 def withdraw(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
     if customer_id not in ctx.subject_ids:
         raise Http404()

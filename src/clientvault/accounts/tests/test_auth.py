@@ -495,6 +495,10 @@ SOUND_PRODUCTION = {
     "CSRF_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_AGE": 8 * 3600,
     "ALLOWED_HOSTS": ["clientvault.example.cn"],
+    "SECURE_HSTS_SECONDS": 31536000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_SSL_REDIRECT": True,
+    "CLIENTVAULT_TLS_TERMINATED_BY_PROXY": False,
 }
 
 
@@ -517,11 +521,47 @@ def test_sound_production_settings_pass():
         ({"CLIENTVAULT_MASTER_KEY": "c2hvcnQ="}, "clientvault.E009"),
         ({"CLIENTVAULT_MASTER_KEY": settings.CLIENTVAULT_MASTER_KEY}, "clientvault.E010"),
         ({"CLIENTVAULT_KEYS_DIR": "/nonexistent/keys"}, "clientvault.E011"),
+        ({"SECURE_HSTS_SECONDS": 0}, "clientvault.E017"),
+        ({"SECURE_HSTS_SECONDS": 3600}, "clientvault.E017"),
+        ({"SECURE_HSTS_INCLUDE_SUBDOMAINS": False}, "clientvault.E018"),
+        ({"SECURE_SSL_REDIRECT": False}, "clientvault.E019"),
+        ({"SECURE_SSL_REDIRECT": False, "CLIENTVAULT_TLS_TERMINATED_BY_PROXY": True}, "clientvault.E019"),  # no header
     ],
 )
 def test_each_weak_production_setting_is_an_error(override, check_id):
     with override_settings(**{**SOUND_PRODUCTION, **override}):
         assert ids(errors_only(checks.check_production(None))) == {check_id}
+
+
+def test_tls_terminated_by_the_proxy_may_replace_the_redirect():
+    proxy = {
+        "SECURE_SSL_REDIRECT": False,
+        "CLIENTVAULT_TLS_TERMINATED_BY_PROXY": True,
+        "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    }
+    with override_settings(**{**SOUND_PRODUCTION, **proxy}):
+        assert errors_only(checks.check_production(None)) == []
+
+
+def test_production_settings_module_turns_https_on(tmp_path):
+    """The settings module itself, under CLIENTVAULT_ENV=production: HSTS a year with subdomains, HTTPS redirect
+    on unless the proxy is declared to do it (then its forwarded-protocol header is trusted)."""
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "from clientvault import settings as s;"
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT, getattr(s, 'SECURE_PROXY_SSL_HEADER', None))"
+    )
+    base = {**os.environ, "CLIENTVAULT_ENV": "production", "CLIENTVAULT_VAR_DIR": str(tmp_path)}
+    for name in ("CLIENTVAULT_SSL_REDIRECT", "CLIENTVAULT_HSTS_SECONDS", "CLIENTVAULT_HSTS_INCLUDE_SUBDOMAINS", "CLIENTVAULT_BEHIND_PROXY"):
+        base.pop(name, None)
+    direct = subprocess.run([sys.executable, "-c", probe], env=base, capture_output=True, text=True, check=True).stdout.split()
+    assert direct == ["31536000", "True", "True", "None"]
+    proxied_env = {**base, "CLIENTVAULT_TLS_TERMINATED_BY_PROXY": "true"}
+    proxied = subprocess.run([sys.executable, "-c", probe], env=proxied_env, capture_output=True, text=True, check=True).stdout
+    assert proxied.split()[:3] == ["31536000", "True", "False"] and "HTTP_X_FORWARDED_PROTO" in proxied
 
 
 def test_production_checks_are_silent_outside_production():

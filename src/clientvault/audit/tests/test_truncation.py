@@ -95,7 +95,7 @@ def test_production_refuses_to_start_without_a_witness(tmp_path: Path) -> None:
     keyset.write_text("{}")
     with override_settings(IS_PRODUCTION=True, CLIENTVAULT_AUDIT_SIGNING_KEYSET=str(keyset), CLIENTVAULT_AUDIT_WITNESS=""):
         found = checks.check_production_audit(None)
-    assert [(m.id, m.level >= 40) for m in found] == [("clientvault.E030", True)]
+    assert [(m.id, m.level >= 40) for m in found] == [("clientvault.E031", True)]
     with override_settings(
         IS_PRODUCTION=True, CLIENTVAULT_AUDIT_SIGNING_KEYSET=str(keyset), CLIENTVAULT_AUDIT_WITNESS="/srv/witness.jsonl"
     ):
