@@ -76,12 +76,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = selectors.list_customers(_ctx(request), filters, page=page_number, per_page=25)
     query = request.GET.copy()
     query.pop("page", None)
+    can_export = engine.can(_ctx(request), CUSTOMER, EXPORT)
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
         "can_create": engine.can(_ctx(request), CUSTOMER, CREATE),
-        "can_export": engine.can(_ctx(request), CUSTOMER, EXPORT),
+        "can_export": can_export,
+        # The export button says how many rows would leave: the same filters, counted in the export's scope.
+        "export_count": selectors.filtered_customers(_ctx(request), filters, EXPORT).count() if can_export else 0,
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
