@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "clientvault.middleware.ActorContextMiddleware",
     "clientvault.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clientvault.middleware.PurposeSwitchMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
