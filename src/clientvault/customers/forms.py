@@ -143,7 +143,15 @@ class FollowUpForm(StyledForm):
 
 
 class CustomerFilterForm(StyledForm):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Exact match on the whole name, ID number, mobile, e-mail or credit code: "
+            "they are stored encrypted, so part of a name finds nothing."
+        ),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *Kind.choices], required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)

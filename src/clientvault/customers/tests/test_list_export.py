@@ -65,3 +65,19 @@ def test_filtering_updates_the_export_button_and_the_csv_holds_the_filtered_rows
 def test_a_role_without_export_gets_no_button_in_the_fragment(org: Org) -> None:
     fragment = _web(org["rep_bj1"], "sales_followup").get("/customers/", headers={"HX-Request": "true"}).content.decode()
     assert 'data-testid="export-customers"' not in fragment
+
+
+def test_search_says_it_is_exact_in_the_help_and_when_a_term_finds_nothing(org: Org) -> None:
+    rep = org["rep_bj1"]
+    customer(rep, name="欧阳明华")
+    client = _web(rep, "sales_followup")
+    page = client.get("/customers/").content.decode()
+    assert "精确匹配完整的姓名" in page  # the search box's help text
+    assert 'data-testid="exact-search-hint"' not in page
+    partial = client.get("/customers/", {"q": "欧阳"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="empty"' in partial
+    assert "没有与“欧阳”完全一致的记录" in partial and "加密存储" in partial
+    whole = client.get("/customers/", {"q": "欧阳明华"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="empty"' not in whole
+    filtered = client.get("/customers/", {"status": "closed"}, headers={"HX-Request": "true"}).content.decode()
+    assert 'data-testid="empty"' in filtered and 'data-testid="exact-search-hint"' not in filtered
