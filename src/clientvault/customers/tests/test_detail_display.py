@@ -36,8 +36,10 @@ def _dd(page: str, label: str) -> str:
 def test_withheld_says_so_and_empty_stays_a_dash(org: Org) -> None:
     core = customer(org["rep_bj1"], is_core=True)
     plain = customer(org["rep_bj1"], occupation="")
-    withheld = _dd(_page(org["risk"], f"/customers/{core.pk}/"), "手机号")
+    page = _page(org["risk"], f"/customers/{core.pk}/")
+    withheld = _dd(page, "手机号")
     assert "不予显示" in withheld and 'data-testid="withheld-mobile"' in withheld
+    assert '<li class="breadcrumb-item active" aria-current="page">（不予显示）</li>' in page
     empty = _dd(_page(org["rep_bj1"], f"/customers/{plain.pk}/"), "职业")
     assert empty == "—"
 
