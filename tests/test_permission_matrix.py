@@ -44,6 +44,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from clientvault.access.models import Policy
+from clientvault.accounts import roles as R
 from clientvault.accounts import services as account_services
 from clientvault.accounts.models import ApiToken, User
 from clientvault.api import api
@@ -325,10 +326,20 @@ def sign_in(client: Client, user: User, *, verify_second_factor: bool = True) ->
     session.save()
 
 
+# The start page of a role that does not work with customer lists (access.landing; issue #11).
+ROLE_LANDING = {R.ADMINISTRATOR: "accounts:users", R.COMPLIANCE_OFFICER: "consents:dashboard", R.AUDITOR: "audit:search"}
+
+
 def landing(w: World, username: str) -> str:
-    """Where sign-in (and a verified second factor) sends a user: the customer list if they may see it."""
+    """Where sign-in (a verified second factor, ``/``, the logo) sends a user: a page their role may open."""
     user = w.org[username]
-    return reverse("customers:list") if default_purpose(user) else reverse("accounts:profile")
+    codes = set(user.role_codes())
+    if codes & {R.SALES_REP, R.SALES_MANAGER, R.RISK_OFFICER} and default_purpose(user):
+        return reverse("customers:list")
+    for role, page in ROLE_LANDING.items():
+        if role in codes:
+            return reverse(page)
+    return reverse("accounts:profile")
 
 
 # --- Payloads and effects ---------------------------------------------------------------------
@@ -596,7 +607,7 @@ def consent_write_web(data: Payload, effect: Effect) -> Web:
 
 
 WEB_MATRIX: dict[str, list[Web]] = {
-    "home": [Web("GET", ok=EVERYONE, success=re.escape("/customers/"), anon_location=re.escape("/customers/"))],
+    "home": [Web("GET", ok=EVERYONE, success=_landing)],
     "accounts:login": [
         Web("GET", ok=EVERYONE, success=_landing, anon_status=200, anon_location=None),
         Web(

@@ -74,6 +74,8 @@ class NoStoreMiddleware:
 
 
 PURPOSE_SESSION_KEY = "cv_purpose"
+# The page the purpose picker sent the user back to after a switch (read once, on the next request).
+PURPOSE_SWITCH_SESSION_KEY = "cv_purpose_switched_to"
 
 
 def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context.Context:
@@ -288,3 +290,28 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", translation.get_language() or language)
         response.headers.setdefault("Vary", "Cookie")
         return response
+
+
+class PurposeSwitchMiddleware:
+    """After the purpose picker, the page the user came from may not be open under the new purpose (a record out
+    of its scope, a form it grants no right to): instead of a 404, the customer list of the new purpose (or the
+    role's start page), with a word saying why. Placed after the messages middleware."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        switched_to = request.session.pop(PURPOSE_SWITCH_SESSION_KEY, None) if hasattr(request, "session") else None
+        response = self.get_response(request)
+        if switched_to is None or switched_to != request.path or request.method != "GET" or response.status_code != 404:
+            return response
+        from django.contrib import messages
+
+        from clientvault.access import engine
+        from clientvault.access.landing import landing_url
+        from clientvault.access.policies import CUSTOMER, VIEW
+
+        ctx = request.cv_ctx  # type: ignore[attr-defined]
+        target = reverse("customers:list") if ctx.purpose and engine.can(ctx, CUSTOMER, VIEW) else landing_url(ctx)
+        messages.info(request, _("That page is not open under the purpose you chose, so here is where you can start."))
+        return HttpResponseRedirect(target)

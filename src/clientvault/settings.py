@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_countries",  # ISO 3166-1 names in zh-Hans/en for the nationality picker (its catalogue needs the app)
     "clientvault.core",
     "clientvault.accounts",
     "clientvault.audit",
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "clientvault.middleware.DeniedAccessMiddleware",
     "clientvault.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "clientvault.middleware.PurposeSwitchMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -241,6 +243,10 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("CLIENTVAULT_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# Nationality picker (django-countries, ISO 3166-1 alpha-2): China and its regions first, named as Chinese
+# official usage names them.
+COUNTRIES_FIRST = ["CN", "HK", "MO", "TW"]
+COUNTRIES_OVERRIDE = {"HK": _("Hong Kong, China"), "MO": _("Macao, China"), "TW": _("Taiwan, China")}
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"

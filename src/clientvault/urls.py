@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from clientvault.access import session_views
 from clientvault.api import api
 from clientvault.core import views as core_views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False, http_method_names=["get", "head"]), name="home"),
+    path("", session_views.home, name="home"),
     path("accounts/", include("clientvault.accounts.urls")),
     path("customers/", include("clientvault.customers.urls")),
     path("classification/", include("clientvault.classification.urls")),

@@ -56,6 +56,15 @@ def test_customer_withdraws_marketing_consent_and_the_marketing_list_loses_them(
     expect(rows).to_contain_text(mask_name("周九州"))
     expect(rows).not_to_contain_text(mask_name("吴十全"))
     rep.shot("01-rep-marketing-list-before")
+    # The export button follows the filters: HTMX swaps it with the table (count and link), issue #11.
+    export = rep.page.locator("[data-testid=export-customers]")
+    expect(export).to_have_attribute("data-count", "2")
+    rep.page.select_option("form.cv-filters select[name=kind]", "organisation")
+    expect(export).to_have_attribute("data-count", "0")
+    expect(export).to_have_attribute("href", re.compile(r"kind=organisation"))
+    rep.page.select_option("form.cv-filters select[name=kind]", "")
+    expect(export).to_have_attribute("data-count", "2")
+    expect(rows).to_contain_text(mask_name("周九州"))
 
     # The customer, on a phone-sized screen, signs in with their ID number and the code sent to their mobile.
     me = open_tab("consent-portal")

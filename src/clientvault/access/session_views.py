@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clientvault.access import breakglass, engine, selectors, services
 from clientvault.access.forms import BreakGlassForm, PurposeChoiceForm
+from clientvault.access.landing import landing_url
 from clientvault.access.models import Purpose
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.middleware import PURPOSE_SESSION_KEY
+from clientvault.middleware import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY
 
 
 def _ctx(request: HttpRequest) -> Context:
@@ -30,6 +33,13 @@ def _safe_next(request: HttpRequest, candidate: str) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return reverse("customers:list")
+
+
+@require_safe
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """``/``: the start page of the signed-in person's role (one they may open)."""
+    return redirect(landing_url(_ctx(request), break_glass=getattr(request, "cv_break_glass", None) is not None))
 
 
 @login_required
@@ -44,7 +54,10 @@ def choose_purpose(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.select_purpose(ctx=ctx, purpose=form.cleaned_data["purpose"])
         request.session[PURPOSE_SESSION_KEY] = form.cleaned_data["purpose"]
-        return redirect(_safe_next(request, form.cleaned_data.get("next") or ""))
+        target = _safe_next(request, form.cleaned_data.get("next") or "")
+        # The page may not be open under the new purpose: PurposeSwitchMiddleware turns its 404 into the list.
+        request.session[PURPOSE_SWITCH_SESSION_KEY] = urlsplit(target).path
+        return redirect(target)
     context = {"form": form, "rows": rows, "current": ctx.purpose, "may_break_glass": engine.may_break_glass(ctx)}
     return render(request, "access/choose_purpose.html", context)
 

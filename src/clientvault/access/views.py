@@ -93,18 +93,23 @@ def policies(request: HttpRequest) -> HttpResponse:
     chosen = request.GET.get("purpose") or (purposes[0].code if purposes else "")
     roles = list(Role.objects.all())
     role_codes = [r.code for r in roles]
+    role_names = {r.code: (r.name_en if (language or "").startswith("en") else r.name_zh) for r in roles}
+    purpose_names = {p.code: p.name(language) for p in Purpose.objects.all()}
     rows = [
         {
             "row": p,
+            "role": role_names.get(p.role, p.role),
             "resource": RESOURCE_LABELS.get(p.resource, p.resource),
             "actions": [ACTION_LABELS.get(a, a) for a in p.actions],
+            "purposes": [purpose_names.get(code, code) for code in p.purposes],
             "scope": SCOPE_LABELS.get(Scope(p.scope), p.scope),
+            "masking": [(cls, DECISION_LABELS.get(how, how)) for cls, how in p.masking.items()],
         }
         for p in Policy.objects.all()
     ]
     context = {
         "rows": rows,
-        "role_names": {r.code: (r.name_en if (language or "").startswith("en") else r.name_zh) for r in roles},
+        "role_names": role_names,
         "roles": roles,
         "purposes": purposes,
         "chosen": chosen,

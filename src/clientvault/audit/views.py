@@ -9,13 +9,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.text import capfirst
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
@@ -71,14 +75,70 @@ def _labels() -> dict[str, dict[str, str]]:
     }
 
 
+# How an event came in, in words (the badge beside the user).
+CHANNEL_LABELS = {
+    "web": pgettext_lazy("channel", "Web"),
+    "api": pgettext_lazy("channel", "API"),
+    "cli": pgettext_lazy("channel", "Command line"),
+    "task": pgettext_lazy("channel", "Background task"),
+    "system": pgettext_lazy("channel", "System"),
+    "portal": pgettext_lazy("channel", "Portal"),
+}
+# Event fields that name no model field.
+EXTRA_FIELD_LABELS = {"followups": _("Follow-ups"), "custom_data": _("Custom fields"), "tags": _("Tags")}
+
+
+class _FieldLabels:
+    """Field codes of events (``mobile``, ``customer.mobile``, ``custom.tier``) as the user reads them: the
+    field catalogue's label, else the model field's name; an unknown code is shown as it is."""
+
+    def __init__(self) -> None:
+        from clientvault.classification.models import FieldClassification
+
+        language = get_language()
+        self.catalogue = {row.key: row.label(language) for row in FieldClassification.objects.all()}
+        self.models: dict[str, Any] = {}
+
+    def _model(self, object_type: str) -> Any:
+        if object_type not in self.models:
+            try:
+                self.models[object_type] = apps.get_model(object_type) if "." in object_type else None
+            except (LookupError, ValueError):
+                self.models[object_type] = None
+        return self.models[object_type]
+
+    def object_type(self, object_type: str) -> str:
+        model = self._model(object_type)
+        return capfirst(model._meta.verbose_name) if model is not None else object_type
+
+    def field(self, object_type: str, name: str) -> str:
+        model = self._model(object_type)
+        prefix = model._meta.model_name if model is not None else ""
+        for key in (name, f"{prefix}.{name}"):
+            if key in self.catalogue:
+                return self.catalogue[key]
+        if name in EXTRA_FIELD_LABELS:
+            return str(EXTRA_FIELD_LABELS[name])
+        if model is not None:
+            try:
+                return str(capfirst(model._meta.get_field(name).verbose_name))
+            except FieldDoesNotExist:
+                pass
+        return name
+
+
 def _display(page: selectors.EventPage | None) -> list[dict[str, Any]]:
     if page is None:
         return []
     labels = _labels()
+    fields = _FieldLabels()
     return [
         {
             "row": r,
             "e": r.event,
+            "channel": CHANNEL_LABELS.get(r.event.channel, r.event.channel),
+            "object_type": fields.object_type(r.event.object_type) if r.event.object_type else "",
+            "fields": [fields.field(r.event.object_type or "", f) for f in r.event.fields or []],
             "role": labels["roles"].get(r.event.role, r.event.role),
             "purpose": labels["purposes"].get(r.event.purpose, r.event.purpose),
             "type": labels["types"].get(r.event.event_type, r.event.event_type),

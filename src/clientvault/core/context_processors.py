@@ -11,7 +11,10 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.access import engine
 from clientvault.access.engine import capabilities
+from clientvault.access.landing import landing_url
+from clientvault.access.policies import CREATE, CUSTOMER
 from clientvault.accounts.roles import ROLE_LABELS
 
 
@@ -33,6 +36,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
         (
             NavItem(_("Customer list"), "customers:list", "bi-people", "customer.view"),
             NavItem(_("New customer"), "customers:create", "bi-person-plus", "customer.create"),
+            NavItem(_("Break-glass access"), "access:break_glass", "bi-exclamation-octagon", "break_glass.start"),
         ),
     ),
     (
@@ -73,6 +77,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     window = getattr(request, "cv_break_glass", None)
     if window is not None:
         caps = caps | {"customer.view"}
+    elif engine.may_break_glass(ctx):
+        caps = caps | {"break_glass.start"}
+    if ctx.purpose and "customer.create" in caps and not engine.can(ctx, CUSTOMER, CREATE):
+        caps = caps - {"customer.create"}  # held for another purpose, not the one declared: no dead link
     groups = []
     for title, items in NAVIGATION:
         allowed = [i for i in items if i.needs in caps]
@@ -83,6 +91,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_groups": groups,
         "role_labels": labels,
         "capabilities": caps,
+        "landing_url": landing_url(ctx, break_glass=window is not None),
         "current_purpose": _purpose_name(ctx.purpose),
         "break_glass": window,
         "break_glass_minutes": _minutes_left(window),

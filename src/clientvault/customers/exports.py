@@ -31,7 +31,7 @@ def as_csv(customers: Sequence[Any]) -> str:
                 c.mobile,
                 c.email,
                 c.uscc,
-                c.owner.get_username() if c.owner_id else "",
+                str(c.owner) if c.owner_id else "",  # the display name people know, as the list shows it
                 " ".join(getattr(c, "shown_tags", None) or ()),
             )
         )

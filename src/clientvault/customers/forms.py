@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
+from clientvault.core import countries
 from clientvault.core.forms import StyledForm
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.models import CustomFieldDefinition
@@ -49,7 +50,7 @@ class CustomerForm(StyledForm):
     mobile = forms.CharField(label=_("Mobile"), max_length=20, required=False)
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    nationality = forms.CharField(label=_("Nationality"), max_length=2, required=False, help_text=_("Two-letter country code, such as CN."))
+    nationality = forms.ChoiceField(label=_("Nationality"), choices=countries.choices, required=False)  # stores the ISO code
     residency = forms.ChoiceField(label=_("Residency"), choices=_choices(Residency), required=False)
     occupation = forms.CharField(label=_("Occupation"), max_length=100, required=False)
     # organisations
@@ -145,7 +146,15 @@ class FollowUpForm(StyledForm):
 
 
 class CustomerFilterForm(StyledForm):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Exact match on the whole name, ID number, mobile, e-mail or credit code: "
+            "they are stored encrypted, so part of a name finds nothing."
+        ),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *Kind.choices], required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)

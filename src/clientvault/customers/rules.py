@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification import validators as V
+from clientvault.core import countries
 from clientvault.core.errors import Message, ValidationFailed
 from clientvault.core.text import clean_value
 from clientvault.customers.choices import AppliesTo, FieldType, IdType, Industry, Kind, Residency, Sex, Source, Status
@@ -166,8 +167,8 @@ def _clean_individual(out: dict[str, Any], err: Any, today: dt.date) -> None:
             err("email", exc.message)
     if out["nationality"]:
         out["nationality"] = out["nationality"].upper()
-        if not _COUNTRY.match(out["nationality"]):
-            err("nationality", _("Use a two-letter country code, such as CN."))
+        if not _COUNTRY.match(out["nationality"]) or not countries.is_known(out["nationality"]):
+            err("nationality", _("Choose a country or region from the list (ISO 3166-1 code, such as CN)."))
     if out["residency"] and out["residency"] not in Residency.values:
         err("residency", _("Choose a valid residency."))
 

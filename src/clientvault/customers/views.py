@@ -32,11 +32,11 @@ from clientvault.access.policies import (
 from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.context import Context
-from clientvault.core import clock
+from clientvault.core import clock, countries
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.customers import exports, followups, protection, rules, selectors, services
-from clientvault.customers.choices import Kind
+from clientvault.customers.choices import FieldType, Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
 
@@ -77,12 +77,15 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = selectors.list_customers(_ctx(request), filters, page=page_number, per_page=25)
     query = request.GET.copy()
     query.pop("page", None)
+    can_export = engine.can(_ctx(request), CUSTOMER, EXPORT)
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
         "can_create": engine.can(_ctx(request), CUSTOMER, CREATE),
-        "can_export": engine.can(_ctx(request), CUSTOMER, EXPORT),
+        "can_export": can_export,
+        # The export button says how many rows would leave: the same filters, counted in the export's scope.
+        "export_count": selectors.filtered_customers(_ctx(request), filters, EXPORT).count() if can_export else 0,
     }
     template = "customers/_table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
@@ -178,9 +181,21 @@ def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpFor
         "followups": getattr(customer, "visible_followups", []),
         "followup_form": followup_form,
         "custom_values": [
-            (d.label(get_language()), f"custom.{d.key}", customer.custom_data.get(d.key), views.get(f"custom.{d.key}")) for d in definitions
+            (d.label(get_language()), f"custom.{d.key}", _custom_shown(d, customer.custom_data.get(d.key)), views.get(f"custom.{d.key}"))
+            for d in definitions
         ],
+        "nationality_name": countries.name(getattr(customer, "nationality", "") or ""),
     }
+
+
+def _custom_shown(definition: CustomFieldDefinition, value: Any) -> Any:
+    """A choice field shows its label in the user's language, not its stored code."""
+    if definition.field_type == FieldType.CHOICE and value not in (None, ""):
+        english = (get_language() or "").startswith("en")
+        for choice in definition.choices:
+            if choice.get("value") == value:
+                return choice.get("label_en" if english else "label_zh") or value
+    return value
 
 
 def _posted_version(request: HttpRequest) -> int | None:

@@ -261,7 +261,7 @@ def test_right_mfa_code_verifies_the_session(org, audit_events):
     mark = len(audit_events())
     device = TOTPDevice.objects.get(user=org["compliance"])
     response = client.post("/accounts/mfa/verify/", {"token": code_for(device)})
-    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert response.status_code == 302 and response["Location"] == "/consents/"  # the compliance officer's start page
     [event] = audit_events()[mark:]
     assert event.event_type == "auth.mfa_verified" and event.outcome == "success" and event.actor == org["compliance"]
     assert client.get("/customers/")["Location"].startswith("/access/purpose/")  # signed in and verified: next, the purpose
@@ -279,7 +279,7 @@ def test_mfa_role_without_device_must_enrol(org, audit_events):
     mark = len(audit_events())
 
     response = client.post("/accounts/mfa/setup/", {"token": code_for(pending)})
-    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert response.status_code == 302 and response["Location"] == "/audit/"  # the auditor's start page
     [event] = audit_events()[mark:]
     assert event.event_type == "auth.mfa_enrolled" and event.actor == org["auditor"]
     pending.refresh_from_db()

@@ -125,4 +125,11 @@ def test_edit_page_shows_each_version_with_its_summary(org, client):
     sign_in_verified(client, org["compliance"])
     html = client.get("/classification/customer.email/").content.decode()
     assert "<strong>v2</strong>" in html and "<strong>v1</strong>" in html
-    assert "C2 · contact · email" in html and "C1 · contact · email" in html and "login name" in html
+    from django.utils import translation
+
+    from clientvault.classification.catalogue import Category, MaskProfile
+
+    with translation.override("zh-hans"):  # the summary names the category and the mask, not their codes (issue #11)
+        words = f"{Category.CONTACT.label} · {MaskProfile.EMAIL.label}"
+    assert f"C2 · {words}" in html and f"C1 · {words}" in html and "login name" in html
+    assert "contact · email" not in html
