@@ -47,6 +47,7 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/customers/{customer_id}"): _CUSTOMER_READ,
     ("PATCH", "/customers/{customer_id}"): _CUSTOMER_WRITE,
     ("DELETE", "/customers/{customer_id}"): _CUSTOMER_WRITE,
+    ("POST", "/customers/{customer_id}/clear-core"): _CUSTOMER_WRITE,
     ("POST", "/customers/{customer_id}/reveal"): _CUSTOMER_READ,
     ("GET", "/customers/{customer_id}/followups"): _CUSTOMER_READ,
     ("POST", "/customers/{customer_id}/followups"): _CUSTOMER_WRITE,

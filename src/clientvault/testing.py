@@ -253,7 +253,7 @@ def followup_text(f: FollowUp | Any) -> dict[str, str]:
     """A stored follow-up's summary and next step, decrypted from the database (tests only)."""
     from clientvault.customers import vault
 
-    return vault.unseal_followup(FollowUp.objects.get(pk=f.pk if isinstance(f, FollowUp) else f))
+    return vault.unseal_followup(all_rows(FollowUp).get(pk=f.pk if isinstance(f, FollowUp) else f))
 
 
 def rng(seed: int = 0) -> random.Random:

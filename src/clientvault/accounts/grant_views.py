@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from clientvault.access.policies import CHANGE, ROLE_GRANTS, allows
 from clientvault.accounts import grants
@@ -19,6 +19,7 @@ def _ctx(request: HttpRequest) -> Context:
     return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
 
 
+@require_safe
 @login_required
 def role_grants(request: HttpRequest) -> HttpResponse:
     try:

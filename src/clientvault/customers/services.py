@@ -264,6 +264,8 @@ def update_customer(
     changed += [f"custom.{k}" for k in changed_custom]
     # Every field sent is checked, changed or not: an unchanged answer would confirm a guessed masked value.
     _refuse_blind_changes(ctx, customer, list(changes), list(custom or {}))
+    if tags is not None:  # judged on the record as the editor saw it, before this change (core may be set by it)
+        _refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
     _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
     if owner_id is not None and owner_id != customer.owner_id:
         owner = _resolve_owner(ctx, owner_id, default=None)
@@ -271,7 +273,6 @@ def update_customer(
         customer.owner, customer.department = owner, owner.department
         changed += ["owner", "department"]
     if tags is not None:
-        _refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
         tags_before = set(customer.tags.values_list("name", flat=True))
         _set_tags(customer, tags)
         if set(customer.tags.values_list("name", flat=True)) != tags_before:
