@@ -178,6 +178,18 @@ def choose_purpose(client: Any, purpose: str) -> None:
     session.save()
 
 
+def signed_in(u: User) -> Any:
+    """A test client signed in as ``u`` with the user's default purpose chosen (as after the picker)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(u)
+    purpose = default_purpose(u)
+    if purpose:
+        choose_purpose(client, purpose)
+    return client
+
+
 def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Customer:
     """A customer row written directly (test setup, not a domain write: no audit event), sealed as the
     service would seal it. The returned instance also carries the plaintext values as attributes."""

@@ -15,7 +15,7 @@ from django.urls import reverse
 from clientvault.crypto import fields as crypto
 from clientvault.customers import followups, selectors, vault
 from clientvault.customers.models import FollowUp
-from clientvault.testing import choose_purpose, ctx, customer, default_purpose, ensure_roles, followup, followup_text, make_org
+from clientvault.testing import ctx, customer, ensure_roles, followup, followup_text, make_org, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,7 @@ SECRET = "客户透露：近期有大额房贷，资金紧张"
 
 
 def _client(u: Any) -> Client:
-    client = Client()
-    client.force_login(u)
-    purpose = default_purpose(u)
-    if purpose:
-        choose_purpose(client, purpose)
+    client: Client = signed_in(u)
     return client
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from clientvault.customers import selectors, services
-from clientvault.testing import choose_purpose, ctx, customer, default_purpose, reload
+from clientvault.testing import ctx, customer, reload, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +17,7 @@ TAG = "欠款"
 
 
 def _client(u: Any) -> Client:
-    client = Client()
-    client.force_login(u)
-    purpose = default_purpose(u)
-    if purpose:
-        choose_purpose(client, purpose)
+    client: Client = signed_in(u)
     return client
 
 
