@@ -86,7 +86,7 @@ def seed_consents(users: dict[str, User], *, seed: int = 2026) -> int:
     with clock.travel(start):
         general, child = _publish(for_user(compliance, channel="cli"))
     written = 0
-    seeded = Customer.objects.unrestricted(reason="the demo seeder gives consents to every individual customer of the demo database it seeds")
+    seeded = Customer.objects.unrestricted(reason="the demo seeder gives consents to every individual in the demo database")
     customers = list(seeded.filter(kind=Kind.INDIVIDUAL).select_related("owner").order_by("created_at"))
     for c in customers:
         if c.owner is None or rng.random() > 0.75:
