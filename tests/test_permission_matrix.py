@@ -201,9 +201,10 @@ def pending_mfa_reset(w: World) -> Any:
     return request.pk
 
 
-def user_password_was_reset(w: World, foreign: bool, ok: bool) -> None:
-    assert User.objects.get(pk=w.org["rep_bj2"].pk).must_change_password is ok
-    audit_left("user.password_reset")(w, foreign, ok)
+def user_password_was_not_reset(w: World, foreign: bool, ok: bool) -> None:
+    """The target sees customer data: even the administrator is refused (rule 12) — nothing changes."""
+    assert User.objects.get(pk=w.org["rep_bj2"].pk).must_change_password is False
+    assert AuditEvent.objects.filter(event_type="user.password_reset").count() == 0
 
 
 def auditor_factor_reset(w: World, foreign: bool, ok: bool) -> None:
@@ -650,9 +651,9 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "accounts:user_unlock": [
         Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.unlocked")),
     ],
-    "accounts:user_password_reset": [Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, effect=user_password_was_reset)],
+    "accounts:user_password_reset": [Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=user_password_was_not_reset)],
     "accounts:user_mfa_reset": [
-        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.mfa_reset")),
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.mfa_reset_requested")),
     ],
     "accounts:mfa_resets": [Web("GET", ok=MFA_RESET_APPROVERS, wrong=NOT_MFA_RESET_APPROVERS)],
     "accounts:mfa_reset_decide": [

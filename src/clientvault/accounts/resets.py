@@ -58,6 +58,18 @@ def unlock_user(*, ctx: Context, user_id: Any) -> User:
     return user
 
 
+_DATA_USER_PASSWORD = _(
+    "This user can see customer data: an administrator may not set a password for them. "
+    "Unlock the account, or ask compliance to revoke the data role first."
+)
+
+
+_DATA_USER_PASSWORD = _(
+    "This user can see customer data: an administrator may not set a password for them. "
+    "Unlock the account, or ask compliance to revoke the data role first."
+)
+
+
 def temporary_password() -> str:
     """Four groups of four unambiguous letters and digits: upper, lower and digit each at least once."""
     while True:
@@ -72,6 +84,9 @@ def reset_password(*, ctx: Context, user_id: Any) -> tuple[User, str]:
     """Give the user a one-time temporary password, shown once to the administrator; the user must change it at
     the next sign-in. Their sessions end and the lockout is lifted."""
     user = _target(ctx, user_id)
+    if holds_data_role(user):
+        # Rule 12: a password the administrator knows would let them sign in as someone who sees customer data.
+        raise ValidationFailed({"user": [_DATA_USER_PASSWORD]})
     value = temporary_password()
     user.set_password(value)
     user.must_change_password = True
@@ -82,10 +97,18 @@ def reset_password(*, ctx: Context, user_id: Any) -> tuple[User, str]:
     return user, value
 
 
+def holds_data_role(user: User) -> bool:
+    """Whether any of the user's roles grants customer data (accounts.grants.data_roles)."""
+    from clientvault.accounts import grants
+
+    return bool(set(user.role_codes()) & grants.data_roles())
+
+
 def needs_second_person(user: User) -> bool:
-    """A user whose roles require a second factor (compliance, audit, administration; the setting) loses it only
-    with a second person's approval."""
-    return mfa_required(user)
+    """A user whose roles require a second factor (compliance, audit, administration; the setting), or who sees
+    customer data, loses it only with a second person's approval (rule 12: else the administrator who resets it
+    could take the account over)."""
+    return mfa_required(user) or holds_data_role(user)
 
 
 def _remove_factor(ctx: Context, user: User, detail: dict[str, Any]) -> int:

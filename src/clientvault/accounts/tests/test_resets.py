@@ -63,11 +63,11 @@ def test_unlock_is_for_administrators_only(org, audit_events):
 
 
 def test_password_reset_gives_a_temporary_password_the_user_must_change(org, audit_events):
-    rep = org["rep_bj1"]
+    rep = org["norole"]  # holds no data role (a data user's password is not the administrator's to set)
     old_browser = Client()
-    login(old_browser, "rep_bj1")
+    login(old_browser, "norole")
     old_key = old_browser.session.session_key
-    lock_out("rep_bj1")
+    lock_out("norole")
     mark = len(audit_events())
 
     response = admin_client(org).post(f"/accounts/users/{rep.pk}/password-reset/")
@@ -83,7 +83,7 @@ def test_password_reset_gives_a_temporary_password_the_user_must_change(org, aud
 
     # The lockout is lifted; with the temporary password the user reaches only the password change.
     client = english()
-    assert login(client, "rep_bj1", temporary).status_code == 302 and signed_in(client)
+    assert login(client, "norole", temporary).status_code == 302 and signed_in(client)
     assert client.get("/customers/")["Location"] == "/accounts/profile/"
     api = client.get("/api/v1/me")
     assert api.status_code == 403 and api.json()["error"]["code"] == "password_change_required"
@@ -93,6 +93,26 @@ def test_password_reset_gives_a_temporary_password_the_user_must_change(org, aud
     assert not rep.must_change_password
     assert client.get("/api/v1/me").status_code == 200
     assert audit_events("auth.password_changed")[-1].detail == {"replaced_temporary": True}
+
+
+def test_an_administrator_cannot_set_the_password_of_someone_who_sees_customer_data(org, audit_events):
+    """Rule 12: a temporary password shown to the administrator would let them sign in as the rep."""
+    rep = org["rep_bj1"]
+    with pytest.raises(ValidationFailed):
+        resets.reset_password(ctx=ctx(org["admin"]), user_id=rep.pk)
+    response = admin_client(org).post(f"/accounts/users/{rep.pk}/password-reset/")
+    assert response.status_code == 302 and "temporary" not in (response.context or {})
+    rep.refresh_from_db()
+    assert rep.check_password(PASSWORD) and not rep.must_change_password
+    assert audit_events("user.password_reset") == []
+
+
+def test_a_data_users_factor_needs_a_second_person(org, audit_events):
+    rep = org["rep_bj1"]
+    TOTPDevice.objects.create(user=rep, name="own choice", confirmed=True)
+    request = resets.reset_mfa(ctx=ctx(org["admin"]), user_id=rep.pk)
+    assert request is not None and TOTPDevice.objects.filter(user=rep).exists()
+    assert audit_events("user.mfa_reset") == [] and len(audit_events("user.mfa_reset_requested")) == 1
 
 
 def test_temporary_passwords_are_strong_and_different():
@@ -125,7 +145,7 @@ def test_password_reset_is_for_administrators_only(org):
 
 
 def test_second_factor_of_a_role_without_mfa_requirement_is_reset_at_once(org, audit_events):
-    rep = org["rep_bj1"]
+    rep = org["norole"]
     TOTPDevice.objects.create(user=rep, name="own choice", confirmed=True)
     response = admin_client(org).post(f"/accounts/users/{rep.pk}/mfa-reset/")
     assert response.status_code == 302
