@@ -158,10 +158,10 @@ def main() -> None:
 
     from clientvault import demo, testing
     from clientvault.accounts.services import create_api_token
-    from clientvault.context import system_context
     from clientvault.core import clock
-    from clientvault.crypto import fields as crypto
-    from clientvault.customers import rules, services, vault
+    from clientvault.core.context import system_context
+    from clientvault.crypto import keystore
+    from clientvault.customers import custom_fields, rules, vault
     from clientvault.customers.models import Tag
 
     if postgres:
@@ -173,7 +173,7 @@ def main() -> None:
     started = time.perf_counter()
     users = demo.build_organisation(system_context(channel="cli"))
     rep, manager = users["rep_bj1"], users["manager_bj"]
-    definitions = services.field_definitions()
+    definitions = custom_fields.field_definitions()
     today = clock.today()
     tags: dict[str, Tag] = {}
     ids: list[uuid.UUID] = []
@@ -203,10 +203,10 @@ def main() -> None:
         return body
 
     def drop_key(cid: uuid.UUID) -> None:
-        crypto.cache.drop(cid)
+        keystore.cache.drop(cid)
 
     def load_key(cid: uuid.UUID) -> None:
-        crypto.prefetch([cid])
+        keystore.prefetch([cid])
 
     def check_same_shape(client: Client, cid: uuid.UUID, *, same_values: bool) -> None:
         full, base = get(client, FULL_URL.format(cid)), get(client, BASELINE_URL.format(cid))
@@ -281,7 +281,7 @@ def main() -> None:
         counts: dict[int, tuple[int, int]] = {}
         rows: dict[int, int] = {}
         for per_page in LIST_SIZES:
-            crypto.cache.clear()  # cold: every key on the page must come from the key store
+            keystore.cache.clear()  # cold: every key on the page must come from the key store
             counts[per_page], page = count_queries(rep_client, LIST_URL.format(per_page))
             rows[per_page] = len(page["items"])
     for per_page in LIST_SIZES:

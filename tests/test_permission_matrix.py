@@ -44,15 +44,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from clientvault.access.models import Policy
-from clientvault.accounts import roles as R
 from clientvault.accounts import services as account_services
 from clientvault.accounts.models import ApiToken, User
 from clientvault.api import api
 from clientvault.audit.models import AuditEvent
 from clientvault.classification.masking import mask_name
+from clientvault.core import roles as R
+from clientvault.core.web import PURPOSE_SESSION_KEY
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.middleware import PURPOSE_SESSION_KEY
 from clientvault.testing import (
     PASSWORD,
     Org,
@@ -189,7 +189,7 @@ def pending_mfa_reset(w: World) -> Any:
     may approve it (neither asked, neither is concerned)."""
     from clientvault.accounts import resets
     from clientvault.accounts.models import MfaResetRequest
-    from clientvault.accounts.roles import ADMINISTRATOR
+    from clientvault.core.roles import ADMINISTRATOR
     from clientvault.testing import user as make_user
 
     pending = MfaResetRequest.objects.filter(target=w.org["auditor"], status="pending").first()
@@ -233,10 +233,10 @@ NOT_COMPLIANCE = tuple(u for u in USERS if u != "compliance")
 
 def consent_with_evidence(c: Customer) -> str:
     """A written consent to provision to partners, with a scanned form; returns the record id."""
-    from clientvault.consents import capture, rules
+    from clientvault.consents import preconditions, rules
     from clientvault.consents import services as consent_services
 
-    chosen = capture.notice_for("partner_sharing", child=False) or notice()
+    chosen = preconditions.notice_for("partner_sharing", child=False) or notice()
     evidence = consent_services.Evidence(filename="signed.pdf", content_type="application/pdf", data=b"%PDF-1.4 matrix")
     data = rules.Capture(
         purpose="partner_sharing", consent_type="written", categories=["identity"], recipients=list(chosen.recipients),
@@ -304,8 +304,8 @@ def sealed_event_id(w: World) -> str:
     if not w.sealed_event:
         from django.db import transaction
 
+        from clientvault.audit import recording as audit
         from clientvault.audit import sealing
-        from clientvault.audit import services as audit
 
         with transaction.atomic():
             event = audit.record(ctx(w.org["rep_bj1"]), "auth.login", object_type="accounts.user", object_id=str(w.org["rep_bj1"].pk))

@@ -16,10 +16,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import models
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import Department, LegalEntity, Role, User
 from clientvault.classification import validators as V
-from clientvault.context import Context, for_user
+from clientvault.core import roles as R
+from clientvault.core.context import Context, for_user
 from clientvault.core.seeding import reseed_catalogues
 from clientvault.customers.choices import IdType, Kind, Status
 from clientvault.customers.models import Customer, FollowUp
@@ -143,7 +143,7 @@ def sign_in_verified(client: Any, u: User, *, purpose: str | None = None) -> Non
     if purpose is None:
         purpose = default_purpose(u)
     if purpose:
-        from clientvault.middleware import PURPOSE_SESSION_KEY
+        from clientvault.core.web import PURPOSE_SESSION_KEY
 
         session[PURPOSE_SESSION_KEY] = purpose
     session.save()
@@ -171,7 +171,7 @@ def ctx(u: User, *, channel: str = "web", purpose: str | None = None) -> Context
 
 def choose_purpose(client: Any, purpose: str) -> None:
     """Set a signed-in test client's purpose, as the purpose picker does."""
-    from clientvault.middleware import PURPOSE_SESSION_KEY
+    from clientvault.core.web import PURPOSE_SESSION_KEY
 
     session = client.session
     session[PURPOSE_SESSION_KEY] = purpose
@@ -193,8 +193,7 @@ def signed_in(u: User) -> Any:
 def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Customer:
     """A customer row written directly (test setup, not a domain write: no audit event), sealed as the
     service would seal it. The returned instance also carries the plaintext values as attributes."""
-    from clientvault.customers import services as customer_services
-    from clientvault.customers import vault
+    from clientvault.customers import profiles, vault
 
     assert owner.department is not None
     n = next(_counter)
@@ -216,10 +215,10 @@ def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Cust
     base.update(fields)
     custom = base.pop("custom_data", {})
     c = Customer(kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id)
-    plain = {k: base.pop(k) for k in list(base) if k in customer_services.PLAIN_FIELDS or k in ("version",)}
+    plain = {k: base.pop(k) for k in list(base) if k in profiles.PLAIN_FIELDS or k in ("version",)}
     for key, value in plain.items():
         setattr(c, key, value)
-    customer_services._apply(c, base, custom)
+    profiles._apply(c, base, custom)
     c.save(force_insert=True)
     for key in vault.ENCRYPTED_FIELDS:
         if not hasattr(c, key):
@@ -251,10 +250,10 @@ def find(name: str) -> Any:
 def followup(c: Customer, author: User, **fields: Any) -> FollowUp:
     base: dict[str, Any] = {"occurred_at": dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC), "channel": "phone", "summary": "电话回访"}
     base.update(fields)
-    from clientvault.crypto import fields as crypto
+    from clientvault.crypto import keystore
     from clientvault.customers import followups
 
-    crypto.create_customer_key(c.pk)
+    keystore.create_customer_key(c.pk)
     f = followups.build(c.pk, author, {"next_step": "", **base})
     f.save(force_insert=True)
     f.summary, f.next_step = base["summary"], base.get("next_step", "")  # the plaintext, for the test
@@ -356,14 +355,14 @@ def consent(
     guardian: bool = False,
 ) -> Any:
     """Consent given through the service, as the customer would in the portal (audited like the real thing)."""
-    from clientvault.consents import capture as consent_capture
+    from clientvault.consents import preconditions
     from clientvault.consents import rules as consent_rules
     from clientvault.consents import services as consent_services
 
     child = guardian
     chosen = (
         the_notice
-        or consent_capture.notice_for(purpose, child=child)
+        or preconditions.notice_for(purpose, child=child)
         or notice(audience="child" if child else "general", code="child" if child else "privacy")
     )
     capture = consent_rules.Capture(

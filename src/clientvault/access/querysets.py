@@ -23,7 +23,7 @@ from clientvault.access.policies import MANAGE_POLICIES, VIEW, Scope, allows
 from clientvault.core.querysets import GuardedQuerySet
 
 if TYPE_CHECKING:
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 M = TypeVar("M", bound=models.Model)
 

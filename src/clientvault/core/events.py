@@ -19,8 +19,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max
 
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.details import check_detail
 
 logger = logging.getLogger(__name__)

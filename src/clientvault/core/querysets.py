@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models.sql import Query
 
 if TYPE_CHECKING:
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 M = TypeVar("M", bound=models.Model)
 

@@ -8,7 +8,7 @@ from clientvault.access.policies import CUSTOMER, FOLLOWUP, Scope
 from clientvault.access.querysets import PolicyQuerySet, department_filter
 
 if TYPE_CHECKING:
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 
 class CustomerQuerySet(PolicyQuerySet[Any]):

@@ -13,9 +13,9 @@ from django.test import Client
 from clientvault.access import engine, proposals, services
 from clientvault.access.models import Policy, PolicyChange, PolicyVersion
 from clientvault.access.policies import Decision, Scope
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.accounts.services import create_api_token
+from clientvault.core import roles as R
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.testing import ctx, customer, not_denials, second_officer, sign_in_verified, user, widen_policy
 

@@ -10,9 +10,9 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clientvault.accounts import roles as R
 from clientvault.accounts import services
 from clientvault.accounts.models import User, UserSession
+from clientvault.core import roles as R
 from clientvault.testing import PASSWORD, ctx, denials, not_denials
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 
 from clientvault import demo
 from clientvault.accounts import grants
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import RoleGrant, User
-from clientvault.context import system_context
+from clientvault.core import roles as R
+from clientvault.core.context import system_context
 from clientvault.core.errors import PermissionDenied
 from clientvault.testing import ensure_roles
 

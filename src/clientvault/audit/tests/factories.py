@@ -14,10 +14,10 @@ from unittest import mock
 
 from django.db import transaction
 
-from clientvault.audit import services, signing
+from clientvault.audit import recording, signing
 from clientvault.audit.models import AuditEvent
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 
 SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "verify_audit_proof.py"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -34,7 +34,7 @@ def event(
 ) -> AuditEvent:
     """Record one event the way a selector does (its own transaction), at ``at`` if given."""
     with transaction.atomic(), mock.patch.object(clock, "now", return_value=at or clock.now()):
-        return services.record(
+        return recording.record(
             ctx,
             event_type,
             object_type="customers.customer" if customer_id else "test.object",

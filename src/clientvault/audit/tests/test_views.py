@@ -253,7 +253,7 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(client: Client
     """CSV injection: a recorded object id like ``=HYPERLINK(…)`` must reach the spreadsheet as text."""
     from django.db import transaction
 
-    from clientvault.audit import services as audit
+    from clientvault.audit import recording as audit
 
     with transaction.atomic():
         audit.record(

@@ -10,7 +10,7 @@ from clientvault.classification.catalogue import DEFAULT_KEYS, custom_field_key
 from clientvault.classification.checks import check_classification, unclassified_fields
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.customers import services as customer_services
+from clientvault.customers import custom_fields
 from clientvault.customers.models import PERSONAL_FIELDS
 from clientvault.testing import ctx
 
@@ -39,7 +39,7 @@ def test_check_fails_for_an_unclassified_field():
 
 
 def test_a_new_custom_field_is_classified_with_it_in_one_event(org, audit_events):
-    customer_services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=ctx(org["admin"]),
         key="wechat_id",
         field_type="text",
@@ -56,16 +56,14 @@ def test_a_new_custom_field_is_classified_with_it_in_one_event(org, audit_events
 
 
 def test_a_custom_field_without_a_class_gets_the_cautious_default(org):
-    customer_services.define_custom_field(
-        ctx=ctx(org["admin"]), key="note", field_type="text", data={"label_zh": "备注", "label_en": "Note"}
-    )
+    custom_fields.define_custom_field(ctx=ctx(org["admin"]), key="note", field_type="text", data={"label_zh": "备注", "label_en": "Note"})
     row = FieldClassification.objects.get(key=custom_field_key("note"))
     assert (row.jrt_class, row.mask_profile) == ("C2", "hidden")
 
 
 def test_an_invalid_class_refuses_the_custom_field(org):
     with pytest.raises(ValidationFailed) as exc:
-        customer_services.define_custom_field(
+        custom_fields.define_custom_field(
             ctx=ctx(org["admin"]),
             key="pin",
             field_type="text",

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from clientvault.accounts import roles as R
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.consents.choices import State
+from clientvault.core import roles as R
 from clientvault.testing import Org, consent, ctx, customer, sign_in_verified, subject_ctx, user
 
 pytestmark = pytest.mark.django_db

@@ -391,12 +391,12 @@ def test_a_naive_expiry_is_refused_with_a_field_error(org: Org) -> None:
 
 def test_a_prospect_with_consent_records_is_closed_not_deleted(org: Org) -> None:
     from clientvault.core.errors import Conflict
-    from clientvault.customers import services as customer_services
+    from clientvault.customers import profiles
 
     prospect = customer(org["rep_bj1"], status="prospect")
     consent(prospect)
     with pytest.raises(Conflict) as refused:
-        customer_services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
+        profiles.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
     assert refused.value.code == "has_consent_records" and all_rows(Customer).filter(pk=prospect.pk).exists()
 
 

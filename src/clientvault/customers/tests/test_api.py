@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import ApiToken, User
 from clientvault.accounts.services import create_api_token, revoke_api_token
+from clientvault.core import roles as R
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
 from clientvault.testing import (

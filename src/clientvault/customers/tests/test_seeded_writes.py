@@ -9,7 +9,7 @@ import pytest
 
 from clientvault import demo
 from clientvault.classification.models import FieldClassification
-from clientvault.context import system_context
+from clientvault.core.context import system_context
 from clientvault.customers.choices import Kind
 from clientvault.customers.imports import ImportRow, import_customers
 from clientvault.customers.models import CustomFieldDefinition, FollowUp

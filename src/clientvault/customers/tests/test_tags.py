@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clientvault.customers import selectors, services
+from clientvault.customers import profiles, selectors
 from clientvault.testing import ctx, customer, reload, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def _client(u: Any) -> Client:
 
 def _tagged(owner: Any, **fields: Any) -> Any:
     c = customer(owner, **fields)
-    services._set_tags(c, [TAG])
+    profiles._set_tags(c, [TAG])
     return c
 
 

@@ -21,8 +21,8 @@ from clientvault.consents import rules as consent_rules
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents.choices import Action, State
 from clientvault.consents.models import Consent, ConsentRecord
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import ValidationFailed
 from clientvault.customers.models import Customer
 from clientvault.rights import portal, services

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.rights import services
 from clientvault.rights.models import PortalCode
 from clientvault.rights.senders import MemorySender
