@@ -266,12 +266,12 @@ def _drop(model: type[models.Model]) -> None:
 
 
 def _organisation() -> list[Context]:
-    from clientvault import testing
     from clientvault.core.context import system_context
+    from clientvault.testing import actors, organisation
 
-    org = testing.make_org()
+    org = organisation.make_org()
     users = [u for name, u in org.users.items() if name != "norole"]
-    return [testing.ctx(u, channel="web") for u in users] + [system_context(channel="task")]
+    return [actors.ctx(u, channel="web") for u in users] + [system_context(channel="task")]
 
 
 def _row(model: type[M], spec: Spec, occurred_at: dt.datetime, outcome: str = "success") -> M:

@@ -24,7 +24,7 @@ def main() -> None:
 
     RAW = "benchmark baseline: the raw query without the policy layer"
     raw = Customer.objects.unrestricted(reason=RAW)
-    from clientvault.testing import ctx
+    from clientvault.testing.actors import ctx
 
     users, seed_seconds = seed_demo(args.size)
     manager = ctx(users["manager_bj"])

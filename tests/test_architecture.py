@@ -168,7 +168,35 @@ def _entry_points() -> list[Path]:
 
 
 def _production_modules() -> list[Path]:
-    return sorted(p for p in SRC.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts and p.name != "testing.py")
+    """Every module of the running system: not tests, migrations or the test factories (``testing/``)."""
+    return sorted(
+        p for p in SRC.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts and p.relative_to(SRC).parts[0] != "testing"
+    )
+
+
+def _imported_modules(source: str) -> set[str]:
+    """The dotted names a module imports, at any depth (function-level imports included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_production_code_imports_neither_the_test_factories_nor_the_demo() -> None:
+    """``clientvault.testing`` is for tests and ``clientvault.demo`` seeds demo databases: the running
+    system imports neither (the demo app imports itself, never the test factories)."""
+    offenders = []
+    for path in _production_modules():
+        where = path.relative_to(SRC)
+        forbidden = ("clientvault.testing",) if where.parts[0] == "demo" else ("clientvault.testing", "clientvault.demo")
+        for name in sorted(_imported_modules(path.read_text(encoding="utf-8"))):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
+                offenders.append(f"{where} imports {name}")
+    assert not offenders, "\n".join(offenders)
+    assert _imported_modules("def f():\n    from clientvault.testing.actors import ctx\n") >= {"clientvault.testing.actors"}
 
 
 def test_the_entry_point_scan_covers_every_kind_of_entry_point() -> None:
@@ -181,7 +209,7 @@ def test_the_entry_point_scan_covers_every_kind_of_entry_point() -> None:
         "rights/tasks.py",
         "rights/portal.py",
         "customers/exports.py",
-        "core/management/commands/demo.py",
+        "demo/management/commands/demo.py",
     ):
         assert expected in scanned, expected
 

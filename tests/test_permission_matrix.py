@@ -5,7 +5,7 @@ recursively, the API side walks the ninja ``api`` routers and its OpenAPI schema
 must have an entry in ``WEB_MATRIX`` (keyed by URL name) or ``API_MATRIX`` (keyed by method and
 path template) or be one of the explicitly public routes in ``PUBLIC_ROUTES``; a route without an
 expectation fails ``test_every_url_pattern_has_an_expectation`` / ``test_every_api_operation_has_an_expectation``.
-Each entry states, for one HTTP method, what every user of ``clientvault.testing.make_org`` and
+Each entry states, for one HTTP method, what every user of ``clientvault.testing.organisation.make_org`` and
 an anonymous visitor get; the matrix must name every user exactly once.
 
 User kinds (the third part of each test id):
@@ -53,22 +53,11 @@ from clientvault.core import roles as R
 from clientvault.core.web import PURPOSE_SESSION_KEY
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import (
-    PASSWORD,
-    Org,
-    all_rows,
-    consent,
-    ctx,
-    customer,
-    default_purpose,
-    find,
-    followup,
-    followup_text,
-    notice,
-    reload,
-    resident_id,
-    subject_ctx,
-)
+from clientvault.testing.actors import ctx, default_purpose, subject_ctx
+from clientvault.testing.consents import consent, notice
+from clientvault.testing.customers import all_rows, customer, find, followup, followup_text, reload
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import PASSWORD, Org
 
 # --- The cast ---------------------------------------------------------------------------------
 
@@ -190,7 +179,7 @@ def pending_mfa_reset(w: World) -> Any:
     from clientvault.accounts import resets
     from clientvault.accounts.models import MfaResetRequest
     from clientvault.core.roles import ADMINISTRATOR
-    from clientvault.testing import user as make_user
+    from clientvault.testing.organisation import user as make_user
 
     pending = MfaResetRequest.objects.filter(target=w.org["auditor"], status="pending").first()
     if pending is not None:
@@ -474,7 +463,7 @@ def core_cleared(w: World, foreign: bool, ok: bool) -> None:
 def proposed_change(w: World) -> str:
     """A second compliance officer proposes to show risk officers C2 in clear; ``compliance`` may decide it."""
     from clientvault.access import services as access_services
-    from clientvault.testing import second_officer
+    from clientvault.testing.organisation import second_officer
 
     change = access_services.change_policy(
         ctx=ctx(second_officer(w.org)), code="risk-customers", data={"max_clear_class": "C2"}, reason="matrix"

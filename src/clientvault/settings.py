@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "clientvault.customers",
     "clientvault.consents",
     "clientvault.rights",
+    "clientvault.demo",
 ]
 
 MIDDLEWARE = [

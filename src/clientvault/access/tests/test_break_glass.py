@@ -21,7 +21,10 @@ from clientvault.core import roles as R
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
 from clientvault.core.web import PURPOSE_SESSION_KEY
 from clientvault.customers import profiles, selectors
-from clientvault.testing import all_rows, ctx, customer, denials, not_denials, sign_in_verified, user
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import denials, not_denials
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.organisation import user
 
 pytestmark = pytest.mark.django_db
 

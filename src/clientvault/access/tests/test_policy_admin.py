@@ -17,7 +17,11 @@ from clientvault.accounts.models import User
 from clientvault.accounts.services import create_api_token
 from clientvault.core import roles as R
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.testing import ctx, customer, not_denials, second_officer, sign_in_verified, user, widen_policy
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import not_denials
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import second_officer, user
+from clientvault.testing.policies import widen_policy
 
 pytestmark = pytest.mark.django_db
 

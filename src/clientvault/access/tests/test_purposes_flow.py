@@ -19,7 +19,9 @@ from clientvault.accounts.services import create_api_token
 from clientvault.core.context import system_context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.core.web import PURPOSE_SESSION_KEY
-from clientvault.testing import consent, ctx, customer, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
 
 pytestmark = pytest.mark.django_db
 

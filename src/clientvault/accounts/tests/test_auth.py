@@ -16,7 +16,8 @@ from clientvault import checks
 from clientvault.accounts import services
 from clientvault.accounts.models import User, UserSession
 from clientvault.core import roles as R
-from clientvault.testing import PASSWORD, ctx, user
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import PASSWORD, user
 
 pytestmark = pytest.mark.django_db
 

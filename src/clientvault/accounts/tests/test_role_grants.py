@@ -15,7 +15,8 @@ from clientvault.accounts.models import Role, RoleGrant, User
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.errors import PermissionDenied, ValidationFailed
-from clientvault.testing import ctx, user
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import user
 
 pytestmark = pytest.mark.django_db
 GRANTS = "/accounts/grants/"

@@ -7,12 +7,12 @@ from django.core import checks as django_checks
 
 from clientvault.classification import services
 from clientvault.classification.catalogue import DEFAULT_KEYS, custom_field_key
-from clientvault.classification.checks import check_classification, unclassified_fields
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.customers import custom_fields
+from clientvault.customers.checks import check_classification, unclassified_fields
 from clientvault.customers.models import PERSONAL_FIELDS
-from clientvault.testing import ctx
+from clientvault.testing.actors import ctx
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def test_unchanged_classification_makes_no_version(org, audit_events):
 
 
 def test_catalogue_page_for_compliance_and_auditor(org, client):
-    from clientvault.testing import sign_in_verified
+    from clientvault.testing.actors import sign_in_verified
 
     sign_in_verified(client, org["auditor"])
     page = client.get("/classification/")
@@ -117,7 +117,7 @@ def test_catalogue_page_for_compliance_and_auditor(org, client):
 
 
 def test_edit_page_shows_each_version_with_its_summary(org, client):
-    from clientvault.testing import sign_in_verified
+    from clientvault.testing.actors import sign_in_verified
 
     services.change_classification(ctx=ctx(org["compliance"]), key="customer.email", data={"jrt_class": "C2"}, reason="login name")
     sign_in_verified(client, org["compliance"])

@@ -12,7 +12,10 @@ from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.consents.choices import State
 from clientvault.core import roles as R
-from clientvault.testing import Org, consent, ctx, customer, sign_in_verified, subject_ctx, user
+from clientvault.testing.actors import ctx, sign_in_verified, subject_ctx
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org, user
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,11 @@ from clientvault.core import clock
 from clientvault.core.errors import ValidationFailed
 from clientvault.customers import selectors
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import Org, all_rows, consent, ctx, customer, followup, notice, resident_id, sign_in_verified, subject_ctx
+from clientvault.testing.actors import ctx, sign_in_verified, subject_ctx
+from clientvault.testing.consents import consent, notice
+from clientvault.testing.customers import all_rows, customer, followup
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"

@@ -15,7 +15,10 @@ from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.core.errors import NotFound
 from clientvault.customers.models import Customer
-from clientvault.testing import Org, ctx, customer, notice, sign_in_verified, subject_ctx
+from clientvault.testing.actors import ctx, sign_in_verified, subject_ctx
+from clientvault.testing.consents import notice
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 PDF = "%PDF-1.4 signed form of 张三 110101199001011234".encode()

@@ -16,7 +16,7 @@ from clientvault.crypto import cipher, keystore
 from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 from clientvault.crypto.tasks import finish_key_destructions
 from clientvault.customers import shredding
-from clientvault.testing import ctx
+from clientvault.testing.actors import ctx
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
 MODEL = "customers.customer"

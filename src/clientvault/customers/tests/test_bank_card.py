@@ -19,7 +19,9 @@ from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerForm
 from clientvault.customers.imports import ImportRow, import_customers
 from clientvault.customers.models import PERSONAL_FIELDS, Customer
-from clientvault.testing import all_rows, bank_card, ctx, customer, reload, resident_id, sign_in_verified, uscc
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import all_rows, customer, reload
+from clientvault.testing.identifiers import bank_card, resident_id, uscc
 
 TODAY = dt.date(2026, 11, 23)
 CARD = "6222600260001072444"  # RULES.md §11.3 test vector, 19 digits
@@ -299,7 +301,7 @@ def test_the_classification_migration_seeds_an_older_database_once():
 
 def test_about_a_third_of_demo_customers_get_a_valid_card_deterministically():
     from clientvault.accounts.models import User
-    from clientvault.demo import DEMO_USERS, customer_rows
+    from clientvault.demo.seeding import DEMO_USERS, customer_rows
 
     users = {u.username: User(username=u.username) for u in DEMO_USERS}
     rows = customer_rows(150, users)
@@ -321,7 +323,7 @@ def test_migrate_is_not_refused_on_a_database_classified_before_the_card_existed
     from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    from clientvault.classification.checks import check_classification, migrations_pending, unclassified_fields
+    from clientvault.customers.checks import check_classification, migrations_pending, unclassified_fields
 
     # An earlier transactional test may have flushed the seeded catalogue: seed it again (idempotent).
     importlib.import_module("clientvault.classification.migrations.0002_seed_defaults").seed(apps, None)

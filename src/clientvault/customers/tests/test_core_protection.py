@@ -15,7 +15,8 @@ from clientvault.core import roles as R
 from clientvault.core.errors import PermissionDenied
 from clientvault.customers import profiles, protection
 from clientvault.customers.choices import Status
-from clientvault.testing import ctx, customer, default_purpose, reload, sign_in_verified
+from clientvault.testing.actors import ctx, default_purpose, sign_in_verified
+from clientvault.testing.customers import customer, reload
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"

@@ -13,7 +13,9 @@ from clientvault.accounts.models import User
 from clientvault.customers import custom_fields
 from clientvault.customers.forms import CustomerForm
 from clientvault.customers.rules import clean_customer
-from clientvault.testing import Org, ctx, customer, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 

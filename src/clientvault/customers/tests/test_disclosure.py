@@ -23,7 +23,10 @@ from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.crypto import cipher
 from clientvault.customers import disclosure, profiles, selectors
 from clientvault.customers.models import Customer
-from clientvault.testing import all_rows, bank_card, consent, ctx, customer, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.identifiers import bank_card
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +70,7 @@ def signed_in(u: User, purpose: str | None = None) -> Client:
 
 
 def token(u: User, purpose: str | None = None) -> dict[str, str]:
-    from clientvault.testing import default_purpose
+    from clientvault.testing.actors import default_purpose
 
     _t, secret = create_api_token(ctx=ctx(u, purpose=""), name="t", purposes=[purpose or default_purpose(u)])
     return {"Authorization": f"Bearer {secret}"}
@@ -362,7 +365,7 @@ def test_manager_web_edit_leaves_the_masked_fields_untouched(org, target, audit_
     data.update({"occupation": "教师", "version": 1, "name": "恶意改名", "mobile": "13000000000"})  # the last two are not on the form
     response = client.post(f"/customers/{target.pk}/edit/", data)
     assert response.status_code == 302, response.context and response.context["form"].errors
-    from clientvault.testing import reload
+    from clientvault.testing.customers import reload
 
     after = reload(target)
     assert (after.name, after.mobile, after.address, after.id_number, after.bank_card, after.birth_date) == (

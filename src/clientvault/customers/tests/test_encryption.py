@@ -13,7 +13,9 @@ from clientvault.crypto import keystore
 from clientvault.customers import custom_fields, profiles, selectors, vault
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
-from clientvault.testing import all_rows, ctx, reload, resident_id, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import all_rows, reload
+from clientvault.testing.identifiers import resident_id
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +123,7 @@ def test_list_query_count_does_not_grow_with_page_size(org):
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    from clientvault.testing import customer
+    from clientvault.testing.customers import customer
 
     for _ in range(30):
         customer(org["rep_bj1"])

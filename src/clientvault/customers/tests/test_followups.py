@@ -15,7 +15,9 @@ from django.urls import reverse
 from clientvault.crypto import keystore
 from clientvault.customers import followups, selectors, vault
 from clientvault.customers.models import FollowUp
-from clientvault.testing import ctx, customer, ensure_roles, followup, followup_text, make_org, signed_in
+from clientvault.testing.actors import ctx, signed_in
+from clientvault.testing.customers import customer, followup, followup_text
+from clientvault.testing.organisation import ensure_roles, make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +148,7 @@ def test_existing_plaintext_follow_ups_are_sealed_by_the_migration():
 
 def test_under_a_consent_based_purpose_follow_ups_show_only_what_the_consent_covers(org):
     from clientvault.access.models import Policy
-    from clientvault.testing import consent
+    from clientvault.testing.consents import consent
 
     rep = org["rep_bj1"]
     narrow, wide = customer(rep), customer(rep)

@@ -8,7 +8,9 @@ from clientvault.core.errors import Conflict, NotFound, PermissionDenied, Valida
 from clientvault.customers import custom_fields, followups, profiles, selectors
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import all_rows, ctx, customer, followup, reload, resident_id, sign_in_verified, uscc
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import all_rows, customer, followup, reload
+from clientvault.testing.identifiers import resident_id, uscc
 
 pytestmark = pytest.mark.django_db
 

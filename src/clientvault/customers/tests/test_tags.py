@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from clientvault.customers import profiles, selectors
-from clientvault.testing import ctx, customer, reload, signed_in
+from clientvault.testing.actors import ctx, signed_in
+from clientvault.testing.customers import customer, reload
 
 pytestmark = pytest.mark.django_db
 

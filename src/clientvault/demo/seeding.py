@@ -295,7 +295,7 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     enrol_mfa(users, mfa_roles)
     rows = customer_rows(customers, users)
     import_customers(ctx=ctx, rows=rows)
-    from clientvault.demo_consents import seed_consents
+    from clientvault.demo.consents import seed_consents
 
     consents = seed_consents(users)
     with transaction.atomic():
