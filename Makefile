@@ -34,10 +34,11 @@ test-postgres:
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is required under CI=true but is not reachable at $(PG_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run (CI fails instead)"; fi
 
-lint: install  ## ruff, mypy strict, makemigrations --check, catalogue check
+lint: install  ## ruff, mypy strict, the import layers (import-linter), makemigrations --check, catalogue check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src tests benchmarks conftest.py scripts
+	$(BIN)/lint-imports
 	CLIENTVAULT_ENV=test $(BIN)/clientvault makemigrations --check --dry-run
 	CLIENTVAULT_ENV=test $(BIN)/clientvault check
 

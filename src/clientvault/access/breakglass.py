@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +21,7 @@ from django_tasks import task
 from clientvault.access import engine
 from clientvault.access.models import BreakGlassSession
 from clientvault.access.policies import BREAK_GLASS
-from clientvault.audit import recording as audit
+from clientvault.core import auditing as audit
 from clientvault.core import clock
 from clientvault.core.context import Context, system_context
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -108,7 +109,7 @@ def expire_break_glass() -> int:
 @task()
 def notify_compliance(session_id: str) -> int:
     """E-mail every active compliance officer that emergency access began (no customer data in it)."""
-    from clientvault.accounts.models import User
+    User = get_user_model()  # accounts sits above access (issue #12)
     from clientvault.core import roles as R
 
     sessions = BreakGlassSession.objects.unrestricted(reason="the worker tells compliance about the window just opened")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.apps import apps
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -81,7 +82,8 @@ class NewPolicyForm(PolicyForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         from clientvault.access.labels import RESOURCE_LABELS
-        from clientvault.accounts.models import Role
+
+        Role = apps.get_model("accounts", "Role")  # accounts sits above access (issue #12)
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.code, f"{r.name_zh} / {r.name_en}") for r in Role.objects.all()]  # type: ignore[attr-defined]

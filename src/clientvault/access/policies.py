@@ -16,7 +16,84 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
-from clientvault.core import roles as R
+from clientvault.core.capabilities import (
+    AUDIT_TRAIL as AUDIT_TRAIL,
+)
+from clientvault.core.capabilities import (
+    BREAK_GLASS as BREAK_GLASS,
+)
+from clientvault.core.capabilities import (
+    CAPABILITY_GRANTS as CAPABILITY_GRANTS,
+)
+from clientvault.core.capabilities import (
+    CHANGE as CHANGE,
+)
+from clientvault.core.capabilities import (
+    CLASSES as CLASSES,
+)
+from clientvault.core.capabilities import (
+    CONSENTS as CONSENTS,
+)
+from clientvault.core.capabilities import (
+    CREATE as CREATE,
+)
+from clientvault.core.capabilities import (
+    CUSTOMER as CUSTOMER,
+)
+from clientvault.core.capabilities import (
+    DATA_ACTIONS as DATA_ACTIONS,
+)
+from clientvault.core.capabilities import (
+    DATA_RESOURCES as DATA_RESOURCES,
+)
+from clientvault.core.capabilities import (
+    DELETE as DELETE,
+)
+from clientvault.core.capabilities import (
+    EXPORT as EXPORT,
+)
+from clientvault.core.capabilities import (
+    FOLLOWUP as FOLLOWUP,
+)
+from clientvault.core.capabilities import (
+    LOWER_PROTECTION as LOWER_PROTECTION,
+)
+from clientvault.core.capabilities import (
+    MANAGE_CLASSIFICATION as MANAGE_CLASSIFICATION,
+)
+from clientvault.core.capabilities import (
+    MANAGE_CUSTOM_FIELDS as MANAGE_CUSTOM_FIELDS,
+)
+from clientvault.core.capabilities import (
+    MANAGE_POLICIES as MANAGE_POLICIES,
+)
+from clientvault.core.capabilities import (
+    MANAGE_PURPOSES as MANAGE_PURPOSES,
+)
+from clientvault.core.capabilities import (
+    MANAGE_USERS as MANAGE_USERS,
+)
+from clientvault.core.capabilities import (
+    REVEAL as REVEAL,
+)
+from clientvault.core.capabilities import (
+    ROLE_GRANTS as ROLE_GRANTS,
+)
+from clientvault.core.capabilities import (  # re-exported: callers above core know these names from here
+    VIEW as VIEW,
+)
+from clientvault.core.capabilities import (
+    Grant as Grant,
+)
+from clientvault.core.capabilities import (
+    allows as allows,
+)
+from clientvault.core.capabilities import (
+    class_rank as class_rank,
+)
+from clientvault.core.capabilities import (
+    code_capabilities as code_capabilities,
+)
 
 
 class Scope(IntEnum):
@@ -35,81 +112,6 @@ class Decision(StrEnum):
     WITHHELD = "withheld"
     MASKED = "masked"
     PLAIN = "plain"
-
-
-VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL = "view", "create", "change", "delete", "export", "reveal"
-DATA_ACTIONS = (VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL)
-CUSTOMER, FOLLOWUP = "customer", "followup"
-DATA_RESOURCES = (CUSTOMER, FOLLOWUP)
-# Capabilities that are not about customer rows: what the navigation and admin pages check.
-MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
-MANAGE_CLASSIFICATION = "manage_classification"
-MANAGE_PURPOSES = "manage_purposes"
-MANAGE_POLICIES = "manage_policies"
-# The audit trail (search, a customer's history, evidence packs): compliance and auditors. Administrators
-# run `clientvault audit verify` but get no default sight of who touched which customer (ARCHITECTURE.md roles).
-AUDIT_TRAIL = "audit_trail"
-# Consents: notices and coverage for compliance (and read-only for auditors); recording a customer's consent
-# also needs sight of the customer (consents/services.py).
-CONSENTS = "consents"
-# Deciding pending role grants (ARCHITECTURE.md rule 12): a data role takes effect only when a compliance
-# officer other than the requester approves it (accounts/grants.py).
-ROLE_GRANTS = "role_grants"
-# Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
-LOWER_PROTECTION = "lower_protection"
-BREAK_GLASS = "break_glass"  # the purpose code of emergency access
-CLASSES = ("C1", "C2", "C3")
-_RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
-
-
-def class_rank(jrt_class: str) -> int:
-    """C1 → 1 … C3 → 3; an unknown or empty class ranks as C3 (fail closed)."""
-    return _RANK.get(jrt_class, 3)
-
-
-@dataclass(frozen=True)
-class Grant:
-    """A capability in code: a role may use an admin resource."""
-
-    role: str
-    resource: str
-    actions: frozenset[str]
-
-
-def _g(role: str, resource: str, actions: str) -> Grant:
-    return Grant(role, resource, frozenset(actions.split()))
-
-
-CAPABILITY_GRANTS: tuple[Grant, ...] = (
-    _g(R.COMPLIANCE_OFFICER, MANAGE_CUSTOM_FIELDS, "view"),
-    _g(R.COMPLIANCE_OFFICER, MANAGE_CLASSIFICATION, "view change"),
-    _g(R.AUDITOR, MANAGE_CLASSIFICATION, "view"),
-    _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change"),
-    _g(R.AUDITOR, MANAGE_PURPOSES, "view"),
-    _g(R.COMPLIANCE_OFFICER, MANAGE_POLICIES, "view change"),
-    # Data policies are compliance's alone (rule 12): administrators read them and change none.
-    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view"),
-    _g(R.AUDITOR, MANAGE_POLICIES, "view"),
-    _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change"),
-    _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
-    _g(R.COMPLIANCE_OFFICER, AUDIT_TRAIL, "view export"),
-    _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
-    _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
-    _g(R.AUDITOR, CONSENTS, "view"),
-    _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
-    _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
-)
-
-
-def allows(roles: Iterable[str], resource: str, action: str) -> bool:
-    """Whether the roles hold a code capability (never customer data: see ``access.engine.can``)."""
-    held = set(roles)
-    return any(g.role in held and g.resource == resource and action in g.actions for g in CAPABILITY_GRANTS)
-
-
-def code_capabilities(roles: Iterable[str]) -> frozenset[str]:
-    held = set(roles)
-    return frozenset(f"{g.resource}.{a}" for g in CAPABILITY_GRANTS if g.role in held for a in g.actions)
 
 
 @dataclass(frozen=True)

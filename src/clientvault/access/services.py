@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +25,7 @@ from clientvault.access.policies import (
     widening,
 )
 from clientvault.access.purposes import LegalBasis
-from clientvault.audit import recording as audit
+from clientvault.core import auditing as audit
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -144,7 +145,7 @@ def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purpos
 
 
 def _known() -> tuple[set[str], set[str]]:
-    from clientvault.accounts.models import Role
+    Role = apps.get_model("accounts", "Role")  # accounts sits above access (issue #12)
 
     return set(Role.objects.values_list("code", flat=True)), set(Purpose.objects.values_list("code", flat=True))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -86,7 +87,7 @@ def policies(request: HttpRequest) -> HttpResponse:
     ctx = _ctx(request)
     if not allows(ctx.roles, MANAGE_POLICIES, VIEW):
         raise Http404
-    from clientvault.accounts.models import Role
+    Role = apps.get_model("accounts", "Role")  # accounts sits above access (issue #12)
 
     language = get_language()
     purposes = list(Purpose.objects.filter(active=True))

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clientvault.access.policies import CHANGE, MANAGE_USERS, allows
 from clientvault.accounts.models import MfaResetRequest, User
 from clientvault.accounts.services import end_sessions, mfa_required
-from clientvault.audit import recording as audit
+from clientvault.core import auditing as audit
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context

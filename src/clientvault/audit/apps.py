@@ -11,7 +11,13 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit")
 
     def ready(self) -> None:
-        from clientvault.audit import checks  # noqa: F401 - registers the system checks
+        from clientvault.audit import (
+            checks,  # noqa: F401 - registers the system checks
+            recording,
+        )
         from clientvault.audit.append_only import register_sqlite_function
+        from clientvault.core import auditing
+
+        auditing.register(recording)  # the layers below audit record through core.auditing (issue #12)
 
         connection_created.connect(register_sqlite_function, dispatch_uid="clientvault.audit.sqlite_function")

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
-from clientvault.audit import proofs
+from clientvault.audit import links, proofs
 from clientvault.audit import recording as audit
 from clientvault.audit.models import AuditEvent, AuditLeaf
 from clientvault.audit.rules import (
@@ -36,6 +36,8 @@ from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied
 
 PER_PAGE = 50
+
+
 MAX_PER_PAGE = 200
 
 
@@ -130,14 +132,11 @@ def _page(qs: QuerySet[AuditEvent], filters: EventFilters, page: int, per_page: 
 
 def _openable(ctx: Context, page: EventPage, also: uuid.UUID | None = None) -> None:
     """Which of the page's customers the viewer's own policy lets them open — one id query, no reveal."""
-    from clientvault.customers.models import Customer
-
     ids = {r.event.customer_id for r in page.rows if r.event.customer_id} | ({also} if also else set())
     if not ids:
         return
     try:
-        visible = Customer.objects.visible_to(ctx, VIEW).filter(pk__in=ids).values_list("pk", flat=True)
-        page.openable = frozenset(visible)
+        page.openable = links.openable_ids(ctx, ids)
     except DomainError:  # no purpose chosen: nothing to open until one is
         page.openable = frozenset()
 

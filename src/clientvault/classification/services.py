@@ -8,10 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, allows
-from clientvault.audit import recording as audit
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
+from clientvault.core import auditing as audit
+from clientvault.core.capabilities import CHANGE, MANAGE_CLASSIFICATION, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, VIEW, allows
 from clientvault.classification import services
 from clientvault.classification.forms import ClassificationForm
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
+from clientvault.core.capabilities import CHANGE, MANAGE_CLASSIFICATION, VIEW, allows
 from clientvault.core.catalogues import edit_versioned
 from clientvault.core.context import Context
 

@@ -8,3 +8,9 @@ class ConsentsConfig(AppConfig):
     name = "clientvault.consents"
     label = "consents"
     verbose_name = _("Consents")
+
+    def ready(self) -> None:
+        from clientvault.consents.selectors import badges
+        from clientvault.customers import extensions
+
+        extensions.add_detail_context("consent_badges", badges)  # the record header's badges (customers/detail.html)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.audit import recording as audit
+from clientvault.core import auditing as audit
 from clientvault.core import roles as R
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied

@@ -10,4 +10,8 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from clientvault.audit import links as audit_links
         from clientvault.customers import checks  # noqa: F401  (registers the catalogue check)
+        from clientvault.customers.permissions import openable_ids
+
+        audit_links.register(openable_ids)  # the audit trail links the customers one may open

@@ -7,12 +7,12 @@ clear, and the row still in scope after the write."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
-from clientvault.access.policies import CUSTOMER, DATA_RESOURCES, Decision, allows
+from clientvault.access.policies import CUSTOMER, DATA_RESOURCES, VIEW, Decision, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.customers import disclosure
@@ -56,3 +56,8 @@ def ensure_visible(ctx: Context, customer: Customer) -> None:
     # NetBox's habit: after a write, the row must still be inside the actor's scope.
     if not Customer.objects.visible_to(ctx, "view").filter(pk=customer.pk).exists():
         raise PermissionDenied(_("The change would move the customer outside what you may see."))
+
+
+def openable_ids(ctx: Context, ids: set[uuid.UUID]) -> Iterable[uuid.UUID]:
+    """Which of ``ids`` the viewer's own policy lets them open — one id query, no reveal (the audit trail's links)."""
+    return Customer.objects.visible_to(ctx, VIEW).filter(pk__in=ids).values_list("pk", flat=True)

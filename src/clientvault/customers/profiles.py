@@ -26,14 +26,13 @@ from clientvault.access.policies import (
 from clientvault.accounts.models import User
 from clientvault.audit import recording as audit
 from clientvault.consents import enforcement as consent_enforcement
-from clientvault.consents import rules as consent_rules
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.core.text import clean_text
 from clientvault.crypto import keystore
-from clientvault.customers import custom_fields, disclosure, permissions, protection, rules, vault
+from clientvault.customers import custom_fields, disclosure, minors, permissions, protection, rules, vault
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, Tag
 
@@ -106,7 +105,7 @@ def _apply(customer: Customer, values: Mapping[str, Any], custom: Mapping[str, A
     for field, value in sealed.items():
         setattr(customer, field, value)
     if "birth_date" in values:
-        customer.minor_until = consent_rules.stored_minor_until(values["birth_date"], clock.today(), settings.CLIENTVAULT_CONSENT_CHILD_AGE)
+        customer.minor_until = minors.stored_minor_until(values["birth_date"], clock.today(), settings.CLIENTVAULT_CONSENT_CHILD_AGE)
 
 
 def _current_values(customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -36,7 +36,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.customers import custom_fields as custom_field_services
-from clientvault.customers import exports, followups, profiles, protection, rules, selectors
+from clientvault.customers import exports, extensions, followups, profiles, protection, rules, selectors
 from clientvault.customers.choices import FieldType, Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -173,12 +173,10 @@ def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpForm) -> dict[str, Any]:
     definitions = CustomFieldDefinition.objects.filter(key__in=list(customer.custom_data))
     views = getattr(customer, "field_views", {})
-    from clientvault.consents.selectors import badges
-
     return {
         "customer": customer,
         "meta": selectors.customer_meta(ctx, customer.pk),
-        "consent_badges": badges(customer),
+        **extensions.detail_context(customer),  # consents adds "consent_badges"
         "followups": getattr(customer, "visible_followups", []),
         "followup_form": followup_form,
         "custom_values": [

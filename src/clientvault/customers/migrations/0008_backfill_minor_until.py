@@ -13,7 +13,7 @@ from django.db import migrations
 
 
 def backfill(apps: Any, schema_editor: Any) -> None:
-    from clientvault.consents.rules import stored_minor_until
+    from clientvault.customers.minors import stored_minor_until
     from clientvault.core import clock
     from clientvault.crypto import keystore
     from clientvault.customers import vault

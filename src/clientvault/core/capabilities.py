@@ -1,0 +1,89 @@
+"""Capabilities that stay in code: who may use which admin resource, and the action and resource names.
+
+Customer rows are granted by policy rules (data; ``access.policies``/``access.engine``). The capabilities
+here are not about customer rows (managing users, catalogues, policies, the audit trail): a policy table
+that could grant the right to edit itself would be no control. They live in the kernel next to the roles
+so that every layer can check them without importing ``access`` (issue #12); ``access.policies``
+re-exports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from clientvault.core import roles as R
+
+VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL = "view", "create", "change", "delete", "export", "reveal"
+DATA_ACTIONS = (VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL)
+CUSTOMER, FOLLOWUP = "customer", "followup"
+DATA_RESOURCES = (CUSTOMER, FOLLOWUP)
+# Capabilities that are not about customer rows: what the navigation and admin pages check.
+MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
+MANAGE_CLASSIFICATION = "manage_classification"
+MANAGE_PURPOSES = "manage_purposes"
+MANAGE_POLICIES = "manage_policies"
+# The audit trail (search, a customer's history, evidence packs): compliance and auditors. Administrators
+# run `clientvault audit verify` but get no default sight of who touched which customer (ARCHITECTURE.md roles).
+AUDIT_TRAIL = "audit_trail"
+# Consents: notices and coverage for compliance (and read-only for auditors); recording a customer's consent
+# also needs sight of the customer (consents/services.py).
+CONSENTS = "consents"
+# Deciding pending role grants (ARCHITECTURE.md rule 12): a data role takes effect only when a compliance
+# officer other than the requester approves it (accounts/grants.py).
+ROLE_GRANTS = "role_grants"
+# Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
+LOWER_PROTECTION = "lower_protection"
+BREAK_GLASS = "break_glass"  # the purpose code of emergency access
+CLASSES = ("C1", "C2", "C3")
+_RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
+
+
+def class_rank(jrt_class: str) -> int:
+    """C1 → 1 … C3 → 3; an unknown or empty class ranks as C3 (fail closed)."""
+    return _RANK.get(jrt_class, 3)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A capability in code: a role may use an admin resource."""
+
+    role: str
+    resource: str
+    actions: frozenset[str]
+
+
+def _g(role: str, resource: str, actions: str) -> Grant:
+    return Grant(role, resource, frozenset(actions.split()))
+
+
+CAPABILITY_GRANTS: tuple[Grant, ...] = (
+    _g(R.COMPLIANCE_OFFICER, MANAGE_CUSTOM_FIELDS, "view"),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_CLASSIFICATION, "view change"),
+    _g(R.AUDITOR, MANAGE_CLASSIFICATION, "view"),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_PURPOSES, "view change"),
+    _g(R.AUDITOR, MANAGE_PURPOSES, "view"),
+    _g(R.COMPLIANCE_OFFICER, MANAGE_POLICIES, "view change"),
+    # Data policies are compliance's alone (rule 12): administrators read them and change none.
+    _g(R.ADMINISTRATOR, MANAGE_POLICIES, "view"),
+    _g(R.AUDITOR, MANAGE_POLICIES, "view"),
+    _g(R.ADMINISTRATOR, MANAGE_USERS, "view create change"),
+    _g(R.ADMINISTRATOR, MANAGE_CUSTOM_FIELDS, "view create change"),
+    _g(R.COMPLIANCE_OFFICER, AUDIT_TRAIL, "view export"),
+    _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
+    _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
+    _g(R.AUDITOR, CONSENTS, "view"),
+    _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
+    _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
+)
+
+
+def allows(roles: Iterable[str], resource: str, action: str) -> bool:
+    """Whether the roles hold a code capability (never customer data: see ``access.engine.can``)."""
+    held = set(roles)
+    return any(g.role in held and g.resource == resource and action in g.actions for g in CAPABILITY_GRANTS)
+
+
+def code_capabilities(roles: Iterable[str]) -> frozenset[str]:
+    held = set(roles)
+    return frozenset(f"{g.resource}.{a}" for g in CAPABILITY_GRANTS if g.role in held for a in g.actions)
