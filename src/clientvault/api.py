@@ -13,6 +13,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import openapi
+from clientvault.access import engine
 from clientvault.access.engine import PurposeNotAllowed
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
@@ -63,7 +64,6 @@ class TokenAuth(HttpBearer):
 def _with_purpose(ctx: cv_context.Context, purpose: str, *, allowed: set[str] | None) -> cv_context.Context:
     """An API request's purpose: named by X-Purpose (or the token's only purpose); it must be one the
     token carries and the user's roles may use. Break-glass is never available over the API."""
-    from clientvault.access import engine
 
     if (allowed is not None and purpose not in allowed) or purpose not in engine.allowed_purposes(ctx):
         raise engine.PurposeNotAllowed()

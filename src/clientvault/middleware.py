@@ -12,8 +12,15 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from clientvault.access import breakglass, engine
+from clientvault.access.engine import PurposeRequired
+from clientvault.access.landing import landing_url
+from clientvault.access.policies import BREAK_GLASS, CUSTOMER, VIEW
+from clientvault.accounts.services import confirmed_device, mfa_required
+from clientvault.audit import denied
 from clientvault.core import context as cv_context
 from clientvault.core.web import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY, channel_for, client_ip
+from clientvault.rights import portal
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -59,8 +66,6 @@ def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context
     A break-glass purpose holds only while the user's window is open; when it has run out the window is
     closed (audited) and the purpose dropped, so the next page asks again.
     """
-    from clientvault.access import breakglass, engine
-    from clientvault.access.policies import BREAK_GLASS
 
     purpose = request.session.get(PURPOSE_SESSION_KEY, "") if hasattr(request, "session") else ""
     if not purpose or ctx.actor is None:
@@ -103,7 +108,6 @@ class ActorContextMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """A page that needs customer data without a declared purpose sends the user to the picker."""
-        from clientvault.access.engine import PurposeRequired
 
         if isinstance(exception, PurposeRequired) and not request.path.startswith("/api/"):
             from django.utils.http import urlencode
@@ -144,15 +148,11 @@ def record_denied_access(request: HttpRequest) -> None:
 
     from django.db import DatabaseError
 
-    from clientvault.audit import denied
-
     match = getattr(request, "resolver_match", None)
     ctx: cv_context.Context | None = getattr(request, "cv_ctx", None)
     if match is None or ctx is None or not match.view_name:
         return  # no route matched (a mistyped address names no object), or no context to record with
     if match.namespace == "rights":
-        from clientvault.rights import portal
-
         try:
             ids = frozenset(uuid.UUID(str(i)) for i in request.session.get(portal.SUBJECT_KEY) or [])
         except ValueError:
@@ -213,7 +213,6 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from clientvault.accounts.services import confirmed_device, mfa_required
 
         user = request.user
         if (
@@ -281,10 +280,6 @@ class PurposeSwitchMiddleware:
         if switched_to is None or switched_to != request.path or request.method != "GET" or response.status_code != 404:
             return response
         from django.contrib import messages
-
-        from clientvault.access import engine
-        from clientvault.access.landing import landing_url
-        from clientvault.access.policies import CUSTOMER, VIEW
 
         ctx = request.cv_ctx  # type: ignore[attr-defined]
         target = reverse("customers:list") if ctx.purpose and engine.can(ctx, CUSTOMER, VIEW) else landing_url(ctx)

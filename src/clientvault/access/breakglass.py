@@ -23,6 +23,7 @@ from clientvault.access.models import BreakGlassSession
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.core import auditing as audit
 from clientvault.core import clock
+from clientvault.core import roles as R
 from clientvault.core.context import Context, system_context
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
 
@@ -110,7 +111,6 @@ def expire_break_glass() -> int:
 def notify_compliance(session_id: str) -> int:
     """E-mail every active compliance officer that emergency access began (no customer data in it)."""
     User = get_user_model()  # accounts sits above access (issue #12)
-    from clientvault.core import roles as R
 
     sessions = BreakGlassSession.objects.unrestricted(reason="the worker tells compliance about the window just opened")
     row = sessions.select_related("user").filter(pk=session_id).first()

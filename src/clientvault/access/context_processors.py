@@ -15,6 +15,7 @@ from clientvault.access import engine
 from clientvault.access.engine import capabilities
 from clientvault.access.landing import landing_url
 from clientvault.access.policies import CREATE, CUSTOMER
+from clientvault.core import clock
 from clientvault.core.roles import ROLE_LABELS
 
 
@@ -113,7 +114,6 @@ def _purpose_name(code: str) -> str:
 def _minutes_left(window: Any) -> int:
     if window is None:
         return 0
-    from clientvault.core import clock
 
     seconds: float = (window.expires_at - clock.now()).total_seconds()
     return max(1, math.ceil(seconds / 60))

@@ -23,6 +23,7 @@ from clientvault.access.policies import (
     Scope,
     code_capabilities,
 )
+from clientvault.classification.models import FieldClassification
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
 
@@ -140,7 +141,6 @@ FieldMeta = tuple[str, str, str, bool]
 
 
 def _build_classes() -> dict[str, FieldMeta]:
-    from clientvault.classification.models import FieldClassification
 
     rows = FieldClassification.objects.values_list("key", "jrt_class", "mask_profile", "category", "pipl_sensitive", "gbt_sensitive")
     return {key: (cls, profile, category, pipl or gbt) for key, cls, profile, category, pipl, gbt in rows}

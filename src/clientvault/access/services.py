@@ -26,6 +26,7 @@ from clientvault.access.policies import (
 )
 from clientvault.access.purposes import LegalBasis
 from clientvault.core import auditing as audit
+from clientvault.core import roles as R
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 
@@ -101,7 +102,6 @@ policy_snapshot = versions.policy_snapshot
 
 def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purposes: set[str]) -> dict[str, Any]:
     """Validate a policy (pure). ARCHITECTURE.md rule 3: administrators reach customer data only by break-glass."""
-    from clientvault.core import roles as R
 
     errors: dict[str, list[Any]] = {}
     out: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
 from clientvault.access.models import Policy, PolicyChange, PolicyVersion, Purpose, PurposeVersion
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
+from clientvault.classification.models import FieldClassification
 from clientvault.core.catalogues import edit_versioned
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
@@ -64,7 +65,6 @@ def purpose_edit(request: HttpRequest, code: str) -> HttpResponse:
 def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
     """For each catalogued customer field, what each role sees under ``purpose`` on an ordinary and on a
     core row, read from the compiled rules (the same decision ``PolicySet.decide`` enforces)."""
-    from clientvault.classification.models import FieldClassification
 
     rules = engine.policies()
     language = get_language()

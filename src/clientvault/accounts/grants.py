@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.access.models import Policy
 from clientvault.access.policies import BREAK_GLASS, CHANGE, DATA_RESOURCES, ROLE_GRANTS, VIEW, allows
 from clientvault.accounts.grant_models import RoleGrant
 from clientvault.accounts.models import Role, User
@@ -34,7 +35,6 @@ from clientvault.core.errors import Conflict, NotFound, PermissionDenied, Valida
 def data_roles() -> frozenset[str]:
     """Roles that hold a policy on customer data (active or not: an inactive rule can be switched on),
     break-glass rules aside."""
-    from clientvault.access.models import Policy
 
     rows = Policy.objects.filter(resource__in=DATA_RESOURCES).values_list("role", "purposes")
     return frozenset(role for role, purposes in rows if set(purposes or ()) - {BREAK_GLASS})

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clientvault.access import engine
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, allows
 from clientvault.accounts import grants
 from clientvault.accounts.models import ApiToken, Department, Role, User, UserSession
@@ -279,7 +280,6 @@ def create_api_token(*, ctx: Context, name: str, days: int | None = None, purpos
     ``purposes`` limits what the token may be used for (ARCHITECTURE.md rule 3): a subset of what the
     actor's roles allow, never break-glass. A token without purposes reaches no customer data.
     """
-    from clientvault.access import engine
 
     if ctx.actor is None:
         raise PermissionDenied()

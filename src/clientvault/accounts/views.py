@@ -22,7 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from clientvault.access.engine import allowed_purposes
 from clientvault.access.landing import landing_url
+from clientvault.access.models import Purpose
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, VIEW, allows
 from clientvault.accounts import grants, selectors, services, throttle
 from clientvault.accounts.forms import ApiTokenForm, LanguageForm, LoginForm, PasswordChangeForm, TokenForm, UserForm
@@ -152,8 +154,6 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
 
 def _token_form(ctx: Context, data: Any = None) -> ApiTokenForm:
     """The token form offers the purposes the user's policies grant, and no longer a life than allowed."""
-    from clientvault.access.engine import allowed_purposes
-    from clientvault.access.models import Purpose
 
     language = translation.get_language()
     purposes = [(p.code, p.name(language)) for p in Purpose.objects.filter(code__in=allowed_purposes(ctx))]

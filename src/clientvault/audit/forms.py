@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.access.models import Purpose
 from clientvault.audit import registry, rules
 from clientvault.audit.models import AuditEvent
 from clientvault.core.forms import StyledForm
@@ -24,7 +25,6 @@ def event_type_choices() -> list[tuple[str, str]]:
 
 
 def purpose_choices() -> list[tuple[str, str]]:
-    from clientvault.access.models import Purpose
 
     language = get_language()
     return [("", str(_("All purposes")))] + [(p.code, f"{p.name(language)} · {p.code}") for p in Purpose.objects.order_by("code")]

@@ -22,11 +22,14 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from clientvault.access.models import Purpose
 from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
 from clientvault.audit import evidence, registry, rules, selectors
 from clientvault.audit.forms import AuditSearchForm
+from clientvault.classification.models import FieldClassification
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.roles import ROLE_LABELS
 
 
 def _ctx(request: HttpRequest) -> Context:
@@ -64,8 +67,6 @@ def _evidence_query(form: AuditSearchForm) -> str:
 
 def _labels() -> dict[str, dict[str, str]]:
     """Role, purpose and event-type names in the user's language, for the results table."""
-    from clientvault.access.models import Purpose
-    from clientvault.core.roles import ROLE_LABELS
 
     language = get_language()
     return {
@@ -93,7 +94,6 @@ class _FieldLabels:
     field catalogue's label, else the model field's name; an unknown code is shown as it is."""
 
     def __init__(self) -> None:
-        from clientvault.classification.models import FieldClassification
 
         language = get_language()
         self.catalogue = {row.key: row.label(language) for row in FieldClassification.objects.all()}

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 
 from clientvault.core.querysets import GuardedQuerySet
+from clientvault.customers.models import Customer
 
 if TYPE_CHECKING:
     from clientvault.core.context import Context
@@ -21,7 +22,6 @@ class _ThroughCustomer(GuardedQuerySet[Any]):
     customer_ref = "customer_id"
 
     def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> GuardedQuerySet[Any]:
-        from clientvault.customers.models import Customer
 
         qs = self._mark("visible_to")
         if ctx.actor is None and ctx.subject_ids:

@@ -15,16 +15,19 @@ from django.db.models.functions import TruncMonth
 
 from clientvault.access import engine
 from clientvault.access.models import Purpose
-from clientvault.access.policies import CONSENTS, REVEAL, VIEW, allows
+from clientvault.access.policies import CONSENTS, REVEAL, VIEW, Decision, allows
 from clientvault.audit import recording as audit
+from clientvault.classification.catalogue import category_labels
 from clientvault.consents import rules
 from clientvault.consents.choices import Action, State
 from clientvault.consents.enforcement import live_q
 from clientvault.consents.models import Consent, ConsentEvidence, ConsentRecord
-from clientvault.core import clock
+from clientvault.core import clock, events
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.core.models import OutboxEvent
 from clientvault.crypto import cipher, keystore
+from clientvault.customers import disclosure
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
 
@@ -45,7 +48,6 @@ class PurposeConsent:
     @property
     def category_labels(self) -> list[str]:
         """The consented categories as people read them (the catalogue's labels, in the active language)."""
-        from clientvault.classification.catalogue import category_labels
 
         return category_labels(self.consent.categories if self.consent else [])
 
@@ -148,7 +150,6 @@ def customer_consents(ctx: Context, customer_id: uuid.UUID, *, with_name: bool =
 def _shown_name(ctx: Context, customer: Customer) -> tuple[str | None, str, list[str]]:
     """The customer's name as the viewer's policy shows it, its decision, and the fields shown (for the
     event). A customer in the portal reads their own consents: the page names no one."""
-    from clientvault.customers import disclosure
 
     if ctx.subject_ids:
         return None, "", []
@@ -177,8 +178,6 @@ def _evidence_sight(ctx: Context, customer: Customer) -> tuple[str, ...] | None:
     """How the actor may open the consent form of ``customer``: ``()`` when every field the form shows is
     plain to them, the fields to reveal when some are masked but all revealable, None otherwise (a masked
     field without reveal rights, or a withheld one: the scan would show what the policy hides)."""
-    from clientvault.access.policies import Decision
-    from clientvault.customers import disclosure
 
     if ctx.subject_ids:
         return () if customer.pk in ctx.subject_ids else None
@@ -325,8 +324,6 @@ def changes(ctx: Context, *, after: int = 0, limit: int = 100) -> list[Any]:
     still delivered after a cursor that passed a higher id. The read runs the sequencer first when no other
     run holds its lock (it only ever numbers committed events; otherwise the worker's run does).
     """
-    from clientvault.core import events
-    from clientvault.core.models import OutboxEvent
 
     if ctx.actor is None or not allows(ctx.roles, CONSENTS, VIEW):
         raise PermissionDenied()

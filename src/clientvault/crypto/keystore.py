@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from tink import aead, secret_key_access  # type: ignore[import-untyped]
 
+from clientvault.core import clock
 from clientvault.crypto import keyring
 from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 from clientvault.crypto.router import KEYS_DB
@@ -204,7 +205,6 @@ def _destroy_after_commit(customer_id: uuid.UUID) -> None:
 def shred_key(customer_id: uuid.UUID) -> bool:
     """Step two: delete the key from the key store, leave a tombstone, mark the intent done.
     Idempotent; returns False if there was no key to delete."""
-    from clientvault.core import clock
 
     with transaction.atomic(using=KEYS_DB):
         deleted, _ = CustomerKey.objects.filter(pk=customer_id).delete()
@@ -247,7 +247,6 @@ def rewrap(batch: int = 500, *, max_batches: int | None = None) -> int:
 
 
 def _rewrap_batch(ids: list[uuid.UUID], primary: int) -> int:
-    from clientvault.core import clock
 
     done = 0
     with transaction.atomic(using=KEYS_DB):

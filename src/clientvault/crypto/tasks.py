@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from clientvault.core.context import system_context
+
 
 @task()
 def rewrap_customer_keys(batch: int = 500, trigger: str = "rotation") -> int:
     """Re-wrap every customer key under the current primary key-encryption key (after a rotation)."""
-    from clientvault.core.context import system_context
     from clientvault.crypto.services import rewrap_keys
 
     return rewrap_keys(ctx=system_context(channel="task"), batch=batch, trigger=trigger)["rewrapped"]

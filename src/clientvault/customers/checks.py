@@ -9,11 +9,12 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
+from clientvault.classification.catalogue import DEFAULT_KEYS, custom_field_key
+from clientvault.classification.models import FieldClassification
+
 
 def unclassified_fields() -> list[str]:
     """Keys of personal-data fields (standard and active custom) with no catalogue entry."""
-    from clientvault.classification.catalogue import DEFAULT_KEYS, custom_field_key
-    from clientvault.classification.models import FieldClassification
     from clientvault.customers.models import CustomFieldDefinition
 
     expected = set(DEFAULT_KEYS) | {custom_field_key(k) for k in CustomFieldDefinition.objects.values_list("key", flat=True)}

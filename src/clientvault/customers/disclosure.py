@@ -20,6 +20,7 @@ from clientvault.classification.catalogue import MaskProfile
 from clientvault.classification.masking import MaskSettings, mask
 from clientvault.consents import enforcement as consent_enforcement
 from clientvault.core.context import Context
+from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import keystore
 from clientvault.customers import vault
 
@@ -155,7 +156,6 @@ def reveal_plain(ctx: Context, customer: Any, field: str) -> Any:
 
     Called by the reveal selector only, which audits it.
     """
-    from clientvault.core.errors import NotFound, PermissionDenied
 
     if field.startswith(CUSTOM_PREFIX):
         if catalogue_key(field) not in engine.field_classes(ctx):

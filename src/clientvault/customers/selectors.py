@@ -16,11 +16,11 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from clientvault.access import engine
-from clientvault.access.policies import CUSTOMER
+from clientvault.access.policies import CHANGE, CREATE, CUSTOMER, DELETE, EXPORT, FOLLOWUP, Decision
 from clientvault.audit import recording as audit
 from clientvault.consents import enforcement as consent_enforcement
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.core.errors import Conflict, NotFound, PermissionDenied
 from clientvault.crypto import cipher, keystore
 from clientvault.customers import disclosure, vault
 from clientvault.customers import followups as followup_views
@@ -112,7 +112,6 @@ def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "vi
 def _tag_filter(ctx: Context, qs: QuerySet[Customer], tag: str) -> QuerySet[Customer]:
     """Rows with the tag, among those whose tags the actor sees in clear: a tag filter over rows whose
     tags are masked or withheld would tell which customers carry the tag all the same."""
-    from clientvault.access.policies import Decision
 
     rules = engine.policies(ctx)
     tags_class = engine.field_classes(ctx).get(disclosure.catalogue_key(disclosure.TAGS), ("C3",))[0]
@@ -172,9 +171,6 @@ def export_customers(ctx: Context, filters: CustomerFilters) -> list[Customer]:
     holds a customer who withdrew. More rows than ``CLIENTVAULT_EXPORT_MAX_ROWS`` are refused, not cut.
     """
     from django.conf import settings
-
-    from clientvault.access.policies import EXPORT
-    from clientvault.core.errors import Conflict
 
     engine.require_purpose(ctx)
     if not engine.can(ctx, CUSTOMER, EXPORT):
@@ -275,7 +271,6 @@ class CustomerMeta:
 
 def customer_meta(ctx: Context, customer_id: uuid.UUID) -> CustomerMeta:
     """Type, status and the actor's permissions on a visible customer; NotFound otherwise. No reveal."""
-    from clientvault.access.policies import CHANGE, CREATE, DELETE, FOLLOWUP
 
     row = (
         Customer.objects.visible_to(ctx, "view")

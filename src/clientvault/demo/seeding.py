@@ -26,6 +26,7 @@ from clientvault.classification import validators as V
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context, for_user, system_context
+from clientvault.customers import custom_fields
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.imports import ImportRow, import_customers
 
@@ -158,8 +159,6 @@ def _create_users(ctx: Context, departments: dict[str, Department]) -> dict[str,
 def _define_custom_fields(admin: User) -> None:
     """Two custom fields, defined and classified by the demo administrator through the same service
     (and with the same ``customfield.created`` event) as one an administrator defines on the page."""
-    from clientvault.core.context import for_user
-    from clientvault.customers import custom_fields
 
     ctx = for_user(admin, channel="cli")
     behaviour = {"category": "behaviour", "jrt_class": "C2", "pipl_sensitive": False, "gbt_sensitive": False, "mask_profile": "none"}

@@ -11,6 +11,8 @@ from django.utils.translation import get_language
 
 from clientvault.audit import recording as audit
 from clientvault.classification.models import FieldClassification
+from clientvault.consents import rules
+from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound
 from clientvault.crypto import keystore
@@ -68,8 +70,6 @@ def entity_names(ctx: Context) -> dict[uuid.UUID, str]:
 
 def is_minor(ctx: Context, customer_id: uuid.UUID) -> bool:
     """Whether the signed-in person's record is a child's (PIPL-31: a guardian consents at the counter)."""
-    from clientvault.consents import rules
-    from clientvault.core import clock
 
     until = Customer.objects.visible_to(ctx).filter(pk=customer_id).values_list("minor_until", flat=True).first()
     return rules.is_minor(until, clock.today())

@@ -10,6 +10,9 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.classification.catalogue import Category, MaskProfile
+from clientvault.core.roles import ROLE_LABELS
+
 register = template.Library()
 
 # Reasons written by migrations and services (data, so not translated where they are stored).
@@ -57,21 +60,18 @@ def legal_basis_label(code: str) -> str:
 
 @register.filter
 def category_label(code: str) -> str:
-    from clientvault.classification.catalogue import Category
 
     return str(Category(code).label) if code in Category.values else code
 
 
 @register.filter
 def mask_label(code: str) -> str:
-    from clientvault.classification.catalogue import MaskProfile
 
     return str(MaskProfile(code).label) if code in MaskProfile.values else code
 
 
 @register.filter
 def role_label(code: str) -> str:
-    from clientvault.core.roles import ROLE_LABELS
 
     return str(ROLE_LABELS.get(code, code))
 
