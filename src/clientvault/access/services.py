@@ -27,12 +27,6 @@ from clientvault.audit import services as audit
 from clientvault.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 
-EDITABLE = Purpose.EDITABLE
-
-
-def snapshot(row: Purpose) -> dict[str, Any]:
-    return row.snapshot()
-
 
 def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a purpose (pure). PIPL-13: consent-based purposes need consent; no legitimate interests."""

@@ -24,11 +24,6 @@ CUSTOM_FIELD_DEFAULT = {
     "gbt_sensitive": False,
     "mask_profile": MaskProfile.HIDDEN,
 }
-EDITABLE = FieldClassification.EDITABLE
-
-
-def snapshot(row: FieldClassification) -> dict[str, Any]:
-    return row.snapshot()
 
 
 def clean(data: Mapping[str, Any]) -> dict[str, Any]:
