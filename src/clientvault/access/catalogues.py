@@ -23,11 +23,11 @@ from django.db import transaction
 from django.utils.functional import Promise
 
 from clientvault.access.policies import CHANGE, allows
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.audit.models import AuditEvent
-from clientvault.context import Context
 from clientvault.core import catalogues as store
 from clientvault.core.catalogues import VersionedEntry
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 E = TypeVar("E", bound=VersionedEntry)

@@ -23,8 +23,8 @@ from clientvault.access.policies import (
     widening,
 )
 from clientvault.access.purposes import LegalBasis
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
+from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 
 
@@ -87,7 +87,7 @@ def policy_snapshot(row: Policy) -> dict[str, Any]:
 
 def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purposes: set[str]) -> dict[str, Any]:
     """Validate a policy (pure). ARCHITECTURE.md rule 3: administrators reach customer data only by break-glass."""
-    from clientvault.accounts import roles as R
+    from clientvault.core import roles as R
 
     errors: dict[str, list[Any]] = {}
     out: dict[str, Any] = {}

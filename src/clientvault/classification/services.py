@@ -13,7 +13,7 @@ from clientvault.access.policies import MANAGE_CLASSIFICATION
 from clientvault.audit.models import AuditEvent
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
 from clientvault.classification.models import FieldClassification
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import ValidationFailed
 
 # What a new custom field gets unless the administrator says otherwise: the cautious choice.

@@ -12,8 +12,8 @@ from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, VIEW, all
 from clientvault.classification import services
 from clientvault.classification.forms import ClassificationForm
 from clientvault.classification.models import FieldClassification
-from clientvault.context import Context
 from clientvault.core.catalogues import edit_view
+from clientvault.core.context import Context
 
 
 def _ctx(request: HttpRequest) -> Context:

@@ -17,8 +17,9 @@ from clientvault.classification.catalogue import custom_field_key
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
 from clientvault.core import catalogues as base
 from clientvault.core.errors import PermissionDenied, ValidationFailed
-from clientvault.customers import services as customer_services
-from clientvault.testing import ctx, second_officer
+from clientvault.customers import custom_fields
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import second_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,7 @@ def test_an_approved_proposal_is_one_version_carrying_the_change_event(org: Any,
 
 
 def test_a_custom_field_classification_carries_the_custom_field_event(org: Any, audit_events: Any) -> None:
-    customer_services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=ctx(org["admin"]), key="wechat_id", field_type="text", data={"label_zh": "微信号", "label_en": "WeChat ID"}
     )
     [event] = audit_events()
