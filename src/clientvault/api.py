@@ -14,6 +14,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import context as cv_context
 from clientvault import openapi
+from clientvault.access import engine
 from clientvault.access.engine import PurposeNotAllowed
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
@@ -52,7 +53,9 @@ class TokenAuth(HttpBearer):
         found = live_token(token)
         if found is None:
             return None
+        stamps = engine.load_actor(found.user)  # roles and catalogue stamps: one round trip
         ctx = cv_context.for_user(found.user, channel="api", request_id=getattr(request, "request_id", None), ip=client_ip(request))
+        engine.remember_stamps(ctx, stamps)
         header = request.headers.get("X-Purpose", "")
         if header or len(found.purposes) == 1:
             ctx = _with_purpose(ctx, header or found.purposes[0], allowed=set(found.purposes))

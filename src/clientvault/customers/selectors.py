@@ -134,10 +134,10 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
         raise PermissionDenied()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     qs = filtered_customers(ctx, filters).select_related("owner", "department").prefetch_related("tags")
-    paginator = Paginator(qs, per_page)
+    paginator = Paginator(vault.with_key_state(qs), per_page)
     page_obj = paginator.get_page(page)
     items = list(page_obj.object_list)
-    crypto.prefetch([c.pk for c in items])
+    vault.load_keys(items)
     shown, plan = disclosure.disclose(ctx, items, LIST_FIELDS)
     audit.record(
         ctx,
@@ -202,9 +202,10 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
     except ValueError:
         raise NotFound() from None
     qs = Customer.objects.visible_to(ctx, "view").select_related("owner", "department", "legal_entity").prefetch_related("tags")
-    customer = qs.filter(pk=pk).first()
+    customer = vault.with_key_state(qs).filter(pk=pk).first()
     if customer is None:
         raise NotFound()
+    vault.load_keys([customer])
     shown, plan = disclosure.disclose(ctx, [customer], with_custom=True)
     views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
     masked = sorted(f for f, v in views.items() if v.decision != "plain")

@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from clientvault.crypto import fields as crypto
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 MODEL = "customers.customer"
 ENCRYPTED_FIELDS = (
@@ -90,6 +93,30 @@ def reveal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> Any:
     for field, value in values.items():
         setattr(customer, field, value)
     return customer
+
+
+KEY_DOOMED = "key_destruction_requested"
+_QS = TypeVar("_QS", bound="QuerySet[Any]")
+
+
+def with_key_state(qs: _QS) -> _QS:
+    """The customers with, in the same SELECT, whether their key's destruction was requested (the intent
+    lives in the data database and commits with the act): ``load_keys`` then needs no separate check."""
+    from django.db.models import Exists, OuterRef
+
+    from clientvault.crypto.models import KeyDestruction
+
+    return qs.annotate(**{KEY_DOOMED: Exists(KeyDestruction.objects.filter(customer_id=OuterRef("pk")))})
+
+
+def load_keys(customers: Iterable[Any]) -> None:
+    """Fetch the keys of these customers in one key-store statement (read with ``with_key_state``, the
+    rows say which keys are doomed; otherwise the key store is asked)."""
+    rows = list(customers)
+    if rows and all(hasattr(c, KEY_DOOMED) for c in rows):
+        crypto.prefetch([c.pk for c in rows], doomed={c.pk for c in rows if getattr(c, KEY_DOOMED)})
+    else:
+        crypto.prefetch([c.pk for c in rows])
 
 
 def index(field: str, value: str) -> bytes:
