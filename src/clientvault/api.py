@@ -50,10 +50,10 @@ class TokenAuth(HttpBearer):
     """A personal API token: ``Authorization: Bearer cvt_…``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = live_token(token)
+        found = live_token(token, annotate=engine.actor_annotations)  # with the roles and catalogue stamps
         if found is None:
             return None
-        stamps = engine.load_actor(found.user)  # roles and catalogue stamps: one round trip
+        stamps = engine.actor_from(found, found.user)
         ctx = cv_context.for_user(found.user, channel="api", request_id=getattr(request, "request_id", None), ip=client_ip(request))
         engine.remember_stamps(ctx, stamps)
         header = request.headers.get("X-Purpose", "")

@@ -164,6 +164,25 @@ def field_classes(ctx: Context | None = None) -> Mapping[str, FieldMeta]:
     return _cached("classes", _build_classes, ctx)  # type: ignore[no-any-return]
 
 
+def _roles_sql(user_ref: str) -> str:
+    """A scalar subquery: the role codes of the user ``user_ref`` names, comma-separated."""
+    from django.db import connection
+
+    from clientvault.accounts.models import Role, User
+
+    role_table = connection.ops.quote_name(Role._meta.db_table)
+    link_table = connection.ops.quote_name(User.roles.through._meta.db_table)
+    agg = "string_agg(r.code, ',')" if connection.vendor == "postgresql" else "group_concat(r.code, ',')"
+    # Table names come from model metadata, quoted by the backend; ``user_ref`` is a parameter mark or a
+    # column reference built the same way, never user input.
+    return f"(SELECT {agg} FROM {role_table} r JOIN {link_table} l ON l.role_id = r.id WHERE l.user_id = {user_ref})"  # noqa: S608
+
+
+def _take_actor(user: Any, row: tuple[Any, ...]) -> dict[str, tuple[Any, ...]]:
+    user._role_codes = sorted(row[0].split(",")) if row[0] else []
+    return _split_stamps(row[1:])
+
+
 def load_actor(user: Any) -> dict[str, tuple[Any, ...]]:
     """The facts every request of a signed-in user starts from, in one round trip: the user's roles
     (set on ``user`` for ``context.for_user``, read fresh on every request: a role revoked a moment ago
@@ -171,19 +190,28 @@ def load_actor(user: Any) -> dict[str, tuple[Any, ...]]:
     this before building the request's context."""
     from django.db import connection
 
-    from clientvault.accounts.models import Role, User
-
-    through = User.roles.through
-    role_table = connection.ops.quote_name(Role._meta.db_table)
-    link_table = connection.ops.quote_name(through._meta.db_table)
-    agg = "string_agg(r.code, ',')" if connection.vendor == "postgresql" else "group_concat(r.code, ',')"
-    # Table names come from model metadata, quoted by the backend; the user id is a parameter.
-    roles_sql = f"(SELECT {agg} FROM {role_table} r JOIN {link_table} l ON l.role_id = r.id WHERE l.user_id = %s)"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join([roles_sql, *_stamp_sql(_stamped_models())]), [user.pk])
-        row = tuple(cursor.fetchone())
-    user._role_codes = sorted(row[0].split(",")) if row[0] else []
-    return _split_stamps(row[1:])
+        cursor.execute("SELECT " + ", ".join([_roles_sql("%s"), *_stamp_sql(_stamped_models())]), [user.pk])
+        return _take_actor(user, tuple(cursor.fetchone()))
+
+
+_ACTOR = "_cv_actor_{}"
+
+
+def actor_annotations(user_ref: str) -> dict[str, Any]:
+    """``load_actor`` as annotations of the query that finds the user (the API token lookup), so the
+    roles and the stamps come back in that same row: no round trip of their own. ``user_ref`` is the
+    quoted column holding the user's id."""
+    from django.db.models.expressions import RawSQL
+
+    parts = [_roles_sql(user_ref), *_stamp_sql(_stamped_models())]
+    return {_ACTOR.format(i): RawSQL(sql, ()) for i, sql in enumerate(parts)}  # noqa: S611 - metadata only, no input
+
+
+def actor_from(annotated: Any, user: Any) -> dict[str, tuple[Any, ...]]:
+    """``load_actor``'s answer, read from a row fetched with ``actor_annotations``."""
+    count = 1 + 3 * sum(len(labels) for labels in STAMPED.values())
+    return _take_actor(user, tuple(getattr(annotated, _ACTOR.format(i)) for i in range(count)))
 
 
 def remember_stamps(ctx: Context, stamps: dict[str, tuple[Any, ...]]) -> Context:
