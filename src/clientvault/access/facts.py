@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from django.db.models import Q
 
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from clientvault.access import engine, facts
 from clientvault.access.policies import CUSTOMER, Decision, FieldView, RowFacts
-from clientvault.context import Context
+from clientvault.core.context import Context
 
 # Why a field is not shown in clear (recorded in the audit event).
 POLICY = "policy"  # the actor's rules for the purpose mask or withhold its class on this row

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from clientvault.access import engine
 from clientvault.access.policies import CUSTOMER
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import cipher, keystore
 from clientvault.customers import disclosure, vault
 from clientvault.customers import followups as followup_views
 from clientvault.customers.choices import Kind, Status
@@ -82,7 +82,7 @@ def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     q = " ".join(q.split())[:100]
     if not q:
         return qs
-    digits = crypto.normalise("bank_card", q)
+    digits = cipher.normalise("bank_card", q)
     kinds = ["name", "id_number", "uscc", "mobile"] + (["email"] if "@" in q else [])
     if digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19:
         kinds.append("bank_card")
@@ -187,7 +187,7 @@ def export_customers(ctx: Context, filters: CustomerFilters) -> list[Customer]:
             code="export_too_large",
         )
     items = list(qs)
-    crypto.prefetch([c.pk for c in items])
+    keystore.prefetch([c.pk for c in items])
     shown, plan = disclosure.disclose(ctx, items, EXPORT_FIELDS)
     detail = {"rows": total, "filter_keys": filters.active_keys(), **disclosure.audit_detail(items, plan)}
     audit.record(ctx, "customer.exported", object_type="customers.customer", fields=shown, detail=detail)

@@ -14,7 +14,10 @@ from clientvault.access.plan import CONSENT, NO_CONSENT_FACT, POLICY, PlanRow, d
 from clientvault.access.policies import Decision
 from clientvault.customers import disclosure, selectors
 from clientvault.customers.models import Customer
-from clientvault.testing import Org, consent, ctx, customer
+from clientvault.testing.actors import ctx
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 ACCESS = Path(__file__).resolve().parents[1]
