@@ -10,7 +10,11 @@ class ConsentsConfig(AppConfig):
     verbose_name = _("Consents")
 
     def ready(self) -> None:
+        from clientvault.access import facts
+        from clientvault.consents.enforcement import ConsentFacts
         from clientvault.consents.selectors import badges
         from clientvault.customers import extensions
 
+        # The access layer takes consent state as an input fact; it never imports this app (rule 5).
+        facts.register_consent(ConsentFacts())
         extensions.add_detail_context("consent_badges", badges)  # the record header's badges (customers/detail.html)
