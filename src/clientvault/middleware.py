@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from clientvault import context as cv_context
+from clientvault.core.http import AppRequest, app_request, signed_in_user
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -48,7 +49,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
+        app_request(request).request_id = request_id
         token = cv_context.set_request_id(request_id)
         try:
             response = self.get_response(request)
@@ -78,7 +79,7 @@ PURPOSE_SESSION_KEY = "cv_purpose"
 PURPOSE_SWITCH_SESSION_KEY = "cv_purpose_switched_to"
 
 
-def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context.Context:
+def session_purpose(request: AppRequest, ctx: cv_context.Context) -> cv_context.Context:
     """The purpose chosen for this browser session, if it is still allowed (ARCHITECTURE.md rule 3).
 
     A break-glass purpose holds only while the user's window is open; when it has run out the window is
@@ -93,7 +94,7 @@ def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context
     if purpose == BREAK_GLASS:
         window = breakglass.active_session(ctx)
         if window is not None and engine.may_break_glass(ctx):
-            request.cv_break_glass = window  # type: ignore[attr-defined]
+            request.cv_break_glass = window
             return ctx.with_purpose(purpose)
         breakglass.end(ctx=ctx, cause="revoked" if window is not None else "expired")
     elif purpose in engine.allowed_purposes(ctx):
@@ -109,20 +110,17 @@ class ActorContextMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        request.cv_break_glass = None  # type: ignore[attr-defined]
-        if user.is_authenticated:
+    def __call__(self, http_request: HttpRequest) -> HttpResponse:
+        request = app_request(http_request)
+        request.cv_break_glass = None
+        if request.user.is_authenticated:
             ctx = cv_context.for_user(
-                user,  # type: ignore[arg-type]
-                channel=channel_for(request),
-                request_id=request.request_id,  # type: ignore[attr-defined]
-                ip=client_ip(request),
+                signed_in_user(request), channel=channel_for(request), request_id=request.request_id, ip=client_ip(request)
             )
             ctx = session_purpose(request, ctx)
         else:
-            ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))  # type: ignore[attr-defined]
-        request.cv_ctx = ctx  # type: ignore[attr-defined]
+            ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))
+        request.cv_ctx = ctx
         with cv_context.activate(ctx):
             return self.get_response(request)
 
@@ -240,19 +238,17 @@ class MfaRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from clientvault.accounts.services import confirmed_device, mfa_required
 
+        request = app_request(request)
         user = request.user
         if (
-            user.is_authenticated
-            and not request.path.startswith(_MFA_EXEMPT)
-            and mfa_required(user)  # type: ignore[arg-type]
-            and not user.is_verified()  # type: ignore[union-attr, attr-defined]
+            user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and mfa_required(user) and not user.is_verified()  # type: ignore[attr-defined]  # django-otp adds it to the user
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"error": {"code": "mfa_required", "message": _("Verify your second factor first."), "request_id": request.request_id}},  # type: ignore[attr-defined]
+                    {"error": {"code": "mfa_required", "message": _("Verify your second factor first."), "request_id": request.request_id}},
                     status=403,
                 )
-            name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"  # type: ignore[arg-type]
+            name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"
             return HttpResponseRedirect(reverse(name))
         if user.is_authenticated and getattr(user, "must_change_password", False) and not request.path.startswith(_PASSWORD_EXEMPT):
             # A temporary password from an administrator: nothing else until the user chose their own.
@@ -262,7 +258,7 @@ class MfaRequiredMiddleware:
                         "error": {
                             "code": "password_change_required",
                             "message": _("Change your temporary password first."),
-                            "request_id": request.request_id,  # type: ignore[attr-defined]
+                            "request_id": request.request_id,
                         }
                     },
                     status=403,
@@ -285,7 +281,7 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        app_request(request).LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language() or language)
         response.headers.setdefault("Vary", "Cookie")
@@ -311,7 +307,7 @@ class PurposeSwitchMiddleware:
         from clientvault.access.landing import landing_url
         from clientvault.access.policies import CUSTOMER, VIEW
 
-        ctx = request.cv_ctx  # type: ignore[attr-defined]
+        ctx = app_request(request).cv_ctx
         target = reverse("customers:list") if ctx.purpose and engine.can(ctx, CUSTOMER, VIEW) else landing_url(ctx)
         messages.info(request, _("That page is not open under the purpose you chose, so here is where you can start."))
         return HttpResponseRedirect(target)

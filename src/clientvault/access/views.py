@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -19,29 +19,25 @@ from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
 from clientvault.access.models import Policy, PolicyChange, PolicyVersion, Purpose, PurposeVersion
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
-from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+from clientvault.core.http import AppRequest, ctx_of
 
 
 @require_safe
 @login_required
-def purposes(request: HttpRequest) -> HttpResponse:
-    if not allows(_ctx(request).roles, MANAGE_PURPOSES, VIEW):
+def purposes(request: AppRequest) -> HttpResponse:
+    if not allows(ctx_of(request).roles, MANAGE_PURPOSES, VIEW):
         raise Http404
-    context = {"rows": Purpose.objects.all(), "can_edit": allows(_ctx(request).roles, MANAGE_PURPOSES, CHANGE)}
+    context = {"rows": Purpose.objects.all(), "can_edit": allows(ctx_of(request).roles, MANAGE_PURPOSES, CHANGE)}
     return render(request, "access/purposes.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def purpose_edit(request: HttpRequest, code: str) -> HttpResponse:
-    ctx = _ctx(request)
+def purpose_edit(request: AppRequest, code: str) -> HttpResponse:
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_PURPOSES, CHANGE):
         raise Http404
     row = Purpose.objects.filter(code=code).first()
@@ -81,9 +77,9 @@ def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
 
 @require_safe
 @login_required
-def policies(request: HttpRequest) -> HttpResponse:
+def policies(request: AppRequest) -> HttpResponse:
     """Who may see what: every rule, and per purpose the decision each role gets for each field."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, VIEW):
         raise Http404
     from clientvault.accounts.models import Role
@@ -129,9 +125,9 @@ def _saved(result: object) -> str:
 
 @login_required
 @require_POST
-def policy_change_decide(request: HttpRequest, change_id: str) -> HttpResponse:
+def policy_change_decide(request: AppRequest, change_id: str) -> HttpResponse:
     """A second compliance officer approves or rejects a proposed policy change, with a reason."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise Http404
     action = request.POST.get("action")
@@ -156,9 +152,9 @@ def policy_change_decide(request: HttpRequest, change_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policy_edit(request: HttpRequest, policy_code: str) -> HttpResponse:
+def policy_edit(request: AppRequest, policy_code: str) -> HttpResponse:
     code = policy_code
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise Http404
     row = Policy.objects.filter(code=code).first()
@@ -179,9 +175,9 @@ def policy_edit(request: HttpRequest, policy_code: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policy_create(request: HttpRequest) -> HttpResponse:
+def policy_create(request: AppRequest) -> HttpResponse:
     """Add an access rule; it takes effect on the next request and is versioned and audited."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise Http404
     form = NewPolicyForm(request.POST or None, initial={"active": True, "scope": int(Scope.OWN)})

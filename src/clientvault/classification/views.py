@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,28 +13,24 @@ from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, VIEW, all
 from clientvault.classification import services
 from clientvault.classification.forms import ClassificationForm
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
-from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+from clientvault.core.http import AppRequest, ctx_of
 
 
 @require_safe
 @login_required
-def catalogue(request: HttpRequest) -> HttpResponse:
-    if not allows(_ctx(request).roles, MANAGE_CLASSIFICATION, VIEW):
+def catalogue(request: AppRequest) -> HttpResponse:
+    if not allows(ctx_of(request).roles, MANAGE_CLASSIFICATION, VIEW):
         raise Http404
-    context = {"rows": FieldClassification.objects.all(), "can_edit": allows(_ctx(request).roles, MANAGE_CLASSIFICATION, CHANGE)}
+    context = {"rows": FieldClassification.objects.all(), "can_edit": allows(ctx_of(request).roles, MANAGE_CLASSIFICATION, CHANGE)}
     return render(request, "classification/catalogue.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, field_key: str) -> HttpResponse:
+def edit(request: AppRequest, field_key: str) -> HttpResponse:
     key = field_key
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_CLASSIFICATION, CHANGE):
         raise Http404
     row = FieldClassification.objects.filter(key=key).first()
