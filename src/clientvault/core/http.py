@@ -14,13 +14,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django_htmx.middleware import HtmxDetails
 
-    from clientvault.access.models import BreakGlassSession
     from clientvault.accounts.models import User
     from clientvault.context import Context
 
@@ -35,13 +35,15 @@ class AppRequest(HttpRequest):
     request_id: str
     # ActorContextMiddleware (replaced by the API auth for token and X-Purpose requests): who acts, why.
     cv_ctx: Context
-    # ActorContextMiddleware: the user's open break-glass window when the session's purpose is break-glass.
-    cv_break_glass: BreakGlassSession | None
+    # ActorContextMiddleware: the user's open break-glass window (an ``access.BreakGlassSession``; core imports
+    # no domain app) when the session's purpose is break-glass, else None.
+    cv_break_glass: Model | None
     # LanguageMiddleware: the language chosen for this request.
     LANGUAGE_CODE: str
     # django-htmx's HtmxMiddleware: truthy on requests made by htmx.
     htmx: HtmxDetails
-    # AUTH_USER_MODEL is accounts.User; django-otp wraps it (``is_verified``) but keeps its class.
+    # AUTH_USER_MODEL is accounts.User (a type-only import, as core/context.py's ``Context.actor``); django-otp
+    # adds ``is_verified`` to the instance but keeps its class.
     user: User | AnonymousUser
 
 
