@@ -22,7 +22,7 @@ from clientvault.access.policies import BREAK_GLASS
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.middleware import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY
+from clientvault.core.web import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY
 
 
 def _safe_next(request: AppRequest, candidate: str) -> str:

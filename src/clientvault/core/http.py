@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
     from clientvault.accounts.models import User
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 
 class AppRequest(HttpRequest):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Query, Router, Schema, Status
 
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.customers import followups, protection, selectors, services
+from clientvault.customers import followups, profiles, protection, selectors
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
@@ -59,7 +59,7 @@ def list_customers(request: AppRequest, query: Query[CustomerQuery]) -> Customer
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
 def create_customer(request: AppRequest, payload: CustomerIn) -> Status[Any]:
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
-    customer = services.create_customer(
+    customer = profiles.create_customer(
         ctx=ctx_of(request),
         kind=payload.kind,
         data=data,
@@ -80,7 +80,7 @@ def get_customer(request: AppRequest, customer_id: uuid.UUID) -> CustomerOut:
 def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
-    customer = services.update_customer(
+    customer = profiles.update_customer(
         ctx=ctx_of(request),
         customer_id=customer_id,
         changes=changes,
@@ -106,7 +106,7 @@ def clear_core(request: AppRequest, customer_id: uuid.UUID) -> Status[Any]:
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")
 def delete_customer(request: AppRequest, customer_id: uuid.UUID) -> Status[Any]:
-    services.delete_customer(ctx=ctx_of(request), customer_id=customer_id)
+    profiles.delete_customer(ctx=ctx_of(request), customer_id=customer_id)
     return Status(204, None)
 
 

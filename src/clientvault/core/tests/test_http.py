@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import RequestFactory
 
 from clientvault.core.http import AppRequest, app_request, ctx_of, signed_in_user
-from clientvault.testing import sign_in_verified
+from clientvault.testing.actors import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
