@@ -28,6 +28,7 @@ __all__ = [
     "normalize_mobile",
     "normalize_resident_id",
     "normalize_uscc",
+    "organisation_code_check_char",
     "parse_resident_id",
     "resident_id_check_char",
     "uscc_check_char",
@@ -231,6 +232,17 @@ def validate_uscc(value: str) -> str:
     return code
 
 
+def organisation_code_check_char(first8: str) -> str:
+    """Return the GB 11714-1997 check character for the first 8 characters of an organisation code
+    (python-stdnum has no module for it; the USCC embeds it at positions 9-17)."""
+    if not _ORG_CODE_RE.fullmatch(first8 + "0"):
+        raise InvalidIdentifier("format", _MSG_USCC_PREFIX)
+    # RULES.md §11.2 GB 11714-1997: 0-9 and A-Z = 10-35; C = 11 - (sum mod 11); 10 -> X, 11 -> 0.
+    total = sum(int(c, 36) * w for c, w in zip(first8, _ORG_CODE_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
 def uscc_org_code_valid(code: str) -> bool:
     """Whether the GB 11714 organisation code (in a USCC, or bare) checks out."""
     # RULES.md §11.2: informational only; pilot-area codes fail it, never reject on it.
@@ -238,11 +250,7 @@ def uscc_org_code_valid(code: str) -> bool:
     org = normalised[8:17] if len(normalised) == 18 else normalised
     if not _ORG_CODE_RE.fullmatch(org):
         return False
-    # RULES.md §11.2 GB 11714-1997: 0-9 and A-Z = 10-35; C = 11 - (sum mod 11).
-    total = sum(int(c, 36) * w for c, w in zip(org[:8], _ORG_CODE_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    expected = "X" if check == 10 else "0" if check == 11 else str(check)
-    return org[8] == expected
+    return org[8] == organisation_code_check_char(org[:8])
 
 
 # --- Bank card: RULES.md §11.3 ISO/IEC 7812-1 Luhn ------------------------------------

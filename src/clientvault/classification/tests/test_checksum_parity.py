@@ -17,6 +17,7 @@ from clientvault.classification.validators import (
     InvalidIdentifier,
     luhn_check_digit,
     luhn_valid,
+    organisation_code_check_char,
     parse_resident_id,
     resident_id_check_char,
     uscc_check_char,
@@ -46,6 +47,13 @@ def old_resident_id_check_char(first17: str) -> str:
 def old_uscc_check_char(first17: str) -> str:
     total = sum(OLD_USCC_VALUES[c] * w for c, w in zip(first17, OLD_USCC_WEIGHTS, strict=True))
     return OLD_USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def old_organisation_code_check_char(first8: str) -> str:
+    # RULES.md §11.2 GB 11714-1997 (our own arithmetic still: python-stdnum has no module for it).
+    total = sum(int(c, 36) * w for c, w in zip(first8, (3, 7, 9, 10, 5, 8, 4, 2), strict=True))
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
 
 
 def old_luhn_sum(digits: str, *, double_first: bool) -> int:
@@ -172,3 +180,14 @@ def test_validate_bank_card_parity() -> None:
     for card in ("4111111111111111", "6222600260001072444"):  # RULES.md §11.3 vectors
         assert validate_bank_card(card) == card and old_luhn_valid(card)
     assert outcome(validate_bank_card, "4111111111111112") == ("error", "checksum")
+
+
+def test_organisation_code_check_char_parity() -> None:
+    """One helper for the check character the validator, the demo and the test factories all computed."""
+    rng = random.Random(6000)
+    for _ in range(ROUNDS):
+        first8 = "".join(rng.choices(DIGITS + "ABCDEFGHIJKLMNOPQRSTUVWXYZ", k=8))
+        assert organisation_code_check_char(first8) == old_organisation_code_check_char(first8), first8
+    assert organisation_code_check_char("60003734") == "1"  # RULES.md §11.2 vector 91110000600037341L
+    for bad in ("", "6000373", "600037341", "6000373a"):
+        assert outcome(organisation_code_check_char, bad) == ("error", "format")
