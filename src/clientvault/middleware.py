@@ -89,9 +89,12 @@ class ActorContextMiddleware:
         request = app_request(http_request)
         request.cv_break_glass = None
         if request.user.is_authenticated:
-            ctx = cv_context.for_user(
-                signed_in_user(request), channel=channel_for(request), request_id=request.request_id, ip=client_ip(request)
-            )
+            from clientvault.access import engine
+
+            user = signed_in_user(request)
+            stamps = engine.load_actor(user)  # roles and catalogue stamps: one round trip
+            ctx = cv_context.for_user(user, channel=channel_for(request), request_id=request.request_id, ip=client_ip(request))
+            engine.remember_stamps(ctx, stamps)
             ctx = session_purpose(request, ctx)
         else:
             ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))
