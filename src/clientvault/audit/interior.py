@@ -20,8 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from clientvault.audit import merkle
-from clientvault.audit.models import AuditLeaf, AuditNode
+from clientvault.audit.models import AuditLeaf, AuditNode, Checkpoint
 
 STORED_FROM = 4
 LEVEL_BITS = 6  # node key = index << LEVEL_BITS | level
@@ -132,3 +134,27 @@ def inclusion_proof(index: int, size: int, root: bytes, cost: ProofCost | None =
 
 def _fetch(rows: Iterable[tuple[int, bytes | memoryview]]) -> dict[int, bytes]:
     return {k: bytes(h) for k, h in rows}
+
+
+def backfill(*, chunk: int = 10_000) -> int:
+    """Write the stored-level nodes of every sealed leaf (``audit backfill-nodes``): for a log sealed
+    before this table existed. Idempotent (existing nodes are kept), safe beside a running sealer
+    (both write the same hash for a node), and it stops at the latest checkpoint. Returns how many
+    nodes the sealed leaves complete."""
+    last = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
+    frontier = merkle.Frontier()
+    total = 0
+    while frontier.size < last:
+        hashes = AuditLeaf.objects.filter(index__gte=frontier.size, index__lt=min(last, frontier.size + chunk)).order_by("index")
+        rows = list(hashes.values_list("index", "leaf_hash"))
+        nodes: list[AuditNode] = []
+        for index, leaf in rows:
+            if index != frontier.size:
+                raise ValueError(f"leaf {frontier.size} is missing: run `clientvault audit verify`")
+            nodes += completed_nodes(frontier, bytes(leaf))
+        if not rows:
+            raise ValueError(f"leaf {frontier.size} is missing: run `clientvault audit verify`")
+        with transaction.atomic():
+            AuditNode.objects.bulk_create(nodes, batch_size=1000, ignore_conflicts=True)
+        total += len(nodes)
+    return total
