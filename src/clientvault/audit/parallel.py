@@ -10,6 +10,7 @@ stay in the calling process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 from collections.abc import Callable
@@ -75,7 +76,13 @@ def check_leaves_async(processes: int | None = None) -> Pending:
     ranges = [(start, min(start + SLICE, hi)) for start in range(lo, hi, SLICE)]
     # Forked children must open their own connections: close ours first (reopened on next use).
     connections.close_all()
-    pool = multiprocessing.get_context("fork").Pool(processes)
+    # Objects that exist now are left out of the children's garbage collection: a collection that
+    # walked the parent's heap would copy every page of it into each child (copy-on-write).
+    gc.freeze()
+    try:
+        pool = multiprocessing.get_context("fork").Pool(processes)
+    finally:
+        gc.unfreeze()
     pending: AsyncResult[list[rowscan.RangeResult]] = pool.map_async(_work, ranges, chunksize=1)
     pool.close()
 
