@@ -24,6 +24,7 @@ from clientvault.consents.api import router as consents_router
 from clientvault.core import context as cv_context
 from clientvault.core import text
 from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.http import app_request
 from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
 
@@ -34,15 +35,15 @@ class SessionAuth(APIKeyCookie):
     param_name = "cv_session"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        user = request.user
-        ctx = getattr(request, "cv_ctx", None)
+        user = app_request(request).user
+        ctx: cv_context.Context | None = getattr(request, "cv_ctx", None)
         if user.is_authenticated and user.is_active and ctx is not None:
             header = request.headers.get("X-Purpose", "")
             if header:
-                request.cv_ctx = _with_purpose(ctx, header, allowed=None)  # type: ignore[attr-defined]
+                app_request(request).cv_ctx = _with_purpose(ctx, header, allowed=None)
             elif ctx.purpose == BREAK_GLASS:  # break-glass is for reading records on screen, never the API
                 raise PurposeNotAllowed()
-            return user  # type: ignore[return-value]
+            return user
         return None
 
 
@@ -59,7 +60,7 @@ class TokenAuth(HttpBearer):
         header = request.headers.get("X-Purpose", "")
         if header or len(found.purposes) == 1:
             ctx = _with_purpose(ctx, header or found.purposes[0], allowed=set(found.purposes))
-        request.cv_ctx = ctx  # type: ignore[attr-defined]
+        app_request(request).cv_ctx = ctx
         return found.user
 
 

@@ -19,6 +19,7 @@ from clientvault.access.policies import BREAK_GLASS, CUSTOMER, VIEW
 from clientvault.accounts.services import confirmed_device, mfa_required
 from clientvault.audit import denied
 from clientvault.core import context as cv_context
+from clientvault.core.http import AppRequest, app_request, signed_in_user
 from clientvault.core.web import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY, channel_for, client_ip
 from clientvault.rights import portal
 
@@ -35,7 +36,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
+        app_request(request).request_id = request_id
         token = cv_context.set_request_id(request_id)
         try:
             response = self.get_response(request)
@@ -60,7 +61,7 @@ class NoStoreMiddleware:
         return response
 
 
-def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context.Context:
+def session_purpose(request: AppRequest, ctx: cv_context.Context) -> cv_context.Context:
     """The purpose chosen for this browser session, if it is still allowed (ARCHITECTURE.md rule 3).
 
     A break-glass purpose holds only while the user's window is open; when it has run out the window is
@@ -73,7 +74,7 @@ def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context
     if purpose == BREAK_GLASS:
         window = breakglass.active_session(ctx)
         if window is not None and engine.may_break_glass(ctx):
-            request.cv_break_glass = window  # type: ignore[attr-defined]
+            request.cv_break_glass = window
             return ctx.with_purpose(purpose)
         breakglass.end(ctx=ctx, cause="revoked" if window is not None else "expired")
     elif purpose in engine.allowed_purposes(ctx):
@@ -89,24 +90,20 @@ class ActorContextMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        request.cv_break_glass = None  # type: ignore[attr-defined]
-        if user.is_authenticated:
+    def __call__(self, http_request: HttpRequest) -> HttpResponse:
+        request = app_request(http_request)
+        request.cv_break_glass = None
+        if request.user.is_authenticated:
             from clientvault.access import engine
 
+            user = signed_in_user(request)
             stamps = engine.load_actor(user)  # roles and catalogue stamps: one round trip
-            ctx = cv_context.for_user(
-                user,  # type: ignore[arg-type]
-                channel=channel_for(request),
-                request_id=request.request_id,  # type: ignore[attr-defined]
-                ip=client_ip(request),
-            )
+            ctx = cv_context.for_user(user, channel=channel_for(request), request_id=request.request_id, ip=client_ip(request))
             engine.remember_stamps(ctx, stamps)
             ctx = session_purpose(request, ctx)
         else:
-            ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))  # type: ignore[attr-defined]
-        request.cv_ctx = ctx  # type: ignore[attr-defined]
+            ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))
+        request.cv_ctx = ctx
         with cv_context.activate(ctx):
             return self.get_response(request)
 
@@ -218,19 +215,17 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
 
+        request = app_request(request)
         user = request.user
         if (
-            user.is_authenticated
-            and not request.path.startswith(_MFA_EXEMPT)
-            and mfa_required(user)  # type: ignore[arg-type]
-            and not user.is_verified()  # type: ignore[union-attr, attr-defined]
+            user.is_authenticated and not request.path.startswith(_MFA_EXEMPT) and mfa_required(user) and not user.is_verified()  # type: ignore[attr-defined]  # django-otp adds it to the user
         ):
             if request.path.startswith("/api/"):
                 return JsonResponse(
-                    {"error": {"code": "mfa_required", "message": _("Verify your second factor first."), "request_id": request.request_id}},  # type: ignore[attr-defined]
+                    {"error": {"code": "mfa_required", "message": _("Verify your second factor first."), "request_id": request.request_id}},
                     status=403,
                 )
-            name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"  # type: ignore[arg-type]
+            name = "accounts:mfa_verify" if confirmed_device(user) else "accounts:mfa_setup"
             return HttpResponseRedirect(reverse(name))
         if user.is_authenticated and getattr(user, "must_change_password", False) and not request.path.startswith(_PASSWORD_EXEMPT):
             # A temporary password from an administrator: nothing else until the user chose their own.
@@ -240,7 +235,7 @@ class MfaRequiredMiddleware:
                         "error": {
                             "code": "password_change_required",
                             "message": _("Change your temporary password first."),
-                            "request_id": request.request_id,  # type: ignore[attr-defined]
+                            "request_id": request.request_id,
                         }
                     },
                     status=403,
@@ -263,7 +258,7 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        app_request(request).LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language() or language)
         response.headers.setdefault("Vary", "Cookie")
@@ -285,7 +280,7 @@ class PurposeSwitchMiddleware:
             return response
         from django.contrib import messages
 
-        ctx = request.cv_ctx  # type: ignore[attr-defined]
+        ctx = app_request(request).cv_ctx
         target = reverse("customers:list") if ctx.purpose and engine.can(ctx, CUSTOMER, VIEW) else landing_url(ctx)
         messages.info(request, _("That page is not open under the purpose you chose, so here is where you can start."))
         return HttpResponseRedirect(target)

@@ -308,6 +308,8 @@ CLIENTVAULT_AUDIT_WITNESS = os.environ.get(
 # Events per sealing transaction (one signed checkpoint each), and how often the worker seals.
 CLIENTVAULT_AUDIT_SEAL_BATCH = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_BATCH", "5000"))
 CLIENTVAULT_AUDIT_SEAL_SECONDS = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_SECONDS", "2"))
+# ``audit verify`` checks leaves against event rows in this many worker processes on a large log.
+CLIENTVAULT_AUDIT_VERIFY_WORKERS = int(os.environ.get("CLIENTVAULT_AUDIT_VERIFY_WORKERS", "2"))
 # A transaction open longer than this may commit an event the incremental sealer no longer looks
 # for; the hourly full sweep (and ``audit seal --full``) seals it, and ``audit verify`` reports it.
 CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS", "120"))

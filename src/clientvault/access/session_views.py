@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,17 +19,13 @@ from clientvault.access.forms import BreakGlassForm, PurposeChoiceForm
 from clientvault.access.landing import landing_url
 from clientvault.access.models import Purpose
 from clientvault.access.policies import BREAK_GLASS
-from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
+from clientvault.core.http import AppRequest, ctx_of
 from clientvault.core.web import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY
 
 
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
-def _safe_next(request: HttpRequest, candidate: str) -> str:
+def _safe_next(request: AppRequest, candidate: str) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return reverse("customers:list")
@@ -37,15 +33,15 @@ def _safe_next(request: HttpRequest, candidate: str) -> str:
 
 @require_safe
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AppRequest) -> HttpResponse:
     """``/``: the start page of the signed-in person's role (one they may open)."""
-    return redirect(landing_url(_ctx(request), break_glass=getattr(request, "cv_break_glass", None) is not None))
+    return redirect(landing_url(ctx_of(request), break_glass=request.cv_break_glass is not None))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def choose_purpose(request: HttpRequest) -> HttpResponse:
-    ctx = _ctx(request)
+def choose_purpose(request: AppRequest) -> HttpResponse:
+    ctx = ctx_of(request)
     allowed = engine.allowed_purposes(ctx)
     language = get_language()
     rows = list(Purpose.objects.filter(code__in=allowed))
@@ -64,8 +60,8 @@ def choose_purpose(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def break_glass_start(request: HttpRequest) -> HttpResponse:
-    ctx = _ctx(request)
+def break_glass_start(request: AppRequest) -> HttpResponse:
+    ctx = ctx_of(request)
     if not engine.may_break_glass(ctx):
         raise Http404
     form = BreakGlassForm(request.POST or None)
@@ -87,8 +83,8 @@ def break_glass_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def break_glass_end(request: HttpRequest) -> HttpResponse:
-    ended = breakglass.end(ctx=_ctx(request))
+def break_glass_end(request: AppRequest) -> HttpResponse:
+    ended = breakglass.end(ctx=ctx_of(request))
     if request.session.get(PURPOSE_SESSION_KEY) == BREAK_GLASS:
         request.session.pop(PURPOSE_SESSION_KEY, None)
     if ended:
@@ -98,10 +94,10 @@ def break_glass_end(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def break_glass_log(request: HttpRequest) -> HttpResponse:
+def break_glass_log(request: AppRequest) -> HttpResponse:
     """Compliance and audit see every break-glass window: who, why, how long, how it ended."""
     try:
-        rows = selectors.break_glass_log(_ctx(request))
+        rows = selectors.break_glass_log(ctx_of(request))
     except NotFound:
         raise Http404 from None
     return render(request, "access/break_glass_log.html", {"rows": rows})

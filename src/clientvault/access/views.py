@@ -8,7 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -21,28 +21,24 @@ from clientvault.access.models import Policy, PolicyChange, Purpose
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
 from clientvault.classification.models import FieldClassification
 from clientvault.core.catalogues import edit_view
-from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+from clientvault.core.http import AppRequest, ctx_of
 
 
 @require_safe
 @login_required
-def purposes(request: HttpRequest) -> HttpResponse:
-    if not allows(_ctx(request).roles, MANAGE_PURPOSES, VIEW):
+def purposes(request: AppRequest) -> HttpResponse:
+    if not allows(ctx_of(request).roles, MANAGE_PURPOSES, VIEW):
         raise Http404
-    context = {"rows": Purpose.objects.all(), "can_edit": allows(_ctx(request).roles, MANAGE_PURPOSES, CHANGE)}
+    context = {"rows": Purpose.objects.all(), "can_edit": allows(ctx_of(request).roles, MANAGE_PURPOSES, CHANGE)}
     return render(request, "access/purposes.html", context)
 
 
 purpose_edit = edit_view(
     Purpose,
-    may_edit=lambda request: allows(_ctx(request).roles, MANAGE_PURPOSES, CHANGE),
-    save=lambda request, code, data, reason: services.change_purpose(ctx=_ctx(request), code=code, data=data, reason=reason),
+    may_edit=lambda request: allows(ctx_of(request).roles, MANAGE_PURPOSES, CHANGE),
+    save=lambda request, code, data, reason: services.change_purpose(ctx=ctx_of(request), code=code, data=data, reason=reason),
     form_class=PurposeForm,
     saved_message=gettext_lazy("The purpose was saved as a new version."),
     success_url="access:purposes",
@@ -70,9 +66,9 @@ def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
 
 @require_safe
 @login_required
-def policies(request: HttpRequest) -> HttpResponse:
+def policies(request: AppRequest) -> HttpResponse:
     """Who may see what: every rule, and per purpose the decision each role gets for each field."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, VIEW):
         raise Http404
     Role = apps.get_model("accounts", "Role")  # accounts sits above access (issue #12)
@@ -118,9 +114,9 @@ def _saved(result: object) -> str:
 
 @login_required
 @require_POST
-def policy_change_decide(request: HttpRequest, change_id: str) -> HttpResponse:
+def policy_change_decide(request: AppRequest, change_id: str) -> HttpResponse:
     """A second compliance officer approves or rejects a proposed policy change, with a reason."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise Http404
     action = request.POST.get("action")
@@ -145,9 +141,9 @@ def policy_change_decide(request: HttpRequest, change_id: str) -> HttpResponse:
 
 policy_edit = edit_view(
     Policy,
-    may_edit=lambda request: allows(_ctx(request).roles, MANAGE_POLICIES, CHANGE),
+    may_edit=lambda request: allows(ctx_of(request).roles, MANAGE_POLICIES, CHANGE),
     save=lambda request, code, data, reason: services.change_policy(
-        ctx=_ctx(request), code=code, data=PolicyForm.to_policy(data), reason=reason
+        ctx=ctx_of(request), code=code, data=PolicyForm.to_policy(data), reason=reason
     ),
     form_class=PolicyForm,
     initial=PolicyForm.initial_from,
@@ -159,9 +155,9 @@ policy_edit = edit_view(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def policy_create(request: HttpRequest) -> HttpResponse:
+def policy_create(request: AppRequest) -> HttpResponse:
     """Add an access rule; it takes effect on the next request and is versioned and audited."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
         raise Http404
     form = NewPolicyForm(request.POST or None, initial={"active": True, "scope": int(Scope.OWN)})

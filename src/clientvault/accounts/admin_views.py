@@ -5,21 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from clientvault.accounts import resets
-from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.http import AppRequest, ctx_of
 
 
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
-def _refused(request: HttpRequest, exc: DomainError) -> None:
+def _refused(request: AppRequest, exc: DomainError) -> None:
     """Forbidden and missing answer alike (404); a refusal the administrator can act on is a message."""
     if isinstance(exc, PermissionDenied | NotFound):
         raise Http404
@@ -31,9 +27,9 @@ def _refused(request: HttpRequest, exc: DomainError) -> None:
 
 @require_POST
 @login_required
-def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_unlock(request: AppRequest, user_id: int) -> HttpResponse:
     try:
-        resets.unlock_user(ctx=_ctx(request), user_id=user_id)
+        resets.unlock_user(ctx=ctx_of(request), user_id=user_id)
     except DomainError as exc:
         _refused(request, exc)
     else:
@@ -43,9 +39,9 @@ def user_unlock(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_password_reset(request: AppRequest, user_id: int) -> HttpResponse:
     try:
-        target, temporary = resets.reset_password(ctx=_ctx(request), user_id=user_id)
+        target, temporary = resets.reset_password(ctx=ctx_of(request), user_id=user_id)
     except DomainError as exc:
         _refused(request, exc)
         return redirect("accounts:user_edit", user_id=user_id)
@@ -56,9 +52,9 @@ def user_password_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def user_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_mfa_reset(request: AppRequest, user_id: int) -> HttpResponse:
     try:
-        pending = resets.reset_mfa(ctx=_ctx(request), user_id=user_id)
+        pending = resets.reset_mfa(ctx=ctx_of(request), user_id=user_id)
     except DomainError as exc:
         _refused(request, exc)
     else:
@@ -71,9 +67,9 @@ def user_mfa_reset(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
-def mfa_resets(request: HttpRequest) -> HttpResponse:
+def mfa_resets(request: AppRequest) -> HttpResponse:
     try:
-        pending = list(resets.pending_requests(_ctx(request)))
+        pending = list(resets.pending_requests(ctx_of(request)))
     except PermissionDenied:
         raise Http404 from None
     return render(request, "accounts/mfa_resets.html", {"pending": pending})
@@ -81,8 +77,8 @@ def mfa_resets(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def mfa_reset_decide(request: HttpRequest, request_id: str) -> HttpResponse:
-    ctx = _ctx(request)
+def mfa_reset_decide(request: AppRequest, request_id: str) -> HttpResponse:
+    ctx = ctx_of(request)
     try:
         if request.POST.get("action") == "cancel":
             resets.cancel_mfa_reset(ctx=ctx, request_id=request_id)

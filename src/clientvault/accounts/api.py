@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 
 from clientvault.access.engine import capabilities
+from clientvault.core.http import AppRequest
 
 router = Router(tags=["me"])
 
@@ -18,9 +18,10 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, roles and capabilities")
-def me(request: HttpRequest) -> MeOut:
-    ctx = request.cv_ctx  # type: ignore[attr-defined]
+def me(request: AppRequest) -> MeOut:
+    ctx = request.cv_ctx
     user = ctx.actor
+    assert user is not None  # the API's auth classes admit signed-in users and tokens only
     return MeOut(
         id=user.pk,
         username=user.username,

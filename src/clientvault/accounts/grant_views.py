@@ -4,26 +4,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from clientvault.access.policies import CHANGE, ROLE_GRANTS, allows
 from clientvault.accounts import grants
-from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
+from clientvault.core.http import AppRequest, ctx_of
 
 
 @require_safe
 @login_required
-def role_grants(request: HttpRequest) -> HttpResponse:
+def role_grants(request: AppRequest) -> HttpResponse:
     try:
-        pending, decided = grants.grants_for_review(_ctx(request))
+        pending, decided = grants.grants_for_review(ctx_of(request))
     except PermissionDenied:
         raise Http404 from None
     return render(request, "accounts/role_grants.html", {"pending": pending, "decided": decided, "me": request.user.pk})
@@ -31,8 +27,8 @@ def role_grants(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def role_grant_decide(request: HttpRequest, grant_id: str) -> HttpResponse:
-    ctx = _ctx(request)
+def role_grant_decide(request: AppRequest, grant_id: str) -> HttpResponse:
+    ctx = ctx_of(request)
     action = request.POST.get("action")
     decide = grants.approve if action == "approve" else grants.reject if action == "reject" else None
     try:

@@ -13,7 +13,7 @@ from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,21 +32,18 @@ from clientvault.accounts.models import User
 from clientvault.core.context import Context, for_user
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
+from clientvault.core.http import AppRequest, ctx_of, signed_in_user
 from clientvault.core.web import channel_for, client_ip
 
 
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: AppRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return landing_url(_ctx(request))
+    return landing_url(ctx_of(request))
 
 
-def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
+def lockout_response(request: AppRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     """django-axes lockout: a translated page (or JSON for the API), same status for every account."""
     message = _("Too many failed sign-in attempts. Try again in 15 minutes or ask an administrator to unlock you.")
     if request.path.startswith("/api/"):
@@ -58,19 +55,19 @@ def lockout_response(request: HttpRequest, original_response: Any = None, creden
 
 
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: AppRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponseRedirect(_next_url(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
-        if throttle.address_blocked(_ctx(request).ip or ""):  # password spraying: the password is not even checked
-            services.record_login_failure(ctx=_ctx(request), username=username, throttled=True)
+        if throttle.address_blocked(ctx_of(request).ip or ""):  # password spraying: the password is not even checked
+            services.record_login_failure(ctx=ctx_of(request), username=username, throttled=True)
             return lockout_response(request)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         locked = getattr(request, "axes_locked_out", False)
         if user is None or locked:
-            services.record_login_failure(ctx=_ctx(request), username=username, locked=locked)
+            services.record_login_failure(ctx=ctx_of(request), username=username, locked=locked)
         if locked:
             return lockout_response(request)
         if user is None:
@@ -78,9 +75,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             auth_login(request, user)
             assert isinstance(user, User)
-            ctx = for_user(user, channel=channel_for(request), request_id=_ctx(request).request_id, ip=client_ip(request))
+            ctx = for_user(user, channel=channel_for(request), request_id=ctx_of(request).request_id, ip=client_ip(request))
             services.record_login(ctx=ctx, user=user, session_key=request.session.session_key or "")
-            request.cv_ctx = ctx  # type: ignore[attr-defined]
+            request.cv_ctx = ctx
             response = HttpResponseRedirect(_next_url(request))
             if user.language:
                 translation.activate(user.language)
@@ -90,14 +87,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
-    services.record_logout(ctx=_ctx(request), session_key=request.session.session_key)
+def logout_view(request: AppRequest) -> HttpResponse:
+    services.record_logout(ctx=ctx_of(request), session_key=request.session.session_key)
     auth_logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("accounts:login")
 
 
-def _rotate_session(request: HttpRequest, user: User) -> None:
+def _rotate_session(request: AppRequest, user: User) -> None:
     """A new session key once the second factor is passed: the pre-MFA session id (which may have leaked or been
     planted before the user proved the second factor) is no longer valid afterwards. Tracking follows the key."""
     old_key = request.session.session_key
@@ -107,16 +104,16 @@ def _rotate_session(request: HttpRequest, user: User) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_verify(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if user.is_verified():  # type: ignore[attr-defined]
+def mfa_verify(request: AppRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it to the user
         return HttpResponseRedirect(_next_url(request))
     if services.confirmed_device(user) is None:
         return redirect("accounts:mfa_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"].strip())
-        services.record_mfa(ctx=_ctx(request), user=user, ok=device is not None)
+        services.record_mfa(ctx=ctx_of(request), user=user, ok=device is not None)
         if device is not None:
             otp_login(request, device)
             _rotate_session(request, user)
@@ -134,14 +131,14 @@ def _qr_data_uri(url: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def mfa_setup(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if services.confirmed_device(user) is not None and not user.is_verified():  # type: ignore[attr-defined]
+def mfa_setup(request: AppRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if services.confirmed_device(user) is not None and not user.is_verified():  # type: ignore[attr-defined]  # django-otp adds it to the user
         return redirect("accounts:mfa_verify")
-    device = services.start_totp_enrolment(ctx=_ctx(request), user=user)
+    device = services.start_totp_enrolment(ctx=ctx_of(request), user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.confirm_totp_enrolment(ctx=_ctx(request), user=user, token=form.cleaned_data["token"]):
+        if services.confirm_totp_enrolment(ctx=ctx_of(request), user=user, token=form.cleaned_data["token"]):
             device.refresh_from_db()
             otp_login(request, device)
             _rotate_session(request, user)
@@ -163,9 +160,9 @@ def _token_form(ctx: Context, data: Any = None) -> ApiTokenForm:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    ctx = _ctx(request)
+def profile(request: AppRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    ctx = ctx_of(request)
     password_form = PasswordChangeForm(prefix="pw")
     token_form = _token_form(ctx)
     language_form = LanguageForm(prefix="lang", initial={"language": user.language or translation.get_language()})
@@ -226,33 +223,33 @@ def profile(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _tell_pending(request: HttpRequest, user: User) -> None:
+def _tell_pending(request: AppRequest, user: User) -> None:
     if grants.pending_codes(user):
         messages.info(request, _("Roles that grant customer data take effect when a compliance officer approves them."))
 
 
-def _require_admin(request: HttpRequest, action: str) -> None:
-    if not allows(_ctx(request).roles, MANAGE_USERS, action):
+def _require_admin(request: AppRequest, action: str) -> None:
+    if not allows(ctx_of(request).roles, MANAGE_USERS, action):
         raise Http404
 
 
 @require_safe
 @login_required
-def users(request: HttpRequest) -> HttpResponse:
+def users(request: AppRequest) -> HttpResponse:
     _require_admin(request, VIEW)
     return render(request, "accounts/users.html", {"users": selectors.staff_list()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AppRequest) -> HttpResponse:
     _require_admin(request, CREATE)
     form = UserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         password = data.pop("password")
         try:
-            created = services.create_user(ctx=_ctx(request), data=data, password=password)
+            created = services.create_user(ctx=ctx_of(request), data=data, password=password)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -264,7 +261,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: AppRequest, user_id: int) -> HttpResponse:
     _require_admin(request, CHANGE)
     target = User.objects.filter(pk=user_id).select_related("department").first()
     if target is None:
@@ -280,15 +277,15 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "deactivate":
-                services.deactivate_user(ctx=_ctx(request), user_id=target.pk)
+                services.deactivate_user(ctx=ctx_of(request), user_id=target.pk)
                 messages.success(request, _("The user was deactivated and signed out everywhere."))
                 return redirect("accounts:users")
             if request.POST.get("action") == "reactivate":
-                services.reactivate_user(ctx=_ctx(request), user_id=target.pk)
+                services.reactivate_user(ctx=ctx_of(request), user_id=target.pk)
                 messages.success(request, _("The user was reactivated."))
                 return redirect("accounts:users")
             if form.is_valid():
-                services.update_user(ctx=_ctx(request), user_id=target.pk, data=dict(form.cleaned_data))
+                services.update_user(ctx=ctx_of(request), user_id=target.pk, data=dict(form.cleaned_data))
                 messages.success(request, _("The user was saved."))
                 _tell_pending(request, target)
                 return redirect("accounts:users")

@@ -8,13 +8,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from pydantic import Field, WithJsonSchema
 
 from clientvault.audit import evidence, rules, selectors
 from clientvault.audit.schemas import AuditEventPageOut, EvidencePackOut, ProofOut
-from clientvault.core.context import Context
+from clientvault.core.http import AppRequest, ctx_of
 
 router = Router(tags=["audit"])
 # ``from``/``to``: a date (a whole day in the caller's zone) or a date-time; absent means unbounded.
@@ -23,10 +23,6 @@ RangeBound = Annotated[
     WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, {"type": "null"}]}),
 ]
 RANGE_HELP = "YYYY-MM-DD (a whole day in your time zone; `to` includes that day) or an ISO 8601 date-time (`to` exclusive)"
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
 
 
 class EventQuery(Schema):
@@ -57,8 +53,8 @@ class EvidenceQuery(Schema):
 
 
 @router.get("/events", response=AuditEventPageOut, summary="Search audit events, newest first (the search is audited)")
-def search_events(request: HttpRequest, query: Query[EventQuery]) -> AuditEventPageOut:
-    ctx = _ctx(request)
+def search_events(request: AppRequest, query: Query[EventQuery]) -> AuditEventPageOut:
+    ctx = ctx_of(request)
     start, end = rules.parse_range(query.from_ or "", query.to or "", rules.actor_zone(ctx))
     filters = rules.EventFilters(
         customer_id=rules.parse_customer(query.customer),
@@ -78,8 +74,8 @@ def search_events(request: HttpRequest, query: Query[EventQuery]) -> AuditEventP
     response=AuditEventPageOut,
     summary="Who has seen or changed this customer (audited)",
 )
-def customer_events(request: HttpRequest, customer_id: uuid.UUID, query: Query[PageQuery]) -> AuditEventPageOut:
-    page = selectors.customer_history(_ctx(request), customer_id, max(1, query.page), per_page=query.per_page)
+def customer_events(request: AppRequest, customer_id: uuid.UUID, query: Query[PageQuery]) -> AuditEventPageOut:
+    page = selectors.customer_history(ctx_of(request), customer_id, max(1, query.page), per_page=query.per_page)
     return AuditEventPageOut.from_page(page)
 
 
@@ -88,8 +84,8 @@ def customer_events(request: HttpRequest, customer_id: uuid.UUID, query: Query[P
     response=ProofOut,
     summary="One event's inclusion proof (404 unknown, 409 not_sealed; recorded as an evidence export)",
 )
-def event_proof(request: HttpRequest, event_id: uuid.UUID) -> ProofOut:
-    return ProofOut.model_validate(selectors.event_proof(_ctx(request), event_id))
+def event_proof(request: AppRequest, event_id: uuid.UUID) -> ProofOut:
+    return ProofOut.model_validate(selectors.event_proof(ctx_of(request), event_id))
 
 
 @router.get(
@@ -97,8 +93,8 @@ def event_proof(request: HttpRequest, event_id: uuid.UUID) -> ProofOut:
     response=EvidencePackOut,
     summary="Evidence pack for a customer and/or time range, JSON or CSV with proofs (the export is audited)",
 )
-def evidence_pack(request: HttpRequest, query: Query[EvidenceQuery]) -> HttpResponse:
-    ctx = _ctx(request)
+def evidence_pack(request: AppRequest, query: Query[EvidenceQuery]) -> HttpResponse:
+    ctx = ctx_of(request)
     start, end = rules.parse_range(query.from_ or "", query.to or "", rules.actor_zone(ctx))
     pack = selectors.evidence_pack(ctx, rules.parse_customer(query.customer), start, end, export_format=query.format)
     return evidence.response(pack)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -29,21 +29,18 @@ from clientvault.audit.forms import AuditSearchForm
 from clientvault.classification.models import FieldClassification
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.http import AppRequest, ctx_of
 from clientvault.core.roles import ROLE_LABELS
 
 
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
-def _require(request: HttpRequest, action: str) -> Context:
-    ctx = _ctx(request)
+def _require(request: AppRequest, action: str) -> Context:
+    ctx = ctx_of(request)
     if not allows(ctx.roles, AUDIT_TRAIL, action):
         raise Http404
     return ctx
 
 
-def _page_number(request: HttpRequest) -> int:
+def _page_number(request: AppRequest) -> int:
     raw = request.GET.get("page") or "1"
     return int(raw) if raw.isdigit() and len(raw) < 7 else 1
 
@@ -150,7 +147,7 @@ def _display(page: selectors.EventPage | None) -> list[dict[str, Any]]:
 
 @require_safe
 @login_required
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AppRequest) -> HttpResponse:
     """Search the trail by customer, user, event type, purpose, outcome and dates (newest first)."""
     ctx = _require(request, VIEW)
     form = AuditSearchForm(request.GET or None)
@@ -172,13 +169,13 @@ def search(request: HttpRequest) -> HttpResponse:
         "zone": rules.actor_zone(ctx),
         "results_url": reverse("audit:search"),
     }
-    template = "audit/_results.html" if request.htmx else "audit/search.html"  # type: ignore[attr-defined]
+    template = "audit/_results.html" if request.htmx else "audit/search.html"
     return render(request, template, context)
 
 
 @require_safe
 @login_required
-def customer_history(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+def customer_history(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
     """Who has seen or changed this customer: every event naming it, by id only (nothing is decrypted)."""
     ctx = _require(request, VIEW)
     page = selectors.customer_history(ctx, customer_id, _page_number(request), per_page=selectors.PER_PAGE)
@@ -197,7 +194,7 @@ def customer_history(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespon
         "results_url": reverse("audit:customer_history", args=[customer_id]),
         "hide_customer_column": True,
     }
-    template = "audit/_results.html" if request.htmx else "audit/customer_history.html"  # type: ignore[attr-defined]
+    template = "audit/_results.html" if request.htmx else "audit/customer_history.html"
     return render(request, template, context)
 
 
@@ -209,7 +206,7 @@ def _message(exc: DomainError) -> str:
 
 @require_safe
 @login_required
-def evidence_download(request: HttpRequest) -> HttpResponse:
+def evidence_download(request: AppRequest) -> HttpResponse:
     """The evidence pack of a customer and/or time range as CSV or JSON (``?customer=&from=&to=&format=``)."""
     ctx = _require(request, EXPORT)
     try:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from django.utils.translation import gettext_lazy as _
+from stdnum import luhn
+from stdnum.cn import ric, uscc
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
@@ -26,6 +28,7 @@ __all__ = [
     "normalize_mobile",
     "normalize_resident_id",
     "normalize_uscc",
+    "organisation_code_check_char",
     "parse_resident_id",
     "resident_id_check_char",
     "uscc_check_char",
@@ -111,9 +114,6 @@ def _is_ascii_digits(value: str) -> bool:
 
 # --- Resident identity card: RULES.md §11.1 GB 11643-1999 -----------------------------
 
-# RULES.md §11.1 GB 11643-1999: ISO 7064 MOD 11-2, W_i = 2^(18-i) mod 11 for i = 1..17.
-_RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_RESIDENT_ID_CHECK_CHARS = "10X98765432"
 # RULES.md §11.1 GB 11643-1999 / GB/T 2260: province-level codes (first two digits).
 _RESIDENT_ID_PROVINCES = frozenset(
     {
@@ -162,9 +162,8 @@ def resident_id_check_char(first17: str) -> str:
     """Return the GB 11643-1999 check character for the first 17 digits."""
     if len(first17) != 17 or not _is_ascii_digits(first17):
         raise InvalidIdentifier("format", _MSG_RESIDENT_ID_PREFIX)
-    # RULES.md §11.1 GB 11643-1999: check = "10X98765432"[sum(a_i * W_i) mod 11].
-    total = sum(int(c) * w for c, w in zip(first17, _RESIDENT_ID_WEIGHTS, strict=True))
-    return _RESIDENT_ID_CHECK_CHARS[total % 11]
+    # RULES.md §11.1 GB 11643-1999: ISO 7064 MOD 11-2 (python-stdnum; it reads all but the last character).
+    return ric.calc_check_digit(first17 + "0")
 
 
 def parse_resident_id(value: str, *, today: datetime.date | None = None) -> ResidentIdInfo:
@@ -203,12 +202,9 @@ def convert_legacy_resident_id(fifteen: str) -> str:
 
 # --- Unified social credit code: RULES.md §11.2 GB 32100-2015 -------------------------
 
-# RULES.md §11.2 GB 32100-2015: code character set; a character's value is its index.
-_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
+# RULES.md §11.2 GB 32100-2015: code character set (a character's value is its index).
+_USCC_CHARSET = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
 _USCC_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
-# RULES.md §11.2 GB 32100-2015: W_i = 3^(i-1) mod 31 for i = 1..17.
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 # RULES.md §11.2 GB 11714-1997: organisation code weights for its first 8 characters.
 _ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CODE_RE = re.compile(r"[0-9A-Z]{8}[0-9X]")
@@ -220,11 +216,10 @@ _MSG_USCC_PREFIX = _("The first 17 characters of the unified social credit code 
 
 def uscc_check_char(first17: str) -> str:
     """Return the GB 32100-2015 check character for the first 17 characters."""
-    if len(first17) != 17 or any(c not in _USCC_VALUES for c in first17):
+    if len(first17) != 17 or any(c not in _USCC_CHARSET for c in first17):
         raise InvalidIdentifier("format", _MSG_USCC_PREFIX)
-    # RULES.md §11.2 GB 32100-2015: C18 = 31 - (sum mod 31), with 31 mapped to 0.
-    total = sum(_USCC_VALUES[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARSET[(31 - total % 31) % 31]
+    # RULES.md §11.2 GB 32100-2015: C18 = 31 - (sum of C_i * 3^(i-1) mod 31), 31 -> 0 (python-stdnum).
+    return uscc.calc_check_digit(first17)
 
 
 def validate_uscc(value: str) -> str:
@@ -237,6 +232,17 @@ def validate_uscc(value: str) -> str:
     return code
 
 
+def organisation_code_check_char(first8: str) -> str:
+    """Return the GB 11714-1997 check character for the first 8 characters of an organisation code
+    (python-stdnum has no module for it; the USCC embeds it at positions 9-17)."""
+    if not _ORG_CODE_RE.fullmatch(first8 + "0"):
+        raise InvalidIdentifier("format", _MSG_USCC_PREFIX)
+    # RULES.md §11.2 GB 11714-1997: 0-9 and A-Z = 10-35; C = 11 - (sum mod 11); 10 -> X, 11 -> 0.
+    total = sum(int(c, 36) * w for c, w in zip(first8, _ORG_CODE_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return "X" if check == 10 else "0" if check == 11 else str(check)
+
+
 def uscc_org_code_valid(code: str) -> bool:
     """Whether the GB 11714 organisation code (in a USCC, or bare) checks out."""
     # RULES.md §11.2: informational only; pilot-area codes fail it, never reject on it.
@@ -244,11 +250,7 @@ def uscc_org_code_valid(code: str) -> bool:
     org = normalised[8:17] if len(normalised) == 18 else normalised
     if not _ORG_CODE_RE.fullmatch(org):
         return False
-    # RULES.md §11.2 GB 11714-1997: 0-9 and A-Z = 10-35; C = 11 - (sum mod 11).
-    total = sum(int(c, 36) * w for c, w in zip(org[:8], _ORG_CODE_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    expected = "X" if check == 10 else "0" if check == 11 else str(check)
-    return org[8] == expected
+    return org[8] == organisation_code_check_char(org[:8])
 
 
 # --- Bank card: RULES.md §11.3 ISO/IEC 7812-1 Luhn ------------------------------------
@@ -260,28 +262,17 @@ _MSG_BANK_CARD_CHECKSUM = _("The bank card number's check digit does not match."
 _MSG_DIGITS_ONLY = _("Enter digits only.")
 
 
-def _luhn_sum(digits: str, *, double_first: bool) -> int:
-    """Luhn sum of ``digits`` read right to left, doubling every other digit."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if (index % 2 == 0) == double_first:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total
-
-
 def luhn_valid(number: str) -> bool:
     """Whether an ASCII digit string passes the Luhn (mod 10) check."""
-    # RULES.md §11.3 ISO/IEC 7812-1 Annex B: the rightmost digit is the check digit.
-    return _is_ascii_digits(number) and _luhn_sum(number, double_first=False) % 10 == 0
+    # RULES.md §11.3 ISO/IEC 7812-1 Annex B: the rightmost digit is the check digit (python-stdnum).
+    return _is_ascii_digits(number) and luhn.checksum(number) == 0
 
 
 def luhn_check_digit(partial: str) -> str:
     """Return the Luhn check digit to append to ``partial``."""
     if not _is_ascii_digits(partial):
         raise InvalidIdentifier("format", _MSG_DIGITS_ONLY)
-    return str(-_luhn_sum(partial, double_first=True) % 10)
+    return luhn.calc_check_digit(partial)
 
 
 def validate_bank_card(value: str) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest
 from ninja import Router, Status
 
 from clientvault.consents import rules, selectors, services
@@ -20,14 +19,10 @@ from clientvault.consents.schemas import (
     PurposeConsentOut,
     WithdrawIn,
 )
-from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied
+from clientvault.core.http import AppRequest, ctx_of
 
 router = Router(tags=["consents"])
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
 
 
 def _consents_out(found: selectors.CustomerConsents) -> CustomerConsentsOut:
@@ -51,14 +46,14 @@ def _consents_out(found: selectors.CustomerConsents) -> CustomerConsentsOut:
 
 
 @router.get("/customers/{customer_id}/consents", response=CustomerConsentsOut, summary="A customer's consents and their history")
-def customer_consents(request: HttpRequest, customer_id: uuid.UUID) -> CustomerConsentsOut:
-    return _consents_out(selectors.customer_consents(_ctx(request), customer_id))
+def customer_consents(request: AppRequest, customer_id: uuid.UUID) -> CustomerConsentsOut:
+    return _consents_out(selectors.customer_consents(ctx_of(request), customer_id))
 
 
 @router.post(
     "/customers/{customer_id}/consents", response={201: ConsentRecordOut}, summary="Record consent given, against the notice shown"
 )
-def give_consent(request: HttpRequest, customer_id: uuid.UUID, payload: GiveConsentIn) -> Status[ConsentRecordOut]:
+def give_consent(request: AppRequest, customer_id: uuid.UUID, payload: GiveConsentIn) -> Status[ConsentRecordOut]:
     capture = rules.Capture(
         purpose=payload.purpose,
         consent_type=payload.consent_type,
@@ -72,7 +67,7 @@ def give_consent(request: HttpRequest, customer_id: uuid.UUID, payload: GiveCons
         expires_at=payload.expires_at,
     )
     record = services.give_consent(
-        ctx=_ctx(request), customer_id=customer_id, notice_id=payload.notice_id, capture=capture, channel=payload.channel
+        ctx=ctx_of(request), customer_id=customer_id, notice_id=payload.notice_id, capture=capture, channel=payload.channel
     )
     return Status(201, ConsentRecordOut.from_model(record))
 
@@ -80,19 +75,19 @@ def give_consent(request: HttpRequest, customer_id: uuid.UUID, payload: GiveCons
 @router.post(
     "/customers/{customer_id}/consents/{purpose}/withdraw", response={201: ConsentRecordOut}, summary="Record a withdrawal (PIPL-15)"
 )
-def withdraw_consent(request: HttpRequest, customer_id: uuid.UUID, purpose: str, payload: WithdrawIn) -> Status[ConsentRecordOut]:
-    record = services.withdraw_consent(ctx=_ctx(request), customer_id=customer_id, purpose=purpose, channel=payload.channel)
+def withdraw_consent(request: AppRequest, customer_id: uuid.UUID, purpose: str, payload: WithdrawIn) -> Status[ConsentRecordOut]:
+    record = services.withdraw_consent(ctx=ctx_of(request), customer_id=customer_id, purpose=purpose, channel=payload.channel)
     return Status(201, ConsentRecordOut.from_model(record))
 
 
 @router.get("/consents/notices", response=list[NoticeOut], summary="Published privacy notice versions, newest first")
-def notices(request: HttpRequest) -> list[NoticeOut]:
-    ctx = _ctx(request)
+def notices(request: AppRequest) -> list[NoticeOut]:
+    ctx = ctx_of(request)
     if ctx.actor is None:
         raise PermissionDenied()
     return [NoticeOut.from_orm(n) for n in NoticeVersion.objects.order_by("notice", "-version")]
 
 
 @router.get("/consents/events", response=list[EventOut], summary="Consent and notice events after a cursor, oldest first")
-def events(request: HttpRequest, after: int = 0, limit: int = 100) -> list[EventOut]:
-    return [EventOut.from_orm(e) for e in selectors.changes(_ctx(request), after=after, limit=limit)]
+def events(request: AppRequest, after: int = 0, limit: int = 100) -> list[EventOut]:
+    return [EventOut.from_orm(e) for e in selectors.changes(ctx_of(request), after=after, limit=limit)]

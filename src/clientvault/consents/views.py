@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from clientvault.consents.models import NoticeVersion
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
+from clientvault.core.http import AppRequest, ctx_of
 
 # One colour per series: consents given in cool colours, withdrawals in warm ones, each purpose its own
 # (three withdrawal series in one red could not be told apart). Bootstrap's palette, readable on white.
@@ -32,10 +33,6 @@ SERIES_COLOURS = {
     "given": ("#0d6efd", "#198754", "#0dcaf0", "#6c757d"),
     "withdrawn": ("#dc3545", "#fd7e14", "#d63384", "#842029"),
 }
-
-
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined,no-any-return]
 
 
 def _require(ctx: Context, action: str) -> None:
@@ -60,7 +57,7 @@ def _capture_from(form: CaptureForm) -> rules.Capture:
     )
 
 
-def _evidence_from(request: HttpRequest) -> services.Evidence | None:
+def _evidence_from(request: AppRequest) -> services.Evidence | None:
     upload = request.FILES.get("evidence")
     if upload is None:
         return None
@@ -71,8 +68,8 @@ def _evidence_from(request: HttpRequest) -> services.Evidence | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_consents(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
-    ctx = _ctx(request)
+def customer_consents(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
+    ctx = ctx_of(request)
     form = CaptureForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -115,8 +112,8 @@ def customer_consents(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespo
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
-    ctx = _ctx(request)
+def withdraw(request: AppRequest, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
+    ctx = ctx_of(request)
     form = WithdrawForm(request.POST)
     channel = form.cleaned_data["channel"] if form.is_valid() else ""
     try:
@@ -134,9 +131,9 @@ def withdraw(request: HttpRequest, customer_id: uuid.UUID, purpose: str) -> Http
 
 @require_safe
 @login_required
-def evidence(request: HttpRequest, record_id: uuid.UUID) -> HttpResponse:
+def evidence(request: AppRequest, record_id: uuid.UUID) -> HttpResponse:
     try:
-        found = selectors.consent_evidence(_ctx(request), record_id)
+        found = selectors.consent_evidence(ctx_of(request), record_id)
     except (NotFound, PermissionDenied):
         raise Http404() from None
     response = HttpResponse(found.data, content_type=found.content_type)
@@ -150,8 +147,8 @@ def evidence(request: HttpRequest, record_id: uuid.UUID) -> HttpResponse:
 
 @require_safe
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    ctx = _ctx(request)
+def dashboard(request: AppRequest) -> HttpResponse:
+    ctx = ctx_of(request)
     _require(ctx, "view")
     report = selectors.coverage(ctx)
     language = get_language()
@@ -177,8 +174,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @login_required
-def notices(request: HttpRequest) -> HttpResponse:
-    ctx = _ctx(request)
+def notices(request: AppRequest) -> HttpResponse:
+    ctx = ctx_of(request)
     _require(ctx, "view")
     versions = list(NoticeVersion.objects.select_related("published_by").order_by("notice", "-version"))
     language = get_language()
@@ -199,8 +196,8 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def publish(request: HttpRequest) -> HttpResponse:
-    ctx = _ctx(request)
+def publish(request: AppRequest) -> HttpResponse:
+    ctx = ctx_of(request)
     _require(ctx, "change")
     initial: dict[str, Any] = {"retention_days": 1095}
     base = NoticeVersion.objects.filter(notice=request.GET.get("from", "")).order_by("-version").first()

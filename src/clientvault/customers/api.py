@@ -5,10 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from clientvault.core.context import Context
+from clientvault.core.http import AppRequest, ctx_of
 from clientvault.customers import followups, profiles, protection, selectors
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import CustomFieldDefinition
@@ -31,10 +30,6 @@ router = Router(tags=["customers"])
 _CONTROL = {"custom", "tags", "owner_id", "accept_uscc_checksum_failure", "version", "kind"}
 
 
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
 class CustomerQuery(Schema):
     q: str = ""
     status: str = ""
@@ -47,11 +42,11 @@ class CustomerQuery(Schema):
 
 
 @router.get("/customers", response=CustomerPageOut, summary="List customers you may see")
-def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> CustomerPageOut:
+def list_customers(request: AppRequest, query: Query[CustomerQuery]) -> CustomerPageOut:
     filters = selectors.CustomerFilters(
         q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort
     )
-    page = selectors.list_customers(_ctx(request), filters, page=max(1, query.page), per_page=query.per_page)
+    page = selectors.list_customers(ctx_of(request), filters, page=max(1, query.page), per_page=query.per_page)
     return CustomerPageOut(
         items=[CustomerSummary.from_model(c) for c in page.items],
         page=page.number,
@@ -62,10 +57,10 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> Custome
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
+def create_customer(request: AppRequest, payload: CustomerIn) -> Status[Any]:
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
     customer = profiles.create_customer(
-        ctx=_ctx(request),
+        ctx=ctx_of(request),
         kind=payload.kind,
         data=data,
         custom=payload.custom or {},
@@ -77,16 +72,16 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="A customer's profile (audited)")
-def get_customer(request: HttpRequest, customer_id: uuid.UUID) -> CustomerOut:
-    return CustomerOut.from_model(selectors.get_customer(_ctx(request), customer_id, with_followups=False))
+def get_customer(request: AppRequest, customer_id: uuid.UUID) -> CustomerOut:
+    return CustomerOut.from_model(selectors.get_customer(ctx_of(request), customer_id, with_followups=False))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer")
-def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
+def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
     customer = profiles.update_customer(
-        ctx=_ctx(request),
+        ctx=ctx_of(request),
         customer_id=customer_id,
         changes=changes,
         custom=sent.get("custom"),
@@ -99,51 +94,51 @@ def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: Custo
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal masked fields (audited, one event per field)")
-def reveal_fields(request: HttpRequest, customer_id: uuid.UUID, payload: RevealIn) -> RevealOut:
-    return RevealOut(values=selectors.reveal_fields(_ctx(request), customer_id, payload.fields))
+def reveal_fields(request: AppRequest, customer_id: uuid.UUID, payload: RevealIn) -> RevealOut:
+    return RevealOut(values=selectors.reveal_fields(ctx_of(request), customer_id, payload.fields))
 
 
 @router.post("/customers/{customer_id}/clear-core", response={204: None}, summary="Clear the core flag (compliance; audited)")
-def clear_core(request: HttpRequest, customer_id: uuid.UUID) -> Status[Any]:
-    protection.clear_core(ctx=_ctx(request), customer_id=customer_id)
+def clear_core(request: AppRequest, customer_id: uuid.UUID) -> Status[Any]:
+    protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
     return Status(204, None)
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")
-def delete_customer(request: HttpRequest, customer_id: uuid.UUID) -> Status[Any]:
-    profiles.delete_customer(ctx=_ctx(request), customer_id=customer_id)
+def delete_customer(request: AppRequest, customer_id: uuid.UUID) -> Status[Any]:
+    profiles.delete_customer(ctx=ctx_of(request), customer_id=customer_id)
     return Status(204, None)
 
 
 @router.get("/customers/{customer_id}/followups", response=FollowUpPageOut, summary="A customer's follow-ups")
-def list_followups(request: HttpRequest, customer_id: uuid.UUID, page: int = 1) -> FollowUpPageOut:
-    items, total = selectors.list_followups(_ctx(request), customer_id, page=max(1, page))
+def list_followups(request: AppRequest, customer_id: uuid.UUID, page: int = 1) -> FollowUpPageOut:
+    items, total = selectors.list_followups(ctx_of(request), customer_id, page=max(1, page))
     return FollowUpPageOut(items=[FollowUpOut.from_model(f) for f in items], page=max(1, page), total=total)
 
 
 @router.post("/customers/{customer_id}/followups", response={201: FollowUpOut}, summary="Record a follow-up")
-def create_followup(request: HttpRequest, customer_id: uuid.UUID, payload: FollowUpIn) -> Status[Any]:
-    followup = followups.create_followup(ctx=_ctx(request), customer_id=customer_id, data=payload.model_dump())
+def create_followup(request: AppRequest, customer_id: uuid.UUID, payload: FollowUpIn) -> Status[Any]:
+    followup = followups.create_followup(ctx=ctx_of(request), customer_id=customer_id, data=payload.model_dump())
     return Status(201, FollowUpOut.from_model(followup))
 
 
 @router.get("/followups/{followup_id}", response=FollowUpOut, summary="One follow-up")
-def get_followup(request: HttpRequest, followup_id: uuid.UUID) -> FollowUpOut:
-    return FollowUpOut.from_model(selectors.get_followup(_ctx(request), followup_id))
+def get_followup(request: AppRequest, followup_id: uuid.UUID) -> FollowUpOut:
+    return FollowUpOut.from_model(selectors.get_followup(ctx_of(request), followup_id))
 
 
 @router.patch("/followups/{followup_id}", response=FollowUpOut, summary="Correct a follow-up")
-def update_followup(request: HttpRequest, followup_id: uuid.UUID, payload: FollowUpPatch) -> FollowUpOut:
-    followup = followups.update_followup(ctx=_ctx(request), followup_id=followup_id, changes=payload.model_dump(exclude_unset=True))
+def update_followup(request: AppRequest, followup_id: uuid.UUID, payload: FollowUpPatch) -> FollowUpOut:
+    followup = followups.update_followup(ctx=ctx_of(request), followup_id=followup_id, changes=payload.model_dump(exclude_unset=True))
     return FollowUpOut.from_model(followup)
 
 
 @router.delete("/followups/{followup_id}", response={204: None}, summary="Delete a follow-up")
-def delete_followup(request: HttpRequest, followup_id: uuid.UUID) -> Status[Any]:
-    followups.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+def delete_followup(request: AppRequest, followup_id: uuid.UUID) -> Status[Any]:
+    followups.delete_followup(ctx=ctx_of(request), followup_id=followup_id)
     return Status(204, None)
 
 
 @router.get("/custom-fields", response=list[CustomFieldOut], summary="Active custom field definitions")
-def custom_fields(request: HttpRequest) -> list[CustomFieldOut]:
+def custom_fields(request: AppRequest) -> list[CustomFieldOut]:
     return [CustomFieldOut.model_validate(d, from_attributes=True) for d in CustomFieldDefinition.objects.filter(active=True)]

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -35,6 +35,7 @@ from clientvault.core import roles as R
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
+from clientvault.core.http import AppRequest, ctx_of
 from clientvault.customers import custom_fields as custom_field_services
 from clientvault.customers import exports, extensions, followups, profiles, protection, rules, selectors
 from clientvault.customers.choices import FieldType, Kind
@@ -42,13 +43,9 @@ from clientvault.customers.forms import CustomerFilterForm, CustomerForm, Custom
 from clientvault.customers.models import Customer, CustomFieldDefinition
 
 
-def _ctx(request: HttpRequest) -> Context:
-    return request.cv_ctx  # type: ignore[attr-defined, no-any-return]
-
-
-def _require(request: HttpRequest, resource: str, action: str) -> None:
+def _require(request: AppRequest, resource: str, action: str) -> None:
     """Customer data needs a declared purpose (the middleware turns PurposeRequired into the picker)."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     if resource in DATA_RESOURCES:
         engine.require_purpose(ctx)
         if not engine.can(ctx, resource, action):
@@ -70,35 +67,35 @@ def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
 
 @require_safe
 @login_required
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AppRequest) -> HttpResponse:
     _require(request, CUSTOMER, VIEW)
     form = CustomerFilterForm(request.GET or None)
     filters = _filters(form)
     page_number = form.cleaned_data.get("page") or 1 if form.is_valid() else 1
-    page = selectors.list_customers(_ctx(request), filters, page=page_number, per_page=25)
+    page = selectors.list_customers(ctx_of(request), filters, page=page_number, per_page=25)
     query = request.GET.copy()
     query.pop("page", None)
-    can_export = engine.can(_ctx(request), CUSTOMER, EXPORT)
+    can_export = engine.can(ctx_of(request), CUSTOMER, EXPORT)
     context = {
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "can_create": engine.can(_ctx(request), CUSTOMER, CREATE),
+        "can_create": engine.can(ctx_of(request), CUSTOMER, CREATE),
         "can_export": can_export,
         # The export button says how many rows would leave: the same filters, counted in the export's scope.
-        "export_count": selectors.filtered_customers(_ctx(request), filters, EXPORT).count() if can_export else 0,
+        "export_count": selectors.filtered_customers(ctx_of(request), filters, EXPORT).count() if can_export else 0,
     }
-    template = "customers/_table.html" if request.htmx else "customers/list.html"  # type: ignore[attr-defined]
+    template = "customers/_table.html" if request.htmx else "customers/list.html"
     return render(request, template, context)
 
 
 @require_safe
 @login_required
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: AppRequest) -> HttpResponse:
     """The filtered list as CSV, for a purpose whose policy grants export (UI.md: the button says how many
     rows leave and under which purpose)."""
     _require(request, CUSTOMER, EXPORT)
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     form = CustomerFilterForm(request.GET or None)
     try:
         items = selectors.export_customers(ctx, _filters(form))
@@ -127,9 +124,9 @@ def _owner_choices(ctx: Context) -> list[tuple[int, str]] | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_create(request: HttpRequest) -> HttpResponse:
+def customer_create(request: AppRequest) -> HttpResponse:
     _require(request, CUSTOMER, CREATE)
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     kind = request.POST.get("kind") or request.GET.get("kind") or Kind.INDIVIDUAL
     if kind not in Kind.values:
         kind = Kind.INDIVIDUAL
@@ -164,8 +161,8 @@ def _get_or_404(ctx: Context, customer_id: uuid.UUID, *, with_followups: bool = 
 
 @require_safe
 @login_required
-def customer_detail(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
-    ctx = _ctx(request)
+def customer_detail(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
+    ctx = ctx_of(request)
     customer = _get_or_404(ctx, customer_id)
     return render(request, "customers/detail.html", _detail_context(ctx, customer, FollowUpForm()))
 
@@ -197,7 +194,7 @@ def _custom_shown(definition: CustomFieldDefinition, value: Any) -> Any:
     return value
 
 
-def _posted_version(request: HttpRequest) -> int | None:
+def _posted_version(request: AppRequest) -> int | None:
     """The version the form was rendered with; a tampered value conflicts instead of crashing."""
     raw = request.POST.get("version") or ""
     if not raw:
@@ -207,8 +204,8 @@ def _posted_version(request: HttpRequest) -> int | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
-    ctx = _ctx(request)
+def customer_edit(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
+    ctx = ctx_of(request)
     try:
         meta = selectors.customer_meta(ctx, customer_id)
     except NotFound:
@@ -253,9 +250,9 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_reveal(request: HttpRequest, customer_id: uuid.UUID, field: str) -> HttpResponse:
+def customer_reveal(request: AppRequest, customer_id: uuid.UUID, field: str) -> HttpResponse:
     """查看明文: an explicit, confirmed, audited reveal of one masked value (HTMX fragment)."""
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     _require(request, CUSTOMER, VIEW)
     try:
         revealed = selectors.reveal_field(ctx, customer_id, field)
@@ -267,10 +264,10 @@ def customer_reveal(request: HttpRequest, customer_id: uuid.UUID, field: str) ->
 
 @login_required
 @require_POST
-def customer_clear_core(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+def customer_clear_core(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
     """Compliance lowers a core customer's protection (issue #11); refused answers like missing."""
     try:
-        protection.clear_core(ctx=_ctx(request), customer_id=customer_id)
+        protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
     except (NotFound, PermissionDenied):
         raise Http404 from None
     messages.success(request, _("The customer is no longer core; the decision was recorded as compliance's."))
@@ -279,10 +276,10 @@ def customer_clear_core(request: HttpRequest, customer_id: uuid.UUID) -> HttpRes
 
 @login_required
 @require_POST
-def customer_delete(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+def customer_delete(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
     _require(request, CUSTOMER, DELETE)
     try:
-        profiles.delete_customer(ctx=_ctx(request), customer_id=customer_id)
+        profiles.delete_customer(ctx=ctx_of(request), customer_id=customer_id)
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
@@ -294,9 +291,9 @@ def customer_delete(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
 
 @login_required
 @require_POST
-def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
+def followup_create(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
     _require(request, FOLLOWUP, CREATE)
-    ctx = _ctx(request)
+    ctx = ctx_of(request)
     form = FollowUpForm(request.POST)
     if form.is_valid():
         try:
@@ -309,21 +306,21 @@ def followup_create(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespons
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("The follow-up was recorded."))
-            if request.htmx:  # type: ignore[attr-defined]
+            if request.htmx:
                 customer = _get_or_404(ctx, customer_id)
                 return render(request, "customers/_followups.html", _detail_context(ctx, customer, FollowUpForm()))
             return redirect("customers:detail", customer_id=customer_id)
     customer = _get_or_404(ctx, customer_id)
-    template = "customers/_followups.html" if request.htmx else "customers/detail.html"  # type: ignore[attr-defined]
+    template = "customers/_followups.html" if request.htmx else "customers/detail.html"
     return render(request, template, _detail_context(ctx, customer, form), status=422)
 
 
 @login_required
 @require_POST
-def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: uuid.UUID) -> HttpResponse:
+def followup_delete(request: AppRequest, customer_id: uuid.UUID, followup_id: uuid.UUID) -> HttpResponse:
     _require(request, FOLLOWUP, DELETE)
     try:
-        followups.delete_followup(ctx=_ctx(request), followup_id=followup_id)
+        followups.delete_followup(ctx=ctx_of(request), followup_id=followup_id)
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
@@ -335,16 +332,16 @@ def followup_delete(request: HttpRequest, customer_id: uuid.UUID, followup_id: u
 
 @require_safe
 @login_required
-def custom_fields(request: HttpRequest) -> HttpResponse:
+def custom_fields(request: AppRequest) -> HttpResponse:
     _require(request, MANAGE_CUSTOM_FIELDS, VIEW)
-    can_edit = allows(_ctx(request).roles, MANAGE_CUSTOM_FIELDS, CHANGE)
+    can_edit = allows(ctx_of(request).roles, MANAGE_CUSTOM_FIELDS, CHANGE)
     return render(request, "customers/custom_fields.html", {"definitions": CustomFieldDefinition.objects.all(), "can_edit": can_edit})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def custom_field_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    ctx = _ctx(request)
+def custom_field_edit(request: AppRequest, key: str | None = None) -> HttpResponse:
+    ctx = ctx_of(request)
     definition = None
     if key is not None:
         _require(request, MANAGE_CUSTOM_FIELDS, CHANGE)

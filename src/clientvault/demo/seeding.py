@@ -78,11 +78,8 @@ DEPARTMENTS = (  # code, name, parent code
 
 def make_uscc(rng: random.Random, region: str) -> str:
     """A checksum-valid unified social credit code (GB 32100-2015, RULES.md §11.2)."""
-    weights = [3, 7, 9, 10, 5, 8, 4, 2]
     body = "".join(rng.choice("0123456789") for _ in range(8))
-    total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(body, weights, strict=True))
-    check = 11 - total % 11
-    org = body + ("X" if check == 10 else "0" if check == 11 else str(check))
+    org = body + V.organisation_code_check_char(body)
     first17 = "91" + region + org
     return first17 + V.uscc_check_char(first17)
 

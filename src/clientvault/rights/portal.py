@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from clientvault.core.context import Context
+from clientvault.core.http import ctx_of
 from clientvault.rights.services import SUBJECT_ROLE
 
 SUBJECT_KEY = "cv_portal_subjects"
@@ -48,7 +49,7 @@ def subject_ids(request: HttpRequest) -> frozenset[uuid.UUID]:
 
 def context(request: HttpRequest, ids: frozenset[uuid.UUID] = frozenset()) -> Context:
     """The context of portal requests: no staff actor, the data-subject role, the rights-request purpose."""
-    base: Context = request.cv_ctx  # type: ignore[attr-defined]
+    base = ctx_of(request)
     return Context(
         actor=None,
         roles=frozenset({SUBJECT_ROLE}),

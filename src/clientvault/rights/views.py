@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -25,6 +25,7 @@ from clientvault.consents.choices import CaptureChannel
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.core.forms import apply_errors
+from clientvault.core.http import AppRequest
 from clientvault.rights import portal, selectors, services
 from clientvault.rights.forms import CodeForm, GiveConsentForm, IdentifierForm
 
@@ -35,7 +36,7 @@ def signed_in(view: View) -> View:
     """Only for a signed-in customer; others go to the sign-in page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AppRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         ids = portal.subject_ids(request)
         if not ids:
             return redirect("rights:sign_in")
@@ -45,7 +46,7 @@ def signed_in(view: View) -> View:
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: AppRequest) -> HttpResponse:
     if portal.subject_ids(request):
         return redirect("rights:home")
     form = IdentifierForm(request.POST or None)
@@ -70,7 +71,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def verify(request: HttpRequest) -> HttpResponse:
+def verify(request: AppRequest) -> HttpResponse:
     pending = request.session.get(portal.PENDING_KEY)
     if not pending:
         return redirect("rights:sign_in")
@@ -91,7 +92,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: AppRequest) -> HttpResponse:
     ids = portal.subject_ids(request)
     if ids:
         services.sign_out(ctx=portal.context(request, ids))
@@ -102,14 +103,14 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @signed_in
-def home(request: HttpRequest, ctx: Context) -> HttpResponse:
+def home(request: AppRequest, ctx: Context) -> HttpResponse:
     records = selectors.own_records(ctx)
     return render(request, "rights/home.html", {"records": records, "portal_nav": True})
 
 
 @require_safe
 @signed_in
-def consents(request: HttpRequest, ctx: Context) -> HttpResponse:
+def consents(request: AppRequest, ctx: Context) -> HttpResponse:
     entities = selectors.entity_names(ctx)
     blocks = [(entities.get(cid, ""), consent_selectors.customer_consents(ctx, cid)) for cid in sorted(ctx.subject_ids)]
     return render(request, "rights/consents.html", {"blocks": blocks, "portal_nav": True})
@@ -117,7 +118,7 @@ def consents(request: HttpRequest, ctx: Context) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @signed_in
-def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
+def give(request: AppRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
     if customer_id not in ctx.subject_ids:
         raise Http404()
     minor = selectors.is_minor(ctx, customer_id)
@@ -167,7 +168,7 @@ def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: st
 
 @require_http_methods(["GET", "POST"])
 @signed_in
-def withdraw(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
+def withdraw(request: AppRequest, ctx: Context, customer_id: uuid.UUID, purpose: str) -> HttpResponse:
     if customer_id not in ctx.subject_ids:
         raise Http404()
     if request.method == "POST":

@@ -23,10 +23,8 @@ def resident_id(seed: int | None = None, *, birth: dt.date | None = None, sex: s
 
 def uscc(seed: int | None = None) -> str:
     n = next(counter) if seed is None else seed
-    weights = [3, 7, 9, 10, 5, 8, 4, 2]
     body = f"{n:08d}"[-8:]
-    check = 11 - sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11
-    first17 = "91110105" + body + ("X" if check == 10 else "0" if check == 11 else str(check))
+    first17 = "91110105" + body + V.organisation_code_check_char(body)
     return first17 + V.uscc_check_char(first17)
 
 

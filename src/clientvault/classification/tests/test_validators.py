@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientvault.classification import validators as v
 from clientvault.classification.validators import (
     InvalidIdentifier,
     convert_legacy_resident_id,
@@ -78,11 +77,6 @@ def raises_code(code: str, func: Callable[..., object], *args: object) -> None:
     with pytest.raises(InvalidIdentifier) as exc:
         func(*args)
     assert exc.value.code == code, args
-
-
-def test_check_weights_follow_the_published_formulas() -> None:
-    assert [pow(2, 17 - i, 11) for i in range(17)] == list(v._RESIDENT_ID_WEIGHTS)
-    assert [pow(3, i, 31) for i in range(17)] == list(v._USCC_WEIGHTS)
 
 
 @pytest.mark.parametrize(
