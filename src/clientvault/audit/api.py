@@ -96,6 +96,18 @@ def event_proof(request: HttpRequest, event_id: uuid.UUID) -> ProofOut:
     "/evidence",
     response=EvidencePackOut,
     summary="Evidence pack for a customer and/or time range, JSON or CSV with proofs (the export is audited)",
+    # format=csv answers text/csv: one self-contained row per event (audit/evidence.py as_csv).
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/EvidencePackOut"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
 )
 def evidence_pack(request: HttpRequest, query: Query[EvidenceQuery]) -> HttpResponse:
     ctx = _ctx(request)
