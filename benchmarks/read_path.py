@@ -130,6 +130,8 @@ def _install_urlpatterns() -> None:
             setattr(customer, name, value)
         views = dict.fromkeys(disclosure.DISCLOSED, plain)
         views.update(dict.fromkeys((disclosure.CUSTOM_PREFIX + k for k in values["custom_data"]), plain))
+        views[disclosure.TAGS] = plain  # tags are decided like a field; the baseline shows their names
+        customer.shown_tags = [t.name for t in customer.tags.all()]  # type: ignore[attr-defined]
         customer.field_views = views  # type: ignore[attr-defined]
         return CustomerOut.from_model(customer)
 
