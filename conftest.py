@@ -24,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def org(db: Any) -> Any:
-    from clientvault.testing import make_org
+    from clientvault.testing.organisation import make_org
 
     return make_org()
 

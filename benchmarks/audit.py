@@ -5,7 +5,7 @@ verification throughput against the raw SHA-256 rate — all measured in one run
     python -m benchmarks.audit [--size 1000000] [--writers 4] [--database-url postgres://…]
 
 1. Insert throughput. ``--writers`` threads, each with its own database connection, record events
-   with ``audit.services.record`` in their own ``transaction.atomic()`` — one event per transaction,
+   with ``audit.recording.record`` in their own ``transaction.atomic()`` — one event per transaction,
    as one audited action is one transaction. The baseline inserts the same rows the same way (same
    threads, one row per transaction, ``Model.save(force_insert=True)``) into ``bench_plain_auditevent``,
    a table created by this benchmark with the same columns and the same indexes as audit_auditevent
@@ -64,7 +64,7 @@ from benchmarks.harness import Bench, ensure_postgres_databases, setup_django, t
 if TYPE_CHECKING:
     from django.db import models
 
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 M = TypeVar("M", bound="models.Model")
 DEFAULT_SIZE = 1_000_000
@@ -266,12 +266,12 @@ def _drop(model: type[models.Model]) -> None:
 
 
 def _organisation() -> list[Context]:
-    from clientvault import testing
-    from clientvault.context import system_context
+    from clientvault.core.context import system_context
+    from clientvault.testing import actors, organisation
 
-    org = testing.make_org()
+    org = organisation.make_org()
     users = [u for name, u in org.users.items() if name != "norole"]
-    return [testing.ctx(u, channel="web") for u in users] + [system_context(channel="task")]
+    return [actors.ctx(u, channel="web") for u in users] + [system_context(channel="task")]
 
 
 def _row(model: type[M], spec: Spec, occurred_at: dt.datetime, outcome: str = "success") -> M:
@@ -334,7 +334,7 @@ def main() -> None:
     from django.db import connection, transaction
     from django.db.models import Exists, OuterRef
 
-    from clientvault.audit import merkle, sealing, services, verification
+    from clientvault.audit import merkle, recording, sealing, verification
     from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint
     from clientvault.core import clock
 
@@ -357,7 +357,7 @@ def main() -> None:
 
     def audited(spec: Spec) -> None:
         with transaction.atomic():
-            services.record(
+            recording.record(
                 spec.ctx,
                 spec.event_type,
                 object_type=spec.object_type,

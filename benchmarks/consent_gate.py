@@ -23,7 +23,7 @@ def main() -> None:
     from clientvault.consents.models import Consent
     from clientvault.customers import selectors
     from clientvault.customers.models import Customer
-    from clientvault.testing import ctx
+    from clientvault.testing.actors import ctx
 
     users, seed_seconds = seed_demo(args.size)
     rep = users["rep_bj1"]

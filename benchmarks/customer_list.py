@@ -18,13 +18,13 @@ def main() -> None:
     from django.db import connection, connections
     from django.test.utils import CaptureQueriesContext
 
-    from clientvault.crypto import fields as crypto
+    from clientvault.crypto import keystore
     from clientvault.customers import selectors
     from clientvault.customers.models import Customer
 
     RAW = "benchmark baseline: the raw query without the policy layer"
     raw = Customer.objects.unrestricted(reason=RAW)
-    from clientvault.testing import ctx
+    from clientvault.testing.actors import ctx
 
     users, seed_seconds = seed_demo(args.size)
     manager = ctx(users["manager_bj"])
@@ -56,7 +56,7 @@ def main() -> None:
     bench.compare("detail", subject=protected_detail, baseline=raw_detail, repeat=args.repeat)
     counts = {}
     for size in (25, 100):
-        crypto.cache.clear()  # cold: every key on the page must come from the key store
+        keystore.cache.clear()  # cold: every key on the page must come from the key store
         with CaptureQueriesContext(connection) as data_q, CaptureQueriesContext(connections["keys"]) as key_q:
             selectors.list_customers(manager, filters, page=1, per_page=size)
         counts[size] = (len(data_q.captured_queries), len(key_q.captured_queries))

@@ -53,10 +53,10 @@ def setup_django(database_url: str) -> str:
 
 def seed_demo(size: int) -> tuple[dict[str, Any], float]:
     """The demo organisation with ``size`` customers (and their consents); returns the users and the seconds taken."""
-    from clientvault import demo
+    from clientvault.demo import seeding
 
     started = time.perf_counter()
-    users = demo.seed(size, mfa_roles=[])
+    users = seeding.seed(size, mfa_roles=[])
     return users, time.perf_counter() - started
 
 

@@ -156,32 +156,33 @@ def main() -> None:
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from clientvault import demo, testing
     from clientvault.accounts.services import create_api_token
-    from clientvault.context import system_context
     from clientvault.core import clock
-    from clientvault.crypto import fields as crypto
-    from clientvault.customers import rules, services, vault
+    from clientvault.core.context import system_context
+    from clientvault.crypto import keystore
+    from clientvault.customers import custom_fields, rules, vault
     from clientvault.customers.models import Tag
+    from clientvault.demo import seeding
+    from clientvault.testing import actors, customers, organisation
 
     if postgres:
         call_command("flush", database="keys", interactive=False, verbosity=0)
-    testing.ensure_roles()  # a flushed database lost what the migrations seeded
+    organisation.ensure_roles()  # a flushed database lost what the migrations seeded
     _install_urlpatterns()
 
     # --- Seed: the demo organisation, realistic customers all owned by one sales rep ---------------
     started = time.perf_counter()
-    users = demo.build_organisation(system_context(channel="cli"))
+    users = seeding.build_organisation(system_context(channel="cli"))
     rep, manager = users["rep_bj1"], users["manager_bj"]
-    definitions = services.field_definitions()
+    definitions = custom_fields.field_definitions()
     today = clock.today()
     tags: dict[str, Tag] = {}
     ids: list[uuid.UUID] = []
-    for row in demo.customer_rows(args.size, users):
+    for row in seeding.customer_rows(args.size, users):
         cleaned, errors = rules.clean_customer(row.data, kind=row.kind, today=today)
         custom, custom_errors = rules.clean_custom_values(row.custom, definitions, kind=row.kind)
         assert not errors and not custom_errors, (errors, custom_errors)
-        customer = testing.customer(rep, kind=row.kind, custom_data=custom, **cleaned)
+        customer = customers.customer(rep, kind=row.kind, custom_data=custom, **cleaned)
         for name in row.tags:
             if name not in tags:
                 tags[name] = Tag.objects.get_or_create(name=name)[0]
@@ -191,8 +192,8 @@ def main() -> None:
     seed_seconds = time.perf_counter() - started
     random.Random(2026).shuffle(ids)
 
-    rep_token = create_api_token(ctx=testing.ctx(rep), name="read_path bench", purposes=["sales_followup"])[1]
-    manager_token = create_api_token(ctx=testing.ctx(manager), name="read_path bench", purposes=["sales_followup"])[1]
+    rep_token = create_api_token(ctx=actors.ctx(rep), name="read_path bench", purposes=["sales_followup"])[1]
+    manager_token = create_api_token(ctx=actors.ctx(manager), name="read_path bench", purposes=["sales_followup"])[1]
     rep_client = Client(headers={"authorization": f"Bearer {rep_token}"})
     manager_client = Client(headers={"authorization": f"Bearer {manager_token}"})
 
@@ -203,10 +204,10 @@ def main() -> None:
         return body
 
     def drop_key(cid: uuid.UUID) -> None:
-        crypto.cache.drop(cid)
+        keystore.cache.drop(cid)
 
     def load_key(cid: uuid.UUID) -> None:
-        crypto.prefetch([cid])
+        keystore.prefetch([cid])
 
     def check_same_shape(client: Client, cid: uuid.UUID, *, same_values: bool) -> None:
         full, base = get(client, FULL_URL.format(cid)), get(client, BASELINE_URL.format(cid))
@@ -281,7 +282,7 @@ def main() -> None:
         counts: dict[int, tuple[int, int]] = {}
         rows: dict[int, int] = {}
         for per_page in LIST_SIZES:
-            crypto.cache.clear()  # cold: every key on the page must come from the key store
+            keystore.cache.clear()  # cold: every key on the page must come from the key store
             counts[per_page], page = count_queries(rep_client, LIST_URL.format(per_page))
             rows[per_page] = len(page["items"])
     for per_page in LIST_SIZES:

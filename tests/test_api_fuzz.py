@@ -26,7 +26,8 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from clientvault.accounts import services as account_services
 from clientvault.api import api
-from clientvault.testing import ctx, default_purpose, notice
+from clientvault.testing.actors import ctx, default_purpose
+from clientvault.testing.consents import notice
 from tests.test_permission_matrix import API_MATRIX, PARAMS, World, split_user
 from tests.test_permission_matrix import world as world
 

@@ -21,7 +21,7 @@ PERSONAL_MODEL_LABELS = personal_model_labels()
 PERSONAL_MODELS = {label.split(".")[1] for label in PERSONAL_MODEL_LABELS}
 # Modules that, besides services.py, create personal rows (each records its audit event or is called by
 # a service that does).
-SERVICE_MODULES = {"customers/imports.py", "access/breakglass.py", "audit/operations.py"}
+SERVICE_MODULES = {"customers/imports.py", "customers/profiles.py", "customers/custom_fields.py", "access/breakglass.py"}
 # Entry points that delete rows of framework tables holding no personal data, each with the reason.
 ENTRY_POINT_WRITES = {
     "accounts/tasks.py": "expired Django sessions and their tracking rows (no personal data)",
@@ -36,7 +36,7 @@ SERVICE_HELPERS = {
     "accounts.services.end_sessions": "called by deactivate_user, which records the event",
     "accounts.services.move_session": "part of change_password, which records the event",
     "accounts.services.authenticate_token": "authentication lookup; last-use timestamp only",
-    "customers.services.field_definitions": "reads custom field definitions (no personal data)",
+    "customers.custom_fields.field_definitions": "reads custom field definitions (no personal data)",
     "rights.services.verify_code": "raises after _check_code's transaction, which records the event, has committed",
     "rights.services.request_code": "raises after _issue's transaction, which records the event, has committed",
     "classification.services.snapshot": "pure: the editable values of a row",
@@ -48,7 +48,7 @@ SERVICE_HELPERS = {
     "accounts.services.live_token": "authentication lookup; last-use timestamp only",
     "accounts.services.token_max_days": "pure: the longest life a new token of a user may have",
     "classification.services.change_classification": "records classification.changed through classify()",
-    "audit.operations.retention_days": "reads settings",
+    "audit.services.retention_days": "reads settings",
     "rights.services.purge_codes": "scheduled deletion of sign-in codes past the rate-limit window; reads no one's data",
     "rights.services.take_message": "the worker blanks the sealed message portal.code_requested recorded",
     "crypto.services.require_key_custodian": "permission check only",
@@ -87,7 +87,7 @@ def _calls_audit(fn: ast.FunctionDef) -> bool:
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in _modules("services.py") if p.parent.name != "audit"] + [SRC / "customers" / "imports.py", SRC / "audit" / "operations.py"],
+    [*_modules("services.py"), *(SRC / m for m in sorted(SERVICE_MODULES - {"access/breakglass.py"}))],
     ids=lambda p: str(p.relative_to(SRC)),
 )
 def test_every_service_records_an_audit_event(path: Path) -> None:
@@ -168,7 +168,35 @@ def _entry_points() -> list[Path]:
 
 
 def _production_modules() -> list[Path]:
-    return sorted(p for p in SRC.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts and p.name != "testing.py")
+    """Every module of the running system: not tests, migrations or the test factories (``testing/``)."""
+    return sorted(
+        p for p in SRC.rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts and p.relative_to(SRC).parts[0] != "testing"
+    )
+
+
+def _imported_modules(source: str) -> set[str]:
+    """The dotted names a module imports, at any depth (function-level imports included)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def test_production_code_imports_neither_the_test_factories_nor_the_demo() -> None:
+    """``clientvault.testing`` is for tests and ``clientvault.demo`` seeds demo databases: the running
+    system imports neither (the demo app imports itself, never the test factories)."""
+    offenders = []
+    for path in _production_modules():
+        where = path.relative_to(SRC)
+        forbidden = ("clientvault.testing",) if where.parts[0] == "demo" else ("clientvault.testing", "clientvault.demo")
+        for name in sorted(_imported_modules(path.read_text(encoding="utf-8"))):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
+                offenders.append(f"{where} imports {name}")
+    assert not offenders, "\n".join(offenders)
+    assert _imported_modules("def f():\n    from clientvault.testing.actors import ctx\n") >= {"clientvault.testing.actors"}
 
 
 def test_the_entry_point_scan_covers_every_kind_of_entry_point() -> None:
@@ -181,7 +209,7 @@ def test_the_entry_point_scan_covers_every_kind_of_entry_point() -> None:
         "rights/tasks.py",
         "rights/portal.py",
         "customers/exports.py",
-        "core/management/commands/demo.py",
+        "demo/management/commands/demo.py",
     ):
         assert expected in scanned, expected
 
@@ -312,7 +340,7 @@ def test_every_personal_model_refuses_unscoped_queries(label: str) -> None:
     from django.apps import apps
     from django.db.models import Count
 
-    from clientvault.context import Context
+    from clientvault.core.context import Context
     from clientvault.core.querysets import GuardedQuerySet, UnscopedQuery
 
     model = apps.get_model(label)

@@ -7,7 +7,8 @@ import pytest
 from clientvault.accounts.models import LegalEntity
 from clientvault.audit.models import AuditEvent
 from clientvault.crypto.models import CustomerKey
-from clientvault.testing import Org, customer
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 from tests.db_state import changed_tables, fingerprint
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from clientvault.testing import sign_in_verified
+from clientvault.testing.actors import sign_in_verified
 from tests.test_permission_matrix import (
     API_NAMESPACE,
     PUBLIC_ROUTES,

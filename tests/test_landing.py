@@ -9,7 +9,10 @@ import pytest
 from django.test import Client
 
 from clientvault.accounts.models import User
-from clientvault.testing import Org, consent, customer, sign_in_verified
+from clientvault.testing.actors import sign_in_verified
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,9 @@ from django.test import Client
 from clientvault.accounts.services import create_api_token
 from clientvault.api import api
 from clientvault.openapi import OPERATION_ERRORS
-from clientvault.testing import Org, ctx, customer
+from clientvault.testing.actors import ctx
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 PREFIX = "/api/v1"
 ENUM_FIELDS = ("kind", "channel", "format")

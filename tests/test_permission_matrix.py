@@ -5,7 +5,7 @@ recursively, the API side walks the ninja ``api`` routers and its OpenAPI schema
 must have an entry in ``WEB_MATRIX`` (keyed by URL name) or ``API_MATRIX`` (keyed by method and
 path template) or be one of the explicitly public routes in ``PUBLIC_ROUTES``; a route without an
 expectation fails ``test_every_url_pattern_has_an_expectation`` / ``test_every_api_operation_has_an_expectation``.
-Each entry states, for one HTTP method, what every user of ``clientvault.testing.make_org`` and
+Each entry states, for one HTTP method, what every user of ``clientvault.testing.organisation.make_org`` and
 an anonymous visitor get; the matrix must name every user exactly once.
 
 User kinds (the third part of each test id):
@@ -45,35 +45,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from clientvault.access.models import Policy
-from clientvault.accounts import roles as R
 from clientvault.accounts import services as account_services
 from clientvault.accounts.models import ApiToken, User
 from clientvault.api import api
 from clientvault.audit.models import AuditEvent
 from clientvault.audit.registry import EVENT_TYPES
 from clientvault.classification.masking import mask_name
+from clientvault.core import roles as R
+from clientvault.core.web import PURPOSE_SESSION_KEY
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.middleware import PURPOSE_SESSION_KEY
-from clientvault.testing import (
-    PASSWORD,
-    Org,
-    all_rows,
-    consent,
-    ctx,
-    customer,
-    default_purpose,
-    denials,
-    find,
-    followup,
-    followup_text,
-    make_org,
-    not_denials,
-    notice,
-    reload,
-    resident_id,
-    subject_ctx,
-)
+from clientvault.testing.actors import ctx, default_purpose, subject_ctx
+from clientvault.testing.audit import denials, not_denials
+from clientvault.testing.consents import consent, notice
+from clientvault.testing.customers import all_rows, customer, find, followup, followup_text, reload
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import PASSWORD, Org, make_org
 from tests.db_state import changed_tables, fingerprint, shared_atomic
 
 # --- The cast ---------------------------------------------------------------------------------
@@ -216,8 +203,8 @@ def pending_mfa_reset(w: World) -> Any:
     may approve it (neither asked, neither is concerned)."""
     from clientvault.accounts import resets
     from clientvault.accounts.models import MfaResetRequest
-    from clientvault.accounts.roles import ADMINISTRATOR
-    from clientvault.testing import user as make_user
+    from clientvault.core.roles import ADMINISTRATOR
+    from clientvault.testing.organisation import user as make_user
 
     pending = MfaResetRequest.objects.filter(target=w.org["auditor"], status="pending").first()
     if pending is not None:
@@ -260,10 +247,10 @@ NOT_COMPLIANCE = tuple(u for u in USERS if u != "compliance")
 
 def consent_with_evidence(c: Customer) -> str:
     """A written consent to provision to partners, with a scanned form; returns the record id."""
-    from clientvault.consents import capture, rules
+    from clientvault.consents import preconditions, rules
     from clientvault.consents import services as consent_services
 
-    chosen = capture.notice_for("partner_sharing", child=False) or notice()
+    chosen = preconditions.notice_for("partner_sharing", child=False) or notice()
     evidence = consent_services.Evidence(filename="signed.pdf", content_type="application/pdf", data=b"%PDF-1.4 matrix")
     data = rules.Capture(
         purpose="partner_sharing", consent_type="written", categories=["identity"], recipients=list(chosen.recipients),
@@ -331,8 +318,8 @@ def sealed_event_id(w: World) -> str:
     if not w.sealed_event:
         from django.db import transaction
 
+        from clientvault.audit import recording as audit
         from clientvault.audit import sealing
-        from clientvault.audit import services as audit
 
         with transaction.atomic():
             event = audit.record(ctx(w.org["rep_bj1"]), "auth.login", object_type="accounts.user", object_id=str(w.org["rep_bj1"].pk))
@@ -501,7 +488,7 @@ def core_cleared(w: World, foreign: bool, ok: bool) -> None:
 def proposed_change(w: World) -> str:
     """A second compliance officer proposes to show risk officers C2 in clear; ``compliance`` may decide it."""
     from clientvault.access import services as access_services
-    from clientvault.testing import second_officer
+    from clientvault.testing.organisation import second_officer
 
     change = access_services.change_policy(
         ctx=ctx(second_officer(w.org)), code="risk-customers", data={"max_clear_class": "C2"}, reason="matrix"

@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from clientvault.testing import Org, customer, sign_in_verified
+from clientvault.testing.actors import sign_in_verified
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 

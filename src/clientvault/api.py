@@ -12,7 +12,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
-from clientvault import context as cv_context
 from clientvault import openapi
 from clientvault.access.engine import PurposeNotAllowed
 from clientvault.access.policies import BREAK_GLASS
@@ -21,10 +20,11 @@ from clientvault.accounts.models import User
 from clientvault.accounts.services import live_token
 from clientvault.audit.api import router as audit_router
 from clientvault.consents.api import router as consents_router
+from clientvault.core import context as cv_context
 from clientvault.core import text
 from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
-from clientvault.middleware import client_ip
 
 
 class SessionAuth(APIKeyCookie):

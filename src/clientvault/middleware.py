@@ -12,31 +12,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from clientvault import context as cv_context
+from clientvault.core import context as cv_context
+from clientvault.core.web import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY, channel_for, client_ip
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 Handler = Callable[[HttpRequest], HttpResponse]
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: behind the (one, trusted) reverse proxy, the entry that proxy appended to
-    X-Forwarded-For — the last one; earlier entries are whatever the client chose to send. Anything that
-    is not an IP address is ignored (audit rows and rate limits key on it)."""
-    import ipaddress
-
-    candidate = str(request.META.get("REMOTE_ADDR") or "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR") or "")
-        if forwarded.strip():
-            candidate = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(candidate))
-    except ValueError:
-        return ""
-
-
-def channel_for(request: HttpRequest) -> str:
-    return "api" if request.path.startswith("/api/") else "web"
 
 
 class RequestIdMiddleware:
@@ -71,11 +51,6 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         response["Cache-Control"] = "no-store"
         return response
-
-
-PURPOSE_SESSION_KEY = "cv_purpose"
-# The page the purpose picker sent the user back to after a switch (read once, on the next request).
-PURPOSE_SWITCH_SESSION_KEY = "cv_purpose_switched_to"
 
 
 def session_purpose(request: HttpRequest, ctx: cv_context.Context) -> cv_context.Context:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "clientvault.customers",
     "clientvault.consents",
     "clientvault.rights",
+    "clientvault.demo",
 ]
 
 MIDDLEWARE = [
@@ -102,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "clientvault.core.context_processors.navigation",
+                "clientvault.access.context_processors.navigation",
             ],
         },
     }

@@ -14,9 +14,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from clientvault.audit import sealing
-from clientvault.audit.tests.factories import event
 from clientvault.customers import selectors as customer_selectors
-from clientvault.testing import PASSWORD, Org, ctx, customer
+from clientvault.testing.actors import ctx
+from clientvault.testing.audit import event
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import PASSWORD, Org
 from tests.browser.conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

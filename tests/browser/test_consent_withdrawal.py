@@ -11,8 +11,10 @@ from playwright.sync_api import expect
 
 from clientvault.classification.masking import mask_name
 from clientvault.consents.models import Consent
-from clientvault.rights.senders import MemorySender
-from clientvault.testing import PASSWORD, Org, all_rows, consent, customer
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.organisation import PASSWORD, Org
+from clientvault.testing.senders import MemorySender
 from tests.browser.conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -20,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 @pytest.fixture
 def outbox(settings: pytest.FixtureRequest) -> Iterator[list[object]]:
-    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"  # type: ignore[attr-defined]
+    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"  # type: ignore[attr-defined]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
     MemorySender.outbox.clear()
     yield MemorySender.outbox  # type: ignore[misc]

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from clientvault.audit.models import AuditEvent
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import PASSWORD, Org, all_rows, customer, followup_text, reload
+from clientvault.testing.customers import all_rows, customer, followup_text, reload
+from clientvault.testing.organisation import PASSWORD, Org
 from tests.browser.conftest import Tab
 
 # The live server needs committed data, hence transaction=True; serialized_rollback restores the rows

@@ -20,9 +20,9 @@ from django_tasks import task
 from clientvault.access import engine
 from clientvault.access.models import BreakGlassSession
 from clientvault.access.policies import BREAK_GLASS
-from clientvault.audit import services as audit
-from clientvault.context import Context, system_context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core.context import Context, system_context
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,8 @@ def expire_break_glass() -> int:
 @task()
 def notify_compliance(session_id: str) -> int:
     """E-mail every active compliance officer that emergency access began (no customer data in it)."""
-    from clientvault.accounts import roles as R
     from clientvault.accounts.models import User
+    from clientvault.core import roles as R
 
     sessions = BreakGlassSession.objects.unrestricted(reason="the worker tells compliance about the window just opened")
     row = sessions.select_related("user").filter(pk=session_id).first()

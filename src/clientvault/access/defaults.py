@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from clientvault.access.policies import BREAK_GLASS, CUSTOMER, FOLLOWUP, Scope
-from clientvault.accounts import roles as R
+from clientvault.core import roles as R
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from clientvault.access.policies import (
     Scope,
     code_capabilities,
 )
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
 
 _lock = threading.Lock()

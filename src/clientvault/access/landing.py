@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from clientvault.access.engine import capabilities
-from clientvault.accounts import roles as R
-from clientvault.context import Context
+from clientvault.core import roles as R
+from clientvault.core.context import Context
 
 # (role, page, the capability the page needs) in order of preference.
 LANDING: tuple[tuple[str, str, str], ...] = (

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
-from clientvault.accounts import roles as R
+from clientvault.core import roles as R
 
 
 class Scope(IntEnum):

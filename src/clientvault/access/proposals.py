@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from clientvault.access import services, versions
 from clientvault.access.models import Policy, PolicyChange
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, VIEW, allows, widening
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 

@@ -6,8 +6,8 @@ from django.db import transaction
 
 from clientvault.access.models import BreakGlassSession
 from clientvault.access.policies import MANAGE_POLICIES, VIEW, allows
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound
 
 LOG_ROWS = 200

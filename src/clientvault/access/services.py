@@ -24,8 +24,8 @@ from clientvault.access.policies import (
     widening,
 )
 from clientvault.access.purposes import LegalBasis
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 EDITABLE = ("name_zh", "name_en", "legal_basis", "needs_consent", "description", "active")
@@ -100,7 +100,7 @@ policy_snapshot = versions.policy_snapshot
 
 def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purposes: set[str]) -> dict[str, Any]:
     """Validate a policy (pure). ARCHITECTURE.md rule 3: administrators reach customer data only by break-glass."""
-    from clientvault.accounts import roles as R
+    from clientvault.core import roles as R
 
     errors: dict[str, list[Any]] = {}
     out: dict[str, Any] = {}

@@ -19,10 +19,10 @@ from clientvault.access.forms import BreakGlassForm, PurposeChoiceForm
 from clientvault.access.landing import landing_url
 from clientvault.access.models import Purpose
 from clientvault.access.policies import BREAK_GLASS
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.middleware import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY
+from clientvault.core.web import PURPOSE_SESSION_KEY, PURPOSE_SWITCH_SESSION_KEY
 
 
 def _ctx(request: HttpRequest) -> Context:

@@ -19,8 +19,8 @@ from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
 from clientvault.access.models import Policy, PolicyChange, PolicyVersion, Purpose, PurposeVersion
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
-from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
 

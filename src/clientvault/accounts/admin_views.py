@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from clientvault.accounts import resets
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 
 

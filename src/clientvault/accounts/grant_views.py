@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from clientvault.access.policies import CHANGE, ROLE_GRANTS, allows
 from clientvault.accounts import grants
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 
 

@@ -22,12 +22,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.policies import BREAK_GLASS, CHANGE, DATA_RESOURCES, ROLE_GRANTS, VIEW, allows
-from clientvault.accounts import roles as R
 from clientvault.accounts.grant_models import RoleGrant
 from clientvault.accounts.models import Role, User
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core import roles as R
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 

@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clientvault.access.policies import CHANGE, MANAGE_USERS, allows
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import MfaResetRequest, User
 from clientvault.accounts.services import end_sessions, mfa_required
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core import roles as R
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 APPROVER_ROLES = frozenset({R.ADMINISTRATOR, R.COMPLIANCE_OFFICER})

@@ -20,9 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, allows
 from clientvault.accounts import grants
 from clientvault.accounts.models import ApiToken, Department, Role, User, UserSession
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 TOKEN_PREFIX = "cvt_"

@@ -27,10 +27,10 @@ from clientvault.access.policies import CHANGE, CREATE, MANAGE_USERS, VIEW, allo
 from clientvault.accounts import grants, selectors, services, throttle
 from clientvault.accounts.forms import ApiTokenForm, LanguageForm, LoginForm, PasswordChangeForm, TokenForm, UserForm
 from clientvault.accounts.models import User
-from clientvault.context import Context, for_user
+from clientvault.core.context import Context, for_user
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.middleware import channel_for, client_ip
+from clientvault.core.web import channel_for, client_ip
 
 
 def _ctx(request: HttpRequest) -> Context:

@@ -14,7 +14,7 @@ from pydantic import Field, WithJsonSchema
 
 from clientvault.audit import evidence, rules, selectors
 from clientvault.audit.schemas import AuditEventPageOut, EvidencePackOut, ProofOut
-from clientvault.context import Context
+from clientvault.core.context import Context
 
 router = Router(tags=["audit"])
 # ``from``/``to``: a date (a whole day in the caller's zone) or a date-time; absent means unbounded.

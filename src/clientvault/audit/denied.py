@@ -22,10 +22,10 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.audit.models import AuditEvent, DeniedAccessWindow
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 
 WINDOW = dt.timedelta(minutes=1)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, Message, ValidationFailed
 
 EXPORT_FORMATS = ("json", "csv")

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 
 from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
 from clientvault.audit import proofs
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.audit.models import AuditEvent, AuditLeaf
 from clientvault.audit.rules import (
     EventFilters,
@@ -31,8 +31,8 @@ from clientvault.audit.rules import (
     check_format,
     require_evidence_scope,
 )
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied
 
 PER_PAGE = 50

@@ -1,135 +1,134 @@
-"""Write audit events. Called by services and selectors inside their own transaction."""
+"""Operator actions on the audit trail itself, each audited: signing keys, verification, archive.
+
+Retention (RULES.md CSL-21-logs, PIPL-54): each event class is kept for its configured days, never
+fewer than ``CLIENTVAULT_AUDIT_RETENTION_MIN_DAYS``. Past that, ``archive`` writes the expired,
+sealed events to a JSON-lines file — each with its canonical entry, leaf index and inclusion proof
+against the latest signed checkpoint — fsyncs it, records its SHA-256, and only then removes the
+event rows (in the ``archive`` maintenance mode the triggers allow). Leaves and checkpoints stay, so
+the tree still verifies; nothing is deleted without its proof written first.
+"""
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
 
-from django.db import connection, models
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 
-from clientvault.audit import registry
-from clientvault.audit.models import AuditEvent
-from clientvault.context import Context
+from clientvault.audit import append_only, proofs, registry, signing, verification
+from clientvault.audit import recording as audit
+from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent, AuditLeaf
 from clientvault.core import clock
-
-# ``detail`` holds codes, ids, counts and flags — never a value typed by or about a person.
-# A code starts with a letter, so phone or ID numbers (all digits) cannot pass as one.
-_CODE = re.compile(r"^[a-z_][a-z0-9_.:-]{0,63}$")
+from clientvault.core.context import Context
 
 
-def _is_code(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    if _CODE.match(value):
-        return True
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
-    for key, value in detail.items():
-        if isinstance(value, bool | int | float) or value is None or _is_code(value):
-            clean[key] = value
-        elif isinstance(value, list | tuple) and all(_is_code(v) for v in value):
-            clean[key] = list(value)
-        else:
-            raise ValueError(f"audit detail {key!r} is not a code, id, count or flag")
-    return clean
-
-
-def _event(
-    ctx: Context,
-    event_type: str,
-    *,
-    obj: models.Model | None,
-    object_type: str,
-    object_id: str,
-    customer_id: uuid.UUID | None,
-    fields: Iterable[str],
-    outcome: str,
-    detail: Mapping[str, Any] | None,
-    actor_username: str | None,
-) -> AuditEvent:
-    registry.get(event_type)  # unknown types fail the action
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-    actor = ctx.actor
-    return AuditEvent(
-        occurred_at=clock.now(),
-        actor=actor,
-        actor_username=actor_username if actor_username is not None else (actor.get_username() if actor else ""),
-        role=ctx.primary_role,
-        purpose=ctx.purpose,
-        request_id=ctx.request_id,
-        ip=ctx.ip or None,
-        channel=ctx.channel,
-        event_type=event_type,
-        object_type=object_type,
-        object_id=object_id,
-        customer_id=customer_id,
-        fields=sorted(set(fields)),
-        outcome=outcome,
-        detail=_check_detail(detail or {}),
-    )
-
-
-def record(
-    ctx: Context,
-    event_type: str,
-    *,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str = "",
-    customer_id: uuid.UUID | None = None,
-    fields: Iterable[str] = (),
-    outcome: str = AuditEvent.Outcome.SUCCESS,
-    detail: Mapping[str, Any] | None = None,
-    actor_username: str | None = None,
-) -> AuditEvent:
-    """Record one event in the caller's transaction; if it cannot be written, the action fails."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record must run inside the transaction of the action it records")
-    event = _event(
-        ctx,
-        event_type,
-        obj=obj,
-        object_type=object_type,
-        object_id=object_id,
-        customer_id=customer_id,
-        fields=fields,
-        outcome=outcome,
-        detail=detail,
-        actor_username=actor_username,
-    )
-    event.save(force_insert=True)
-    return event
-
-
-def record_many(ctx: Context, events: Iterable[tuple[str, models.Model, uuid.UUID | None, Iterable[str]]]) -> int:
-    """Record one event per (type, object, customer id, fields) in a single bulk insert."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record_many must run inside the transaction of the action it records")
-    rows = [
-        _event(
+def init_signing_key(ctx: Context) -> bool:
+    created = signing.initialise()
+    with transaction.atomic():
+        audit.record(
             ctx,
-            event_type,
-            obj=obj,
-            object_type="",
-            object_id="",
-            customer_id=customer_id,
-            fields=fields,
-            outcome=AuditEvent.Outcome.SUCCESS,
-            detail=None,
-            actor_username=None,
+            "audit.signing_key_created",
+            object_type="audit.signing_key",
+            object_id=signing.signer().key_id,
+            detail={"created": created},
         )
-        for event_type, obj, customer_id, fields in events
-    ]
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
-    return len(rows)
+    return created
+
+
+def rotate_signing_key(ctx: Context) -> str:
+    new_id = signing.rotate()
+    with transaction.atomic():
+        audit.record(ctx, "audit.signing_key_rotated", object_type="audit.signing_key", object_id=new_id)
+    return new_id
+
+
+def run_verification(ctx: Context, *, witness: str | None = None) -> verification.Report:
+    """Verify, and leave the result in the trail (auditors show that verification ran, and how it went)."""
+    report = verification.verify(witness=witness)
+    with transaction.atomic():
+        audit.record(
+            ctx,
+            "audit.verified",
+            object_type="audit.log",
+            outcome=AuditEvent.Outcome.SUCCESS if report.ok else AuditEvent.Outcome.FAILED,
+            detail={
+                "tree_size": report.tree_size,
+                "events": report.events,
+                "problems": len(report.problems),
+                "first_bad_position": report.first_bad_position,
+            },
+        )
+    return report
+
+
+def retention_days() -> dict[str, int]:
+    """Days kept per event class, raised to the legal minimum if configured lower."""
+    floor = settings.CLIENTVAULT_AUDIT_RETENTION_MIN_DAYS
+    return {kind: max(int(days), floor) for kind, days in settings.CLIENTVAULT_AUDIT_RETENTION_DAYS.items()}
+
+
+def _expired(now: dt.datetime) -> Q:
+    days = retention_days()
+    longest = max(days.values())
+    condition = Q()
+    by_kind: dict[str, list[str]] = {}
+    for name, event_type in registry.EVENT_TYPES.items():
+        by_kind.setdefault(event_type.kind, []).append(name)
+    known = [name for names in by_kind.values() for name in names]
+    for kind, names in by_kind.items():
+        condition |= Q(event_type__in=names, occurred_at__lt=now - dt.timedelta(days=days.get(kind, longest)))
+    # A type no longer registered keeps the longest period of any class.
+    condition |= Q(occurred_at__lt=now - dt.timedelta(days=longest)) & ~Q(event_type__in=known)
+    return condition
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    archive: AuditArchive | None
+    events: int
+
+
+def archive_expired(ctx: Context, *, limit: int = 100_000) -> ArchiveResult:
+    """Archive sealed events past their retention: file with proofs first, then remove the rows."""
+    now = clock.now()
+    sealed = AuditLeaf.objects.filter(event_pk=OuterRef("pk"))
+    candidates = list(AuditEvent.objects.filter(Exists(sealed)).filter(_expired(now)).order_by("pk")[:limit])
+    if not candidates:
+        return ArchiveResult(None, 0)
+    bundle = proofs.prove_many(candidates)
+    folder = Path(settings.CLIENTVAULT_AUDIT_ARCHIVE_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"audit-archive-{now:%Y%m%dT%H%M%S%f}.jsonl"
+    lines = [json.dumps({"tree_size": bundle["tree_size"], "checkpoint": bundle["checkpoint"]}, sort_keys=True)]
+    lines += [json.dumps(proof, sort_keys=True) for proof in bundle["proofs"]]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    with open(path, "xb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    indexes = [p["leaf_index"] for p in bundle["proofs"]]
+    try:
+        with transaction.atomic():
+            record = AuditArchive.objects.create(
+                created_at=now,
+                file_name=path.name,
+                file_sha256=hashlib.sha256(data).hexdigest(),
+                checkpoint_size=bundle["tree_size"],
+                event_count=len(indexes),
+                cutoff=retention_days(),
+            )
+            ArchivedLeaf.objects.bulk_create([ArchivedLeaf(index=i, archive=record) for i in indexes], batch_size=1000)
+            archived_ids = {p["event_id"] for p in bundle["proofs"]}
+            with append_only.maintenance("archive"):
+                AuditEvent.objects.filter(event_id__in=archived_ids).delete()
+            audit.record(ctx, "audit.archived", obj=record, detail={"events": len(indexes), "tree_size": bundle["tree_size"]})
+    except BaseException:
+        path.unlink(missing_ok=True)  # the rows are still there; the file would only confuse
+        raise
+    return ArchiveResult(record, len(indexes))

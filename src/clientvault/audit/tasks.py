@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from clientvault.audit import operations, sealing
-from clientvault.context import system_context
+from clientvault.audit import sealing, services
+from clientvault.core.context import system_context
 
 
 @task()
@@ -20,7 +20,7 @@ def seal_full_sweep() -> int:
 
 @task()
 def archive_expired_events() -> int:
-    return operations.archive_expired(system_context(channel="system")).events
+    return services.archive_expired(system_context(channel="system")).events
 
 
 @task()

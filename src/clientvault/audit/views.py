@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from clientvault.access.policies import AUDIT_TRAIL, EXPORT, VIEW, allows
 from clientvault.audit import evidence, registry, rules, selectors
 from clientvault.audit.forms import AuditSearchForm
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, ValidationFailed
 
 
@@ -65,7 +65,7 @@ def _evidence_query(form: AuditSearchForm) -> str:
 def _labels() -> dict[str, dict[str, str]]:
     """Role, purpose and event-type names in the user's language, for the results table."""
     from clientvault.access.models import Purpose
-    from clientvault.accounts.roles import ROLE_LABELS
+    from clientvault.core.roles import ROLE_LABELS
 
     language = get_language()
     return {

@@ -8,6 +8,3 @@ class ClassificationConfig(AppConfig):
     name = "clientvault.classification"
     label = "classification"
     verbose_name = _("Classification")
-
-    def ready(self) -> None:
-        from clientvault.classification import checks  # noqa: F401  (registers the catalogue check)

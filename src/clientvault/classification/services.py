@@ -9,10 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, allows
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 # What a new custom field gets unless the administrator says otherwise: the cautious choice.

@@ -13,8 +13,8 @@ from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, VIEW, all
 from clientvault.classification import services
 from clientvault.classification.forms import ClassificationForm
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
-from clientvault.context import Context
 from clientvault.core.catalogues import edit_versioned
+from clientvault.core.context import Context
 
 
 def _ctx(request: HttpRequest) -> Context:

@@ -20,7 +20,7 @@ from clientvault.consents.schemas import (
     PurposeConsentOut,
     WithdrawIn,
 )
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied
 
 router = Router(tags=["consents"])

@@ -25,8 +25,8 @@ from clientvault.access import engine
 from clientvault.access.policies import Decision, FieldView
 from clientvault.consents import rules
 from clientvault.consents.choices import Action, ConsentType
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
 
 _STATE_KEY = "consent_states"

@@ -38,7 +38,7 @@ class CaptureForm(StyledForm):
         super().__init__(*args, **kwargs)
         language = get_language()
         self.fields["purpose"].choices = [(p.code, p.name(language)) for p in Purpose.objects.filter(needs_consent=True, active=True)]  # type: ignore[attr-defined]
-        from clientvault.consents.capture import current_notices
+        from clientvault.consents.preconditions import current_notices
 
         self.fields["notice"].choices = [  # type: ignore[attr-defined]
             (

@@ -14,7 +14,7 @@ from django.db.models import Q
 from clientvault.core.querysets import GuardedQuerySet
 
 if TYPE_CHECKING:
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 
 class _ThroughCustomer(GuardedQuerySet[Any]):

@@ -16,15 +16,15 @@ from django.db.models.functions import TruncMonth
 from clientvault.access import engine
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, REVEAL, VIEW, allows
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.consents import rules
 from clientvault.consents.choices import Action, State
 from clientvault.consents.enforcement import live_q
 from clientvault.consents.models import Consent, ConsentEvidence, ConsentRecord
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import cipher, keystore
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
 
@@ -209,9 +209,9 @@ def consent_evidence(ctx: Context, record_id: uuid.UUID) -> EvidenceFile:
         raise NotFound()
     cid = record.customer_id
     try:
-        data = crypto.decrypt_bytes(cid, "consents.consentevidence", "data", bytes(evidence.data_ct))
-        name = crypto.decrypt(cid, "consents.consentevidence", "filename", bytes(evidence.filename_ct))
-    except crypto.KeyDestroyed:
+        data = cipher.decrypt_bytes(cid, "consents.consentevidence", "data", bytes(evidence.data_ct))
+        name = cipher.decrypt(cid, "consents.consentevidence", "filename", bytes(evidence.filename_ct))
+    except keystore.KeyDestroyed:
         raise NotFound() from None
     audit.record(
         ctx,

@@ -20,21 +20,20 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, allows
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.classification.catalogue import Category
-from clientvault.consents import capture as helpers
-from clientvault.consents import rules
+from clientvault.consents import preconditions, rules
 from clientvault.consents.choices import Action, Audience, CaptureChannel, ConsentType
 from clientvault.consents.models import Consent, ConsentEvidence, ConsentRecord, NoticeVersion
-from clientvault.context import Context
 from clientvault.core import clock, events
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import cipher
 from clientvault.customers.models import Customer
 
 EVIDENCE_TYPES = {"application/pdf": b"%PDF", "image/png": b"\x89PNG", "image/jpeg": b"\xff\xd8\xff"}
 NOTICE_TEXT_FIELDS = ("title_zh", "title_en", "body_zh", "body_en", "rights_zh", "rights_en")
-NOTICE_OPTIONAL_TEXT = helpers.NOTICE_OPTIONAL_TEXT
+NOTICE_OPTIONAL_TEXT = preconditions.NOTICE_OPTIONAL_TEXT
 
 
 # --- Notices ------------------------------------------------------------------------------------------
@@ -212,7 +211,7 @@ def give_consent(
     evidence: Evidence | None = None,
 ) -> ConsentRecord:
     """Record that the customer (or their guardian) gave consent for one purpose, against the notice shown."""
-    customer = helpers.acting_on(ctx, customer_id, lock=True)
+    customer = preconditions.acting_on(ctx, customer_id, lock=True)
     if channel not in CaptureChannel.values:
         raise ValidationFailed({"channel": [_("Choose how the consent was given.")]})
     notice = NoticeVersion.objects.filter(pk=notice_id).first()
@@ -228,9 +227,14 @@ def give_consent(
     if capture.expires_at is not None and timezone.is_naive(capture.expires_at):
         raise ValidationFailed({"expires_at": [_("Give the expiry with its time zone, e.g. 2027-12-31T23:59:59+08:00.")]})
     minor = rules.is_minor(customer.minor_until, today)
-    sensitive = helpers.sensitive_categories()
+    sensitive = preconditions.sensitive_categories()
     errors = rules.check_capture(
-        capture, helpers.purpose_facts(capture.purpose), helpers.notice_facts(notice), minor=minor, sensitive_categories=sensitive, now=now
+        capture,
+        preconditions.purpose_facts(capture.purpose),
+        preconditions.notice_facts(notice),
+        minor=minor,
+        sensitive_categories=sensitive,
+        now=now,
     )
     if errors:
         raise ValidationFailed(errors)
@@ -257,7 +261,7 @@ def give_consent(
         request_id=ctx.request_id,
     )
     if record.guardian_relation:
-        record.guardian_name_ct = crypto.encrypt(customer.pk, "consents.consentrecord", "guardian_name", capture.guardian_name.strip())
+        record.guardian_name_ct = cipher.encrypt(customer.pk, "consents.consentrecord", "guardian_name", capture.guardian_name.strip())
     record.save(force_insert=True)
     if evidence is not None:
         _store_evidence(record, evidence)
@@ -274,15 +278,15 @@ def _store_evidence(record: ConsentRecord, evidence: Evidence) -> None:
         content_type=evidence.content_type,
         size=len(evidence.data),
         sha256=hashlib.sha256(evidence.data).hexdigest(),
-        filename_ct=crypto.encrypt(cid, "consents.consentevidence", "filename", evidence.filename[:200] or "scan"),
-        data_ct=crypto.encrypt_bytes(cid, "consents.consentevidence", "data", evidence.data),
+        filename_ct=cipher.encrypt(cid, "consents.consentevidence", "filename", evidence.filename[:200] or "scan"),
+        data_ct=cipher.encrypt_bytes(cid, "consents.consentevidence", "data", evidence.data),
     )
 
 
 @transaction.atomic
 def withdraw_consent(*, ctx: Context, customer_id: uuid.UUID, purpose: str, channel: str) -> ConsentRecord:
     """Record the withdrawal of a consent (PIPL-15): it stops the processing from the next request on."""
-    customer = helpers.acting_on(ctx, customer_id, lock=True)
+    customer = preconditions.acting_on(ctx, customer_id, lock=True)
     if channel not in CaptureChannel.values:
         raise ValidationFailed({"channel": [_("Choose how the consent was withdrawn.")]})
     current, seq = _next(customer, purpose)

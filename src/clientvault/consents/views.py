@@ -19,10 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from clientvault.access.models import Purpose
 from clientvault.access.policies import CONSENTS, allows
 from clientvault.classification.catalogue import category_labels
-from clientvault.consents import capture, rules, selectors, services
+from clientvault.consents import preconditions, rules, selectors, services
 from clientvault.consents.forms import CaptureForm, NoticeForm, WithdrawForm, lines
 from clientvault.consents.models import NoticeVersion
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 
@@ -56,7 +56,7 @@ def _capture_from(form: CaptureForm) -> rules.Capture:
         not_bundled=bool(data.get("not_bundled")),
         guardian_relation=data.get("guardian_relation") or "",
         guardian_name=data.get("guardian_name") or "",
-        expires_at=capture.parse_expiry(data.get("expires_on")),
+        expires_at=preconditions.parse_expiry(data.get("expires_on")),
     )
 
 
@@ -108,7 +108,7 @@ def customer_consents(request: HttpRequest, customer_id: uuid.UUID) -> HttpRespo
         "customer_id": customer_id,
         "form": form,
         "withdraw_form": WithdrawForm(),
-        "can_record": capture.may_record(ctx, customer_id),
+        "can_record": preconditions.may_record(ctx, customer_id),
     }
     return render(request, "consents/customer.html", context, status=status)
 

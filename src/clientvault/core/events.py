@@ -19,8 +19,9 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Max
 
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
+from clientvault.core.details import check_detail
 
 logger = logging.getLogger(__name__)
 Subscriber = Callable[[Any], None]
@@ -49,14 +50,13 @@ def _deliver(event: Any) -> None:
 
 def publish(ctx: Context, topic: str, payload: Mapping[str, Any]) -> Any:
     """Record ``topic`` with ``payload`` in the caller's transaction; subscribers hear of it after commit."""
-    from clientvault.audit.services import _check_detail
     from clientvault.core.models import OutboxEvent
 
     if topic not in TOPICS:
         raise LookupError(f"event topic {topic!r} is not registered")
     if not connection.in_atomic_block:
         raise RuntimeError("events.publish must run inside the transaction of the change it announces")
-    event = OutboxEvent.objects.create(topic=topic, payload=_check_detail(payload), occurred_at=clock.now(), request_id=ctx.request_id)
+    event = OutboxEvent.objects.create(topic=topic, payload=check_detail(payload), occurred_at=clock.now(), request_id=ctx.request_id)
     transaction.on_commit(lambda: _deliver(event))
     return event
 

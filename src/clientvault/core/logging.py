@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from clientvault.context import current_request_id
+from clientvault.core.context import current_request_id
 
 
 class RequestIdFilter(logging.Filter):

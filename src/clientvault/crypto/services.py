@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.accounts import roles as R
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
+from clientvault.core import roles as R
+from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied
-from clientvault.crypto import fields, keyring
+from clientvault.crypto import keyring, keystore
 
 
 def require_key_custodian(ctx: Context) -> None:
@@ -53,8 +53,8 @@ def rewrap_keys(*, ctx: Context, batch: int = 500, trigger: str = "command") -> 
     """Re-wrap customer keys still under an old key-encryption key; one audit event per run with its
     counts (a run that found nothing to do, as the periodic sweep mostly does, records nothing)."""
     require_key_custodian(ctx)
-    done = fields.rewrap(batch=batch)
-    counts = {"rewrapped": done, "remaining": fields.pending_rewrap_count(), "primary_key_id": keyring.loaded().kek_primary_id}
+    done = keystore.rewrap(batch=batch)
+    counts = {"rewrapped": done, "remaining": keystore.pending_rewrap_count(), "primary_key_id": keyring.loaded().kek_primary_id}
     if done or trigger != "sweep":
         with transaction.atomic():
             audit.record(

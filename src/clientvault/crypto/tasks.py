@@ -6,7 +6,7 @@ from django_tasks import task
 @task()
 def rewrap_customer_keys(batch: int = 500, trigger: str = "rotation") -> int:
     """Re-wrap every customer key under the current primary key-encryption key (after a rotation)."""
-    from clientvault.context import system_context
+    from clientvault.core.context import system_context
     from clientvault.crypto.services import rewrap_keys
 
     return rewrap_keys(ctx=system_context(channel="task"), batch=batch, trigger=trigger)["rewrapped"]
@@ -21,6 +21,6 @@ def sweep_rewrap() -> int:
 @task()
 def finish_key_destructions() -> int:
     """Periodic sweep: destroy the keys whose destruction committed but did not complete (idempotent)."""
-    from clientvault.crypto.fields import finish_pending_destructions
+    from clientvault.crypto.keystore import finish_pending_destructions
 
     return finish_pending_destructions()

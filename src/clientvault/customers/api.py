@@ -8,8 +8,8 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from clientvault.context import Context
-from clientvault.customers import followups, protection, selectors, services
+from clientvault.core.context import Context
+from clientvault.customers import followups, profiles, protection, selectors
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
@@ -64,7 +64,7 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> Custome
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status[Any]:
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
-    customer = services.create_customer(
+    customer = profiles.create_customer(
         ctx=_ctx(request),
         kind=payload.kind,
         data=data,
@@ -85,7 +85,7 @@ def get_customer(request: HttpRequest, customer_id: uuid.UUID) -> CustomerOut:
 def update_customer(request: HttpRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
-    customer = services.update_customer(
+    customer = profiles.update_customer(
         ctx=_ctx(request),
         customer_id=customer_id,
         changes=changes,
@@ -111,7 +111,7 @@ def clear_core(request: HttpRequest, customer_id: uuid.UUID) -> Status[Any]:
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")
 def delete_customer(request: HttpRequest, customer_id: uuid.UUID) -> Status[Any]:
-    services.delete_customer(ctx=_ctx(request), customer_id=customer_id)
+    profiles.delete_customer(ctx=_ctx(request), customer_id=customer_id)
     return Status(204, None)
 
 

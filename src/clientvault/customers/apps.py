@@ -8,3 +8,6 @@ class CustomersConfig(AppConfig):
     name = "clientvault.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from clientvault.customers import checks  # noqa: F401  (registers the catalogue check)

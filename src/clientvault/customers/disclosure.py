@@ -19,8 +19,8 @@ from clientvault.access.policies import CUSTOMER, Decision, FieldView, RowFacts
 from clientvault.classification.catalogue import MaskProfile
 from clientvault.classification.masking import MaskSettings, mask
 from clientvault.consents import enforcement as consent_enforcement
-from clientvault.context import Context
-from clientvault.crypto import fields as crypto
+from clientvault.core.context import Context
+from clientvault.crypto import keystore
 from clientvault.customers import vault
 
 # Plain (not encrypted) columns that are still personal data and follow the same decisions.
@@ -177,5 +177,5 @@ def reveal_plain(ctx: Context, customer: Any, field: str) -> Any:
         return getattr(customer, field)
     try:
         return vault.unseal(customer, (field,))[field]
-    except crypto.KeyDestroyed:
+    except keystore.KeyDestroyed:
         return None

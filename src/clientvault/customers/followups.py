@@ -19,17 +19,16 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
 from clientvault.access.policies import CHANGE, CREATE, DELETE, FOLLOWUP, Decision, FieldView, Scope
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.consents import enforcement as consent_enforcement
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.text import clean_text
-from clientvault.crypto import fields as crypto
-from clientvault.customers import disclosure, rules, vault
+from clientvault.crypto import keystore
+from clientvault.customers import disclosure, permissions, rules, vault
 from clientvault.customers.choices import Channel
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.customers.services import _locked_customer, _require
 
 TEXT_FIELDS = vault.FOLLOWUP_FIELDS
 EDITABLE = ("occurred_at", "channel", "summary", "next_step", "next_step_due")
@@ -71,7 +70,7 @@ def present(ctx: Context, customer: Customer, followups: Sequence[FollowUp]) -> 
         try:
             raw = vault.unseal_followup(followup, readable)
             followup.erased = False
-        except crypto.KeyDestroyed:  # the customer was crypto-shredded: their follow-ups went with the key
+        except keystore.KeyDestroyed:  # the customer was crypto-shredded: their follow-ups went with the key
             raw = {}
             followup.erased = True
         for field in TEXT_FIELDS:
@@ -147,8 +146,8 @@ def build(customer_id: uuid.UUID, author: Any, cleaned: Mapping[str, Any]) -> Fo
 @transaction.atomic
 def create_followup(*, ctx: Context, customer_id: uuid.UUID, data: Mapping[str, Any]) -> FollowUp:
     """Record an interaction with a customer the actor may follow up."""
-    _require(ctx, FOLLOWUP, CREATE)
-    customer = _locked_customer(ctx, customer_id, CREATE, resource=FOLLOWUP)
+    permissions.require(ctx, FOLLOWUP, CREATE)
+    customer = permissions.locked_customer(ctx, customer_id, CREATE, resource=FOLLOWUP)
     assert ctx.actor is not None
     followup = build(customer.pk, ctx.actor, _clean(data))
     followup.save(force_insert=True)
@@ -173,7 +172,7 @@ def _locked_followup(ctx: Context, followup_id: uuid.UUID, action: str) -> Follo
 def update_followup(*, ctx: Context, followup_id: uuid.UUID, changes: Mapping[str, Any]) -> FollowUp:
     """Correct a follow-up record. Text the actor does not see in clear cannot be overwritten, and an
     answer that shows the record leaves its event even when nothing changed (then a ``followup.listed``)."""
-    _require(ctx, FOLLOWUP, CHANGE)
+    permissions.require(ctx, FOLLOWUP, CHANGE)
     followup = _locked_followup(ctx, followup_id, CHANGE)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
@@ -186,7 +185,7 @@ def update_followup(*, ctx: Context, followup_id: uuid.UUID, changes: Mapping[st
         raise ValidationFailed({f: [message] for f in blocked})
     try:
         current: dict[str, Any] = {**vault.unseal_followup(followup), **{f: getattr(followup, f) for f in EDITABLE if f not in TEXT_FIELDS}}
-    except crypto.KeyDestroyed:
+    except keystore.KeyDestroyed:
         raise NotFound() from None  # an erased customer's record is not corrected
     cleaned = _clean({**current, **changes})
     changed = [f for f, v in cleaned.items() if current.get(f) != v]
@@ -214,7 +213,7 @@ def update_followup(*, ctx: Context, followup_id: uuid.UUID, changes: Mapping[st
 @transaction.atomic
 def delete_followup(*, ctx: Context, followup_id: uuid.UUID) -> None:
     """Delete a follow-up recorded in error."""
-    _require(ctx, FOLLOWUP, DELETE)
+    permissions.require(ctx, FOLLOWUP, DELETE)
     followup = _locked_followup(ctx, followup_id, DELETE)
     audit.record(ctx, "followup.deleted", obj=followup, customer_id=followup.customer_id)
     followup.delete()

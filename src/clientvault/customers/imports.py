@@ -14,17 +14,18 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import User
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import keystore
 from clientvault.customers import rules, vault
+from clientvault.customers.custom_fields import field_definitions
 from clientvault.customers.followups import TEXT_FIELDS as FOLLOWUP_TEXT
 from clientvault.customers.followups import build as build_followup
 from clientvault.customers.followups import clean_followup
 from clientvault.customers.models import Customer, FollowUp, Tag
-from clientvault.customers.services import _apply, field_definitions
+from clientvault.customers.profiles import _apply
 
 
 @dataclass
@@ -86,7 +87,7 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     _check_existing(seen_ids, seen_uscc, errors)
     rules.raise_if(errors)
     # Keys only once every row is valid, all in one key-store transaction; then seal each row.
-    crypto.create_customer_keys([c.pk for c in customers])
+    keystore.create_customer_keys([c.pk for c in customers])
     for customer, cleaned, custom in pending:
         _apply(customer, cleaned, custom, ensure_key=False)
     # Follow-ups are sealed under their customer's key by the follow-up module, as its service does.

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
 from clientvault.access.policies import CHANGE, CUSTOMER, LOWER_PROTECTION, RowFacts, allows
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.customers.models import Customer
 

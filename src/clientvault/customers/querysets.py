@@ -5,10 +5,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q
 
 from clientvault.access.policies import CUSTOMER, FOLLOWUP, Scope
-from clientvault.core.querysets import PolicyQuerySet, department_filter
+from clientvault.access.querysets import PolicyQuerySet, department_filter
 
 if TYPE_CHECKING:
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 
 class CustomerQuerySet(PolicyQuerySet[Any]):

@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 
 from clientvault.access import engine
 from clientvault.access.policies import CUSTOMER
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.consents import enforcement as consent_enforcement
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import cipher, keystore
 from clientvault.customers import disclosure, vault
 from clientvault.customers import followups as followup_views
 from clientvault.customers.choices import Kind, Status
@@ -83,7 +83,7 @@ def _search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
     q = " ".join(q.split())[:100]
     if not q:
         return qs
-    digits = crypto.normalise("bank_card", q)
+    digits = cipher.normalise("bank_card", q)
     kinds = ["name", "id_number", "uscc", "mobile"] + (["email"] if "@" in q else [])
     if digits.isascii() and digits.isdigit() and 12 <= len(digits) <= 19:
         kinds.append("bank_card")
@@ -138,7 +138,7 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
     paginator = Paginator(qs, per_page)
     page_obj = paginator.get_page(page)
     items = list(page_obj.object_list)
-    crypto.prefetch([c.pk for c in items])
+    keystore.prefetch([c.pk for c in items])
     shown = disclosure.present(ctx, items, LIST_FIELDS)
     audit.record(
         ctx,
@@ -188,7 +188,7 @@ def export_customers(ctx: Context, filters: CustomerFilters) -> list[Customer]:
             code="export_too_large",
         )
     items = list(qs)
-    crypto.prefetch([c.pk for c in items])
+    keystore.prefetch([c.pk for c in items])
     shown = disclosure.present(ctx, items, EXPORT_FIELDS)
     detail = {"rows": total, "filter_keys": filters.active_keys(), **consent_enforcement.audit_detail(ctx)}
     audit.record(ctx, "customer.exported", object_type="customers.customer", fields=shown, detail=detail)

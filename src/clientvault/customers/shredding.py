@@ -2,7 +2,7 @@
 
 One act, one audit event (``crypto.key_shredded``): in one transaction on the data database the event is
 recorded, the customer's blind indexes are blanked and the key's destruction is requested; the key
-store deletes the key only after that commit (``crypto.fields.request_destruction``).
+store deletes the key only after that commit (``crypto.keystore.request_destruction``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import uuid
 
 from django.db import transaction
 
-from clientvault.audit import services as audit
-from clientvault.context import Context
-from clientvault.crypto import fields as crypto
+from clientvault.audit import recording as audit
+from clientvault.core.context import Context
+from clientvault.crypto import keystore
 from clientvault.crypto.services import require_key_custodian
 from clientvault.customers import vault
 from clientvault.customers.models import Customer
@@ -24,10 +24,10 @@ def shred_customer(*, ctx: Context, customer_id: uuid.UUID) -> bool:
     """Destroy a customer's data key: their encrypted fields become unreadable in every copy.
     Returns whether the customer had a key. Irreversible once the transaction commits."""
     require_key_custodian(ctx)
-    had_key = crypto.key_exists(customer_id)
+    had_key = keystore.key_exists(customer_id)
     audit.record(ctx, "crypto.key_shredded", object_type="crypto.customerkey", object_id=str(customer_id), customer_id=customer_id)
     _erase_indexes(customer_id)
-    crypto.request_destruction(customer_id)
+    keystore.request_destruction(customer_id)
     return had_key
 
 

@@ -1,7 +1,7 @@
 """Sealing customer personal data into ciphertext columns, and revealing it for a selector.
 
 ARCHITECTURE.md rule 6: every personal field of a customer is encrypted with that customer's own key
-(``crypto.fields``), bound to (model, field, customer); equality search uses keyed blind indexes. The
+(``crypto.cipher``), bound to (model, field, customer); equality search uses keyed blind indexes. The
 schema holds no plaintext copy. ``reveal`` sets the plaintext (or, later, masked) values as plain
 attributes of the instance for templates and schemas; only selectors and services call it.
 """
@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import cipher, keystore
 
 MODEL = "customers.customer"
 ENCRYPTED_FIELDS = (
@@ -55,22 +55,22 @@ def _from_text(field: str, text: str) -> Any:
 def seal(customer: Any, values: Mapping[str, Any], *, ensure_key: bool = True) -> None:
     """Encrypt the given plaintext values into the instance's ciphertext and blind-index columns."""
     if ensure_key:
-        crypto.create_customer_key(customer.pk)
+        keystore.create_customer_key(customer.pk)
     for field, value in values.items():
         if field not in ENCRYPTED_FIELDS:
             continue
         text = _to_text(field, value)
-        setattr(customer, column(field), crypto.encrypt(customer.pk, MODEL, field, text) if text else b"")
+        setattr(customer, column(field), cipher.encrypt(customer.pk, MODEL, field, text) if text else b"")
         if field in BLIND_INDEXED:
-            setattr(customer, index_column(field), crypto.blind_index(field, text) if text else b"")
+            setattr(customer, index_column(field), cipher.blind_index(field, text) if text else b"")
 
 
 def unseal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> dict[str, Any]:
-    """Decrypt the named fields of one customer. Raises crypto.KeyDestroyed after shredding."""
+    """Decrypt the named fields of one customer. Raises keystore.KeyDestroyed after shredding."""
     out: dict[str, Any] = {}
     for field in fields:
         blob = bytes(getattr(customer, column(field)) or b"")
-        out[field] = _from_text(field, crypto.decrypt(customer.pk, MODEL, field, blob) if blob else "")
+        out[field] = _from_text(field, cipher.decrypt(customer.pk, MODEL, field, blob) if blob else "")
     return out
 
 
@@ -84,7 +84,7 @@ def reveal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> Any:
     try:
         values = unseal(customer, wanted)
         customer.erased = False
-    except crypto.KeyDestroyed:
+    except keystore.KeyDestroyed:
         values = {f: _EMPTY.get(f, "") for f in wanted}
         customer.erased = True
     for field, value in values.items():
@@ -94,7 +94,7 @@ def reveal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> Any:
 
 def index(field: str, value: str) -> bytes:
     """The blind index a search term would have in ``field`` (b"" for an empty term)."""
-    return crypto.blind_index(field, value) if value and value.strip() else b""
+    return cipher.blind_index(field, value) if value and value.strip() else b""
 
 
 # --- Follow-ups ---------------------------------------------------------------------------------
@@ -111,14 +111,14 @@ def seal_followup(followup: Any, values: Mapping[str, str]) -> None:
         if field not in FOLLOWUP_FIELDS:
             continue
         text = str(value or "")
-        sealed = crypto.encrypt(followup.customer_id, FOLLOWUP_MODEL, field, text, row=followup.pk) if text else b""
+        sealed = cipher.encrypt(followup.customer_id, FOLLOWUP_MODEL, field, text, row=followup.pk) if text else b""
         setattr(followup, column(field), sealed)
 
 
 def unseal_followup(followup: Any, fields: Iterable[str] = FOLLOWUP_FIELDS) -> dict[str, str]:
-    """Decrypt the named text fields of one follow-up. Raises crypto.KeyDestroyed after shredding."""
+    """Decrypt the named text fields of one follow-up. Raises keystore.KeyDestroyed after shredding."""
     out: dict[str, str] = {}
     for field in fields:
         blob = bytes(getattr(followup, column(field)) or b"")
-        out[field] = crypto.decrypt(followup.customer_id, FOLLOWUP_MODEL, field, blob, row=followup.pk) if blob else ""
+        out[field] = cipher.decrypt(followup.customer_id, FOLLOWUP_MODEL, field, blob, row=followup.pk) if blob else ""
     return out

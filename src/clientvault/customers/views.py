@@ -29,13 +29,14 @@ from clientvault.access.policies import (
     Scope,
     allows,
 )
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
-from clientvault.context import Context
 from clientvault.core import clock, countries
+from clientvault.core import roles as R
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
-from clientvault.customers import exports, followups, protection, rules, selectors, services
+from clientvault.customers import custom_fields as custom_field_services
+from clientvault.customers import exports, followups, profiles, protection, rules, selectors
 from clientvault.customers.choices import FieldType, Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -135,7 +136,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None, kind=kind, owners=_owner_choices(ctx))
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.create_customer(
+            customer = profiles.create_customer(
                 ctx=ctx,
                 kind=kind,
                 data=form.standard_data(),
@@ -228,7 +229,7 @@ def customer_edit(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx), locked=meta.locked_fields)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_customer(
+            profiles.update_customer(
                 ctx=ctx,
                 customer_id=customer_id,
                 changes=form.standard_data(),
@@ -283,7 +284,7 @@ def customer_clear_core(request: HttpRequest, customer_id: uuid.UUID) -> HttpRes
 def customer_delete(request: HttpRequest, customer_id: uuid.UUID) -> HttpResponse:
     _require(request, CUSTOMER, DELETE)
     try:
-        services.delete_customer(ctx=_ctx(request), customer_id=customer_id)
+        profiles.delete_customer(ctx=_ctx(request), customer_id=customer_id)
     except NotFound:
         raise Http404 from None
     except DomainError as exc:
@@ -365,9 +366,9 @@ def custom_field_edit(request: HttpRequest, key: str | None = None) -> HttpRespo
         data = {**form.cleaned_data, "choices": form.parsed_choices(), "classification": form.classification()}
         try:
             if definition is None:
-                services.define_custom_field(ctx=ctx, key=data["key"], field_type=data["field_type"], data=data)
+                custom_field_services.define_custom_field(ctx=ctx, key=data["key"], field_type=data["field_type"], data=data)
             else:
-                services.update_custom_field(ctx=ctx, key=definition.key, data=data)
+                custom_field_services.update_custom_field(ctx=ctx, key=definition.key, data=data)
         except ValidationFailed as exc:
             apply_errors(form, exc, prefix_map={"choices": "choices_text"})
         else:

@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest
 
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.rights.services import SUBJECT_ROLE
 
 SUBJECT_KEY = "cv_portal_subjects"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from clientvault.core.querysets import GuardedQuerySet
 
 if TYPE_CHECKING:
-    from clientvault.context import Context
+    from clientvault.core.context import Context
 
 
 class PortalCodeQuerySet(GuardedQuerySet[Any]):

@@ -9,11 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import get_language
 
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.classification.models import FieldClassification
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import keystore
 from clientvault.customers import vault
 from clientvault.customers.choices import Sex
 from clientvault.customers.models import Customer
@@ -42,7 +42,7 @@ def own_records(ctx: Context) -> list[OwnRecord]:
     for customer in Customer.objects.visible_to(ctx).select_related("legal_entity").order_by("created_at"):
         try:
             opened = vault.unseal(customer)
-        except crypto.KeyDestroyed:
+        except keystore.KeyDestroyed:
             continue  # erased: nothing left to show
         values = []
         for name in SHOWN:

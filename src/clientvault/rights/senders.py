@@ -78,20 +78,10 @@ class EmailSender:
         send_mail("clientvault", message.text, None, [message.destination])
 
 
-class MemorySender:
-    """Tests: keeps what was sent, per process."""
-
-    outbox: list[Message] = []
-    kinds: tuple[str, ...] = ("mobile", "email")
-
-    def send(self, message: Message) -> None:
-        MemorySender.outbox.append(message)
-
-
 DEVELOPMENT_ONLY = (
     "clientvault.rights.senders.FileSender",
     "clientvault.rights.senders.ConsoleSender",
-    "clientvault.rights.senders.MemorySender",
+    "clientvault.testing.senders.MemorySender",  # the tests' double (a string: production never imports it)
 )
 
 

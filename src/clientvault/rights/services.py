@@ -19,11 +19,11 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from clientvault.audit import services as audit
-from clientvault.context import Context
+from clientvault.audit import recording as audit
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import cipher, keystore
 from clientvault.customers import vault
 from clientvault.customers.models import Customer
 from clientvault.rights.identifiers import Identifier, parse_identifier
@@ -67,7 +67,7 @@ def _destination(customers: list[Customer], kinds: tuple[str, ...]) -> tuple[Cus
     for customer in customers:
         try:
             opened = vault.unseal(customer, ("mobile", "email"))
-        except crypto.KeyDestroyed:
+        except keystore.KeyDestroyed:
             continue
         for kind in ("mobile", "email"):
             if kind in kinds and opened.get(kind):
@@ -141,7 +141,7 @@ def _issue(*, ctx: Context, identifier: Identifier, language: str) -> PortalCode
     if found is not None:
         owner, destination = found
         message = {"kind": destination.kind, "to": destination.destination, "text": _code_text(code, language)}
-        row.message_ct = crypto.encrypt(owner.pk, "rights.portalcode", "message", json.dumps(message, ensure_ascii=False))
+        row.message_ct = cipher.encrypt(owner.pk, "rights.portalcode", "message", json.dumps(message, ensure_ascii=False))
     row.save(force_insert=True)
     audit.record(
         ctx,

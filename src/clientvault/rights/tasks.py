@@ -7,9 +7,9 @@ import logging
 
 from django_tasks import task
 
-from clientvault.context import system_context
 from clientvault.core import clock
-from clientvault.crypto import fields as crypto
+from clientvault.core.context import system_context
+from clientvault.crypto import cipher, keystore
 from clientvault.rights.senders import Message, get_sender
 
 logger = logging.getLogger(__name__)
@@ -34,8 +34,8 @@ def send_portal_code(code_id: str) -> bool:
         return False
     customer_id, sealed = taken
     try:
-        opened = json.loads(crypto.decrypt(customer_id, "rights.portalcode", "message", sealed))
-    except crypto.KeyDestroyed:
+        opened = json.loads(cipher.decrypt(customer_id, "rights.portalcode", "message", sealed))
+    except keystore.KeyDestroyed:
         return False
     _send(Message(opened["kind"], opened["to"], opened["text"]))
     return True

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clientvault.access.models import Purpose
 from clientvault.classification.catalogue import category_labels
-from clientvault.consents import capture as consent_capture
+from clientvault.consents import preconditions
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.consents.choices import CaptureChannel
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.rights import portal, selectors, services
@@ -121,14 +121,14 @@ def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: st
     if customer_id not in ctx.subject_ids:
         raise Http404()
     minor = selectors.is_minor(ctx, customer_id)
-    notice = consent_capture.notice_for(purpose, child=False)
+    notice = preconditions.notice_for(purpose, child=False)
     if minor or notice is None:
         # PIPL-31: a guardian gives a child's consent at the counter, with proof of guardianship.
         refused = {"notice": None, "minor": minor, "purpose": purpose, "portal_nav": True}
         return render(request, "rights/give.html", refused, status=409 if minor else 404)
     form = GiveConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        capture = consent_capture.self_service_capture(purpose, notice)
+        capture = preconditions.self_service_capture(purpose, notice)
         try:
             consent_services.give_consent(
                 ctx=ctx, customer_id=customer_id, notice_id=notice.pk, capture=capture, channel=CaptureChannel.WEB
@@ -144,7 +144,7 @@ def give(request: HttpRequest, ctx: Context, customer_id: uuid.UUID, purpose: st
     text = {part: notice.text(part, language) for part in ("body", "rights", "necessity", "impact")}
     text["title"] = notice.title(language)
     # What exactly the tick covers (PIPL-14/23/39): the purpose, the data, and any recipient or destination.
-    scope = consent_capture.self_service_capture(purpose, notice)
+    scope = preconditions.self_service_capture(purpose, notice)
     purpose_row = Purpose.objects.filter(code=purpose).first()
     summary = {
         "purpose": purpose_row.name(language) if purpose_row else purpose,

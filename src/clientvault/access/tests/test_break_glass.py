@@ -16,13 +16,15 @@ from django.utils import timezone
 
 from clientvault.access import breakglass, engine, services
 from clientvault.access.models import BreakGlassSession
-from clientvault.accounts import roles as R
 from clientvault.core import clock
+from clientvault.core import roles as R
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
-from clientvault.customers import selectors
-from clientvault.customers import services as customer_services
-from clientvault.middleware import PURPOSE_SESSION_KEY
-from clientvault.testing import all_rows, ctx, customer, denials, not_denials, sign_in_verified, user
+from clientvault.core.web import PURPOSE_SESSION_KEY
+from clientvault.customers import profiles, selectors
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import denials, not_denials
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.organisation import user
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +242,7 @@ def test_under_break_glass_the_admin_cannot_change_anything(org, target, audit_e
     assert client.post(f"/customers/{target.pk}/delete/").status_code == 404
     bg = ctx(org["admin"], purpose="break_glass")
     with pytest.raises(PermissionDenied):
-        customer_services.update_customer(ctx=bg, customer_id=target.pk, changes={"occupation": "x"})
+        profiles.update_customer(ctx=bg, customer_id=target.pk, changes={"occupation": "x"})
     assert selectors.customer_meta(bg, target.pk).can_change is False
     assert audit_events("customer.updated") == [] and audit_events("customer.deleted") == []
 

@@ -13,11 +13,15 @@ from django.test import Client
 from clientvault.access import engine, proposals, services
 from clientvault.access.models import Policy, PolicyChange, PolicyVersion
 from clientvault.access.policies import Decision, Scope
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
 from clientvault.accounts.services import create_api_token
+from clientvault.core import roles as R
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.testing import ctx, customer, not_denials, second_officer, sign_in_verified, user, widen_policy
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import not_denials
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import second_officer, user
+from clientvault.testing.policies import widen_policy
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,12 @@ from django.test import Client
 from clientvault.access import engine, proposals, services
 from clientvault.access.models import Policy, PolicyChange
 from clientvault.access.policies import widening
-from clientvault.accounts import roles as R
 from clientvault.core import clock
+from clientvault.core import roles as R
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
-from clientvault.testing import ctx, not_denials, second_officer, sign_in_verified, user
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import not_denials
+from clientvault.testing.organisation import second_officer, user
 
 pytestmark = pytest.mark.django_db
 POLICIES = "/access/policies/"

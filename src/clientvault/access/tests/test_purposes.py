@@ -9,7 +9,7 @@ from clientvault.access import services
 from clientvault.access.models import Purpose, PurposeVersion
 from clientvault.access.purposes import DEFAULT_PURPOSES
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.testing import ctx
+from clientvault.testing.actors import ctx
 
 pytestmark = pytest.mark.django_db
 

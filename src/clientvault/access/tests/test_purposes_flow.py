@@ -16,10 +16,12 @@ from clientvault.access import engine, services
 from clientvault.access.models import Policy
 from clientvault.accounts.models import ApiToken, User
 from clientvault.accounts.services import create_api_token
-from clientvault.context import system_context
+from clientvault.core.context import system_context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
-from clientvault.middleware import PURPOSE_SESSION_KEY
-from clientvault.testing import consent, ctx, customer, sign_in_verified
+from clientvault.core.web import PURPOSE_SESSION_KEY
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
 
 pytestmark = pytest.mark.django_db
 

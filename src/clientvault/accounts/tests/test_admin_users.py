@@ -10,10 +10,12 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from clientvault.accounts import roles as R
 from clientvault.accounts import services
 from clientvault.accounts.models import User, UserSession
-from clientvault.testing import PASSWORD, ctx, denials, not_denials
+from clientvault.core import roles as R
+from clientvault.testing.actors import ctx
+from clientvault.testing.audit import denials, not_denials
+from clientvault.testing.organisation import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

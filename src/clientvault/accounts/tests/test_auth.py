@@ -13,10 +13,11 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clientvault import checks
-from clientvault.accounts import roles as R
 from clientvault.accounts import services
 from clientvault.accounts.models import User, UserSession
-from clientvault.testing import PASSWORD, ctx, user
+from clientvault.core import roles as R
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import PASSWORD, user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ import pytest
 from django.test import Client
 
 from clientvault.rights import portal
-from clientvault.testing import customer, sign_in_verified
+from clientvault.testing.actors import sign_in_verified
+from clientvault.testing.customers import customer
 
 pytestmark = pytest.mark.django_db
 

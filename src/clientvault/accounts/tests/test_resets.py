@@ -10,11 +10,12 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clientvault.accounts import resets
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import MfaResetRequest, User
 from clientvault.accounts.tests.test_auth import LOCKED_ZH, change_password, english, login, signed_in
+from clientvault.core import roles as R
 from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
-from clientvault.testing import PASSWORD, ctx, sign_in_verified, user
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.organisation import PASSWORD, user
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,12 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from clientvault.accounts import grants, services
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import Role, RoleGrant, User
 from clientvault.core import clock
+from clientvault.core import roles as R
 from clientvault.core.errors import PermissionDenied, ValidationFailed
-from clientvault.testing import ctx, user
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import user
 
 pytestmark = pytest.mark.django_db
 GRANTS = "/accounts/grants/"

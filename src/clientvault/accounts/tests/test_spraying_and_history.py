@@ -14,7 +14,8 @@ from clientvault.accounts.models import LoginFailure, PasswordHistory
 from clientvault.accounts.tests.test_auth import LOCKED_ZH, change_password, english, login, signed_in
 from clientvault.core import clock
 from clientvault.core.errors import ValidationFailed
-from clientvault.testing import PASSWORD, ctx
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from clientvault.accounts import services
 from clientvault.accounts.models import ApiToken
 from clientvault.accounts.tests.test_auth import english
 from clientvault.core.errors import ValidationFailed
-from clientvault.testing import ctx, default_purpose, sign_in_verified
+from clientvault.testing.actors import ctx, default_purpose, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 

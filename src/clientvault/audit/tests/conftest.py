@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from clientvault.audit import append_only, services
+from clientvault.audit import append_only, recording
 from clientvault.audit.models import AuditEvent
-from clientvault.context import system_context
+from clientvault.core.context import system_context
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def make_events() -> Callable[..., list[AuditEvent]]:
         for i in range(n):
             with transaction.atomic():
                 events.append(
-                    services.record(ctx, event_type, object_type="test.object", object_id=str(i), fields=["name"], detail={"n": i})
+                    recording.record(ctx, event_type, object_type="test.object", object_id=str(i), fields=["name"], detail={"n": i})
                 )
         return events
 

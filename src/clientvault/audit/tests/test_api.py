@@ -15,8 +15,9 @@ from django.test import Client
 from clientvault.accounts import services as account_services
 from clientvault.audit import sealing
 from clientvault.audit.models import AuditEvent
-from clientvault.audit.tests.factories import event, trusted_public_key, verifier
-from clientvault.testing import Org, ctx, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import event, trusted_public_key, verifier
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/audit"

@@ -16,11 +16,11 @@ import pytest
 from django.core import checks as django_checks
 from django.core.management import call_command
 
-from clientvault.audit import operations, sealing, signing, verification
+from clientvault.audit import sealing, services, signing, verification
 from clientvault.audit.checks import check_retention
 from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent
-from clientvault.context import system_context
 from clientvault.core import clock
+from clientvault.core.context import system_context
 
 pytestmark = pytest.mark.django_db
 SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "verify_audit_proof.py"
@@ -48,7 +48,7 @@ def test_only_sealed_events_past_their_class_period_are_archived(
     recent = make_events(2)
     sealing.seal()
     unsealed_old = _aged(make_events, monkeypatch, 300, 1, "customer.viewed")  # expired but not sealed → kept
-    result = operations.archive_expired(system_context(channel="cli"))
+    result = services.archive_expired(system_context(channel="cli"))
     assert result.events == 3
     remaining = set(AuditEvent.objects.values_list("pk", flat=True))
     assert not remaining & {e.pk for e in old_reads}
@@ -66,7 +66,7 @@ def test_the_archive_file_holds_verifiable_proofs_and_the_log_still_verifies(
     _aged(make_events, monkeypatch, 365, 4, "customer.viewed")
     make_events(2)
     sealing.seal()
-    operations.archive_expired(system_context(channel="cli"))
+    services.archive_expired(system_context(channel="cli"))
     archive = AuditArchive.objects.get()
     data = (archive_dir / archive.file_name).read_bytes()
     assert hashlib.sha256(data).hexdigest() == archive.file_sha256
@@ -86,14 +86,14 @@ def test_the_archive_file_holds_verifiable_proofs_and_the_log_still_verifies(
 def test_nothing_expired_writes_no_file(make_events: Callable[..., list[AuditEvent]], archive_dir: Path) -> None:
     make_events(3)
     sealing.seal()
-    assert operations.archive_expired(system_context(channel="cli")).events == 0
+    assert services.archive_expired(system_context(channel="cli")).events == 0
     assert not archive_dir.exists() or not any(archive_dir.iterdir())
     assert not AuditArchive.objects.exists()
 
 
 def test_a_period_below_the_minimum_is_raised_to_it(settings: Any) -> None:
     settings.CLIENTVAULT_AUDIT_RETENTION_DAYS = {"read": 30, "write": 2000, "security": 400}
-    assert operations.retention_days()["read"] == settings.CLIENTVAULT_AUDIT_RETENTION_MIN_DAYS
+    assert services.retention_days()["read"] == settings.CLIENTVAULT_AUDIT_RETENTION_MIN_DAYS
 
 
 @pytest.mark.parametrize(
@@ -137,6 +137,6 @@ def test_a_failed_archive_transaction_leaves_rows_and_no_file(
 
     monkeypatch.setattr(ArchivedLeaf.objects, "bulk_create", broken)
     with pytest.raises(RuntimeError):
-        operations.archive_expired(system_context(channel="cli"))
+        services.archive_expired(system_context(channel="cli"))
     assert AuditEvent.objects.filter(pk__in=[e.pk for e in old]).count() == 2
     assert not AuditArchive.objects.exists() and not any(archive_dir.iterdir())

@@ -11,9 +11,9 @@ from typing import TypeVar
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from clientvault.audit import sealing, services, verification
+from clientvault.audit import recording, sealing, verification
 from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint
-from clientvault.context import Context, system_context
+from clientvault.core.context import Context, system_context
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T = TypeVar("T")
@@ -59,7 +59,7 @@ def _record(n: int) -> None:
 
 def _one(ctx: Context, i: int) -> None:
     with transaction.atomic():
-        services.record(ctx, "customer.viewed", object_type="test.object", object_id=str(i))
+        recording.record(ctx, "customer.viewed", object_type="test.object", object_id=str(i))
 
 
 def test_sealers_running_at_once_give_each_event_exactly_one_leaf() -> None:

@@ -20,7 +20,9 @@ from clientvault.audit.models import AuditEvent, DeniedAccessWindow
 from clientvault.core import clock
 from clientvault.customers.models import Customer
 from clientvault.rights import portal
-from clientvault.testing import Org, ctx, customer, default_purpose, sign_in_verified
+from clientvault.testing.actors import ctx, default_purpose, sign_in_verified
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.db import transaction
 
 from clientvault.audit import canonical, merkle, sealing, signing, verification
 from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint
-from clientvault.context import system_context
 from clientvault.core import clock
+from clientvault.core.context import system_context
 
 pytestmark = pytest.mark.django_db
 

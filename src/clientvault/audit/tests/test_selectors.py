@@ -12,9 +12,10 @@ import pytest
 from clientvault.audit import rules, sealing, selectors
 from clientvault.audit.models import AuditEvent
 from clientvault.audit.rules import EventFilters
-from clientvault.audit.tests.factories import SHANGHAI, event, trusted_public_key, verifier
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.testing import Org, ctx
+from clientvault.testing.actors import ctx
+from clientvault.testing.audit import SHANGHAI, event, trusted_public_key, verifier
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 CUSTOMER_A = uuid.UUID("11111111-1111-4111-8111-111111111111")

@@ -18,9 +18,11 @@ from django.urls import reverse
 from clientvault.audit import sealing
 from clientvault.audit.evidence import CSV_COLUMNS, VERIFIER
 from clientvault.audit.models import AuditEvent
-from clientvault.audit.tests.factories import event, trusted_public_key, verifier
 from clientvault.customers.models import Customer
-from clientvault.testing import Org, ctx, customer, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.audit import event, trusted_public_key, verifier
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 SEARCH = "/audit/"
@@ -253,7 +255,7 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(client: Client
     """CSV injection: a recorded object id like ``=HYPERLINK(…)`` must reach the spreadsheet as text."""
     from django.db import transaction
 
-    from clientvault.audit import services as audit
+    from clientvault.audit import recording as audit
 
     with transaction.atomic():
         audit.record(

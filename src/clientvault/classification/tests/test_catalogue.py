@@ -7,12 +7,12 @@ from django.core import checks as django_checks
 
 from clientvault.classification import services
 from clientvault.classification.catalogue import DEFAULT_KEYS, custom_field_key
-from clientvault.classification.checks import check_classification, unclassified_fields
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.customers import services as customer_services
+from clientvault.customers import custom_fields
+from clientvault.customers.checks import check_classification, unclassified_fields
 from clientvault.customers.models import PERSONAL_FIELDS
-from clientvault.testing import ctx
+from clientvault.testing.actors import ctx
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_check_fails_for_an_unclassified_field():
 
 
 def test_a_new_custom_field_is_classified_with_it_in_one_event(org, audit_events):
-    customer_services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=ctx(org["admin"]),
         key="wechat_id",
         field_type="text",
@@ -56,16 +56,14 @@ def test_a_new_custom_field_is_classified_with_it_in_one_event(org, audit_events
 
 
 def test_a_custom_field_without_a_class_gets_the_cautious_default(org):
-    customer_services.define_custom_field(
-        ctx=ctx(org["admin"]), key="note", field_type="text", data={"label_zh": "备注", "label_en": "Note"}
-    )
+    custom_fields.define_custom_field(ctx=ctx(org["admin"]), key="note", field_type="text", data={"label_zh": "备注", "label_en": "Note"})
     row = FieldClassification.objects.get(key=custom_field_key("note"))
     assert (row.jrt_class, row.mask_profile) == ("C2", "hidden")
 
 
 def test_an_invalid_class_refuses_the_custom_field(org):
     with pytest.raises(ValidationFailed) as exc:
-        customer_services.define_custom_field(
+        custom_fields.define_custom_field(
             ctx=ctx(org["admin"]),
             key="pin",
             field_type="text",
@@ -104,7 +102,7 @@ def test_unchanged_classification_makes_no_version(org, audit_events):
 
 
 def test_catalogue_page_for_compliance_and_auditor(org, client):
-    from clientvault.testing import sign_in_verified
+    from clientvault.testing.actors import sign_in_verified
 
     sign_in_verified(client, org["auditor"])
     page = client.get("/classification/")
@@ -119,7 +117,7 @@ def test_catalogue_page_for_compliance_and_auditor(org, client):
 
 
 def test_edit_page_shows_each_version_with_its_summary(org, client):
-    from clientvault.testing import sign_in_verified
+    from clientvault.testing.actors import sign_in_verified
 
     services.change_classification(ctx=ctx(org["compliance"]), key="customer.email", data={"jrt_class": "C2"}, reason="login name")
     sign_in_verified(client, org["compliance"])

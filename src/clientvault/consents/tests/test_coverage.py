@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from clientvault.accounts import roles as R
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.consents.choices import State
-from clientvault.testing import Org, consent, ctx, customer, sign_in_verified, subject_ctx, user
+from clientvault.core import roles as R
+from clientvault.testing.actors import ctx, sign_in_verified, subject_ctx
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org, user
 
 pytestmark = pytest.mark.django_db
 

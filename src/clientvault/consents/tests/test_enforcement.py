@@ -22,7 +22,11 @@ from clientvault.core import clock
 from clientvault.core.errors import ValidationFailed
 from clientvault.customers import selectors
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import Org, all_rows, consent, ctx, customer, followup, notice, resident_id, sign_in_verified, subject_ctx
+from clientvault.testing.actors import ctx, sign_in_verified, subject_ctx
+from clientvault.testing.consents import consent, notice
+from clientvault.testing.customers import all_rows, customer, followup
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -391,12 +395,12 @@ def test_a_naive_expiry_is_refused_with_a_field_error(org: Org) -> None:
 
 def test_a_prospect_with_consent_records_is_closed_not_deleted(org: Org) -> None:
     from clientvault.core.errors import Conflict
-    from clientvault.customers import services as customer_services
+    from clientvault.customers import profiles
 
     prospect = customer(org["rep_bj1"], status="prospect")
     consent(prospect)
     with pytest.raises(Conflict) as refused:
-        customer_services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
+        profiles.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
     assert refused.value.code == "has_consent_records" and all_rows(Customer).filter(pk=prospect.pk).exists()
 
 

@@ -10,12 +10,15 @@ import pytest
 from django.test import Client
 
 from clientvault.accounts.models import User
-from clientvault.consents import capture, rules
+from clientvault.consents import preconditions, rules
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.core.errors import NotFound
 from clientvault.customers.models import Customer
-from clientvault.testing import Org, ctx, customer, notice, sign_in_verified, subject_ctx
+from clientvault.testing.actors import ctx, sign_in_verified, subject_ctx
+from clientvault.testing.consents import notice
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 PDF = "%PDF-1.4 signed form of 张三 110101199001011234".encode()
@@ -23,7 +26,7 @@ PDF = "%PDF-1.4 signed form of 张三 110101199001011234".encode()
 
 def with_evidence(c: Customer) -> uuid.UUID:
     """A written consent with a scanned form, given by the customer; returns the record id."""
-    chosen = capture.notice_for("marketing", child=False) or notice()
+    chosen = preconditions.notice_for("marketing", child=False) or notice()
     data = rules.Capture(purpose="marketing", consent_type="written", categories=["identity"], not_preticked=True, not_bundled=True)
     evidence = consent_services.Evidence(filename="张三-签字.pdf", content_type="application/pdf", data=PDF)
     record = consent_services.give_consent(

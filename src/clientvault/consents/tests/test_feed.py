@@ -15,7 +15,10 @@ from clientvault.core import clock, events
 from clientvault.core.models import OutboxEvent
 from clientvault.core.schedule import SCHEDULE
 from clientvault.core.tasks import sequence_events
-from clientvault.testing import Org, consent, ctx, customer
+from clientvault.testing.actors import ctx
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 

@@ -14,11 +14,14 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from clientvault import demo_consents
 from clientvault.consents import services as consent_services
+from clientvault.demo import consents as demo_consents
 from clientvault.rights import portal
 from clientvault.rights.forms import CodeForm
-from clientvault.testing import Org, consent, customer, notice, sign_in_verified, subject_ctx
+from clientvault.testing.actors import sign_in_verified, subject_ctx
+from clientvault.testing.consents import consent, notice
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 CSS = (Path(__file__).resolve().parents[2] / "static" / "css" / "clientvault.css").read_text(encoding="utf-8")

@@ -12,7 +12,8 @@ from django.test import Client
 
 from clientvault.customers import vault
 from clientvault.customers.models import Tag
-from clientvault.testing import choose_purpose, customer, default_purpose, find, followup_text, reload, sign_in_verified
+from clientvault.testing.actors import choose_purpose, default_purpose, sign_in_verified
+from clientvault.testing.customers import customer, find, followup_text, reload
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,10 @@ from django.db.models import Count
 from clientvault.consents.models import Consent, ConsentRecord
 from clientvault.core.querysets import UnscopedQuery
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import Org, all_rows, consent, ctx, customer, followup, subject_ctx
+from clientvault.testing.actors import ctx, subject_ctx
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import all_rows, customer, followup
+from clientvault.testing.organisation import Org
 
 EVALUATIONS: dict[str, Callable[[Any], Any]] = {
     "iteration": lambda qs: list(qs),

@@ -28,17 +28,17 @@ def _setup() -> None:
 
 def seed(count: int, out: Path) -> None:
     """Give ``count`` customers a key and one sealed field; write their ids and ciphertexts."""
-    from clientvault.crypto import fields
+    from clientvault.crypto import cipher, keystore
 
     ids = [uuid.uuid4() for _ in range(count)]
-    fields.create_customer_keys(ids)
-    sealed = {str(cid): base64.b64encode(fields.encrypt(cid, MODEL, "name", f"客户{cid.hex[:6]}")).decode() for cid in ids}
+    keystore.create_customer_keys(ids)
+    sealed = {str(cid): base64.b64encode(cipher.encrypt(cid, MODEL, "name", f"客户{cid.hex[:6]}")).decode() for cid in ids}
     out.write_text(json.dumps(sealed), encoding="utf-8")
 
 
 def read(sealed_path: Path, stop: Path, ready: Path, out: Path) -> None:
     """Read every customer again and again (no cached data keys) until ``stop`` exists, counting failures."""
-    from clientvault.crypto import fields, keyring
+    from clientvault.crypto import cipher, keyring, keystore
 
     sealed = {uuid.UUID(k): base64.b64decode(v) for k, v in json.loads(sealed_path.read_text(encoding="utf-8")).items()}
     keyring.loaded()  # hold the keyset as it is now, like a web process that started before the rotation
@@ -46,10 +46,10 @@ def read(sealed_path: Path, stop: Path, ready: Path, out: Path) -> None:
     reads, failures, errors = 0, 0, set()
     end = time.monotonic() + 600
     while time.monotonic() < end and not stop.exists():
-        fields.cache.clear()
+        keystore.cache.clear()
         for cid, ciphertext in sealed.items():
             try:
-                assert fields.decrypt(cid, MODEL, "name", ciphertext) == f"客户{cid.hex[:6]}"
+                assert cipher.decrypt(cid, MODEL, "name", ciphertext) == f"客户{cid.hex[:6]}"
                 reads += 1
             except Exception as exc:  # a failed request
                 failures += 1
@@ -60,9 +60,9 @@ def read(sealed_path: Path, stop: Path, ready: Path, out: Path) -> None:
 def _die_after_batches(n: int) -> None:
     """Kill this process with SIGKILL right after its ``n``-th re-wrap batch has committed (0: inside
     the first batch, before it commits)."""
-    from clientvault.crypto import fields
+    from clientvault.crypto import keystore
 
-    original = fields._rewrap_batch
+    original = keystore._rewrap_batch
     seen = [0]
 
     def batch_then_die(*args: Any, **kwargs: Any) -> int:
@@ -74,7 +74,7 @@ def _die_after_batches(n: int) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         return done
 
-    fields._rewrap_batch = batch_then_die  # type: ignore[assignment]
+    keystore._rewrap_batch = batch_then_die  # type: ignore[assignment]
 
 
 def main(argv: list[str]) -> None:

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from tink import core  # type: ignore[import-untyped]
 
 from clientvault.audit.models import AuditEvent
-from clientvault.context import system_context
-from clientvault.crypto import fields, keyring, services
+from clientvault.core.context import system_context
+from clientvault.crypto import cipher, keyring, keystore, services
 from clientvault.crypto.models import CustomerKey
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
@@ -24,7 +24,7 @@ MODEL = "customers.customer"
 
 def new_customer() -> uuid.UUID:
     cid = uuid.uuid4()
-    fields.create_customer_key(cid)
+    keystore.create_customer_key(cid)
     return cid
 
 
@@ -32,45 +32,45 @@ def new_customer() -> uuid.UUID:
 @given(text=st.text(max_size=300))
 def test_round_trip_any_text(text):
     cid = new_customer()
-    ciphertext = fields.encrypt(cid, MODEL, "name", text)
+    ciphertext = cipher.encrypt(cid, MODEL, "name", text)
     assert len(text.encode()) < 8 or text.encode() not in ciphertext  # shorter runs can occur by chance
-    assert fields.decrypt(cid, MODEL, "name", ciphertext) == text
+    assert cipher.decrypt(cid, MODEL, "name", ciphertext) == text
 
 
 def test_ciphertext_cannot_move_between_fields_models_or_customers():
     a, b = new_customer(), new_customer()
-    ciphertext = fields.encrypt(a, MODEL, "id_number", "11010519491231002X")
+    ciphertext = cipher.encrypt(a, MODEL, "id_number", "11010519491231002X")
     for model, field, customer in ((MODEL, "mobile", a), ("customers.followup", "id_number", a), (MODEL, "id_number", b)):
         with pytest.raises(core.TinkError):
-            fields.decrypt(customer, model, field, ciphertext)
+            cipher.decrypt(customer, model, field, ciphertext)
     tampered = bytearray(ciphertext)
     tampered[-1] ^= 1
     with pytest.raises(core.TinkError):
-        fields.decrypt(a, MODEL, "id_number", bytes(tampered))
+        cipher.decrypt(a, MODEL, "id_number", bytes(tampered))
 
 
 def test_same_plaintext_encrypts_differently_each_time():
     cid = new_customer()
-    assert fields.encrypt(cid, MODEL, "name", "张三") != fields.encrypt(cid, MODEL, "name", "张三")
+    assert cipher.encrypt(cid, MODEL, "name", "张三") != cipher.encrypt(cid, MODEL, "name", "张三")
 
 
 def test_rotated_keys_still_decrypt_and_rewrap_moves_everything_to_the_new_primary():
     cids = [new_customer() for _ in range(5)]
-    ciphertexts = {cid: fields.encrypt(cid, MODEL, "mobile", "13800138000") for cid in cids}
+    ciphertexts = {cid: cipher.encrypt(cid, MODEL, "mobile", "13800138000") for cid in cids}
     old_primary = keyring.loaded().kek_primary_id
     new_primary = keyring.rotate_kek()
     assert new_primary != old_primary and keyring.loaded().kek_primary_id == new_primary
-    fields.cache.clear()  # force unwrapping under the rotated keyset
-    assert all(fields.decrypt(cid, MODEL, "mobile", ct) == "13800138000" for cid, ct in ciphertexts.items())
-    before: dict[str, Any] = fields.status()
+    keystore.cache.clear()  # force unwrapping under the rotated keyset
+    assert all(cipher.decrypt(cid, MODEL, "mobile", ct) == "13800138000" for cid, ct in ciphertexts.items())
+    before: dict[str, Any] = keystore.status()
     assert before["pending_rewrap"] >= 5 and old_primary in before["old_keys_in_use"]
     late = new_customer()
     assert CustomerKey.objects.get(pk=late).kek_key_id == new_primary
-    assert fields.rewrap(batch=2) >= 5
-    after = fields.status()
+    assert keystore.rewrap(batch=2) >= 5
+    after = keystore.status()
     assert after["pending_rewrap"] == 0 and after["old_keys_in_use"] == []
-    fields.cache.clear()
-    assert all(fields.decrypt(cid, MODEL, "mobile", ct) == "13800138000" for cid, ct in ciphertexts.items())
+    keystore.cache.clear()
+    assert all(cipher.decrypt(cid, MODEL, "mobile", ct) == "13800138000" for cid, ct in ciphertexts.items())
 
 
 def test_shredded_customer_is_unreadable_in_a_copy_of_the_database_file(tmp_path):
@@ -81,39 +81,39 @@ def test_shredded_customer_is_unreadable_in_a_copy_of_the_database_file(tmp_path
         for cid, name, mobile in ((victim, "王小明", "13900001111"), (bystander, "李雷", "13900002222")):
             db.execute(
                 "INSERT INTO customer VALUES (?, ?, ?)",
-                (str(cid), fields.encrypt(cid, MODEL, "name", name), fields.encrypt(cid, MODEL, "mobile", mobile)),
+                (str(cid), cipher.encrypt(cid, MODEL, "name", name), cipher.encrypt(cid, MODEL, "mobile", mobile)),
             )
     backup = tmp_path / "backup.sqlite3"
     shutil.copy(data, backup)
     assert "王小明".encode() not in backup.read_bytes() and b"13900001111" not in backup.read_bytes()
 
-    assert fields.shred_key(victim) is True
+    assert keystore.shred_key(victim) is True
 
     with sqlite3.connect(backup) as db:
         rows = {uuid.UUID(r[0]): (r[1], r[2]) for r in db.execute("SELECT id, name, mobile FROM customer")}
-    with pytest.raises(fields.KeyDestroyed):
-        fields.decrypt(victim, MODEL, "name", rows[victim][0])
-    assert fields.decrypt(bystander, MODEL, "mobile", rows[bystander][1]) == "13900002222"
-    with pytest.raises(fields.KeyDestroyed):  # the tombstone stops a silent re-creation
-        fields.create_customer_key(victim)
+    with pytest.raises(keystore.KeyDestroyed):
+        cipher.decrypt(victim, MODEL, "name", rows[victim][0])
+    assert cipher.decrypt(bystander, MODEL, "mobile", rows[bystander][1]) == "13900002222"
+    with pytest.raises(keystore.KeyDestroyed):  # the tombstone stops a silent re-creation
+        keystore.create_customer_key(victim)
 
 
 def test_key_cache_lifetime_is_bounded_so_shredding_reaches_other_processes():
     cid = new_customer()
-    ciphertext = fields.encrypt(cid, MODEL, "name", "赵六")
+    ciphertext = cipher.encrypt(cid, MODEL, "name", "赵六")
     now = [1000.0]
-    other_process = fields.KeyCache(ttl=60, clock=lambda: now[0])
-    other_process.put(cid, fields._primitive(cid))
-    fields.shred_key(cid)
-    with pytest.raises(fields.KeyDestroyed):  # this process dropped its cached key at once
-        fields.decrypt(cid, MODEL, "name", ciphertext)
+    other_process = keystore.KeyCache(ttl=60, clock=lambda: now[0])
+    other_process.put(cid, keystore.primitive(cid))
+    keystore.shred_key(cid)
+    with pytest.raises(keystore.KeyDestroyed):  # this process dropped its cached key at once
+        cipher.decrypt(cid, MODEL, "name", ciphertext)
     assert other_process.get(cid) is not None  # another process may still hold it …
     now[0] += 60
     assert other_process.get(cid) is None  # … for at most the cache lifetime
 
 
 def test_blind_indexes_are_keyed_normalised_and_domain_separated():
-    bi = fields.blind_index
+    bi = cipher.blind_index
     assert bi("mobile", "+86 138-0013-8000") == bi("mobile", "13800138000") != b""
     assert bi("id_number", "１１０１０５１９４９１２３１００２ｘ") == bi("id_number", "11010519491231002X")
     assert bi("email", " Zhang@Example.CN ") == bi("email", "zhang@example.cn")
@@ -172,7 +172,7 @@ def test_keys_command_init_status_rotate(capsys, django_capture_on_commit_callba
     assert "new primary key-encryption key" in capsys.readouterr().out
     types = list(AuditEvent.objects.order_by("id").values_list("event_type", flat=True)[before:])
     assert types == ["crypto.keys_rotated", "crypto.keys_rewrapped"]
-    assert fields.status()["pending_rewrap"] == 0
+    assert keystore.status()["pending_rewrap"] == 0
 
 
 def test_rotation_without_now_enqueues_the_background_rewrap(django_capture_on_commit_callbacks):

@@ -12,11 +12,11 @@ from django.db import transaction
 from clientvault.audit.models import AuditEvent
 from clientvault.core import schedule
 from clientvault.core.errors import PermissionDenied
-from clientvault.crypto import fields
+from clientvault.crypto import cipher, keystore
 from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 from clientvault.crypto.tasks import finish_key_destructions
 from clientvault.customers import shredding
-from clientvault.testing import ctx
+from clientvault.testing.actors import ctx
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
 MODEL = "customers.customer"
@@ -24,13 +24,13 @@ MODEL = "customers.customer"
 
 def new_customer() -> uuid.UUID:
     cid = uuid.uuid4()
-    fields.create_customer_key(cid)
+    keystore.create_customer_key(cid)
     return cid
 
 
 def test_a_failed_commit_of_the_audited_act_leaves_the_key_and_no_intent(org, audit_events):
     cid = new_customer()
-    ciphertext = fields.encrypt(cid, MODEL, "name", "王小明")
+    ciphertext = cipher.encrypt(cid, MODEL, "name", "王小明")
 
     class CommitFailed(Exception):
         pass
@@ -45,8 +45,8 @@ def test_a_failed_commit_of_the_audited_act_leaves_the_key_and_no_intent(org, au
     assert CustomerKey.objects.filter(pk=cid).exists()
     assert not KeyDestruction.objects.filter(pk=cid).exists() and not ShreddedKey.objects.filter(pk=cid).exists()
     assert audit_events("crypto.key_shredded") == []
-    fields.cache.clear()
-    assert fields.decrypt(cid, MODEL, "name", ciphertext) == "王小明"
+    keystore.cache.clear()
+    assert cipher.decrypt(cid, MODEL, "name", ciphertext) == "王小明"
 
 
 def test_the_key_goes_after_commit_with_one_event(org, audit_events, django_capture_on_commit_callbacks):
@@ -68,25 +68,25 @@ def test_a_failed_destruction_after_commit_stays_pending_reads_as_shredded_and_t
     org, monkeypatch, capsys, django_capture_on_commit_callbacks
 ):
     cid = new_customer()
-    ciphertext = fields.encrypt(cid, MODEL, "mobile", "13900001111")
+    ciphertext = cipher.encrypt(cid, MODEL, "mobile", "13900001111")
 
     def key_store_down(customer_id: uuid.UUID) -> bool:
         raise ConnectionError("key store unreachable")
 
-    monkeypatch.setattr(fields, "shred_key", key_store_down)
+    monkeypatch.setattr(keystore, "shred_key", key_store_down)
     with django_capture_on_commit_callbacks(execute=True):  # the act commits; the destruction fails
         shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=cid)
     monkeypatch.undo()
 
     assert CustomerKey.objects.filter(pk=cid).exists()  # the key store failed: the key is still there …
     assert KeyDestruction.objects.get(pk=cid).destroyed_at is None  # … and the intent is pending
-    fields.cache.clear()
-    with pytest.raises(fields.KeyDestroyed):  # pending destruction decrypts nothing new
-        fields.decrypt(cid, MODEL, "mobile", ciphertext)
-    with pytest.raises(fields.KeyDestroyed):
-        fields.create_customer_key(cid)
-    fields.prefetch([cid])
-    assert fields.cache.get(cid) is None
+    keystore.cache.clear()
+    with pytest.raises(keystore.KeyDestroyed):  # pending destruction decrypts nothing new
+        cipher.decrypt(cid, MODEL, "mobile", ciphertext)
+    with pytest.raises(keystore.KeyDestroyed):
+        keystore.create_customer_key(cid)
+    keystore.prefetch([cid])
+    assert keystore.cache.get(cid) is None
 
     call_command("keys", "status")
     assert json.loads(capsys.readouterr().out)["pending_destruction"] == [str(cid)]
@@ -94,7 +94,7 @@ def test_a_failed_destruction_after_commit_stays_pending_reads_as_shredded_and_t
     assert "clientvault.crypto.tasks.finish_key_destructions" in {e.task_path for e in schedule.SCHEDULE}
     assert finish_key_destructions.call() == 1
     assert not CustomerKey.objects.filter(pk=cid).exists() and ShreddedKey.objects.filter(pk=cid).exists()
-    assert fields.status()["pending_destruction"] == []
+    assert keystore.status()["pending_destruction"] == []
     assert finish_key_destructions.call() == 0  # idempotent
     assert AuditEvent.objects.filter(event_type="crypto.key_shredded", customer_id=cid).count() == 1
 
@@ -104,7 +104,7 @@ def test_crypto_does_not_reach_into_the_customers_app():
     import ast
     from pathlib import Path
 
-    package = Path(fields.__file__).parent
+    package = Path(keystore.__file__).parent
     offenders = []
     for path in package.rglob("*.py"):
         if "tests" in path.parts:

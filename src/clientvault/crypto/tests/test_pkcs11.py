@@ -17,8 +17,8 @@ from django.core.management import call_command
 from tink import core  # type: ignore[import-untyped]
 
 from clientvault import checks
-from clientvault.context import system_context
-from clientvault.crypto import fields, kek, keyring, services
+from clientvault.core.context import system_context
+from clientvault.crypto import cipher, kek, keyring, keystore, services
 from clientvault.crypto.pkcs11_kek import Pkcs11Config, Pkcs11Unavailable, generate_key
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
@@ -60,10 +60,10 @@ def hsm(settings: Any, token: dict[str, str], tmp_path: Path) -> Iterator[Any]:
     settings.CLIENTVAULT_PKCS11_KEY_LABEL = "clientvault-kek"
     settings.CLIENTVAULT_KEYS_DIR = str(tmp_path / "keys")
     keyring.reset_cache()
-    fields.cache.clear()
+    keystore.cache.clear()
     yield settings
     keyring.reset_cache()
-    fields.cache.clear()
+    keystore.cache.clear()
 
 
 def test_keysets_are_created_rotated_and_read_through_the_token(hsm: Any, capsys: Any, django_capture_on_commit_callbacks: Any) -> None:
@@ -76,8 +76,8 @@ def test_keysets_are_created_rotated_and_read_through_the_token(hsm: Any, capsys
     kek_file = keyring.files().kek
 
     customer = uuid.uuid4()
-    fields.create_customer_key(customer)
-    sealed = fields.encrypt(customer, MODEL, "name", "王小明")
+    keystore.create_customer_key(customer)
+    sealed = cipher.encrypt(customer, MODEL, "name", "王小明")
 
     # The keyset file opens only through the token: not under any master secret.
     text = kek_file.read_text()
@@ -89,10 +89,10 @@ def test_keysets_are_created_rotated_and_read_through_the_token(hsm: Any, capsys
     with django_capture_on_commit_callbacks(execute=True):
         new_id = services.rotate_keys(ctx=system_context(channel="cli"), rewrap_now=True)
     keyring.reset_cache()
-    fields.cache.clear()
+    keystore.cache.clear()
     assert keyring.loaded().kek_primary_id == new_id != first
-    assert fields.status()["pending_rewrap"] == 0
-    assert fields.decrypt(customer, MODEL, "name", sealed) == "王小明"
+    assert keystore.status()["pending_rewrap"] == 0
+    assert cipher.decrypt(customer, MODEL, "name", sealed) == "王小明"
     call_command("keys", "status")
     assert json.loads(capsys.readouterr().out)["keyset_key_ids"] == [first, new_id]
 

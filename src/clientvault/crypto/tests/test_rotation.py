@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from clientvault.context import system_context
-from clientvault.crypto import fields, keyring, services
+from clientvault.core.context import system_context
+from clientvault.crypto import keyring, keystore, services
 from clientvault.crypto.tasks import rewrap_customer_keys
 
 pytestmark = pytest.mark.django_db(databases=["default", "keys"])
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(databases=["default", "keys"])
 
 def new_customers(n: int) -> list[uuid.UUID]:
     ids = [uuid.uuid4() for _ in range(n)]
-    fields.create_customer_keys(ids)
+    keystore.create_customer_keys(ids)
     return ids
 
 

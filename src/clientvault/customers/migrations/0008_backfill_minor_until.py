@@ -15,7 +15,7 @@ from django.db import migrations
 def backfill(apps: Any, schema_editor: Any) -> None:
     from clientvault.consents.rules import stored_minor_until
     from clientvault.core import clock
-    from clientvault.crypto import fields as crypto
+    from clientvault.crypto import keystore
     from clientvault.customers import vault
 
     Customer = apps.get_model("customers", "Customer")
@@ -25,7 +25,7 @@ def backfill(apps: Any, schema_editor: Any) -> None:
     for customer in rows.iterator(chunk_size=500):
         try:
             born = vault.unseal(customer, ("birth_date",))["birth_date"]
-        except crypto.KeyDestroyed:
+        except keystore.KeyDestroyed:
             continue
         until = stored_minor_until(born, today, settings.CLIENTVAULT_CONSENT_CHILD_AGE)
         if until is not None:

@@ -13,15 +13,15 @@ from django.db import migrations
 
 
 def encrypt_existing(apps: Any, schema_editor: Any) -> None:
-    from clientvault.crypto import fields as crypto
+    from clientvault.crypto import keystore
     from clientvault.customers import vault
 
     FollowUp = apps.get_model("customers", "FollowUp")
     for followup in FollowUp.objects.all().iterator(chunk_size=500):
         try:
-            crypto.create_customer_key(followup.customer_id)
+            keystore.create_customer_key(followup.customer_id)
             vault.seal_followup(followup, {"summary": followup.summary, "next_step": followup.next_step})
-        except crypto.KeyDestroyed:
+        except keystore.KeyDestroyed:
             followup.summary_ct, followup.next_step_ct = b"", b""
         followup.save(update_fields=["summary_ct", "next_step_ct"])
 

@@ -12,25 +12,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import ApiToken, User
 from clientvault.accounts.services import create_api_token, revoke_api_token
+from clientvault.core import roles as R
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
-from clientvault.testing import (
-    all_rows,
-    choose_purpose,
-    ctx,
-    customer,
-    default_purpose,
-    denials,
-    followup,
-    followup_text,
-    not_denials,
-    reload,
-    resident_id,
-    uscc,
-)
+from clientvault.testing.actors import choose_purpose, ctx, default_purpose
+from clientvault.testing.audit import denials, not_denials
+from clientvault.testing.customers import all_rows, customer, followup, followup_text, reload
+from clientvault.testing.identifiers import resident_id, uscc
 
 pytestmark = pytest.mark.django_db
 

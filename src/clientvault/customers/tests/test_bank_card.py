@@ -12,14 +12,16 @@ from django.db import connection
 from clientvault.classification.catalogue import DEFAULT_KEYS
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
 from clientvault.classification.validators import luhn_valid
-from clientvault.context import system_context
+from clientvault.core.context import system_context
 from clientvault.core.errors import ValidationFailed
-from clientvault.customers import rules, services, vault
+from clientvault.customers import profiles, rules, vault
 from clientvault.customers.choices import Kind
 from clientvault.customers.forms import CustomerForm
 from clientvault.customers.imports import ImportRow, import_customers
 from clientvault.customers.models import PERSONAL_FIELDS, Customer
-from clientvault.testing import all_rows, bank_card, ctx, customer, reload, resident_id, sign_in_verified, uscc
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import all_rows, customer, reload
+from clientvault.testing.identifiers import bank_card, resident_id, uscc
 
 TODAY = dt.date(2026, 11, 23)
 CARD = "6222600260001072444"  # RULES.md §11.3 test vector, 19 digits
@@ -89,7 +91,7 @@ def test_testing_factory_makes_valid_cards():
 
 @pytest.mark.django_db
 def test_a_valid_card_is_stored_encrypted_with_a_blind_index(org, audit_events):
-    c = services.create_customer(
+    c = profiles.create_customer(
         ctx=ctx(org["rep_bj1"]),
         kind=Kind.INDIVIDUAL,
         data={"name": "王芳", "id_type": "resident_id", "id_number": resident_id(), "bank_card": "6222 6002 6000 1072 444"},
@@ -111,7 +113,7 @@ def test_a_valid_card_is_stored_encrypted_with_a_blind_index(org, audit_events):
 
 @pytest.mark.django_db
 def test_organisations_hold_a_card_too(org):
-    c = services.create_customer(
+    c = profiles.create_customer(
         ctx=ctx(org["rep_bj1"]), kind=Kind.ORGANISATION, data={"name": "某公司", "uscc": uscc(), "bank_card": VISA}
     )
     assert reload(c).bank_card == VISA and bytes(all_rows(Customer).get(pk=c.pk).bank_card_bidx) == vault.index("bank_card", VISA)
@@ -121,7 +123,7 @@ def test_organisations_hold_a_card_too(org):
 @pytest.mark.parametrize("raw", [BAD_LUHN, "6222 6002 abcd 1072", "1234"])
 def test_an_invalid_card_is_refused_and_nothing_written(org, audit_events, raw):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四", "bank_card": raw})
+        profiles.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四", "bank_card": raw})
     assert list(exc.value.fields) == ["bank_card"]
     assert raw not in json.dumps(exc.value.as_dict(), ensure_ascii=False)
     assert all_rows(Customer).count() == 0 and audit_events() == []
@@ -132,20 +134,20 @@ def test_a_card_is_added_changed_and_cleared_as_audited_updates(org, audit_event
     c = customer(org["rep_bj1"])
     rep = ctx(org["rep_bj1"])
     first, second = bank_card(901), bank_card(902)
-    services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": first})
+    profiles.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": first})
     before = all_rows(Customer).get(pk=c.pk)
     assert reload(c).bank_card == first
-    services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": f"{second[:4]} {second[4:8]}-{second[8:]}"})
+    profiles.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": f"{second[:4]} {second[4:8]}-{second[8:]}"})
     after = all_rows(Customer).get(pk=c.pk)
     assert bytes(after.bank_card_ct) != bytes(before.bank_card_ct) and bytes(after.name_ct) == bytes(before.name_ct)
     assert bytes(after.bank_card_bidx) == vault.index("bank_card", second) and reload(c).bank_card == second
-    services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": second})  # same number: no change
-    services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": ""})
+    profiles.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": second})  # same number: no change
+    profiles.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": ""})
     cleared = all_rows(Customer).get(pk=c.pk)
     assert bytes(cleared.bank_card_ct) == b"" and bytes(cleared.bank_card_bidx) == b"" and reload(c).bank_card == ""
     assert [e.fields for e in audit_events("customer.updated")] == [["bank_card"], ["bank_card"], ["bank_card"]]
     with pytest.raises(ValidationFailed) as exc:
-        services.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": bad_luhn(first)})
+        profiles.update_customer(ctx=rep, customer_id=c.pk, changes={"bank_card": bad_luhn(first)})
     assert list(exc.value.fields) == ["bank_card"]
 
 
@@ -299,7 +301,7 @@ def test_the_classification_migration_seeds_an_older_database_once():
 
 def test_about_a_third_of_demo_customers_get_a_valid_card_deterministically():
     from clientvault.accounts.models import User
-    from clientvault.demo import DEMO_USERS, customer_rows
+    from clientvault.demo.seeding import DEMO_USERS, customer_rows
 
     users = {u.username: User(username=u.username) for u in DEMO_USERS}
     rows = customer_rows(150, users)
@@ -321,7 +323,7 @@ def test_migrate_is_not_refused_on_a_database_classified_before_the_card_existed
     from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
-    from clientvault.classification.checks import check_classification, migrations_pending, unclassified_fields
+    from clientvault.customers.checks import check_classification, migrations_pending, unclassified_fields
 
     # An earlier transactional test may have flushed the seeded catalogue: seed it again (idempotent).
     importlib.import_module("clientvault.classification.migrations.0002_seed_defaults").seed(apps, None)

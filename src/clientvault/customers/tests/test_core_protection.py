@@ -10,12 +10,13 @@ from django.test import Client
 
 from clientvault.access import engine
 from clientvault.access.policies import ActorFacts, RowFacts
-from clientvault.accounts import roles as R
 from clientvault.accounts.services import create_api_token
+from clientvault.core import roles as R
 from clientvault.core.errors import PermissionDenied
-from clientvault.customers import protection, services
+from clientvault.customers import profiles, protection
 from clientvault.customers.choices import Status
-from clientvault.testing import ctx, customer, default_purpose, reload, sign_in_verified
+from clientvault.testing.actors import ctx, default_purpose, sign_in_verified
+from clientvault.testing.customers import customer, reload
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -107,7 +108,7 @@ def test_nobody_else_uses_the_compliance_action(org, core, audit_events, usernam
 
 def test_the_service_refuses_loosening_for_the_editor(org, core):
     with pytest.raises(PermissionDenied):
-        services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=core.pk, changes={"is_core": False})
+        profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=core.pk, changes={"is_core": False})
     assert reload(core).is_core is True
 
 

@@ -10,10 +10,12 @@ from django.test import Client
 from django.utils import translation
 
 from clientvault.accounts.models import User
-from clientvault.customers import services as customer_services
+from clientvault.customers import custom_fields
 from clientvault.customers.forms import CustomerForm
 from clientvault.customers.rules import clean_customer
-from clientvault.testing import Org, ctx, customer, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import customer
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,7 @@ def test_withheld_says_so_and_empty_stays_a_dash(org: Org) -> None:
 
 
 def test_a_custom_choice_shows_its_label_in_the_users_language(org: Org) -> None:
-    customer_services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=ctx(org["admin"]),
         key="tier",
         field_type="choice",

@@ -20,10 +20,13 @@ from clientvault.accounts.models import User
 from clientvault.accounts.services import create_api_token
 from clientvault.classification import services as classification
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-from clientvault.crypto import fields as crypto_fields
-from clientvault.customers import disclosure, selectors, services
+from clientvault.crypto import cipher
+from clientvault.customers import disclosure, profiles, selectors
 from clientvault.customers.models import Customer
-from clientvault.testing import all_rows, bank_card, consent, ctx, customer, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.consents import consent
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.identifiers import bank_card
 
 pytestmark = pytest.mark.django_db
 
@@ -50,13 +53,13 @@ def core(org: Any) -> Customer:
 def decrypted(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """Records (customer id, field) of every decryption of a customer field."""
     calls: list[tuple[str, str]] = []
-    real = crypto_fields.decrypt
+    real = cipher.decrypt
 
     def spy(customer_id: Any, model: str, field: str, ciphertext: bytes) -> str:
         calls.append((str(customer_id), field))
         return real(customer_id, model, field, ciphertext)
 
-    monkeypatch.setattr(crypto_fields, "decrypt", spy)
+    monkeypatch.setattr(cipher, "decrypt", spy)
     return calls
 
 
@@ -67,7 +70,7 @@ def signed_in(u: User, purpose: str | None = None) -> Client:
 
 
 def token(u: User, purpose: str | None = None) -> dict[str, str]:
-    from clientvault.testing import default_purpose
+    from clientvault.testing.actors import default_purpose
 
     _t, secret = create_api_token(ctx=ctx(u, purpose=""), name="t", purposes=[purpose or default_purpose(u)])
     return {"Authorization": f"Bearer {secret}"}
@@ -139,7 +142,7 @@ def test_marking_a_customer_core_masks_it_on_the_next_read(org, target):
     rep = org["rep_bj1"]
     assert api_get(rep, f"/customers/{target.pk}").json()["name"] == NAME
     manager = org["manager_bj"]
-    services.update_customer(ctx=ctx(manager), customer_id=target.pk, changes={"is_core": True})
+    profiles.update_customer(ctx=ctx(manager), customer_id=target.pk, changes={"is_core": True})
     body = api_get(rep, f"/customers/{target.pk}").json()
     assert body["is_core"] is True
     assert body["name"] == "张*明" and body["fields"]["name"] == {"decision": "masked", "revealable": True}
@@ -362,7 +365,7 @@ def test_manager_web_edit_leaves_the_masked_fields_untouched(org, target, audit_
     data.update({"occupation": "教师", "version": 1, "name": "恶意改名", "mobile": "13000000000"})  # the last two are not on the form
     response = client.post(f"/customers/{target.pk}/edit/", data)
     assert response.status_code == 302, response.context and response.context["form"].errors
-    from clientvault.testing import reload
+    from clientvault.testing.customers import reload
 
     after = reload(target)
     assert (after.name, after.mobile, after.address, after.id_number, after.bank_card, after.birth_date) == (
@@ -394,7 +397,7 @@ def test_patching_a_masked_field_is_422_and_changes_nothing(org, target, audit_e
 
 def test_writing_back_the_masked_form_is_refused_too(org, target, audit_events):
     with pytest.raises(ValidationFailed) as exc:
-        services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=target.pk, changes={"mobile": "138****5678"})
+        profiles.update_customer(ctx=ctx(org["manager_bj"]), customer_id=target.pk, changes={"mobile": "138****5678"})
     assert set(exc.value.fields) == {"mobile"}
     assert all_rows(Customer).get(pk=target.pk).version == 1
     assert audit_events() == []
@@ -412,7 +415,7 @@ def test_manager_may_change_what_they_see_in_clear(org, target, audit_events):
 
 def test_rep_cannot_change_the_masked_fields_of_a_core_customer(org, core, audit_events):
     with pytest.raises(ValidationFailed) as exc:
-        services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=core.pk, changes={"email": "new@example.cn", "occupation": "律师"})
+        profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=core.pk, changes={"email": "new@example.cn", "occupation": "律师"})
     assert set(exc.value.fields) == {"email", "occupation"}
     assert all_rows(Customer).get(pk=core.pk).version == 1 and audit_events() == []
 

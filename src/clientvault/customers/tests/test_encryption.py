@@ -9,11 +9,13 @@ import pytest
 from django.db import connection
 from tink import core  # type: ignore[import-untyped]
 
-from clientvault.crypto import fields as crypto
-from clientvault.customers import selectors, services, vault
+from clientvault.crypto import keystore
+from clientvault.customers import custom_fields, profiles, selectors, vault
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
-from clientvault.testing import all_rows, ctx, reload, resident_id, sign_in_verified
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import all_rows, reload
+from clientvault.testing.identifiers import resident_id
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ SECRET_ADDRESS = "北京市朝阳区建国路88号"
 
 
 def make(org):
-    return services.create_customer(
+    return profiles.create_customer(
         ctx=ctx(org["rep_bj1"]),
         kind=Kind.INDIVIDUAL,
         data={
@@ -68,7 +70,7 @@ def test_search_finds_by_blind_index_and_uniqueness_holds(org):
     from clientvault.core.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(
+        profiles.create_customer(
             ctx=ctx(org["rep_bj2"]), kind=Kind.INDIVIDUAL, data={"name": "x", "id_type": "resident_id", "id_number": c.id_number}
         )
     assert "id_number" in exc.value.fields
@@ -76,7 +78,7 @@ def test_search_finds_by_blind_index_and_uniqueness_holds(org):
 
 def test_a_ciphertext_moved_to_another_customer_does_not_open(org):
     a = make(org)
-    b = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四"})
+    b = profiles.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "李四"})
     all_rows(Customer).filter(pk=b.pk).update(name_ct=all_rows(Customer).get(pk=a.pk).name_ct)
     with pytest.raises(core.TinkError):
         reload(b)
@@ -94,14 +96,14 @@ def test_a_shredded_customer_reads_as_erased_everywhere(org, client):
     assert page.status_code == 200 and 'data-testid="erased"' in page.content.decode()
     assert SECRET_NAME not in page.content.decode()
     assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters()).items[0].erased is True
-    with pytest.raises(crypto.KeyDestroyed):
+    with pytest.raises(keystore.KeyDestroyed):
         vault.unseal(all_rows(Customer).get(pk=c.pk))
 
 
 def test_updates_reseal_only_what_changed(org):
     c = make(org)
     before = all_rows(Customer).get(pk=c.pk)
-    services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"mobile": "13800138000"})
+    profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"mobile": "13800138000"})
     after = all_rows(Customer).get(pk=c.pk)
     assert bytes(after.mobile_ct) != bytes(before.mobile_ct) and bytes(after.name_ct) == bytes(before.name_ct)
     assert bytes(after.mobile_bidx) == vault.index("mobile", "13800138000")
@@ -121,14 +123,14 @@ def test_list_query_count_does_not_grow_with_page_size(org):
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
-    from clientvault.testing import customer
+    from clientvault.testing.customers import customer
 
     for _ in range(30):
         customer(org["rep_bj1"])
     selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(), per_page=1)  # warm one-time lookups
     counts = []
     for size in (5, 25):
-        crypto.cache.clear()  # cold: keys come from the key store
+        keystore.cache.clear()  # cold: keys come from the key store
         with CaptureQueriesContext(connection) as data, CaptureQueriesContext(connections["keys"]) as keys:
             page = selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(), per_page=size)
         assert len(page.items) == size and all(c.name for c in page.items)
@@ -143,7 +145,7 @@ def test_a_shredded_customer_can_no_longer_be_found_or_confirmed(org):
     shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=c.pk)
     for q in (c.id_number, SECRET_MOBILE, SECRET_NAME):
         assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items == [], q
-    again = services.create_customer(
+    again = profiles.create_customer(
         ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "x", "id_type": "resident_id", "id_number": c.id_number}
     )
     assert again.pk != c.pk
@@ -151,24 +153,23 @@ def test_a_shredded_customer_can_no_longer_be_found_or_confirmed(org):
 
 def test_a_term_that_normalises_to_nothing_matches_nothing(org):
     make(org)
-    services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "无手机"})
+    profiles.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "无手机"})
     for q in ("-", "—", "－", "()"):
         assert selectors.list_customers(ctx(org["rep_bj1"]), selectors.CustomerFilters(q=q)).items == [], q
 
 
 def test_updates_survive_a_deactivated_custom_field_and_an_id_type_change(org):
     admin = ctx(org["admin"])
-    customer_services = services
-    customer_services.define_custom_field(ctx=admin, key="hobby", field_type="text", data={"label_zh": "爱好", "label_en": "Hobby"})
-    c = customer_services.create_customer(
+    custom_fields.define_custom_field(ctx=admin, key="hobby", field_type="text", data={"label_zh": "爱好", "label_en": "Hobby"})
+    c = profiles.create_customer(
         ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL,
         data={"name": "王五", "id_type": "resident_id", "id_number": resident_id(5151, birth=dt.date(1970, 1, 2))},
         custom={"hobby": "书法"},
     )  # fmt: skip
-    customer_services.update_custom_field(ctx=admin, key="hobby", data={"active": False})
-    updated = customer_services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"occupation": "教师"})
+    custom_fields.update_custom_field(ctx=admin, key="hobby", data={"active": False})
+    updated = profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"occupation": "教师"})
     assert updated.occupation == "教师"
-    moved = customer_services.update_customer(
+    moved = profiles.update_customer(
         ctx=ctx(org["rep_bj1"]),
         customer_id=c.pk,
         changes={"id_type": "passport", "id_number": "E12345678", "birth_date": dt.date(1970, 1, 2)},
@@ -179,9 +180,9 @@ def test_updates_survive_a_deactivated_custom_field_and_an_id_type_change(org):
 def test_deleting_a_prospect_destroys_its_key_after_commit(org, django_capture_on_commit_callbacks):
     from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 
-    c = services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "误录客户", "status": "prospect"})
+    c = profiles.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "误录客户", "status": "prospect"})
     with django_capture_on_commit_callbacks(execute=False) as pending:
-        services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk)
+        profiles.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk)
     assert CustomerKey.objects.filter(pk=c.pk).exists()  # nothing destroyed before the commit
     assert KeyDestruction.objects.filter(pk=c.pk, destroyed_at__isnull=True).exists()  # the intent commits with the deletion
     for callback in pending:

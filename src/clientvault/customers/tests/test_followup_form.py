@@ -11,7 +11,8 @@ from django import forms
 from django.utils import translation
 
 from clientvault.customers.models import FollowUp
-from clientvault.testing import customer, sign_in_verified
+from clientvault.testing.actors import sign_in_verified
+from clientvault.testing.customers import customer
 
 pytestmark = pytest.mark.django_db
 

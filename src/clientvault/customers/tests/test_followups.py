@@ -12,10 +12,12 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
-from clientvault.crypto import fields as crypto
+from clientvault.crypto import keystore
 from clientvault.customers import followups, selectors, vault
 from clientvault.customers.models import FollowUp
-from clientvault.testing import ctx, customer, ensure_roles, followup, followup_text, make_org, signed_in
+from clientvault.testing.actors import ctx, signed_in
+from clientvault.testing.customers import customer, followup, followup_text
+from clientvault.testing.organisation import ensure_roles, make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +92,7 @@ def test_a_shredded_customers_follow_ups_read_as_erased(org, audit_events):
     rep = org["rep_bj1"]
     c = customer(rep)
     followup(c, rep, summary=SECRET)
-    crypto.shred_key(c.pk)
+    keystore.shred_key(c.pk)
     items, total = selectors.list_followups(ctx(rep), c.pk)
     assert total == 1 and items[0].erased and items[0].summary == "" and items[0].next_step == ""
     assert audit_events("followup.listed")[-1].fields == []
@@ -146,7 +148,7 @@ def test_existing_plaintext_follow_ups_are_sealed_by_the_migration():
 
 def test_under_a_consent_based_purpose_follow_ups_show_only_what_the_consent_covers(org):
     from clientvault.access.models import Policy
-    from clientvault.testing import consent
+    from clientvault.testing.consents import consent
 
     rep = org["rep_bj1"]
     narrow, wide = customer(rep), customer(rep)

@@ -7,7 +7,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from clientvault.customers import vault
-from clientvault.testing import all_rows, ensure_roles, make_org, resident_id
+from clientvault.testing.customers import all_rows
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import ensure_roles, make_org
 
 BEFORE = [("customers", "0001_initial")]
 

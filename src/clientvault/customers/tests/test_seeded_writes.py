@@ -7,13 +7,13 @@ import datetime as dt
 
 import pytest
 
-from clientvault import demo
 from clientvault.classification.models import FieldClassification
-from clientvault.context import system_context
+from clientvault.core.context import system_context
 from clientvault.customers.choices import Kind
 from clientvault.customers.imports import ImportRow, import_customers
 from clientvault.customers.models import CustomFieldDefinition, FollowUp
-from clientvault.testing import followup_text
+from clientvault.demo import seeding
+from clientvault.testing.customers import followup_text
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_imported_follow_ups_are_sealed_and_each_leaves_its_event(org, audit_eve
 
 
 def test_the_demo_defines_its_custom_fields_through_the_service_with_their_events(org, audit_events):
-    demo._define_custom_fields(org["admin"])
+    seeding._define_custom_fields(org["admin"])
     assert set(CustomFieldDefinition.objects.values_list("key", flat=True)) == {"risk_appetite", "employees"}
     events = audit_events("customfield.created")
     assert sorted(e.object_id for e in events) == ["employees", "risk_appetite"]

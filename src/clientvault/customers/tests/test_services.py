@@ -5,17 +5,19 @@ import datetime as dt
 import pytest
 
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.customers import followups, selectors, services
+from clientvault.customers import custom_fields, followups, profiles, selectors
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.testing import all_rows, ctx, customer, followup, reload, resident_id, sign_in_verified, uscc
+from clientvault.testing.actors import ctx, sign_in_verified
+from clientvault.testing.customers import all_rows, customer, followup, reload
+from clientvault.testing.identifiers import resident_id, uscc
 
 pytestmark = pytest.mark.django_db
 
 
 def test_rep_creates_individual_derives_birth_and_sex_and_leaves_one_event(org, audit_events):
     number = resident_id(birth=dt.date(1990, 5, 17), sex="F")
-    c = services.create_customer(
+    c = profiles.create_customer(
         ctx=ctx(org["rep_bj1"]),
         kind=Kind.INDIVIDUAL,
         data={"name": " 王  芳 ", "id_type": "resident_id", "id_number": number.lower(), "mobile": "+86 139-1234-5678"},
@@ -33,7 +35,7 @@ def test_rep_creates_individual_derives_birth_and_sex_and_leaves_one_event(org, 
 
 def test_invalid_identifiers_are_rejected_with_field_errors_and_nothing_written(org, audit_events):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(
+        profiles.create_customer(
             ctx=ctx(org["rep_bj1"]),
             kind=Kind.INDIVIDUAL,
             data={"name": "李四", "id_type": "resident_id", "id_number": "340524198001010013", "mobile": "12345"},
@@ -46,9 +48,9 @@ def test_invalid_identifiers_are_rejected_with_field_errors_and_nothing_written(
 def test_organisation_uscc_checksum_failure_needs_explicit_acceptance(org):
     bad = uscc(5)[:-1] + ("0" if uscc(5)[-1] != "0" else "1")
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.ORGANISATION, data={"name": "某公司", "uscc": bad})
+        profiles.create_customer(ctx=ctx(org["rep_bj1"]), kind=Kind.ORGANISATION, data={"name": "某公司", "uscc": bad})
     assert "uscc" in exc.value.fields
-    c = services.create_customer(
+    c = profiles.create_customer(
         ctx=ctx(org["rep_bj1"]), kind=Kind.ORGANISATION, data={"name": "某公司", "uscc": bad}, accept_uscc_checksum_failure=True
     )
     assert c.uscc_needs_review is True
@@ -57,7 +59,7 @@ def test_organisation_uscc_checksum_failure_needs_explicit_acceptance(org):
 def test_duplicate_id_number_in_same_entity_is_refused(org):
     existing = customer(org["rep_bj2"])
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(
+        profiles.create_customer(
             ctx=ctx(org["rep_bj1"]), kind=Kind.INDIVIDUAL, data={"name": "重复", "id_type": "resident_id", "id_number": existing.id_number}
         )
     assert "id_number" in exc.value.fields
@@ -65,7 +67,7 @@ def test_duplicate_id_number_in_same_entity_is_refused(org):
 
 def test_update_records_changed_field_names_and_bumps_version(org, audit_events):
     c = customer(org["rep_bj1"])
-    updated = services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"mobile": "13800138000", "occupation": "教师"})
+    updated = profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"mobile": "13800138000", "occupation": "教师"})
     assert updated.version == 2
     [event] = audit_events("customer.updated")
     assert event.fields == ["mobile", "occupation"]
@@ -74,48 +76,48 @@ def test_update_records_changed_field_names_and_bumps_version(org, audit_events)
 
 def test_noop_update_writes_nothing_but_records_the_read_it_answers_with(org, audit_events):
     c = customer(org["rep_bj1"])
-    services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"name": c.name})
+    profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"name": c.name})
     assert [e.event_type for e in audit_events()] == ["customer.viewed"] and reload(c).version == 1
 
 
 def test_stale_version_conflicts(org):
     c = customer(org["rep_bj1"])
     with pytest.raises(Conflict):
-        services.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"occupation": "x"}, expected_version=7)
+        profiles.update_customer(ctx=ctx(org["rep_bj1"]), customer_id=c.pk, changes={"occupation": "x"}, expected_version=7)
 
 
 def test_scope_rules_on_update(org):
     c = customer(org["rep_bj1"])
     with pytest.raises(NotFound):
-        services.update_customer(ctx=ctx(org["rep_bj2"]), customer_id=c.pk, changes={"occupation": "x"})
+        profiles.update_customer(ctx=ctx(org["rep_bj2"]), customer_id=c.pk, changes={"occupation": "x"})
     with pytest.raises(PermissionDenied):  # sees it, may not change it
-        services.update_customer(ctx=ctx(org["risk"]), customer_id=c.pk, changes={"occupation": "x"})
+        profiles.update_customer(ctx=ctx(org["risk"]), customer_id=c.pk, changes={"occupation": "x"})
     with pytest.raises(PermissionDenied):
-        services.update_customer(ctx=ctx(org["admin"]), customer_id=c.pk, changes={"occupation": "x"})
-    services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={"occupation": "经理改"})
+        profiles.update_customer(ctx=ctx(org["admin"]), customer_id=c.pk, changes={"occupation": "x"})
+    profiles.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={"occupation": "经理改"})
     with pytest.raises(NotFound):
-        services.update_customer(ctx=ctx(org["manager_sh"]), customer_id=c.pk, changes={"occupation": "x"})
+        profiles.update_customer(ctx=ctx(org["manager_sh"]), customer_id=c.pk, changes={"occupation": "x"})
 
 
 def test_manager_reassigns_within_subtree_only(org, audit_events):
     c = customer(org["rep_bj1"])
-    services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={}, owner_id=org["rep_bj2"].pk)
+    profiles.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={}, owner_id=org["rep_bj2"].pk)
     c = reload(c)
     assert c.owner == org["rep_bj2"] and c.department == org.bj_team2
     assert audit_events("customer.updated")[0].fields == ["department", "owner"]
     with pytest.raises(ValidationFailed):
-        services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={}, owner_id=org["rep_sh"].pk)
+        profiles.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={}, owner_id=org["rep_sh"].pk)
     with pytest.raises(ValidationFailed):
-        services.update_customer(ctx=ctx(org["rep_bj2"]), customer_id=c.pk, changes={}, owner_id=org["rep_bj1"].pk)
+        profiles.update_customer(ctx=ctx(org["rep_bj2"]), customer_id=c.pk, changes={}, owner_id=org["rep_bj1"].pk)
 
 
 def test_only_prospects_are_deleted(org, audit_events):
     active = customer(org["rep_bj1"], status=Status.ACTIVE)
     with pytest.raises(Conflict):
-        services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=active.pk)
+        profiles.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=active.pk)
     prospect = customer(org["rep_bj1"], status=Status.PROSPECT)
     followup(prospect, org["rep_bj1"])
-    services.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
+    profiles.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=prospect.pk)
     assert not all_rows(Customer).filter(pk=prospect.pk).exists() and all_rows(FollowUp).count() == 0
     [event] = audit_events("customer.deleted")
     assert event.customer_id == prospect.pk and event.detail == {"followups_deleted": 1}
@@ -178,7 +180,7 @@ def test_followup_create_and_author_rules(org, audit_events):
 
 def test_custom_fields_are_validated_against_their_definition(org, audit_events):
     admin = ctx(org["admin"])
-    services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=admin,
         key="risk_level",
         field_type="choice",
@@ -190,29 +192,29 @@ def test_custom_fields_are_validated_against_their_definition(org, audit_events)
             "choices": [{"value": "low", "label_zh": "低", "label_en": "Low"}],
         },
     )
-    services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=admin, key="employees", field_type="integer", data={"label_zh": "员工数", "label_en": "Employees", "applies_to": "organisation"}
     )
     rep = ctx(org["rep_bj1"])
     base = {"name": "赵六", "id_type": "resident_id", "id_number": resident_id()}
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(ctx=rep, kind=Kind.INDIVIDUAL, data=base)
+        profiles.create_customer(ctx=rep, kind=Kind.INDIVIDUAL, data=base)
     assert "custom.risk_level" in exc.value.fields
     with pytest.raises(ValidationFailed) as exc:
-        services.create_customer(ctx=rep, kind=Kind.INDIVIDUAL, data=base, custom={"risk_level": "extreme", "employees": 3})
+        profiles.create_customer(ctx=rep, kind=Kind.INDIVIDUAL, data=base, custom={"risk_level": "extreme", "employees": 3})
     assert set(exc.value.fields) == {"custom.risk_level", "custom.employees"}
-    c = services.create_customer(ctx=rep, kind=Kind.INDIVIDUAL, data=base, custom={"risk_level": "low"})
+    c = profiles.create_customer(ctx=rep, kind=Kind.INDIVIDUAL, data=base, custom={"risk_level": "low"})
     assert c.custom_data == {"risk_level": "low"}
     with pytest.raises(PermissionDenied):
-        services.define_custom_field(ctx=rep, key="x", field_type="text", data={"label_zh": "x", "label_en": "x"})
+        custom_fields.define_custom_field(ctx=rep, key="x", field_type="text", data={"label_zh": "x", "label_en": "x"})
     with pytest.raises(ValidationFailed):
-        services.define_custom_field(ctx=admin, key="risk_level", field_type="text", data={"label_zh": "x", "label_en": "x"})
+        custom_fields.define_custom_field(ctx=admin, key="risk_level", field_type="text", data={"label_zh": "x", "label_en": "x"})
     assert [e.event_type for e in audit_events()] == ["customfield.created", "customfield.created", "customer.created"]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_audit_record_outside_transaction_is_refused(org):
-    from clientvault.audit import services as audit
+    from clientvault.audit import recording as audit
 
     with pytest.raises(RuntimeError):
         audit.record(ctx(org["rep_bj1"]), "customer.viewed")
@@ -221,7 +223,7 @@ def test_audit_record_outside_transaction_is_refused(org):
 def test_audit_detail_refuses_personal_data(org):
     from django.db import transaction
 
-    from clientvault.audit import services as audit
+    from clientvault.audit import recording as audit
 
     with transaction.atomic(), pytest.raises(ValueError):
         audit.record(ctx(org["rep_bj1"]), "customer.listed", detail={"q": "13800138000"})
@@ -240,7 +242,7 @@ def test_tampered_version_in_the_edit_form_conflicts_instead_of_crashing(org, cl
 
 def test_marking_a_customer_core_is_an_audited_change(org, audit_events, client):
     c = customer(org["rep_bj1"])
-    services.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={"is_core": True})
+    profiles.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={"is_core": True})
     assert reload(c).is_core is True
     assert audit_events("customer.updated")[0].fields == ["is_core"]
     sign_in_verified(client, org["rep_bj1"])

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clientvault.customers import selectors, services
-from clientvault.testing import ctx, customer, reload, signed_in
+from clientvault.customers import profiles, selectors
+from clientvault.testing.actors import ctx, signed_in
+from clientvault.testing.customers import customer, reload
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def _client(u: Any) -> Client:
 
 def _tagged(owner: Any, **fields: Any) -> Any:
     c = customer(owner, **fields)
-    services._set_tags(c, [TAG])
+    profiles._set_tags(c, [TAG])
     return c
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from clientvault.testing import choose_purpose, customer, default_purpose, reload, sign_in_verified
+from clientvault.testing.actors import choose_purpose, default_purpose, sign_in_verified
+from clientvault.testing.customers import customer, reload
 
 pytestmark = pytest.mark.django_db
 

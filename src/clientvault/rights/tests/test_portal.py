@@ -21,15 +21,20 @@ from clientvault.consents import rules as consent_rules
 from clientvault.consents import selectors as consent_selectors
 from clientvault.consents.choices import Action, State
 from clientvault.consents.models import Consent, ConsentRecord
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.core.errors import ValidationFailed
 from clientvault.customers.models import Customer
 from clientvault.rights import portal, services
 from clientvault.rights.identifiers import Identifier, parse_identifier
 from clientvault.rights.models import PortalCode
-from clientvault.rights.senders import MemorySender, Message
-from clientvault.testing import Org, all_rows, consent, customer, notice, resident_id, sign_in_verified
+from clientvault.rights.senders import Message
+from clientvault.testing.actors import sign_in_verified
+from clientvault.testing.consents import consent, notice
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import Org
+from clientvault.testing.senders import MemorySender
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +57,7 @@ Events = Callable[..., list[AuditEvent]]
 def outbox(settings: Any) -> Iterator[list[Message]]:
     """Codes go to the in-memory sender; the list is the messages sent during the test. The worker's task
     runs at once (the immediate task backend), when the request's transaction commits."""
-    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"
+    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     MemorySender.outbox.clear()
     yield MemorySender.outbox
@@ -305,7 +310,7 @@ def test_the_code_is_sent_by_the_worker_and_not_kept(person: Customer, commit: C
     """The request only enqueues: the message waits sealed under the customer's key, and is blanked once sent."""
     from clientvault.rights.tasks import send_portal_code
 
-    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"
+    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     MemorySender.outbox.clear()
     ask(english(), person.id_number, commit)

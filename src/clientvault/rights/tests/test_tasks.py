@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.rights import services
 from clientvault.rights.models import PortalCode
-from clientvault.rights.senders import MemorySender
 from clientvault.rights.tasks import purge_portal_codes, send_portal_code
-from clientvault.testing import Org, all_rows, customer
+from clientvault.testing.customers import all_rows, customer
+from clientvault.testing.organisation import Org
+from clientvault.testing.senders import MemorySender
 
 pytestmark = pytest.mark.django_db
 ASKING = Context(actor=None, ip="127.0.0.1", channel="portal")
@@ -21,7 +22,7 @@ ASKING = Context(actor=None, ip="127.0.0.1", channel="portal")
 
 @pytest.fixture
 def memory_sender(settings: Any) -> Any:
-    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.rights.senders.MemorySender"
+    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     MemorySender.outbox.clear()
     yield MemorySender.outbox

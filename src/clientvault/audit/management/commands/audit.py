@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clientvault.audit import operations, proofs, sealing, signing
+from clientvault.audit import proofs, sealing, services, signing
 from clientvault.audit.models import AuditEvent
-from clientvault.context import system_context
+from clientvault.core.context import system_context
 
 
 class Command(BaseCommand):
@@ -47,19 +47,19 @@ class Command(BaseCommand):
             elif action == "pubkey":
                 self.stdout.write(json.dumps({"algorithm": signing.ALGORITHM, "keys": signing.public_keys_b64()}, indent=2, sort_keys=True))
             elif action == "init-key":
-                created = operations.init_signing_key(ctx)
+                created = services.init_signing_key(ctx)
                 self.stdout.write(("created" if created else "already present") + f": signing key {signing.signer().key_id}")
             elif action == "rotate-key":
-                self.stdout.write(f"new signing key {operations.rotate_signing_key(ctx)}")
+                self.stdout.write(f"new signing key {services.rotate_signing_key(ctx)}")
             elif action == "archive":
-                result = operations.archive_expired(ctx)
+                result = services.archive_expired(ctx)
                 where = f" to {result.archive.file_name}" if result.archive else ""
                 self.stdout.write(f"archived {result.events} event(s){where}")
         except signing.SigningKeyMissing as exc:
             raise CommandError(f"signing keyset missing: {exc}. Run `clientvault audit init-key`.") from None
 
     def _verify(self, ctx: Any, options: dict[str, Any]) -> None:
-        report = operations.run_verification(ctx, witness=options["witness"])
+        report = services.run_verification(ctx, witness=options["witness"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:

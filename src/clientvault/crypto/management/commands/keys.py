@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clientvault.context import system_context
-from clientvault.crypto import fields, keyring, services
+from clientvault.core.context import system_context
+from clientvault.crypto import keyring, keystore, services
 
 
 class Command(BaseCommand):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             elif action == "pkcs11-genkey":
                 self._pkcs11_genkey()
             elif action == "status":
-                self.stdout.write(json.dumps(fields.status(), indent=2, sort_keys=True))
+                self.stdout.write(json.dumps(keystore.status(), indent=2, sort_keys=True))
             elif action == "rotate":
                 new_id = services.rotate_keys(ctx=ctx, rewrap_now=options["now"], batch=options["batch"])
                 tail = "customer keys re-wrapped" if options["now"] else "the worker re-wraps customer keys in the background"

@@ -1,8 +1,8 @@
-"""Every write to customers, follow-ups and custom field definitions (ARCHITECTURE.md rule 1).
+"""Every write to a customer's profile: create, update, delete (ARCHITECTURE.md rule 1).
 
-Each function owns its transaction, checks the actor's grant, validates through ``rules``,
-writes, re-checks the row is still visible to the actor and records exactly one audit event.
-"""
+Each function owns its transaction, checks the actor's grant (``permissions``), validates through ``rules``,
+writes, re-checks the row is still visible to the actor and records exactly one audit event. Follow-ups
+are ``followups.py``, custom field definitions ``custom_fields.py``."""
 
 from __future__ import annotations
 
@@ -19,77 +19,25 @@ from clientvault.access.policies import (
     CHANGE,
     CREATE,
     CUSTOMER,
-    DATA_RESOURCES,
     DELETE,
-    MANAGE_CUSTOM_FIELDS,
     Decision,
     Scope,
-    allows,
 )
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import User
-from clientvault.audit import services as audit
-from clientvault.classification import services as classification
-from clientvault.classification.catalogue import custom_field_key
+from clientvault.audit import recording as audit
 from clientvault.consents import enforcement as consent_enforcement
 from clientvault.consents import rules as consent_rules
-from clientvault.context import Context
 from clientvault.core import clock
-from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core import roles as R
+from clientvault.core.context import Context
+from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.core.text import clean_text
-from clientvault.crypto import fields as crypto
-from clientvault.customers import disclosure, protection, rules, vault
-from clientvault.customers.choices import FieldType, Kind, Status
-from clientvault.customers.models import Customer, CustomFieldDefinition, Tag
+from clientvault.crypto import keystore
+from clientvault.customers import custom_fields, disclosure, permissions, protection, rules, vault
+from clientvault.customers.choices import Kind, Status
+from clientvault.customers.models import Customer, Tag
 
 MAX_TAGS = 20
-
-
-def field_definitions() -> list[rules.FieldDefinition]:
-    """The active custom field definitions as plain values for the rules."""
-    return [
-        rules.FieldDefinition(
-            key=d.key,
-            field_type=d.field_type,
-            required=d.required,
-            applies_to=d.applies_to,
-            choices=tuple(str(c["value"]) for c in d.choices),
-        )
-        for d in CustomFieldDefinition.objects.filter(active=True)
-    ]
-
-
-def _require(ctx: Context, resource: str, action: str) -> None:
-    if ctx.actor is None:
-        raise PermissionDenied()
-    if resource in DATA_RESOURCES:
-        engine.require_purpose(ctx)
-        if not engine.can(ctx, resource, action):
-            raise PermissionDenied()
-    elif not allows(ctx.roles, resource, action):
-        raise PermissionDenied()
-
-
-def _refuse_blind_changes(ctx: Context, customer: Customer, fields: Sequence[str], custom_keys: Sequence[str]) -> None:
-    """Nobody overwrites a value they do not see in clear under their purpose (it would be written blind,
-    or replaced by its masked form): such fields are refused, each with its own error."""
-    views = disclosure.decisions(ctx, customer, [f for f in fields if f in (*disclosure.DISCLOSED, disclosure.TAGS)], custom_keys)
-    blocked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
-    if blocked:
-        message = _("You cannot change a value you do not see in clear for this purpose.")
-        raise ValidationFailed({f.replace("custom.", "custom__") if f.startswith("custom.") else f: [message] for f in blocked})
-
-
-def _locked_customer(ctx: Context, customer_id: uuid.UUID, action: str, resource: str = CUSTOMER) -> Customer:
-    """Lock the customer row for ``action``: 404 if out of view scope, 403 if visible but not allowed."""
-    visible = Customer.objects.visible_to(ctx, "view")
-    if not visible.filter(pk=customer_id).exists():
-        raise NotFound()
-    target = Customer.objects.visible_to(ctx, action, resource=resource)
-    customer = target.select_for_update().filter(pk=customer_id).first()
-    if customer is None:
-        raise PermissionDenied()
-    return customer
 
 
 def _resolve_owner(ctx: Context, owner_id: int | None, *, default: User | None) -> User:
@@ -127,7 +75,7 @@ def _validate(
     ctx: Context, *, kind: str, data: Mapping[str, Any], custom: Mapping[str, Any], accept_uscc_checksum_failure: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     cleaned, errors = rules.clean_customer(data, kind=kind, today=clock.today(), accept_uscc_checksum_failure=accept_uscc_checksum_failure)
-    custom_clean, custom_errors = rules.clean_custom_values(custom, field_definitions(), kind=kind)
+    custom_clean, custom_errors = rules.clean_custom_values(custom, custom_fields.field_definitions(), kind=kind)
     rules.raise_if({**errors, **custom_errors})
     return cleaned, custom_clean
 
@@ -177,12 +125,6 @@ def _save(customer: Customer) -> None:
         raise
 
 
-def _ensure_visible(ctx: Context, customer: Customer) -> None:
-    # NetBox's habit: after a write, the row must still be inside the actor's scope.
-    if not Customer.objects.visible_to(ctx, "view").filter(pk=customer.pk).exists():
-        raise PermissionDenied(_("The change would move the customer outside what you may see."))
-
-
 @transaction.atomic
 def create_customer(
     *,
@@ -195,7 +137,7 @@ def create_customer(
     accept_uscc_checksum_failure: bool = False,
 ) -> Customer:
     """Create a customer owned by the actor (or, for a manager, by a rep of their team)."""
-    _require(ctx, CUSTOMER, CREATE)
+    permissions.require(ctx, CUSTOMER, CREATE)
     if kind not in Kind.values:
         raise ValidationFailed({"kind": [_("Choose individual or organisation.")]})
     cleaned, custom_clean = _validate(
@@ -211,7 +153,7 @@ def create_customer(
     _save(customer)
     if tags:
         _set_tags(customer, tags)
-    _ensure_visible(ctx, customer)
+    permissions.ensure_visible(ctx, customer)
     filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None, False)]
     audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
     disclosure.present(ctx, [customer], with_custom=True)  # the caller sees the record as its policy says
@@ -231,8 +173,8 @@ def update_customer(
     accept_uscc_checksum_failure: bool = False,
 ) -> Customer:
     """Apply changes to a customer the actor may change; optimistic check on ``expected_version``."""
-    _require(ctx, CUSTOMER, CHANGE)
-    customer = _locked_customer(ctx, customer_id, CHANGE)
+    permissions.require(ctx, CUSTOMER, CHANGE)
+    customer = permissions.locked_customer(ctx, customer_id, CHANGE)
     if expected_version is not None and expected_version != customer.version:
         raise Conflict()
     protected = disclosure.row_facts(customer)
@@ -249,7 +191,7 @@ def update_customer(
     ):
         current["birth_date"] = None  # re-derived from the new number
     # Values of custom fields since deactivated are kept out of validation (and so dropped on save).
-    applicable = {d.key for d in field_definitions() if d.applies_to in ("both", customer.kind)}
+    applicable = {d.key for d in custom_fields.field_definitions() if d.applies_to in ("both", customer.kind)}
     current_custom = {k: v for k, v in current_custom.items() if k in applicable}
     merged_custom = {**current_custom, **(custom or {})}
     cleaned, custom_clean = _validate(
@@ -263,9 +205,9 @@ def update_customer(
     changed_custom = [k for k in set(custom_clean) | set(current_custom) if custom_clean.get(k) != current_custom.get(k)]
     changed += [f"custom.{k}" for k in changed_custom]
     # Every field sent is checked, changed or not: an unchanged answer would confirm a guessed masked value.
-    _refuse_blind_changes(ctx, customer, list(changes), list(custom or {}))
+    permissions.refuse_blind_changes(ctx, customer, list(changes), list(custom or {}))
     if tags is not None:  # judged on the record as the editor saw it, before this change (core may be set by it)
-        _refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
+        permissions.refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
     _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
     if owner_id is not None and owner_id != customer.owner_id:
         owner = _resolve_owner(ctx, owner_id, default=None)
@@ -291,7 +233,7 @@ def update_customer(
     customer.version += 1
     _check_unique(customer)
     _save(customer)
-    _ensure_visible(ctx, customer)
+    permissions.ensure_visible(ctx, customer)
     audit.record(ctx, "customer.updated", obj=customer, customer_id=customer.pk, fields=changed, detail={"version": customer.version})
     disclosure.present(ctx, [customer], with_custom=True)
     return customer
@@ -300,8 +242,8 @@ def update_customer(
 @transaction.atomic
 def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
     """Delete a prospect entered in error. Customers who did business are closed, never deleted here."""
-    _require(ctx, CUSTOMER, DELETE)
-    customer = _locked_customer(ctx, customer_id, DELETE)
+    permissions.require(ctx, CUSTOMER, DELETE)
+    customer = permissions.locked_customer(ctx, customer_id, DELETE)
     if customer.status != Status.PROSPECT:
         raise Conflict(
             _("Only prospects can be deleted. Close the customer instead: its records are kept for the retention period."),
@@ -320,94 +262,7 @@ def delete_customer(*, ctx: Context, customer_id: uuid.UUID) -> None:
     # Rule 6: destroy the data key too, so copies of the deleted row (backups) stay unreadable. The intent
     # commits with the deletion and its event; the key store deletes the key after commit (rule 8), so a
     # rollback never leaves a live customer without a key, and the worker's sweep finishes what fails.
-    crypto.request_destruction(customer_id)
+    keystore.request_destruction(customer_id)
 
 
 # Follow-ups: customers/followups.py
-
-
-# --- Custom field definitions ----------------------------------------------------------------------
-
-_DEFINITION_FIELDS = ("label_zh", "label_en", "required", "choices", "applies_to", "position", "active")
-
-
-def _clean_definition(data: Mapping[str, Any], field_type: str) -> dict[str, Any]:
-    errors: dict[str, list[Any]] = {}
-    out: dict[str, Any] = {}
-    for label in ("label_zh", "label_en"):
-        value = " ".join(str(data.get(label) or "").split())
-        if not value:
-            errors[label] = [_("This field is required.")]
-        elif len(value) > 100:
-            errors[label] = [_("Use at most %(n)d characters.") % {"n": 100}]
-        out[label] = value
-    choices, choice_errors = rules.validate_choices(field_type, data.get("choices") or [])
-    if choice_errors:
-        errors["choices"] = choice_errors
-    out["choices"] = choices
-    applies_to = data.get("applies_to") or "both"
-    if applies_to not in ("both", Kind.INDIVIDUAL, Kind.ORGANISATION):
-        errors["applies_to"] = [_("Choose a valid value.")]
-    out["applies_to"] = applies_to
-    out["required"] = bool(data.get("required", False))
-    out["active"] = bool(data.get("active", True))
-    try:
-        out["position"] = max(0, min(int(data.get("position") or 0), 1000))
-    except (TypeError, ValueError):
-        errors["position"] = [_("Enter a whole number.")]
-    rules.raise_if(errors)
-    return out
-
-
-@transaction.atomic
-def define_custom_field(*, ctx: Context, key: str, field_type: str, data: Mapping[str, Any]) -> CustomFieldDefinition:
-    """Add a custom field to customer profiles."""
-    _require(ctx, MANAGE_CUSTOM_FIELDS, CREATE)
-    key = (key or "").strip().lower()
-    errors: dict[str, list[Any]] = {}
-    if not key or not key.replace("_", "").isalnum() or not key[0].isalpha() or len(key) > 40 or not key.isascii():
-        errors["key"] = [_("Use lower-case letters, digits and underscores, starting with a letter.")]
-    elif CustomFieldDefinition.objects.filter(key=key).exists():
-        errors["key"] = [_("A custom field with this key already exists.")]
-    if field_type not in FieldType.values:
-        errors["field_type"] = [_("Choose a valid type.")]
-    cleaned = {}
-    try:
-        cleaned = _clean_definition(data, field_type)
-    except ValidationFailed as exc:
-        errors.update(exc.fields)
-    # Every personal-data field is classified from the moment it exists (PIPL-51, JRT0171-CLASSIFY).
-    requested = {**classification.CUSTOM_FIELD_DEFAULT, **(data.get("classification") or {})}
-    labelled = {**requested, "label_zh": data.get("label_zh"), "label_en": data.get("label_en")}
-    try:
-        classification.clean(labelled)
-    except ValidationFailed as exc:
-        errors.update({f"classification.{k}": v for k, v in exc.fields.items() if not k.startswith("label")})
-    rules.raise_if(errors)
-    definition = CustomFieldDefinition(key=key, field_type=field_type, **cleaned)
-    definition.save(force_insert=True)
-    entry = classification.classify(
-        ctx=ctx, key=custom_field_key(key), data=labelled, reason="defined with the custom field", record_event=False
-    )
-    audit.record(
-        ctx, "customfield.created", obj=definition, object_id=key, detail={"field_type": field_type, "jrt_class": entry.jrt_class.lower()}
-    )
-    return definition
-
-
-@transaction.atomic
-def update_custom_field(*, ctx: Context, key: str, data: Mapping[str, Any]) -> CustomFieldDefinition:
-    """Change a custom field's labels, choices or rules; its key and type stay fixed."""
-    _require(ctx, MANAGE_CUSTOM_FIELDS, CHANGE)
-    definition = CustomFieldDefinition.objects.select_for_update().filter(key=key).first()
-    if definition is None:
-        raise NotFound()
-    cleaned = _clean_definition({**{f: getattr(definition, f) for f in _DEFINITION_FIELDS}, **data}, definition.field_type)
-    changed = [f for f, v in cleaned.items() if getattr(definition, f) != v]
-    if not changed:
-        return definition
-    for field, value in cleaned.items():
-        setattr(definition, field, value)
-    definition.save()
-    audit.record(ctx, "customfield.updated", obj=definition, object_id=key, fields=changed)
-    return definition

@@ -14,7 +14,7 @@ from clientvault.access.policies import CHANGE, CONSENTS, VIEW, allows
 from clientvault.consents import rules
 from clientvault.consents.choices import Audience, ConsentType
 from clientvault.consents.models import NoticeVersion
-from clientvault.context import Context
+from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.customers.models import Customer
 

@@ -5,26 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-from clientvault import demo
 from clientvault.accounts import grants
-from clientvault.accounts import roles as R
 from clientvault.accounts.models import RoleGrant, User
-from clientvault.context import system_context
+from clientvault.core import roles as R
+from clientvault.core.context import system_context
 from clientvault.core.errors import PermissionDenied
-from clientvault.testing import ensure_roles
+from clientvault.demo import seeding
+from clientvault.testing.organisation import ensure_roles
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_users_leave_created_and_grant_events(audit_events):
     ensure_roles()
-    users = demo.build_organisation(system_context(channel="cli"))
+    users = seeding.build_organisation(system_context(channel="cli"))
     admin, officer = users["admin"], users["compliance"]
     created = {e.object_id: e for e in audit_events("user.created")}
     assert set(created) == {str(u.pk) for u in users.values()}
-    for spec in demo.DEMO_USERS:
+    for spec in seeding.DEMO_USERS:
         user = User.objects.get(username=spec.username)
-        assert user.role_codes() == [spec.role] and user.check_password(demo.DEMO_PASSWORD)
+        assert user.role_codes() == [spec.role] and user.check_password(seeding.DEMO_PASSWORD)
         event = created[str(user.pk)]
         if spec.role in grants.BOOTSTRAP_ROLES:
             assert event.actor_id is None and event.detail == {"role_codes": [spec.role], "bootstrap": True}
@@ -32,7 +32,7 @@ def test_demo_users_leave_created_and_grant_events(audit_events):
             assert event.actor_id == admin.pk and event.detail == {"role_codes": [], "requested_role_codes": [spec.role]}
             grant = RoleGrant.objects.get(user=user)
             assert (grant.status, grant.requested_by, grant.decided_by) == ("approved", admin, officer)
-    data_users = [s for s in demo.DEMO_USERS if s.role not in grants.BOOTSTRAP_ROLES]
+    data_users = [s for s in seeding.DEMO_USERS if s.role not in grants.BOOTSTRAP_ROLES]
     requested = audit_events("role_grant.requested")
     approved = audit_events("role_grant.approved")
     assert len(requested) == len(approved) == len(data_users)
@@ -41,10 +41,10 @@ def test_demo_users_leave_created_and_grant_events(audit_events):
 
 def test_bootstrap_makes_only_the_first_officers(audit_events):
     ensure_roles()
-    users = demo.build_organisation(system_context(channel="cli"))
+    users = seeding.build_organisation(system_context(channel="cli"))
     data = {"username": "late", "department_id": str(users["admin"].department_id), "roles": [R.COMPLIANCE_OFFICER]}
     with pytest.raises(PermissionDenied):  # a compliance officer exists already
-        grants.bootstrap_user(ctx=system_context(), data=data, password=demo.DEMO_PASSWORD)
+        grants.bootstrap_user(ctx=system_context(), data=data, password=seeding.DEMO_PASSWORD)
     with pytest.raises(PermissionDenied):  # never a sales role
-        grants.bootstrap_user(ctx=system_context(), data=data | {"roles": [R.SALES_REP]}, password=demo.DEMO_PASSWORD)
+        grants.bootstrap_user(ctx=system_context(), data=data | {"roles": [R.SALES_REP]}, password=seeding.DEMO_PASSWORD)
     assert not User.objects.filter(username="late").exists()

@@ -71,7 +71,7 @@ def mask_label(code: str) -> str:
 
 @register.filter
 def role_label(code: str) -> str:
-    from clientvault.accounts.roles import ROLE_LABELS
+    from clientvault.core.roles import ROLE_LABELS
 
     return str(ROLE_LABELS.get(code, code))
 

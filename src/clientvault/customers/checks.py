@@ -1,4 +1,5 @@
-"""A database check that fails when any personal-data field is unclassified (PIPL-51, JRT0171-CLASSIFY)."""
+"""A database check that fails when any personal-data field of a customer (standard or custom) is unclassified
+(PIPL-51, JRT0171-CLASSIFY). It lives with the custom field definitions it reads: classification knows no customers."""
 
 from __future__ import annotations
 

@@ -15,11 +15,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from clientvault import demo
 from clientvault.accounts.models import LegalEntity, User
 from clientvault.audit import sealing
 from clientvault.core.management.commands.serve import gunicorn_argv
 from clientvault.core.seeding import reseed_catalogues
+from clientvault.demo import seeding
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             self.stdout.write("The database already holds data; seeding skipped (use --reset to start again).")
         else:
             started = time.monotonic()
-            demo.seed(options["customers"], mfa_roles=settings.CLIENTVAULT_MFA_REQUIRED_ROLES)
+            seeding.seed(options["customers"], mfa_roles=settings.CLIENTVAULT_MFA_REQUIRED_ROLES)
             self.stdout.write(f"Seeded {options['customers']} customers in {time.monotonic() - started:.1f}s.")
         sealed = sealing.seal()  # so `clientvault audit verify` and `audit prove` work at once; the worker goes on
         self.stdout.write(f"Audit trail sealed: {sealed.tree_size} events in the signed tree.")
@@ -67,12 +67,12 @@ class Command(BaseCommand):
         w = self.stdout.write
         w("")
         w(f"  clientvault demo: http://{bind}/")
-        w(f"  Every demo user's password: {demo.DEMO_PASSWORD}")
+        w(f"  Every demo user's password: {seeding.DEMO_PASSWORD}")
         w("")
         w(f"  {'username':<12} {'role':<20} second factor")
-        for spec in demo.DEMO_USERS:
+        for spec in seeding.DEMO_USERS:
             user = User.objects.filter(username=spec.username).first()
-            secret = demo.totp_secret(user) if user else None
+            secret = seeding.totp_secret(user) if user else None
             mfa = f"TOTP secret {secret} (current code: clientvault demo-otp {spec.username})" if secret else "-"
             w(f"  {spec.username:<12} {spec.role:<20} {mfa}")
         w("")

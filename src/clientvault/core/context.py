@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from clientvault.core.roles import primary_role
+
 if TYPE_CHECKING:
     from clientvault.accounts.models import User
 
@@ -44,8 +46,6 @@ class Context:
     @property
     def primary_role(self) -> str:
         """The role recorded on audit events: the most privileged one the actor holds."""
-        from clientvault.accounts.roles import primary_role
-
         return primary_role(self.roles)
 
     def has_role(self, *codes: str) -> bool:

@@ -15,7 +15,7 @@ from clientvault.access import engine
 from clientvault.access.engine import capabilities
 from clientvault.access.landing import landing_url
 from clientvault.access.policies import CREATE, CUSTOMER
-from clientvault.accounts.roles import ROLE_LABELS
+from clientvault.core.roles import ROLE_LABELS
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Factories for the audit-trail use tests: events at chosen times, and the standalone proof verifier."""
+"""The audit trail in tests: events at chosen times, denied-access filters, and the standalone proof verifier."""
 
 from __future__ import annotations
 
@@ -14,12 +14,25 @@ from unittest import mock
 
 from django.db import transaction
 
-from clientvault.audit import services, signing
+from clientvault.audit import recording, signing
 from clientvault.audit.models import AuditEvent
-from clientvault.context import Context
 from clientvault.core import clock
+from clientvault.core.context import Context
 
-SCRIPT = Path(__file__).resolve().parents[4] / "scripts" / "verify_audit_proof.py"
+
+def denials(events: Any) -> list[Any]:
+    """The ``access.denied`` events among ``events``: what a refused (404) request leaves (issue #11)."""
+    return [e for e in events if e.event_type == "access.denied"]
+
+
+def not_denials(events: Any) -> list[Any]:
+    """The events other than denied accesses: what a refused request must not leave."""
+    return [e for e in events if not e.event_type.startswith("access.denied")]
+
+
+SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "verify_audit_proof.py"
+
+
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -34,7 +47,7 @@ def event(
 ) -> AuditEvent:
     """Record one event the way a selector does (its own transaction), at ``at`` if given."""
     with transaction.atomic(), mock.patch.object(clock, "now", return_value=at or clock.now()):
-        return services.record(
+        return recording.record(
             ctx,
             event_type,
             object_type="customers.customer" if customer_id else "test.object",

@@ -11,8 +11,8 @@ from typing import Any
 from clientvault.accounts.models import User
 from clientvault.consents import rules, services
 from clientvault.consents.choices import CaptureChannel, ConsentType
-from clientvault.context import Context, for_user
 from clientvault.core import clock
+from clientvault.core.context import Context, for_user
 from clientvault.customers.choices import Kind
 from clientvault.customers.models import Customer
 

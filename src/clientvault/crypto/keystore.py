@@ -1,7 +1,8 @@
-"""Field encryption with a data key per customer, and keyed blind indexes for equality search.
+"""The key store: a data key per customer, wrapped under the key-encryption key, and its life cycle.
 
-Every ciphertext is bound by its associated data to (model, field, customer): it cannot be moved to
-another row or column. Unwrapped data keys sit in a small per-process cache with a bounded lifetime;
+Creating, loading (one at a time or a page at once), shredding (intent, then deletion after commit),
+re-wrapping after a rotation, and the store's status. Sealing and opening fields with these keys is
+``crypto/cipher.py``. Unwrapped data keys sit in a small per-process cache with a bounded lifetime;
 shredding drops the key from the store and from this process's cache, and other processes lose it
 within ``CLIENTVAULT_KEY_CACHE_SECONDS`` (ARCHITECTURE.md pitfalls: key caches).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-import unicodedata
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -20,8 +20,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from tink import aead, secret_key_access  # type: ignore[import-untyped]
 
-from clientvault.classification import validators as V
-from clientvault.core.text import clean_text
 from clientvault.crypto import keyring
 from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 from clientvault.crypto.router import KEYS_DB
@@ -37,13 +35,6 @@ class KeyMissing(Exception):
 
 def _dek_ad(customer_id: uuid.UUID) -> bytes:
     return b"clientvault/dek/v1|" + customer_id.bytes
-
-
-def field_ad(model: str, field: str, customer_id: uuid.UUID, row: uuid.UUID | None = None) -> bytes:
-    """Associated data binding a ciphertext to its model, field and customer (and, for a model with many
-    rows per customer such as follow-ups, to its own row: a ciphertext cannot move between them)."""
-    base = f"clientvault/field/v1|{model}|{field}|".encode() + customer_id.bytes
-    return base if row is None else base + b"|" + row.bytes
 
 
 def kek_key_id_of(wrapped: bytes) -> int:
@@ -149,7 +140,7 @@ def create_customer_keys(customer_ids: list[uuid.UUID], batch_size: int = 500) -
         CustomerKey.objects.bulk_create(rows, batch_size=batch_size)
 
 
-def _primitive(customer_id: uuid.UUID) -> aead.Aead:
+def primitive(customer_id: uuid.UUID) -> aead.Aead:
     primitive = cache.get(customer_id)
     if primitive is not None:
         return primitive
@@ -176,24 +167,6 @@ def prefetch(customer_ids: list[uuid.UUID]) -> None:
         cache.put(cid, _unwrap(cid, bytes(wrapped)))
 
 
-def encrypt(customer_id: uuid.UUID, model: str, field: str, plaintext: str, *, row: uuid.UUID | None = None) -> bytes:
-    return bytes(_primitive(customer_id).encrypt(plaintext.encode("utf-8"), field_ad(model, field, customer_id, row)))
-
-
-def decrypt(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes, *, row: uuid.UUID | None = None) -> str:
-    """Plaintext of one field; raises KeyDestroyed after shredding, TinkError if moved or altered."""
-    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id, row))).decode("utf-8")
-
-
-def encrypt_bytes(customer_id: uuid.UUID, model: str, field: str, plaintext: bytes) -> bytes:
-    """Like ``encrypt`` for a file (an evidence scan): bound to the customer, model and field."""
-    return bytes(_primitive(customer_id).encrypt(plaintext, field_ad(model, field, customer_id)))
-
-
-def decrypt_bytes(customer_id: uuid.UUID, model: str, field: str, ciphertext: bytes) -> bytes:
-    return bytes(_primitive(customer_id).decrypt(bytes(ciphertext), field_ad(model, field, customer_id)))
-
-
 def key_exists(customer_id: uuid.UUID) -> bool:
     """Whether the key store holds a data key for this customer."""
     return CustomerKey.objects.filter(pk=customer_id).exists()
@@ -210,7 +183,7 @@ def request_destruction(customer_id: uuid.UUID) -> None:
 
     If the transaction rolls back, neither the intent nor the event exists and the key stays. If the key
     store fails after the commit, the intent stays pending and ``finish_pending_destructions`` (the
-    worker's sweep) completes it; meanwhile the key decrypts nothing (``_primitive`` refuses it).
+    worker's sweep) completes it; meanwhile the key decrypts nothing (``primitive`` refuses it).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("request_destruction must run inside the transaction that records the act")
@@ -247,33 +220,6 @@ def finish_pending_destructions(limit: int = 1000) -> int:
     for customer_id in pending:
         shred_key(customer_id)
     return len(pending)
-
-
-# --- Blind indexes ------------------------------------------------------------------------------
-
-_NORMALISERS: dict[str, Callable[[str], str]] = {
-    "name": lambda v: "".join(unicodedata.normalize("NFKC", v).split()).casefold(),
-    "id_number": V.normalize_resident_id,
-    "mobile": V.normalize_mobile,
-    "email": V.normalize_email,
-    "uscc": V.normalize_uscc,
-    "bank_card": V.normalize_bank_card,
-}
-BLIND_INDEX_KINDS = tuple(_NORMALISERS)
-
-
-def normalise(kind: str, value: str) -> str:
-    # Invisible characters never make a different value: 张\u200b三 is indexed (and found) as 张三.
-    return _NORMALISERS[kind](unicodedata.normalize("NFKC", clean_text(value)))
-
-
-def blind_index(kind: str, value: str) -> bytes:
-    """A keyed 128-bit index of the normalised value, domain-separated by kind; b"" for empty values."""
-    normalised = normalise(kind, value)
-    if not normalised:
-        return b""
-    prf_set = keyring.loaded().bidx
-    return bytes(prf_set.primary().compute(kind.encode() + b"\x00" + normalised.encode("utf-8"), 16))
 
 
 # --- Rotation -----------------------------------------------------------------------------------

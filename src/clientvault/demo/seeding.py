@@ -19,13 +19,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 
 from clientvault.accounts import grants
-from clientvault.accounts import roles as R
 from clientvault.accounts import services as account_services
 from clientvault.accounts.models import Department, LegalEntity, RoleGrant, User
-from clientvault.audit import services as audit
+from clientvault.audit import recording as audit
 from clientvault.classification import validators as V
-from clientvault.context import Context, for_user, system_context
 from clientvault.core import clock
+from clientvault.core import roles as R
+from clientvault.core.context import Context, for_user, system_context
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.imports import ImportRow, import_customers
 
@@ -158,12 +158,12 @@ def _create_users(ctx: Context, departments: dict[str, Department]) -> dict[str,
 def _define_custom_fields(admin: User) -> None:
     """Two custom fields, defined and classified by the demo administrator through the same service
     (and with the same ``customfield.created`` event) as one an administrator defines on the page."""
-    from clientvault.context import for_user
-    from clientvault.customers import services as customer_services
+    from clientvault.core.context import for_user
+    from clientvault.customers import custom_fields
 
     ctx = for_user(admin, channel="cli")
     behaviour = {"category": "behaviour", "jrt_class": "C2", "pipl_sensitive": False, "gbt_sensitive": False, "mask_profile": "none"}
-    customer_services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=ctx,
         key="risk_appetite",
         field_type=FieldType.CHOICE,
@@ -185,7 +185,7 @@ def _define_custom_fields(admin: User) -> None:
             "classification": behaviour,
         },
     )
-    customer_services.define_custom_field(
+    custom_fields.define_custom_field(
         ctx=ctx,
         key="employees",
         field_type=FieldType.INTEGER,
@@ -295,7 +295,7 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     enrol_mfa(users, mfa_roles)
     rows = customer_rows(customers, users)
     import_customers(ctx=ctx, rows=rows)
-    from clientvault.demo_consents import seed_consents
+    from clientvault.demo.consents import seed_consents
 
     consents = seed_consents(users)
     with transaction.atomic():
