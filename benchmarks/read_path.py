@@ -9,11 +9,13 @@ clickjacking, CSP, htmx, axes), URL resolution, django-ninja (path parsing, bear
 validation, JSON rendering) and the same ``Authorization: Bearer cvt_…`` personal API token.
 
 Full path — ``GET /api/v1/customers/{id}``, the product as shipped:
-  token lookup by digest, the actor's roles, the token's purpose checked against the policy engine,
-  ``Customer.objects.visible_to`` (policy scope filter), the per-customer data key fetched from the
-  separate ``keys`` database and unwrapped, AEAD decryption of every personal field the policy shows,
-  per-field plain / masked / withheld decisions and masking (``disclosure.present``), and one
-  ``customer.viewed`` audit event inserted in the same transaction.
+  token lookup by digest (bringing the actor's roles and the catalogue freshness stamps in the same
+  row), the token's purpose checked against the policy engine, ``Customer.objects.visible_to`` (policy
+  scope filter; the row also says whether its key's destruction was requested), the disclosure plan
+  (``access.plan``: plain / masked / withheld per field from policies, actor, catalogue and consent
+  state), the per-customer data key fetched from the separate ``keys`` database and unwrapped, AEAD
+  decryption of exactly the fields the plan shows, masking, and one ``customer.viewed`` audit event
+  (recording the plan) inserted and committed in the same transaction as the read.
 
 Baseline — ``GET /api/bench-baseline/customers/{id}``, which exists only in this module's URLconf
 (``ROOT_URLCONF`` is overridden for the run; the product has no switch that turns protection off):

@@ -21,7 +21,7 @@ def test_audit_benchmark_runs_and_reports_its_ratios(tmp_path: Path) -> None:
         "BENCH_DATABASE_URL": "",
         "TMPDIR": str(tmp_path),
     }
-    args = ["--size", "600", "--writers", "2", "--rounds", "1", "--insert-events", "60", "--lag-seconds", "1"]
+    args = ["--size", "600", "--writers", "2", "--rounds", "1", "--insert-events", "60", "--lag-seconds", "1", "--proofs", "20"]
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.audit", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
     )
@@ -30,5 +30,14 @@ def test_audit_benchmark_runs_and_reports_its_ratios(tmp_path: Path) -> None:
     assert result["benchmark"] == "audit" and result["database"] == "sqlite"
     assert result["verify_ok"] is True and result["seal_events"] == 600
     assert result["verify_events"] == 600 + result["lag_writer_events"]
-    for key in ("ratio_insert_throughput", "ratio_insert_throughput_paired", "ratio_verify_vs_sha256"):
+    for key in (
+        "ratio_insert_throughput",
+        "ratio_insert_throughput_paired",
+        "ratio_verify_vs_sha256",
+        "ratio_verify_rate_vs_sha256",
+        "proof_median_ms",
+        "proof_p95_ms",
+        "proof_rows_read_max",
+    ):
         assert result[key] > 0, key
+    assert result["proof_samples"] == 20 and result["verify_time_is"] == "wall"

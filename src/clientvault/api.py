@@ -13,6 +13,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from clientvault import openapi
+from clientvault.access import engine
 from clientvault.access.engine import PurposeNotAllowed
 from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
@@ -49,10 +50,12 @@ class TokenAuth(HttpBearer):
     """A personal API token: ``Authorization: Bearer cvt_…``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        found = live_token(token)
+        found = live_token(token, annotate=engine.actor_annotations)  # with the roles and catalogue stamps
         if found is None:
             return None
+        stamps = engine.actor_from(found, found.user)
         ctx = cv_context.for_user(found.user, channel="api", request_id=getattr(request, "request_id", None), ip=client_ip(request))
+        engine.remember_stamps(ctx, stamps)
         header = request.headers.get("X-Purpose", "")
         if header or len(found.purposes) == 1:
             ctx = _with_purpose(ctx, header or found.purposes[0], allowed=set(found.purposes))

@@ -88,12 +88,16 @@ class ActorContextMiddleware:
         user = request.user
         request.cv_break_glass = None  # type: ignore[attr-defined]
         if user.is_authenticated:
+            from clientvault.access import engine
+
+            stamps = engine.load_actor(user)  # roles and catalogue stamps: one round trip
             ctx = cv_context.for_user(
                 user,  # type: ignore[arg-type]
                 channel=channel_for(request),
                 request_id=request.request_id,  # type: ignore[attr-defined]
                 ip=client_ip(request),
             )
+            engine.remember_stamps(ctx, stamps)
             ctx = session_purpose(request, ctx)
         else:
             ctx = cv_context.Context(actor=None, request_id=request.request_id, ip=client_ip(request), channel=channel_for(request))  # type: ignore[attr-defined]

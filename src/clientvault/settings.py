@@ -112,7 +112,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'clientvault.sqlite3'}")
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CLIENTVAULT_CONN_MAX_AGE", "60")))
+_conn_max_age = int(os.environ.get("CLIENTVAULT_CONN_MAX_AGE", "60"))
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=_conn_max_age)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     # Reads are audited, so they write: WAL, a busy timeout and IMMEDIATE transactions keep
@@ -136,6 +137,9 @@ def _keys_database(url: str) -> Any:
     else:
         cfg = dj_database_url.parse(url)
         cfg["NAME"] = f"{cfg['NAME']}_keys"
+    if cfg["ENGINE"] != "django.db.backends.sqlite3":
+        # Persistent like the data database's: a key read must not cost a new connection per request.
+        cfg["CONN_MAX_AGE"] = _db["CONN_MAX_AGE"] if _db["ENGINE"] != "django.db.backends.sqlite3" else _conn_max_age
     if cfg["ENGINE"] == "django.db.backends.sqlite3":
         cfg["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
         cfg.setdefault("TEST", {})["NAME"] = ""
@@ -308,6 +312,8 @@ CLIENTVAULT_AUDIT_WITNESS = os.environ.get(
 # Events per sealing transaction (one signed checkpoint each), and how often the worker seals.
 CLIENTVAULT_AUDIT_SEAL_BATCH = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_BATCH", "5000"))
 CLIENTVAULT_AUDIT_SEAL_SECONDS = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_SECONDS", "2"))
+# ``audit verify`` checks leaves against event rows in this many worker processes on a large log.
+CLIENTVAULT_AUDIT_VERIFY_WORKERS = int(os.environ.get("CLIENTVAULT_AUDIT_VERIFY_WORKERS", "2"))
 # A transaction open longer than this may commit an event the incremental sealer no longer looks
 # for; the hourly full sweep (and ``audit seal --full``) seals it, and ``audit verify`` reports it.
 CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS = int(os.environ.get("CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS", "120"))

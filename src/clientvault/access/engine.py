@@ -52,8 +52,7 @@ class PurposeNotAllowed(DomainError):
         super().__init__(_("Your role may not use customer data for this purpose."))
 
 
-def _stamps(models: tuple[Any, ...]) -> tuple[Any, ...]:
-    """(row count, sum of versions, latest change) of each table, in one round trip."""
+def _stamp_sql(models: tuple[Any, ...]) -> list[str]:
     from django.db import connection
 
     parts = []
@@ -65,9 +64,31 @@ def _stamps(models: tuple[Any, ...]) -> tuple[Any, ...]:
             f"(SELECT SUM(version) FROM {table})",  # noqa: S608
             f"(SELECT MAX(updated_at) FROM {table})",  # noqa: S608
         ]
+    return parts
+
+
+def _stamps(models: tuple[Any, ...]) -> tuple[Any, ...]:
+    """(row count, sum of versions, latest change) of each table, in one round trip."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
+        cursor.execute("SELECT " + ", ".join(_stamp_sql(models)))
         return tuple(cursor.fetchone())
+
+
+def _split_stamps(flat: tuple[Any, ...]) -> dict[str, tuple[Any, ...]]:
+    stamps, i = {}, 0
+    for name, labels in STAMPED.items():
+        width = 3 * len(labels)
+        stamps[name] = flat[i : i + width]
+        i += width
+    return stamps
+
+
+def _stamped_models() -> tuple[Any, ...]:
+    from django.apps import apps
+
+    return tuple(apps.get_model(label) for labels in STAMPED.values() for label in labels)
 
 
 STAMPED: dict[str, tuple[str, ...]] = {
@@ -79,21 +100,12 @@ STAMPED: dict[str, tuple[str, ...]] = {
 def _cached(name: str, build: Any, ctx: Context | None) -> Any:
     """The compiled catalogue ``name``, rebuilt when its tables' stamp moved. A request asks once: the
     stamps of every catalogue are read together, in one query, and memoised on the context."""
-    from django.apps import apps
-
     memo = ctx.cache if ctx is not None else {}
     if name in memo:
         return memo[name]
     stamps: Any = memo.get("_stamps")
     if stamps is None:
-        names = list(STAMPED)
-        flat = _stamps(tuple(apps.get_model(label) for n in names for label in STAMPED[n]))
-        stamps, i = {}, 0
-        for n in names:
-            width = 3 * len(STAMPED[n])
-            stamps[n] = flat[i : i + width]
-            i += width
-        memo["_stamps"] = stamps
+        stamps = memo["_stamps"] = _split_stamps(_stamps(_stamped_models()))
     stamp = stamps[name]
     with _lock:
         hit = _cache.get(name)
@@ -150,6 +162,62 @@ def field_classes(ctx: Context | None = None) -> Mapping[str, FieldMeta]:
     """``customer.<field>`` → (JR/T 0171 class, masking profile, data category, sensitive), from the
     classification catalogue."""
     return _cached("classes", _build_classes, ctx)  # type: ignore[no-any-return]
+
+
+def _roles_sql(user_ref: str) -> str:
+    """A scalar subquery: the role codes of the user ``user_ref`` names, comma-separated."""
+    from django.db import connection
+
+    from clientvault.accounts.models import Role, User
+
+    role_table = connection.ops.quote_name(Role._meta.db_table)
+    link_table = connection.ops.quote_name(User.roles.through._meta.db_table)
+    agg = "string_agg(r.code, ',')" if connection.vendor == "postgresql" else "group_concat(r.code, ',')"
+    # Table names come from model metadata, quoted by the backend; ``user_ref`` is a parameter mark or a
+    # column reference built the same way, never user input.
+    return f"(SELECT {agg} FROM {role_table} r JOIN {link_table} l ON l.role_id = r.id WHERE l.user_id = {user_ref})"  # noqa: S608
+
+
+def _take_actor(user: Any, row: tuple[Any, ...]) -> dict[str, tuple[Any, ...]]:
+    user._role_codes = sorted(row[0].split(",")) if row[0] else []
+    return _split_stamps(row[1:])
+
+
+def load_actor(user: Any) -> dict[str, tuple[Any, ...]]:
+    """The facts every request of a signed-in user starts from, in one round trip: the user's roles
+    (set on ``user`` for ``context.for_user``, read fresh on every request: a role revoked a moment ago
+    no longer counts) and the catalogue stamps (returned for ``remember_stamps``). Authentication calls
+    this before building the request's context."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([_roles_sql("%s"), *_stamp_sql(_stamped_models())]), [user.pk])
+        return _take_actor(user, tuple(cursor.fetchone()))
+
+
+_ACTOR = "_cv_actor_{}"
+
+
+def actor_annotations(user_ref: str) -> dict[str, Any]:
+    """``load_actor`` as annotations of the query that finds the user (the API token lookup), so the
+    roles and the stamps come back in that same row: no round trip of their own. ``user_ref`` is the
+    quoted column holding the user's id."""
+    from django.db.models.expressions import RawSQL
+
+    parts = [_roles_sql(user_ref), *_stamp_sql(_stamped_models())]
+    return {_ACTOR.format(i): RawSQL(sql, ()) for i, sql in enumerate(parts)}  # noqa: S611 - metadata only, no input
+
+
+def actor_from(annotated: Any, user: Any) -> dict[str, tuple[Any, ...]]:
+    """``load_actor``'s answer, read from a row fetched with ``actor_annotations``."""
+    count = 1 + 3 * sum(len(labels) for labels in STAMPED.values())
+    return _take_actor(user, tuple(getattr(annotated, _ACTOR.format(i)) for i in range(count)))
+
+
+def remember_stamps(ctx: Context, stamps: dict[str, tuple[Any, ...]]) -> Context:
+    """Memoise on the request's context the catalogue stamps ``load_actor`` read with the roles."""
+    ctx.cache["_stamps"] = stamps
+    return ctx
 
 
 # --- Questions callers ask ------------------------------------------------------------------------------

@@ -6,11 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.purposes import LegalBasis
 from clientvault.access.querysets import BreakGlassSessionQuerySet
+from clientvault.core.catalogues import EntryVersion, VersionedEntry
 from clientvault.core.ids import new_id
 
 
-class Purpose(models.Model):
+class Purpose(VersionedEntry):
     """A purpose of processing: every access to customer data names one (ARCHITECTURE.md rule 3)."""
+
+    EDITABLE = ("name_zh", "name_en", "legal_basis", "needs_consent", "description", "active")
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name_zh = models.CharField(_("Chinese name"), max_length=100)
@@ -19,8 +22,6 @@ class Purpose(models.Model):
     needs_consent = models.BooleanField(_("needs consent"), default=False)
     description = models.CharField(_("description"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("purpose")
@@ -41,15 +42,10 @@ class Purpose(models.Model):
         return self.name_en if (language or "").startswith("en") else self.name_zh
 
 
-class PurposeVersion(models.Model):
-    """Every version a purpose has had. Never updated."""
+class PurposeVersion(EntryVersion):
+    """Every version a purpose has had (append-only at the database)."""
 
     code = models.SlugField(_("code"), max_length=40, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
-    snapshot = models.JSONField(_("purpose"))
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("purpose version")
@@ -57,13 +53,12 @@ class PurposeVersion(models.Model):
         ordering = ["code", "-version"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="purpose_version_unique")]
 
-    def __str__(self) -> str:
-        return f"{self.code} v{self.version}"
 
-
-class Policy(models.Model):
+class Policy(VersionedEntry):
     """One access rule (ARCHITECTURE.md rule 3): a role may take some actions on a resource, for some
     purposes, over a row scope, seeing fields up to a class in clear and masking or withholding the rest."""
+
+    EDITABLE = ("role", "resource", "actions", "purposes", "scope", "max_clear_class", "masking", "description", "active")
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     role = models.CharField(_("role"), max_length=40, db_index=True)
@@ -75,8 +70,6 @@ class Policy(models.Model):
     masking = models.JSONField(_("above that class"), default=dict)
     description = models.CharField(_("description"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("access policy")
@@ -87,15 +80,10 @@ class Policy(models.Model):
         return self.code
 
 
-class PolicyVersion(models.Model):
-    """Every version a policy has had. Never updated."""
+class PolicyVersion(EntryVersion):
+    """Every version a policy has had (append-only at the database)."""
 
     code = models.SlugField(_("code"), max_length=60, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
-    snapshot = models.JSONField(_("policy"))
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("policy version")
@@ -103,8 +91,9 @@ class PolicyVersion(models.Model):
         ordering = ["code", "-version"]
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="policy_version_unique")]
 
-    def __str__(self) -> str:
-        return f"{self.code} v{self.version}"
+
+Purpose.VERSIONS = PurposeVersion
+Policy.VERSIONS = PolicyVersion
 
 
 class BreakGlassSession(models.Model):

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access import services, versions
+from clientvault.access import catalogues, services
 from clientvault.access.models import Policy, PolicyChange
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, VIEW, allows, widening
 from clientvault.audit import recording as audit
@@ -32,7 +32,7 @@ def propose(*, ctx: Context, code: str, base: Policy | None, cleaned: Mapping[st
         raise PermissionDenied()
     if PolicyChange.objects.select_for_update().filter(code=code, status=PolicyChange.Status.PENDING).exists():
         raise Conflict(_("A change to this policy is already waiting for approval."))
-    old = versions.policy_snapshot(base) if base is not None else None
+    old = base.snapshot() if base is not None else None
     change = PolicyChange.objects.create(
         code=code,
         base_version=base.version if base is not None else None,
@@ -90,17 +90,21 @@ def approve(*, ctx: Context, change_id: Any, reason: str) -> Policy:
     change, reason = _pending_change(ctx, change_id, reason)
     cleaned = dict(change.proposed)
     row = Policy.objects.select_for_update().filter(code=change.code).first()
-    services._separate_duties(ctx, cleaned["role"], *([row.role] if row is not None else []))
+    services.POLICIES.check_duties(ctx, row, cleaned)
     if (row.version if row is not None else None) != change.base_version:
         raise Conflict(_("The policy changed since this was proposed; propose it again."))
     who = {"proposed_by": change.proposed_by_id, "approved_by": ctx.actor_id}
-    if row is None:
-        row = versions.write_created(code=change.code, cleaned=cleaned, reason=change.reason, changed_by=change.proposed_by)
-        audit.record(ctx, "policy.created", obj=row, object_id=row.code, fields=sorted(cleaned), detail={"version": 1, **who})
-    else:
-        fields = [f for f, v in cleaned.items() if getattr(row, f) != v]
-        row = versions.write_changed(row, cleaned=cleaned, reason=change.reason, changed_by=change.proposed_by)
-        audit.record(ctx, "policy.changed", obj=row, object_id=row.code, fields=fields, detail={"version": row.version, **who})
+    # The proposer's change and reason become the version; this event records it, the next the decision.
+    row = catalogues.write(
+        services.POLICIES,
+        ctx=ctx,
+        row=row,
+        key=change.code,
+        cleaned=cleaned,
+        reason=change.reason,
+        changed_by=change.proposed_by,
+        detail=who,
+    )
     _decided(ctx, change, PolicyChange.Status.APPROVED, reason, "policy.change_approved", version=row.version)
     return row
 

@@ -80,10 +80,11 @@ class PolicyQuerySet(GuardedQuerySet[M]):
                 cond |= self.scope_filter(ctx, scope)
             qs = qs.filter(cond)
         if self.consent_customer_ref is not None and engine.needs_consent(ctx, ctx.purpose):
-            from clientvault.consents.enforcement import live_filter
+            from clientvault.access import facts
 
-            # Rule 5: for a consent-based purpose, a customer without live consent is out of sight.
-            qs = qs.filter(live_filter(ctx.purpose, self.consent_customer_ref, self.consent_minor_field))
+            # Rule 5: for a consent-based purpose, a customer without live consent is out of sight. The
+            # condition comes from the consents app's registered provider (none registered: no rows).
+            qs = qs.filter(facts.consent_row_filter(ctx.purpose, self.consent_customer_ref, self.consent_minor_field))
         return qs
 
 

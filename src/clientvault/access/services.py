@@ -8,11 +8,11 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access import engine, versions
-from clientvault.access.models import Policy, PolicyChange, Purpose, PurposeVersion
+from clientvault.access import catalogues, engine
+from clientvault.access.catalogues import Catalogue
+from clientvault.access.models import Policy, PolicyChange, Purpose
 from clientvault.access.policies import (
     BREAK_GLASS,
-    CHANGE,
     CLASSES,
     DATA_ACTIONS,
     DATA_RESOURCES,
@@ -20,19 +20,12 @@ from clientvault.access.policies import (
     MANAGE_PURPOSES,
     Decision,
     Scope,
-    allows,
     widening,
 )
 from clientvault.access.purposes import LegalBasis
 from clientvault.audit import recording as audit
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
-
-EDITABLE = ("name_zh", "name_en", "legal_basis", "needs_consent", "description", "active")
-
-
-def snapshot(row: Purpose) -> dict[str, Any]:
-    return {f: getattr(row, f) for f in EDITABLE}
+from clientvault.core.errors import PermissionDenied, ValidationFailed
 
 
 def clean(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -56,27 +49,18 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-@transaction.atomic
+PURPOSES = Catalogue(
+    model=Purpose,
+    capability=MANAGE_PURPOSES,
+    changed_event="purpose.changed",
+    reason_missing=_("Say why the purpose changes."),
+    clean=clean,
+)
+
+
 def change_purpose(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Purpose:
-    """The compliance officer changes a purpose, with a reason; a new version is kept."""
-    if not allows(ctx.roles, MANAGE_PURPOSES, CHANGE):
-        raise PermissionDenied()
-    row = Purpose.objects.select_for_update().filter(code=code).first()
-    if row is None:
-        raise NotFound()
-    if not reason.strip():
-        raise ValidationFailed({"reason": [_("Say why the purpose changes.")]})
-    cleaned = clean({**snapshot(row), **data})
-    changed = [f for f, v in cleaned.items() if getattr(row, f) != v]
-    if not changed:
-        return row
-    for field, value in cleaned.items():
-        setattr(row, field, value)
-    row.version += 1
-    row.save()
-    PurposeVersion.objects.create(code=code, version=row.version, snapshot=snapshot(row), reason=reason[:300], changed_by=ctx.actor)
-    audit.record(ctx, "purpose.changed", obj=row, object_id=code, fields=changed, detail={"version": row.version})
-    return row
+    """The compliance officer changes a purpose, with a reason; a new version is kept (``purpose.changed``)."""
+    return catalogues.save_version(PURPOSES, ctx=ctx, key=code, data=data, reason=reason)  # type: ignore[no-any-return]
 
 
 @transaction.atomic
@@ -94,8 +78,11 @@ def select_purpose(*, ctx: Context, purpose: str) -> Context:
     return chosen
 
 
-POLICY_FIELDS = versions.POLICY_FIELDS
-policy_snapshot = versions.policy_snapshot
+POLICY_FIELDS = Policy.EDITABLE
+
+
+def policy_snapshot(row: Policy) -> dict[str, Any]:
+    return row.snapshot()
 
 
 def clean_policy(data: Mapping[str, Any], *, known_roles: set[str], known_purposes: set[str]) -> dict[str, Any]:
@@ -155,12 +142,39 @@ def _separate_duties(ctx: Context, *roles: str) -> None:
         raise PermissionDenied(_("You cannot change a policy of a role you hold."))
 
 
+def _clean_policy(data: Mapping[str, Any]) -> dict[str, Any]:
+    roles, purposes = _known()
+    return clean_policy(data, known_roles=roles, known_purposes=purposes)
+
+
+def _policy_duties(ctx: Context, row: Policy | None, cleaned: Mapping[str, Any]) -> None:
+    _separate_duties(ctx, cleaned["role"], *([row.role] if row is not None else []))
+
+
+def _propose(**kwargs: Any) -> PolicyChange:
+    from clientvault.access import proposals
+
+    return proposals.propose(**kwargs)
+
+
+POLICIES = Catalogue(
+    model=Policy,
+    capability=MANAGE_POLICIES,
+    changed_event="policy.changed",
+    created_event="policy.created",
+    reason_missing=_("Say why the policy changes."),
+    clean=_clean_policy,
+    check_duties=_policy_duties,
+    widening=widening,  # wider sight: a second compliance officer decides (rule 12)
+    propose=_propose,
+)
+
+
 @transaction.atomic
 def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy | PolicyChange:
     """Add an access rule (version 1), with a reason; audited. Same checks as a change. An active rule grants
     sight, so it is proposed (``PolicyChange``) and takes effect when a second compliance officer approves."""
-    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
-        raise PermissionDenied()
+    catalogues.require_change(ctx, POLICIES)
     errors: dict[str, list[Any]] = {}
     code = (code or "").strip().lower()
     if not code or len(code) > 60 or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code):
@@ -169,49 +183,21 @@ def create_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: s
         errors["code"] = [_("A policy with this code already exists.")]
     if not reason.strip():
         errors["reason"] = [_("Say why the policy changes.")]
-    roles, purposes = _known()
     try:
-        cleaned = clean_policy(data, known_roles=roles, known_purposes=purposes)
+        cleaned = _clean_policy(data)
     except ValidationFailed as exc:
         errors = {**exc.as_dict(), **errors}
         cleaned = {}
     if errors:
         raise ValidationFailed(errors)
-    _separate_duties(ctx, cleaned["role"])
-    if widening(None, cleaned):  # a rule that grants anything waits for a second officer (rule 12)
-        from clientvault.access import proposals
-
-        return proposals.propose(ctx=ctx, code=code, base=None, cleaned=cleaned, fields=sorted(cleaned), reason=reason)
-    row = versions.write_created(code=code, cleaned=cleaned, reason=reason, changed_by=ctx.actor)
-    audit.record(ctx, "policy.created", obj=row, object_id=code, fields=sorted(cleaned), detail={"version": 1})
-    return row
+    return catalogues.create_entry(POLICIES, ctx=ctx, key=code, cleaned=cleaned, reason=reason)  # type: ignore[no-any-return]
 
 
-@transaction.atomic
 def change_policy(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> Policy | PolicyChange:
-    """Change an access policy, with a reason; a new version is kept and the change audited.
+    """Change an access policy, with a reason; a new version is kept and the change audited (``policy.changed``).
 
     Separation of duties: nobody changes a policy of a role they hold themselves. A change that narrows
     sight applies at once; one that widens it (``policies.widening``) is proposed and waits for a second
     compliance officer (``access.proposals``), ARCHITECTURE.md rule 12.
     """
-    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
-        raise PermissionDenied()
-    row = Policy.objects.select_for_update().filter(code=code).first()
-    if row is None:
-        raise NotFound()
-    if not reason.strip():
-        raise ValidationFailed({"reason": [_("Say why the policy changes.")]})
-    roles, purposes = _known()
-    cleaned = clean_policy({**policy_snapshot(row), **data}, known_roles=roles, known_purposes=purposes)
-    _separate_duties(ctx, row.role, cleaned["role"])
-    changed = [f for f, v in cleaned.items() if getattr(row, f) != v]
-    if not changed:
-        return row
-    if widening(policy_snapshot(row), cleaned):  # wider sight: a second compliance officer decides (rule 12)
-        from clientvault.access import proposals
-
-        return proposals.propose(ctx=ctx, code=code, base=row, cleaned=cleaned, fields=changed, reason=reason)
-    row = versions.write_changed(row, cleaned=cleaned, reason=reason, changed_by=ctx.actor)
-    audit.record(ctx, "policy.changed", obj=row, object_id=code, fields=changed, detail={"version": row.version})
-    return row
+    return catalogues.save_version(POLICIES, ctx=ctx, key=code, data=data, reason=reason)  # type: ignore[no-any-return]

@@ -9,17 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access import engine, proposals, services
 from clientvault.access.forms import NewPolicyForm, PolicyForm, PurposeForm
 from clientvault.access.labels import ACTION_LABELS, DECISION_LABELS, RESOURCE_LABELS, SCOPE_LABELS
-from clientvault.access.models import Policy, PolicyChange, PolicyVersion, Purpose, PurposeVersion
+from clientvault.access.models import Policy, PolicyChange, Purpose
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, MANAGE_PURPOSES, VIEW, Scope, allows
-from clientvault.core.catalogues import edit_versioned
+from clientvault.core.catalogues import edit_view
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
@@ -38,26 +37,15 @@ def purposes(request: HttpRequest) -> HttpResponse:
     return render(request, "access/purposes.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def purpose_edit(request: HttpRequest, code: str) -> HttpResponse:
-    ctx = _ctx(request)
-    if not allows(ctx.roles, MANAGE_PURPOSES, CHANGE):
-        raise Http404
-    row = Purpose.objects.filter(code=code).first()
-    if row is None:
-        raise Http404
-    return edit_versioned(
-        request,
-        row=row,
-        form_class=PurposeForm,
-        initial=services.snapshot(row),
-        save=lambda data, reason: services.change_purpose(ctx=ctx, code=code, data=data, reason=reason),
-        history=PurposeVersion.objects.filter(code=code),
-        saved_message=_("The purpose was saved as a new version."),
-        success_url=reverse("access:purposes"),
-        template="access/purpose_edit.html",
-    )
+purpose_edit = edit_view(
+    Purpose,
+    may_edit=lambda request: allows(_ctx(request).roles, MANAGE_PURPOSES, CHANGE),
+    save=lambda request, code, data, reason: services.change_purpose(ctx=_ctx(request), code=code, data=data, reason=reason),
+    form_class=PurposeForm,
+    saved_message=gettext_lazy("The purpose was saved as a new version."),
+    success_url="access:purposes",
+    template="access/purpose_edit.html",
+)
 
 
 def _field_matrix(purpose: str, roles: list[str]) -> list[dict[str, Any]]:
@@ -154,27 +142,18 @@ def policy_change_decide(request: HttpRequest, change_id: str) -> HttpResponse:
     return redirect("access:policies")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def policy_edit(request: HttpRequest, policy_code: str) -> HttpResponse:
-    code = policy_code
-    ctx = _ctx(request)
-    if not allows(ctx.roles, MANAGE_POLICIES, CHANGE):
-        raise Http404
-    row = Policy.objects.filter(code=code).first()
-    if row is None:
-        raise Http404
-    return edit_versioned(
-        request,
-        row=row,
-        form_class=PolicyForm,
-        initial=PolicyForm.initial_from(services.policy_snapshot(row)),
-        save=lambda data, reason: services.change_policy(ctx=ctx, code=code, data=PolicyForm.to_policy(data), reason=reason),
-        history=PolicyVersion.objects.filter(code=code),
-        saved_message=_saved,
-        success_url=reverse("access:policies"),
-        template="access/policy_edit.html",
-    )
+policy_edit = edit_view(
+    Policy,
+    may_edit=lambda request: allows(_ctx(request).roles, MANAGE_POLICIES, CHANGE),
+    save=lambda request, code, data, reason: services.change_policy(
+        ctx=_ctx(request), code=code, data=PolicyForm.to_policy(data), reason=reason
+    ),
+    form_class=PolicyForm,
+    initial=PolicyForm.initial_from,
+    saved_message=_saved,
+    success_url="access:policies",
+    template="access/policy_edit.html",
+)
 
 
 @login_required

@@ -25,7 +25,14 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 EVENT_TABLE = "audit_auditevent"
-KEPT_TABLES = ("audit_auditleaf", "audit_checkpoint", "audit_auditarchive", "audit_archivedleaf", "audit_witnesspublication")
+KEPT_TABLES = (
+    "audit_auditleaf",
+    "audit_checkpoint",
+    "audit_auditarchive",
+    "audit_archivedleaf",
+    "audit_witnesspublication",
+    "audit_auditnode",
+)
 TABLES = (EVENT_TABLE, *KEPT_TABLES)
 # The tables migration 0003 guarded; each later audit table gets its triggers in its own migration.
 TABLES_0003 = TABLES[:5]

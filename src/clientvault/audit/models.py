@@ -78,6 +78,30 @@ class AuditLeaf(models.Model):
         return f"leaf {self.index} → event {self.event_pk}"
 
 
+class AuditNode(models.Model):
+    """An interior node of the audit tree: the hash of the perfect subtree over the leaves
+    ``[index·2^level, (index+1)·2^level)``, written by the sealer with the leaves that complete it
+    (levels from ``audit.interior.STORED_FROM`` up), so an inclusion proof reads O(log n) rows.
+
+    Insert-only like the leaves. A changed node cannot hide anything: a proof built from it no
+    longer leads to the signed root, and ``verify`` never trusts it (it rebuilds the tree from the
+    leaves); ``audit backfill-nodes`` fills in the nodes of a log sealed before this table existed.
+    """
+
+    key = models.BigIntegerField(_("node key"), primary_key=True)  # index << 6 | level
+    level = models.SmallIntegerField(_("level"))
+    index = models.BigIntegerField(_("index within the level"))
+    node_hash = models.BinaryField(_("node hash"), max_length=32)
+
+    class Meta:
+        verbose_name = _("audit tree node")
+        verbose_name_plural = _("audit tree nodes")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
 class Checkpoint(models.Model):
     """A signed tree head: size, root, time and the hash of the previous checkpoint (a chain).
 

@@ -8,11 +8,16 @@ SHA-256 and Ed25519 only — the procedure is in the README and in ``scripts/ver
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterable
 from typing import Any
 
-from clientvault.audit import canonical, merkle, sealing, signing
+from clientvault.audit import canonical, interior, merkle, sealing, signing
 from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint
+
+log = logging.getLogger(__name__)
+# Above one proof per this many leaves, one O(n) rebuild of the tree is cheaper than O(log n) reads each.
+FROM_NODES_MAX_SHARE = 64
 
 
 class NotSealed(Exception):
@@ -41,17 +46,32 @@ def checkpoint_document(checkpoint: Checkpoint) -> dict[str, Any]:
     }
 
 
+def _paths(checkpoint: Checkpoint, indexes: list[int]) -> dict[int, list[bytes]]:
+    """Audit paths of ``indexes`` in the checkpoint's tree: from the stored interior nodes, O(log n)
+    rows each (issue #12); for a large batch (or nodes not backfilled yet) from one rebuild of the
+    whole tree, which costs less than many small reads. Both give the same paths."""
+    size, root = checkpoint.tree_size, bytes(checkpoint.root_hash)
+    if len(indexes) * FROM_NODES_MAX_SHARE < size:
+        try:
+            return {index: interior.inclusion_proof(index, size, root) for index in indexes}
+        except interior.MissingNodes as exc:
+            log.warning("inclusion proofs rebuild the tree from every leaf: %s (run `clientvault audit backfill-nodes`)", exc)
+    levels = tree(checkpoint)
+    return {index: levels.inclusion_proof(index) for index in indexes}
+
+
 def prove_many(events: Iterable[AuditEvent]) -> dict[str, Any]:
     """Proofs for many events against the latest checkpoint; unsealed events are listed apart."""
     events = list(events)
     checkpoint = sealing.latest_checkpoint()
     leaves = dict(AuditLeaf.objects.filter(event_pk__in=[e.pk for e in events]).values_list("event_pk", "index"))
     rows = {r["id"]: r for r in AuditEvent.objects.filter(pk__in=[e.pk for e in events]).values(*canonical.EVENT_COLUMNS)}
-    levels = tree(checkpoint) if checkpoint is not None and leaves else None
+    sealed = sorted({i for i in leaves.values() if checkpoint is not None and i < checkpoint.tree_size})
+    paths = _paths(checkpoint, sealed) if checkpoint is not None and sealed else {}
     proved, pending = [], []
     for event in events:
         index = leaves.get(event.pk)
-        if levels is None or checkpoint is None or index is None or index >= checkpoint.tree_size:
+        if index is None or index not in paths:
             pending.append(str(event.event_id))
             continue
         entry = canonical.entry(rows[event.pk])
@@ -61,7 +81,7 @@ def prove_many(events: Iterable[AuditEvent]) -> dict[str, Any]:
                 "entry": entry.decode("utf-8"),
                 "leaf_index": index,
                 "leaf_hash": merkle.leaf_hash(entry).hex(),
-                "proof": [h.hex() for h in levels.inclusion_proof(index)],
+                "proof": [h.hex() for h in paths[index]],
             }
         )
     return {

@@ -3,8 +3,9 @@
 Inserts of events take no lock at all. Only the sealer is serialised (a PostgreSQL advisory lock;
 SQLite's IMMEDIATE transactions serialise writers anyway). It picks events that have no leaf — not
 "everything above the highest id", because ids commit out of order (ARCHITECTURE.md pitfalls) — and
-assigns leaf indexes in the order it seals them. Each batch is one transaction: leaves plus a signed
-checkpoint that continues the chain, so a crash leaves either both or neither.
+assigns leaf indexes in the order it seals them. Each batch is one transaction: leaves, the interior
+nodes they complete (``audit.interior``) and a signed checkpoint that continues the chain, so a
+crash leaves all or none.
 
 To stay cheap on a long log, the search for pending events starts at a watermark: the highest event
 id covered by a checkpoint older than ``CLIENTVAULT_AUDIT_SEAL_GRACE_SECONDS``. An event whose
@@ -28,8 +29,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
 
-from clientvault.audit import canonical, merkle, signing
-from clientvault.audit.models import AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
+from clientvault.audit import canonical, interior, merkle, signing
+from clientvault.audit.models import AuditEvent, AuditLeaf, AuditNode, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 log = logging.getLogger(__name__)
@@ -135,12 +136,13 @@ def _seal_batch(low: int, batch: int) -> tuple[int, Checkpoint | None, int]:
         rows = pending_rows(low, previous.max_event_pk if previous else 0, batch)
         if not rows:
             return 0, None, low
-        leaves = []
+        leaves, nodes = [], []
         for row in rows:
             leaf = merkle.leaf_hash(canonical.entry(row))
             leaves.append(AuditLeaf(index=frontier.size, event_pk=row["id"], leaf_hash=leaf))
-            frontier.append(leaf)
+            nodes += interior.completed_nodes(frontier, leaf)
         AuditLeaf.objects.bulk_create(leaves, batch_size=1000)
+        AuditNode.objects.bulk_create(nodes, batch_size=1000)
         max_pk = max([previous.max_event_pk if previous else 0, *(row["id"] for row in rows)])
         checkpoint = sign_checkpoint(
             tree_size=frontier.size, root=frontier.root(), frontier=frontier, previous=previous, max_event_pk=max_pk

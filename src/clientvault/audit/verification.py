@@ -29,13 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
-from clientvault.audit import canonical, merkle, sealing, signing
+from clientvault.audit import canonical, merkle, parallel, rowscan, sealing, signing
 from clientvault.audit.models import ArchivedLeaf, AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 CHUNK = 10_000
+UNSEALED_IN_MEMORY = 10_000
 MAX_PROBLEMS = 50
 
 
@@ -86,13 +88,24 @@ class Report:
 
 
 def verify(*, witness: str | None = None, public_keys: dict[str, bytes] | None = None) -> Report:
+    with rowscan.no_cyclic_gc():
+        return _verify(witness, public_keys)
+
+
+def _verify(witness: str | None, public_keys: dict[str, bytes] | None) -> Report:
     report = Report()
     keys = signing.public_keys() if public_keys is None else public_keys
     checkpoints = list(Checkpoint.objects.order_by("tree_size"))
     report.checkpoints = len(checkpoints)
+    # Leaves against event rows: in worker processes on a large log, while this process does the rest.
+    content = parallel.check_leaves_async()
     _check_chain(checkpoints, keys, report)
-    _check_leaves(checkpoints, report)
-    _check_completeness(checkpoints, report)
+    completeness = Report()
+    _check_completeness(checkpoints, completeness)
+    _check_leaves(checkpoints, content, report)
+    report.events, report.pending = completeness.events, completeness.pending
+    for problem in completeness.problems:  # reported after the leaves, as one pass in order would
+        report.add(problem.kind, problem.message, problem.position)
     if witness != "":
         _check_witness(settings.CLIENTVAULT_AUDIT_WITNESS if witness is None else witness, checkpoints, report)
     return report
@@ -116,57 +129,73 @@ def _check_chain(checkpoints: list[Checkpoint], keys: dict[str, bytes], report: 
         previous = cp
 
 
-def _leaf_chunks() -> Iterator[list[tuple[int, int, bytes]]]:
+def _leaf_chunks(before: int) -> Iterator[list[tuple[int, bytes]]]:
+    """``(index, leaf hash)`` below ``before`` in index order, read raw in chunks."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT {qn('index')}, {qn('leaf_hash')} FROM {qn(AuditLeaf._meta.db_table)} "  # noqa: S608 - quoted names only
+        f"WHERE {qn('index')} > %s AND {qn('index')} < %s ORDER BY {qn('index')} LIMIT %s"
+    )
     after = -1
-    while True:
-        chunk = [
-            (index, event_pk, bytes(leaf))
-            for index, event_pk, leaf in AuditLeaf.objects.filter(index__gt=after)
-            .order_by("index")
-            .values_list("index", "event_pk", "leaf_hash")[:CHUNK]
-        ]
-        if not chunk:
-            return
-        yield chunk
-        after = chunk[-1][0]
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [after, before, CHUNK])
+            chunk = cursor.fetchall()
+            if not chunk:
+                return
+            yield chunk
+            after = chunk[-1][0]
 
 
-def _check_leaves(checkpoints: list[Checkpoint], report: Report) -> None:
+def _check_leaves(checkpoints: list[Checkpoint], content: parallel.Pending, report: Report) -> None:
+    """Two halves: every leaf against its event row (``rowscan``, over index ranges, in parallel
+    worker processes when the log is large), and the tree over the stored leaf hashes against every
+    checkpoint. Problems are reported in leaf order, as one pass over the log would find them."""
     by_size = {cp.tree_size: cp for cp in checkpoints}
+    found: list[tuple[tuple[int, int], str, str, int]] = []  # (order, kind, message, position)
     frontier = merkle.Frontier()
     range_start = 0
-    for chunk in _leaf_chunks():
-        pks = [pk for _, pk, _ in chunk]
-        rows = {row["id"]: row for row in AuditEvent.objects.filter(pk__in=pks).values(*canonical.EVENT_COLUMNS)}
-        missing = {i for i, pk, _ in chunk if pk not in rows}
-        archived = set(ArchivedLeaf.objects.filter(index__in=missing).values_list("index", flat=True)) if missing else set()
-        for index, pk, stored in chunk:
+    gap: int | None = None
+    # The leaves that existed when the content check started: both halves see the same log.
+    for chunk in _leaf_chunks(content.hi):
+        for index, stored in chunk:
             if index != frontier.size:
-                report.add("leaf", f"leaf index {frontier.size} is missing (next stored leaf is {index})", frontier.size)
-                return  # positions after a gap no longer line up with any checkpoint
-            row = rows.get(pk)
-            if row is None:
-                if index in archived:
-                    report.archived += 1
-                else:
-                    report.add("deleted", f"leaf {index}: event {pk} was deleted outside the retention archive", index)
-                leaf = stored
-            else:
-                if merkle.leaf_hash(canonical.entry(row)) != stored:
-                    report.add("edited", f"leaf {index}: event {pk} no longer matches its sealed hash", index)
-                # The tree goes on with the stored hash: a root that fails later then means the leaf
-                # table itself was changed, not only this event.
-                leaf = stored
-            frontier.append(leaf)
+                gap = frontier.size
+                found.append(((gap, 0), "leaf", f"leaf index {gap} is missing (next stored leaf is {index})", gap))
+                break  # positions after a gap no longer line up with any checkpoint
+            # The tree goes on with the stored hash: a root that fails later then means the leaf
+            # table itself was changed, not only an event.
+            frontier.append(bytes(stored))
             cp = by_size.get(frontier.size)
             if cp is not None:
+                order = (cp.tree_size - 1, 1)  # after the range's last leaf
                 if frontier.root() != bytes(cp.root_hash):
-                    report.add(
-                        "root", f"checkpoint {cp.tree_size}: the leaves {range_start}–{cp.tree_size - 1} do not give its root", range_start
-                    )
+                    message = f"checkpoint {cp.tree_size}: the leaves {range_start}–{cp.tree_size - 1} do not give its root"
+                    found.append((order, "root", message, range_start))
                 elif [h.hex() for h in frontier.hashes] != list(cp.frontier):
-                    report.add("root", f"checkpoint {cp.tree_size}: its stored frontier differs from the tree", range_start)
+                    found.append((order, "root", f"checkpoint {cp.tree_size}: its stored frontier differs from the tree", range_start))
                 range_start = cp.tree_size
+        if gap is not None:
+            break
+    checked = content.result()
+    end = frontier.size if gap is None else gap
+    for index, pk in checked.edited:
+        if index < end:
+            found.append(((index, 0), "edited", f"leaf {index}: event {pk} no longer matches its sealed hash", index))
+    missing = {index: pk for index, pk in checked.missing if index < end}
+    archived: set[int] = set()
+    indexes = sorted(missing)
+    for i in range(0, len(indexes), CHUNK):
+        archived.update(ArchivedLeaf.objects.filter(index__in=indexes[i : i + CHUNK]).values_list("index", flat=True))
+    for index, pk in missing.items():
+        if index in archived:
+            report.archived += 1
+        else:
+            found.append(((index, 0), "deleted", f"leaf {index}: event {pk} was deleted outside the retention archive", index))
+    for _, kind, message, position in sorted(found, key=lambda f: f[0]):
+        report.add(kind, message, position)
+    if gap is not None:
+        return
     report.leaves = frontier.size
     report.tree_size = checkpoints[-1].tree_size if checkpoints else 0
     if frontier.size != report.tree_size:
@@ -187,16 +216,26 @@ def _check_completeness(checkpoints: list[Checkpoint], report: Report) -> None:
     # Until it is sealed, an event can vanish without a trace (nothing outside its row commits to it).
     # The sealer runs every few seconds, so an unsealed event older than the grace period means the
     # sealer stopped, or the row was slipped in afterwards: either way the window is no longer short.
+    mark = sealing.watermark(now) if checkpoints else None
     late = unsealed.filter(occurred_at__lt=now - grace)
-    if checkpoints:
-        late = late | unsealed.filter(pk__lte=sealing.watermark(now))
-    for pk in late.order_by("pk").values_list("pk", flat=True)[:5]:
+    if mark is not None:
+        late = late | unsealed.filter(pk__lte=mark)
+    # One anti-join: the unsealed events (normally only the few the sealer has not reached yet)
+    # are sorted into late and pending here; past UNSEALED_IN_MEMORY the database counts them.
+    rows = list(unsealed.order_by("pk").values_list("pk", "occurred_at")[: UNSEALED_IN_MEMORY + 1])
+    if len(rows) <= UNSEALED_IN_MEMORY:
+        late_pks = [pk for pk, at in rows if at < now - grace or (mark is not None and pk <= mark)]
+        pending = len(rows) - len(late_pks)
+    else:
+        late_pks = list(late.order_by("pk").values_list("pk", flat=True)[:5])
+        pending = unsealed.count() - late.count()
+    for pk in late_pks[:5]:
         report.add(
             "unsealed",
             f"event {pk} has no leaf although it is older than the sealing grace period or lies in the sealed range"
             " (inserted afterwards, or the sealer is not running)",
         )
-    report.pending = unsealed.count() - late.count()
+    report.pending = pending
 
 
 def _check_witness(target: str, checkpoints: list[Checkpoint], report: Report) -> None:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
+from clientvault.core.catalogues import EntryVersion, VersionedEntry
 
 
-class FieldClassification(models.Model):
+class FieldClassification(VersionedEntry):
     """The current classification of one personal-data field (JR/T 0171, PIPL, GB/T 35273)."""
+
+    KEY = "key"
+    EDITABLE = ("label_zh", "label_en", "category", "jrt_class", "pipl_sensitive", "gbt_sensitive", "mask_profile")
 
     key = models.CharField(_("field"), max_length=100, unique=True)
     label_zh = models.CharField(_("Chinese label"), max_length=100)
@@ -18,8 +21,6 @@ class FieldClassification(models.Model):
     pipl_sensitive = models.BooleanField(_("sensitive under PIPL Art. 28"), default=False)
     gbt_sensitive = models.BooleanField(_("sensitive under GB/T 35273"), default=False)
     mask_profile = models.CharField(_("masking"), max_length=12, choices=MaskProfile.choices)
-    version = models.PositiveIntegerField(_("version"), default=1)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("field classification")
@@ -37,15 +38,12 @@ class FieldClassification(models.Model):
         return self.label_en if (language or "").startswith("en") else self.label_zh
 
 
-class FieldClassificationVersion(models.Model):
-    """Every version a classification has had: who set it, when, why. Never updated."""
+class FieldClassificationVersion(EntryVersion):
+    """Every version a classification has had: who set it, when, why (append-only at the database)."""
+
+    KEY = "key"
 
     key = models.CharField(_("field"), max_length=100, db_index=True)
-    version = models.PositiveIntegerField(_("version"))
-    snapshot = models.JSONField(_("classification"))
-    reason = models.CharField(_("reason"), max_length=300, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("classification version")
@@ -53,5 +51,5 @@ class FieldClassificationVersion(models.Model):
         ordering = ["key", "-version"]
         constraints = [models.UniqueConstraint(fields=["key", "version"], name="classification_version_unique")]
 
-    def __str__(self) -> str:
-        return f"{self.key} v{self.version}"
+
+FieldClassification.VERSIONS = FieldClassificationVersion

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, allows
-from clientvault.audit import recording as audit
+from clientvault.access import catalogues
+from clientvault.access.catalogues import Catalogue
+from clientvault.access.policies import MANAGE_CLASSIFICATION
+from clientvault.audit.models import AuditEvent
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
-from clientvault.classification.models import FieldClassification, FieldClassificationVersion
+from clientvault.classification.models import FieldClassification
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.errors import ValidationFailed
 
 # What a new custom field gets unless the administrator says otherwise: the cautious choice.
 CUSTOM_FIELD_DEFAULT = {
@@ -23,11 +24,6 @@ CUSTOM_FIELD_DEFAULT = {
     "gbt_sensitive": False,
     "mask_profile": MaskProfile.HIDDEN,
 }
-EDITABLE = ("label_zh", "label_en", "category", "jrt_class", "pipl_sensitive", "gbt_sensitive", "mask_profile")
-
-
-def snapshot(row: FieldClassification) -> dict[str, Any]:
-    return {f: getattr(row, f) for f in EDITABLE}
 
 
 def clean(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -52,41 +48,28 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def classify(*, ctx: Context, key: str, data: Mapping[str, Any], reason: str = "", record_event: bool = True) -> FieldClassification:
+CLASSIFICATIONS = Catalogue(
+    model=FieldClassification,
+    capability=MANAGE_CLASSIFICATION,
+    changed_event="classification.changed",
+    reason_missing=_("Say why the classification changes."),
+    clean=clean,
+)
+
+
+def classify(*, ctx: Context, key: str, data: Mapping[str, Any], reason: str, covered_by: AuditEvent | None = None) -> FieldClassification:
     """Create or change a classification in the caller's transaction, with a new version.
 
-    ``record_event=False`` when the caller's own event covers it (a custom field defined with its class).
+    The caller checked the permission (a custom field defined with its class). ``covered_by``: the caller's
+    own event for the action, which the version then carries instead of a ``classification.changed``.
     """
     cleaned = clean(data)
     row = FieldClassification.objects.select_for_update().filter(key=key).first()
-    if row is None:
-        row = FieldClassification(key=key, **cleaned)
-        row.save(force_insert=True)
-        changed = list(EDITABLE)
-    else:
-        changed = [f for f, v in cleaned.items() if getattr(row, f) != v]
-        if not changed:
-            return row
-        for field, value in cleaned.items():
-            setattr(row, field, value)
-        row.version += 1
-        row.save()
-    FieldClassificationVersion.objects.create(
-        key=key, version=row.version, snapshot=snapshot(row), reason=reason[:300], changed_by=ctx.actor
-    )
-    if record_event:
-        audit.record(ctx, "classification.changed", obj=row, object_id=key, fields=changed, detail={"version": row.version})
-    return row
+    if row is not None and not row.changed_fields(cleaned):
+        return row
+    return catalogues.write(CLASSIFICATIONS, ctx=ctx, row=row, key=key, cleaned=cleaned, reason=reason, covered_by=covered_by)
 
 
-@transaction.atomic
 def change_classification(*, ctx: Context, key: str, data: Mapping[str, Any], reason: str) -> FieldClassification:
-    """The compliance officer changes how a field is classified, with a reason."""
-    if not allows(ctx.roles, MANAGE_CLASSIFICATION, CHANGE):
-        raise PermissionDenied()
-    if not FieldClassification.objects.filter(key=key).exists():
-        raise NotFound()
-    if not reason.strip():
-        raise ValidationFailed({"reason": [_("Say why the classification changes.")]})
-    current = snapshot(FieldClassification.objects.get(key=key))
-    return classify(ctx=ctx, key=key, data={**current, **data}, reason=reason)
+    """The compliance officer changes how a field is classified, with a reason (``classification.changed``)."""
+    return catalogues.save_version(CLASSIFICATIONS, ctx=ctx, key=key, data=data, reason=reason)  # type: ignore[no-any-return]

@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from clientvault.access.policies import CHANGE, MANAGE_CLASSIFICATION, VIEW, allows
 from clientvault.classification import services
 from clientvault.classification.forms import ClassificationForm
-from clientvault.classification.models import FieldClassification, FieldClassificationVersion
-from clientvault.core.catalogues import edit_versioned
+from clientvault.classification.models import FieldClassification
+from clientvault.core.catalogues import edit_view
 from clientvault.core.context import Context
 
 
@@ -30,24 +29,12 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "classification/catalogue.html", context)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def edit(request: HttpRequest, field_key: str) -> HttpResponse:
-    key = field_key
-    ctx = _ctx(request)
-    if not allows(ctx.roles, MANAGE_CLASSIFICATION, CHANGE):
-        raise Http404
-    row = FieldClassification.objects.filter(key=key).first()
-    if row is None:
-        raise Http404
-    return edit_versioned(
-        request,
-        row=row,
-        form_class=ClassificationForm,
-        initial=services.snapshot(row),
-        save=lambda data, reason: services.change_classification(ctx=ctx, key=key, data=data, reason=reason),
-        history=FieldClassificationVersion.objects.filter(key=key),
-        saved_message=_("The classification was saved as a new version."),
-        success_url=reverse("classification:catalogue"),
-        template="classification/edit.html",
-    )
+edit = edit_view(
+    FieldClassification,
+    may_edit=lambda request: allows(_ctx(request).roles, MANAGE_CLASSIFICATION, CHANGE),
+    save=lambda request, key, data, reason: services.change_classification(ctx=_ctx(request), key=key, data=data, reason=reason),
+    form_class=ClassificationForm,
+    saved_message=_("The classification was saved as a new version."),
+    success_url="classification:catalogue",
+    template="classification/edit.html",
+)

@@ -4,8 +4,11 @@ For a purpose that needs consent:
 
 - ``live_filter`` is the condition every personal-data queryset adds (``PolicyQuerySet.visible_to``):
   a customer without live consent for the declared purpose is out of sight, like a missing row;
-- ``limit_views`` withholds each field the live consent does not cover (category outside its scope,
-  sensitive data without separate consent, anything about a child without a guardian's consent);
+- ``ConsentFacts`` is the provider the app registers with ``access.facts`` (``ConsentsConfig.ready``):
+  the access layer's disclosure plan takes each row's consent state from it as an input fact and
+  withholds each field the live consent does not cover (category outside its scope, sensitive data
+  without separate consent, anything about a child without a guardian's consent) — the read path never
+  calls back into this app; ``limit_views`` applies the same narrowing to decisions taken elsewhere;
 - ``require_live`` is the check a queued task makes again when it runs (PIPL-15: withdrawal stops
   processing that was already queued).
 
@@ -16,12 +19,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from clientvault.access import engine
+from clientvault.access import engine, facts
 from clientvault.access.policies import Decision, FieldView
 from clientvault.consents import rules
 from clientvault.consents.choices import Action, ConsentType
@@ -106,6 +109,33 @@ def _state(ctx: Context, customer_id: uuid.UUID) -> Any:
         prefetch(ctx, [customer_id])
         states = ctx.cache[key]  # type: ignore[assignment]
     return states[customer_id]
+
+
+class ConsentFacts:
+    """The consent provider of the access layer's disclosure plan (registered in ``ConsentsConfig.ready``)."""
+
+    def facts(self, ctx: Context, rows: Sequence[Any], fields: Mapping[str, facts.FieldMeta]) -> dict[Hashable, facts.ConsentFact]:
+        """Which of ``fields`` the live consent of each row (a customer) covers, for the declared purpose."""
+        prefetch(ctx, [r.pk for r in rows])
+        today, now = clock.today(), clock.now()
+        out: dict[Hashable, facts.ConsentFact] = {}
+        for row in rows:
+            minor = rules.is_minor(getattr(row, "minor_until", None), today)
+            found = _state(ctx, row.pk)
+            if found is None or not rules.is_live(found[0], found[1], found[3], now, minor=minor):
+                out[row.pk] = facts.ConsentFact()
+                continue
+            consent_type, categories = found[1], found[2]
+            covered = frozenset(
+                name
+                for name, meta in fields.items()
+                if rules.field_allowed(consent_type, categories, meta.category, meta.sensitive, minor=minor)
+            )
+            out[row.pk] = facts.ConsentFact(covered)
+        return out
+
+    def row_filter(self, purpose: str, customer_ref: str, minor_field: str) -> Q:
+        return live_filter(purpose, customer_ref, minor_field)
 
 
 def limit_views(ctx: Context, customer: Any, views: Mapping[str, FieldView], meta: Mapping[str, tuple[str, bool]]) -> dict[str, FieldView]:

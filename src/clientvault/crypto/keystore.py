@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import tink  # type: ignore[import-untyped]
 from django.conf import settings
@@ -140,31 +140,58 @@ def create_customer_keys(customer_ids: list[uuid.UUID], batch_size: int = 500) -
         CustomerKey.objects.bulk_create(rows, batch_size=batch_size)
 
 
+def _wrapped_keys(customer_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, bytes]]:
+    """(customer id, wrapped key) of those customers that have a key: one key-store statement."""
+    from django.db import connections
+
+    if not customer_ids:
+        return []
+    conn = connections[KEYS_DB]
+    meta = CustomerKey._meta
+    pk = meta.pk
+    assert pk is not None
+    quote = conn.ops.quote_name
+    table, id_col, wrapped_col = quote(meta.db_table), quote(pk.column), quote(meta.get_field("wrapped").column)
+    marks = ", ".join(["%s"] * len(customer_ids))
+    # Names come from model metadata, quoted by the backend; the ids are parameters.
+    sql = f"SELECT {id_col}, {wrapped_col} FROM {table} WHERE {id_col} IN ({marks})"  # noqa: S608
+    with conn.cursor() as cursor:
+        cursor.execute(sql, [pk.get_db_prep_value(cid, conn) for cid in customer_ids])
+        return [(pk.to_python(cid), bytes(wrapped)) for cid, wrapped in cursor.fetchall()]
+
+
 def primitive(customer_id: uuid.UUID) -> aead.Aead:
     primitive = cache.get(customer_id)
     if primitive is not None:
         return primitive
     if _destruction_requested([customer_id]):
         raise KeyDestroyed(str(customer_id))  # pending destruction reads as destroyed
-    row = CustomerKey.objects.filter(pk=customer_id).values_list("wrapped", flat=True).first()
-    if row is None:
+    found = _wrapped_keys([customer_id])
+    if not found:
         if ShreddedKey.objects.filter(pk=customer_id).exists():
             raise KeyDestroyed(str(customer_id))
         raise KeyMissing(str(customer_id))
-    primitive = _unwrap(customer_id, bytes(row))
+    primitive = _unwrap(customer_id, found[0][1])
     cache.put(customer_id, primitive)
     return primitive
 
 
-def prefetch(customer_ids: list[uuid.UUID]) -> None:
-    """Load the keys of a page of customers in one key-store query (lists stay at a constant query count)."""
+def prefetch(customer_ids: list[uuid.UUID], *, doomed: Collection[uuid.UUID] | None = None) -> None:
+    """Load the keys of a page of customers in one key-store query (lists stay at a constant query count).
+
+    ``doomed``: the customers among these whose key destruction was requested, when the caller read that
+    in the same transaction as their rows (``customers.vault.with_key_state``) — the separate check is
+    then skipped, and a doomed key is dropped from this process's cache at once (crypto-shredding is not
+    defeated by the cache: a doomed customer's fields then fail with ``KeyDestroyed``)."""
+    if doomed is not None:
+        for cid in doomed:
+            cache.drop(cid)
     missing = [cid for cid in customer_ids if cache.get(cid) is None]
     if not missing:
         return
-    doomed = _destruction_requested(missing)
-    missing = [cid for cid in missing if cid not in doomed]
-    for cid, wrapped in CustomerKey.objects.filter(pk__in=missing).values_list("pk", "wrapped"):
-        cache.put(cid, _unwrap(cid, bytes(wrapped)))
+    excluded = _destruction_requested(missing) if doomed is None else set(doomed)
+    for cid, wrapped in _wrapped_keys([cid for cid in missing if cid not in excluded]):
+        cache.put(cid, _unwrap(cid, wrapped))
 
 
 def key_exists(customer_id: uuid.UUID) -> bool:

@@ -94,12 +94,12 @@ def define_custom_field(*, ctx: Context, key: str, field_type: str, data: Mappin
     rules.raise_if(errors)
     definition = CustomFieldDefinition(key=key, field_type=field_type, **cleaned)
     definition.save(force_insert=True)
-    entry = classification.classify(
-        ctx=ctx, key=custom_field_key(key), data=labelled, reason="defined with the custom field", record_event=False
+    jrt_class = str(classification.clean(labelled)["jrt_class"])
+    event = audit.record(
+        ctx, "customfield.created", obj=definition, object_id=key, detail={"field_type": field_type, "jrt_class": jrt_class.lower()}
     )
-    audit.record(
-        ctx, "customfield.created", obj=definition, object_id=key, detail={"field_type": field_type, "jrt_class": entry.jrt_class.lower()}
-    )
+    # The field's classification is version 1 of its catalogue row, recorded by the same event.
+    classification.classify(ctx=ctx, key=custom_field_key(key), data=labelled, reason="defined with the custom field", covered_by=event)
     return definition
 
 

@@ -15,10 +15,10 @@ from typing import Any
 from django.conf import settings
 
 from clientvault.access import engine
+from clientvault.access.plan import DisclosurePlan, PlanRow, disclosure_plan
 from clientvault.access.policies import CUSTOMER, Decision, FieldView, RowFacts
 from clientvault.classification.catalogue import MaskProfile
 from clientvault.classification.masking import MaskSettings, mask
-from clientvault.consents import enforcement as consent_enforcement
 from clientvault.core.context import Context
 from clientvault.crypto import keystore
 from clientvault.customers import vault
@@ -27,6 +27,7 @@ from clientvault.customers import vault
 PLAIN_PERSONAL = ("id_type", "nationality", "residency")
 DISCLOSED = tuple(f for f in vault.ENCRYPTED_FIELDS if f != "custom_data") + PLAIN_PERSONAL
 CUSTOM_PREFIX = "custom."
+UNCLASSIFIED_CUSTOM = CUSTOM_PREFIX + "?"  # how a custom key the catalogue does not know is shown (C3, hidden)
 TAGS = "tags"  # decided like a field (catalogue key customer.tags), stored in clear for filtering
 _UNCLASSIFIED = ("C3", MaskProfile.HIDDEN, "other", True)  # fail closed: an unknown field is C3, hidden, sensitive
 
@@ -63,58 +64,98 @@ def masked_form(field: str, value: Any) -> str:
     return str(shown_value(Decision.MASKED, profile, value, _mask_settings()) or "")
 
 
+def _plan_fields(fields: Iterable[str]) -> dict[str, str]:
+    return {f: catalogue_key(f) for f in fields}
+
+
+def rows_of(customers: Iterable[Any]) -> list[PlanRow]:
+    return [PlanRow(c.pk, row_facts(c), c) for c in customers]
+
+
 def decisions(ctx: Context, customer: Any, fields: Iterable[str], custom_keys: Iterable[str] = ()) -> dict[str, FieldView]:
     """Field (``custom.<key>`` for custom fields) → decision for this actor on this customer."""
-    classes = engine.field_classes(ctx)
     names = [*fields, *(CUSTOM_PREFIX + k for k in custom_keys)]
-    meta = {f: classes.get(catalogue_key(f), _UNCLASSIFIED) for f in names}
-    views = engine.decide(ctx, row_facts(customer), {f: m[0] for f, m in meta.items()}, CUSTOMER)
-    # Rule 5: under a consent-based purpose, what the live consent does not cover is withheld too.
-    return consent_enforcement.limit_views(ctx, customer, views, {f: (m[2], m[3]) for f, m in meta.items()})
+    plan = disclosure_plan(ctx, rows_of([customer]), _plan_fields(names), CUSTOMER)
+    return plan[customer.pk].views(names)
+
+
+def plan(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISCLOSED, *, with_custom: bool = False) -> DisclosurePlan:
+    """The disclosure plan of a read, in one step: ``fields`` and the tags of every customer, and with
+    ``with_custom`` every classified custom field plus ``custom.?`` (how an unclassified key is shown)."""
+    names = [*fields, TAGS]
+    if with_custom:
+        names += [CUSTOM_PREFIX + k for k in _classified_custom(engine.field_classes(ctx))] + [UNCLASSIFIED_CUSTOM]
+    return disclosure_plan(ctx, rows_of(customers), _plan_fields(names), CUSTOMER)
 
 
 def present(ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISCLOSED, *, with_custom: bool = False) -> list[str]:
     """Decide, decrypt what is shown, mask, and set attributes on each customer. Returns the fields that
     were shown to the actor in any form (for the audit event)."""
-    classes = engine.field_classes(ctx)
+    return disclose(ctx, customers, fields, with_custom=with_custom)[0]
+
+
+def disclose(
+    ctx: Context, customers: Sequence[Any], fields: Sequence[str] = DISCLOSED, *, with_custom: bool = False
+) -> tuple[list[str], DisclosurePlan]:
+    """``present``, also returning the plan it carried out (for the read's audit event).
+
+    The plan is computed once for every row and field (access.plan); then each customer's keys are
+    fetched and exactly the fields the plan shows are decrypted (withheld ones never are), masked per
+    the plan, and set as attributes together with ``field_views`` (the plan per field)."""
+    the_plan = plan(ctx, customers, fields, with_custom=with_custom)
     mask_settings = _mask_settings()
     shown: set[str] = set()
-    consent_enforcement.prefetch(ctx, [c.pk for c in customers])
     for customer in customers:
-        # Which custom keys exist is only known after decrypting the blob; the blob is decrypted when any
-        # custom field could be shown (the decision per key is taken below).
-        views = decisions(ctx, customer, fields)
-        encrypted = [f for f in fields if f in vault.ENCRYPTED_FIELDS and views[f].decision is not Decision.WITHHELD]
-        custom_shown = with_custom and _any_custom_shown(ctx, customer, classes)
+        row = the_plan[customer.pk]
+        encrypted = [f for f in row.shown(fields) if f in vault.ENCRYPTED_FIELDS]
+        # Which custom keys exist is only known after decrypting the blob: it is decrypted when the plan
+        # shows some custom field (a classified one, or an unclassified key).
+        custom_names = [n for n in row.fields if n.startswith(CUSTOM_PREFIX)]
+        custom_shown = with_custom and any(row[n].shown for n in custom_names)
         if custom_shown:
             encrypted.append("custom_data")
         vault.reveal(customer, encrypted)
+        views = row.views(fields)
         for f in fields:
-            view = views[f]
+            planned = row[f]
             raw = getattr(customer, f, None)
-            profile = classes.get(catalogue_key(f), _UNCLASSIFIED)[1]
-            setattr(customer, f, shown_value(view.decision, profile, raw, mask_settings))
-            if view.decision is not Decision.WITHHELD and raw not in (None, "", {}):
+            setattr(customer, f, shown_value(planned.decision, planned.profile, raw, mask_settings))
+            if planned.shown and raw not in (None, "", {}):
                 shown.add(f)
         if with_custom:
             # Sealed custom data is not opened; every classified custom field shows as withheld.
-            raw_custom = dict(getattr(customer, "custom_data", None) or {}) if custom_shown else _classified_custom(classes)
-            custom_views = decisions(ctx, customer, (), raw_custom.keys())
+            classified = [n[len(CUSTOM_PREFIX) :] for n in custom_names if n != UNCLASSIFIED_CUSTOM]
+            raw_custom = dict(getattr(customer, "custom_data", None) or {}) if custom_shown else dict.fromkeys(classified)
             out: dict[str, Any] = {}
+            custom_views: dict[str, FieldView] = {}
             for key, value in raw_custom.items():
-                view = custom_views[CUSTOM_PREFIX + key]
-                profile = classes.get(catalogue_key(CUSTOM_PREFIX + key), _UNCLASSIFIED)[1]
-                out[key] = shown_value(view.decision, profile, value, mask_settings)
-                if view.decision is not Decision.WITHHELD:
+                planned = row.fields.get(CUSTOM_PREFIX + key) or row[UNCLASSIFIED_CUSTOM]
+                out[key] = shown_value(planned.decision, planned.profile, value, mask_settings)
+                custom_views[CUSTOM_PREFIX + key] = planned.view
+                if planned.shown:
                     shown.add(CUSTOM_PREFIX + key)
             customer.custom_data = out
             views = {**views, **custom_views}
-        tag_view = decisions(ctx, customer, (TAGS,))[TAGS]
-        customer.shown_tags = shown_tags(tag_view.decision, customer)
+        customer.shown_tags = shown_tags(row[TAGS].decision, customer)
         if customer.shown_tags:
             shown.add(TAGS)
-        customer.field_views = {**views, TAGS: tag_view}
-    return sorted(shown)
+        customer.field_views = {**views, TAGS: row[TAGS].view}
+    return sorted(shown), the_plan
+
+
+def audit_detail(customers: Sequence[Any], the_plan: DisclosurePlan) -> dict[str, Any]:
+    """What a read event records of the plan it carried out: ``disclosure``, one ``field:decision[:why]``
+    code per field served (no values), and under a consent-based purpose ``consent_gated`` and
+    ``withheld_for_consent``."""
+    codes: set[str] = set()
+    for customer in customers:
+        row = the_plan[customer.pk]
+        for name in getattr(customer, "field_views", {}):
+            codes.add((row.fields.get(name) or row[UNCLASSIFIED_CUSTOM]).code(name))
+    detail: dict[str, Any] = {"disclosure": sorted(codes)}
+    if the_plan.consent_gated:
+        detail.update(consent_gated=True, withheld_for_consent=the_plan.withheld_for_consent([c.pk for c in customers]))
+    return detail
 
 
 def shown_tags(decision: Decision, customer: Any) -> list[str] | None:
@@ -137,16 +178,6 @@ def shown_tags(decision: Decision, customer: Any) -> list[str] | None:
 def _classified_custom(classes: Any) -> dict[str, Any]:
     prefix = "customer.custom."
     return dict.fromkeys(k[len(prefix) :] for k in classes if k.startswith(prefix))
-
-
-def _any_custom_shown(ctx: Context, customer: Any, classes: Any) -> bool:
-    """Whether any classified custom field could be shown to the actor on this row (else the blob stays sealed).
-    An unclassified custom key is C3: covered by asking about the strictest class too."""
-    prefix = "customer.custom."
-    keys = [k[len(prefix) :] for k in classes if k.startswith(prefix)]
-    probe = decisions(ctx, customer, (), keys) if keys else {}
-    strict = decisions(ctx, customer, (), ("?",))  # an unclassified key: C3, and narrowed by consent too
-    return any(v.decision is not Decision.WITHHELD for v in [*probe.values(), *strict.values()])
 
 
 def reveal_plain(ctx: Context, customer: Any, field: str) -> Any:

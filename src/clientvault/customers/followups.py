@@ -18,9 +18,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
+from clientvault.access.plan import DisclosurePlan, disclosure_plan
 from clientvault.access.policies import CHANGE, CREATE, DELETE, FOLLOWUP, Decision, FieldView, Scope
 from clientvault.audit import recording as audit
-from clientvault.consents import enforcement as consent_enforcement
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -42,15 +42,26 @@ def catalogue_key(field: str) -> str:
 # --- What a reader sees -------------------------------------------------------------------------
 
 
+def plan(ctx: Context, customer: Customer) -> DisclosurePlan:
+    """The disclosure plan of the follow-ups of ``customer`` (the same for all of them), keyed by the
+    catalogue key (``followup.summary`` …); consent state comes in as a fact (access.facts)."""
+    fields = {catalogue_key(f): catalogue_key(f) for f in TEXT_FIELDS}
+    return disclosure_plan(ctx, disclosure.rows_of([customer]), fields, FOLLOWUP)
+
+
 def decisions(ctx: Context, customer: Customer) -> dict[str, FieldView]:
     """Text field → decision for this actor on the follow-ups of ``customer`` (same for all of them)."""
-    classes = engine.field_classes(ctx)
-    meta = {f: classes.get(catalogue_key(f), _UNCLASSIFIED) for f in TEXT_FIELDS}
-    views = engine.decide(ctx, disclosure.row_facts(customer), {catalogue_key(f): m[0] for f, m in meta.items()}, FOLLOWUP)
-    # Rule 5: under a consent-based purpose, what the live consent does not cover is withheld too.
-    consent_enforcement.prefetch(ctx, [customer.pk])
-    limited = consent_enforcement.limit_views(ctx, customer, views, {catalogue_key(f): (m[2], m[3]) for f, m in meta.items()})
-    return {f: limited[catalogue_key(f)] for f in TEXT_FIELDS}
+    row = plan(ctx, customer)[customer.pk]
+    return {f: row[catalogue_key(f)].view for f in TEXT_FIELDS}
+
+
+def audit_detail(ctx: Context, customer: Customer) -> dict[str, Any]:
+    """What a follow-up read event records of its plan (codes, no values; consent gating)."""
+    the_plan = plan(ctx, customer)
+    detail: dict[str, Any] = {"disclosure": the_plan.audit_codes()}
+    if the_plan.consent_gated:
+        detail.update(consent_gated=True, withheld_for_consent=the_plan.withheld_for_consent())
+    return detail
 
 
 def present(ctx: Context, customer: Customer, followups: Sequence[FollowUp]) -> list[str]:

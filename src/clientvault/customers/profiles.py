@@ -25,7 +25,6 @@ from clientvault.access.policies import (
 )
 from clientvault.accounts.models import User
 from clientvault.audit import recording as audit
-from clientvault.consents import enforcement as consent_enforcement
 from clientvault.consents import rules as consent_rules
 from clientvault.core import clock
 from clientvault.core import roles as R
@@ -223,10 +222,10 @@ def update_customer(
     if not changed:
         # Nothing was written, so no write event; but the answer shows the record, and every answer that
         # shows personal data leaves its read event (issue #11): the same ``customer.viewed`` a GET leaves.
-        shown = disclosure.present(ctx, [customer], with_custom=True)
+        shown, plan = disclosure.disclose(ctx, [customer], with_custom=True)
         views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
         masked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
-        detail = {"unchanged": True, "not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
+        detail = {"unchanged": True, "not_in_clear": masked, **disclosure.audit_detail([customer], plan)}
         audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
         return customer
     protection.refuse_loosening(ctx, protected, disclosure.row_facts(customer))  # rule 12: clearing "core" is compliance's

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from clientvault.access import engine
 from clientvault.access.policies import CUSTOMER
 from clientvault.audit import recording as audit
-from clientvault.consents import enforcement as consent_enforcement
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import cipher, keystore
@@ -135,11 +134,11 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
         raise PermissionDenied()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     qs = filtered_customers(ctx, filters).select_related("owner", "department").prefetch_related("tags")
-    paginator = Paginator(qs, per_page)
+    paginator = Paginator(vault.with_key_state(qs), per_page)
     page_obj = paginator.get_page(page)
     items = list(page_obj.object_list)
-    keystore.prefetch([c.pk for c in items])
-    shown = disclosure.present(ctx, items, LIST_FIELDS)
+    vault.load_keys(items)
+    shown, plan = disclosure.disclose(ctx, items, LIST_FIELDS)
     audit.record(
         ctx,
         "customer.listed",
@@ -150,7 +149,7 @@ def list_customers(ctx: Context, filters: CustomerFilters, *, page: int = 1, per
             "page": page_obj.number,
             "rows_shown": len(items),
             "filter_keys": filters.active_keys(),
-            **consent_enforcement.audit_detail(ctx),
+            **disclosure.audit_detail(items, plan),
         },
     )
     return CustomerPage(
@@ -189,8 +188,8 @@ def export_customers(ctx: Context, filters: CustomerFilters) -> list[Customer]:
         )
     items = list(qs)
     keystore.prefetch([c.pk for c in items])
-    shown = disclosure.present(ctx, items, EXPORT_FIELDS)
-    detail = {"rows": total, "filter_keys": filters.active_keys(), **consent_enforcement.audit_detail(ctx)}
+    shown, plan = disclosure.disclose(ctx, items, EXPORT_FIELDS)
+    detail = {"rows": total, "filter_keys": filters.active_keys(), **disclosure.audit_detail(items, plan)}
     audit.record(ctx, "customer.exported", object_type="customers.customer", fields=shown, detail=detail)
     return items
 
@@ -203,19 +202,30 @@ def get_customer(ctx: Context, customer_id: uuid.UUID | str, *, with_followups: 
     except ValueError:
         raise NotFound() from None
     qs = Customer.objects.visible_to(ctx, "view").select_related("owner", "department", "legal_entity").prefetch_related("tags")
-    customer = qs.filter(pk=pk).first()
+    customer = vault.with_key_state(qs).filter(pk=pk).first()
     if customer is None:
         raise NotFound()
-    shown = disclosure.present(ctx, [customer], with_custom=True)
+    vault.load_keys([customer])
+    shown, plan = disclosure.disclose(ctx, [customer], with_custom=True)
+    views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
+    masked = sorted(f for f, v in views.items() if v.decision != "plain")
+    detail = {"not_in_clear": masked, **disclosure.audit_detail([customer], plan)}
     if with_followups:
         followups = list(FollowUp.objects.visible_to(ctx, "view").filter(customer=customer).select_related("author"))
         customer.visible_followups = followups  # type: ignore[attr-defined]
         shown += [f"followup.{f}" for f in followup_views.present(ctx, customer, followups)]
-    views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
-    masked = sorted(f for f, v in views.items() if v.decision != "plain")
-    detail = {"not_in_clear": masked, **consent_enforcement.audit_detail(ctx, [customer.pk])}
+        detail = _merged(detail, followup_views.audit_detail(ctx, customer))
     audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
     return customer
+
+
+def _merged(detail: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """Two plans' audit details as one: the codes and the consent-withheld fields of both."""
+    out = {**detail, **more}
+    for key in ("disclosure", "withheld_for_consent"):
+        if key in detail or key in more:
+            out[key] = sorted({*detail.get(key, ()), *more.get(key, ())})
+    return out
 
 
 @transaction.atomic
@@ -233,7 +243,7 @@ def list_followups(ctx: Context, customer_id: uuid.UUID, *, page: int = 1, per_p
         object_type="customers.followup",
         customer_id=customer_id,
         fields=shown,
-        detail={"result_count": paginator.count, "page": page_obj.number, **consent_enforcement.audit_detail(ctx, [customer.pk])},
+        detail={"result_count": paginator.count, "page": page_obj.number, **followup_views.audit_detail(ctx, customer)},
     )
     return items, paginator.count
 
@@ -252,7 +262,7 @@ def get_followup(ctx: Context, followup_id: uuid.UUID) -> FollowUp:
         obj=followup,
         customer_id=followup.customer_id,
         fields=shown,
-        detail={"result_count": 1, "page": 1, **consent_enforcement.audit_detail(ctx, [customer.pk])},
+        detail={"result_count": 1, "page": 1, **followup_views.audit_detail(ctx, customer)},
     )
     return followup
 

@@ -11,9 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import BooleanField
 
 from clientvault.crypto import cipher, keystore
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 MODEL = "customers.customer"
 ENCRYPTED_FIELDS = (
@@ -90,6 +95,37 @@ def reveal(customer: Any, fields: Iterable[str] = ENCRYPTED_FIELDS) -> Any:
     for field, value in values.items():
         setattr(customer, field, value)
     return customer
+
+
+KEY_DOOMED = "key_destruction_requested"
+_QS = TypeVar("_QS", bound="QuerySet[Any]")
+
+
+def with_key_state(qs: _QS) -> _QS:
+    """The customers with, in the same SELECT, whether their key's destruction was requested (the intent
+    lives in the data database and commits with the act): ``load_keys`` then needs no separate check."""
+    from django.db import connection
+    from django.db.models.expressions import RawSQL
+
+    from clientvault.crypto.models import KeyDestruction
+
+    quote = connection.ops.quote_name
+    outer = f"{quote(qs.model._meta.db_table)}.{quote(qs.model._meta.pk.column)}"
+    intent = KeyDestruction._meta
+    # Names come from model metadata, quoted by the backend (a raw EXISTS compiles far cheaper than the
+    # ORM's correlated subquery, on the hot path of every read); nothing here is user input.
+    sql = f"EXISTS (SELECT 1 FROM {quote(intent.db_table)} WHERE {quote(intent.get_field('customer_id').column)} = {outer})"  # noqa: S608
+    return qs.annotate(**{KEY_DOOMED: RawSQL(sql, (), output_field=BooleanField())})  # noqa: S611
+
+
+def load_keys(customers: Iterable[Any]) -> None:
+    """Fetch the keys of these customers in one key-store statement (read with ``with_key_state``, the
+    rows say which keys are doomed; otherwise the key store is asked)."""
+    rows = list(customers)
+    if rows and all(hasattr(c, KEY_DOOMED) for c in rows):
+        keystore.prefetch([c.pk for c in rows], doomed={c.pk for c in rows if getattr(c, KEY_DOOMED)})
+    else:
+        keystore.prefetch([c.pk for c in rows])
 
 
 def index(field: str, value: str) -> bytes:

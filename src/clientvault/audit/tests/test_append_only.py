@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from clientvault.audit import append_only, sealing
-from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
+from clientvault.audit import append_only, interior, sealing
+from clientvault.audit.models import ArchivedLeaf, AuditArchive, AuditEvent, AuditLeaf, AuditNode, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +42,16 @@ def test_update_is_refused_on_every_audit_table(sealed: list[AuditEvent], table:
         created_at=clock.now(), file_name="a.jsonl", file_sha256="0" * 64, checkpoint_size=3, event_count=1
     )
     ArchivedLeaf.objects.create(index=0, archive=archive)
+    AuditNode.objects.create(key=interior.key(4, 0), level=4, index=0, node_hash=bytes(32))  # 3 events complete none
     _refused(f"UPDATE {table} SET {column} = {column}")
 
 
-@pytest.mark.parametrize("table", ["audit_auditevent", "audit_auditleaf", "audit_checkpoint", "audit_witnesspublication"])
+@pytest.mark.parametrize(
+    "table", ["audit_auditevent", "audit_auditleaf", "audit_checkpoint", "audit_witnesspublication", "audit_auditnode"]
+)
 def test_delete_is_refused(sealed: list[AuditEvent], table: str) -> None:
     WitnessPublication.objects.create(tree_size=3, published_at=clock.now())
+    AuditNode.objects.create(key=interior.key(4, 0), level=4, index=0, node_hash=bytes(32))
     _refused(f"DELETE FROM {table}")
 
 

@@ -36,7 +36,13 @@ def test_the_app_role_can_insert_and_seal_but_not_update_or_delete(make_events: 
         cursor.execute(f"SET LOCAL ROLE {role}")
     make_events(1)  # INSERT works
     assert sealing.seal().sealed == 3  # sealing needs SELECT and INSERT only
-    for sql in ("UPDATE audit_auditevent SET role = 'x'", "DELETE FROM audit_auditleaf", "TRUNCATE audit_checkpoint"):
+    refused = (
+        "UPDATE audit_auditevent SET role = 'x'",
+        "DELETE FROM audit_auditleaf",
+        "TRUNCATE audit_checkpoint",
+        "DELETE FROM audit_auditnode",
+    )
+    for sql in refused:
         with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
     with connection.cursor() as cursor:

@@ -159,7 +159,9 @@ def test_list_has_pagination_fields_and_is_audited(api, org, audit_events):
     }
     assert page["items"][0]["fields"]["name"] == {"decision": "plain", "revealable": False}
     event = one_event(audit_events, mark, "customer.listed", rep)
-    assert event.detail == {"result_count": 3, "page": 1, "rows_shown": 2, "filter_keys": []}
+    # The disclosure plan the page carried out, as codes (no values): the rep sees the list fields in clear.
+    plan = ["mobile:plain", "name:plain", "tags:plain", "uscc:plain"]
+    assert event.detail == {"result_count": 3, "page": 1, "rows_shown": 2, "filter_keys": [], "disclosure": plan}
 
     second = client.get("/customers", {"per_page": 2, "page": 2}).json()
     assert second["page"] == 2 and len(second["items"]) == 1

@@ -16,6 +16,7 @@ from clientvault.customers.models import Customer
 from clientvault.testing.actors import ctx, sign_in_verified
 from clientvault.testing.customers import all_rows, reload
 from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +189,26 @@ def test_deleting_a_prospect_destroys_its_key_after_commit(org, django_capture_o
     for callback in pending:
         callback()
     assert not CustomerKey.objects.filter(pk=c.pk).exists() and ShreddedKey.objects.filter(pk=c.pk).exists()
+
+
+def test_a_read_sees_a_pending_key_destruction_in_its_own_select_even_with_the_key_cached(org: Org) -> None:
+    """The customer SELECT carries whether the key's destruction was requested (vault.with_key_state):
+    a key still in this process's cache decrypts nothing once the intent is committed (crypto-shredding
+    is not defeated by the key cache), and a live key needs no separate destruction query."""
+    from django.test.utils import CaptureQueriesContext
+
+    from clientvault.crypto.models import KeyDestruction
+    from clientvault.testing.customers import customer
+
+    rep = org["rep_bj1"]
+    c = customer(rep, name="辛缓存", mobile="13900002222")
+    keystore.cache.drop(c.pk)
+    with CaptureQueriesContext(connection) as queries:
+        seen = selectors.get_customer(ctx(rep), c.pk, with_followups=False)
+    assert seen.name == "辛缓存" and not seen.erased  # type: ignore[attr-defined]
+    assert not any("keydestruction" in q["sql"] and "EXISTS" not in q["sql"] for q in queries.captured_queries)
+    assert keystore.cache.get(c.pk) is not None  # warm now
+    KeyDestruction.objects.create(customer_id=c.pk)  # another process requested destruction; our cache is warm
+    again = selectors.get_customer(ctx(rep), c.pk, with_followups=False)
+    assert again.erased and again.name in ("", None)  # type: ignore[attr-defined]
+    assert keystore.cache.get(c.pk) is None

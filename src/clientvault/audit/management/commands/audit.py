@@ -1,4 +1,4 @@
-"""``clientvault audit seal|verify|prove|pubkey|init-key|rotate-key|archive``: the tamper-evident trail."""
+"""``clientvault audit seal|verify|prove|pubkey|init-key|rotate-key|archive|backfill-nodes``: the tamper-evident trail."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from clientvault.audit import proofs, sealing, services, signing
+from clientvault.audit import interior, proofs, sealing, services, signing
 from clientvault.audit.models import AuditEvent
 from clientvault.core.context import system_context
 
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         sub.add_parser("init-key", help="create the checkpoint signing key if missing")
         sub.add_parser("rotate-key", help="add a new checkpoint signing key; old ones keep verifying")
         sub.add_parser("archive", help="archive events past their retention, with proofs, then remove their rows")
+        sub.add_parser("backfill-nodes", help="store the tree's interior nodes for leaves sealed before they were kept (fast proofs)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ctx = system_context(channel="cli")
@@ -51,6 +52,8 @@ class Command(BaseCommand):
                 self.stdout.write(("created" if created else "already present") + f": signing key {signing.signer().key_id}")
             elif action == "rotate-key":
                 self.stdout.write(f"new signing key {services.rotate_signing_key(ctx)}")
+            elif action == "backfill-nodes":
+                self.stdout.write(f"{interior.backfill()} interior node(s) stored or already present")
             elif action == "archive":
                 result = services.archive_expired(ctx)
                 where = f" to {result.archive.file_name}" if result.archive else ""
