@@ -21,7 +21,8 @@ from tests.test_permission_matrix import (
     router_operations,
     web_url,
 )
-from tests.test_permission_matrix import world as world
+from tests.test_permission_matrix import matrix_world as matrix_world
+from tests.test_permission_matrix import shared_world as shared_world
 
 OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "TRACE")
 # Pages the matrix lists by their GET only, whose form posts back to them.
@@ -58,30 +59,6 @@ def _send(client: Client, method: str, url: str) -> Any:
     return client.generic(method, url, "", content_type="application/x-www-form-urlencoded")
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", GET_ONLY)
-def test_get_only_route_refuses_other_methods(name: str, world: World) -> None:
-    url = web_url(world, name, False)
-    anonymous, signed_in = Client(), Client()
-    sign_in_verified(signed_in, world.org["rep_bj1"])
-    for client in (anonymous, signed_in):
-        for method in OTHER_METHODS:
-            response = _send(client, method, url)
-            assert response.status_code == 405, f"{method} {url}: {response.status_code}"
-        assert client.head(url).status_code != 405
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", [n for n in web_routes() if n not in GET_ONLY and n != "set_language"])
-def test_no_route_accepts_put_delete_or_trace(name: str, world: World) -> None:
-    url = web_url(world, name, False)
-    client = Client()
-    sign_in_verified(client, world.org["admin"])
-    for method in ("PUT", "PATCH", "DELETE", "TRACE"):
-        response = _send(client, method, url)
-        assert response.status_code == 405, f"{method} {url}: {response.status_code}"
-
-
 def api_get_only() -> list[str]:
     by_path: dict[str, set[str]] = defaultdict(set)
     for method, path in router_operations():
@@ -90,11 +67,37 @@ def api_get_only() -> list[str]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", api_get_only())
-def test_get_only_api_operation_refuses_other_methods(path: str, world: World) -> None:
-    url = api_url(world, path, False)
-    client = Client()
-    sign_in_verified(client, world.org["rep_bj1"])
-    for method in OTHER_METHODS:
-        response = _send(client, method, url)
-        assert response.status_code == 405, f"{method} {url}: {response.status_code} {response.content[:200]!r}"
+class TestMethods:
+    """On the permission matrix's shared world: one per class, a savepoint per case (issue #12)."""
+
+    @pytest.mark.parametrize("name", GET_ONLY)
+    def test_get_only_route_refuses_other_methods(self, name: str, matrix_world: World) -> None:
+        world = matrix_world
+        url = web_url(world, name, False)
+        anonymous, signed_in = Client(), Client()
+        sign_in_verified(signed_in, world.org["rep_bj1"])
+        for client in (anonymous, signed_in):
+            for method in OTHER_METHODS:
+                response = _send(client, method, url)
+                assert response.status_code == 405, f"{method} {url}: {response.status_code}"
+            assert client.head(url).status_code != 405
+
+    @pytest.mark.parametrize("name", [n for n in web_routes() if n not in GET_ONLY and n != "set_language"])
+    def test_no_route_accepts_put_delete_or_trace(self, name: str, matrix_world: World) -> None:
+        world = matrix_world
+        url = web_url(world, name, False)
+        client = Client()
+        sign_in_verified(client, world.org["admin"])
+        for method in ("PUT", "PATCH", "DELETE", "TRACE"):
+            response = _send(client, method, url)
+            assert response.status_code == 405, f"{method} {url}: {response.status_code}"
+
+    @pytest.mark.parametrize("path", api_get_only())
+    def test_get_only_api_operation_refuses_other_methods(self, path: str, matrix_world: World) -> None:
+        world = matrix_world
+        url = api_url(world, path, False)
+        client = Client()
+        sign_in_verified(client, world.org["rep_bj1"])
+        for method in OTHER_METHODS:
+            response = _send(client, method, url)
+            assert response.status_code == 405, f"{method} {url}: {response.status_code} {response.content[:200]!r}"

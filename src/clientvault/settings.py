@@ -265,6 +265,10 @@ STORAGES = {
 if CLIENTVAULT_ENV in {"development", "test"}:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = CLIENTVAULT_ENV in {"development", "test"}
+# Tests build a new request handler with every test client, and WhiteNoise without autorefresh stats and
+# indexes every static file when its middleware is built: a quarter of the permission matrix's time (issue #12).
+# With autorefresh (as in development) a static file is looked up when it is asked for.
+WHITENOISE_AUTOREFRESH = DEBUG or CLIENTVAULT_ENV == "test"
 
 # --- Keys (issue #3; ARCHITECTURE.md rule 6) ------------------------------------------------
 # The master secret protects the keyset files; in production it comes from the environment and the

@@ -92,6 +92,18 @@ def event_proof(request: AppRequest, event_id: uuid.UUID) -> ProofOut:
     "/evidence",
     response=EvidencePackOut,
     summary="Evidence pack for a customer and/or time range, JSON or CSV with proofs (the export is audited)",
+    # format=csv answers text/csv: one self-contained row per event (audit/evidence.py as_csv).
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "OK",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/EvidencePackOut"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
 )
 def evidence_pack(request: AppRequest, query: Query[EvidenceQuery]) -> HttpResponse:
     ctx = ctx_of(request)

@@ -7,6 +7,7 @@ pack has already checked the capability and recorded the export.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from typing import Any
@@ -100,12 +101,21 @@ def verification_text() -> str:
     ) % {"verifier": VERIFIER}
 
 
+def rfc3339(moment: dt.datetime) -> str:
+    """``moment`` as an RFC 3339 date-time. Before 1901 a zone answers its local mean time, whose offset has
+    seconds (Shanghai: +08:05:43) that RFC 3339 cannot write: such a moment is written in UTC instead."""
+    offset = moment.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        return moment.astimezone(dt.UTC).isoformat()
+    return moment.isoformat()
+
+
 def filters_document(pack: EvidencePack) -> dict[str, str | None]:
     f = pack.filters
     return {
         "customer": str(f.customer_id) if f.customer_id else None,
-        "from": f.start.isoformat() if f.start else None,
-        "to": f.end.isoformat() if f.end else None,
+        "from": rfc3339(f.start) if f.start else None,
+        "to": rfc3339(f.end) if f.end else None,
     }
 
 

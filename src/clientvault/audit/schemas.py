@@ -88,7 +88,8 @@ class EvidencePackOut(Schema):
     """``format=json``: the events with their proofs against one signed checkpoint. ``format=csv`` gives one
     self-contained row per event instead. Both are downloads (``Content-Disposition: attachment``)."""
 
-    format: Literal["json", "csv"]
+    # The pack's own format name (audit/evidence.py FORMAT_NAME), not the ``format`` query parameter.
+    format: Literal["clientvault-evidence-pack"]
     version: int
     generated_at: dt.datetime
     generated_by: str

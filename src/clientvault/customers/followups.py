@@ -114,7 +114,11 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     elif occurred > clock.now() + dt.timedelta(minutes=5):
         errors["occurred_at"] = [_("A follow-up cannot be in the future.")]
     else:
-        out["occurred_at"] = occurred
+        try:
+            # Stored as the same instant in UTC: PostgreSQL refuses offsets past ±15:59 that ISO 8601 allows.
+            out["occurred_at"] = occurred.astimezone(dt.UTC) if occurred.tzinfo is not None else occurred
+        except OverflowError:  # an instant before the year 1 in UTC
+            errors["occurred_at"] = [_("Enter a valid date and time.")]
     channel = data.get("channel") or ""
     if channel not in Channel.values:
         errors["channel"] = [_("Choose a valid channel.")]

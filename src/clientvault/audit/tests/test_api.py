@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import uuid
 from typing import Any
 
@@ -152,6 +153,30 @@ def test_evidence_json_and_csv(org: Org, trail: list[AuditEvent], audit_events: 
     assert {r["sealed"] for r in rows} == {"sealed"}
     exported = audit_events("audit.evidence_exported")
     assert [e.detail["format"] for e in exported] == ["json", "csv"] and all(e.channel == "api" for e in exported)
+
+
+def test_evidence_pack_answers_as_its_schema_documents(org: Org, trail: list[AuditEvent]) -> None:
+    """Regression (found by tests/test_api_fuzz.py, issue #12): the pack's ``format`` is its format name, which
+    the schema declared as the query's json/csv; and the CSV download is a documented content type."""
+    from clientvault.api import api
+    from clientvault.audit.schemas import EvidencePackOut
+
+    document = json.loads(json.dumps(api.get_openapi_schema()))  # as served: status codes are strings
+    content = document["paths"][f"{API}/evidence"]["get"]["responses"]["200"]["content"]
+    assert set(content) == {"application/json", "text/csv"}
+    pack = _client(org, "compliance").get(f"{API}/evidence", {"customer": str(CUSTOMER)}).json()
+    assert pack["format"] == "clientvault-evidence-pack"
+    assert content["application/json"]["schema"] == {"$ref": "#/components/schemas/EvidencePackOut"}
+    EvidencePackOut.model_validate(pack)  # the documented schema is this model's
+
+
+def test_evidence_filters_before_1901_are_valid_date_times(org: Org) -> None:
+    """Regression (found by tests/test_api_fuzz.py, issue #12): ``to=0211-08-19`` echoed the bound with
+    Shanghai's local mean time offset, +08:05:43, which is no RFC 3339 date-time; it is written in UTC."""
+    pack = _client(org, "compliance").get(f"{API}/evidence", {"to": "0211-08-19"}).json()
+    assert pack["filters"]["to"] == "0211-08-19T15:54:17+00:00"
+    parsed = dt.datetime.fromisoformat(pack["filters"]["to"])
+    assert parsed.utcoffset() == dt.timedelta(0)
 
 
 @pytest.mark.parametrize(

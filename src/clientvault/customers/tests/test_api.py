@@ -515,6 +515,21 @@ def test_followup_create_list_get_patch_delete(api, org, audit_events):
     one_event(audit_events, mark, "followup.deleted", rep)
 
 
+def test_followup_time_with_a_far_offset_is_stored_as_its_instant(api: Callable[[str], Any], org: Any) -> None:
+    """Regression (found by tests/test_api_fuzz.py on PostgreSQL, issue #12): ISO 8601 allows an offset of
+    -23:16, PostgreSQL does not (500); the time is stored as the same instant in UTC. An instant before the
+    year 1 in UTC is refused like any invalid time."""
+    c = customer(org["rep_bj1"])
+    client = api("rep_bj1")
+    body = {"occurred_at": "0211-01-16T15:54:50.81-23:16", "channel": "phone", "summary": "远古回访"}
+    response = client.post(f"/customers/{c.pk}/followups", body)
+    assert response.status_code == 201, response.content
+    stored = all_rows(FollowUp).get(pk=response.json()["id"]).occurred_at
+    assert stored == dt.datetime(211, 1, 17, 15, 10, 50, 810000, tzinfo=dt.UTC)
+    refused = client.post(f"/customers/{c.pk}/followups", {**body, "occurred_at": "0001-01-01T00:00:00+23:00"})
+    assert refused.status_code == 422 and "occurred_at" in refused.json()["error"]["fields"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
