@@ -166,12 +166,13 @@ def field_classes(ctx: Context | None = None) -> Mapping[str, FieldMeta]:
 
 def _roles_sql(user_ref: str) -> str:
     """A scalar subquery: the role codes of the user ``user_ref`` names, comma-separated."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from clientvault.accounts.models import Role, User
-
-    role_table = connection.ops.quote_name(Role._meta.db_table)
-    link_table = connection.ops.quote_name(User.roles.through._meta.db_table)
+    # By model label, not import: accounts sits above access in the layers (pyproject's import contract).
+    role_table = connection.ops.quote_name(apps.get_model("accounts", "Role")._meta.db_table)
+    link_table = connection.ops.quote_name(get_user_model()._meta.get_field("roles").remote_field.through._meta.db_table)  # type: ignore[union-attr]
     agg = "string_agg(r.code, ',')" if connection.vendor == "postgresql" else "group_concat(r.code, ',')"
     # Table names come from model metadata, quoted by the backend; ``user_ref`` is a parameter mark or a
     # column reference built the same way, never user input.

@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access import catalogues, services
+from clientvault.access import services
 from clientvault.access.models import Policy, PolicyChange
 from clientvault.access.policies import CHANGE, MANAGE_POLICIES, VIEW, allows, widening
 from clientvault.core import auditing as audit
+from clientvault.core import catalogue_service as catalogues
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed

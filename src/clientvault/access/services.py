@@ -9,8 +9,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access import catalogues, engine
-from clientvault.access.catalogues import Catalogue
+from clientvault.access import engine
 from clientvault.access.models import Policy, PolicyChange, Purpose
 from clientvault.access.policies import (
     BREAK_GLASS,
@@ -25,7 +24,9 @@ from clientvault.access.policies import (
 )
 from clientvault.access.purposes import LegalBasis
 from clientvault.core import auditing as audit
+from clientvault.core import catalogue_service as catalogues
 from clientvault.core import roles as R
+from clientvault.core.catalogue_service import Catalogue
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 

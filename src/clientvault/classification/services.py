@@ -7,12 +7,11 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.access import catalogues
-from clientvault.access.catalogues import Catalogue
-from clientvault.access.policies import MANAGE_CLASSIFICATION
-from clientvault.audit.models import AuditEvent
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
 from clientvault.classification.models import FieldClassification
+from clientvault.core import catalogue_service as catalogues
+from clientvault.core.capabilities import MANAGE_CLASSIFICATION
+from clientvault.core.catalogue_service import Catalogue
 from clientvault.core.context import Context
 from clientvault.core.errors import ValidationFailed
 
@@ -57,7 +56,7 @@ CLASSIFICATIONS = Catalogue(
 )
 
 
-def classify(*, ctx: Context, key: str, data: Mapping[str, Any], reason: str, covered_by: AuditEvent | None = None) -> FieldClassification:
+def classify(*, ctx: Context, key: str, data: Mapping[str, Any], reason: str, covered_by: Any = None) -> FieldClassification:
     """Create or change a classification in the caller's transaction, with a new version.
 
     The caller checked the permission (a custom field defined with its class). ``covered_by``: the caller's

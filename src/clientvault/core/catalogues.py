@@ -11,7 +11,7 @@ retention rules and deadline calendars. This module holds what they share and kn
 - ``edit_versioned``: the edit page, a form of the current values plus a reason beside the history.
 
 The "save a new version" service (permission, lock, reason, rule 12 proposals, one audit event) is
-``access.catalogues``: it needs permissions and the audit trail, which the kernel does not import.
+``core.catalogue_service``: it needs permissions and the audit trail, which the kernel does not import.
 """
 
 from __future__ import annotations

@@ -9,12 +9,13 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models.query import QuerySet
 
-from clientvault.access import catalogues, proposals, services
+from clientvault.access import proposals, services
 from clientvault.access.models import Policy, PolicyChange, PolicyVersion, Purpose, PurposeVersion
 from clientvault.audit import append_only
 from clientvault.classification import services as classification
 from clientvault.classification.catalogue import custom_field_key
 from clientvault.classification.models import FieldClassification, FieldClassificationVersion
+from clientvault.core import catalogue_service as catalogues
 from clientvault.core import catalogues as base
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.customers import custom_fields

@@ -1,9 +1,13 @@
 """Saving a new version of a catalogue row — one service for every versioned catalogue (issue #12).
 
+It lives in the kernel so that every layer's catalogue (classification below access, access itself, and
+the domain apps above) can use it: it checks capabilities through ``core.capabilities`` and records
+through ``core.auditing``, importing no app.
+
 A catalogue (purposes, access policies, field classifications, …) describes itself once as a
 ``Catalogue``; ``save_version`` then does what each used to hand-write (ARCHITECTURE.md rules 7, 9, 12):
 
-1. the actor holds the catalogue's change capability (``policies.CAPABILITY_GRANTS``);
+1. the actor holds the catalogue's change capability (``core.capabilities``);
 2. the row is locked (``select_for_update``) so two editors cannot both write version n+1;
 3. a reason is required, and the new values are validated by the catalogue's ``clean``;
 4. the catalogue's separation-of-duties check runs (e.g. nobody changes a policy of a role they hold);
@@ -22,10 +26,9 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.utils.functional import Promise
 
-from clientvault.access.policies import CHANGE, allows
-from clientvault.audit import recording as audit
-from clientvault.audit.models import AuditEvent
+from clientvault.core import auditing as audit
 from clientvault.core import catalogues as store
+from clientvault.core.capabilities import CHANGE, allows
 from clientvault.core.catalogues import VersionedEntry
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -74,7 +77,7 @@ def write(
     fields: Iterable[str] | None = None,
     changed_by: Any = None,
     detail: Mapping[str, Any] | None = None,
-    covered_by: AuditEvent | None = None,
+    covered_by: Any = None,
 ) -> E:
     """Write ``cleaned`` as the next version of the locked ``row`` (version 1 of a new row under ``key``
     when ``row`` is None), in the caller's transaction: one audit event (``created_event`` or
@@ -98,7 +101,10 @@ def write(
             fields=list(fields) if fields is not None else changed,
             detail={"version": target.version, **(detail or {})},
         )
-    store.append_version(target, reason=reason, changed_by=changed_by or ctx.actor, audit_event_id=event.event_id)
+    event_id = getattr(event, "event_id", None)
+    if event_id is None:  # the recorder answers with the event row it wrote (audit.recording.record)
+        raise RuntimeError("the audit recorder returned no event id for a catalogue version")
+    store.append_version(target, reason=reason, changed_by=changed_by or ctx.actor, audit_event_id=event_id)
     return target
 
 
