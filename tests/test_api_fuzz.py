@@ -28,8 +28,11 @@ from clientvault.accounts import services as account_services
 from clientvault.api import api
 from clientvault.testing.actors import ctx, default_purpose
 from clientvault.testing.consents import notice
-from tests.test_permission_matrix import API_MATRIX, PARAMS, World, split_user
-from tests.test_permission_matrix import world as world
+from tests.matrix.effects import PARAMS
+from tests.matrix.routes import split_user
+from tests.matrix.tables import API_MATRIX
+from tests.matrix.world import World
+from tests.matrix.world import world as world
 
 MAX_EXAMPLES = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

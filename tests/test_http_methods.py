@@ -11,18 +11,11 @@ import pytest
 from django.test import Client
 
 from clientvault.testing.actors import sign_in_verified
-from tests.test_permission_matrix import (
-    API_NAMESPACE,
-    PUBLIC_ROUTES,
-    WEB_MATRIX,
-    World,
-    api_url,
-    iter_routes,
-    router_operations,
-    web_url,
-)
-from tests.test_permission_matrix import matrix_world as matrix_world
-from tests.test_permission_matrix import shared_world as shared_world
+from tests.matrix.routes import api_url, iter_routes, router_operations, web_url
+from tests.matrix.tables import API_NAMESPACE, PUBLIC_ROUTES, WEB_MATRIX
+from tests.matrix.world import World
+from tests.matrix.world import matrix_world as matrix_world
+from tests.matrix.world import shared_world as shared_world
 
 OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "TRACE")
 # Pages the matrix lists by their GET only, whose form posts back to them.

@@ -1,0 +1,1 @@
+"""The permission matrix's parts; the tests are in tests/test_permission_matrix.py."""

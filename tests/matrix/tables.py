@@ -1,0 +1,650 @@
+"""The permission matrix's expectations: what every user gets from every web route and API operation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+
+from clientvault.accounts import services as account_services
+from clientvault.testing.identifiers import resident_id
+from clientvault.testing.organisation import PASSWORD
+from tests.matrix.effects import (
+    CONSENT_DESK,
+    CONSENT_NO_SIGHT,
+    CONSENT_OUT,
+    CONSENT_READ_ONLY,
+    CONSENT_RECORDERS,
+    EVIDENCE_IN,
+    EVIDENCE_WRONG,
+    NOT_COMPLIANCE,
+    NOT_CONSENT_DESK,
+    Effect,
+    Payload,
+    audit_left,
+    auditor_factor_reset,
+    capture_form,
+    capture_payload,
+    change_approved,
+    classification_changed,
+    classification_form,
+    consent_recorded,
+    consent_withdrawn,
+    core_cleared,
+    customer_created,
+    customer_deleted,
+    customer_edited,
+    customer_form,
+    evidence_opened,
+    evidence_query,
+    field_created,
+    field_edit_form,
+    field_edited,
+    followup_created,
+    followup_deleted,
+    followup_edited,
+    followup_form,
+    grant_decided,
+    landing,
+    made_core,
+    name_revealed,
+    new_customer_form,
+    new_field_form,
+    new_policy_form,
+    new_user_form,
+    notice_form,
+    notice_published,
+    policy_changed,
+    policy_created,
+    policy_form,
+    purpose_changed,
+    purpose_form,
+    user_created,
+    user_edit_form,
+    user_edited,
+    user_password_was_not_reset,
+    withdrawal_payload,
+)
+from tests.matrix.world import (
+    ADMIN_ONLY,
+    AUDIT_READERS,
+    AUDIT_READERS_ANY_ENTITY,
+    CHANGE_IN,
+    CHANGE_OUT,
+    CHANGE_WRONG,
+    EDITED_NAME,
+    EVERYONE,
+    NEW_NAME,
+    NO_CUSTOMER_GRANT,
+    NOT_ADMIN,
+    NOT_AUDIT,
+    NOT_SALES,
+    POLICY_READERS,
+    REVEAL_DENIED,
+    REVEAL_IN,
+    SALES,
+    USERS,
+    VIEW_IN,
+    VIEW_OUT,
+    World,
+)
+
+# --- The web matrix ---------------------------------------------------------------------------
+
+Response = Any  # the test client's response (django.test.client's patched HttpResponse)
+Location = str | Callable[[World, str, bool], str]  # a regex the Location header must fully match
+LOGIN = "<login>"  # the sign-in page with ?next= the requested path
+
+
+@dataclass(frozen=True)
+class Web:
+    """One method of one URL pattern: who gets what."""
+
+    method: str
+    ok: tuple[str, ...] = ()  # in scope: 200 for GET, ``success`` redirect for POST
+    wrong: tuple[str, ...] = ()  # no grant: 404
+    out: tuple[str, ...] = ()  # out of scope: ``out_status`` without the customer's name
+    success: Location | None = None  # Location regex for in-scope users (implies a 302)
+    anon_status: int = 302
+    anon_location: Location | None = LOGIN
+    out_status: int = 404
+    data: Payload | None = None
+    effect: Effect | None = None
+    reveals: bool = False  # in-scope responses show the customer's name
+    audited_view: bool = False  # in-scope responses write exactly one customer.viewed
+    query: Payload | None = None  # query-string parameters (GET)
+    event: str | None = None  # writes: the audit event a success leaves exactly once ("" none), a refusal never
+    anon_event: str = ""  # the event an anonymous visitor's successful write leaves (signing in)
+
+
+def _detail(w: World, user: str, foreign: bool) -> str:
+    return re.escape(reverse("customers:detail", args=[w.customer_for(foreign).pk]))
+
+
+def _landing(w: World, user: str, foreign: bool) -> str:
+    return re.escape(landing(w, user))
+
+
+def _mfa_landing(w: World, user: str, foreign: bool) -> str:
+    if account_services.confirmed_device(w.org[user]) is None:
+        return re.escape(reverse("accounts:mfa_setup"))
+    return _landing(w, user, foreign)
+
+
+NEW_DETAIL = r"/customers/[0-9a-f-]{36}/"
+MFA_RESET_APPROVERS = ("admin", "compliance")
+NOT_MFA_RESET_APPROVERS = tuple(u for u in USERS if u not in MFA_RESET_APPROVERS)
+
+
+def _user_edit(w: World, user: str, foreign: bool) -> str:
+    return re.escape(reverse("accounts:user_edit", args=[w.org["rep_bj2"].pk]))
+
+
+def consent_write_web(data: Payload, effect: Effect, event: str) -> Web:
+    """Recording a consent or its withdrawal on the customer's consent page: who may, who may not."""
+    return Web(
+        "POST",
+        ok=CONSENT_RECORDERS,
+        wrong=CONSENT_READ_ONLY + CONSENT_NO_SIGHT,
+        out=CONSENT_OUT,
+        success=lambda w, u, f: re.escape(reverse("consents:customer", args=[w.customer_for(f).pk])),
+        data=data,
+        effect=effect,
+        event=event,
+    )
+
+
+WEB_MATRIX: dict[str, list[Web]] = {
+    "home": [Web("GET", ok=EVERYONE, success=_landing)],
+    "accounts:login": [
+        Web("GET", ok=EVERYONE, success=_landing, anon_status=200, anon_location=None),
+        Web(
+            "POST",
+            ok=EVERYONE,
+            success=_landing,
+            anon_location=re.escape("/customers/"),
+            data=lambda w, f: {"username": "rep_bj1", "password": PASSWORD},
+            event="",  # whoever is signed in already is sent on, nothing is written
+            anon_event="auth.login",
+        ),
+    ],
+    "accounts:logout": [
+        Web("POST", ok=EVERYONE, success=re.escape("/accounts/login/"), anon_location=re.escape("/accounts/login/"), event="auth.logout")
+    ],
+    "accounts:mfa_verify": [Web("GET", ok=EVERYONE, success=_mfa_landing)],
+    "accounts:mfa_setup": [Web("GET", ok=EVERYONE)],
+    "accounts:profile": [
+        Web("GET", ok=EVERYONE),
+        Web(
+            "POST",
+            ok=EVERYONE,
+            success=re.escape("/accounts/profile/"),
+            data=lambda w, f: {"action": "language", "lang-language": "en"},
+            event="user.updated",
+        ),
+    ],
+    "accounts:users": [Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN)],
+    "accounts:user_create": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=re.escape("/accounts/users/"),
+            data=new_user_form,
+            effect=user_created,
+            event="user.created",
+        ),
+    ],
+    "accounts:user_edit": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=re.escape("/accounts/users/"),
+            data=user_edit_form,
+            effect=user_edited,
+            event="user.updated",
+        ),
+    ],
+    "accounts:role_grants": [Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE)],
+    "accounts:role_grant_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/accounts/grants/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=grant_decided,
+            event="role_grant.approved",
+        ),
+    ],
+    # Helping a stuck user (issue #11): administrators; a second-factor reset of an MFA role is approved by
+    # another administrator or a compliance officer on the pending page.
+    "accounts:user_unlock": [
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=audit_left("user.unlocked"), event="user.unlocked"),
+    ],
+    "accounts:user_password_reset": [
+        Web("POST", ok=ADMIN_ONLY, wrong=NOT_ADMIN, success=_user_edit, effect=user_password_was_not_reset, event="")
+    ],
+    "accounts:user_mfa_reset": [
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=_user_edit,
+            effect=audit_left("user.mfa_reset_requested"),
+            event="user.mfa_reset_requested",
+        ),
+    ],
+    "accounts:mfa_resets": [Web("GET", ok=MFA_RESET_APPROVERS, wrong=NOT_MFA_RESET_APPROVERS)],
+    "accounts:mfa_reset_decide": [
+        Web(
+            "POST",
+            ok=MFA_RESET_APPROVERS,
+            wrong=NOT_MFA_RESET_APPROVERS,
+            success=re.escape("/accounts/mfa-resets/"),
+            data=lambda w, f: {"action": "approve"},
+            effect=auditor_factor_reset,
+            event="user.mfa_reset",
+        ),
+    ],
+    "customers:list": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, out_status=200, reveals=True),
+    ],
+    "customers:create": [
+        Web("GET", ok=SALES, wrong=NOT_SALES),
+        Web(
+            "POST", ok=SALES, wrong=NOT_SALES, success=NEW_DETAIL, data=new_customer_form, effect=customer_created, event="customer.created"
+        ),
+    ],
+    # Export is granted under marketing only (rep-marketing); under the purpose each user works for by
+    # default nobody holds it, so the page answers like a missing one. The marketing export itself is tested
+    # in consents/tests/test_enforcement.py (only customers with live consent leave).
+    "customers:export": [Web("GET", wrong=EVERYONE)],
+    "customers:detail": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, audited_view=True),
+    ],
+    "customers:edit": [
+        Web("GET", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, reveals=True),
+        Web(
+            "POST",
+            ok=CHANGE_IN,
+            wrong=CHANGE_WRONG,
+            out=CHANGE_OUT,
+            success=_detail,
+            data=customer_form,
+            effect=customer_edited,
+            event="customer.updated",
+        ),
+    ],
+    "customers:delete": [
+        Web(
+            "POST",
+            ok=CHANGE_IN,
+            wrong=CHANGE_WRONG,
+            out=CHANGE_OUT,
+            success=re.escape("/customers/"),
+            effect=customer_deleted,
+            event="customer.deleted",
+        ),
+    ],
+    "customers:followup_create": [
+        Web(
+            "POST",
+            ok=CHANGE_IN,
+            wrong=CHANGE_WRONG,
+            out=CHANGE_OUT,
+            success=_detail,
+            data=followup_form,
+            effect=followup_created,
+            event="followup.created",
+        ),
+    ],
+    "customers:followup_delete": [
+        Web("POST", ok=CHANGE_IN, wrong=CHANGE_WRONG, out=CHANGE_OUT, success=_detail, effect=followup_deleted, event="followup.deleted"),
+    ],
+    "classification:catalogue": [
+        Web("GET", ok=("compliance", "auditor"), wrong=tuple(u for u in USERS if u not in ("compliance", "auditor"))),
+    ],
+    "classification:edit": [
+        Web("GET", ok=("compliance",), wrong=tuple(u for u in USERS if u != "compliance")),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=tuple(u for u in USERS if u != "compliance"),
+            success=re.escape("/classification/"),
+            data=classification_form,
+            effect=classification_changed,
+            event="classification.changed",
+        ),
+    ],
+    "access:purposes": [
+        Web("GET", ok=("compliance", "auditor"), wrong=tuple(u for u in USERS if u not in ("compliance", "auditor"))),
+    ],
+    "access:purpose_edit": [
+        Web("GET", ok=("compliance",), wrong=tuple(u for u in USERS if u != "compliance")),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=tuple(u for u in USERS if u != "compliance"),
+            success=re.escape("/access/purposes/"),
+            data=purpose_form,
+            effect=purpose_changed,
+            event="purpose.changed",
+        ),
+    ],
+    # Lowering a record's protection is compliance's decision (issue #11).
+    "customers:clear_core": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            out=("compliance@foreign",),
+            success=_detail,
+            data=made_core,
+            effect=core_cleared,
+            event="customer.protection_lowered",
+        ),
+    ],
+    "customers:reveal": [
+        Web(
+            "POST",
+            ok=REVEAL_IN,
+            wrong=REVEAL_DENIED + NO_CUSTOMER_GRANT,
+            out=VIEW_OUT,
+            reveals=True,
+            effect=name_revealed,
+            event="customer.field_revealed",
+        ),
+    ],
+    "access:policies": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
+    # Data policies are compliance's alone (issue #11): administrators read them, change none.
+    "access:policy_edit": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/access/policies/"),
+            data=policy_form,
+            effect=policy_changed,
+            event="policy.change_proposed",
+        ),
+    ],
+    "access:policy_create": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/access/policies/"),
+            data=new_policy_form,
+            effect=policy_created,
+            event="policy.change_proposed",
+        ),
+    ],
+    "access:policy_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/access/policies/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=change_approved,
+            event="policy.change_approved",
+        ),
+    ],
+    "access:choose_purpose": [Web("GET", ok=EVERYONE)],
+    "access:break_glass": [Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN)],
+    # Nobody here is in a break-glass window: ending none writes nothing.
+    "access:break_glass_end": [Web("POST", ok=EVERYONE, success=re.escape("/access/purpose/"), event="")],
+    "access:break_glass_log": [Web("GET", ok=POLICY_READERS, wrong=tuple(u for u in USERS if u not in POLICY_READERS))],
+    "audit:search": [Web("GET", ok=AUDIT_READERS, wrong=NOT_AUDIT, effect=audit_left("audit.searched"))],
+    "audit:customer_history": [
+        Web(
+            "GET",
+            ok=AUDIT_READERS_ANY_ENTITY,
+            wrong=NOT_AUDIT,
+            effect=audit_left("audit.customer_history_viewed", names_customer=True),
+        )
+    ],
+    "audit:evidence": [
+        Web(
+            "GET",
+            ok=AUDIT_READERS_ANY_ENTITY,
+            wrong=NOT_AUDIT,
+            query=evidence_query,
+            effect=audit_left("audit.evidence_exported", names_customer=True),
+        )
+    ],
+    "consents:customer": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.viewed", names_customer=True)),
+        consent_write_web(capture_form, consent_recorded, "consent.given"),
+    ],
+    "consents:withdraw": [consent_write_web(withdrawal_payload, consent_withdrawn, "consent.withdrawn")],
+    "consents:evidence": [Web("GET", ok=EVIDENCE_IN, wrong=EVIDENCE_WRONG, out=VIEW_OUT, effect=evidence_opened)],
+    "consents:dashboard": [Web("GET", ok=CONSENT_DESK, wrong=NOT_CONSENT_DESK, effect=audit_left("consent.coverage_viewed"))],
+    "consents:notices": [Web("GET", ok=CONSENT_DESK, wrong=NOT_CONSENT_DESK)],
+    "consents:publish": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/consents/notices/"),
+            data=notice_form,
+            effect=notice_published,
+            event="notice.published",
+        ),
+    ],
+    # The portal knows no staff: a signed-in employee is a stranger there, sent to the portal's own sign-in.
+    "rights:give": [Web("GET", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
+    "rights:withdraw": [Web("POST", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"), event="")],
+    "customers:custom_fields": [
+        Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
+    ],
+    "customers:custom_field_create": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=re.escape("/customers/custom-fields/"),
+            data=new_field_form,
+            effect=field_created,
+            event="customfield.created",
+        ),
+    ],
+    "customers:custom_field_edit": [
+        Web("GET", ok=ADMIN_ONLY, wrong=NOT_ADMIN),
+        Web(
+            "POST",
+            ok=ADMIN_ONLY,
+            wrong=NOT_ADMIN,
+            success=re.escape("/customers/custom-fields/"),
+            data=field_edit_form,
+            effect=field_edited,
+            event="customfield.updated",
+        ),
+    ],
+}
+
+
+# --- The API matrix ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Api:
+    """One API operation: who gets what."""
+
+    ok: tuple[str, ...]
+    ok_status: int
+    denied: tuple[str, ...] = ()  # wrong role, 403 permission_denied
+    hidden: tuple[str, ...] = ()  # wrong role that cannot see the object at all, 404 not_found
+    out: tuple[str, ...] = ()  # out of scope: 404 not_found (or ``out_status``) without the customer's name
+    out_status: int = 404
+    denied_statuses: tuple[int, ...] = (403,)
+    payload: Payload | None = None
+    effect: Effect | None = None
+    reveals: bool = False
+    audited_view: bool = False
+    query: Payload | None = None  # query-string parameters
+    event: str | None = None  # writes: the audit event a success leaves exactly once ("" none), a refusal never
+
+
+def consent_write_api(payload: Payload, effect: Effect, event: str) -> Api:
+    """The same over the API: read-only roles get 403, roles without sight of the customer 404."""
+    return Api(
+        ok=CONSENT_RECORDERS,
+        ok_status=201,
+        denied=CONSENT_READ_ONLY,
+        hidden=CONSENT_NO_SIGHT,
+        out=CONSENT_OUT,
+        payload=payload,
+        effect=effect,
+        event=event,
+    )
+
+
+P = "/api/v1"
+API_MATRIX: dict[tuple[str, str], Api] = {
+    ("GET", f"{P}/me"): Api(ok=EVERYONE, ok_status=200),
+    ("GET", f"{P}/custom-fields"): Api(ok=EVERYONE, ok_status=200),  # definitions only, no customer data
+    # No customer grant at all: the web list answers 404, so the API must refuse too (403 or 404).
+    ("GET", f"{P}/customers"): Api(
+        ok=VIEW_IN, ok_status=200, denied=NO_CUSTOMER_GRANT, denied_statuses=(403, 404), out=VIEW_OUT, out_status=200, reveals=True
+    ),
+    ("POST", f"{P}/customers"): Api(
+        ok=SALES,
+        ok_status=201,
+        denied=NOT_SALES,
+        effect=customer_created,
+        event="customer.created",
+        payload=lambda w, f: {
+            "kind": "individual",
+            "name": NEW_NAME,
+            "id_type": "resident_id",
+            "id_number": resident_id(),
+            "mobile": "13900001111",
+        },
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, reveals=True, audited_view=True
+    ),
+    ("PATCH", f"{P}/customers/{{customer_id}}"): Api(
+        ok=CHANGE_IN,
+        ok_status=200,
+        denied=CHANGE_WRONG,
+        out=CHANGE_OUT,
+        effect=customer_edited,
+        event="customer.updated",
+        payload=lambda w, f: {"occupation": EDITED_NAME, "version": w.customer_for(f).version},
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/reveal"): Api(
+        ok=REVEAL_IN,
+        ok_status=200,
+        denied=REVEAL_DENIED,
+        hidden=NO_CUSTOMER_GRANT,
+        out=VIEW_OUT,
+        reveals=True,
+        payload=lambda w, f: {"fields": ["name"]},
+        effect=name_revealed,
+        event="customer.field_revealed",
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/clear-core"): Api(
+        ok=("compliance",),
+        ok_status=204,
+        denied=NOT_COMPLIANCE,
+        out=("compliance@foreign",),
+        payload=made_core,
+        effect=core_cleared,
+        event="customer.protection_lowered",
+    ),
+    ("DELETE", f"{P}/customers/{{customer_id}}"): Api(
+        ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=customer_deleted, event="customer.deleted"
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/followups"): Api(ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT),
+    ("POST", f"{P}/customers/{{customer_id}}/followups"): Api(
+        ok=CHANGE_IN,
+        ok_status=201,
+        denied=CHANGE_WRONG,
+        out=CHANGE_OUT,
+        effect=followup_created,
+        event="followup.created",
+        payload=lambda w, f: {"occurred_at": "2026-01-05T10:00:00+08:00", "channel": "phone", "summary": "矩阵回访"},
+    ),
+    ("GET", f"{P}/followups/{{followup_id}}"): Api(ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT),
+    ("PATCH", f"{P}/followups/{{followup_id}}"): Api(
+        ok=CHANGE_IN,
+        ok_status=200,
+        denied=CHANGE_WRONG,
+        out=CHANGE_OUT,
+        effect=followup_edited,
+        event="followup.updated",
+        payload=lambda w, f: {"summary": "矩阵更正"},
+    ),
+    ("DELETE", f"{P}/followups/{{followup_id}}"): Api(
+        ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=followup_deleted, event="followup.deleted"
+    ),
+    ("GET", f"{P}/audit/events"): Api(ok=AUDIT_READERS, ok_status=200, denied=NOT_AUDIT, effect=audit_left("audit.searched")),
+    ("GET", f"{P}/audit/customers/{{customer_id}}/events"): Api(
+        ok=AUDIT_READERS_ANY_ENTITY,
+        ok_status=200,
+        denied=NOT_AUDIT,
+        effect=audit_left("audit.customer_history_viewed", names_customer=True),
+    ),
+    ("GET", f"{P}/audit/events/{{event_id}}/proof"): Api(
+        ok=AUDIT_READERS, ok_status=200, denied=NOT_AUDIT, effect=audit_left("audit.evidence_exported")
+    ),
+    ("GET", f"{P}/customers/{{customer_id}}/consents"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("consent.viewed", names_customer=True)
+    ),
+    ("POST", f"{P}/customers/{{customer_id}}/consents"): consent_write_api(capture_payload, consent_recorded, "consent.given"),
+    ("POST", f"{P}/customers/{{customer_id}}/consents/{{purpose}}/withdraw"): consent_write_api(
+        withdrawal_payload, consent_withdrawn, "consent.withdrawn"
+    ),
+    ("GET", f"{P}/consents/notices"): Api(ok=EVERYONE, ok_status=200),
+    ("GET", f"{P}/consents/events"): Api(ok=CONSENT_DESK, ok_status=200, denied=NOT_CONSENT_DESK, effect=audit_left("consent.feed_read")),
+    ("GET", f"{P}/audit/evidence"): Api(
+        ok=AUDIT_READERS_ANY_ENTITY,
+        ok_status=200,
+        denied=NOT_AUDIT,
+        query=evidence_query,
+        effect=audit_left("audit.evidence_exported", names_customer=True),
+    ),
+}
+
+
+# --- Public routes (explicitly excluded from the matrix, and asserted public) --------------------
+
+
+@dataclass(frozen=True)
+class Public:
+    method: str
+    status: int
+    data: dict[str, Any] = field(default_factory=dict)
+    contains: str = ""
+    location: str | None = None
+
+
+PUBLIC_ROUTES: dict[str, Public] = {
+    "health": Public("GET", 200, contains="ok"),
+    "set_language": Public("POST", 302, data={"language": "en", "next": "/health"}, location="/health"),
+    "api-v1:openapi-json": Public("GET", 200, contains='"paths"'),
+    "api-v1:openapi-view": Public("GET", 200),
+    # ninja's anchor for reversing the API base; it answers a JSON 404 to anyone and reveals nothing.
+    "api-v1:api-root": Public("GET", 404, contains='"not_found"'),
+    # The customer portal: its own sign-in; its other pages send a visitor who has not signed in there back to it.
+    "rights:sign_in": Public("GET", 200, contains='name="identifier"'),
+    "rights:verify": Public("GET", 302, location="/portal/"),
+    "rights:sign_out": Public("POST", 302, location="/portal/"),
+    "rights:home": Public("GET", 302, location="/portal/"),
+    "rights:consents": Public("GET", 302, location="/portal/"),
+}
+STATIC_ASSET = "css/clientvault.css"
+API_NAMESPACE = "api-v1"
