@@ -32,8 +32,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef
 
-from clientvault.audit import canonical, merkle, parallel, rowscan, sealing, signing
-from clientvault.audit.models import ArchivedLeaf, AuditEvent, AuditLeaf, Checkpoint, WitnessPublication
+from clientvault.audit import canonical, interior, merkle, parallel, rowscan, sealing, signing
+from clientvault.audit.models import ArchivedLeaf, AuditEvent, AuditLeaf, AuditNode, Checkpoint, WitnessPublication
 from clientvault.core import clock
 
 CHUNK = 10_000
@@ -158,14 +158,17 @@ def _check_leaves(checkpoints: list[Checkpoint], content: parallel.Pending, repo
     gap: int | None = None
     # The leaves that existed when the content check started: both halves see the same log.
     for chunk in _leaf_chunks(content.hi):
+        computed: dict[int, tuple[bytes, int]] = {}  # node key -> (hash the leaves give, last leaf under it)
         for index, stored in chunk:
             if index != frontier.size:
                 gap = frontier.size
                 found.append(((gap, 0), "leaf", f"leaf index {gap} is missing (next stored leaf is {index})", gap))
                 break  # positions after a gap no longer line up with any checkpoint
             # The tree goes on with the stored hash: a root that fails later then means the leaf
-            # table itself was changed, not only an event.
-            frontier.append(bytes(stored))
+            # table itself was changed, not only an event. The same merges name the interior nodes the
+            # sealer stored for proofs, checked below against the leaves.
+            for node in interior.completed_nodes(frontier, bytes(stored)):
+                computed[node.key] = (bytes(node.node_hash), index)
             cp = by_size.get(frontier.size)
             if cp is not None:
                 order = (cp.tree_size - 1, 1)  # after the range's last leaf
@@ -175,6 +178,7 @@ def _check_leaves(checkpoints: list[Checkpoint], content: parallel.Pending, repo
                 elif [h.hex() for h in frontier.hashes] != list(cp.frontier):
                     found.append((order, "root", f"checkpoint {cp.tree_size}: its stored frontier differs from the tree", range_start))
                 range_start = cp.tree_size
+        _check_nodes(computed, found)
         if gap is not None:
             break
     checked = content.result()
@@ -203,6 +207,21 @@ def _check_leaves(checkpoints: list[Checkpoint], content: parallel.Pending, repo
             report.add("leaf", f"{frontier.size - report.tree_size} leaf(s) past the last signed checkpoint", report.tree_size)
         else:
             report.add("leaf", f"the last checkpoint covers {report.tree_size} leaves but only {frontier.size} exist", frontier.size)
+
+
+def _check_nodes(computed: dict[int, tuple[bytes, int]], found: list[tuple[tuple[int, int], str, str, int]]) -> None:
+    """Every stored interior node (``AuditNode``, what proofs are served from) equals the hash the leaves
+    give. A node that differs is reported (proofs would refuse it and rebuild, but the table was changed);
+    a missing node is not a problem: a log sealed before the table existed gets its nodes from
+    ``audit backfill-nodes``, and proofs rebuild without them."""
+    keys = list(computed)
+    for i in range(0, len(keys), CHUNK):
+        for key, stored in AuditNode.objects.filter(key__in=keys[i : i + CHUNK]).values_list("key", "node_hash"):
+            expected, last_leaf = computed[key]
+            if bytes(stored) != expected:
+                level, index = key & ((1 << interior.LEVEL_BITS) - 1), key >> interior.LEVEL_BITS
+                message = f"interior node {level}/{index}: its stored hash differs from the leaves under it"
+                found.append(((last_leaf, 1), "node", message, index << level))
 
 
 def _check_completeness(checkpoints: list[Checkpoint], report: Report) -> None:

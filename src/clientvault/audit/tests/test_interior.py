@@ -89,3 +89,17 @@ def test_a_changed_node_is_never_served(sealed: list[AuditEvent], as_dba: Callab
     with pytest.raises(interior.MissingNodes):
         interior.inclusion_proof(3, checkpoint.tree_size, bytes(checkpoint.root_hash))
     assert proofs.prove(sealed[3]) == before  # rebuilt from the leaves instead
+
+
+def test_verify_reports_a_changed_node_and_accepts_a_log_without_nodes(sealed: list[AuditEvent], as_dba: Callable[..., None]) -> None:
+    from clientvault.audit import verification
+
+    assert verification.verify().ok
+    quoted = connection.ops.quote_name("key")
+    as_dba(f"UPDATE audit_auditnode SET node_hash = %s WHERE {quoted} = %s", [bytes(32), interior.key(5, 1)])
+    report = verification.verify()
+    assert not report.ok
+    assert [p.kind for p in report.problems] == ["node"]
+    with append_only.maintenance("flush"):
+        AuditNode.objects.all().delete()
+    assert verification.verify().ok  # missing nodes are not tampering: proofs rebuild, the backfill restores them
