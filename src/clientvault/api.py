@@ -19,6 +19,8 @@ from clientvault.access.policies import BREAK_GLASS
 from clientvault.accounts.api import router as accounts_router
 from clientvault.accounts.models import User
 from clientvault.accounts.services import live_token
+from clientvault.approvals.api import router as approvals_router
+from clientvault.assets.api import router as assets_router
 from clientvault.audit.api import router as audit_router
 from clientvault.consents.api import router as consents_router
 from clientvault.core import context as cv_context
@@ -157,3 +159,5 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", consents_router)
+api.add_router("/", approvals_router)
+api.add_router("/", assets_router)

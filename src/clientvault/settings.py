@@ -60,9 +60,12 @@ INSTALLED_APPS = [
     "clientvault.classification",
     "clientvault.crypto",
     "clientvault.access",
+    "clientvault.approvals",
     "clientvault.customers",
     "clientvault.consents",
+    "clientvault.assets",
     "clientvault.rights",
+    "clientvault.home",
     "clientvault.demo",
 ]
 
