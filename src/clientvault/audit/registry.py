@@ -122,3 +122,7 @@ register("policy.change_proposed", _("Access policy change proposed"), "write")
 register("policy.change_approved", _("Access policy change approved"), "write")
 register("policy.change_rejected", _("Access policy change rejected"), "write")
 register("customer.protection_lowered", _("Customer protection lowered by compliance"), "write")
+# Issue #13: compliance review on entry and the changes a second person decides (customers/approval_types.py).
+register("customer.entry_approved", _("Customer approved at entry review"), "write")
+register("customer.entry_rejected", _("Customer rejected at entry review"), "write")
+register("customer.reassigned", _("Customer reassigned to another owner"), "write")

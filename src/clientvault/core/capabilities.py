@@ -34,6 +34,9 @@ CONSENTS = "consents"
 ROLE_GRANTS = "role_grants"
 # Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
 LOWER_PROTECTION = "lower_protection"
+# Compliance review on entry (issue #13): compliance sees customers pending or rejected at review, which
+# nobody else but their creator does (customers/querysets.py), and decides them.
+ENTRY_REVIEW = "entry_review"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -75,6 +78,7 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, CONSENTS, "view"),
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
     _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
+    _g(R.COMPLIANCE_OFFICER, ENTRY_REVIEW, "view change"),
 )
 
 

@@ -31,7 +31,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.core.text import clean_text
 from clientvault.crypto import keystore
-from clientvault.customers import custom_fields, disclosure, minors, permissions, protection, rules, vault
+from clientvault.customers import custom_fields, disclosure, entry_review, minors, permissions, protection, rules, vault
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, Tag
 
@@ -147,6 +147,7 @@ def create_customer(
         kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, created_by=ctx.actor
     )
     _apply(customer, cleaned, custom_clean)
+    customer.review_status = entry_review.status_at_entry(customer)
     _check_unique(customer)
     _save(customer)
     if tags:
