@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
@@ -80,7 +82,13 @@ def test_review_modes(mode, core, risk, expected):
 
 
 def test_entry_risk_is_high_for_core_foreign_non_resident_and_unchecked_credit_codes():
-    base = {"is_core": False, "kind": Kind.INDIVIDUAL, "residency": Residency.RESIDENT, "nationality": "CN", "uscc_needs_review": False}
+    base: dict[str, Any] = {
+        "is_core": False,
+        "kind": Kind.INDIVIDUAL,
+        "residency": Residency.RESIDENT,
+        "nationality": "CN",
+        "uscc_needs_review": False,
+    }
     assert rules.entry_risk(**base) == "low"
     assert rules.entry_risk(**{**base, "is_core": True}) == "high"
     assert rules.entry_risk(**{**base, "nationality": "US"}) == "high"
