@@ -37,6 +37,11 @@ LOWER_PROTECTION = "lower_protection"
 # Compliance review on entry (issue #13): compliance sees customers pending or rejected at review, which
 # nobody else but their creator does (customers/querysets.py), and decides them.
 ENTRY_REVIEW = "entry_review"
+# Maker-checker change requests (issue #13): the inbox and one's own requests for every staff role that can
+# make or decide them (who decides a request is the rule's business, not this capability's); the approval
+# rules are compliance's to change, and auditors and administrators read them.
+APPROVALS = "approvals"
+APPROVAL_RULES = "approval_rules"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -79,6 +84,14 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
     _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
     _g(R.COMPLIANCE_OFFICER, ENTRY_REVIEW, "view change"),
+    _g(R.SALES_REP, APPROVALS, "view"),
+    _g(R.SALES_MANAGER, APPROVALS, "view"),
+    _g(R.RISK_OFFICER, APPROVALS, "view"),
+    _g(R.COMPLIANCE_OFFICER, APPROVALS, "view"),
+    _g(R.AUDITOR, APPROVALS, "view"),
+    _g(R.COMPLIANCE_OFFICER, APPROVAL_RULES, "view change"),
+    _g(R.AUDITOR, APPROVAL_RULES, "view"),
+    _g(R.ADMINISTRATOR, APPROVAL_RULES, "view"),
 )
 
 
