@@ -122,12 +122,10 @@ register("policy.change_proposed", _("Access policy change proposed"), "write")
 register("policy.change_approved", _("Access policy change approved"), "write")
 register("policy.change_rejected", _("Access policy change rejected"), "write")
 register("customer.protection_lowered", _("Customer protection lowered by compliance"), "write")
-<<<<<<< HEAD
 # Issue #13: compliance review on entry and the changes a second person decides (customers/approval_types.py).
 register("customer.entry_approved", _("Customer approved at entry review"), "write")
 register("customer.entry_rejected", _("Customer rejected at entry review"), "write")
 register("customer.reassigned", _("Customer reassigned to another owner"), "write")
-=======
 # Maker-checker change requests and their rules (issue #13)
 register("approval.drafted", _("Change request saved as a draft"), "write")
 register("approval.submitted", _("Change request submitted for approval"), "write")
@@ -142,4 +140,3 @@ register("approval.expired", _("Change request expired undecided"), "write")
 register("approval.viewed", _("Change request viewed"), "read")
 register("approval_rule.created", _("Approval rule added"), "write")
 register("approval_rule.changed", _("Approval rule changed"), "write")
->>>>>>> wt-approvals

@@ -133,6 +133,7 @@ class Customer(models.Model):
         erased: bool
         visible_followups: list[FollowUp]
         shown_tags: list[str] | None  # decided like a field (customers/disclosure.py shown_tags)
+        change_requests: list[Any]  # approvals.ChangeRequest rows a write submitted instead of writing (issue #13)
 
     class Meta:
         verbose_name = _("customer")
