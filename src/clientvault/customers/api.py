@@ -24,6 +24,7 @@ from clientvault.customers.schemas import (
     FollowUpPatch,
     RevealIn,
     RevealOut,
+    SubmittedOut,
 )
 
 router = Router(tags=["customers"])
@@ -76,8 +77,12 @@ def get_customer(request: AppRequest, customer_id: uuid.UUID) -> CustomerOut:
     return CustomerOut.from_model(selectors.get_customer(ctx_of(request), customer_id, with_followups=False))
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer")
-def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
+@router.patch(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, 202: SubmittedOut},
+    summary="Change a customer (202: a sensitive field, clearing core or a new owner waits for approval)",
+)
+def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> Status[Any]:
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
     customer = profiles.update_customer(
@@ -90,7 +95,9 @@ def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: Custom
         expected_version=sent.get("version"),
         accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
     )
-    return CustomerOut.from_model(customer)
+    if customer.change_requests:
+        return Status(202, SubmittedOut.of(customer.change_requests))
+    return Status(200, CustomerOut.from_model(customer))
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal masked fields (audited, one event per field)")
@@ -98,10 +105,14 @@ def reveal_fields(request: AppRequest, customer_id: uuid.UUID, payload: RevealIn
     return RevealOut(values=selectors.reveal_fields(ctx_of(request), customer_id, payload.fields))
 
 
-@router.post("/customers/{customer_id}/clear-core", response={204: None}, summary="Clear the core flag (compliance; audited)")
+@router.post(
+    "/customers/{customer_id}/clear-core",
+    response={202: SubmittedOut},
+    summary="Propose clearing the core flag (compliance; another compliance officer approves)",
+)
 def clear_core(request: AppRequest, customer_id: uuid.UUID) -> Status[Any]:
-    protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
-    return Status(204, None)
+    change_request = protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
+    return Status(202, SubmittedOut.of([change_request]))
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")

@@ -90,7 +90,7 @@ def fields_proposal(customer: Customer, values: Mapping[str, Any], before: Mappi
         fingerprint=str(customer.version),
         facts=facts_of(customer, customer_class=_class_of(fields)),
         summary=str(_("Change of sensitive profile fields")),
-        fields=tuple(fields),
+        fields=tuple(disclosure.catalogue_key(f) for f in fields),
     )
 
 
@@ -107,7 +107,7 @@ def lower_protection_proposal(customer: Customer) -> Proposal:
         fingerprint=str(customer.version),
         facts=facts_of(customer, customer_class="C3"),
         summary=str(_("Clear the core customer flag")),
-        fields=("is_core",),
+        fields=("customer.is_core",),
     )
 
 
@@ -124,7 +124,7 @@ def reassign_proposal(customer: Customer, owner: Any) -> Proposal:
         fingerprint=str(customer.version),
         facts=facts_of(customer, department_id=owner.department_id),
         summary=str(_("Reassign the customer to another owner")),
-        fields=("owner", "department"),
+        fields=("customer.owner", "customer.department"),
     )
 
 
@@ -141,7 +141,7 @@ def entry_proposal(customer: Customer) -> Proposal:
         fingerprint=str(customer.version),
         facts=facts_of(customer),
         summary=str(_("Review a new customer record")),
-        fields=("review_status",),
+        fields=("customer.review_status",),
     )
 
 
@@ -296,3 +296,18 @@ def restart_entry_review(ctx: Context, customer: Customer) -> None:
         if open_request.change_type == ENTRY_REVIEW and open_request.maker_id == ctx.actor_id:
             approvals.withdraw(ctx, open_request.id, reason="")
     submit_all(ctx, customer, [entry_proposal(customer)])
+
+
+def request_link(request: Any) -> str:
+    """The change request's page (the approvals UI)."""
+    return f"/approvals/{request.id if hasattr(request, 'id') else request}/"
+
+
+def open_requests(customer_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Non-personal summaries of the customer's open requests, for a page whose viewer already sees the customer."""
+    from clientvault.approvals import selectors as approval_selectors
+
+    return [
+        {"summary": r.summary, "status": ChangeRequest.Status(r.status).label, "due_at": r.due_at, "link": request_link(r)}
+        for r in approval_selectors.open_for(TARGET_TYPE, str(customer_id))
+    ]
