@@ -38,7 +38,7 @@ REASSIGN_OWNER = "customers.reassign_owner"
 ENTRY_REVIEW = "customers.entry_review"
 # Values derived from the ID number travel with it: a new number re-derives the birth date and sex.
 DERIVED = {"id_number": ("id_type", "birth_date", "sex"), "id_type": ("id_number", "birth_date", "sex")}
-STALE = _("The customer changed after the request was submitted; submit the change again.")
+STALE = _("The customer changed after the request; submit the change again.")
 
 
 def sensitive_keys() -> frozenset[str]:

@@ -32,7 +32,7 @@ class EntryReview(models.TextChoices):
     ALL = "all", _("Every new customer")
     CORE = "core", _("Core customers only")
     HIGH_RISK = "high_risk", _("High-risk customers only")
-    NONE = "none", _("None")
+    NONE = "none", _("No review")
 
 
 class IdType(models.TextChoices):

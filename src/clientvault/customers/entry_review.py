@@ -80,7 +80,7 @@ def accept_imported(*, ctx: Context, customer_ids: Sequence[uuid.UUID] | None = 
         wanted = set(customer_ids)
         if waiting.filter(pk__in=wanted).count() != len(wanted):
             # Out of sight, already decided, or entered by a person: refused whole, nothing half-done.
-            raise Conflict(_("Some of these customers are not waiting for a review you can decide here."), code="not_reviewable")
+            raise Conflict(_("Some of these customers are not waiting for your review here."), code="not_reviewable")
         waiting = waiting.filter(pk__in=wanted)
     done = 0
     while batch := list(waiting.select_for_update().order_by("pk")[:IMPORT_BATCH]):

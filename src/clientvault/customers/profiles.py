@@ -215,7 +215,7 @@ def update_customer(
     if tags is not None:  # judged on the record as the editor saw it, before this change (core may be set by it)
         permissions.refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
     if customer.review_status == ReviewStatus.REJECTED:
-        raise Conflict(_("This customer was rejected at entry review: it can no longer be changed."), code="rejected_at_review")
+        raise Conflict(_("Rejected at entry review: this customer can no longer be changed."), code="rejected_at_review")
     new_owner = _resolve_owner(ctx, owner_id, default=None) if owner_id is not None and owner_id != customer.owner_id else None
     # Rule 12: what a second person decides becomes a change request instead of a write (customers/changes.py).
     plan = changes_.route(

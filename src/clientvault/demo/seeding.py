@@ -296,6 +296,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.consents import seed_consents
 
     consents = seed_consents(users)
+    from clientvault.demo.requests import seed_customer_requests
+
+    seed_customer_requests(users)
     with transaction.atomic():
         audit.record(
             ctx, "demo.seeded", object_type="demo", detail={"customers": customers, "users": len(users), "consent_records": consents}
