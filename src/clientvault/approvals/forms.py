@@ -83,16 +83,15 @@ class ApprovalRuleForm(StyledForm):
         conditions = dict(snapshot.get("conditions") or {})
         core = conditions.get("core")
         out = {k: v for k, v in snapshot.items() if k not in ("conditions", "steps")}
-        out.update(
-            min_amount_minor=conditions.get("min_amount_minor"),
-            max_amount_minor=conditions.get("max_amount_minor"),
-            currencies=", ".join(conditions.get("currencies") or []),
-            customer_classes=conditions.get("customer_classes") or [],
-            risks=conditions.get("risks") or [],
-            core="" if core is None else ("true" if core else "false"),
-            steps=format_steps(list(snapshot.get("steps") or [])),
-        )
-        return out
+        return out | {
+            "min_amount_minor": conditions.get("min_amount_minor"),
+            "max_amount_minor": conditions.get("max_amount_minor"),
+            "currencies": ", ".join(conditions.get("currencies") or []),
+            "customer_classes": conditions.get("customer_classes") or [],
+            "risks": conditions.get("risks") or [],
+            "core": "" if core is None else ("true" if core else "false"),
+            "steps": format_steps(list(snapshot.get("steps") or [])),
+        }
 
     @staticmethod
     def to_rule(data: dict[str, Any]) -> dict[str, Any]:
