@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from clientvault.approvals import registry, services
 from clientvault.approvals.models import ChangeRequest
@@ -262,3 +263,21 @@ def test_the_api_answers_202_with_the_request(org: Org) -> None:
     body = response.json()
     assert body["status"] == "submitted" and _request(body["change_request"]).maker_id == rep.pk
     assert all_rows(Customer).get(pk=c.pk).version == 1
+
+
+def test_the_edit_page_says_the_change_was_submitted_and_links_the_request(org: Org) -> None:
+    from clientvault.testing.actors import sign_in_verified
+
+    rep = org["rep_bj1"]
+    c = _individual(rep, occupation="教师")
+    client = Client()
+    sign_in_verified(client, rep)
+    form = client.get(f"/customers/{c.pk}/edit/").context["form"]
+    data = {k: ("" if v is None else v) for k, v in form.initial.items() if v not in (None, False)}
+    data.update(id_number=_new_number(), version=1, birth_date="")
+    response = client.post(f"/customers/{c.pk}/edit/", data, follow=True)
+    assert response.redirect_chain == [(f"/customers/{c.pk}/", 302)], response.context["form"].errors if response.context else ""
+    [request] = ChangeRequest.objects.unrestricted(reason="test").filter(target_id=str(c.pk))
+    page = response.content.decode()
+    assert "已提交审批" in page and f'href="/approvals/{request.pk}/"' in page
+    assert reload(c).id_number == c.id_number
