@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.customers import followups, profiles, protection, selectors
-from clientvault.customers.choices import Kind
+from clientvault.customers.choices import Kind, ReviewStatus
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
     CustomerIn,
@@ -38,6 +38,7 @@ class CustomerQuery(Schema):
     tag: str = ""
     owner_id: int | None = None
     sort: str = "-created"
+    review: ReviewStatus | Literal[""] = ""
     page: int = 1
     per_page: int = 25
 
@@ -45,7 +46,7 @@ class CustomerQuery(Schema):
 @router.get("/customers", response=CustomerPageOut, summary="List customers you may see")
 def list_customers(request: AppRequest, query: Query[CustomerQuery]) -> CustomerPageOut:
     filters = selectors.CustomerFilters(
-        q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort
+        q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort, review=query.review
     )
     page = selectors.list_customers(ctx_of(request), filters, page=max(1, query.page), per_page=query.per_page)
     return CustomerPageOut(

@@ -63,6 +63,7 @@ def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
         kind=data.get("kind") or "",
         tag=data.get("tag") or "",
         sort=data.get("sort") or "-created",
+        review=data.get("review") or "",
     )
 
 

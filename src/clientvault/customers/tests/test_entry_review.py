@@ -142,3 +142,12 @@ def test_only_compliance_accepts_imports_and_a_list_is_decided_whole(org, audit_
 def test_with_review_off_new_customers_are_approved_at_once(org):
     [c] = _import(org, 1)
     assert c.review_status == ReviewStatus.APPROVED
+
+
+def test_compliance_lists_the_customers_waiting_for_review(org):
+    waiting = customer(org["rep_bj1"], review_status=ReviewStatus.PENDING, created_by=org["rep_bj1"])
+    customer(org["rep_bj1"])
+    page = selectors.list_customers(ctx(org["compliance"]), selectors.CustomerFilters(review=ReviewStatus.PENDING))
+    assert [c.pk for c in page.items] == [waiting.pk]
+    assert Customer.objects.visible_to(ctx(org["compliance"])).pending_review().count() == 1
+    assert Customer.objects.visible_to(ctx(org["manager_bj"])).pending_review().count() == 0
