@@ -21,6 +21,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.access import engine
+from clientvault.access.policies import CHANGE, CUSTOMER, Scope, allows
+from clientvault.access.policies import LOWER_PROTECTION as LOWER_PROTECTION_CAPABILITY
+from clientvault.approvals import selectors as approval_selectors
 from clientvault.approvals import services as approvals
 from clientvault.approvals.models import ChangeRequest
 from clientvault.approvals.registry import Facts, Pending, Proposal, Stale
@@ -236,10 +240,7 @@ class Routed:
 
 def may_propose_lowering(ctx: Context) -> bool:
     """Compliance, or a manager (team scope), may propose clearing "core"; a rep's edit is refused as before."""
-    from clientvault.access import engine
-    from clientvault.access.policies import CHANGE, CUSTOMER, LOWER_PROTECTION, Scope, allows
-
-    return allows(ctx.roles, LOWER_PROTECTION, CHANGE) or engine.scope(ctx, CUSTOMER, CHANGE) >= Scope.SUBTREE
+    return allows(ctx.roles, LOWER_PROTECTION_CAPABILITY, CHANGE) or engine.scope(ctx, CUSTOMER, CHANGE) >= Scope.SUBTREE
 
 
 def route(
@@ -290,12 +291,12 @@ def submit_all(ctx: Context, customer: Customer, proposals: Sequence[Proposal], 
 def restart_entry_review(ctx: Context, customer: Customer) -> None:
     """The creator edited a record waiting for its entry review: their open request is withdrawn and a new one
     submitted, so compliance decides the record as it now is (the old one would fail as stale)."""
-    from clientvault.approvals import selectors as approval_selectors
-
     for open_request in approval_selectors.open_for(TARGET_TYPE, str(customer.pk)):
         if open_request.change_type == ENTRY_REVIEW and open_request.maker_id == ctx.actor_id:
             approvals.withdraw(ctx, open_request.id, reason="")
-    submit_all(ctx, customer, [entry_proposal(customer)])
+    entry = entry_proposal(customer)
+    if approvals.needs_approval(entry.change_type, entry.facts):  # a rule switched off meanwhile: nothing to submit to
+        submit_all(ctx, customer, [entry])
 
 
 def request_link(request: Any) -> str:
@@ -305,8 +306,6 @@ def request_link(request: Any) -> str:
 
 def open_requests(customer_id: uuid.UUID) -> list[dict[str, Any]]:
     """Non-personal summaries of the customer's open requests, for a page whose viewer already sees the customer."""
-    from clientvault.approvals import selectors as approval_selectors
-
     return [
         {"summary": r.summary, "status": ChangeRequest.Status(r.status).label, "due_at": r.due_at, "link": request_link(r)}
         for r in approval_selectors.open_for(TARGET_TYPE, str(customer_id))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.db import models
 from django.db.models import Q
@@ -33,10 +33,11 @@ class CustomerQuerySet(PolicyQuerySet[M]):
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         return department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
 
-    def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> PolicyQuerySet[M]:
-        return super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx))
+    def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> CustomerQuerySet[M]:
+        # The base returns a clone of this queryset, so it is a CustomerQuerySet (pending_review() chains on it).
+        return cast("CustomerQuerySet[M]", super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx)))
 
-    def pending_review(self) -> PolicyQuerySet[M]:
+    def pending_review(self) -> CustomerQuerySet[M]:
         return self.filter(review_status=ReviewStatus.PENDING)
 
 
