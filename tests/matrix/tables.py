@@ -165,7 +165,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
             "POST",
             ok=EVERYONE,
             success=_landing,
-            anon_location=re.escape("/customers/"),
+            anon_location=re.escape("/home/"),
             data=lambda w, f: {"username": "rep_bj1", "password": PASSWORD},
             event="",  # whoever is signed in already is sent on, nothing is written
             anon_event="auth.login",
@@ -445,6 +445,12 @@ WEB_MATRIX: dict[str, list[Web]] = {
     # The portal knows no staff: a signed-in employee is a stranger there, sent to the portal's own sign-in.
     "rights:give": [Web("GET", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
     "rights:withdraw": [Web("POST", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"), event="")],
+    # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
+    "home:index": [Web("GET", ok=EVERYONE)],
+    "home:notifications": [
+        Web("GET", ok=EVERYONE),
+        Web("POST", ok=EVERYONE, success=re.escape("/home/notifications/"), event=""),
+    ],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
     ],

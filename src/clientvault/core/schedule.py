@@ -40,6 +40,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.core.tasks.retry_abandoned_tasks", dt.timedelta(minutes=1)),
     # The feed also sequences before each read; this keeps positions close behind commits without readers.
     Entry("clientvault.core.tasks.sequence_events", dt.timedelta(seconds=30)),
+    # Once a day per owner whatever the interval (notifications de-duplicate by date); hourly catches a late start.
+    Entry("clientvault.customers.tasks.remind_followups_due", dt.timedelta(hours=1)),
 )
 
 
