@@ -144,6 +144,29 @@ DEFAULTS: tuple[Default, ...] = (
     ),
     # Staff write why they need emergency access, often naming the customer concerned.
     Default("breakglasssession.reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "紧急访问事由", "Break-glass reason"),
+    # A change request (issue #13) holds the proposed and the current values of the fields it changes, sealed
+    # under the customer's key: classed as the most protected field it may carry (C3), shown only through
+    # the change type's masked diff.
+    Default(
+        "changerequest.values",
+        Category.OTHER,
+        JrtClass.C3,
+        False,
+        False,
+        MaskProfile.HIDDEN,
+        "变更申请拟改值",
+        "Change request: proposed values",
+    ),
+    Default(
+        "changerequest.before",
+        Category.OTHER,
+        JrtClass.C3,
+        False,
+        False,
+        MaskProfile.HIDDEN,
+        "变更申请原值",
+        "Change request: values before",
+    ),
 )
 DEFAULT_KEYS = frozenset(d.key for d in DEFAULTS)
 
@@ -157,6 +180,7 @@ MODEL_OF_PREFIX: dict[str, str] = {
     "consentevidence": "consents.ConsentEvidence",
     "portalcode": "rights.PortalCode",
     "breakglasssession": "access.BreakGlassSession",
+    "changerequest": "approvals.ChangeRequest",
 }
 
 
