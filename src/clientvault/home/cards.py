@@ -13,6 +13,9 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.access.policies import VIEW, allows
+from clientvault.approvals import selectors as approvals
+from clientvault.core.capabilities import APPROVALS
 from clientvault.core.context import Context
 from clientvault.customers import reminders
 
@@ -57,7 +60,29 @@ def _followups_card(ctx: Context) -> Card | None:
     )
 
 
+def _approval_cards(ctx: Context) -> list[Card | None]:
+    if not allows(ctx.roles, APPROVALS, VIEW):
+        return []
+    counts = approvals.counts(ctx)
+    inbox, mine = reverse("approvals:inbox"), reverse("approvals:mine")
+    tone = OVERDUE if counts["overdue"] else (NEAR if counts["near_due"] else OK)
+    waiting = Card(
+        key="approvals",
+        title=_("Approvals waiting for me"),
+        count=counts["inbox"],
+        link=inbox,
+        icon="bi-inbox",
+        tone=tone,
+        parts=(
+            Part(_("overdue"), counts["overdue"], f"{inbox}?due=overdue", OVERDUE if counts["overdue"] else ""),
+            Part(_("due within a working day"), counts["near_due"], f"{inbox}?due=near", NEAR if counts["near_due"] else ""),
+        ),
+    )
+    own = Card(key="my_requests", title=_("My open requests"), count=counts["mine_open"], link=f"{mine}?status=open", icon="bi-send")
+    return [waiting, own]
+
+
 def cards(ctx: Context) -> list[Card]:
     """The cards for this person, in the order of the day's work."""
-    found = [_followups_card(ctx)]
+    found = [*_approval_cards(ctx), _followups_card(ctx)]
     return [c for c in found if c is not None]

@@ -72,7 +72,7 @@ def test_the_follow_up_card_counts_the_owners_next_steps_due_and_links_to_the_fi
     client = _client(org, "rep_bj1")
     with clock.travel(NOON):
         page = client.get("/home/").content.decode()
-        assert _cards(page) == {"followups": 1}
+        assert _cards(page) == {"approvals": 0, "my_requests": 0, "followups": 1}
         assert 'href="/customers/?due=today"' in page and 'href="/customers/?due=overdue"' in page
         assert ">1 逾期<" in page  # the overdue part, in zh-Hans
         listed = client.get("/customers/?due=today")
