@@ -73,7 +73,7 @@ def rule_form(w: World, foreign: bool) -> dict[str, str]:
         "priority": "50",
         "active": "on",
         "description": "matrix",
-        "steps": "1 | compliance_officer | 1",
+        "steps": "1; compliance_officer; 1",
         "sla_working_days": "2",
         "expire_after_days": "30",
         "reason": "matrix",

@@ -1,8 +1,15 @@
-"""Forms of the approvals pages: inbox and my-requests filters, the decision forms, the approval rule editor."""
+"""Forms of the approvals pages: the inbox and my-requests filters, the decision form (slice C) and the
+approval rule form (slice A; the rules pages use it with ``core.catalogues.edit_view``).
+
+Steps are typed one per line as ``stage; role, role; required`` (e.g. ``1; sales_manager; 2``): steps with
+the same stage run in parallel. The form validates the whole rule with ``rules.clean_rule`` — the same
+check the service runs — so a wrong role, a step needing no approval or a gap in the stages is said on the
+field. ``initial_from`` turns a version snapshot into form values and ``to_rule`` the form's cleaned data
+into the rule's values.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
@@ -10,8 +17,32 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.approvals import rule_catalogue
 from clientvault.approvals.models import ChangeRequest
-from clientvault.core.forms import StyledForm
-from clientvault.core.roles import ROLE_LABELS
+from clientvault.approvals.rules import clean_rule
+from clientvault.core.errors import ValidationFailed
+from clientvault.core.forms import StyledForm, apply_errors
+
+CLASS_CHOICES = [("C1", "C1"), ("C2", "C2"), ("C3", "C3")]
+RISK_CHOICES = [("high", _("High")), ("medium", _("Medium")), ("low", _("Low"))]
+CORE_CHOICES = [("", _("Either")), ("true", _("Core records only")), ("false", _("Other records only"))]
+FORM_ONLY = ("reason", "code")
+
+
+def format_steps(steps: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{s['stage']}; {', '.join(s['roles'])}; {s['required']}" for s in steps)
+
+
+def parse_steps(text: str) -> list[dict[str, Any]]:
+    """``stage; roles; required`` per line → steps; ValueError on a line that is not three parts."""
+    steps = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) != 3:
+            raise ValueError(line)
+        steps.append({"stage": int(parts[0]), "roles": [r.strip() for r in parts[1].split(",") if r.strip()], "required": int(parts[2])})
+    return steps
+
 
 DUE_CHOICES = [("", _("Any due date")), ("overdue", _("Overdue")), ("near", _("Due within a working day"))]
 
@@ -49,140 +80,100 @@ class DecisionForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-def _role_choices() -> list[tuple[str, Any]]:
-    return [(code, label) for code, label in ROLE_LABELS.items()]
-
-
-STEP_LINE = re.compile(r"^\s*(\d+)\s*\|\s*([a-z_,\s]+?)\s*\|\s*(\d+)\s*$")
-
-
-def parse_steps(text: str) -> list[dict[str, Any]]:
-    """``stage | role, role | required`` per line → the rule's steps; a line that does not parse raises ValueError."""
-    steps = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        m = STEP_LINE.match(line)
-        if m is None:
-            raise ValueError(line)
-        roles = [r for r in re.split(r"[,\s]+", m.group(2)) if r]
-        steps.append({"stage": int(m.group(1)), "roles": roles, "required": int(m.group(3))})
-    return steps
-
-
-def format_steps(steps: list[dict[str, Any]]) -> str:
-    return "\n".join(f"{s['stage']} | {', '.join(s['roles'])} | {s['required']}" for s in steps)
-
-
-def _codes(text: str) -> list[str]:
-    return [c for c in re.split(r"[,\s]+", text or "") if c]
-
-
-CORE_CHOICES = [("", _("Core or not")), ("yes", _("Core customers only")), ("no", _("Other customers only"))]
-CLASS_CHOICES = [("C1", "C1"), ("C2", "C2"), ("C3", "C3")]
-RISK_CHOICES = [("high", _("High")), ("medium", _("Medium")), ("low", _("Low"))]
-
-
-class RuleForm(StyledForm):
-    """An approval rule as compliance edits it; ``to_rule`` turns it into the catalogue's data."""
-
-    change_type = forms.ChoiceField(label=_("Change type"))
-    priority = forms.IntegerField(label=_("Priority (lower wins)"), min_value=0, initial=100)
+class ApprovalRuleForm(StyledForm):
+    change_type = forms.ChoiceField(label=_("Change type"), choices=[])
+    priority = forms.IntegerField(label=_("Priority (lower is tried first)"), min_value=0, initial=100)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
-    description = forms.CharField(label=_("Description"), required=False, max_length=300)
-    min_amount_minor = forms.IntegerField(label=_("From amount (minor units, e.g. fen)"), required=False, min_value=0)
-    max_amount_minor = forms.IntegerField(label=_("Below amount (minor units)"), required=False, min_value=0)
-    currencies = forms.CharField(label=_("Currencies (ISO codes, comma separated)"), required=False, max_length=200)
+    min_amount_minor = forms.IntegerField(label=_("From amount (minor units, inclusive)"), min_value=0, required=False)
+    max_amount_minor = forms.IntegerField(label=_("Below amount (minor units)"), min_value=0, required=False)
+    currencies = forms.CharField(label=_("Currencies (comma-separated, empty = any)"), required=False, max_length=200)
     customer_classes = forms.MultipleChoiceField(
-        label=_("Customer classes"), required=False, choices=CLASS_CHOICES, widget=forms.CheckboxSelectMultiple
+        label=_("Highest class changed"), choices=CLASS_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
-    core = forms.ChoiceField(label=_("Core customers"), required=False, choices=CORE_CHOICES)
-    risks = forms.MultipleChoiceField(label=_("Risk levels"), required=False, choices=RISK_CHOICES, widget=forms.CheckboxSelectMultiple)
-    department_ids = forms.CharField(label=_("Department ids (comma separated)"), required=False, max_length=200)
+    core = forms.ChoiceField(label=_("Core records"), choices=CORE_CHOICES, required=False)
+    risks = forms.MultipleChoiceField(label=_("Customer risk"), choices=RISK_CHOICES, required=False, widget=forms.CheckboxSelectMultiple)
     steps = forms.CharField(
         label=_("Approval steps"),
-        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}),
-        help_text=_("One line per step: stage | roles | approvals, e.g. 1 | sales_manager | 1"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Per line: stage; roles, comma-separated; approvals needed."),
     )
-    supervisor_threshold_minor = forms.IntegerField(label=_("Supervisor re-check from amount (minor units)"), required=False, min_value=0)
+    supervisor_threshold_minor = forms.IntegerField(label=_("Supervisor re-check from (minor units)"), min_value=0, required=False)
     supervisor_roles = forms.MultipleChoiceField(
-        label=_("Supervisor re-check by"), required=False, choices=_role_choices, widget=forms.CheckboxSelectMultiple
+        label=_("Supervisor roles"), choices=[], required=False, widget=forms.CheckboxSelectMultiple
     )
     sla_working_days = forms.IntegerField(label=_("Due within (working days)"), min_value=1, initial=2)
-    escalate_to = forms.MultipleChoiceField(
-        label=_("Escalate to"), required=False, choices=_role_choices, widget=forms.CheckboxSelectMultiple
-    )
+    escalate_to = forms.MultipleChoiceField(label=_("Escalate to"), choices=[], required=False, widget=forms.CheckboxSelectMultiple)
     expire_after_days = forms.IntegerField(label=_("Expires after (days)"), min_value=1, initial=30)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
     reason = forms.CharField(label=_("Reason for the change"), max_length=300)
 
-    def __init__(self, *args: Any, change_types: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["change_type"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = change_types if change_types is not None else rule_catalogue.change_type_choices()
-
-    def clean_steps(self) -> list[dict[str, Any]]:
-        try:
-            return parse_steps(self.cleaned_data.get("steps") or "")
-        except ValueError:
-            raise forms.ValidationError(_("Write each step as: stage | roles | approvals needed.")) from None
-
-    def clean_department_ids(self) -> list[int]:
-        codes = _codes(self.cleaned_data.get("department_ids") or "")
-        if not all(c.isdigit() for c in codes):
-            raise forms.ValidationError(_("Enter department ids as numbers."))
-        return [int(c) for c in codes]
-
-    @staticmethod
-    def to_rule(data: dict[str, Any]) -> dict[str, Any]:
-        """Form values → the catalogue's rule data (the service validates the whole rule)."""
-        conditions: dict[str, Any] = {}
-        for key in ("min_amount_minor", "max_amount_minor"):
-            if data.get(key) is not None:
-                conditions[key] = data[key]
-        if currencies := [c.upper() for c in _codes(data.get("currencies") or "")]:
-            conditions["currencies"] = currencies
-        for key in ("customer_classes", "risks", "department_ids"):
-            if data.get(key):
-                conditions[key] = list(data[key])
-        if data.get("core") in ("yes", "no"):
-            conditions["core"] = data["core"] == "yes"
-        return {
-            "change_type": data["change_type"],
-            "priority": data["priority"],
-            "active": bool(data.get("active")),
-            "description": data.get("description") or "",
-            "conditions": conditions,
-            "steps": data["steps"],
-            "supervisor_threshold_minor": data.get("supervisor_threshold_minor"),
-            "supervisor_roles": list(data.get("supervisor_roles") or []),
-            "sla_working_days": data["sla_working_days"],
-            "escalate_to": list(data.get("escalate_to") or []),
-            "expire_after_days": data["expire_after_days"],
-        }
+        roles = sorted(rule_catalogue.known_roles())
+        role_choices = [(r, r) for r in roles]
+        self.fields["change_type"].choices = rule_catalogue.change_type_choices()  # type: ignore[attr-defined]
+        self.fields["supervisor_roles"].choices = role_choices  # type: ignore[attr-defined]
+        self.fields["escalate_to"].choices = role_choices  # type: ignore[attr-defined]
+        self.style_fields()
 
     @staticmethod
     def initial_from(snapshot: dict[str, Any]) -> dict[str, Any]:
-        """The catalogue's rule data → form values."""
-        conditions = snapshot.get("conditions") or {}
+        conditions = dict(snapshot.get("conditions") or {})
         core = conditions.get("core")
-        return {
-            **{k: snapshot.get(k) for k in ("change_type", "priority", "active", "description", "sla_working_days", "expire_after_days")},
+        out = {k: v for k, v in snapshot.items() if k not in ("conditions", "steps")}
+        return out | {
             "min_amount_minor": conditions.get("min_amount_minor"),
             "max_amount_minor": conditions.get("max_amount_minor"),
             "currencies": ", ".join(conditions.get("currencies") or []),
             "customer_classes": conditions.get("customer_classes") or [],
-            "core": "" if core is None else ("yes" if core else "no"),
             "risks": conditions.get("risks") or [],
-            "department_ids": ", ".join(str(d) for d in conditions.get("department_ids") or []),
-            "steps": format_steps(snapshot.get("steps") or []),
-            "supervisor_threshold_minor": snapshot.get("supervisor_threshold_minor"),
-            "supervisor_roles": snapshot.get("supervisor_roles") or [],
-            "escalate_to": snapshot.get("escalate_to") or [],
+            "core": "" if core is None else ("true" if core else "false"),
+            "steps": format_steps(list(snapshot.get("steps") or [])),
         }
 
+    @staticmethod
+    def to_rule(data: dict[str, Any]) -> dict[str, Any]:
+        """The form's cleaned values as the rule's values (``reason`` and ``code`` stay with the caller)."""
+        conditions: dict[str, Any] = {}
+        for key in ("min_amount_minor", "max_amount_minor"):
+            if data.get(key) is not None:
+                conditions[key] = data[key]
+        currencies = [c.strip().upper() for c in str(data.get("currencies") or "").split(",") if c.strip()]
+        for key, values in (("currencies", currencies), ("customer_classes", data.get("customer_classes")), ("risks", data.get("risks"))):
+            if values:
+                conditions[key] = list(values)
+        if data.get("core") in ("true", "false"):
+            conditions["core"] = data["core"] == "true"
+        skip = {"min_amount_minor", "max_amount_minor", "currencies", "customer_classes", "risks", "core", *FORM_ONLY}
+        out = {k: v for k, v in data.items() if k not in skip}
+        out["conditions"] = conditions
+        return out
 
-class NewRuleForm(RuleForm):
-    code = forms.CharField(label=_("Code"), max_length=60, help_text=_("Lower-case letters, digits and hyphens."))
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        if "steps" in cleaned:
+            try:
+                cleaned["steps"] = parse_steps(cleaned["steps"])
+            except ValueError:
+                self.add_error("steps", _("Write each step as: stage; roles; approvals required."))
+                return cleaned
+        if self.errors:
+            return cleaned
+        try:
+            clean_rule(
+                self.to_rule(dict(cleaned)),
+                known_roles=rule_catalogue.known_roles(),
+                change_types={c for c, _label in rule_catalogue.change_type_choices()},
+            )
+        except ValidationFailed as exc:
+            apply_errors(self, exc)
+        return cleaned
 
-    field_order = ["code"]
+
+class NewApprovalRuleForm(ApprovalRuleForm):
+    code = forms.SlugField(label=_("Code"), max_length=60, help_text=_("Lower-case letters, digits and hyphens; cannot change later."))
+    field_order = ["code", "change_type"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(self.field_order)

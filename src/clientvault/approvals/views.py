@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clientvault.access.policies import CHANGE, VIEW, allows
 from clientvault.approvals import registry, rule_catalogue, selectors, services
-from clientvault.approvals.forms import DecisionForm, InboxFilterForm, MineFilterForm, NewRuleForm, RuleForm
+from clientvault.approvals.forms import ApprovalRuleForm, DecisionForm, InboxFilterForm, MineFilterForm, NewApprovalRuleForm
 from clientvault.approvals.models import ApprovalRule, ChangeRequest
 from clientvault.core.capabilities import APPROVAL_RULES, APPROVALS
 from clientvault.core.catalogues import edit_view
@@ -160,10 +160,10 @@ rule_edit = edit_view(
     ApprovalRule,
     may_edit=lambda request: allows(ctx_of(request).roles, APPROVAL_RULES, CHANGE),
     save=lambda request, code, data, reason: rule_catalogue.change_rule(
-        ctx=ctx_of(request), code=code, data=RuleForm.to_rule(data), reason=reason
+        ctx=ctx_of(request), code=code, data=ApprovalRuleForm.to_rule(data), reason=reason
     ),
-    form_class=RuleForm,
-    initial=RuleForm.initial_from,
+    form_class=ApprovalRuleForm,
+    initial=ApprovalRuleForm.initial_from,
     saved_message=gettext_lazy("The approval rule was saved as a new version."),
     success_url="approvals:rules",
     template="approvals/rule_edit.html",
@@ -175,12 +175,14 @@ rule_edit = edit_view(
 def rule_create(request: AppRequest) -> HttpResponse:
     ctx = ctx_of(request)
     _require(ctx, APPROVAL_RULES, CHANGE)
-    form = NewRuleForm(request.POST or None, initial={"active": True, "priority": 100, "sla_working_days": 2, "expire_after_days": 30})
+    form = NewApprovalRuleForm(
+        request.POST or None, initial={"active": True, "priority": 100, "sla_working_days": 2, "expire_after_days": 30}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         code, reason = data.pop("code"), data.pop("reason")
         try:
-            rule_catalogue.create_rule(ctx=ctx, code=code, data=RuleForm.to_rule(data), reason=reason)
+            rule_catalogue.create_rule(ctx=ctx, code=code, data=ApprovalRuleForm.to_rule(data), reason=reason)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except DomainError as exc:

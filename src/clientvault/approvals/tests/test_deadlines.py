@@ -69,7 +69,7 @@ def test_escalate_overdue_once(request_: ChangeRequest, audit_events: Any) -> No
         assert deadlines.escalate_overdue() == 0
     [event] = audit_events("approval.escalated")
     assert event.detail["roles"] == [R.SALES_MANAGER]
-    assert event.detail["notified"] == 2  # escalation goes to the role across the entity
+    assert event.detail["notified"] == 1  # manager_bj: manager_sh holds the role but the customer is outside his scope
     assert _reload(request_).status == ChangeRequest.Status.SUBMITTED
 
 
@@ -95,3 +95,16 @@ def test_notifications_go_out_on_commit(org: Org, request_: ChangeRequest, djang
     with django_capture_on_commit_callbacks() as callbacks, clock.travel(MONDAY + dt.timedelta(days=3)):
         deadlines.escalate_overdue()
     assert len(callbacks) == 1  # nothing is sent before the transaction commits
+
+
+def test_notices_go_to_eligible_approvers_only(org: Org, request_: ChangeRequest) -> None:
+    from clientvault.approvals import routing
+    from clientvault.testing.organisation import user
+
+    twin = user("mgr_twin_bj", R.SALES_MANAGER, org.bj)
+    user("mgr_gone", R.SALES_MANAGER, org.bj, active=False)
+    row = _reload(request_)
+    # not the maker, not Shanghai's manager (outside the customer's scope), not an inactive account
+    assert routing.eligible_users(row, [R.SALES_MANAGER]) == sorted([org["manager_bj"].pk, twin.pk])
+    services.approve(ctx(org["manager_bj"]), request_.id)
+    assert _reload(request_).status == ChangeRequest.Status.APPLIED

@@ -78,3 +78,15 @@ def test_open_for_gives_non_personal_summaries(request_: ChangeRequest) -> None:
     assert summary.id == request_.id and summary.summary == "Occupation change" and summary.status == "submitted"
     assert not hasattr(summary, "values_ct")
     assert selectors.open_for("customers.customer", "elsewhere") == []
+
+
+def test_a_draft_is_the_makers_alone(org: Org) -> None:
+    customer = cf.customer(org["rep_bj1"], occupation="教师")
+    support.rule(support.OCCUPATION, MANAGER_1)
+    draft = services.submit(ctx(org["rep_bj1"]), support.occupation_proposal(customer, "医生"), reason="r", draft=True)
+    for username in ("manager_bj", "compliance", "auditor"):
+        with pytest.raises(NotFound):
+            selectors.get_request(ctx(org[username]), draft.id)
+    assert selectors.get_request(ctx(org["rep_bj1"]), draft.id).may_withdraw
+    services.submit_draft(ctx(org["rep_bj1"]), draft.id)
+    assert selectors.get_request(ctx(org["manager_bj"]), draft.id).may_decide
