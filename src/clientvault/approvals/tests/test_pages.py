@@ -103,7 +103,7 @@ def test_approving_through_the_ui_leaves_approval_approved_and_applies_the_chang
     assert ChangeRequest.objects.unrestricted(reason="test").get(pk=cr.id).status == ChangeRequest.Status.APPLIED
     assert _occupation(org, cr) == "医生"
     trail = _client(org, "rep_bj1").get(f"/approvals/{cr.id}/").content.decode()
-    assert "核实无误" in trail and 'data-testid="decision"' in trail and "已执行" in trail
+    assert "核实无误" in trail and 'data-testid="decision"' in trail and "已生效" in trail
 
 
 def test_the_maker_cannot_approve_their_own_request_through_the_ui(org: Org, cr: ChangeRequest, audit_events: Any) -> None:
@@ -114,7 +114,7 @@ def test_the_maker_cannot_approve_their_own_request_through_the_ui(org: Org, cr:
 def test_a_rejection_needs_a_reason_said_on_the_form(org: Org, cr: ChangeRequest, audit_events: Any) -> None:
     client = _client(org, "manager_bj")
     refused = client.post(f"/approvals/{cr.id}/reject/", {"reason": " "})
-    assert refused.status_code == 422 and "请说明驳回的理由" in refused.content.decode()
+    assert refused.status_code == 422 and "请说明驳回原因" in refused.content.decode()
     assert audit_events("approval.rejected") == [] and not Decision.objects.filter(request_id=cr.id).exists()
     assert client.post(f"/approvals/{cr.id}/reject/", {"reason": "材料不全"}).status_code == 302
     [rejected] = audit_events("approval.rejected")
@@ -123,7 +123,7 @@ def test_a_rejection_needs_a_reason_said_on_the_form(org: Org, cr: ChangeRequest
     assert _occupation(org, cr) == "教师"
     # Deciding again: the request no longer waits — said as a message, nothing written.
     again = client.post(f"/approvals/{cr.id}/approve/", {}, follow=True)
-    assert again.status_code == 200 and "不再等待审批" in again.content.decode()
+    assert again.status_code == 200 and "已不在待审批状态" in again.content.decode()
     assert len(audit_events("approval.approved")) == 0
 
 
