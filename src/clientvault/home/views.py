@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from clientvault.access import engine
 from clientvault.core import notifications
 from clientvault.core.http import AppRequest, ctx_of, signed_in_user
 from clientvault.home import cards
@@ -17,8 +18,10 @@ from clientvault.home.forms import MarkReadForm
 @login_required
 def index(request: AppRequest) -> HttpResponse:
     ctx = ctx_of(request)
+    # Those who work with customer data declare why first (the picker comes back here), as before #13.
+    engine.require_purpose(ctx)
     inbox = notifications.for_user(signed_in_user(request).pk, unread_only=True, limit=5)
-    return render(request, "home/index.html", {"cards": cards.cards(ctx), "recent": inbox.items, "purpose_missing": not ctx.purpose})
+    return render(request, "home/index.html", {"cards": cards.cards(ctx), "recent": inbox.items})
 
 
 @require_http_methods(["GET", "POST"])
