@@ -24,6 +24,7 @@ from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.ids import new_id
 
 ALREADY_WAITING = _("A change request for this is already waiting")
 STALE = _("The record changed after the request was made; submit it again.")
@@ -96,7 +97,7 @@ def submit(ctx: Context, proposal: Proposal, *, reason: str, draft: bool = False
         rule = _rule_or_refuse(proposal.change_type, proposal.facts)
         now = clock.now()
         request = ChangeRequest(
-            id=uuid.uuid4(),
+            id=new_id(),
             change_type=proposal.change_type,
             target_type=proposal.target_type,
             target_id=str(proposal.target_id),
