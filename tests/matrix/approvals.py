@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from clientvault.approvals import services
-from clientvault.approvals.models import ApprovalRule, ChangeRequest
+from clientvault.approvals import rule_catalogue, services
+from clientvault.approvals.forms import ApprovalRuleForm
+from clientvault.approvals.models import ApprovalRule, ChangeRequest, RuleChange
 from clientvault.approvals.tests import support
 from clientvault.audit.models import AuditEvent
 from clientvault.core import roles as R
 from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import second_officer
 from tests.matrix.world import USERS, World
 
 Effect = Callable[[World, bool, bool], None]
@@ -67,27 +69,37 @@ def request_viewed(w: World, foreign: bool, ok: bool) -> None:
 EDITED_RULE = "customers-entry-review"  # a seeded default (approvals/migrations/0002_seed_rules.py)
 
 
-def rule_form(w: World, foreign: bool) -> dict[str, str]:
-    return {
-        "change_type": "customers.entry_review",
-        "priority": "50",
-        "active": "on",
-        "description": "matrix",
-        "steps": "1; compliance_officer; 1",
-        "sla_working_days": "2",
-        "expire_after_days": "30",
-        "reason": "matrix",
-    }
+def rule_form(w: World, foreign: bool) -> dict[str, object]:
+    """The seeded rule as the edit form shows it, with a new description only: a change that weakens nothing
+    takes effect at once (a weaker one waits for a second compliance officer: approvals/rule_changes.py)."""
+    initial = ApprovalRuleForm.initial_from(ApprovalRule.objects.get(code=EDITED_RULE).snapshot())
+    data = {k: v for k, v in initial.items() if v is not None and v != [] and k != "active"}
+    return {**data, "active": "on", "description": "matrix", "reason": "matrix"}
 
 
-def new_rule_form(w: World, foreign: bool) -> dict[str, str]:
+def new_rule_form(w: World, foreign: bool) -> dict[str, object]:
     return {**rule_form(w, foreign), "code": NEW_RULE, "change_type": support.OCCUPATION}
+
+
+def rule_change_id(w: World, foreign: bool) -> str:
+    """A new rule proposed by a second compliance officer: ``compliance`` may decide it."""
+    if "rule_change" not in w.change_requests:
+        data = {**ApprovalRule.objects.get(code=EDITED_RULE).snapshot(), "change_type": support.OCCUPATION}
+        change = rule_catalogue.create_rule(ctx=ctx(second_officer(w.org)), code=NEW_RULE, data=data, reason="matrix")
+        w.change_requests["rule_change"] = str(change.pk)
+    return w.change_requests["rule_change"]
+
+
+def rule_change_approved(w: World, foreign: bool, ok: bool) -> None:
+    assert ApprovalRule.objects.filter(code=NEW_RULE).exists() is ok
 
 
 def rule_changed(w: World, foreign: bool, ok: bool) -> None:
     row = ApprovalRule.objects.get(code=EDITED_RULE)
-    assert (row.priority == 50) is ok and (row.version == 2) is ok
+    assert (row.description == "matrix") is ok and (row.version == 2) is ok
 
 
-def rule_created(w: World, foreign: bool, ok: bool) -> None:
-    assert ApprovalRule.objects.filter(code=NEW_RULE).exists() is ok
+def rule_proposed(w: World, foreign: bool, ok: bool) -> None:
+    """A new rule never takes effect at once (rule 12): it waits for a second compliance officer."""
+    assert not ApprovalRule.objects.filter(code=NEW_RULE).exists()
+    assert RuleChange.objects.filter(code=NEW_RULE, status=RuleChange.Status.PENDING).exists() is ok

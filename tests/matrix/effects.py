@@ -39,6 +39,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "request_id": lambda w, foreign: pending_mfa_reset(w),
     "change_request_id": lambda w, foreign: approvals.change_request_id(w, foreign),
     "rule_code": lambda w, foreign: approvals.EDITED_RULE,
+    "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),
 }
 
 

@@ -502,8 +502,19 @@ WEB_MATRIX: dict[str, list[Web]] = {
             wrong=NOT_COMPLIANCE,
             success=re.escape("/approvals/rules/"),
             data=A.new_rule_form,
-            effect=A.rule_created,
-            event="approval_rule.created",
+            effect=A.rule_proposed,
+            event="approval_rule.change_proposed",
+        ),
+    ],
+    "approvals:rule_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=A.rule_change_approved,
+            event="approval_rule.change_approved",
         ),
     ],
     "approvals:rule_edit": [

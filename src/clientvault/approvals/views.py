@@ -17,13 +17,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access.policies import CHANGE, VIEW, allows
-from clientvault.approvals import registry, rule_catalogue, selectors, services
+from clientvault.approvals import registry, rule_catalogue, rule_changes, selectors, services
 from clientvault.approvals.forms import ApprovalRuleForm, DecisionForm, InboxFilterForm, MineFilterForm, NewApprovalRuleForm
-from clientvault.approvals.models import ApprovalRule, ChangeRequest
+from clientvault.approvals.models import ApprovalRule, ChangeRequest, RuleChange
 from clientvault.core.capabilities import APPROVAL_RULES, APPROVALS
 from clientvault.core.catalogues import edit_view
 from clientvault.core.context import Context
@@ -152,7 +151,8 @@ def rules(request: AppRequest) -> HttpResponse:
     _require(ctx, APPROVAL_RULES)
     known = labels()
     rows = [{"rule": r, "label": known.get(r.change_type, r.change_type)} for r in ApprovalRule.objects.all()]
-    context = {"rows": rows, "can_edit": allows(ctx.roles, APPROVAL_RULES, CHANGE)}
+    waiting = list(rule_changes.pending(ctx))
+    context = {"rows": rows, "can_edit": allows(ctx.roles, APPROVAL_RULES, CHANGE), "pending": waiting, "labels": known}
     return render(request, "approvals/rules.html", context)
 
 
@@ -164,10 +164,41 @@ rule_edit = edit_view(
     ),
     form_class=ApprovalRuleForm,
     initial=ApprovalRuleForm.initial_from,
-    saved_message=gettext_lazy("The approval rule was saved as a new version."),
+    saved_message=lambda result: _saved(result),
     success_url="approvals:rules",
     template="approvals/rule_edit.html",
 )
+
+
+def _saved(result: object) -> str:
+    if isinstance(result, RuleChange):  # rule 12: a new or weaker rule is a second compliance officer's decision
+        return str(_("Saved as a proposal: a second compliance officer decides it."))
+    return str(_("The approval rule was saved as a new version."))
+
+
+@require_POST
+@login_required
+def rule_change_decide(request: AppRequest, rule_change_id: uuid.UUID) -> HttpResponse:
+    """A second compliance officer approves or rejects a proposed rule change, with a reason."""
+    ctx = ctx_of(request)
+    _require(ctx, APPROVAL_RULES, CHANGE)
+    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    if action not in ("approve", "reject"):
+        raise Http404
+    try:
+        if action == "approve":
+            rule_changes.approve(ctx=ctx, change_id=rule_change_id, reason=reason)
+            messages.success(request, _("The rule change was approved and is in force."))
+        else:
+            rule_changes.reject(ctx=ctx, change_id=rule_change_id, reason=reason)
+            messages.success(request, _("The rule change was rejected."))
+    except NotFound:
+        raise Http404 from None
+    except (ValidationFailed, Conflict, PermissionDenied) as exc:
+        messages.error(
+            request, " ".join(str(m) for ms in exc.fields.values() for m in ms) if isinstance(exc, ValidationFailed) else str(exc)
+        )
+    return redirect("approvals:rules")
 
 
 @login_required
@@ -182,12 +213,12 @@ def rule_create(request: AppRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         code, reason = data.pop("code"), data.pop("reason")
         try:
-            rule_catalogue.create_rule(ctx=ctx, code=code, data=ApprovalRuleForm.to_rule(data), reason=reason)
+            result = rule_catalogue.create_rule(ctx=ctx, code=code, data=ApprovalRuleForm.to_rule(data), reason=reason)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except DomainError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("The approval rule was added."))
+            messages.success(request, _saved(result))
             return redirect(reverse("approvals:rules"))
     return render(request, "approvals/rule_new.html", {"form": form})
