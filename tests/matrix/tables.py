@@ -12,6 +12,7 @@ from django.urls import reverse
 from clientvault.accounts import services as account_services
 from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
+from tests.matrix import approvals as A
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -165,7 +166,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
             "POST",
             ok=EVERYONE,
             success=_landing,
-            anon_location=re.escape("/customers/"),
+            anon_location=re.escape("/home/"),
             data=lambda w, f: {"username": "rep_bj1", "password": PASSWORD},
             event="",  # whoever is signed in already is sent on, nothing is written
             anon_event="auth.login",
@@ -445,6 +446,89 @@ WEB_MATRIX: dict[str, list[Web]] = {
     # The portal knows no staff: a signed-in employee is a stranger there, sent to the portal's own sign-in.
     "rights:give": [Web("GET", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
     "rights:withdraw": [Web("POST", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"), event="")],
+    # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
+    "home:index": [Web("GET", ok=EVERYONE)],
+    "home:notifications": [
+        Web("GET", ok=EVERYONE),
+        Web("POST", ok=EVERYONE, success=re.escape("/home/notifications/"), event=""),
+    ],
+    # Change requests (issue #13): the inbox and my requests for every role with the approvals capability; a
+    # request for its maker, its checker in scope, compliance and auditors; a decision for whom it is due.
+    "approvals:inbox": [Web("GET", ok=A.APPROVALS_USERS, wrong=A.NO_APPROVALS)],
+    "approvals:mine": [Web("GET", ok=A.APPROVALS_USERS, wrong=A.NO_APPROVALS)],
+    "approvals:detail": [Web("GET", ok=A.SEES, wrong=A.NO_APPROVALS, out=A.BLIND + A.FOREIGN, effect=A.request_viewed)],
+    "approvals:approve": [
+        Web(
+            "POST",
+            ok=("manager_bj",),
+            wrong=A.NO_APPROVALS,
+            out=tuple(u for u in A.APPROVALS_USERS if u != "manager_bj") + A.FOREIGN,
+            success=lambda w, u, f: re.escape(reverse("approvals:detail", args=[A.change_request_id(w, f)])),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=A.request_became("applied"),
+            event="approval.approved",
+        )
+    ],
+    "approvals:reject": [
+        Web(
+            "POST",
+            ok=("manager_bj",),
+            wrong=A.NO_APPROVALS,
+            out=tuple(u for u in A.APPROVALS_USERS if u != "manager_bj") + A.FOREIGN,
+            success=lambda w, u, f: re.escape(reverse("approvals:detail", args=[A.change_request_id(w, f)])),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=A.request_became("rejected"),
+            event="approval.rejected",
+        )
+    ],
+    "approvals:withdraw": [
+        Web(
+            "POST",
+            ok=("rep_bj1",),
+            wrong=A.NO_APPROVALS,
+            out=tuple(u for u in A.APPROVALS_USERS if u != "rep_bj1") + A.FOREIGN,
+            success=lambda w, u, f: re.escape(reverse("approvals:detail", args=[A.change_request_id(w, f)])),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=A.request_became("withdrawn"),
+            event="approval.withdrawn",
+        )
+    ],
+    "approvals:rules": [Web("GET", ok=A.RULE_READERS, wrong=A.NOT_RULE_READERS)],
+    "approvals:rule_create": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=A.new_rule_form,
+            effect=A.rule_proposed,
+            event="approval_rule.change_proposed",
+        ),
+    ],
+    "approvals:rule_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=A.rule_change_approved,
+            event="approval_rule.change_approved",
+        ),
+    ],
+    "approvals:rule_edit": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=A.rule_form,
+            effect=A.rule_changed,
+            event="approval_rule.changed",
+        ),
+    ],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
     ],
@@ -489,6 +573,7 @@ class Api:
     out: tuple[str, ...] = ()  # out of scope: 404 not_found (or ``out_status``) without the customer's name
     out_status: int = 404
     denied_statuses: tuple[int, ...] = (403,)
+    denied_code: str | None = "permission_denied"  # the error code of a 403 (None: the refusal names its own)
     payload: Payload | None = None
     effect: Effect | None = None
     reveals: bool = False
@@ -617,6 +702,44 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         query=evidence_query,
         effect=audit_left("audit.evidence_exported", names_customer=True),
     ),
+    # Change requests (issue #13). Seeing a request but not being its checker (the maker, compliance, auditors)
+    # is a refusal with its own code (maker_is_checker, not_an_approver, not_maker): 403 all the same.
+    ("GET", f"{P}/approvals/inbox"): Api(ok=A.APPROVALS_USERS, ok_status=200, denied=A.NO_APPROVALS),
+    ("GET", f"{P}/approvals/mine"): Api(ok=A.APPROVALS_USERS, ok_status=200, denied=A.NO_APPROVALS),
+    ("GET", f"{P}/approvals/{{change_request_id}}"): Api(
+        ok=A.SEES, ok_status=200, denied=A.NO_APPROVALS, out=A.BLIND + A.FOREIGN, effect=A.request_viewed
+    ),
+    ("POST", f"{P}/approvals/{{change_request_id}}/approve"): Api(
+        ok=("manager_bj",),
+        ok_status=200,
+        denied=(*A.NO_APPROVALS, "rep_bj1", "compliance", "auditor"),
+        denied_code=None,
+        out=A.BLIND + A.FOREIGN,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=A.request_became("applied"),
+        event="approval.approved",
+    ),
+    ("POST", f"{P}/approvals/{{change_request_id}}/reject"): Api(
+        ok=("manager_bj",),
+        ok_status=200,
+        denied=(*A.NO_APPROVALS, "rep_bj1", "compliance", "auditor"),
+        denied_code=None,
+        out=A.BLIND + A.FOREIGN,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=A.request_became("rejected"),
+        event="approval.rejected",
+    ),
+    ("POST", f"{P}/approvals/{{change_request_id}}/withdraw"): Api(
+        ok=("rep_bj1",),
+        ok_status=200,
+        denied=(*A.NO_APPROVALS, "manager_bj", "compliance", "auditor"),
+        denied_code=None,
+        out=A.BLIND + A.FOREIGN,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=A.request_became("withdrawn"),
+        event="approval.withdrawn",
+    ),
+    ("GET", f"{P}/approval-rules"): Api(ok=A.RULE_READERS, ok_status=200, denied=A.NOT_RULE_READERS),
 }
 
 

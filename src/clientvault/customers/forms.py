@@ -159,6 +159,11 @@ class CustomerFilterForm(StyledForm):
     kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *Kind.choices], required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
     review = forms.ChoiceField(label=_("entry review"), choices=[("", _("Any review status")), *ReviewStatus.choices], required=False)
+    due = forms.ChoiceField(
+        label=_("Next step"),
+        required=False,
+        choices=[("", _("Any")), ("today", _("My follow-ups due today")), ("overdue", _("My overdue follow-ups"))],
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

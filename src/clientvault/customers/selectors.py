@@ -21,7 +21,7 @@ from clientvault.audit import recording as audit
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied
 from clientvault.crypto import cipher, keystore
-from clientvault.customers import disclosure, vault
+from clientvault.customers import disclosure, reminders, vault
 from clientvault.customers import followups as followup_views
 from clientvault.customers.choices import Kind, ReviewStatus, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
@@ -49,9 +49,10 @@ class CustomerFilters:
     tag: str = ""
     sort: str = "-created"
     review: str = ""  # entry review: pending / approved / rejected (issue #13)
+    due: str = ""  # "today" / "overdue": the actor's customers whose next step is due (customers/reminders.py)
 
     def active_keys(self) -> list[str]:
-        keys = [k for k in ("q", "status", "kind", "tag", "review") if getattr(self, k)]
+        keys = [k for k in ("q", "status", "kind", "tag", "review", "due") if getattr(self, k)]
         return keys + (["owner_id"] if self.owner_id is not None else [])
 
 
@@ -108,6 +109,8 @@ def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "vi
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.tag:
         qs = _tag_filter(ctx, qs, filters.tag)
+    if filters.due:
+        qs = reminders.filter_due(ctx, qs, filters.due)
     return qs.order_by(SORTS.get(filters.sort, "-created_at"), "id")
 
 

@@ -64,6 +64,7 @@ def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
         tag=data.get("tag") or "",
         sort=data.get("sort") or "-created",
         review=data.get("review") or "",
+        due=data.get("due") or "",
     )
 
 
