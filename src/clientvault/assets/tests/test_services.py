@@ -143,7 +143,7 @@ def test_a_movement_above_the_rule_waits_for_a_manager_and_is_then_posted_with_t
     )
     assert isinstance(out, services.Submitted)
     assert counts() == before and not audit_events("asset.moved")
-    retry = services.transfer(ctx=ctx(rep), **big)
+    retry = services.transfer(ctx=ctx(rep), from_asset_id=a.pk, to_asset_id=b.pk, amount_minor=150_000_000, idempotency_key="big")
     assert isinstance(retry, services.Submitted) and retry.request.id == out.request.id
     with pytest.raises(PermissionDenied):  # maker ≠ checker (ARCHITECTURE.md rule 12)
         approvals.approve(ctx(rep), out.request.id)
