@@ -33,6 +33,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from benchmarks.harness import Bench, ensure_postgres_databases, setup_django, timed
@@ -91,6 +92,12 @@ def _transfer_loop(rep_id: int, ids: list[str], n: int, seed: int, prefix: str) 
         counters["done"] += 1
     connection.close()
     return counters
+
+
+def _call_with_ctx(move: Callable[..., Any], rep: Any) -> None:
+    from clientvault.testing import actors
+
+    move(ctx=actors.ctx(rep))  # a fresh request context per transfer, as a web or API request would have
 
 
 def _plain_loop(ids: list[str], n: int, seed: int, prefix: str) -> dict[str, int]:
@@ -166,6 +173,14 @@ def _run_clients(
         for k in totals:
             totals[k] += r[k]
     return elapsed, totals
+
+
+def _args_transfer(rep_id: int, ids: list[str], n: int, prefix: str, i: int) -> tuple[Any, ...]:
+    return (rep_id, ids, n, 100 * len(prefix) + i, prefix)
+
+
+def _args_plain(ids: list[str], n: int, prefix: str, i: int) -> tuple[Any, ...]:
+    return (ids, n, i, prefix)
 
 
 def _bulk_entries(asset_id: uuid.UUID, n: int, postgres: bool) -> None:
@@ -251,8 +266,8 @@ def main() -> None:
 
     for clients in (1, CLIENTS):
         per = max(1, n // clients)
-        t_service, c_service = _run_clients(postgres, clients, _transfer_loop, lambda i, c=clients, k=per: (rep.pk, ids, k, i, f"s{c}"))
-        t_plain, c_plain = _run_clients(postgres, clients, _plain_loop, lambda i, c=clients, k=per: (ids, k, i, f"p{c}"))
+        t_service, c_service = _run_clients(postgres, clients, _transfer_loop, partial(_args_transfer, rep.pk, ids, per, f"s{clients}"))
+        t_plain, c_plain = _run_clients(postgres, clients, _plain_loop, partial(_args_plain, ids, per, f"p{clients}"))
         service_rate, plain_rate = c_service["done"] / t_service, c_plain["done"] / t_plain
         bench.note(
             **{
@@ -264,7 +279,7 @@ def main() -> None:
         )
 
     per = max(1, n // CLIENTS)
-    t_hot, c_hot = _run_clients(postgres, CLIENTS, _transfer_loop, lambda i: (rep.pk, hot, per, 100 + i, "hot"))
+    t_hot, c_hot = _run_clients(postgres, CLIENTS, _transfer_loop, partial(_args_transfer, rep.pk, hot, per, "hot"))
     bench.note(hot_transfers_per_s=round(c_hot["done"] / t_hot, 1), hot_deadlocks=c_hot["deadlocks"], hot_retries=c_hot["retries"])
     connection.close()
     running = {x.pk: (x.balance, x.pledged, x.version) for x in Asset.objects.unrestricted(reason="benchmark check").filter(pk__in=ids)}

@@ -27,7 +27,7 @@ from clientvault.access import engine
 from clientvault.access.policies import ASSET, CHANGE, CREATE, VIEW
 from clientvault.assets import alerts, fx, ledger
 from clientvault.assets.ledger import Leg, Movement
-from clientvault.assets.models import NEGATIVE_KINDS, Asset, EntryKind, FxRate, Journal, JournalKind, Kind, Status
+from clientvault.assets.models import NEGATIVE_KINDS, Asset, EntryKind, FxRate, Journal, JournalKind, Kind
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
@@ -180,7 +180,7 @@ def _plan(op: str, values: Mapping[str, Any], now: dt.datetime) -> tuple[list[uu
         raise NotFound()  # another institution's books, or a clearing account: not a transfer target
     if op == "transfer":
         if src_currency != dst_currency:
-            raise ValidationFailed({"to": [_("A transfer between currencies goes through an exchange (explicit legs at a dated rate).")]})
+            raise ValidationFailed({"to": [_("Transfers between currencies go through an exchange at a dated rate.")]})
         legs = (Leg(asset_id, EntryKind.TRANSFER_OUT, -amount), Leg(target, EntryKind.TRANSFER_IN, amount))
         return [asset_id, target], lambda assets: Movement(JournalKind.TRANSFER, legs), core
     if src_currency == dst_currency:
@@ -458,7 +458,7 @@ def record_fx_rate(*, ctx: Context, currency: str, rate: Any, as_of: dt.date, so
         value = Decimal(0)
     errors: dict[str, list[Any]] = {}
     if not fx.valid_currency(currency) or currency == base:
-        errors["currency"] = [_("Enter a three-letter ISO 4217 currency code other than the base currency.")]
+        errors["currency"] = [_("Enter a currency code (ISO 4217) other than the base currency.")]
     if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 10:
         errors["rate"] = [_("Enter a positive rate.")]
     if errors:
@@ -489,7 +489,3 @@ def acknowledge_alert(*, ctx: Context, alert_id: int) -> None:
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.save(update_fields=["status"])
         audit.record(ctx, "asset.alert_acknowledged", obj=alert, detail={"alert_kind": alert.kind})
-
-
-def is_open(asset: Asset) -> bool:
-    return asset.status == Status.OPEN
