@@ -71,7 +71,6 @@ def _transfer_loop(rep_id: int, ids: list[str], n: int, seed: int, prefix: str) 
 
     from clientvault.accounts.models import User
     from clientvault.assets import services
-    from clientvault.testing import actors
 
     rep = User.objects.get(pk=rep_id)
     rng = random.Random(seed)
@@ -79,16 +78,10 @@ def _transfer_loop(rep_id: int, ids: list[str], n: int, seed: int, prefix: str) 
     for i in range(n):
         a, b = rng.sample(ids, 2)
         key = f"{prefix}-{seed}-{i}"
-        _retrying(
-            lambda a=a, b=b, key=key: services.transfer(
-                ctx=actors.ctx(rep),
-                from_asset_id=uuid.UUID(a),
-                to_asset_id=uuid.UUID(b),
-                amount_minor=rng.randint(1, 100),
-                idempotency_key=key,
-            ),
-            counters,
+        move = partial(
+            services.transfer, from_asset_id=uuid.UUID(a), to_asset_id=uuid.UUID(b), amount_minor=rng.randint(1, 100), idempotency_key=key
         )
+        _retrying(partial(_call_with_ctx, move, rep), counters)
         counters["done"] += 1
     connection.close()
     return counters
