@@ -280,6 +280,11 @@ WHITENOISE_AUTOREFRESH = DEBUG or CLIENTVAULT_ENV == "test"
 # CLIENTVAULT_PKCS11_MODULE names the module (the check refuses a token it cannot open).
 from clientvault.crypto.kek import DEV_MASTER_KEY  # noqa: E402
 
+# Customer assets (issue #13): the institution's reporting currency, and when an asset changing often raises an alert.
+CLIENTVAULT_BASE_CURRENCY = os.environ.get("CLIENTVAULT_BASE_CURRENCY", "CNY")
+CLIENTVAULT_ASSET_ALERT_CHANGES = int(os.environ.get("CLIENTVAULT_ASSET_ALERT_CHANGES", "20"))
+CLIENTVAULT_ASSET_ALERT_HOURS = int(os.environ.get("CLIENTVAULT_ASSET_ALERT_HOURS", "24"))
+
 CLIENTVAULT_MASTER_KEY = os.environ.get("CLIENTVAULT_MASTER_KEY", DEV_MASTER_KEY)
 CLIENTVAULT_PKCS11_MODULE = os.environ.get("CLIENTVAULT_PKCS11_MODULE", "")
 CLIENTVAULT_PKCS11_TOKEN_LABEL = os.environ.get("CLIENTVAULT_PKCS11_TOKEN_LABEL", "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clientvault.access.policies import BREAK_GLASS, CUSTOMER, FOLLOWUP, Scope
+from clientvault.access.policies import ASSET, BREAK_GLASS, CUSTOMER, FOLLOWUP, Scope
 from clientvault.core import roles as R
 
 
@@ -79,4 +79,15 @@ DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
         "admin-break-glass", R.ADMINISTRATOR, CUSTOMER, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}, "Emergency access only."
     ),
     DefaultPolicy("admin-break-glass-followups", R.ADMINISTRATOR, FOLLOWUP, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}),
+    # Customer assets (issue #13) follow the customer like follow-ups: reps open and move their own customers'
+    # assets, managers their team's; risk, compliance and audit read the legal entity for their purposes.
+    # Nobody deletes an asset: it is closed through the ledger (entries are kept, AML-34-retain-10y).
+    DefaultPolicy("rep-assets", R.SALES_REP, ASSET, ALL_ACTIONS[:3], SERVICE, Scope.OWN, "C2", {"C3": M}),
+    DefaultPolicy("manager-assets", R.SALES_MANAGER, ASSET, ALL_ACTIONS[:3], SERVICE, Scope.SUBTREE, "C1", {"C2": M, "C3": M}),
+    DefaultPolicy("risk-assets", R.RISK_OFFICER, ASSET, ("view",), ("credit_assessment",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy(
+        "compliance-assets", R.COMPLIANCE_OFFICER, ASSET, ("view",), ("compliance_review", "rights_request"), Scope.ENTITY, "C2", {"C3": M}
+    ),
+    DefaultPolicy("auditor-assets", R.AUDITOR, ASSET, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy("admin-break-glass-assets", R.ADMINISTRATOR, ASSET, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}),
 )

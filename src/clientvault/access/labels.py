@@ -27,4 +27,4 @@ DECISION_LABELS = {
     Decision.MASKED: _("Masked"),
     Decision.WITHHELD: _("Withheld"),
 }
-RESOURCE_LABELS = {"customer": _("Customers"), "followup": _("Follow-ups")}
+RESOURCE_LABELS = {"customer": _("Customers"), "followup": _("Follow-ups"), "asset": _("Assets")}

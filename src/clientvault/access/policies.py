@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 
 from clientvault.core.capabilities import (
+    ASSET as ASSET,
+)
+from clientvault.core.capabilities import (
     AUDIT_TRAIL as AUDIT_TRAIL,
 )
 from clientvault.core.capabilities import (

@@ -8,3 +8,8 @@ class AssetsConfig(AppConfig):
     name = "clientvault.assets"
     label = "assets"
     verbose_name = _("Customer assets")
+
+    def ready(self) -> None:
+        from clientvault.assets import approval
+
+        approval.register()

@@ -144,6 +144,14 @@ DEFAULTS: tuple[Default, ...] = (
     ),
     # Staff write why they need emergency access, often naming the customer concerned.
     Default("breakglasssession.reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "紧急访问事由", "Break-glass reason"),
+    # Customer assets (issue #13). RULES.md §10: an account number is PIPL-28 sensitive (financial account),
+    # GB/T 35273 sensitive and JR/T 0171 C2, shown at most as its last 4; an account balance is C2 and
+    # sensitive (deposit information). Balances stay plaintext columns (the database holds the ledger's
+    # invariants on them, see assets/models.py); sight of them is decided per field like any other.
+    Default(
+        "asset.identifier", Category.FINANCIAL_ACCOUNT, JrtClass.C2, True, True, MaskProfile.BANK_CARD, "账户/保单/合同号", "Account number"
+    ),
+    Default("asset.balance", Category.PROPERTY, JrtClass.C2, True, True, MaskProfile.HIDDEN, "余额", "Balance"),
     # A change request (issue #13) holds the proposed and the current values of the fields it changes, sealed
     # under the customer's key: classed as the most protected field it may carry (C3), shown only through
     # the change type's masked diff.
@@ -182,6 +190,7 @@ MODEL_OF_PREFIX: dict[str, str] = {
     "consentevidence": "consents.ConsentEvidence",
     "portalcode": "rights.PortalCode",
     "breakglasssession": "access.BreakGlassSession",
+    "asset": "assets.Asset",
     "changerequest": "approvals.ChangeRequest",
 }
 

@@ -16,8 +16,8 @@ from clientvault.core import roles as R
 
 VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL = "view", "create", "change", "delete", "export", "reveal"
 DATA_ACTIONS = (VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL)
-CUSTOMER, FOLLOWUP = "customer", "followup"
-DATA_RESOURCES = (CUSTOMER, FOLLOWUP)
+CUSTOMER, FOLLOWUP, ASSET = "customer", "followup", "asset"
+DATA_RESOURCES = (CUSTOMER, FOLLOWUP, ASSET)
 # Capabilities that are not about customer rows: what the navigation and admin pages check.
 MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
 MANAGE_CLASSIFICATION = "manage_classification"

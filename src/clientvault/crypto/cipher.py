@@ -49,6 +49,8 @@ _NORMALISERS: dict[str, Callable[[str], str]] = {
     "email": V.normalize_email,
     "uscc": V.normalize_uscc,
     "bank_card": V.normalize_bank_card,
+    # An asset's account, policy or contract number (issue #13): letters and digits, case and spaces ignored.
+    "asset_identifier": lambda v: "".join(ch for ch in v if ch.isalnum()).upper(),
 }
 BLIND_INDEX_KINDS = tuple(_NORMALISERS)
 

@@ -1,0 +1,27 @@
+"""The default manager of ``Asset``: default deny, scoped through the customer like follow-ups (rule 4)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q
+
+from clientvault.access.policies import ASSET, Scope
+from clientvault.access.querysets import PolicyQuerySet, department_filter
+
+if TYPE_CHECKING:
+    from clientvault.core.context import Context
+
+
+class AssetQuerySet(PolicyQuerySet[Any]):
+    """Assets the actor may act on: the customer's owner (OWN), the customer's department subtree (SUBTREE) or
+    the asset's legal entity (ENTITY, which includes the institution's clearing accounts)."""
+
+    resource = ASSET
+    consent_customer_ref = "customer_id"
+    consent_minor_field = "customer__minor_until"
+
+    def scope_filter(self, ctx: Context, scope: Scope) -> Q:
+        return department_filter(
+            ctx, scope, owner_field="customer__owner_id", department_field="customer__department", entity_field="legal_entity_id"
+        )
