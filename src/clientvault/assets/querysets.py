@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from clientvault.access.policies import ASSET, Scope
 from clientvault.access.querysets import PolicyQuerySet, department_filter
+from clientvault.customers.querysets import review_filter
 
 if TYPE_CHECKING:
     from clientvault.core.context import Context
@@ -25,3 +26,10 @@ class AssetQuerySet(PolicyQuerySet[Any]):
         return department_filter(
             ctx, scope, owner_field="customer__owner_id", department_field="customer__department", entity_field="legal_entity_id"
         )
+
+    def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> PolicyQuerySet[Any]:
+        """An asset follows its customer's review on entry (issue #13): while the customer waits for compliance
+        review (or was rejected) only its creator and compliance see its assets. Clearing accounts have no customer."""
+        review = review_filter(ctx, prefix="customer__")
+        qs = super().visible_to(ctx, action, resource=resource)
+        return qs if not review else qs.filter(review | Q(customer__isnull=True))

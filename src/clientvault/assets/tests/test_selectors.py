@@ -79,3 +79,22 @@ def test_department_totals_convert_to_the_base_currency(org: Any, holder: Any, a
     assert (dept.by_currency, dept.total_base_minor, dept.asset_count) == ({"CNY": 100_000, "USD": 50_000}, 450_000, 2)
     assert [r.from_ for r in rates] == ["USD"]
     assert len(audit_events("asset.totals_viewed")) == 1
+
+
+def test_assets_of_a_customer_waiting_for_entry_review_follow_the_customer(org: Any) -> None:
+    """Review on entry (issue #13): until compliance approves the customer, its assets are the creator's and
+    compliance's alone — the manager who would otherwise see the subtree sees neither customer nor assets."""
+    from clientvault.customers.choices import ReviewStatus
+    from clientvault.testing.assets import asset
+
+    pending = customer(org["rep_bj1"], review_status=ReviewStatus.PENDING, created_by=org["rep_bj1"])
+    held = asset(pending, balance=10_000)
+    for who, sees in (("rep_bj1", True), ("compliance", True), ("manager_bj", False), ("risk", False)):
+        found = Asset.objects.visible_to(ctx(org[who])).filter(pk=held.pk).exists()
+        assert found is sees, who
+    from clientvault.customers.models import Customer
+
+    Customer.objects.unrestricted(reason="test: compliance approved the entry").filter(pk=pending.pk).update(
+        review_status=ReviewStatus.APPROVED
+    )
+    assert Asset.objects.visible_to(ctx(org["manager_bj"])).filter(pk=held.pk).exists()
