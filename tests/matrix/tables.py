@@ -12,6 +12,7 @@ from django.urls import reverse
 from clientvault.accounts import services as account_services
 from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
+from tests.matrix import assets as A
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -445,6 +446,72 @@ WEB_MATRIX: dict[str, list[Web]] = {
     # The portal knows no staff: a signed-in employee is a stranger there, sent to the portal's own sign-in.
     "rights:give": [Web("GET", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
     "rights:withdraw": [Web("POST", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"), event="")],
+    # Customer assets (issue #13): sight follows the customer; writes by whoever may change the customer's assets.
+    "assets:customer": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.viewed", names_customer=True)),
+    ],
+    "assets:detail": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.ledger_viewed", names_customer=True)),
+    ],
+    "assets:open": [
+        Web(
+            "POST",
+            ok=A.ASSET_CHANGE_IN,
+            wrong=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+            out=CHANGE_OUT,
+            success=lambda w, u, f: re.escape(reverse("assets:customer", args=[w.customer_for(f).pk])),
+            data=A.open_form,
+            effect=A.asset_opened,
+            event="asset.opened",
+        )
+    ],
+    "assets:move": [
+        Web(
+            "POST",
+            ok=A.ASSET_CHANGE_IN,
+            wrong=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+            out=CHANGE_OUT,
+            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[A.asset_id(w, f)])),
+            data=A.move_form,
+            effect=A.moved,
+            event="asset.moved",
+        )
+    ],
+    "assets:close": [
+        Web(
+            "POST",
+            ok=A.ASSET_CHANGE_IN,
+            wrong=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+            out=CHANGE_OUT,
+            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[A.asset_id(w, f)])),
+            data=A.close_form,
+            effect=A.closed,
+            event="asset.closed",
+        )
+    ],
+    "assets:fx_rates": [
+        Web("GET", ok=A.FX_READERS, wrong=A.NOT_FX_READERS),
+        Web(
+            "POST",
+            ok=A.FX_EDITORS,
+            wrong=A.NOT_FX_EDITORS,
+            success=re.escape("/assets/fx-rates/"),
+            data=A.fx_form,
+            effect=A.fx_added,
+            event="fxrate.recorded",
+        ),
+    ],
+    "assets:alerts": [Web("GET", ok=A.ALERT_READERS, wrong=A.NOT_ALERT_READERS)],
+    "assets:alert_acknowledge": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=A.NOT_ALERT_DESK,
+            success=re.escape("/assets/alerts/"),
+            effect=A.acknowledged,
+            event="asset.alert_acknowledged",
+        )
+    ],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
     ],
@@ -495,6 +562,7 @@ class Api:
     audited_view: bool = False
     query: Payload | None = None  # query-string parameters
     event: str | None = None  # writes: the audit event a success leaves exactly once ("" none), a refusal never
+    headers: Callable[[World, bool], dict[str, str]] | None = None  # request headers (e.g. Idempotency-Key)
 
 
 def consent_write_api(payload: Payload, effect: Effect, event: str) -> Api:
@@ -610,6 +678,40 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     ),
     ("GET", f"{P}/consents/notices"): Api(ok=EVERYONE, ok_status=200),
     ("GET", f"{P}/consents/events"): Api(ok=CONSENT_DESK, ok_status=200, denied=NOT_CONSENT_DESK, effect=audit_left("consent.feed_read")),
+    # Customer assets (issue #13).
+    ("GET", f"{P}/customers/{{customer_id}}/assets"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.viewed", names_customer=True)
+    ),
+    ("GET", f"{P}/assets/{{asset_id}}"): Api(ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT),
+    ("GET", f"{P}/assets/{{asset_id}}/ledger"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.ledger_viewed", names_customer=True)
+    ),
+    ("POST", f"{P}/assets"): Api(
+        ok=A.ASSET_CHANGE_IN,
+        ok_status=201,
+        denied=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+        denied_statuses=(403, 404),
+        out=CHANGE_OUT,
+        payload=A.open_payload,
+        headers=A.idempotency_headers,
+        effect=A.asset_opened,
+        event="asset.opened",
+    ),
+    ("POST", f"{P}/assets/{{asset_id}}/movements"): Api(
+        ok=A.ASSET_CHANGE_IN,
+        ok_status=201,
+        denied=A.ASSET_READ_ONLY,
+        hidden=A.ASSET_NO_SIGHT,
+        out=CHANGE_OUT,
+        payload=A.move_payload,
+        headers=A.idempotency_headers,
+        effect=A.moved,
+        event="asset.moved",
+    ),
+    ("GET", f"{P}/fx-rates"): Api(ok=A.FX_READERS, ok_status=200, denied=A.NOT_FX_READERS),
+    ("POST", f"{P}/fx-rates"): Api(
+        ok=A.FX_EDITORS, ok_status=201, denied=A.NOT_FX_EDITORS, payload=A.fx_payload, effect=A.fx_added, event="fxrate.recorded"
+    ),
     ("GET", f"{P}/audit/evidence"): Api(
         ok=AUDIT_READERS_ANY_ENTITY,
         ok_status=200,

@@ -34,6 +34,10 @@ CONSENTS = "consents"
 ROLE_GRANTS = "role_grants"
 # Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
 LOWER_PROTECTION = "lower_protection"
+# Dated exchange rates (reference data for multi-currency totals, issue #13): risk officers and administrators
+# maintain them; compliance and auditors read them. Asset alerts: compliance's desk, auditors read.
+FX_RATES = "fx_rates"
+ASSET_ALERTS = "asset_alerts"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -72,6 +76,12 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, AUDIT_TRAIL, "view export"),
     _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
     _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
+    _g(R.RISK_OFFICER, FX_RATES, "view change"),
+    _g(R.ADMINISTRATOR, FX_RATES, "view change"),
+    _g(R.COMPLIANCE_OFFICER, FX_RATES, "view"),
+    _g(R.AUDITOR, FX_RATES, "view"),
+    _g(R.COMPLIANCE_OFFICER, ASSET_ALERTS, "view change"),
+    _g(R.AUDITOR, ASSET_ALERTS, "view"),
     _g(R.AUDITOR, CONSENTS, "view"),
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
     _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
