@@ -9,7 +9,7 @@ from typing import Any
 
 from clientvault.assets.models import AlertKind, Asset, AssetAlert
 from clientvault.core import clock
-from clientvault.testing.assets import open_asset, reload_asset
+from clientvault.testing.assets import open_asset, reload
 from tests.matrix.world import USERS, World
 
 # Asset sight follows the customer (access/defaults.py "*-assets"): owner and manager open and move assets;
@@ -111,7 +111,7 @@ def move_payload(w: World, foreign: bool) -> dict[str, Any]:
 
 
 def moved(w: World, foreign: bool, ok: bool) -> None:
-    asset = reload_asset(asset_for(w, foreign))
+    asset = reload(asset_for(w, foreign))
     assert asset.balance == START_BALANCE - (MOVED if ok else 0), asset.balance
 
 
@@ -126,7 +126,7 @@ def close_form(w: World, foreign: bool) -> dict[str, Any]:
 
 
 def closed(w: World, foreign: bool, ok: bool) -> None:
-    asset = reload_asset(_memo(w)["empty-foreign" if foreign else "empty"])
+    asset = reload(_memo(w)["empty-foreign" if foreign else "empty"])
     assert (asset.status == "closed") is ok, asset.status
 
 

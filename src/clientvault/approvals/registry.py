@@ -37,8 +37,8 @@ class Stale(Exception):
 class Facts:
     """What approval rules match on; nothing personal (ids, amounts, classes, flags)."""
 
-    legal_entity_id: int
-    department_id: int | None = None
+    legal_entity_id: uuid.UUID  # LegalEntity and Department keys are UUIDs
+    department_id: uuid.UUID | None = None
     amount_minor: int | None = None  # in the currency's minor units (Decimal-free; cents for CNY)
     currency: str = ""
     customer_class: str = ""  # the highest JR/T 0171 class the change touches: "C1" / "C2" / "C3"
@@ -47,14 +47,28 @@ class Facts:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "legal_entity_id": self.legal_entity_id,
-            "department_id": self.department_id,
+            "legal_entity_id": str(self.legal_entity_id),
+            "department_id": str(self.department_id) if self.department_id else None,
             "amount_minor": self.amount_minor,
             "currency": self.currency,
             "customer_class": self.customer_class,
             "core": self.core,
             "risk": self.risk,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Facts:
+        """The facts as stored on a request (``as_dict``)."""
+        department = data.get("department_id")
+        return cls(
+            legal_entity_id=uuid.UUID(str(data["legal_entity_id"])),
+            department_id=uuid.UUID(str(department)) if department else None,
+            amount_minor=data.get("amount_minor"),
+            currency=str(data.get("currency") or ""),
+            customer_class=str(data.get("customer_class") or ""),
+            core=bool(data.get("core")),
+            risk=str(data.get("risk") or ""),
+        )
 
 
 @dataclass(frozen=True)

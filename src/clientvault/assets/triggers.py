@@ -62,9 +62,11 @@ def sqlite_statements() -> list[str]:
         f"SELECT RAISE(ABORT, 'ledger journals are append-only: UPDATE refused'); END",
         f"CREATE TRIGGER assets_journal_no_delete BEFORE DELETE ON {JOURNAL} WHEN {_SQLITE_MODE} NOT IN ('flush') BEGIN "
         f"SELECT RAISE(ABORT, 'ledger journals are append-only: DELETE refused'); END",
+        f"CREATE TRIGGER assets_asset_fixed BEFORE UPDATE ON {ASSET} "
+        f"WHEN NEW.currency IS NOT OLD.currency OR NEW.kind IS NOT OLD.kind OR NEW.allow_negative IS NOT OLD.allow_negative BEGIN "
+        f"SELECT RAISE(ABORT, 'ledger: an asset''s currency and kind do not change'); END",
         f"CREATE TRIGGER assets_asset_guard BEFORE UPDATE ON {ASSET} "
-        f"WHEN NEW.currency IS NOT OLD.currency OR NEW.kind IS NOT OLD.kind OR NEW.allow_negative IS NOT OLD.allow_negative "
-        f"OR ((NEW.balance IS NOT OLD.balance OR NEW.pledged IS NOT OLD.pledged OR NEW.version IS NOT OLD.version "
+        f"WHEN ((NEW.balance IS NOT OLD.balance OR NEW.pledged IS NOT OLD.pledged OR NEW.version IS NOT OLD.version "
         f"OR NEW.status IS NOT OLD.status) AND (NEW.version IS NOT OLD.version + 1 OR NOT EXISTS ("
         f"SELECT 1 FROM {ENTRY} e WHERE e.asset_id = NEW.id AND e.seq = NEW.version AND e.balance_after = NEW.balance "
         f"AND e.pledged_after = NEW.pledged AND (e.kind = 'close') = (NEW.status = 'closed')))) BEGIN "
@@ -81,6 +83,7 @@ def sqlite_drop_statements() -> list[str]:
         "assets_journal_before_insert",
         "assets_journal_no_update",
         "assets_journal_no_delete",
+        "assets_asset_fixed",
         "assets_asset_guard",
     )
     return [f"DROP TRIGGER IF EXISTS {n}" for n in names]
@@ -179,6 +182,7 @@ def postgresql_drop_statements() -> list[str]:
         "assets_entry_after_insert",
         "assets_append_only",
         "assets_journal_before_insert",
+        "assets_asset_fixed",
         "assets_asset_guard",
     )
     return [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in triggers] + [f"DROP FUNCTION IF EXISTS {f}()" for f in functions]

@@ -152,6 +152,29 @@ DEFAULTS: tuple[Default, ...] = (
         "asset.identifier", Category.FINANCIAL_ACCOUNT, JrtClass.C2, True, True, MaskProfile.BANK_CARD, "账户/保单/合同号", "Account number"
     ),
     Default("asset.balance", Category.PROPERTY, JrtClass.C2, True, True, MaskProfile.HIDDEN, "余额", "Balance"),
+    # A change request (issue #13) holds the proposed and the current values of the fields it changes, sealed
+    # under the customer's key: classed as the most protected field it may carry (C3), shown only through
+    # the change type's masked diff.
+    Default(
+        "changerequest.values",
+        Category.OTHER,
+        JrtClass.C3,
+        False,
+        False,
+        MaskProfile.HIDDEN,
+        "变更申请拟改值",
+        "Change request: proposed values",
+    ),
+    Default(
+        "changerequest.before",
+        Category.OTHER,
+        JrtClass.C3,
+        False,
+        False,
+        MaskProfile.HIDDEN,
+        "变更申请原值",
+        "Change request: values before",
+    ),
 )
 DEFAULT_KEYS = frozenset(d.key for d in DEFAULTS)
 
@@ -166,6 +189,7 @@ MODEL_OF_PREFIX: dict[str, str] = {
     "portalcode": "rights.PortalCode",
     "breakglasssession": "access.BreakGlassSession",
     "asset": "assets.Asset",
+    "changerequest": "approvals.ChangeRequest",
 }
 
 

@@ -34,6 +34,11 @@ CONSENTS = "consents"
 ROLE_GRANTS = "role_grants"
 # Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
 LOWER_PROTECTION = "lower_protection"
+# Maker-checker change requests (issue #13): the inbox and one's own requests for every staff role that can
+# make or decide them (who decides a request is the rule's business, not this capability's); the approval
+# rules are compliance's to change, and auditors and administrators read them.
+APPROVALS = "approvals"
+APPROVAL_RULES = "approval_rules"
 # Dated exchange rates (reference data for multi-currency totals, issue #13): risk officers and administrators
 # maintain them; compliance and auditors read them. Asset alerts: compliance's desk, auditors read.
 FX_RATES = "fx_rates"
@@ -85,6 +90,14 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, CONSENTS, "view"),
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
     _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
+    _g(R.SALES_REP, APPROVALS, "view"),
+    _g(R.SALES_MANAGER, APPROVALS, "view"),
+    _g(R.RISK_OFFICER, APPROVALS, "view"),
+    _g(R.COMPLIANCE_OFFICER, APPROVALS, "view"),
+    _g(R.AUDITOR, APPROVALS, "view"),
+    _g(R.COMPLIANCE_OFFICER, APPROVAL_RULES, "view change"),
+    _g(R.AUDITOR, APPROVAL_RULES, "view"),
+    _g(R.ADMINISTRATOR, APPROVAL_RULES, "view"),
 )
 
 

@@ -40,6 +40,9 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.core.tasks.retry_abandoned_tasks", dt.timedelta(minutes=1)),
     # The feed also sequences before each read; this keeps positions close behind commits without readers.
     Entry("clientvault.core.tasks.sequence_events", dt.timedelta(seconds=30)),
+    Entry("clientvault.approvals.tasks.remind_due", dt.timedelta(minutes=15)),
+    Entry("clientvault.approvals.tasks.escalate_overdue", dt.timedelta(minutes=15)),
+    Entry("clientvault.approvals.tasks.expire_stale", dt.timedelta(hours=1)),
 )
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from clientvault.accounts.models import User
 from clientvault.assets.models import Journal
 from clientvault.testing.actors import choose_purpose, default_purpose
-from clientvault.testing.assets import open_asset, reload_asset
+from clientvault.testing.assets import open_asset, reload
 from clientvault.testing.customers import customer
 from clientvault.testing.organisation import Org
 
@@ -56,7 +56,7 @@ def test_a_movement_needs_an_idempotency_key(org: Org) -> None:
     )
     error = _error(response, 422, "validation_failed")
     assert "Idempotency-Key" in error["fields"]
-    assert reload_asset(asset).balance == 10_000
+    assert reload(asset).balance == 10_000
 
 
 def test_a_retried_movement_is_applied_once_and_answers_the_same_journal(org: Org, audit_events: Any) -> None:
@@ -68,12 +68,12 @@ def test_a_retried_movement_is_applied_once_and_answers_the_same_journal(org: Or
     second = api.post(f"/assets/{asset.pk}/movements", body, key="retry-1")
     assert first.status_code == second.status_code == 201, (first.content, second.content)
     assert first.json()["status"] == "posted" and first.json()["journal_id"] == second.json()["journal_id"]
-    assert reload_asset(asset).balance == 90_000
+    assert reload(asset).balance == 90_000
     assert Journal.objects.filter(idempotency_key="retry-1").count() == 1
     moved = [e for e in audit_events()[mark:] if e.event_type == "asset.moved"]
     assert len(moved) == 1 and moved[0].actor_id == org["rep_bj1"].pk and moved[0].channel == "web"
     other = api.post(f"/assets/{asset.pk}/movements", body | {"amount": "200.00"}, key="retry-1")
-    assert other.status_code == 409 and reload_asset(asset).balance == 90_000
+    assert other.status_code == 409 and reload(asset).balance == 90_000
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,7 @@ def test_bad_amounts_and_currencies_answer_422_naming_the_field(org: Org, body: 
         Session(org["rep_bj1"]).post(f"/assets/{asset.pk}/movements", payload, key=f"bad-{field}-{body}"), 422, "validation_failed"
     )
     assert list(error["fields"]) == [field] and error["fields"][field][0]
-    assert reload_asset(asset).balance == 10_000 and reload_asset(asset).version == asset.version
+    assert reload(asset).balance == 10_000 and reload(asset).version == asset.version
 
 
 def test_a_movement_in_another_currency_than_the_assets_is_refused(org: Org) -> None:
@@ -102,7 +102,7 @@ def test_a_movement_in_another_currency_than_the_assets_is_refused(org: Org) -> 
     payload = {"kind": "deposit", "amount": "1.00", "currency": "USD", "reason": "x"}
     response = Session(org["rep_bj1"]).post(f"/assets/{asset.pk}/movements", payload, key="usd-on-cny")
     assert response.status_code == 422, response.content
-    assert reload_asset(asset).balance == 10_000
+    assert reload(asset).balance == 10_000
 
 
 def test_overdrawing_is_a_conflict_and_posts_nothing(org: Org) -> None:
@@ -110,7 +110,7 @@ def test_overdrawing_is_a_conflict_and_posts_nothing(org: Org) -> None:
     payload = {"kind": "withdraw", "amount": "100.01", "currency": "CNY", "reason": "x"}
     response = Session(org["rep_bj1"]).post(f"/assets/{asset.pk}/movements", payload, key="overdraw")
     assert response.status_code == 409, response.content
-    assert reload_asset(asset).balance == 10_000
+    assert reload(asset).balance == 10_000
 
 
 def test_holdings_mask_the_identifier_for_the_manager_and_not_for_the_owner(org: Org) -> None:

@@ -12,7 +12,7 @@ from django.test import Client
 from clientvault.assets.models import AlertKind, AssetAlert, FxRate, LedgerEntry
 from clientvault.core import clock
 from clientvault.testing.actors import sign_in_verified
-from clientvault.testing.assets import open_asset, reload_asset
+from clientvault.testing.assets import open_asset, reload
 from clientvault.testing.customers import customer
 from clientvault.testing.organisation import Org
 
@@ -76,7 +76,7 @@ def test_a_double_submitted_movement_is_posted_once(org: Org, audit_events: Any)
     first = client.post(f"/assets/{asset.pk}/move/", form)
     second = client.post(f"/assets/{asset.pk}/move/", form)
     assert first.status_code == second.status_code == 302
-    assert reload_asset(asset).balance == 100_000 - 25_050
+    assert reload(asset).balance == 100_000 - 25_050
     assert LedgerEntry.objects.filter(asset=asset, kind="withdraw").count() == 1
     assert [e.event_type for e in audit_events()[mark:] if e.event_type == "asset.moved"] == ["asset.moved"]
     ledger = client.get(f"/assets/{asset.pk}/").content.decode()
@@ -101,7 +101,7 @@ def test_a_bad_amount_is_refused_in_chinese_and_posts_nothing(org: Org, amount: 
     response = client.post(f"/assets/{asset.pk}/move/", form)
     assert response.status_code == 422
     assert message in response.content.decode()
-    assert reload_asset(asset).balance == 100_000
+    assert reload(asset).balance == 100_000
 
 
 def test_a_read_only_role_cannot_post_a_movement(org: Org, audit_events: Any) -> None:
@@ -110,7 +110,7 @@ def test_a_read_only_role_cannot_post_a_movement(org: Org, audit_events: Any) ->
     mark = len(audit_events())
     form = {"kind": "withdraw", "amount": "1.00", "currency": "CNY", "reason": "x", "idempotency_key": "risk-try"}
     assert _client(org["risk"]).post(f"/assets/{asset.pk}/move/", form).status_code == 404
-    assert reload_asset(asset).balance == 100_000
+    assert reload(asset).balance == 100_000
     assert [e.event_type for e in audit_events()[mark:] if e.event_type.startswith("asset.")] == []
 
 

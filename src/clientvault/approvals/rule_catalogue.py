@@ -1,0 +1,77 @@
+"""The approval rules as a versioned catalogue (ARCHITECTURE.md rule 9): every change is a new version with
+its reason, recorded by one audit event, through the kernel's ``core.catalogue_service``.
+
+Slice C's rules pages call ``create_rule`` / ``change_rule`` and show ``RULES.clean``'s errors on the form;
+``known_roles`` and ``change_type_choices`` feed the form's choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from clientvault.accounts.models import Role
+from clientvault.approvals import registry
+from clientvault.approvals.models import ApprovalRule
+from clientvault.approvals.rules import clean_rule
+from clientvault.core import catalogue_service as catalogues
+from clientvault.core.capabilities import APPROVAL_RULES
+from clientvault.core.catalogue_service import Catalogue
+from clientvault.core.context import Context
+from clientvault.core.errors import ValidationFailed
+
+
+def known_roles() -> set[str]:
+    return set(Role.objects.values_list("code", flat=True))
+
+
+def change_type_choices() -> list[tuple[str, str]]:
+    """Registered change types and those the seeded rules name (an app may not be installed yet)."""
+    codes = set(registry.codes()) | set(ApprovalRule.objects.values_list("change_type", flat=True))
+    labels = {c: str(registry.get(c).label) for c in registry.codes()}
+    return [(c, labels.get(c, c)) for c in sorted(codes)]
+
+
+def clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a whole rule against the roles and change types that exist."""
+    return clean_rule(data, known_roles=known_roles(), change_types={c for c, _label in change_type_choices()})
+
+
+RULES = Catalogue(
+    model=ApprovalRule,
+    capability=APPROVAL_RULES,
+    changed_event="approval_rule.changed",
+    created_event="approval_rule.created",
+    reason_missing=_("Say why the approval rule changes."),
+    clean=clean,
+)
+
+
+def change_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> ApprovalRule:
+    """Change an approval rule, with a reason, as a new version (``approval_rule.changed``)."""
+    return catalogues.save_version(RULES, ctx=ctx, key=code, data=data, reason=reason)  # type: ignore[no-any-return]
+
+
+@transaction.atomic
+def create_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> ApprovalRule:
+    """Add an approval rule (version 1), with a reason (``approval_rule.created``)."""
+    catalogues.require_change(ctx, RULES)
+    errors: dict[str, list[Any]] = {}
+    code = (code or "").strip().lower()
+    if not code or len(code) > 60 or not all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code):
+        errors["code"] = [_("Use lower-case letters, digits and hyphens.")]
+    elif ApprovalRule.objects.filter(code=code).exists():
+        errors["code"] = [_("An approval rule with this code already exists.")]
+    if not (reason or "").strip():
+        errors["reason"] = [RULES.reason_missing]
+    try:
+        cleaned = clean(data)
+    except ValidationFailed as exc:
+        errors = {**exc.fields, **errors}
+        cleaned = {}
+    if errors:
+        raise ValidationFailed(errors)
+    return catalogues.create_entry(RULES, ctx=ctx, key=code, cleaned=cleaned, reason=reason)  # type: ignore[no-any-return]
