@@ -44,9 +44,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 def _idempotency_key(request: AppRequest) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if not key or len(key) > 64 or any(not (ch.isalnum() or ch in "-_.:") for ch in key):
-        raise ValidationFailed(
-            {IDEMPOTENCY_HEADER: [_("Send an Idempotency-Key header (up to 64 letters, digits, '-', '_', '.', ':') with every write.")]}
-        )
+        raise ValidationFailed({IDEMPOTENCY_HEADER: [_("Send an Idempotency-Key header (letters, digits, - _ . :).")]})
     return key
 
 
@@ -74,13 +72,12 @@ def _answer(result: Any) -> Status[Any]:
 
 @router.get("/customers/{customer_id}/assets", response=HoldingsOut, summary="A customer's holdings and assets under management")
 def customer_assets(request: AppRequest, customer_id: uuid.UUID) -> HoldingsOut:
-    ctx = ctx_of(request)
-    holdings = selectors.holdings(ctx, customer_id)
-    aum = selectors.aum(ctx, customer_id)
+    found = selectors.customer_assets(ctx_of(request), customer_id)
+    aum = found.aum
     return HoldingsOut(
-        customer_id=customer_id,
-        assets=[AssetOut.from_model(a) for a in holdings],
-        aum=AumOut(customer_currency=_total(aum.customer_total), institution_currency=_total(aum.base_total)),
+        customer_id=found.customer_id,
+        assets=[AssetOut.from_model(a) for a in found.holdings],
+        aum=AumOut(decision=str(aum.decision), customer_currency=_total(aum.customer_total), institution_currency=_total(aum.base_total)),  # type: ignore[arg-type]
     )
 
 
@@ -94,7 +91,7 @@ def asset_ledger(request: AppRequest, asset_id: uuid.UUID, page: int = 1) -> Led
     found = selectors.ledger(ctx_of(request), asset_id, page=max(1, min(page, 100_000)))
     return LedgerOut(
         asset=AssetOut.from_model(found.asset),
-        entries=[EntryOut.from_model(e) for e in found.entries],
+        entries=[EntryOut.from_model(e, str(found.decision)) for e in found.entries],
         page=found.page,
         pages=found.pages,
     )

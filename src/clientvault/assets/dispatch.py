@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.assets import money, services
+from clientvault.assets import money, selectors, services
 from clientvault.core.context import Context
 from clientvault.core.errors import ValidationFailed
 
@@ -43,7 +43,12 @@ def post(ctx: Context, movement: Movement) -> Any:
     }
     if movement.kind == "close":
         return services.close_asset(asset_id=movement.asset_id, **common)
-    amount_minor = money.to_minor(movement.amount, movement.currency)
+    # The amount is read in the asset's currency: a client that believes it is another is refused, not rescaled.
+    currency = selectors.asset_currency(ctx, movement.asset_id)
+    if movement.currency != currency:
+        money.exponent(movement.currency)  # an unknown code is named as such
+        raise ValidationFailed({"currency": [_("The asset is held in %(currency)s.") % {"currency": currency}]})
+    amount_minor = money.to_minor(movement.amount, currency)
     common["amount_minor"] = amount_minor
     if movement.kind == "transfer":
         if movement.counter_asset_id is None:

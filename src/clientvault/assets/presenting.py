@@ -13,7 +13,11 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.assets.models import Kind
 from clientvault.assets.money import format_minor
+
+MASKED = "******"
+WITHHELD = "—"
 
 
 def is_submitted(result: Any) -> bool:
@@ -50,21 +54,27 @@ class HoldingRow:
 
 def shown_identifier(a: Any) -> tuple[str | None, str]:
     """The identifier as the selector left it for this viewer, and its decision (plain / masked / withheld)."""
-    shown = getattr(a, "identifier", None)
     view = (getattr(a, "field_views", None) or {}).get("asset.identifier")
-    decision = str(getattr(view, "decision", "")) or ("plain" if shown else "withheld")
+    decision = str(view.decision) if view is not None else "withheld"
+    shown = getattr(a, "identifier", None)
     return (shown if decision != "withheld" else None), decision
 
 
-def shown_amount(a: Any, minor: int) -> int | None:
-    """An amount of the asset, or None when the viewer's policy withholds the balance (``asset.balance``)."""
+def balance_decision(a: Any) -> str:
     view = (getattr(a, "field_views", None) or {}).get("asset.balance")
-    return None if str(getattr(view, "decision", "")) == "withheld" else minor
+    return str(view.decision) if view is not None else "withheld"
+
+
+def money_text(minor: int, currency: str, decision: str) -> str:
+    """An amount as this viewer may see it: in full, masked (the catalogue's profile for balances hides it
+    entirely) or withheld (an em dash)."""
+    if decision == "plain":
+        return format_minor(minor, currency)
+    return MASKED if decision == "masked" else WITHHELD
 
 
 def _money(a: Any, minor: int) -> str:
-    shown = shown_amount(a, minor)
-    return "—" if shown is None else format_minor(shown, a.currency)
+    return money_text(minor, a.currency, balance_decision(a))
 
 
 def holding(a: Any) -> HoldingRow:
@@ -81,7 +91,7 @@ def holding(a: Any) -> HoldingRow:
         balance=_money(a, a.balance),
         pledged=_money(a, a.pledged),
         available=_money(a, a.balance - a.pledged),
-        negative=a.balance < 0,
+        negative=a.balance < 0 and balance_decision(a) == "plain",
         status=a.status,
         status_label=str(a.get_status_display()),
         opened_on=a.opened_on,
@@ -103,18 +113,19 @@ class EntryRow:
     approval_url: str
 
 
-def entry(e: Any) -> EntryRow:
+def entry(e: Any, decision: str) -> EntryRow:
+    """One ledger line; its amounts follow the viewer's decision on the asset's balance."""
     currency = e.currency
     amount = e.amount if e.amount else e.pledged_delta
-    sign = "+" if amount > 0 else ""
+    sign = "+" if amount > 0 and decision == "plain" else ""
     return EntryRow(
         seq=e.seq,
         created_at=e.created_at,
         kind_label=str(e.get_kind_display()),
-        amount=sign + format_minor(amount, currency),
-        negative=amount < 0,
-        balance_after=format_minor(e.balance_after, currency),
-        pledged_after=format_minor(e.pledged_after, currency),
+        amount=sign + money_text(amount, currency, decision),
+        negative=amount < 0 and decision == "plain",
+        balance_after=money_text(e.balance_after, currency, decision),
+        pledged_after=money_text(e.pledged_after, currency, decision),
         operator=str(e.operator) if e.operator_id else "",
         purpose=e.purpose,
         approval_url=request_url(e.approval_id) if e.approval_id else "",
@@ -166,6 +177,7 @@ class Total:
 @dataclass(frozen=True)
 class AumView:
     totals: list[Total]
+    decision: str  # the viewer's decision on balances: totals are shown only when plain
 
 
 def aum(found: Any) -> AumView:
@@ -183,7 +195,7 @@ def aum(found: Any) -> AumView:
                 missing=list(getattr(total, "missing", [])),
             )
         )
-    return AumView(totals)
+    return AumView(totals, str(found.decision))
 
 
 @dataclass(frozen=True)
@@ -204,7 +216,7 @@ def alert(a: Any) -> AlertRow:
     return AlertRow(
         id=a.pk,
         asset_id=a.asset_id,
-        asset_label=f"{a.asset.get_kind_display()} · {a.asset.currency}",
+        asset_label=str(Kind(a.asset_kind).label) if a.asset_kind in Kind.values else "—",
         kind_label=str(a.get_kind_display()),
         operator=str(a.operator) if a.operator_id else "",
         detail_text=text,

@@ -27,20 +27,21 @@ class AssetOut(Schema):
     status: str
     opened_on: dt.date | None
     closed_on: dt.date | None
-    balance: str | None = Field(description="Decimal string in the asset's currency; null when the policy withholds it")
+    balance_decision: Literal["plain", "masked", "withheld"] = Field(description="How the viewer's policy shows amounts")
+    balance: str | None = Field(description="Decimal string in the asset's currency; null unless shown plain")
     pledged: str | None
     available: str | None = Field(description="balance − pledged")
     version: int = Field(description="The sequence number of the asset's last ledger entry")
 
     @staticmethod
     def from_model(a: Any) -> AssetOut:
-        from clientvault.assets.presenting import shown_amount, shown_identifier
+        from clientvault.assets.presenting import balance_decision, shown_identifier
 
         shown, decision = shown_identifier(a)
+        amounts = balance_decision(a)
 
         def amount(minor: int) -> str | None:
-            value = shown_amount(a, minor)
-            return None if value is None else decimal_text(value, a.currency)
+            return decimal_text(minor, a.currency) if amounts == "plain" else None
 
         return AssetOut(
             id=a.pk,
@@ -48,6 +49,7 @@ class AssetOut(Schema):
             kind=a.kind,
             identifier=shown,
             identifier_decision=decision,  # type: ignore[arg-type]
+            balance_decision=amounts,  # type: ignore[arg-type]
             product=a.product,
             currency=a.currency,
             status=a.status,
@@ -64,7 +66,7 @@ class RateOut(Schema):
     currency: str
     base: str
     rate: str
-    as_of: dt.date
+    as_of: dt.date | None
 
 
 class TotalOut(Schema):
@@ -75,7 +77,8 @@ class TotalOut(Schema):
 
 
 class AumOut(Schema):
-    customer_currency: TotalOut | None
+    decision: Literal["plain", "masked", "withheld"] = Field(description="Totals are given only when balances are shown plain")
+    customer_currency: TotalOut | None = Field(description="In the currency of the customer's largest holding (null: the base)")
     institution_currency: TotalOut | None
 
 
@@ -86,14 +89,16 @@ class HoldingsOut(Schema):
 
 
 class EntryOut(Schema):
+    """One ledger line; amounts are null unless the viewer sees the asset's balance in clear."""
+
     seq: int
     kind: str
-    amount: str
-    pledged_delta: str
-    balance_before: str
-    balance_after: str
-    pledged_before: str
-    pledged_after: str
+    amount: str | None
+    pledged_delta: str | None
+    balance_before: str | None
+    balance_after: str | None
+    pledged_before: str | None
+    pledged_after: str | None
     currency: str
     operator: str | None
     purpose: str
@@ -102,17 +107,21 @@ class EntryOut(Schema):
     created_at: dt.datetime
 
     @staticmethod
-    def from_model(e: Any) -> EntryOut:
+    def from_model(e: Any, decision: str) -> EntryOut:
         c = e.currency
+
+        def amount(minor: int) -> str | None:
+            return decimal_text(minor, c) if decision == "plain" else None
+
         return EntryOut(
             seq=e.seq,
             kind=e.kind,
-            amount=decimal_text(e.amount, c),
-            pledged_delta=decimal_text(e.pledged_delta, c),
-            balance_before=decimal_text(e.balance_before, c),
-            balance_after=decimal_text(e.balance_after, c),
-            pledged_before=decimal_text(e.pledged_before, c),
-            pledged_after=decimal_text(e.pledged_after, c),
+            amount=amount(e.amount),
+            pledged_delta=amount(e.pledged_delta),
+            balance_before=amount(e.balance_before),
+            balance_after=amount(e.balance_after),
+            pledged_before=amount(e.pledged_before),
+            pledged_after=amount(e.pledged_after),
             currency=c,
             operator=e.operator.get_username() if e.operator_id else None,
             purpose=e.purpose,

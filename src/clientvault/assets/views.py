@@ -41,19 +41,18 @@ def _require_data(ctx: Context) -> None:
 def _result_message(request: AppRequest, result: Any, posted: str) -> None:
     """Posted now, or sent to a second person (the movement needs approval: design13 §3)."""
     if presenting.is_submitted(result):
-        messages.info(request, _("Submitted for approval: the movement is posted once a second person approves it."))
+        messages.info(request, _("Submitted for approval: posted once a second person approves."))
     else:
         messages.success(request, posted)
 
 
 def _customer_context(ctx: Context, customer_id: uuid.UUID, open_form: OpenAssetForm | None) -> dict[str, Any]:
-    holdings = selectors.holdings(ctx, customer_id)
-    aum = selectors.aum(ctx, customer_id)
-    asset_ids = [h.pk for h in holdings]
+    found = selectors.customer_assets(ctx, customer_id)
+    asset_ids = [h.pk for h in found.holdings]
     return {
         "customer_id": customer_id,
-        "holdings": [presenting.holding(h) for h in holdings],
-        "aum": presenting.aum(aum),
+        "holdings": [presenting.holding(h) for h in found.holdings],
+        "aum": presenting.aum(found.aum),
         "requests": presenting.requests_for(asset_ids),
         "open_form": open_form if open_form is not None and engine.can(ctx, ASSET, CREATE) else None,
     }
@@ -120,7 +119,7 @@ def _detail_context(
         close_form = close_form or CloseAssetForm()
     return {
         "asset": presenting.holding(asset),
-        "entries": [presenting.entry(e) for e in found.entries],
+        "entries": [presenting.entry(e, str(found.decision)) for e in found.entries],
         "page": found.page,
         "pages": found.pages,
         "requests": presenting.requests_for([asset.pk]),
@@ -230,6 +229,8 @@ def fx_rates(request: AppRequest) -> HttpResponse:
                     as_of=data["as_of"],
                     source=data["source"],
                 )
+            except (NotFound, PermissionDenied):
+                raise Http404() from None
             except ValidationFailed as exc:
                 apply_errors(form, exc)
                 status = exc.status

@@ -297,7 +297,13 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.assets import seed_assets
 
     assets = seed_assets(users)
-    detail = {"customers": customers, "users": len(users), "consent_records": consents, "assets": assets.assets, "movements": assets.movements}
+    detail = {
+        "customers": customers,
+        "users": len(users),
+        "consent_records": consents,
+        "assets": assets.assets,
+        "movements": assets.movements,
+    }
     with transaction.atomic():
         audit.record(ctx, "demo.seeded", object_type="demo", detail=detail)
     return users

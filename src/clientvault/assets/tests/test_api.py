@@ -11,7 +11,7 @@ from django.test import Client
 
 from clientvault.accounts.models import User
 from clientvault.assets.models import Journal
-from clientvault.testing.actors import choose_purpose, default_purpose
+from clientvault.testing.actors import sign_in_verified
 from clientvault.testing.assets import open_asset, reload
 from clientvault.testing.customers import customer
 from clientvault.testing.organisation import Org
@@ -26,9 +26,7 @@ class Session:
 
     def __init__(self, u: User) -> None:
         self.client = Client(enforce_csrf_checks=True)
-        self.client.force_login(u)
-        if purpose := default_purpose(u):
-            choose_purpose(self.client, purpose)
+        sign_in_verified(self.client, u)  # the second factor verified where the role needs one
         self.client.get("/accounts/profile/")
         self.headers = {"X-CSRFToken": self.client.cookies["cv_csrftoken"].value}
 
@@ -71,7 +69,7 @@ def test_a_retried_movement_is_applied_once_and_answers_the_same_journal(org: Or
     assert reload(asset).balance == 90_000
     assert Journal.objects.filter(idempotency_key="retry-1").count() == 1
     moved = [e for e in audit_events()[mark:] if e.event_type == "asset.moved"]
-    assert len(moved) == 1 and moved[0].actor_id == org["rep_bj1"].pk and moved[0].channel == "web"
+    assert len(moved) == 1 and moved[0].actor_id == org["rep_bj1"].pk and moved[0].channel == "api"
     other = api.post(f"/assets/{asset.pk}/movements", body | {"amount": "200.00"}, key="retry-1")
     assert other.status_code == 409 and reload(asset).balance == 90_000
 
@@ -91,7 +89,9 @@ def test_bad_amounts_and_currencies_answer_422_naming_the_field(org: Org, body: 
     asset = open_asset(customer(org["rep_bj1"]), balance=10_000)
     payload = {"kind": "deposit", "amount": "1.00", "currency": "CNY", "reason": "x"} | body
     error = _error(
-        Session(org["rep_bj1"]).post(f"/assets/{asset.pk}/movements", payload, key=f"bad-{field}-{body}"), 422, "validation_failed"
+        Session(org["rep_bj1"]).post(f"/assets/{asset.pk}/movements", payload, key=f"bad-{abs(hash(str(body)))}"),
+        422,
+        "validation_failed",
     )
     assert list(error["fields"]) == [field] and error["fields"][field][0]
     assert reload(asset).balance == 10_000 and reload(asset).version == asset.version
