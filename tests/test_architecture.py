@@ -65,9 +65,6 @@ SELECTOR_HELPERS = {
     "consents.selectors.states_of": "used inside audited selectors and by badges",
     "consents.selectors.badges": "consent states in the header of a customer page, which records customer.viewed",
     "rights.selectors.entity_names": "names of the legal entities holding the signed-in person's own records",
-    "assets.selectors.asset_currency": "an asset's currency code, to read an amount typed for it: nothing personal",
-    "assets.selectors.fx_rates": "dated exchange rates: reference data, no personal data",
-    "assets.selectors.alerts": "alert codes, counts and the asset's kind: no identifier, no balance",
     "rights.selectors.is_minor": "yes or no for the signed-in person's own record, to refuse self-service consent",
 }
 

@@ -17,8 +17,9 @@ from tests.matrix.world import USERS, World
 ASSET_CHANGE_IN = ("rep_bj1", "manager_bj")
 ASSET_READ_ONLY = ("risk", "compliance", "auditor")
 ASSET_NO_SIGHT = ("admin", "norole", "risk_other")
-FX_EDITORS = ("admin", "risk")
-FX_READERS = ("admin", "risk", "compliance", "auditor")
+# Exchange rates are reference data of the whole installation (no legal-entity scope): every risk officer.
+FX_EDITORS = ("admin", "risk", "risk_other")
+FX_READERS = ("admin", "risk", "risk_other", "compliance", "auditor")
 NOT_FX_EDITORS = tuple(u for u in USERS if u not in FX_EDITORS)
 NOT_FX_READERS = tuple(u for u in USERS if u not in FX_READERS)
 ALERT_READERS = ("compliance", "auditor")
@@ -116,17 +117,18 @@ def moved(w: World, foreign: bool, ok: bool) -> None:
 
 
 def close_form(w: World, foreign: bool) -> dict[str, Any]:
-    memo = _memo(w)
-    key = "empty-foreign" if foreign else "empty"
-    if key not in memo:
-        memo[key] = open_asset(
-            w.customer_for(foreign), w.org["rep_other" if foreign else "rep_bj1"], kind="contract", identifier="HT-2026-001"
-        )
+    """The case's asset, emptied by its owner first (only an empty asset closes)."""
+    from clientvault.assets import services
+    from clientvault.testing.actors import ctx
+
+    asset = asset_for(w, foreign)
+    owner = w.org["rep_other" if foreign else "rep_bj1"]
+    services.withdraw(ctx=ctx(owner), asset_id=asset.pk, amount_minor=START_BALANCE, idempotency_key=_key(), reason="matrix")
     return {"reason": "矩阵销户", "idempotency_key": _key()}
 
 
 def closed(w: World, foreign: bool, ok: bool) -> None:
-    asset = reload(_memo(w)["empty-foreign" if foreign else "empty"])
+    asset = reload(asset_for(w, foreign))
     assert (asset.status == "closed") is ok, asset.status
 
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 
-from clientvault.assets import dispatch, presenting, selectors, services
+from clientvault.assets import dispatch, presenting, reference, selectors, services
 from clientvault.assets.money import decimal_text, exponent
 from clientvault.assets.schemas import (
     AssetOut,
@@ -53,14 +53,19 @@ def _require(ctx: Context, resource: str, action: str) -> None:
         raise PermissionDenied()
 
 
-def _total(total: Any) -> TotalOut | None:
-    if total is None:
-        return None
-    return TotalOut(
-        currency=total.currency,
-        amount=decimal_text(total.amount_minor, total.currency),
-        rates=[RateOut(currency=r.currency, base=r.base, rate=str(r.rate), as_of=r.as_of) for r in total.rates],
-        missing=list(getattr(total, "missing", [])),
+def _aum(found: selectors.AumView | None, balance_shown: bool) -> AumOut:
+    if found is None:
+        return AumOut(decision="plain" if balance_shown else "masked", customer_currency=None, institution_currency=None)
+    rates = [RateOut(currency=r.from_, base=r.to, rate=f"{r.rate.normalize():f}", as_of=r.as_of) for r in found.rates]
+    missing = list(found.missing_rates)
+
+    def total(currency: str, minor: int) -> TotalOut:
+        return TotalOut(currency=currency, amount=decimal_text(minor, currency), rates=rates, missing=missing)
+
+    return AumOut(
+        decision="plain",
+        customer_currency=total(found.customer_currency, found.total_customer_minor),
+        institution_currency=total(found.base_currency, found.total_base_minor),
     )
 
 
@@ -72,12 +77,9 @@ def _answer(result: Any) -> Status[Any]:
 
 @router.get("/customers/{customer_id}/assets", response=HoldingsOut, summary="A customer's holdings and assets under management")
 def customer_assets(request: AppRequest, customer_id: uuid.UUID) -> HoldingsOut:
-    found = selectors.customer_assets(ctx_of(request), customer_id)
-    aum = found.aum
+    found = selectors.holdings(ctx_of(request), customer_id)
     return HoldingsOut(
-        customer_id=found.customer_id,
-        assets=[AssetOut.from_model(a) for a in found.holdings],
-        aum=AumOut(decision=str(aum.decision), customer_currency=_total(aum.customer_total), institution_currency=_total(aum.base_total)),  # type: ignore[arg-type]
+        customer_id=found.customer.pk, assets=[AssetOut.from_model(a) for a in found.assets], aum=_aum(found.aum, found.balance_shown)
     )
 
 
@@ -91,9 +93,9 @@ def asset_ledger(request: AppRequest, asset_id: uuid.UUID, page: int = 1) -> Led
     found = selectors.ledger(ctx_of(request), asset_id, page=max(1, min(page, 100_000)))
     return LedgerOut(
         asset=AssetOut.from_model(found.asset),
-        entries=[EntryOut.from_model(e, str(found.decision)) for e in found.entries],
+        entries=[EntryOut.from_line(line) for line in found.lines],
         page=found.page,
-        pages=found.pages,
+        has_next=found.has_next,
     )
 
 
@@ -141,7 +143,7 @@ def post_movement(request: AppRequest, asset_id: uuid.UUID, payload: MovementIn)
 def fx_rates(request: AppRequest) -> list[FxRateOut]:
     ctx = ctx_of(request)
     _require(ctx, FX_RATES, VIEW)
-    return [FxRateOut.from_model(r) for r in selectors.fx_rates(ctx)]
+    return [FxRateOut.from_model(r) for r in reference.fx_rates(ctx)]
 
 
 @router.post("/fx-rates", response={201: FxRateOut}, summary="Add a dated exchange rate against the institution's currency")

@@ -5,12 +5,14 @@ A service asks ``route`` before posting. When a rule matches, the movement becom
 (values sealed under the customer's key by approvals) and nothing is posted; when the last approver
 decides, approvals calls ``apply``, which re-posts the same movement through the same code with the
 request as its approval (``Journal.approval_id``), the maker as operator. The request's target is the
-customer assets the movement touches (ids joined by commas, the debited one first); its fingerprint is
-their versions joined: any posting on them in between makes the request stale.
+asset the movement debits (or credits, for a deposit); approvals compares its version (the change type's
+``fingerprint``), and ``apply`` compares the versions of every customer asset the movement touches, stored
+with the values: any posting on them in between makes the request stale.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -39,20 +41,24 @@ LABELS = {
 }
 
 
-def _target_ids(target_id: str) -> list[uuid.UUID]:
+def _target(target_id: str) -> uuid.UUID:
     try:
-        return [uuid.UUID(part) for part in target_id.split(",") if part]
+        return uuid.UUID(target_id)
     except ValueError:
         raise NotFound() from None
 
 
-def fingerprint(target_id: str) -> str:
-    """The involved customer assets' versions, joined, read under a row lock."""
-    ids = _target_ids(target_id)
-    versions = dict(
+def versions(ids: list[uuid.UUID]) -> str:
+    """The assets' versions joined (``id:version``), read under row locks taken in sorted id order."""
+    found = dict(
         Asset.objects.unrestricted(reason=_REASON).select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", "version")
     )
-    return ",".join(str(versions.get(i, "missing")) for i in ids)
+    return ",".join(f"{i}:{found.get(i, 'missing')}" for i in ids)
+
+
+def fingerprint(target_id: str) -> str:
+    """The target asset's version, read under a row lock."""
+    return versions([_target(target_id)])
 
 
 def _facts(movement: Movement, assets: Mapping[uuid.UUID, Asset], primary: Asset, amount: int) -> Facts:
@@ -96,8 +102,8 @@ def route(
     if not approvals.needs_approval(CODE, facts):
         return None
     involved = [leg.asset_id for leg in movement.legs if assets[leg.asset_id].customer_id is not None]
-    target_id = ",".join(str(i) for i in involved)
-    field_key = f"movement:{idempotency_key}"
+    target_id = str(primary.pk)
+    field_key = "movement:" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
     for request in approval_selectors.open_for(TARGET_TYPE, target_id):
         if request.field_key == field_key:
             return request  # the same request retried: it is already waiting
@@ -108,9 +114,15 @@ def route(
         target_id=target_id,
         field_key=field_key,
         subject_id=primary.customer_id,
-        values={"op": op, "values": dict(values), "idempotency_key": idempotency_key},
+        values={
+            "op": op,
+            "values": dict(values),
+            "idempotency_key": idempotency_key,
+            "involved": [str(i) for i in involved],
+            "versions": ",".join(f"{i}:{assets[i].version}" for i in involved),
+        },
         before={"balance": primary.balance, "pledged": primary.pledged, "currency": primary.currency},
-        fingerprint=",".join(str(assets[i].version) for i in involved),
+        fingerprint=f"{primary.pk}:{primary.version}",
         facts=facts,
         summary=f"{op} {primary.currency} {fx.to_decimal(amount, primary.currency)}",
         fields=("balance",),
@@ -122,9 +134,10 @@ def apply(ctx: Context, pending: Pending) -> None:
     """Post the approved movement (the maker as operator, the request as approval); Stale if the assets moved."""
     from clientvault.assets import services
 
-    if fingerprint(pending.target_id) != pending.fingerprint:
-        raise Stale(_("The asset changed since the request was made; make the request again."))
     values = pending.values
+    involved = [uuid.UUID(i) for i in values.get("involved", [])]
+    if versions(involved) != values.get("versions"):
+        raise Stale(_("An asset changed since the request was made; make the request again."))
     services._execute(
         ctx,
         str(values["op"]),
@@ -151,14 +164,12 @@ def describe(ctx: Context, pending: Pending) -> list[DiffRow]:
 
 
 def in_scope(ctx: Context, pending: Pending) -> bool:
-    """The approver may see the debited (first) asset."""
-    ids = _target_ids(pending.target_id)
-    return bool(ids) and Asset.objects.visible_to(ctx, "view").filter(pk=ids[0]).exists()
+    """The approver may see the target asset."""
+    return Asset.objects.visible_to(ctx, "view").filter(pk=_target(pending.target_id)).exists()
 
 
 def link(pending: Pending) -> str:
-    ids = _target_ids(pending.target_id)
-    return f"/assets/{ids[0]}/" if ids else ""
+    return f"/assets/{_target(pending.target_id)}/"
 
 
 MOVEMENT = ChangeType(

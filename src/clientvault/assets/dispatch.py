@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.assets import money, selectors, services
+from clientvault.assets import money, reference, services
 from clientvault.core.context import Context
 from clientvault.core.errors import ValidationFailed
 
@@ -44,7 +44,7 @@ def post(ctx: Context, movement: Movement) -> Any:
     if movement.kind == "close":
         return services.close_asset(asset_id=movement.asset_id, **common)
     # The amount is read in the asset's currency: a client that believes it is another is refused, not rescaled.
-    currency = selectors.asset_currency(ctx, movement.asset_id)
+    currency = reference.asset_currency(ctx, movement.asset_id)
     if movement.currency != currency:
         money.exponent(movement.currency)  # an unknown code is named as such
         raise ValidationFailed({"currency": [_("The asset is held in %(currency)s.") % {"currency": currency}]})

@@ -147,8 +147,8 @@ class Journal(models.Model):
     fingerprint = models.CharField(max_length=64)  # sha256 of the movement: a retried key must carry the same
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     purpose = models.CharField(_("purpose"), max_length=64, blank=True)
-    # The approvals.ChangeRequest that allowed it (issue #13), when one was needed.
-    approval_id = models.UUIDField(null=True, blank=True)
+    # The change request that allowed it (issue #13), when one was needed.
+    approval = models.ForeignKey("approvals.ChangeRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     entry_count = models.PositiveIntegerField()
     rate = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
     rate_date = models.DateField(null=True, blank=True)
@@ -182,7 +182,7 @@ class LedgerEntry(models.Model):
     currency = models.CharField(max_length=3)
     operator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     purpose = models.CharField(max_length=64, blank=True)
-    approval_id = models.UUIDField(null=True, blank=True)
+    approval = models.ForeignKey("approvals.ChangeRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"))
 
     class Meta:

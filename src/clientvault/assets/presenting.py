@@ -4,7 +4,7 @@ request summaries of ``approvals.selectors.open_for`` (the caller has checked si
 
 from __future__ import annotations
 
-import importlib
+import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,10 +13,12 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.approvals import selectors as approvals
+from clientvault.assets.approval import TARGET_TYPE
 from clientvault.assets.models import Kind
 from clientvault.assets.money import format_minor
 
-MASKED = "******"
+MASKED = "******"  # the catalogue's mask profile for balances is "hidden": nothing of the amount shows
 WITHHELD = "—"
 
 
@@ -28,8 +30,30 @@ def is_submitted(result: Any) -> bool:
 def request_url(request_id: Any) -> str:
     try:
         return reverse("approvals:detail", args=[request_id])
-    except NoReverseMatch:  # the approvals pages are not wired (yet): show the request without a link
+    except NoReverseMatch:  # the approvals pages are not wired on this branch: the request is shown without a link
         return ""
+
+
+def _decision(a: Any, field: str) -> str:
+    view = (getattr(a, "field_views", None) or {}).get(field)
+    return str(view.decision) if view is not None else "withheld"
+
+
+def shown_identifier(a: Any) -> tuple[str | None, str]:
+    """The identifier as the selector left it for this viewer, and its decision (plain / masked / withheld)."""
+    decision = _decision(a, "identifier")
+    return (getattr(a, "identifier", None) if decision != "withheld" else None), decision
+
+
+def balance_decision(a: Any) -> str:
+    return _decision(a, "balance")
+
+
+def money_text(minor: int | None, currency: str, decision: str) -> str:
+    """An amount as this viewer may see it: in full, masked, or withheld (an em dash)."""
+    if decision == "plain" and minor is not None:
+        return format_minor(minor, currency)
+    return MASKED if decision == "masked" else WITHHELD
 
 
 @dataclass(frozen=True)
@@ -52,33 +76,9 @@ class HoldingRow:
     closed_on: Any
 
 
-def shown_identifier(a: Any) -> tuple[str | None, str]:
-    """The identifier as the selector left it for this viewer, and its decision (plain / masked / withheld)."""
-    view = (getattr(a, "field_views", None) or {}).get("asset.identifier")
-    decision = str(view.decision) if view is not None else "withheld"
-    shown = getattr(a, "identifier", None)
-    return (shown if decision != "withheld" else None), decision
-
-
-def balance_decision(a: Any) -> str:
-    view = (getattr(a, "field_views", None) or {}).get("asset.balance")
-    return str(view.decision) if view is not None else "withheld"
-
-
-def money_text(minor: int, currency: str, decision: str) -> str:
-    """An amount as this viewer may see it: in full, masked (the catalogue's profile for balances hides it
-    entirely) or withheld (an em dash)."""
-    if decision == "plain":
-        return format_minor(minor, currency)
-    return MASKED if decision == "masked" else WITHHELD
-
-
-def _money(a: Any, minor: int) -> str:
-    return money_text(minor, a.currency, balance_decision(a))
-
-
 def holding(a: Any) -> HoldingRow:
     shown, decision = shown_identifier(a)
+    amounts = balance_decision(a)
     return HoldingRow(
         id=a.pk,
         customer_id=a.customer_id,
@@ -88,10 +88,10 @@ def holding(a: Any) -> HoldingRow:
         identifier_decision=decision,
         product=a.product,
         currency=a.currency,
-        balance=_money(a, a.balance),
-        pledged=_money(a, a.pledged),
-        available=_money(a, a.balance - a.pledged),
-        negative=a.balance < 0 and balance_decision(a) == "plain",
+        balance=money_text(a.balance, a.currency, amounts),
+        pledged=money_text(a.pledged, a.currency, amounts),
+        available=money_text(a.balance - a.pledged, a.currency, amounts),
+        negative=a.balance < 0 and amounts == "plain",
         status=a.status,
         status_label=str(a.get_status_display()),
         opened_on=a.opened_on,
@@ -113,22 +113,22 @@ class EntryRow:
     approval_url: str
 
 
-def entry(e: Any, decision: str) -> EntryRow:
-    """One ledger line; its amounts follow the viewer's decision on the asset's balance."""
-    currency = e.currency
-    amount = e.amount if e.amount else e.pledged_delta
-    sign = "+" if amount > 0 and decision == "plain" else ""
+def entry(line: Any, shown: bool) -> EntryRow:
+    """One ledger line (``selectors.LedgerLine``); its amounts are None unless the balance is shown plain."""
+    decision = "plain" if shown else "masked"
+    moved = line.amount if line.amount else line.pledged_delta
+    sign = "+" if shown and moved is not None and moved > 0 else ""
     return EntryRow(
-        seq=e.seq,
-        created_at=e.created_at,
-        kind_label=str(e.get_kind_display()),
-        amount=sign + money_text(amount, currency, decision),
-        negative=amount < 0 and decision == "plain",
-        balance_after=money_text(e.balance_after, currency, decision),
-        pledged_after=money_text(e.pledged_after, currency, decision),
-        operator=str(e.operator) if e.operator_id else "",
-        purpose=e.purpose,
-        approval_url=request_url(e.approval_id) if e.approval_id else "",
+        seq=line.seq,
+        created_at=line.created_at,
+        kind_label=line.kind_label,
+        amount=sign + money_text(moved, line.currency, decision),
+        negative=bool(shown and moved is not None and moved < 0),
+        balance_after=money_text(line.balance_after, line.currency, decision),
+        pledged_after=money_text(line.pledged_after, line.currency, decision),
+        operator=line.operator,
+        purpose=line.purpose,
+        approval_url=request_url(line.approval_id) if line.approval_id else "",
     )
 
 
@@ -146,22 +146,22 @@ REQUEST_STATUS = {"draft": _("Draft"), "submitted": _("Waiting for approval"), "
 
 
 def requests_for(asset_ids: Iterable[uuid.UUID]) -> list[RequestRow]:
-    """Open change requests on these assets (approvals' non-personal summaries)."""
-    approvals = importlib.import_module("clientvault.approvals.selectors")
+    """Open change requests on these assets (approvals' non-personal summaries), newest first."""
     rows = []
     for asset_id in asset_ids:
-        for r in approvals.open_for("assets.asset", str(asset_id)):
+        for r in approvals.open_for(TARGET_TYPE, str(asset_id)):
             rows.append(
-                RequestRow(
-                    id=r.id,
-                    submitted_at=r.submitted_at,
-                    due_at=r.due_at,
-                    summary=r.summary,
-                    status_label=str(REQUEST_STATUS.get(r.status, r.status)),
-                    url=request_url(r.id),
-                )
+                RequestRow(r.id, r.submitted_at, r.due_at, r.summary, str(REQUEST_STATUS.get(r.status, r.status)), request_url(r.id))
             )
-    return sorted(rows, key=lambda r: (r.submitted_at is None, r.submitted_at), reverse=True)
+    return sorted(rows, key=lambda r: r.submitted_at or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
+
+
+@dataclass(frozen=True)
+class RateRow:
+    currency: str
+    base: str
+    rate: str
+    as_of: dt.date | None
 
 
 @dataclass(frozen=True)
@@ -170,7 +170,7 @@ class Total:
     currency: str
     text: str
     negative: bool
-    rates: list[Any]
+    rates: list[RateRow]
     missing: list[str]
 
 
@@ -180,22 +180,35 @@ class AumView:
     decision: str  # the viewer's decision on balances: totals are shown only when plain
 
 
-def aum(found: Any) -> AumView:
+def aum(found: Any, balance_shown: bool) -> AumView:
+    """``selectors.AumView`` (or None when balances are not shown) as cards: the customer's currency, then the base."""
+    if found is None:
+        return AumView([], "plain" if balance_shown else "masked")
+    rates = [RateRow(r.from_, r.to, f"{r.rate.normalize():f}", r.as_of) for r in found.rates]
+    missing = list(found.missing_rates)
     totals = []
-    for kind, total in (("customer", found.customer_total), ("institution", found.base_total)):
-        if total is None:
-            continue
+    if found.customer_currency != found.base_currency:
         totals.append(
             Total(
-                kind=kind,
-                currency=total.currency,
-                text=format_minor(total.amount_minor, total.currency),
-                negative=total.amount_minor < 0,
-                rates=list(total.rates),
-                missing=list(getattr(total, "missing", [])),
+                "customer",
+                found.customer_currency,
+                format_minor(found.total_customer_minor, found.customer_currency),
+                found.total_customer_minor < 0,
+                rates,
+                missing,
             )
         )
-    return AumView(totals, str(found.decision))
+    totals.append(
+        Total(
+            "institution",
+            found.base_currency,
+            format_minor(found.total_base_minor, found.base_currency),
+            found.total_base_minor < 0,
+            rates,
+            missing,
+        )
+    )
+    return AumView(totals, "plain")
 
 
 @dataclass(frozen=True)
@@ -212,14 +225,14 @@ class AlertRow:
 
 def alert(a: Any) -> AlertRow:
     detail = a.detail or {}
-    text = ", ".join(f"{k}: {v}" for k, v in sorted(detail.items()))
+    kind = getattr(a, "asset_kind", "")
     return AlertRow(
         id=a.pk,
         asset_id=a.asset_id,
-        asset_label=str(Kind(a.asset_kind).label) if a.asset_kind in Kind.values else "—",
+        asset_label=str(Kind(kind).label) if kind in Kind.values else "—",
         kind_label=str(a.get_kind_display()),
         operator=str(a.operator) if a.operator_id else "",
-        detail_text=text,
+        detail_text=", ".join(f"{k}: {v}" for k, v in sorted(detail.items())),
         status=a.status,
         created_at=a.created_at,
     )

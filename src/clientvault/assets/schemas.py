@@ -78,7 +78,7 @@ class TotalOut(Schema):
 
 class AumOut(Schema):
     decision: Literal["plain", "masked", "withheld"] = Field(description="Totals are given only when balances are shown plain")
-    customer_currency: TotalOut | None = Field(description="In the currency of the customer's largest holding (null: the base)")
+    customer_currency: TotalOut | None = Field(description="In the currency of the customer's largest holding")
     institution_currency: TotalOut | None
 
 
@@ -89,45 +89,41 @@ class HoldingsOut(Schema):
 
 
 class EntryOut(Schema):
-    """One ledger line; amounts are null unless the viewer sees the asset's balance in clear."""
+    """One ledger line, newest first; amounts are null unless the viewer sees the asset's balance in clear."""
 
     seq: int
     kind: str
     amount: str | None
     pledged_delta: str | None
-    balance_before: str | None
-    balance_after: str | None
-    pledged_before: str | None
+    balance_after: str | None = Field(description="The running balance after this entry")
     pledged_after: str | None
     currency: str
-    operator: str | None
+    operator: str = Field(description="Who posted it (the maker, for a movement posted on approval)")
     purpose: str
-    approval_id: uuid.UUID | None
+    approval_id: uuid.UUID | None = Field(description="The change request that allowed it")
     journal_id: uuid.UUID
     created_at: dt.datetime
 
     @staticmethod
-    def from_model(e: Any, decision: str) -> EntryOut:
-        c = e.currency
+    def from_line(line: Any) -> EntryOut:
+        c = line.currency
 
-        def amount(minor: int) -> str | None:
-            return decimal_text(minor, c) if decision == "plain" else None
+        def amount(minor: int | None) -> str | None:
+            return None if minor is None else decimal_text(minor, c)
 
         return EntryOut(
-            seq=e.seq,
-            kind=e.kind,
-            amount=amount(e.amount),
-            pledged_delta=amount(e.pledged_delta),
-            balance_before=amount(e.balance_before),
-            balance_after=amount(e.balance_after),
-            pledged_before=amount(e.pledged_before),
-            pledged_after=amount(e.pledged_after),
+            seq=line.seq,
+            kind=line.kind,
+            amount=amount(line.amount),
+            pledged_delta=amount(line.pledged_delta),
+            balance_after=amount(line.balance_after),
+            pledged_after=amount(line.pledged_after),
             currency=c,
-            operator=e.operator.get_username() if e.operator_id else None,
-            purpose=e.purpose,
-            approval_id=e.approval_id,
-            journal_id=e.journal_id,
-            created_at=e.created_at,
+            operator=line.operator,
+            purpose=line.purpose,
+            approval_id=line.approval_id,
+            journal_id=line.journal_id,
+            created_at=line.created_at,
         )
 
 
@@ -135,7 +131,7 @@ class LedgerOut(Schema):
     asset: AssetOut
     entries: list[EntryOut]
     page: int
-    pages: int
+    has_next: bool
 
 
 class OpenAssetIn(Schema):

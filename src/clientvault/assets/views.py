@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access import engine
-from clientvault.assets import dispatch, presenting, selectors, services
+from clientvault.assets import dispatch, presenting, reference, selectors, services
 from clientvault.assets.forms import CloseAssetForm, FxRateForm, MovementForm, OpenAssetForm
 from clientvault.core.capabilities import ASSET, ASSET_ALERTS, CHANGE, CREATE, FX_RATES, VIEW, allows
 from clientvault.core.context import Context
@@ -47,12 +47,12 @@ def _result_message(request: AppRequest, result: Any, posted: str) -> None:
 
 
 def _customer_context(ctx: Context, customer_id: uuid.UUID, open_form: OpenAssetForm | None) -> dict[str, Any]:
-    found = selectors.customer_assets(ctx, customer_id)
-    asset_ids = [h.pk for h in found.holdings]
+    found = selectors.holdings(ctx, customer_id)
+    asset_ids = [h.pk for h in found.assets]
     return {
         "customer_id": customer_id,
-        "holdings": [presenting.holding(h) for h in found.holdings],
-        "aum": presenting.aum(found.aum),
+        "holdings": [presenting.holding(h) for h in found.assets],
+        "aum": presenting.aum(found.aum, found.balance_shown),
         "requests": presenting.requests_for(asset_ids),
         "open_form": open_form if open_form is not None and engine.can(ctx, ASSET, CREATE) else None,
     }
@@ -119,9 +119,9 @@ def _detail_context(
         close_form = close_form or CloseAssetForm()
     return {
         "asset": presenting.holding(asset),
-        "entries": [presenting.entry(e, str(found.decision)) for e in found.entries],
+        "entries": [presenting.entry(line, found.amounts_shown) for line in found.lines],
         "page": found.page,
-        "pages": found.pages,
+        "has_next": found.has_next,
         "requests": presenting.requests_for([asset.pk]),
         "move_form": move_form if may_change else None,
         "close_form": close_form if may_change else None,
@@ -242,7 +242,7 @@ def fx_rates(request: AppRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("assets:fx_rates"))
         else:
             status = 400
-    context = {"rates": selectors.fx_rates(ctx), "form": form, "base": settings.CLIENTVAULT_BASE_CURRENCY}
+    context = {"rates": reference.fx_rates(ctx), "form": form, "base": settings.CLIENTVAULT_BASE_CURRENCY}
     return render(request, "assets/fx_rates.html", context, status=status)
 
 
@@ -253,7 +253,7 @@ def alerts(request: AppRequest) -> HttpResponse:
     _require(ctx, ASSET_ALERTS, VIEW)
     status = "acknowledged" if request.GET.get("status") == "acknowledged" else "open"
     context = {
-        "alerts": [presenting.alert(a) for a in selectors.alerts(ctx, status=status)],
+        "alerts": [presenting.alert(a) for a in reference.alerts(ctx, status=status)],
         "status": status,
         "can_acknowledge": allows(ctx.roles, ASSET_ALERTS, CHANGE),
     }
