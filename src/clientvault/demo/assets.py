@@ -45,9 +45,10 @@ def _key() -> str:
     return f"demo-{uuid.uuid4()}"
 
 
-def seed_rates(officer: User, *, start: dt.date, rng: random.Random) -> int:
-    """A rate per currency on the first of every month from ``start`` to today."""
-    ctx = for_user(officer, channel="cli", purpose="credit_assessment")
+def seed_rates(keeper: User, *, start: dt.date, rng: random.Random) -> int:
+    """A rate per currency on the first of every month from ``start`` to today, recorded by ``keeper`` (an
+    administrator: reference data, no customer sight needed)."""
+    ctx = for_user(keeper, channel="cli")
     base = getattr(settings, "CLIENTVAULT_BASE_CURRENCY", "CNY")
     added = 0
     day = start.replace(day=1)
@@ -103,120 +104,141 @@ def _open(result: Seeded, ctx: Context, customer: Customer, kind: str, currency:
     return asset
 
 
-def seed_customer_history(ctx: Context, customer: Customer, peers: list[Any], rng: random.Random, result: Seeded) -> list[Any]:
-    """One customer's year: 1–3 holdings, a monthly rhythm of movements, perhaps a pledge and a loan."""
+Plan = list[tuple[dt.datetime, Context, Any, dict[str, Any]]]
+
+
+def seed_customer_history(ctx: Context, customer: Customer, peers: list[Any], rng: random.Random, result: Seeded, plan: Plan) -> list[Any]:
+    """Open one customer's 1–3 holdings (and perhaps a loan) a year ago and add their year of movements to
+    ``plan`` — a monthly rhythm of deposits, withdrawals and transfers, perhaps a pledge and its release."""
     start = clock.today() - dt.timedelta(days=365)
     opened = [_open(result, ctx, customer, "deposit", "CNY", rng, start + dt.timedelta(days=rng.randint(0, 10)))]
     for kind in rng.sample(["fund", "securities", "insurance_policy"], k=rng.randint(0, 2)):
         opened.append(_open(result, ctx, customer, kind, "CNY", rng, start + dt.timedelta(days=rng.randint(10, 60))))
     if rng.random() < 0.15:
         opened.append(_open(result, ctx, customer, "deposit", "USD", rng, start + dt.timedelta(days=rng.randint(20, 90))))
+    loan = _open(result, ctx, customer, "loan", "CNY", rng, start + dt.timedelta(days=rng.randint(60, 90))) if rng.random() < 0.1 else None
     assets = [a for a in opened if a is not None]
     if not assets:
         return []
     main = assets[0]
+    others = [a for a in assets[1:] if a.currency == "CNY"]
+
+    def at(day: dt.date, call: Any, **kwargs: Any) -> None:
+        plan.append((_at(day, rng), ctx, call, kwargs))
+
+    def cents(low: int, high: int) -> int:
+        return rng.randint(low, high) * 100
+
     day = start + dt.timedelta(days=12)
     while day < clock.today():
-        with clock.travel(_at(day, rng)):
-            _post(
-                result,
-                services.deposit,
-                ctx=ctx,
-                asset_id=main.pk,
-                amount_minor=rng.randint(5_000, 60_000) * 100,
-                currency="CNY",
-                reason="工资入账",
+        at(day, services.deposit, asset_id=main.pk, amount_minor=cents(5_000, 60_000), reason="工资入账")
+        if rng.random() < 0.5:
+            at(day + dt.timedelta(days=3), services.withdraw, asset_id=main.pk, amount_minor=cents(1_000, 20_000), reason="客户取现")
+        ready = [a for a in others if a.opened_on < day]
+        if ready and rng.random() < 0.4:
+            to = rng.choice(ready).pk
+            at(
+                day + dt.timedelta(days=5),
+                services.transfer,
+                from_asset_id=main.pk,
+                to_asset_id=to,
+                amount_minor=cents(1_000, 10_000),
+                reason="申购理财产品",
             )
-            if rng.random() < 0.5:
-                _post(
-                    result,
-                    services.withdraw,
-                    ctx=ctx,
-                    asset_id=main.pk,
-                    amount_minor=rng.randint(1_000, 20_000) * 100,
-                    currency="CNY",
-                    reason="客户取现",
-                )
-            others = [a for a in assets[1:] if a.currency == "CNY"]
-            if others and rng.random() < 0.4:
-                _post(
-                    result, services.transfer, ctx=ctx, from_asset_id=main.pk, to_asset_id=rng.choice(others).pk,
-                    amount_minor=rng.randint(1_000, 10_000) * 100, currency="CNY", reason="申购理财产品",
-                )  # fmt: skip
-            if peers and rng.random() < 0.1:
-                _post(
-                    result, services.transfer, ctx=ctx, from_asset_id=main.pk, to_asset_id=rng.choice(peers).pk,
-                    amount_minor=rng.randint(500, 5_000) * 100, currency="CNY", reason="转账给其他客户",
-                )  # fmt: skip
+        if peers and rng.random() < 0.04:
+            to = rng.choice(peers).pk
+            at(
+                day + dt.timedelta(days=7),
+                services.transfer,
+                from_asset_id=main.pk,
+                to_asset_id=to,
+                amount_minor=cents(500, 5_000),
+                reason="转账给其他客户",
+            )
         day += dt.timedelta(days=rng.randint(20, 40))
-    if rng.random() < 0.3:  # a pledge for a credit line, released a few months later
-        pledge_day = start + dt.timedelta(days=rng.randint(120, 200))
-        with clock.travel(_at(pledge_day, rng)):
-            _post(
-                result,
-                services.pledge,
-                ctx=ctx,
-                asset_id=main.pk,
-                amount_minor=rng.randint(10_000, 50_000) * 100,
-                currency="CNY",
-                reason="授信质押",
-            )
-        with clock.travel(_at(pledge_day + dt.timedelta(days=rng.randint(30, 120)), rng)):
-            outcome = _post(
-                result,
-                services.release,
-                ctx=ctx,
-                asset_id=main.pk,
-                amount_minor=rng.randint(1_000, 10_000) * 100,
-                currency="CNY",
-                reason="部分解押",
-            )
-            del outcome
-    if rng.random() < 0.1:  # a loan: drawn into the deposit account, repaid monthly
-        loan_day = start + dt.timedelta(days=rng.randint(30, 90))
-        loan = _open(result, ctx, customer, "loan", "CNY", rng, loan_day)
-        if loan is not None:
-            principal = rng.randint(100_000, 500_000) * 100
-            with clock.travel(_at(loan_day + dt.timedelta(days=1), rng)):
-                _post(
-                    result,
-                    services.transfer,
-                    ctx=ctx,
-                    from_asset_id=loan.pk,
-                    to_asset_id=main.pk,
-                    amount_minor=principal,
-                    currency="CNY",
-                    reason="贷款发放",
-                )
-            repay = loan_day + dt.timedelta(days=31)
-            while repay < clock.today():
-                with clock.travel(_at(repay, rng)):
-                    _post(
-                        result,
-                        services.transfer,
-                        ctx=ctx,
-                        from_asset_id=main.pk,
-                        to_asset_id=loan.pk,
-                        amount_minor=principal // 24,
-                        currency="CNY",
-                        reason="按月还款",
-                    )
-                repay += dt.timedelta(days=30)
+    if rng.random() < 0.3:  # a pledge for a credit line, partly released a few months later
+        pledged = start + dt.timedelta(days=rng.randint(120, 200))
+        at(pledged, services.pledge, asset_id=main.pk, amount_minor=cents(10_000, 50_000), reason="授信质押")
+        at(
+            pledged + dt.timedelta(days=rng.randint(30, 120)),
+            services.release,
+            asset_id=main.pk,
+            amount_minor=cents(1_000, 10_000),
+            reason="部分解押",
+        )
+    if loan is not None:  # drawn into the deposit account, repaid monthly
+        principal = cents(100_000, 500_000)
+        drawn = loan.opened_on + dt.timedelta(days=1)
+        at(drawn, services.transfer, from_asset_id=loan.pk, to_asset_id=main.pk, amount_minor=principal, reason="贷款发放")
+        repay = drawn + dt.timedelta(days=30)
+        while repay < clock.today():
+            at(repay, services.transfer, from_asset_id=main.pk, to_asset_id=loan.pk, amount_minor=principal // 24, reason="按月还款")
+            repay += dt.timedelta(days=30)
+        assets.append(loan)
     return assets
+
+
+def run(plan: Plan, result: Seeded) -> None:
+    """Post every planned movement in date order (the alert rules count an asset's changes in the hours before
+    each posting, so history must not be written out of order)."""
+    for when, ctx, call, kwargs in sorted(plan, key=lambda p: p[0]):
+        if when.date() < clock.today():
+            with clock.travel(when):
+                _post(result, call, ctx=ctx, **kwargs)
+
+
+def seed_large_movements(rep: User, manager: User | None, mains: list[Any], rng: random.Random, result: Seeded) -> None:
+    """Large deposits that need a second person (rule ``assets-movement``): the rep's manager approves the
+    first (posted with the approval), rejects the second; the third is still waiting."""
+    from clientvault.approvals import services as approvals
+
+    maker = for_user(rep, channel="web", purpose="sales_followup")
+    checker = for_user(manager, channel="web", purpose="sales_followup") if manager is not None else None
+    for i, asset in enumerate(mains[:3]):
+        day = clock.today() - dt.timedelta(days=[40, 20, 1][i])
+        with clock.travel(_at(day, rng)):
+            before = len(result.submitted)
+            _post(
+                result, services.deposit, ctx=maker, asset_id=asset.pk, amount_minor=rng.randint(12, 30) * 10_000_000, reason="大额资金转入"
+            )
+        if checker is None or len(result.submitted) == before or i == 2:
+            continue
+        request = result.submitted.pop()
+        with clock.travel(_at(day + dt.timedelta(days=1), rng)):
+            if i == 0:
+                approvals.approve(checker, request.pk, reason="资金来源已核实")
+            else:
+                approvals.reject(checker, request.pk, reason="资金来源证明不全，请补充后重新提交")
 
 
 def seed_assets(users: dict[str, User], *, per_rep: int = 15, seed: int = 2026) -> Seeded:
     """Seed rates and a year of asset history for the first ``per_rep`` customers of every rep."""
     rng = random.Random(seed)
     result = Seeded()
-    risk = next(u for u in users.values() if "risk_officer" in u.role_codes())
-    seed_rates(risk, start=clock.today() - dt.timedelta(days=400), rng=rng)
+    admin = next(u for u in users.values() if "administrator" in u.role_codes())
+    seed_rates(admin, start=clock.today() - dt.timedelta(days=400), rng=rng)
     seeded = Customer.objects.unrestricted(reason="the demo seeder opens assets for the demo customers")
     peers: list[Any] = []
-    for rep in (u for u in users.values() if "sales_rep" in u.role_codes()):
+    managers = [u for u in users.values() if "sales_manager" in u.role_codes()]
+    plan: Plan = []
+    mains: dict[int, list[Any]] = {}
+    reps = [u for u in users.values() if "sales_rep" in u.role_codes()]
+    for rep in reps:
         ctx = for_user(rep, channel="web", purpose="sales_followup")
-        mine = list(seeded.filter(owner=rep).order_by("created_at")[:per_rep])
-        for customer in mine:
-            assets = seed_customer_history(ctx, customer, peers, rng, result)
+        for customer in seeded.filter(owner=rep).order_by("created_at")[:per_rep]:
+            assets = seed_customer_history(ctx, customer, peers, rng, result, plan)
+            mains.setdefault(rep.pk, []).extend(assets[:1])
             peers.extend(a for a in assets[:1] if a.currency == "CNY")
+    run(plan, result)
+    for rep in reps:
+        seed_large_movements(rep, _manager_of(rep, managers), mains.get(rep.pk, []), rng, result)
     return result
+
+
+def _manager_of(rep: User, managers: list[User]) -> User | None:
+    """The sales manager whose department contains the rep's (the approver of the rep's large movements)."""
+    path = rep.department.path if rep.department is not None else ""
+    for manager in managers:
+        if manager.department is not None and path.startswith(manager.department.path):
+            return manager
+    return None

@@ -155,3 +155,12 @@ def test_fx_rates_are_read_by_compliance_and_added_by_risk_only(org: Org) -> Non
     assert created.status_code == 201 and created.json()["base"] == "CNY"
     assert [r["currency"] for r in Session(org["compliance"]).get("/fx-rates").json()] == ["HKD"]
     assert Session(org["rep_bj1"]).get("/fx-rates").status_code == 403
+
+
+def test_a_movement_above_the_threshold_answers_202_with_the_request(org: Org) -> None:
+    asset = open_asset(customer(org["rep_bj1"]), balance=100_000)
+    body = {"kind": "deposit", "amount": "2000000.00", "currency": "CNY", "reason": "大额存入"}
+    response = Session(org["rep_bj1"]).post(f"/assets/{asset.pk}/movements", body, key="big-api")
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "submitted" and response.json()["request_id"]
+    assert reload(asset).balance == 100_000

@@ -159,3 +159,19 @@ def test_compliance_acknowledges_an_alert(org: Org, audit_events: Any) -> None:
     alert.refresh_from_db()
     assert alert.status == "acknowledged"
     assert len(audit_events("asset.alert_acknowledged")) == 1
+
+
+def test_a_movement_above_the_threshold_is_submitted_for_approval_and_shown_as_pending(org: Org, audit_events: Any) -> None:
+    asset = open_asset(customer(org["rep_bj1"]), balance=100_000)
+    client = _client(org["rep_bj1"])
+    mark = len(audit_events())
+    form = {"kind": "deposit", "amount": "1000000.00", "currency": "CNY", "reason": "大额存入", "idempotency_key": "big-1"}
+    response = client.post(f"/assets/{asset.pk}/move/", form, follow=True)
+    page = response.content.decode()
+    assert "已提交审批" in page
+    assert reload(asset).balance == 100_000  # nothing posted until a second person approves
+    assert [e.event_type for e in audit_events()[mark:] if e.event_type in ("approval.submitted", "asset.moved")] == ["approval.submitted"]
+    pending = page.split('data-testid="pending-requests"', 1)[1].split("</table>", 1)[0]
+    assert "1000000" in pending and "待审批" in pending
+    assert client.post(f"/assets/{asset.pk}/move/", form).status_code == 302  # the double submit opens no second request
+    assert len(audit_events("approval.submitted")) == 1
