@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.access.models import Purpose
 from clientvault.approvals import selectors as approvals
 from clientvault.assets.approval import TARGET_TYPE
 from clientvault.assets.models import Kind
@@ -113,7 +115,13 @@ class EntryRow:
     approval_url: str
 
 
-def entry(line: Any, shown: bool) -> EntryRow:
+def purpose_names() -> dict[str, str]:
+    """Purpose code → its name in the user's language (the catalogue of purposes: nothing personal)."""
+    language = get_language()
+    return {p.code: p.name(language) for p in Purpose.objects.all()}
+
+
+def entry(line: Any, shown: bool, purposes: dict[str, str] | None = None) -> EntryRow:
     """One ledger line (``selectors.LedgerLine``); its amounts are None unless the balance is shown plain."""
     decision = "plain" if shown else "masked"
     moved = line.amount if line.amount else line.pledged_delta
@@ -127,7 +135,7 @@ def entry(line: Any, shown: bool) -> EntryRow:
         balance_after=money_text(line.balance_after, line.currency, decision),
         pledged_after=money_text(line.pledged_after, line.currency, decision),
         operator=line.operator,
-        purpose=line.purpose,
+        purpose=(purposes or {}).get(line.purpose, line.purpose),
         approval_url=request_url(line.approval_id) if line.approval_id else "",
     )
 

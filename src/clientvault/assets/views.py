@@ -114,12 +114,13 @@ def _detail_context(
     found = selectors.ledger(ctx, asset_id, page=page)
     asset = found.asset
     may_change = engine.can(ctx, ASSET, CHANGE)
+    purposes = presenting.purpose_names()
     if may_change:
         move_form = move_form or MovementForm(initial={"currency": asset.currency})
         close_form = close_form or CloseAssetForm()
     return {
         "asset": presenting.holding(asset),
-        "entries": [presenting.entry(line, found.amounts_shown) for line in found.lines],
+        "entries": [presenting.entry(line, found.amounts_shown, purposes) for line in found.lines],
         "page": found.page,
         "has_next": found.has_next,
         "requests": presenting.requests_for([asset.pk]),

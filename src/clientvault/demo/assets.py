@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -104,7 +105,7 @@ def _open(result: Seeded, ctx: Context, customer: Customer, kind: str, currency:
     return asset
 
 
-Plan = list[tuple[dt.datetime, Context, Any, dict[str, Any]]]
+Plan = list[tuple[dt.datetime, Callable[[], None]]]  # what happens when, in date order once sorted
 
 
 def seed_customer_history(ctx: Context, customer: Customer, peers: list[Any], rng: random.Random, result: Seeded, plan: Plan) -> list[Any]:
@@ -124,7 +125,7 @@ def seed_customer_history(ctx: Context, customer: Customer, peers: list[Any], rn
     others = [a for a in assets[1:] if a.currency == "CNY"]
 
     def at(day: dt.date, call: Any, **kwargs: Any) -> None:
-        plan.append((_at(day, rng), ctx, call, kwargs))
+        plan.append((_at(day, rng), lambda: _post(result, call, ctx=ctx, **kwargs)))
 
     def cents(low: int, high: int) -> int:
         return rng.randint(low, high) * 100
@@ -178,37 +179,46 @@ def seed_customer_history(ctx: Context, customer: Customer, peers: list[Any], rn
     return assets
 
 
-def run(plan: Plan, result: Seeded) -> None:
-    """Post every planned movement in date order (the alert rules count an asset's changes in the hours before
-    each posting, so history must not be written out of order)."""
-    for when, ctx, call, kwargs in sorted(plan, key=lambda p: p[0]):
+def run(plan: Plan) -> None:
+    """Carry the plan out in date order, the clock at each step's time (the alert rules count an asset's changes
+    in the hours before each posting, so history must not be written out of order)."""
+    for when, step in sorted(plan, key=lambda p: p[0]):
         if when.date() < clock.today():
             with clock.travel(when):
-                _post(result, call, ctx=ctx, **kwargs)
+                step()
 
 
-def seed_large_movements(rep: User, manager: User | None, mains: list[Any], rng: random.Random, result: Seeded) -> None:
-    """Large deposits that need a second person (rule ``assets-movement``): the rep's manager approves the
-    first (posted with the approval), rejects the second; the third is still waiting."""
+def plan_large_movements(rep: User, manager: User | None, mains: list[Any], rng: random.Random, result: Seeded, plan: Plan) -> None:
+    """Large deposits that need a second person (rule ``assets-movement``): the rep's manager approves the first
+    half an hour later (posted then, with the approval), rejects the second; the third is still waiting."""
     from clientvault.approvals import services as approvals
 
     maker = for_user(rep, channel="web", purpose="sales_followup")
     checker = for_user(manager, channel="web", purpose="sales_followup") if manager is not None else None
     for i, asset in enumerate(mains[:3]):
         day = clock.today() - dt.timedelta(days=[40, 20, 1][i])
-        with clock.travel(_at(day, rng)):
+        submitted_at = dt.datetime.combine(day, dt.time(0, rng.randint(0, 20)), tzinfo=dt.UTC)  # 08:00 in Shanghai, before the day's work
+        waiting: list[Any] = []
+
+        def submit(asset: Any = asset, waiting: list[Any] = waiting) -> None:
             before = len(result.submitted)
-            _post(
-                result, services.deposit, ctx=maker, asset_id=asset.pk, amount_minor=rng.randint(12, 30) * 10_000_000, reason="大额资金转入"
-            )
-        if checker is None or len(result.submitted) == before or i == 2:
-            continue
-        request = result.submitted.pop()
-        with clock.travel(_at(day + dt.timedelta(days=1), rng)):
-            if i == 0:
+            amount = rng.randint(12, 30) * 10_000_000
+            _post(result, services.deposit, ctx=maker, asset_id=asset.pk, amount_minor=amount, reason="大额资金转入")
+            waiting.extend(result.submitted[before:])
+
+        def decide(approve: bool = i == 0, waiting: list[Any] = waiting) -> None:
+            if checker is None or not waiting:
+                return
+            request = waiting[0]
+            if approve:
                 approvals.approve(checker, request.pk, reason="资金来源已核实")
             else:
                 approvals.reject(checker, request.pk, reason="资金来源证明不全，请补充后重新提交")
+            result.submitted.remove(request)
+
+        plan.append((submitted_at, submit))
+        if i < 2:
+            plan.append((submitted_at + dt.timedelta(minutes=30), decide))
 
 
 def seed_assets(users: dict[str, User], *, per_rep: int = 15, seed: int = 2026) -> Seeded:
@@ -229,9 +239,9 @@ def seed_assets(users: dict[str, User], *, per_rep: int = 15, seed: int = 2026) 
             assets = seed_customer_history(ctx, customer, peers, rng, result, plan)
             mains.setdefault(rep.pk, []).extend(assets[:1])
             peers.extend(a for a in assets[:1] if a.currency == "CNY")
-    run(plan, result)
     for rep in reps:
-        seed_large_movements(rep, _manager_of(rep, managers), mains.get(rep.pk, []), rng, result)
+        plan_large_movements(rep, _manager_of(rep, managers), mains.get(rep.pk, []), rng, result, plan)
+    run(plan)
     return result
 
 
