@@ -112,6 +112,7 @@ class EntryRow:
     pledged_after: str
     operator: str
     purpose: str
+    approved: bool  # posted on an approved change request
     approval_url: str
 
 
@@ -136,6 +137,7 @@ def entry(line: Any, shown: bool, purposes: dict[str, str] | None = None) -> Ent
         pledged_after=money_text(line.pledged_after, line.currency, decision),
         operator=line.operator,
         purpose=(purposes or {}).get(line.purpose, line.purpose),
+        approved=line.approval_id is not None,
         approval_url=request_url(line.approval_id) if line.approval_id else "",
     )
 
