@@ -36,9 +36,10 @@ def test_amounts_become_minor_units(text: str, currency: str, minor: int) -> Non
 def test_bad_amounts_and_currencies_are_refused_by_field(text: str, currency: str, field: str, message: str) -> None:
     from django.utils import translation
 
-    with translation.override("en"), pytest.raises(ValidationFailed) as caught:
-        to_minor(text, currency)
-    assert caught.value.as_dict() == {field: [message]}
+    with translation.override("en"):
+        with pytest.raises(ValidationFailed) as caught:
+            to_minor(text, currency)
+        assert caught.value.as_dict() == {field: [message]}
 
 
 def test_minor_units_print_with_the_currency_digits_and_separators() -> None:
