@@ -54,6 +54,15 @@ SERVICE_HELPERS = {
     "rights.services.purge_codes": "scheduled deletion of sign-in codes past the rate-limit window; reads no one's data",
     "rights.services.take_message": "the worker blanks the sealed message portal.code_requested recorded",
     "crypto.services.require_key_custodian": "permission check only",
+    "approvals.services.needs_approval": "pure on the active approval rules; writes nothing",
+    # Asset movements share one path (_execute): it records asset.moved / asset.pledged / asset.released /
+    # asset.opened / asset.terms_changed / asset.closed once per customer asset in _audit_posting — or posts
+    # nothing (a change request, whose approval.submitted approvals records; or a replayed retry).
+    **{
+        f"assets.services.{name}": "records its asset.* events through _audit_posting (one per customer asset moved)"
+        for name in ("deposit", "withdraw", "transfer", "fx_transfer", "pledge", "release", "open_asset", "change_terms", "close_asset")
+    },
+    "assets.services.clearing_account": "opens the institution's clearing account (no customer data); the posting that uses it records",
 }
 SELECTOR_HELPERS = {
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",
@@ -66,6 +75,12 @@ SELECTOR_HELPERS = {
     "consents.selectors.badges": "consent states in the header of a customer page, which records customer.viewed",
     "rights.selectors.entity_names": "names of the legal entities holding the signed-in person's own records",
     "rights.selectors.is_minor": "yes or no for the signed-in person's own record, to refuse self-service consent",
+    "approvals.selectors.sla_state": "pure: the SLA colour of a request from its due time",
+    "approvals.selectors.inbox": "codes, statuses, dates and the non-personal summary line; values stay sealed",
+    "approvals.selectors.mine": "the actor's own requests: codes, statuses, dates, summary; values stay sealed",
+    "approvals.selectors.open_for": "non-personal summaries for a caller that has already checked sight of the target",
+    "approvals.selectors.counts": "counts only",
+    "assets.selectors.open_alerts": "alerts hold ids, codes and counts only: nothing personal",
 }
 
 

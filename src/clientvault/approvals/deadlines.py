@@ -70,7 +70,7 @@ def _escalate(ctx: Context, request: ChangeRequest, now: dt.datetime) -> None:
     rules = routing.active_rules(request.change_type)
     rule = next((r for r in rules if r.code == request.rule_code), None)
     roles = rule.escalate_to if rule is not None else []
-    users = routing.eligible_users(request, roles, check_scope=False) if roles else []
+    users = routing.eligible_users(request, roles) if roles else []  # only those who could open it (no 404)
     request.escalated_at = now
     request.save(update_fields=["escalated_at"])
     _record(ctx, "approval.escalated", request, roles=sorted(roles), notified=len(users))

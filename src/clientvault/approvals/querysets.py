@@ -39,11 +39,13 @@ class ChangeRequestQuerySet(GuardedQuerySet[Any]):
         entity = actor_legal_entity_id(ctx)
         if entity is None:
             return qs.filter(own)
+        # A draft is the maker's alone until submitted.
+        others = Q(legal_entity_id=entity) & ~Q(status="draft")
         if ctx.has_role(*OVERSIGHT_ROLES):
-            return qs.filter(own | Q(legal_entity_id=entity))
+            return qs.filter(own | others)
         planned = Q()
         for role in sorted(ctx.roles):
             planned |= Q(plan_roles__contains=f",{role},")
         if not ctx.roles:
             return qs.filter(own)
-        return qs.filter(own | (Q(legal_entity_id=entity) & planned))
+        return qs.filter(own | (others & planned))

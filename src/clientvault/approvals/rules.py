@@ -188,7 +188,7 @@ def clean_rule(data: Mapping[str, Any], *, known_roles: set[str], change_types: 
         if stages != list(range(1, len(stages) + 1)):
             raise ValueError
     except (AttributeError, TypeError, ValueError):
-        errors["steps"] = [_("Each step needs known roles and at least one approval; stages are numbered 1, 2, 3 … without gaps.")]
+        errors["steps"] = [_("Each step needs known roles and ≥ 1 approval; stages run 1, 2, 3 …")]
     out["steps"] = sorted(steps, key=lambda s: s["stage"])
 
     try:

@@ -20,7 +20,7 @@ from clientvault.approvals import registry, routing
 from clientvault.approvals.models import ChangeRequest, Decision
 from clientvault.approvals.registry import DiffRow
 from clientvault.approvals.workdays import add_working_days
-from clientvault.audit.recording import record
+from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound
@@ -100,7 +100,7 @@ def get_request(ctx: Context, request_id: uuid.UUID | str) -> RequestView:
     pending = routing.pending(request)
     diff = list(change_type.describe(ctx, pending))
     decisions = list(Decision.objects.filter(request_id=request.id).select_related("approver").order_by("decided_at", "id"))
-    record(
+    audit.record(
         ctx,
         "approval.viewed",
         obj=request,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +20,14 @@ from clientvault.approvals import rules as R
 from clientvault.approvals.models import ChangeRequest, Decision
 from clientvault.approvals.registry import Facts, Proposal, Stale
 from clientvault.approvals.workdays import add_working_days
-from clientvault.audit.recording import record
+from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.ids import new_id
 
 ALREADY_WAITING = _("A change request for this is already waiting")
-STALE = _("The record changed after the request was submitted; submit the change again.")
+STALE = _("The record changed after the request was made; submit it again.")
 
 
 def needs_approval(change_type: str, facts: Facts) -> bool:
@@ -33,15 +35,14 @@ def needs_approval(change_type: str, facts: Facts) -> bool:
     return routing.rule_for(change_type, facts) is not None
 
 
-def _event(ctx: Context, event_type: str, request: ChangeRequest, **detail: object) -> None:
-    record(
-        ctx,
-        event_type,
-        obj=request,
-        customer_id=request.subject_id,
-        fields=list(request.fields or ()) if event_type in ("approval.submitted", "approval.applied") else (),
-        detail={"change_type": request.change_type, "rule": request.rule_code, "stage": request.stage, **detail},
-    )
+def _about(request: ChangeRequest, *, with_fields: bool = False, **detail: object) -> dict[str, Any]:
+    """What every ``approval.*`` event says: the request, its customer, codes — never the values."""
+    return {
+        "obj": request,
+        "customer_id": request.subject_id,
+        "fields": list(request.fields or ()) if with_fields else [],
+        "detail": {"change_type": request.change_type, "rule": request.rule_code, "stage": request.stage, **detail},
+    }
 
 
 def _schedule(request: ChangeRequest, rule: R.RuleValues, now: dt.datetime) -> None:
@@ -96,7 +97,7 @@ def submit(ctx: Context, proposal: Proposal, *, reason: str, draft: bool = False
         rule = _rule_or_refuse(proposal.change_type, proposal.facts)
         now = clock.now()
         request = ChangeRequest(
-            id=uuid.uuid4(),
+            id=new_id(),
             change_type=proposal.change_type,
             target_type=proposal.target_type,
             target_id=str(proposal.target_id),
@@ -117,11 +118,11 @@ def submit(ctx: Context, proposal: Proposal, *, reason: str, draft: bool = False
         _route(request, rule)
         if draft:
             _save_open(request, force_insert=True)
-            _event(ctx, "approval.drafted", request)
+            audit.record(ctx, "approval.drafted", **_about(request, with_fields=True))
             return request
         _schedule(request, rule, now)
         _save_open(request, force_insert=True)
-        _event(ctx, "approval.submitted", request, rule_version=rule.version)
+        audit.record(ctx, "approval.submitted", **_about(request, with_fields=True, rule_version=rule.version))
         _notify_stage(request)
         return request
 
@@ -155,7 +156,7 @@ def submit_draft(ctx: Context, request_id: uuid.UUID | str) -> ChangeRequest:
     request.status = ChangeRequest.Status.SUBMITTED
     request.version += 1
     _save_open(request)
-    _event(ctx, "approval.submitted", request, rule_version=rule.version)
+    audit.record(ctx, "approval.submitted", **_about(request, with_fields=True, rule_version=rule.version))
     _notify_stage(request)
     return request
 
@@ -188,7 +189,7 @@ def approve(ctx: Context, request_id: uuid.UUID | str, *, reason: str = "") -> C
     _decide(ctx, request, role, Decision.Outcome.APPROVE, reason)
     now = clock.now()
     stage_complete = R.stage_done(request.stage_steps(), routing.stage_approvals(request))
-    _event(ctx, "approval.approved", request, role=role, stage_complete=stage_complete)
+    audit.record(ctx, "approval.approved", **_about(request, role=role, stage_complete=stage_complete))
     request.version += 1
     if not stage_complete:
         request.save(update_fields=["version"])
@@ -222,12 +223,12 @@ def _apply(ctx: Context, request: ChangeRequest) -> None:
     if failure is None:
         request.status, request.applied_at = ChangeRequest.Status.APPLIED, now
         request.save(update_fields=["status", "applied_at"])
-        _event(ctx, "approval.applied", request)
+        audit.record(ctx, "approval.applied", **_about(request, with_fields=True))
         kind, text = "approval.applied", str(_("Your change request was approved and applied"))
     else:
         request.status, request.failure_reason = ChangeRequest.Status.FAILED, failure[1][:300]
         request.save(update_fields=["status", "failure_reason"])
-        _event(ctx, "approval.failed", request, why=failure[0])
+        audit.record(ctx, "approval.failed", **_about(request, why=failure[0]))
         kind, text = "approval.failed", str(_("Your approved change request could not be applied"))
     routing.notify_on_commit([request.maker_id], kind, text, routing.request_link(request))
 
@@ -243,7 +244,7 @@ def reject(ctx: Context, request_id: uuid.UUID | str, *, reason: str) -> ChangeR
     request.status, request.decided_at = ChangeRequest.Status.REJECTED, clock.now()
     request.version += 1
     request.save(update_fields=["status", "decided_at", "version"])
-    _event(ctx, "approval.rejected", request, role=role)
+    audit.record(ctx, "approval.rejected", **_about(request, role=role))
     routing.notify_on_commit(
         [request.maker_id], "approval.rejected", str(_("Your change request was rejected")), routing.request_link(request)
     )
@@ -261,5 +262,5 @@ def withdraw(ctx: Context, request_id: uuid.UUID | str, *, reason: str = "") -> 
     request.status, request.decided_at = ChangeRequest.Status.WITHDRAWN, clock.now()
     request.version += 1
     request.save(update_fields=["status", "decided_at", "version"])
-    _event(ctx, "approval.withdrawn", request)
+    audit.record(ctx, "approval.withdrawn", **_about(request))
     return request

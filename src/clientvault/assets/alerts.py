@@ -37,6 +37,16 @@ def _operator_path(ctx: Context, operator_id: int) -> str | None:
     return path or None
 
 
+def _department_paths(ctx: Context, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Department id → path, remembered for the request (``ctx.cache``)."""
+    cache = ctx.cache.setdefault("assets.department_paths", {})
+    assert isinstance(cache, dict)
+    missing = ids - set(cache)
+    if missing:
+        cache.update(Department.objects.filter(pk__in=missing).values_list("pk", "path"))
+    return {i: cache[i] for i in ids if i in cache}
+
+
 def raise_alerts(
     ctx: Context, assets: Iterable[Asset], *, journal_id: uuid.UUID, now: dt.datetime, operator_id: int | None
 ) -> list[AssetAlert]:
@@ -67,8 +77,7 @@ def raise_alerts(
                 )
     if operator_id is not None:
         operator_path = _operator_path(ctx, operator_id)
-        dept_ids = {a.department_id for a in watched if a.department_id is not None}
-        paths = dict(Department.objects.filter(pk__in=dept_ids).values_list("pk", "path")) if dept_ids else {}
+        paths = _department_paths(ctx, {a.department_id for a in watched if a.department_id is not None})
         for asset in watched:
             asset_path = paths.get(asset.department_id) if asset.department_id is not None else None
             if asset_path is None:

@@ -61,18 +61,9 @@ def fingerprint(target_id: str) -> str:
     return versions([_target(target_id)])
 
 
-def _facts(movement: Movement, assets: Mapping[uuid.UUID, Asset], primary: Asset, amount: int) -> Facts:
-    from clientvault.customers.models import Customer
-
-    base = fx.base_currency()
-    in_base = fx.rate(primary.currency, base, clock.today()).convert(amount)
-    assert primary.customer_id is not None
-    core = bool(
-        Customer.objects.unrestricted(reason="approval facts of an asset movement (a flag, no personal value)")
-        .filter(pk=primary.customer_id)
-        .values_list("is_core", flat=True)
-        .first()
-    )
+def _facts(primary: Asset, amount: int, core: bool) -> Facts:
+    """What the rules match on: the amount in the base currency (at today's rate), the currency, scope, core."""
+    in_base = fx.rate(primary.currency, fx.base_currency(), clock.today()).convert(amount)
     return Facts(
         legal_entity_id=primary.legal_entity_id,
         department_id=primary.department_id,
@@ -89,6 +80,7 @@ def route(
     movement: Movement,
     assets: Mapping[uuid.UUID, Asset],
     *,
+    core: bool,
     idempotency_key: str,
     reason: str,
 ) -> Any | None:
@@ -98,7 +90,7 @@ def route(
 
     primary = assets[movement.legs[0].asset_id]
     amount = abs(movement.legs[0].amount or movement.legs[0].pledged_delta)
-    facts = _facts(movement, assets, primary, amount)
+    facts = _facts(primary, amount, core)
     if not approvals.needs_approval(CODE, facts):
         return None
     involved = [leg.asset_id for leg in movement.legs if assets[leg.asset_id].customer_id is not None]

@@ -234,7 +234,7 @@ class AlertKind(models.TextChoices):
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not yet reviewed")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
 

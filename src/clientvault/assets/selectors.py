@@ -43,14 +43,14 @@ def _customer(ctx: Context, customer_id: uuid.UUID) -> Customer:
     return found
 
 
-def plan(ctx: Context, customer: Customer) -> DisclosurePlan:
+def _plan(ctx: Context, customer: Customer) -> DisclosurePlan:
     return disclosure_plan(ctx, disclosure.rows_of([customer]), FIELDS, ASSET)
 
 
 def _detail(the_plan: DisclosurePlan, **extra: Any) -> dict[str, Any]:
     detail: dict[str, Any] = {"disclosure": the_plan.audit_codes(), **extra}
     if the_plan.consent_gated:
-        detail.update(consent_gated=True, withheld_for_consent=the_plan.withheld_for_consent())
+        detail = {**detail, "consent_gated": True, "withheld_for_consent": the_plan.withheld_for_consent()}
     return detail
 
 
@@ -122,7 +122,7 @@ def holdings(ctx: Context, customer_id: uuid.UUID) -> Holdings:
     """The customer's assets, identifiers masked per the plan, balances and AUM when the plan shows them."""
     customer = _customer(ctx, customer_id)
     assets = list(Asset.objects.visible_to(ctx, VIEW).filter(customer_id=customer.pk).order_by("status", "opened_on", "id"))
-    the_plan = plan(ctx, customer)
+    the_plan = _plan(ctx, customer)
     shown = _present(ctx, customer, assets, the_plan)
     balance_shown = the_plan[customer.pk]["balance"].decision is Decision.PLAIN
     aum = _aum(assets, clock.today()) if balance_shown else None
@@ -136,7 +136,7 @@ def holdings(ctx: Context, customer_id: uuid.UUID) -> Holdings:
 def aum(ctx: Context, customer_id: uuid.UUID) -> AumView | None:
     """The customer's AUM (None when the plan does not show balances), with each rate's date."""
     customer = _customer(ctx, customer_id)
-    the_plan = plan(ctx, customer)
+    the_plan = _plan(ctx, customer)
     if the_plan[customer.pk]["balance"].decision is not Decision.PLAIN:
         audit.record(ctx, "asset.viewed", obj=customer, customer_id=customer.pk, fields=[], detail=_detail(the_plan, aum=True))
         return None
@@ -181,7 +181,7 @@ def ledger(ctx: Context, asset_id: uuid.UUID, page: int = 1, page_size: int = PA
     if asset is None or asset.customer is None:
         raise NotFound()
     customer = asset.customer
-    the_plan = plan(ctx, customer)
+    the_plan = _plan(ctx, customer)
     shown = _present(ctx, customer, [asset], the_plan)
     page = max(1, int(page))
     start = (page - 1) * page_size

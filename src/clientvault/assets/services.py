@@ -27,7 +27,7 @@ from clientvault.access import engine
 from clientvault.access.policies import ASSET, CHANGE, CREATE, VIEW
 from clientvault.assets import alerts, fx, ledger
 from clientvault.assets.ledger import Leg, Movement
-from clientvault.assets.models import NEGATIVE_KINDS, Asset, EntryKind, FxRate, Journal, JournalKind, Kind, Status
+from clientvault.assets.models import NEGATIVE_KINDS, Asset, EntryKind, FxRate, Journal, JournalKind, Kind
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
@@ -131,45 +131,58 @@ def clearing_account(legal_entity_id: uuid.UUID, currency: str, *, now: dt.datet
 # --- Movements ----------------------------------------------------------------------------------
 
 
-def _values_of(asset_id: uuid.UUID) -> tuple[str, uuid.UUID, uuid.UUID | None]:
-    row = (
-        Asset.objects.unrestricted(reason=_SIGHT_REASON)
-        .filter(pk=asset_id)
-        .values_list("currency", "legal_entity_id", "customer_id")
-        .first()
-    )
-    if row is None:
+@dataclass(frozen=True)
+class _Row:
+    currency: str
+    legal_entity_id: uuid.UUID
+    customer_id: uuid.UUID | None
+    core: bool
+
+
+def _rows(ids: list[uuid.UUID]) -> dict[uuid.UUID, _Row]:
+    """What planning a movement needs of its assets (one query; nothing personal); NotFound if one is missing."""
+    found = {
+        pk: _Row(currency, entity, customer, bool(core))
+        for pk, currency, entity, customer, core in Asset.objects.unrestricted(reason=_SIGHT_REASON)
+        .filter(pk__in=ids)
+        .values_list("pk", "currency", "legal_entity_id", "customer_id", "customer__is_core")
+    }
+    if len(found) != len(set(ids)):
         raise NotFound()
-    return row
+    return found
 
 
-def _plan(op: str, values: Mapping[str, Any], now: dt.datetime) -> tuple[list[uuid.UUID], Any]:
-    """The assets a movement touches (to lock) and a builder of its legs from the locked rows."""
+def _plan(op: str, values: Mapping[str, Any], now: dt.datetime) -> tuple[list[uuid.UUID], Any, bool]:
+    """The assets a movement touches (to lock), a builder of its legs from the locked rows, and whether the
+    debited customer is a core customer (an approval fact)."""
     asset_id = _uuid(values["asset"])
     amount = _amount(values["amount"])
+    target = _uuid(values["to"]) if op in ("transfer", "fx_transfer") else None
+    rows = _rows([asset_id] if target is None else [asset_id, target])
+    core = rows[asset_id].core
     if op in ("deposit", "withdraw"):
-        currency, entity, _customer = _values_of(asset_id)
+        currency, entity = rows[asset_id].currency, rows[asset_id].legal_entity_id
         clearing = clearing_account(entity, currency, now=now)
         sign = 1 if op == "deposit" else -1
         kind = EntryKind.DEPOSIT if op == "deposit" else EntryKind.WITHDRAW
         legs: tuple[Leg, ...] = (Leg(asset_id, kind, sign * amount), Leg(clearing, kind, -sign * amount))
-        return [asset_id, clearing], lambda assets: Movement(op, legs)
+        return [asset_id, clearing], lambda assets: Movement(op, legs), core
     if op in ("pledge", "release"):
         delta = amount if op == "pledge" else -amount
         leg = Leg(asset_id, EntryKind.PLEDGE if op == "pledge" else EntryKind.RELEASE, 0, delta)
-        return [asset_id], lambda assets: Movement(op, (leg,))
-    target = _uuid(values["to"])
+        return [asset_id], lambda assets: Movement(op, (leg,)), core
+    assert target is not None
     if target == asset_id:
         raise ValidationFailed({"to": [_("Choose a different asset to transfer to.")]})
-    src_currency, src_entity, _c1 = _values_of(asset_id)
-    dst_currency, dst_entity, dst_customer = _values_of(target)
+    src_currency, src_entity = rows[asset_id].currency, rows[asset_id].legal_entity_id
+    dst_currency, dst_entity, dst_customer = rows[target].currency, rows[target].legal_entity_id, rows[target].customer_id
     if dst_entity != src_entity or dst_customer is None:
         raise NotFound()  # another institution's books, or a clearing account: not a transfer target
     if op == "transfer":
         if src_currency != dst_currency:
-            raise ValidationFailed({"to": [_("A transfer between currencies goes through an exchange (explicit legs at a dated rate).")]})
+            raise ValidationFailed({"to": [_("Transfers between currencies go through an exchange at a dated rate.")]})
         legs = (Leg(asset_id, EntryKind.TRANSFER_OUT, -amount), Leg(target, EntryKind.TRANSFER_IN, amount))
-        return [asset_id, target], lambda assets: Movement(JournalKind.TRANSFER, legs)
+        return [asset_id, target], lambda assets: Movement(JournalKind.TRANSFER, legs), core
     if src_currency == dst_currency:
         raise ValidationFailed({"to": [_("Both assets hold the same currency: use a transfer.")]})
     on = dt.date.fromisoformat(str(values.get("on") or now.date().isoformat()))
@@ -185,9 +198,8 @@ def _plan(op: str, values: Mapping[str, Any], now: dt.datetime) -> tuple[list[uu
         Leg(c_dst, EntryKind.FX_OUT, -converted),
         Leg(target, EntryKind.FX_IN, converted),
     )
-    return [asset_id, target, c_src, c_dst], lambda assets: Movement(
-        JournalKind.FX_TRANSFER, legs, rate=conversion.rate, rate_date=conversion.as_of
-    )
+    fx_movement = Movement(JournalKind.FX_TRANSFER, legs, rate=conversion.rate, rate_date=conversion.as_of)
+    return [asset_id, target, c_src, c_dst], lambda assets: fx_movement, core
 
 
 def _execute(
@@ -204,14 +216,14 @@ def _execute(
     from clientvault.assets import approval
 
     now = clock.now()
-    ids, build = _plan(op, values, now)
+    ids, build, core = _plan(op, values, now)
     assets = ledger.lock(ids)
     movement: Movement = build(assets)
     if approval_id is None:
         previous = ledger.replay_of(idempotency_key, movement.fingerprint())
         if previous is not None:
             return Posted(previous, assets, replayed=True)
-        request = approval.route(ctx, op, values, movement, assets, idempotency_key=idempotency_key, reason=reason)
+        request = approval.route(ctx, op, values, movement, assets, core=core, idempotency_key=idempotency_key, reason=reason)
         if request is not None:
             return Submitted(request)
     operator = operator_id if operator_id is not None else ctx.actor_id
@@ -446,7 +458,7 @@ def record_fx_rate(*, ctx: Context, currency: str, rate: Any, as_of: dt.date, so
         value = Decimal(0)
     errors: dict[str, list[Any]] = {}
     if not fx.valid_currency(currency) or currency == base:
-        errors["currency"] = [_("Enter a three-letter ISO 4217 currency code other than the base currency.")]
+        errors["currency"] = [_("Enter a currency code (ISO 4217) other than the base currency.")]
     if not value.is_finite() or value <= 0 or value >= Decimal(10) ** 10:
         errors["rate"] = [_("Enter a positive rate.")]
     if errors:
@@ -477,7 +489,3 @@ def acknowledge_alert(*, ctx: Context, alert_id: int) -> None:
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.save(update_fields=["status"])
         audit.record(ctx, "asset.alert_acknowledged", obj=alert, detail={"alert_kind": alert.kind})
-
-
-def is_open(asset: Asset) -> bool:
-    return asset.status == Status.OPEN

@@ -165,6 +165,8 @@ DEFAULTS: tuple[Default, ...] = (
         "变更申请拟改值",
         "Change request: proposed values",
     ),
+    # The maker's reason is free text and may name the customer (as a break-glass reason may).
+    Default("changerequest.reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "变更申请事由", "Change request reason"),
     Default(
         "changerequest.before",
         Category.OTHER,

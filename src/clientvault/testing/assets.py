@@ -7,6 +7,8 @@ import itertools
 import uuid
 from typing import Any
 
+from django.db import transaction
+
 from clientvault.assets import ledger
 from clientvault.assets.ledger import Leg, Movement
 from clientvault.assets.models import NEGATIVE_KINDS, Asset, EntryKind, JournalKind, Kind
@@ -20,6 +22,7 @@ def key(prefix: str = "t") -> str:
     return f"{prefix}-{next(_keys)}-{uuid.uuid4().hex[:8]}"
 
 
+@transaction.atomic
 def asset(c: Customer, *, kind: str = Kind.DEPOSIT, currency: str = "CNY", balance: int = 0, **fields: Any) -> Asset:
     """An open asset of ``c`` (its ``open`` entry posted), funded with ``balance`` from the clearing account."""
     now = clock.now()
@@ -47,6 +50,7 @@ def clearing(c: Customer, currency: str = "CNY") -> Asset:
     return reload_id(clearing_account(c.legal_entity_id, currency))
 
 
+@transaction.atomic
 def fund(a: Asset, amount: int) -> None:
     """Deposit ``amount`` into ``a`` against its institution's clearing account."""
     c = clearing(a.customer, a.currency) if a.customer is not None else None
