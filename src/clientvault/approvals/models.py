@@ -190,3 +190,53 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} by {self.approver_id} on {self.request_id}"
+
+
+class RuleChange(models.Model):
+    """A change to the approval rules that weakens them, waiting for a second compliance officer (rule 12).
+
+    The approval rules are themselves the control: a compliance officer who could alone drop an approval
+    step, raise a threshold or deactivate a rule could let their own (or a colleague's) changes through
+    unchecked. ``proposed`` is the whole rule as it would become; ``base_version`` the version it changes
+    (None: a new rule). Maker ≠ checker is a database constraint too."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    code = models.SlugField(_("code"), max_length=60, db_index=True)
+    base_version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+    proposed = models.JSONField(_("approval rule"))
+    fields = models.JSONField(_("changed fields"), default=list)
+    weakens = models.JSONField(_("weakens"), default=list)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("approval rule change")
+        verbose_name_plural = _("approval rule changes")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=Q(status="pending"), name="rulechange_one_pending"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="rulechange_checker_not_maker",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="rulechange_decided_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.status})"

@@ -15,13 +15,15 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import Role
 from clientvault.approvals import registry
-from clientvault.approvals.models import ApprovalRule
-from clientvault.approvals.rules import clean_rule
+from clientvault.approvals.models import ApprovalRule, RuleChange
+from clientvault.approvals.rules import clean_rule, weakens
+from clientvault.audit import recording as audit
 from clientvault.core import catalogue_service as catalogues
+from clientvault.core import clock
 from clientvault.core.capabilities import APPROVAL_RULES
 from clientvault.core.catalogue_service import Catalogue
 from clientvault.core.context import Context
-from clientvault.core.errors import ValidationFailed
+from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 
 def known_roles() -> set[str]:
@@ -40,6 +42,30 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean_rule(data, known_roles=known_roles(), change_types={c for c, _label in change_type_choices()})
 
 
+def propose(
+    *, ctx: Context, code: str, base: ApprovalRule | None, cleaned: Mapping[str, Any], fields: list[str], reason: str
+) -> RuleChange:
+    """Record a weakening change as pending (in the caller's transaction); nothing takes effect yet."""
+    if ctx.actor is None:
+        raise PermissionDenied()
+    if RuleChange.objects.select_for_update().filter(code=code, status=RuleChange.Status.PENDING).exists():
+        raise Conflict(_("A change to this approval rule is already waiting for approval."), code="already_waiting")
+    old = base.snapshot() if base is not None else None
+    change = RuleChange.objects.create(
+        code=code,
+        base_version=base.version if base is not None else None,
+        proposed=dict(cleaned),
+        fields=fields,
+        weakens=weakens(old, cleaned),
+        reason=reason[:300],
+        proposed_by=ctx.actor,
+        proposed_at=clock.now(),
+    )
+    detail = {"change_id": str(change.pk), "base_version": change.base_version, "weakens": change.weakens}
+    audit.record(ctx, "approval_rule.change_proposed", object_type="approvals.approvalrule", object_id=code, fields=fields, detail=detail)
+    return change
+
+
 RULES = Catalogue(
     model=ApprovalRule,
     capability=APPROVAL_RULES,
@@ -47,17 +73,21 @@ RULES = Catalogue(
     created_event="approval_rule.created",
     reason_missing=_("Say why the approval rule changes."),
     clean=clean,
+    widening=weakens,  # rule 12: a weaker rule is a second compliance officer's decision (rule_changes.py)
+    propose=lambda **kw: propose(**kw),
 )
 
 
-def change_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> ApprovalRule:
-    """Change an approval rule, with a reason, as a new version (``approval_rule.changed``)."""
+def change_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> ApprovalRule | RuleChange:
+    """Change an approval rule, with a reason, as a new version (``approval_rule.changed``) — or, when the
+    change weakens the rule, as a proposal for a second compliance officer (``approval_rule.change_proposed``)."""
     return catalogues.save_version(RULES, ctx=ctx, key=code, data=data, reason=reason)  # type: ignore[no-any-return]
 
 
 @transaction.atomic
-def create_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> ApprovalRule:
-    """Add an approval rule (version 1), with a reason (``approval_rule.created``)."""
+def create_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str) -> ApprovalRule | RuleChange:
+    """Add an approval rule: always a proposal for a second compliance officer, since a new rule may win over
+    an existing one (``approval_rule.change_proposed``; version 1 is written when it is approved)."""
     catalogues.require_change(ctx, RULES)
     errors: dict[str, list[Any]] = {}
     code = (code or "").strip().lower()

@@ -205,3 +205,32 @@ def clean_rule(data: Mapping[str, Any], *, known_roles: set[str], change_types: 
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+# What routes a change and who decides it: a change to any of these can let a change through with fewer or
+# other eyes, so it is a second compliance officer's decision (rule 12). Deadlines, escalation and the
+# description only change how fast and how loudly a request is chased; they are written at once.
+GUARDING_FIELDS = ("change_type", "priority", "active", "conditions", "steps", "supervisor_threshold_minor", "supervisor_roles")
+
+
+def weakens(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
+    """The guarding fields a rule change touches, judged conservatively (pure).
+
+    A new rule may win over an existing one (priority) for the same changes, so all its guarding fields
+    count. A change to steps, conditions or priority counts whichever way it goes: proving that a new step
+    list or condition set demands at least as much as the old for every possible change is not attempted;
+    a second person reads the diff instead. Two one-way cases are let through: activating a rule, and
+    lowering the supervisor threshold of a rule that had one (more changes get the 主管复核 stage)."""
+    if before is None:
+        return [f for f in GUARDING_FIELDS if after.get(f) not in (None, "", [], {})] or ["active"]
+    found: list[str] = []
+    for name in GUARDING_FIELDS:
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if name == "active" and new:
+            continue
+        if name == "supervisor_threshold_minor" and old is not None and new is not None and int(new) < int(old):
+            continue
+        found.append(name)
+    return found

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from clientvault.approvals import rule_catalogue, workdays
+from clientvault.approvals import rule_catalogue, rule_changes, workdays
 from clientvault.approvals import rules as R
-from clientvault.approvals.models import ApprovalRule, ApprovalRuleVersion
+from clientvault.approvals.models import ApprovalRule, ApprovalRuleVersion, RuleChange
 from clientvault.approvals.registry import Facts
 from clientvault.approvals.tests import support
 from clientvault.core import roles
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.testing.actors import ctx
-from clientvault.testing.organisation import Org
+from clientvault.testing.organisation import Org, second_officer
 
 ENTITY = uuid.uuid4()
 KNOWN = {roles.SALES_MANAGER, roles.COMPLIANCE_OFFICER}
@@ -150,7 +150,7 @@ def test_rule_catalogue_versions_changes_with_a_reason(org: Org, audit_events: A
         rule_catalogue.change_rule(ctx=officer, code="customers-entry-review", data={"steps": []}, reason="x")
     assert "steps" in bad.value.fields
     row = rule_catalogue.change_rule(ctx=officer, code="customers-entry-review", data={"sla_working_days": 3}, reason="slower team")
-    assert row.version == 2 and row.sla_working_days == 3
+    assert isinstance(row, ApprovalRule) and row.version == 2 and row.sla_working_days == 3  # a deadline: written at once
     assert [v.version for v in row.history()] == [2, 1]
     assert len(audit_events("approval_rule.changed")) == 1
     created = rule_catalogue.create_rule(
@@ -159,7 +159,9 @@ def test_rule_catalogue_versions_changes_with_a_reason(org: Org, audit_events: A
         data={"change_type": support.OCCUPATION, "steps": [{"stage": 1, "roles": [roles.SALES_MANAGER], "required": 2}]},
         reason="new",
     )
-    assert created.version == 1 and len(audit_events("approval_rule.created")) == 1
+    assert isinstance(created, RuleChange)  # a new rule is a second officer's decision (rule 12)
+    rule_changes.approve(ctx=ctx(second_officer(org)), change_id=created.pk, reason="checked")
+    assert ApprovalRule.objects.get(code="test-occupation").version == 1 and len(audit_events("approval_rule.created")) == 1
     with pytest.raises(ValidationFailed) as dup:
         rule_catalogue.create_rule(ctx=officer, code="test-occupation", data={"change_type": support.OCCUPATION}, reason="again")
     assert "code" in dup.value.fields
