@@ -17,9 +17,10 @@ from tests.matrix.world import USERS, World
 ASSET_CHANGE_IN = ("rep_bj1", "manager_bj")
 ASSET_READ_ONLY = ("risk", "compliance", "auditor")
 ASSET_NO_SIGHT = ("admin", "norole", "risk_other")
-# Exchange rates are reference data of the whole installation (no legal-entity scope): every risk officer.
-FX_EDITORS = ("admin", "risk", "risk_other")
-FX_READERS = ("admin", "risk", "risk_other", "compliance", "auditor")
+# Exchange rates are reference data of the whole installation (no legal-entity scope): compliance and administrators
+# record them (assets.services.record_fx_rate), every risk officer and auditor reads them.
+FX_EDITORS = ("admin", "compliance")
+FX_READERS = ("admin", "compliance", "risk", "risk_other", "auditor")
 NOT_FX_EDITORS = tuple(u for u in USERS if u not in FX_EDITORS)
 NOT_FX_READERS = tuple(u for u in USERS if u not in FX_READERS)
 ALERT_READERS = ("compliance", "auditor")

@@ -147,13 +147,13 @@ def test_the_open_endpoint_needs_a_key_and_opens_once(org: Org) -> None:
     assert len(holdings) == 1 and holdings[0]["kind"] == "securities"
 
 
-def test_fx_rates_are_read_by_compliance_and_added_by_risk_only(org: Org) -> None:
+def test_fx_rates_are_added_by_compliance_and_read_by_risk(org: Org) -> None:
     body = {"currency": "HKD", "rate": "0.9123", "as_of": "2026-02-01"}
-    assert Session(org["compliance"]).post("/fx-rates", body).status_code == 403
-    assert Session(org["risk"]).post("/fx-rates", body | {"rate": "abc"}).status_code == 422
-    created = Session(org["risk"]).post("/fx-rates", body)
+    assert Session(org["risk"]).post("/fx-rates", body).status_code == 403
+    assert Session(org["compliance"]).post("/fx-rates", body | {"rate": "abc"}).status_code == 422
+    created = Session(org["compliance"]).post("/fx-rates", body)
     assert created.status_code == 201 and created.json()["base"] == "CNY"
-    assert [r["currency"] for r in Session(org["compliance"]).get("/fx-rates").json()] == ["HKD"]
+    assert [r["currency"] for r in Session(org["risk"]).get("/fx-rates").json()] == ["HKD"]
     assert Session(org["rep_bj1"]).get("/fx-rates").status_code == 403
 
 

@@ -127,18 +127,19 @@ def test_the_owner_opens_an_asset_from_the_tab(org: Org, audit_events: Any) -> N
     assert "F123456789" in page
 
 
-def test_risk_adds_a_dated_rate_and_a_rep_cannot_see_the_page(org: Org, audit_events: Any) -> None:
-    risk = _client(org["risk"])
-    response = risk.post("/assets/fx-rates/", {"currency": "USD", "rate": "7.1234", "as_of": "2026-01-05", "source": "外汇交易中心"})
+def test_compliance_adds_a_dated_rate_risk_reads_it_and_a_rep_cannot_see_the_page(org: Org, audit_events: Any) -> None:
+    compliance = _client(org["compliance"])
+    response = compliance.post("/assets/fx-rates/", {"currency": "USD", "rate": "7.1234", "as_of": "2026-01-05", "source": "外汇交易中心"})
     assert response.status_code == 302
     row = FxRate.objects.get(currency="USD")
     assert str(row.rate).startswith("7.1234") and row.as_of.isoformat() == "2026-01-05"
     assert len(audit_events("fxrate.recorded")) == 1
-    assert "7.1234" in risk.get("/assets/fx-rates/").content.decode()
+    risk = _client(org["risk"])
+    page = risk.get("/assets/fx-rates/").content.decode()
+    assert "7.1234" in page and 'data-testid="fx-form"' not in page
+    assert risk.post("/assets/fx-rates/", {"currency": "EUR", "rate": "7.7", "as_of": "2026-01-05"}).status_code == 404
     assert _client(org["rep_bj1"]).get("/assets/fx-rates/").status_code == 404
-    assert (
-        _client(org["compliance"]).post("/assets/fx-rates/", {"currency": "EUR", "rate": "7.7", "as_of": "2026-01-05"}).status_code == 404
-    )
+    assert FxRate.objects.count() == 1
 
 
 def test_compliance_acknowledges_an_alert(org: Org, audit_events: Any) -> None:
