@@ -102,19 +102,25 @@ def asset_opened(w: World, foreign: bool, ok: bool) -> None:
     assert len(funds) == (1 if ok else 0), f"expected {1 if ok else 0} new fund holding, got {len(funds)}"
 
 
+def _remember_balance(w: World, foreign: bool) -> None:
+    """The balance before the case's request (cases that share one world, as the MFA sweep, move it in turn)."""
+    _memo(w)["before"] = reload(asset_for(w, foreign)).balance
+
+
 def move_form(w: World, foreign: bool) -> dict[str, Any]:
-    asset_for(w, foreign)
+    _remember_balance(w, foreign)
     return {"kind": "withdraw", "amount": "123.45", "currency": "CNY", "reason": "矩阵取款", "idempotency_key": _key()}
 
 
 def move_payload(w: World, foreign: bool) -> dict[str, Any]:
-    asset_for(w, foreign)
+    _remember_balance(w, foreign)
     return {"kind": "withdraw", "amount": "123.45", "currency": "CNY", "reason": "矩阵取款"}
 
 
 def moved(w: World, foreign: bool, ok: bool) -> None:
     asset = reload(asset_for(w, foreign))
-    assert asset.balance == START_BALANCE - (MOVED if ok else 0), asset.balance
+    before = _memo(w)["before"]
+    assert asset.balance == before - (MOVED if ok else 0), (asset.balance, before)
 
 
 def close_form(w: World, foreign: bool) -> dict[str, Any]:
@@ -124,7 +130,9 @@ def close_form(w: World, foreign: bool) -> dict[str, Any]:
 
     asset = asset_for(w, foreign)
     owner = w.org["rep_other" if foreign else "rep_bj1"]
-    services.withdraw(ctx=ctx(owner), asset_id=asset.pk, amount_minor=START_BALANCE, idempotency_key=_key(), reason="matrix")
+    balance = reload(asset).balance
+    if balance:
+        services.withdraw(ctx=ctx(owner), asset_id=asset.pk, amount_minor=balance, idempotency_key=_key(), reason="matrix")
     return {"reason": "矩阵销户", "idempotency_key": _key()}
 
 
