@@ -1,7 +1,7 @@
 """The asset ledger under load (issue #13): transfers through the service against plain inserts of the same
 rows, 1 and 8 clients, hot accounts, and the balance read at 1M entries.
 
-    python -m benchmarks.ledger [--size 400] [--entries 1000000] [--database-url postgres://…]
+    python -m benchmarks.ledger [--size 300] [--entries 1000000] [--database-url postgres://…]
 
 - ``transfers_per_s_1`` / ``transfers_per_s_8``: ``assets.services.transfer`` as the sales rep who owns the
   customers (a fresh request context per call: grant and sight checks, sorted row locks, idempotency key,
@@ -221,7 +221,7 @@ def _bulk_entries(asset_id: uuid.UUID, n: int, postgres: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--size", type=int, default=400, help="transfers per measurement (default 400)")
+    parser.add_argument("--size", type=int, default=300, help="transfers per measurement (default 300)")
     parser.add_argument("--entries", type=int, default=1_000_000, help="ledger entries behind the balance read (default 1,000,000)")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", ""), help="default: a fresh SQLite file")
     args = parser.parse_args()
