@@ -237,7 +237,7 @@ class TestMatrix:
             succeeded = True
         elif case.kind == "wrong_role":
             if who in check.denied:
-                assert_error(response, check.denied_statuses, "permission_denied" if check.denied_statuses == (403,) else None)
+                assert_error(response, check.denied_statuses, check.denied_code if check.denied_statuses == (403,) else None)
             else:
                 assert_error(response, 404, "not_found")
             assert_hidden(response, subject.name)

@@ -64,6 +64,14 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/customers/{customer_id}/consents/{purpose}/withdraw"): _CUSTOMER_WRITE,
     ("GET", "/consents/notices"): frozenset({401}),
     ("GET", "/consents/events"): frozenset({401, 403, 422}),
+    # Change requests (issue #13): showing or deciding one reads or writes its customer's record (purpose).
+    ("GET", "/approvals/inbox"): frozenset({400, 401, 403, 422}),
+    ("GET", "/approvals/mine"): frozenset({401, 403, 422}),
+    ("GET", "/approvals/{change_request_id}"): _CUSTOMER_READ,
+    ("POST", "/approvals/{change_request_id}/approve"): _CUSTOMER_WRITE,
+    ("POST", "/approvals/{change_request_id}/reject"): _CUSTOMER_WRITE,
+    ("POST", "/approvals/{change_request_id}/withdraw"): _CUSTOMER_WRITE,
+    ("GET", "/approval-rules"): frozenset({401, 403}),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clientvault.access.context_processors.navigation",
+                "clientvault.home.context_processors.attention",
             ],
         },
     }

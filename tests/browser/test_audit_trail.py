@@ -40,15 +40,12 @@ def _sign_in_with_second_factor(tab: Tab, username: str, purpose: str) -> None:
     page.wait_for_url(re.compile(r"/accounts/mfa/"))
     page.fill("#id_token", _one_time_code(username))
     page.click("form:has(#id_token) button[type=submit]")
-    # A compliance officer starts on consent coverage (a page their role may open), then picks a purpose from
-    # the badge in the header to work with customers.
-    page.wait_for_url(re.compile(r"/consents/$"))
-    expect(page.locator("[data-testid=home-link]")).to_have_attribute("href", "/consents/")
-    page.click("[data-testid=purpose-badge]")
+    # Every role lands on the home page (issue #13); one who works with customer data declares a purpose first.
     page.wait_for_url(re.compile(r"/access/purpose/"))
     page.check(f"[data-testid=purpose-{purpose}]")
     page.click("[data-testid=purpose-submit]")
-    page.wait_for_url(re.compile(r"/consents/$"))  # back where the picker was opened
+    page.wait_for_url(re.compile(r"/home/$"))  # back where the picker was opened
+    expect(page.locator("[data-testid=home-link]")).to_have_attribute("href", "/home/")
 
 
 def test_compliance_officer_searches_the_trail_and_exports_evidence(open_tab: Callable[[str], Tab], org: Org) -> None:

@@ -31,16 +31,17 @@ def _sign_in(tab: Tab, username: str, purpose: str = "sales_followup") -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click(SIGN_IN_BUTTON)
-    _choose_purpose(tab, purpose)
+    _choose_purpose(tab, purpose, lands=r"/home/$")  # every role lands on the home page (issue #13)
+    page.goto("/customers/")
 
 
-def _choose_purpose(tab: Tab, purpose: str) -> None:
+def _choose_purpose(tab: Tab, purpose: str, lands: str = r"/customers/") -> None:
     """Customer pages first ask what the user is working for (ARCHITECTURE.md rule 3)."""
     page = tab.page
     page.wait_for_url(re.compile(r"/access/purpose/"))
     page.check(f"[data-testid=purpose-{purpose}]")
     page.click("[data-testid=purpose-submit]")
-    page.wait_for_url(re.compile(r"/customers/"))
+    page.wait_for_url(re.compile(lands))
 
 
 class Defects:
@@ -129,6 +130,10 @@ def test_sales_rep_finds_edits_and_follows_up_a_customer(open_tab: Callable[[str
     tab.shot("02a-purpose-picker")
     page.check("[data-testid=purpose-sales_followup]")
     page.click("[data-testid=purpose-submit]")
+    # 2b. The home page says what needs the rep today (issue #13); the navigation leads to the customer list.
+    page.wait_for_url(re.compile(r"/home/$"))
+    expect(page.locator("[data-card=followups]")).to_be_visible()
+    page.click("nav.cv-nav a[href='/customers/']")
     page.wait_for_url(re.compile(r"/customers/$"))
     expect(page.locator("[data-testid=purpose-badge]")).to_contain_text("销售跟进")
     expect(page.locator("h1")).to_have_text("客户")

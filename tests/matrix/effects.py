@@ -13,12 +13,12 @@ from clientvault.access.models import Policy
 from clientvault.accounts import services as account_services
 from clientvault.accounts.models import User
 from clientvault.audit.models import AuditEvent
-from clientvault.core import roles as R
 from clientvault.core.web import PURPOSE_SESSION_KEY
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
 from clientvault.testing.actors import ctx, default_purpose, subject_ctx
 from clientvault.testing.consents import consent, notice
 from clientvault.testing.customers import all_rows, find, followup_text, reload
+from tests.matrix import approvals
 from tests.matrix import assets as matrix_assets
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
@@ -40,6 +40,9 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "request_id": lambda w, foreign: pending_mfa_reset(w),
     "asset_id": lambda w, foreign: matrix_assets.asset_id(w, foreign),
     "alert_id": lambda w, foreign: matrix_assets.alert_id(w, foreign),
+    "change_request_id": lambda w, foreign: approvals.change_request_id(w, foreign),
+    "rule_code": lambda w, foreign: approvals.EDITED_RULE,
+    "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),
 }
 
 
@@ -204,20 +207,9 @@ def sign_in(client: Client, user: User, *, verify_second_factor: bool = True) ->
     session.save()
 
 
-# The start page of a role that does not work with customer lists (access.landing; issue #11).
-ROLE_LANDING = {R.ADMINISTRATOR: "accounts:users", R.COMPLIANCE_OFFICER: "consents:dashboard", R.AUDITOR: "audit:search"}
-
-
 def landing(w: World, username: str) -> str:
-    """Where sign-in (a verified second factor, ``/``, the logo) sends a user: a page their role may open."""
-    user = w.org[username]
-    codes = set(user.role_codes())
-    if codes & {R.SALES_REP, R.SALES_MANAGER, R.RISK_OFFICER} and default_purpose(user):
-        return reverse("customers:list")
-    for role, page in ROLE_LANDING.items():
-        if role in codes:
-            return reverse(page)
-    return reverse("accounts:profile")
+    """Where sign-in (a verified second factor, ``/``, the logo) sends a user: the home page (issue #13)."""
+    return reverse("home:index")
 
 
 # --- Payloads and effects ---------------------------------------------------------------------

@@ -12,7 +12,8 @@ from django.urls import reverse
 from clientvault.accounts import services as account_services
 from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
-from tests.matrix import assets as A
+from tests.matrix import approvals as A
+from tests.matrix import assets as AS
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -166,7 +167,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
             "POST",
             ok=EVERYONE,
             success=_landing,
-            anon_location=re.escape("/customers/"),
+            anon_location=re.escape("/home/"),
             data=lambda w, f: {"username": "rep_bj1", "password": PASSWORD},
             event="",  # whoever is signed in already is sent on, nothing is written
             anon_event="auth.login",
@@ -456,61 +457,144 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "assets:open": [
         Web(
             "POST",
-            ok=A.ASSET_CHANGE_IN,
-            wrong=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+            ok=AS.ASSET_CHANGE_IN,
+            wrong=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
             out=CHANGE_OUT,
             success=lambda w, u, f: re.escape(reverse("assets:customer", args=[w.customer_for(f).pk])),
-            data=A.open_form,
-            effect=A.asset_opened,
+            data=AS.open_form,
+            effect=AS.asset_opened,
             event="asset.opened",
         )
     ],
     "assets:move": [
         Web(
             "POST",
-            ok=A.ASSET_CHANGE_IN,
-            wrong=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+            ok=AS.ASSET_CHANGE_IN,
+            wrong=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
             out=CHANGE_OUT,
-            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[A.asset_id(w, f)])),
-            data=A.move_form,
-            effect=A.moved,
+            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[AS.asset_id(w, f)])),
+            data=AS.move_form,
+            effect=AS.moved,
             event="asset.moved",
         )
     ],
     "assets:close": [
         Web(
             "POST",
-            ok=A.ASSET_CHANGE_IN,
-            wrong=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+            ok=AS.ASSET_CHANGE_IN,
+            wrong=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
             out=CHANGE_OUT,
-            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[A.asset_id(w, f)])),
-            data=A.close_form,
-            effect=A.closed,
+            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[AS.asset_id(w, f)])),
+            data=AS.close_form,
+            effect=AS.closed,
             event="asset.closed",
         )
     ],
     "assets:fx_rates": [
-        Web("GET", ok=A.FX_READERS, wrong=A.NOT_FX_READERS),
+        Web("GET", ok=AS.FX_READERS, wrong=AS.NOT_FX_READERS),
         Web(
             "POST",
-            ok=A.FX_EDITORS,
-            wrong=A.NOT_FX_EDITORS,
+            ok=AS.FX_EDITORS,
+            wrong=AS.NOT_FX_EDITORS,
             success=re.escape("/assets/fx-rates/"),
-            data=A.fx_form,
-            effect=A.fx_added,
+            data=AS.fx_form,
+            effect=AS.fx_added,
             event="fxrate.recorded",
         ),
     ],
-    "assets:alerts": [Web("GET", ok=A.ALERT_READERS, wrong=A.NOT_ALERT_READERS)],
+    "assets:alerts": [Web("GET", ok=AS.ALERT_READERS, wrong=AS.NOT_ALERT_READERS)],
     "assets:alert_acknowledge": [
         Web(
             "POST",
             ok=("compliance",),
-            wrong=A.NOT_ALERT_DESK,
+            wrong=AS.NOT_ALERT_DESK,
             success=re.escape("/assets/alerts/"),
-            effect=A.acknowledged,
+            effect=AS.acknowledged,
             event="asset.alert_acknowledged",
         )
+    ],
+    # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
+    "home:index": [Web("GET", ok=EVERYONE)],
+    "home:notifications": [
+        Web("GET", ok=EVERYONE),
+        Web("POST", ok=EVERYONE, success=re.escape("/home/notifications/"), event=""),
+    ],
+    # Change requests (issue #13): the inbox and my requests for every role with the approvals capability; a
+    # request for its maker, its checker in scope, compliance and auditors; a decision for whom it is due.
+    "approvals:inbox": [Web("GET", ok=A.APPROVALS_USERS, wrong=A.NO_APPROVALS)],
+    "approvals:mine": [Web("GET", ok=A.APPROVALS_USERS, wrong=A.NO_APPROVALS)],
+    "approvals:detail": [Web("GET", ok=A.SEES, wrong=A.NO_APPROVALS, out=A.BLIND + A.FOREIGN, effect=A.request_viewed)],
+    "approvals:approve": [
+        Web(
+            "POST",
+            ok=("manager_bj",),
+            wrong=A.NO_APPROVALS,
+            out=tuple(u for u in A.APPROVALS_USERS if u != "manager_bj") + A.FOREIGN,
+            success=lambda w, u, f: re.escape(reverse("approvals:detail", args=[A.change_request_id(w, f)])),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=A.request_became("applied"),
+            event="approval.approved",
+        )
+    ],
+    "approvals:reject": [
+        Web(
+            "POST",
+            ok=("manager_bj",),
+            wrong=A.NO_APPROVALS,
+            out=tuple(u for u in A.APPROVALS_USERS if u != "manager_bj") + A.FOREIGN,
+            success=lambda w, u, f: re.escape(reverse("approvals:detail", args=[A.change_request_id(w, f)])),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=A.request_became("rejected"),
+            event="approval.rejected",
+        )
+    ],
+    "approvals:withdraw": [
+        Web(
+            "POST",
+            ok=("rep_bj1",),
+            wrong=A.NO_APPROVALS,
+            out=tuple(u for u in A.APPROVALS_USERS if u != "rep_bj1") + A.FOREIGN,
+            success=lambda w, u, f: re.escape(reverse("approvals:detail", args=[A.change_request_id(w, f)])),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=A.request_became("withdrawn"),
+            event="approval.withdrawn",
+        )
+    ],
+    "approvals:rules": [Web("GET", ok=A.RULE_READERS, wrong=A.NOT_RULE_READERS)],
+    "approvals:rule_create": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=A.new_rule_form,
+            effect=A.rule_proposed,
+            event="approval_rule.change_proposed",
+        ),
+    ],
+    "approvals:rule_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=A.rule_change_approved,
+            event="approval_rule.change_approved",
+        ),
+    ],
+    "approvals:rule_edit": [
+        Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=NOT_COMPLIANCE,
+            success=re.escape("/approvals/rules/"),
+            data=A.rule_form,
+            effect=A.rule_changed,
+            event="approval_rule.changed",
+        ),
     ],
     "customers:custom_fields": [
         Web("GET", ok=("admin", "compliance"), wrong=tuple(u for u in USERS if u not in ("admin", "compliance"))),
@@ -556,6 +640,7 @@ class Api:
     out: tuple[str, ...] = ()  # out of scope: 404 not_found (or ``out_status``) without the customer's name
     out_status: int = 404
     denied_statuses: tuple[int, ...] = (403,)
+    denied_code: str | None = "permission_denied"  # the error code of a 403 (None: the refusal names its own)
     payload: Payload | None = None
     effect: Effect | None = None
     reveals: bool = False
@@ -687,30 +772,30 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.ledger_viewed", names_customer=True)
     ),
     ("POST", f"{P}/assets"): Api(
-        ok=A.ASSET_CHANGE_IN,
+        ok=AS.ASSET_CHANGE_IN,
         ok_status=201,
-        denied=A.ASSET_READ_ONLY + A.ASSET_NO_SIGHT,
+        denied=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
         denied_statuses=(403, 404),
         out=CHANGE_OUT,
-        payload=A.open_payload,
-        headers=A.idempotency_headers,
-        effect=A.asset_opened,
+        payload=AS.open_payload,
+        headers=AS.idempotency_headers,
+        effect=AS.asset_opened,
         event="asset.opened",
     ),
     ("POST", f"{P}/assets/{{asset_id}}/movements"): Api(
-        ok=A.ASSET_CHANGE_IN,
+        ok=AS.ASSET_CHANGE_IN,
         ok_status=201,
-        denied=A.ASSET_READ_ONLY,
-        hidden=A.ASSET_NO_SIGHT,
+        denied=AS.ASSET_READ_ONLY,
+        hidden=AS.ASSET_NO_SIGHT,
         out=CHANGE_OUT,
-        payload=A.move_payload,
-        headers=A.idempotency_headers,
-        effect=A.moved,
+        payload=AS.move_payload,
+        headers=AS.idempotency_headers,
+        effect=AS.moved,
         event="asset.moved",
     ),
-    ("GET", f"{P}/fx-rates"): Api(ok=A.FX_READERS, ok_status=200, denied=A.NOT_FX_READERS),
+    ("GET", f"{P}/fx-rates"): Api(ok=AS.FX_READERS, ok_status=200, denied=AS.NOT_FX_READERS),
     ("POST", f"{P}/fx-rates"): Api(
-        ok=A.FX_EDITORS, ok_status=201, denied=A.NOT_FX_EDITORS, payload=A.fx_payload, effect=A.fx_added, event="fxrate.recorded"
+        ok=AS.FX_EDITORS, ok_status=201, denied=AS.NOT_FX_EDITORS, payload=AS.fx_payload, effect=AS.fx_added, event="fxrate.recorded"
     ),
     ("GET", f"{P}/audit/evidence"): Api(
         ok=AUDIT_READERS_ANY_ENTITY,
@@ -719,6 +804,44 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         query=evidence_query,
         effect=audit_left("audit.evidence_exported", names_customer=True),
     ),
+    # Change requests (issue #13). Seeing a request but not being its checker (the maker, compliance, auditors)
+    # is a refusal with its own code (maker_is_checker, not_an_approver, not_maker): 403 all the same.
+    ("GET", f"{P}/approvals/inbox"): Api(ok=A.APPROVALS_USERS, ok_status=200, denied=A.NO_APPROVALS),
+    ("GET", f"{P}/approvals/mine"): Api(ok=A.APPROVALS_USERS, ok_status=200, denied=A.NO_APPROVALS),
+    ("GET", f"{P}/approvals/{{change_request_id}}"): Api(
+        ok=A.SEES, ok_status=200, denied=A.NO_APPROVALS, out=A.BLIND + A.FOREIGN, effect=A.request_viewed
+    ),
+    ("POST", f"{P}/approvals/{{change_request_id}}/approve"): Api(
+        ok=("manager_bj",),
+        ok_status=200,
+        denied=(*A.NO_APPROVALS, "rep_bj1", "compliance", "auditor"),
+        denied_code=None,
+        out=A.BLIND + A.FOREIGN,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=A.request_became("applied"),
+        event="approval.approved",
+    ),
+    ("POST", f"{P}/approvals/{{change_request_id}}/reject"): Api(
+        ok=("manager_bj",),
+        ok_status=200,
+        denied=(*A.NO_APPROVALS, "rep_bj1", "compliance", "auditor"),
+        denied_code=None,
+        out=A.BLIND + A.FOREIGN,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=A.request_became("rejected"),
+        event="approval.rejected",
+    ),
+    ("POST", f"{P}/approvals/{{change_request_id}}/withdraw"): Api(
+        ok=("rep_bj1",),
+        ok_status=200,
+        denied=(*A.NO_APPROVALS, "manager_bj", "compliance", "auditor"),
+        denied_code=None,
+        out=A.BLIND + A.FOREIGN,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=A.request_became("withdrawn"),
+        event="approval.withdrawn",
+    ),
+    ("GET", f"{P}/approval-rules"): Api(ok=A.RULE_READERS, ok_status=200, denied=A.NOT_RULE_READERS),
 }
 
 

@@ -70,6 +70,7 @@ class World:
     foreign_followup: FollowUp
     field: CustomFieldDefinition
     sealed_event: list[str] = dataclasses.field(default_factory=list)  # ``field`` is a column here
+    change_requests: dict[str, str] = dataclasses.field(default_factory=dict)  # "target"/"foreign" → id (issue #13)
 
     def customer_for(self, foreign: bool) -> Customer:
         return self.foreign if foreign else self.target

@@ -41,6 +41,14 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
         ),
     ),
     (
+        _("Approvals"),
+        (
+            NavItem(_("Approval inbox"), "approvals:inbox", "bi-inbox", "approvals.view"),
+            NavItem(_("My requests"), "approvals:mine", "bi-send", "approvals.view"),
+            NavItem(_("Approval rules"), "approvals:rules", "bi-diagram-3", "approval_rules.view"),
+        ),
+    ),
+    (
         _("Compliance"),
         (
             NavItem(_("Field catalogue"), "classification:catalogue", "bi-tags", "manage_classification.view"),

@@ -1,4 +1,5 @@
-"""The approval rule form (slice C's rules pages use it with ``core.catalogues.edit_view``).
+"""Forms of the approvals pages: the inbox and my-requests filters, the decision form (slice C) and the
+approval rule form (slice A; the rules pages use it with ``core.catalogues.edit_view``).
 
 Steps are typed one per line as ``stage; role, role; required`` (e.g. ``1; sales_manager; 2``): steps with
 the same stage run in parallel. The form validates the whole rule with ``rules.clean_rule`` — the same
@@ -15,6 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.approvals import rule_catalogue
+from clientvault.approvals.models import ChangeRequest
 from clientvault.approvals.rules import clean_rule
 from clientvault.core.errors import ValidationFailed
 from clientvault.core.forms import StyledForm, apply_errors
@@ -40,6 +42,42 @@ def parse_steps(text: str) -> list[dict[str, Any]]:
             raise ValueError(line)
         steps.append({"stage": int(parts[0]), "roles": [r.strip() for r in parts[1].split(",") if r.strip()], "required": int(parts[2])})
     return steps
+
+
+DUE_CHOICES = [("", _("Any due date")), ("overdue", _("Overdue")), ("near", _("Due within a working day"))]
+
+
+class InboxFilterForm(StyledForm):
+    change_type = forms.ChoiceField(label=_("Change type"), required=False)
+    due = forms.ChoiceField(label=_("Due"), required=False, choices=DUE_CHOICES)
+    page = forms.IntegerField(required=False, min_value=1)
+
+    def __init__(self, *args: Any, change_types: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["change_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All change types")), *change_types]
+
+    def filters(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "change_type": data.get("change_type") or "",
+            "overdue": data.get("due") == "overdue",
+            "near_due": data.get("due") == "near",
+        }
+
+
+class MineFilterForm(StyledForm):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), ("open", _("Open")), *ChangeRequest.Status.choices]
+    )
+    page = forms.IntegerField(required=False, min_value=1)
+
+
+class DecisionForm(StyledForm):
+    """Approve, reject or withdraw, with a reason (required to reject: the services say so)."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ApprovalRuleForm(StyledForm):

@@ -6,14 +6,12 @@ Nothing here writes a request or records an event: the services and the deadline
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from clientvault.access import engine
@@ -22,6 +20,7 @@ from clientvault.approvals import registry
 from clientvault.approvals import rules as R
 from clientvault.approvals.models import ApprovalRule, ChangeRequest, Decision
 from clientvault.approvals.registry import Facts, Pending
+from clientvault.core import notifications
 from clientvault.core.context import Context, for_user
 from clientvault.core.errors import DomainError
 from clientvault.crypto import cipher
@@ -185,23 +184,12 @@ def _could_see(user: User, request: ChangeRequest) -> bool:
 # --- Notifications ----------------------------------------------------------------------------------
 
 
-def _notify(user_ids: Iterable[int], kind: str, text: str, link: str) -> None:
-    """Tell people (on commit). Slice C's ``core.notifications.notify`` when it is installed; until then the
-    notice is only logged (ids and codes: the text is non-personal)."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return
-    try:
-        notifications: Any = importlib.import_module("clientvault.core.notifications")
-    except ImportError:
-        log.info("approval notice %s for %d user(s): %s", kind, len(ids), link)
-        return
-    notifications.notify(ids, kind, text, link)
-
-
 def notify_on_commit(user_ids: Iterable[int], kind: str, text: str, link: str) -> None:
-    ids = list(user_ids)
-    transaction.on_commit(lambda: _notify(ids, kind, text, link))
+    """Tell people: the notification rows are written in the caller's transaction (a rolled-back decision
+    notifies nobody) and the e-mails go out after commit (``core.notifications``; ARCHITECTURE.md rule 8).
+    Writing the rows after commit instead made a notice that could not be written (a locked table) fail an
+    approval that had already committed."""
+    notifications.notify(user_ids, kind, text, link)
 
 
 def request_link(request: ChangeRequest) -> str:

@@ -43,6 +43,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.approvals.tasks.remind_due", dt.timedelta(minutes=15)),
     Entry("clientvault.approvals.tasks.escalate_overdue", dt.timedelta(minutes=15)),
     Entry("clientvault.approvals.tasks.expire_stale", dt.timedelta(hours=1)),
+    # Once a day per owner whatever the interval (notifications de-duplicate by date); hourly catches a late start.
+    Entry("clientvault.customers.tasks.remind_followups_due", dt.timedelta(hours=1)),
 )
 
 

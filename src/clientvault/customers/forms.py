@@ -158,6 +158,11 @@ class CustomerFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *Kind.choices], required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+    due = forms.ChoiceField(
+        label=_("Next step"),
+        required=False,
+        choices=[("", _("Any")), ("today", _("My follow-ups due today")), ("overdue", _("My overdue follow-ups"))],
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,

@@ -21,7 +21,7 @@ from clientvault.audit import recording as audit
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied
 from clientvault.crypto import cipher, keystore
-from clientvault.customers import disclosure, vault
+from clientvault.customers import disclosure, reminders, vault
 from clientvault.customers import followups as followup_views
 from clientvault.customers.choices import Kind, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
@@ -48,9 +48,10 @@ class CustomerFilters:
     owner_id: int | None = None
     tag: str = ""
     sort: str = "-created"
+    due: str = ""  # "today" / "overdue": the actor's customers whose next step is due (customers/reminders.py)
 
     def active_keys(self) -> list[str]:
-        keys = [k for k in ("q", "status", "kind", "tag") if getattr(self, k)]
+        keys = [k for k in ("q", "status", "kind", "tag", "due") if getattr(self, k)]
         return keys + (["owner_id"] if self.owner_id is not None else [])
 
 
@@ -105,6 +106,8 @@ def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "vi
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.tag:
         qs = _tag_filter(ctx, qs, filters.tag)
+    if filters.due:
+        qs = reminders.filter_due(ctx, qs, filters.due)
     return qs.order_by(SORTS.get(filters.sort, "-created_at"), "id")
 
 

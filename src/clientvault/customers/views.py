@@ -62,6 +62,7 @@ def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
         kind=data.get("kind") or "",
         tag=data.get("tag") or "",
         sort=data.get("sort") or "-created",
+        due=data.get("due") or "",
     )
 
 

@@ -106,7 +106,7 @@ def test_unknown_language_cookie_falls_back_to_chinese():
 def test_successful_login_records_session_event_and_redirects(org, audit_events):
     client = Client()
     response = login(client, "rep_bj1", HTTP_X_REQUEST_ID="req-login-0001")
-    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert response.status_code == 302 and response["Location"] == "/home/"
     assert signed_in(client)
     key = client.session.session_key
     tracked = UserSession.objects.get(session_key=key)
@@ -117,9 +117,9 @@ def test_successful_login_records_session_event_and_redirects(org, audit_events)
     assert client.get("/customers/")["Location"].startswith("/access/purpose/")  # signed in and verified: next, the purpose
 
 
-def test_login_without_customer_access_lands_on_profile(org):
+def test_login_without_customer_access_lands_on_the_home_page(org):
     response = login(Client(), "norole")
-    assert response.status_code == 302 and response["Location"] == "/accounts/profile/"
+    assert response.status_code == 302 and response["Location"] == "/home/"
 
 
 def test_wrong_password_and_unknown_user_get_the_same_error(org, audit_events):
@@ -191,7 +191,7 @@ def test_open_redirect_through_next_is_refused(org, target):
     via_form = login(Client(), "rep_bj1", data={"next": target})
     for response in (via_query, via_form):
         assert response.status_code == 302
-        assert response["Location"] == "/customers/"
+        assert response["Location"] == "/home/"
 
 
 def test_local_next_is_honoured(org):
@@ -203,7 +203,7 @@ def test_signed_in_user_visiting_login_is_not_sent_off_site(org):
     client = Client()
     login(client, "rep_bj1")
     response = client.get(f"{LOGIN}?next=https://evil.example/")
-    assert response.status_code == 302 and response["Location"] == "/customers/"
+    assert response.status_code == 302 and response["Location"] == "/home/"
 
 
 def test_logout_is_post_only_and_audited(org, audit_events):
@@ -262,7 +262,7 @@ def test_right_mfa_code_verifies_the_session(org, audit_events):
     mark = len(audit_events())
     device = TOTPDevice.objects.get(user=org["compliance"])
     response = client.post("/accounts/mfa/verify/", {"token": code_for(device)})
-    assert response.status_code == 302 and response["Location"] == "/consents/"  # the compliance officer's start page
+    assert response.status_code == 302 and response["Location"] == "/home/"  # every role starts on the home page (issue #13)
     [event] = audit_events()[mark:]
     assert event.event_type == "auth.mfa_verified" and event.outcome == "success" and event.actor == org["compliance"]
     assert client.get("/customers/")["Location"].startswith("/access/purpose/")  # signed in and verified: next, the purpose
@@ -280,7 +280,7 @@ def test_mfa_role_without_device_must_enrol(org, audit_events):
     mark = len(audit_events())
 
     response = client.post("/accounts/mfa/setup/", {"token": code_for(pending)})
-    assert response.status_code == 302 and response["Location"] == "/audit/"  # the auditor's start page
+    assert response.status_code == 302 and response["Location"] == "/home/"  # every role starts on the home page (issue #13)
     [event] = audit_events()[mark:]
     assert event.event_type == "auth.mfa_enrolled" and event.actor == org["auditor"]
     pending.refresh_from_db()

@@ -61,7 +61,9 @@ def test_deactivating_a_rule_waits_for_a_second_officer(org: Org, audit_events: 
 def test_a_rejected_or_stale_change_never_takes_effect(org: Org, audit_events: Any) -> None:
     maker, checker = ctx(org["compliance"]), ctx(second_officer(org))
     steps = [{"stage": 1, "roles": [roles.SALES_MANAGER], "required": 1}]
-    change = rule_catalogue.change_rule(ctx=maker, code=CODE, data={"steps": steps, "supervisor_threshold_minor": None, "supervisor_roles": []}, reason="lighter")
+    change = rule_catalogue.change_rule(
+        ctx=maker, code=CODE, data={"steps": steps, "supervisor_threshold_minor": None, "supervisor_roles": []}, reason="lighter"
+    )
     assert isinstance(change, RuleChange) and set(change.weakens) >= {"supervisor_threshold_minor", "supervisor_roles"}
     rule_changes.reject(ctx=checker, change_id=change.pk, reason="no")
     assert ApprovalRule.objects.get(code=CODE).supervisor_threshold_minor == 500_000_000
