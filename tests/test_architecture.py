@@ -37,6 +37,8 @@ SERVICE_HELPERS = {
     "accounts.services.move_session": "part of change_password, which records the event",
     "accounts.services.authenticate_token": "authentication lookup; last-use timestamp only",
     "customers.custom_fields.field_definitions": "reads custom field definitions (no personal data)",
+    "customers.profiles.eligible_owner": "reads a user: who may own a customer (an approved reassignment re-checks it)",
+    "customers.profiles.write_approved": "part of an approved change's apply (customers/changes.py), which records the event",
     "rights.services.verify_code": "raises after _check_code's transaction, which records the event, has committed",
     "rights.services.request_code": "raises after _issue's transaction, which records the event, has committed",
     "classification.services.clean": "pure validation",

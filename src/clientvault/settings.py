@@ -354,6 +354,11 @@ CLIENTVAULT_CONSENT_CROSS_BORDER_PURPOSES = os.environ.get("CLIENTVAULT_CONSENT_
 # The largest evidence scan a counter may upload (a signed form, PDF or image).
 CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES = int(os.environ.get("CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024)))
 
+# --- Review on entry (issue #13) -------------------------------------------------------------------
+# Which new customers enter as pending compliance review: "all", "core" (core customers only),
+# "high_risk" (core, non-resident or foreign customers, credit codes needing review) or "none".
+CLIENTVAULT_ENTRY_REVIEW = os.environ.get("CLIENTVAULT_ENTRY_REVIEW", "all")
+
 
 # --- Customer portal (issue #5) ---------------------------------------------------------------------
 # Where one-time codes go: a dotted path to a sender class (rights/senders.py). The file and console

@@ -335,9 +335,15 @@ def made_core(w: World, foreign: bool) -> dict[str, Any]:
     return {}
 
 
-def core_cleared(w: World, foreign: bool, ok: bool) -> None:
-    assert reload(w.customer_for(foreign)).is_core is not ok
-    assert AuditEvent.objects.filter(event_type="customer.protection_lowered").count() == (1 if ok else 0)
+def core_clearing_proposed(w: World, foreign: bool, ok: bool) -> None:
+    """Issue #13: compliance proposes; nothing changes until another compliance officer approves."""
+    c = w.customer_for(foreign)
+    assert reload(c).is_core is True
+    proposed = AuditEvent.objects.filter(
+        event_type="approval.submitted", customer_id=c.pk, detail__change_type="customers.lower_protection"
+    )
+    assert proposed.count() == (1 if ok else 0)
+    assert not AuditEvent.objects.filter(event_type="customer.protection_lowered").exists()
 
 
 def proposed_change(w: World) -> str:

@@ -35,7 +35,7 @@ from tests.matrix.effects import (
     classification_form,
     consent_recorded,
     consent_withdrawn,
-    core_cleared,
+    core_clearing_proposed,
     customer_created,
     customer_deleted,
     customer_edited,
@@ -349,8 +349,8 @@ WEB_MATRIX: dict[str, list[Web]] = {
             out=("compliance@foreign",),
             success=_detail,
             data=made_core,
-            effect=core_cleared,
-            event="customer.protection_lowered",
+            effect=core_clearing_proposed,
+            event="approval.submitted",
         ),
     ],
     "customers:reveal": [
@@ -711,12 +711,12 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     ),
     ("POST", f"{P}/customers/{{customer_id}}/clear-core"): Api(
         ok=("compliance",),
-        ok_status=204,
+        ok_status=202,
         denied=NOT_COMPLIANCE,
         out=("compliance@foreign",),
         payload=made_core,
-        effect=core_cleared,
-        event="customer.protection_lowered",
+        effect=core_clearing_proposed,
+        event="approval.submitted",
     ),
     ("DELETE", f"{P}/customers/{{customer_id}}"): Api(
         ok=CHANGE_IN, ok_status=204, denied=CHANGE_WRONG, out=CHANGE_OUT, effect=customer_deleted, event="customer.deleted"

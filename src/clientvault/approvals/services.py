@@ -233,6 +233,14 @@ def _apply(ctx: Context, request: ChangeRequest) -> None:
     routing.notify_on_commit([request.maker_id], kind, text, routing.request_link(request))
 
 
+def _closed(ctx: Context, request: ChangeRequest) -> None:
+    """Tell a change type whose target carries a state of its own that the request ended unapplied
+    (``extra["on_close"]``, design13 Changes: customers' entry review marks a rejected record), same transaction."""
+    hook = registry.get(request.change_type).extra.get("on_close")
+    if hook is not None:
+        hook(ctx, routing.pending(request, with_values=False), request.status)
+
+
 @transaction.atomic
 def reject(ctx: Context, request_id: uuid.UUID | str, *, reason: str) -> ChangeRequest:
     """Reject a request waiting for this person's stage; a reason is required."""
@@ -245,6 +253,7 @@ def reject(ctx: Context, request_id: uuid.UUID | str, *, reason: str) -> ChangeR
     request.version += 1
     request.save(update_fields=["status", "decided_at", "version"])
     audit.record(ctx, "approval.rejected", **_about(request, role=role))
+    _closed(ctx, request)
     routing.notify_on_commit(
         [request.maker_id], "approval.rejected", str(_("Your change request was rejected")), routing.request_link(request)
     )
@@ -263,4 +272,5 @@ def withdraw(ctx: Context, request_id: uuid.UUID | str, *, reason: str = "") -> 
     request.version += 1
     request.save(update_fields=["status", "decided_at", "version"])
     audit.record(ctx, "approval.withdrawn", **_about(request))
+    _closed(ctx, request)
     return request

@@ -34,6 +34,9 @@ CONSENTS = "consents"
 ROLE_GRANTS = "role_grants"
 # Lowering a record's protection (clearing "core") is a compliance decision (rule 12; customers/protection.py).
 LOWER_PROTECTION = "lower_protection"
+# Compliance review on entry (issue #13): compliance sees customers pending or rejected at review, which
+# nobody else but their creator does (customers/querysets.py), and decides them.
+ENTRY_REVIEW = "entry_review"
 # Maker-checker change requests (issue #13): the inbox and one's own requests for every staff role that can
 # make or decide them (who decides a request is the rule's business, not this capability's); the approval
 # rules are compliance's to change, and auditors and administrators read them.
@@ -91,6 +94,7 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, CONSENTS, "view"),
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
     _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),
+    _g(R.COMPLIANCE_OFFICER, ENTRY_REVIEW, "view change"),
     _g(R.SALES_REP, APPROVALS, "view"),
     _g(R.SALES_MANAGER, APPROVALS, "view"),
     _g(R.RISK_OFFICER, APPROVALS, "view"),

@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema, Status
 
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.customers import followups, profiles, protection, selectors
-from clientvault.customers.choices import Kind
+from clientvault.customers.choices import Kind, ReviewStatus
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
     CustomerIn,
@@ -24,6 +24,7 @@ from clientvault.customers.schemas import (
     FollowUpPatch,
     RevealIn,
     RevealOut,
+    SubmittedOut,
 )
 
 router = Router(tags=["customers"])
@@ -37,6 +38,7 @@ class CustomerQuery(Schema):
     tag: str = ""
     owner_id: int | None = None
     sort: str = "-created"
+    review: ReviewStatus | Literal[""] = ""
     page: int = 1
     per_page: int = 25
 
@@ -44,7 +46,7 @@ class CustomerQuery(Schema):
 @router.get("/customers", response=CustomerPageOut, summary="List customers you may see")
 def list_customers(request: AppRequest, query: Query[CustomerQuery]) -> CustomerPageOut:
     filters = selectors.CustomerFilters(
-        q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort
+        q=query.q, status=query.status, kind=query.kind, tag=query.tag, owner_id=query.owner_id, sort=query.sort, review=query.review
     )
     page = selectors.list_customers(ctx_of(request), filters, page=max(1, query.page), per_page=query.per_page)
     return CustomerPageOut(
@@ -76,8 +78,12 @@ def get_customer(request: AppRequest, customer_id: uuid.UUID) -> CustomerOut:
     return CustomerOut.from_model(selectors.get_customer(ctx_of(request), customer_id, with_followups=False))
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer")
-def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> CustomerOut:
+@router.patch(
+    "/customers/{customer_id}",
+    response={200: CustomerOut, 202: SubmittedOut},
+    summary="Change a customer (202: a sensitive field, clearing core or a new owner waits for approval)",
+)
+def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> Status[Any]:
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
     customer = profiles.update_customer(
@@ -90,7 +96,9 @@ def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: Custom
         expected_version=sent.get("version"),
         accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
     )
-    return CustomerOut.from_model(customer)
+    if customer.change_requests:
+        return Status(202, SubmittedOut.of(customer.change_requests))
+    return Status(200, CustomerOut.from_model(customer))
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal masked fields (audited, one event per field)")
@@ -98,10 +106,14 @@ def reveal_fields(request: AppRequest, customer_id: uuid.UUID, payload: RevealIn
     return RevealOut(values=selectors.reveal_fields(ctx_of(request), customer_id, payload.fields))
 
 
-@router.post("/customers/{customer_id}/clear-core", response={204: None}, summary="Clear the core flag (compliance; audited)")
+@router.post(
+    "/customers/{customer_id}/clear-core",
+    response={202: SubmittedOut},
+    summary="Propose clearing the core flag (compliance; another compliance officer approves)",
+)
 def clear_core(request: AppRequest, customer_id: uuid.UUID) -> Status[Any]:
-    protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
-    return Status(204, None)
+    change_request = protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
+    return Status(202, SubmittedOut.of([change_request]))
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Delete a prospect entered in error")

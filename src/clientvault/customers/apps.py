@@ -11,7 +11,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from clientvault.audit import links as audit_links
-        from clientvault.customers import checks  # noqa: F401  (registers the catalogue check)
+        from clientvault.customers import (
+            approval_types,
+            checks,  # noqa: F401  (registers the catalogue check)
+        )
         from clientvault.customers.permissions import openable_ids
 
         audit_links.register(openable_ids)  # the audit trail links the customers one may open
+        approval_types.register()  # issue #13: the changes a second person decides

@@ -1,11 +1,13 @@
-"""A database check that fails when any personal-data field of a customer (standard or custom) is unclassified
-(PIPL-51, JRT0171-CLASSIFY). It lives with the custom field definitions it reads: classification knows no customers."""
+"""Customers' system checks: a database check that fails when any personal-data field of a customer (standard or
+custom) is unclassified (PIPL-51, JRT0171-CLASSIFY; it lives with the custom field definitions it reads:
+classification knows no customers), and the review-on-entry mode (ARCHITECTURE.md rule 10)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
@@ -46,4 +48,21 @@ def check_classification(app_configs: Sequence[Any] | None, databases: Sequence[
     return [
         Error(f"Personal-data field {key} is not classified.", hint="Classify it on the field catalogue page.", id="clientvault.E012")
         for key in missing
+    ]
+
+
+@register(Tags.security)
+def check_entry_review(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """``CLIENTVAULT_ENTRY_REVIEW`` names a known mode (issue #13): a typo must not switch the review off."""
+    from clientvault.customers.choices import EntryReview
+
+    mode = getattr(settings, "CLIENTVAULT_ENTRY_REVIEW", EntryReview.ALL)
+    if mode in EntryReview.values:
+        return []
+    return [
+        Error(
+            f"CLIENTVAULT_ENTRY_REVIEW {mode!r} is not a review mode.",
+            hint=f"Set it to one of {', '.join(EntryReview.values)} (default: all).",
+            id="clientvault.E041",
+        )
     ]

@@ -18,6 +18,23 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class ReviewStatus(models.TextChoices):
+    """Compliance review on entry (入库合规审核, issue #13): until approved only the creator and compliance see it."""
+
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected at review")
+
+
+class EntryReview(models.TextChoices):
+    """Which new customers enter as pending compliance review (setting ``CLIENTVAULT_ENTRY_REVIEW``)."""
+
+    ALL = "all", _("Every new customer")
+    CORE = "core", _("Core customers only")
+    HIGH_RISK = "high_risk", _("High-risk customers only")
+    NONE = "none", _("No review")
+
+
 class IdType(models.TextChoices):
     RESIDENT_ID = "resident_id", _("Resident identity card")
     PASSPORT = "passport", _("Passport")

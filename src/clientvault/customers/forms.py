@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from clientvault.classification.catalogue import Category, JrtClass, MaskProfile
 from clientvault.core import countries
 from clientvault.core.forms import StyledForm
-from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
+from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, ReviewStatus, Source, Status
 from clientvault.customers.models import CustomFieldDefinition
 
 BLANK: list[tuple[str, str]] = [("", "—")]
@@ -158,6 +158,7 @@ class CustomerFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), choices=[("", _("All statuses")), *Status.choices], required=False)
     kind = forms.ChoiceField(label=_("Type"), choices=[("", _("All types")), *Kind.choices], required=False)
     tag = forms.CharField(label=_("Tag"), required=False, max_length=40)
+    review = forms.ChoiceField(label=_("entry review"), choices=[("", _("Any review status")), *ReviewStatus.choices], required=False)
     due = forms.ChoiceField(
         label=_("Next step"),
         required=False,

@@ -19,7 +19,7 @@ from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.crypto import keystore
-from clientvault.customers import rules, vault
+from clientvault.customers import entry_review, rules, vault
 from clientvault.customers.custom_fields import field_definitions
 from clientvault.customers.followups import TEXT_FIELDS as FOLLOWUP_TEXT
 from clientvault.customers.followups import build as build_followup
@@ -90,6 +90,8 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     keystore.create_customer_keys([c.pk for c in customers])
     for customer, cleaned, custom in pending:
         _apply(customer, cleaned, custom, ensure_key=False)
+        # Review on entry (issue #13): imported rows have no maker; compliance decides them (entry_review.accept_imported).
+        customer.review_status = entry_review.status_at_entry(customer)
     # Follow-ups are sealed under their customer's key by the follow-up module, as its service does.
     followups: list[FollowUp] = [build_followup(c.pk, author, clean_f) for c, author, clean_f in pending_followups]
     Customer.objects.bulk_create(customers, batch_size=batch_size)

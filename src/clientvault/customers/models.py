@@ -18,6 +18,7 @@ from clientvault.customers.choices import (
     Industry,
     Kind,
     Residency,
+    ReviewStatus,
     Source,
     Status,
 )
@@ -109,6 +110,9 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Compliance review on entry (issue #13): a pending or rejected record is seen by its creator and
+    # compliance only (CustomerQuerySet.visible_to). Fail closed: a row written without a decision is pending.
+    review_status = models.CharField(_("entry review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -129,6 +133,7 @@ class Customer(models.Model):
         erased: bool
         visible_followups: list[FollowUp]
         shown_tags: list[str] | None  # decided like a field (customers/disclosure.py shown_tags)
+        change_requests: list[Any]  # approvals.ChangeRequest rows a write submitted instead of writing (issue #13)
 
     class Meta:
         verbose_name = _("customer")

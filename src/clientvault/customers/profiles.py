@@ -24,6 +24,7 @@ from clientvault.access.policies import (
     Scope,
 )
 from clientvault.accounts.models import User
+from clientvault.approvals import services as approvals
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core import roles as R
@@ -31,8 +32,9 @@ from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.core.text import clean_text
 from clientvault.crypto import keystore
-from clientvault.customers import custom_fields, disclosure, minors, permissions, protection, rules, vault
-from clientvault.customers.choices import Kind, Status
+from clientvault.customers import changes as changes_
+from clientvault.customers import custom_fields, disclosure, entry_review, minors, permissions, protection, rules, vault
+from clientvault.customers.choices import Kind, ReviewStatus, Status
 from clientvault.customers.models import Customer, Tag
 
 MAX_TAGS = 20
@@ -147,6 +149,10 @@ def create_customer(
         kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, created_by=ctx.actor
     )
     _apply(customer, cleaned, custom_clean)
+    customer.review_status = entry_review.status_at_entry(customer)
+    entry = changes_.entry_proposal(customer)
+    if customer.review_status == ReviewStatus.PENDING and not approvals.needs_approval(entry.change_type, entry.facts):
+        customer.review_status = ReviewStatus.APPROVED  # no active rule reviews this entry: nobody could decide it
     _check_unique(customer)
     _save(customer)
     if tags:
@@ -154,6 +160,8 @@ def create_customer(
     permissions.ensure_visible(ctx, customer)
     filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None, False)]
     audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
+    # Review on entry (issue #13): until compliance approves, only the creator and compliance see the record.
+    customer.change_requests = changes_.submit_all(ctx, customer, [entry]) if customer.review_status == ReviewStatus.PENDING else []
     disclosure.present(ctx, [customer], with_custom=True)  # the caller sees the record as its policy says
     return customer
 
@@ -206,35 +214,86 @@ def update_customer(
     permissions.refuse_blind_changes(ctx, customer, list(changes), list(custom or {}))
     if tags is not None:  # judged on the record as the editor saw it, before this change (core may be set by it)
         permissions.refuse_blind_changes(ctx, customer, [disclosure.TAGS], [])
-    _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, custom_clean if changed_custom else None)
-    if owner_id is not None and owner_id != customer.owner_id:
-        owner = _resolve_owner(ctx, owner_id, default=None)
-        assert owner.department is not None
-        customer.owner, customer.department = owner, owner.department
+    if customer.review_status == ReviewStatus.REJECTED:
+        raise Conflict(_("Rejected at entry review: this customer can no longer be changed."), code="rejected_at_review")
+    new_owner = _resolve_owner(ctx, owner_id, default=None) if owner_id is not None and owner_id != customer.owner_id else None
+    # Rule 12: what a second person decides becomes a change request instead of a write (customers/changes.py).
+    plan = changes_.route(
+        ctx, customer, changed=[f for f in changed if f != "uscc_needs_review"], cleaned=cleaned, before=before,
+        custom_clean=custom_clean, current_custom=current_custom, new_owner=new_owner,
+    )  # fmt: skip
+    changed = list(plan.direct)
+    direct_custom = dict(custom_clean)  # custom values waiting for approval keep their current value
+    for key in plan.proposed_custom:
+        direct_custom.pop(key, None)
+        if key in current_custom:
+            direct_custom[key] = current_custom[key]
+    writes_custom = any(f.startswith("custom.") for f in changed)
+    _apply(customer, {f: cleaned[f] for f in changed if f in cleaned}, direct_custom if writes_custom else None)
+    if new_owner is not None and not plan.owner_proposed:
+        assert new_owner.department is not None
+        customer.owner, customer.department = new_owner, new_owner.department
         changed += ["owner", "department"]
     if tags is not None:
         tags_before = set(customer.tags.values_list("name", flat=True))
         _set_tags(customer, tags)
         if set(customer.tags.values_list("name", flat=True)) != tags_before:
             changed.append("tags")
-    changed = [f for f in changed if f != "uscc_needs_review"]
+    if not changed and plan.proposals:
+        # Nothing written: the changes wait for approval. The answer names the requests, not the record.
+        customer.change_requests = changes_.submit_all(ctx, customer, plan.proposals)
+        return customer
     if not changed:
         # Nothing was written, so no write event; but the answer shows the record, and every answer that
         # shows personal data leaves its read event (issue #11): the same ``customer.viewed`` a GET leaves.
-        shown, plan = disclosure.disclose(ctx, [customer], with_custom=True)
+        shown, the_plan = disclosure.disclose(ctx, [customer], with_custom=True)
         views: dict[str, Any] = customer.field_views  # type: ignore[attr-defined]
         masked = sorted(f for f, v in views.items() if v.decision != Decision.PLAIN)
-        detail = {"unchanged": True, "not_in_clear": masked, **disclosure.audit_detail([customer], plan)}
+        detail = {"unchanged": True, "not_in_clear": masked, **disclosure.audit_detail([customer], the_plan)}
         audit.record(ctx, "customer.viewed", obj=customer, customer_id=customer.pk, fields=shown, detail=detail)
+        customer.change_requests = []
         return customer
-    protection.refuse_loosening(ctx, protected, disclosure.row_facts(customer))  # rule 12: clearing "core" is compliance's
+    protection.refuse_loosening(ctx, protected, disclosure.row_facts(customer))  # rule 12: clearing "core" is not the editor's
     customer.version += 1
     _check_unique(customer)
     _save(customer)
     permissions.ensure_visible(ctx, customer)
     audit.record(ctx, "customer.updated", obj=customer, customer_id=customer.pk, fields=changed, detail={"version": customer.version})
+    customer.change_requests = changes_.submit_all(ctx, customer, plan.proposals)
+    if customer.review_status == ReviewStatus.PENDING:
+        changes_.restart_entry_review(ctx, customer)  # the reviewer decides the record as it now is
     disclosure.present(ctx, [customer], with_custom=True)
     return customer
+
+
+def eligible_owner(owner_id: int, *, legal_entity_id: uuid.UUID) -> User:
+    """An active sales rep or manager with a department in the legal entity (re-checked when a reassignment applies)."""
+    candidate = (
+        User.objects.filter(pk=owner_id, is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER])
+        .select_related("department")
+        .first()
+    )
+    if candidate is None or candidate.department is None or candidate.department.legal_entity_id != legal_entity_id:
+        raise ValidationFailed({"owner": [_("Choose an active sales rep or manager in your department.")]})
+    return candidate
+
+
+def write_approved(ctx: Context, customer: Customer, fields: Mapping[str, Any], custom: Mapping[str, Any]) -> list[str]:
+    """Write approved profile values to a customer the caller holds locked: validated again against the record
+    as it is now, unique identifiers checked, version moved. Returns the fields changed; the caller audits."""
+    current, current_custom = _current_values(customer)
+    applicable = {d.key for d in custom_fields.field_definitions() if d.applies_to in ("both", customer.kind)}
+    current_custom = {k: v for k, v in current_custom.items() if k in applicable}
+    merged_custom = {**current_custom, **custom}
+    cleaned, custom_clean = _validate(
+        ctx, kind=customer.kind, data={**current, **fields}, custom=merged_custom, accept_uscc_checksum_failure=customer.uscc_needs_review
+    )
+    changed = [f for f in fields if cleaned.get(f) != current.get(f)]
+    _apply(customer, {f: cleaned[f] for f in changed}, custom_clean if custom else None)
+    customer.version += 1
+    _check_unique(customer)
+    _save(customer)
+    return changed + [f"custom.{k}" for k in custom if custom_clean.get(k) != current_custom.get(k)]
 
 
 @transaction.atomic

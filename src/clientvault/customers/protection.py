@@ -1,10 +1,11 @@
-"""A record's protection (ARCHITECTURE.md rule 12, issue #11).
+"""A record's protection (ARCHITECTURE.md rule 12, issues #11 and #13).
 
 Core customers count as C3 in every field. Clearing "core" — or any change to a record that would show
 its editor a class more openly — would let the editor widen their own sight with no reveal event, so
 ``update_customer`` refuses it (``refuse_loosening``) for anyone whose own view it would widen; raising
-protection stays open to whoever may edit. Clearing "core" is a compliance decision (``clear_core``),
-recorded as ``customer.protection_lowered``.
+protection stays open to whoever may edit. Clearing "core" is proposed by compliance (``clear_core``) or a
+manager (an edit) as a ``customers.lower_protection`` change request that another compliance officer
+approves; applied, it is recorded as ``customer.protection_lowered``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
 from clientvault.access.policies import CHANGE, CUSTOMER, LOWER_PROTECTION, RowFacts, allows
-from clientvault.audit import recording as audit
+from clientvault.approvals.models import ChangeRequest
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.core.errors import Conflict, NotFound, PermissionDenied
+from clientvault.customers import changes
 from clientvault.customers.models import Customer
 
 
@@ -29,8 +31,8 @@ def refuse_loosening(ctx: Context, before: RowFacts, after: RowFacts) -> None:
 
 
 @transaction.atomic
-def clear_core(*, ctx: Context, customer_id: uuid.UUID) -> Customer:
-    """Compliance clears the core flag of a customer it may see; audited as a compliance decision."""
+def clear_core(*, ctx: Context, customer_id: uuid.UUID, reason: str = "") -> ChangeRequest:
+    """Compliance proposes clearing the core flag of a customer it may see; another compliance officer decides."""
     if ctx.actor is None or not allows(ctx.roles, LOWER_PROTECTION, CHANGE):
         raise PermissionDenied()
     engine.require_purpose(ctx)
@@ -38,10 +40,5 @@ def clear_core(*, ctx: Context, customer_id: uuid.UUID) -> Customer:
     if customer is None:
         raise NotFound()
     if not customer.is_core:
-        return customer
-    customer.is_core = False
-    customer.version += 1
-    customer.save(update_fields=["is_core", "version"])
-    detail = {"version": customer.version, "is_core": False, "decided_by_role": ctx.primary_role}
-    audit.record(ctx, "customer.protection_lowered", obj=customer, customer_id=customer.pk, fields=["is_core"], detail=detail)
-    return customer
+        raise Conflict(_("This customer is not core."), code="not_core")
+    return changes.submit_all(ctx, customer, [changes.lower_protection_proposal(customer)], reason=reason)[0]

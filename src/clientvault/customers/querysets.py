@@ -1,25 +1,47 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar, cast
 
+from django.db import models
 from django.db.models import Q
 
-from clientvault.access.policies import CUSTOMER, FOLLOWUP, Scope
+from clientvault.access.policies import CUSTOMER, FOLLOWUP, VIEW, Scope, allows
 from clientvault.access.querysets import PolicyQuerySet, department_filter
+from clientvault.core.capabilities import ENTRY_REVIEW
+from clientvault.customers.choices import ReviewStatus
 
 if TYPE_CHECKING:
     from clientvault.core.context import Context
 
+M = TypeVar("M", bound=models.Model)
 
-class CustomerQuerySet(PolicyQuerySet[Any]):
+
+def review_filter(ctx: Context, *, prefix: str = "") -> Q:
+    """Review on entry (issue #13): a record pending or rejected at compliance review is seen by its creator
+    and by compliance only — not by its owner's manager, risk or audit — until compliance approves it.
+
+    A customer signed in to the portal sees their own record whatever its review (PIPL-45)."""
+    if ctx.actor is None or allows(ctx.roles, ENTRY_REVIEW, VIEW):
+        return Q()
+    return Q(**{f"{prefix}review_status": ReviewStatus.APPROVED}) | Q(**{f"{prefix}created_by_id": ctx.actor.pk})
+
+
+class CustomerQuerySet(PolicyQuerySet[M]):
     resource = CUSTOMER
     consent_customer_ref = "pk"
 
     def scope_filter(self, ctx: Context, scope: Scope) -> Q:
         return department_filter(ctx, scope, owner_field="owner_id", department_field="department", entity_field="legal_entity_id")
 
+    def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> CustomerQuerySet[M]:
+        # The base returns a clone of this queryset, so it is a CustomerQuerySet (pending_review() chains on it).
+        return cast("CustomerQuerySet[M]", super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx)))
 
-class FollowUpQuerySet(PolicyQuerySet[Any]):
+    def pending_review(self) -> CustomerQuerySet[M]:
+        return self.filter(review_status=ReviewStatus.PENDING)
+
+
+class FollowUpQuerySet(PolicyQuerySet[M]):
     resource = FOLLOWUP
     consent_customer_ref = "customer_id"
     consent_minor_field = "customer__minor_until"
@@ -28,3 +50,6 @@ class FollowUpQuerySet(PolicyQuerySet[Any]):
         return department_filter(
             ctx, scope, owner_field="customer__owner_id", department_field="customer__department", entity_field="customer__legal_entity_id"
         )
+
+    def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> PolicyQuerySet[M]:
+        return super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx, prefix="customer__"))

@@ -283,3 +283,33 @@ def validate_choices(field_type: str, choices: Any) -> tuple[list[dict[str, str]
 def raise_if(errors: Mapping[str, Sequence[Message]]) -> None:
     if errors:
         raise ValidationFailed(errors)
+
+
+HIGH, LOW = "high", "low"
+
+
+def entry_risk(*, is_core: bool, kind: str, residency: str, nationality: str, uscc_needs_review: bool) -> str:
+    """A customer's risk at entry, as approval rules and the review mode read it ("high" or "low").
+
+    High: a core customer (the strictest protection), a non-resident or foreign individual (enhanced
+    due diligence on entry, AML customer identification), an organisation whose credit code failed its
+    check digit (RULES.md §11.2 caveat). The risk work (credit files, scores) refines this later.
+    """
+    if is_core or uscc_needs_review:
+        return HIGH
+    if kind == Kind.INDIVIDUAL and (residency == Residency.NON_RESIDENT or nationality not in ("", "CN")):
+        return HIGH
+    return LOW
+
+
+def needs_entry_review(mode: str, *, is_core: bool, risk: str) -> bool:
+    """Whether a new customer enters as pending compliance review under ``mode`` (CLIENTVAULT_ENTRY_REVIEW).
+
+    An unknown mode reviews everything (fail closed; the system check refuses it at start)."""
+    if mode == "none":
+        return False
+    if mode == "core":
+        return is_core
+    if mode == "high_risk":
+        return risk == HIGH
+    return True

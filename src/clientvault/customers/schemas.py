@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -87,6 +87,7 @@ class CustomerOut(Schema):
     custom: dict[str, Any]
     fields: dict[str, FieldAccess]
     version: int
+    review_status: str = Field(description="Compliance review on entry: pending, approved or rejected")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -103,6 +104,18 @@ class CustomerOut(Schema):
             custom=c.custom_data,
             fields={k: FieldAccess(decision=str(v.decision), revealable=v.revealable) for k, v in views.items()},
         )
+
+
+class SubmittedOut(Schema):
+    """A change that waits for a second person (issue #13): nothing was written yet."""
+
+    change_request: uuid.UUID = Field(description="The change request to follow (GET /api/v1/approvals/{id})")
+    status: Literal["submitted"]
+    change_requests: list[uuid.UUID] = Field(description="Every request the change opened (one per kind of change)")
+
+    @staticmethod
+    def of(requests: list[Any]) -> SubmittedOut:
+        return SubmittedOut(change_request=requests[0].pk, status="submitted", change_requests=[r.pk for r in requests])
 
 
 class CustomerSummary(Schema):

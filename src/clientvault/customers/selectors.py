@@ -23,7 +23,7 @@ from clientvault.core.errors import Conflict, NotFound, PermissionDenied
 from clientvault.crypto import cipher, keystore
 from clientvault.customers import disclosure, reminders, vault
 from clientvault.customers import followups as followup_views
-from clientvault.customers.choices import Kind, Status
+from clientvault.customers.choices import Kind, ReviewStatus, Status
 from clientvault.customers.models import Customer, CustomFieldDefinition, FollowUp
 
 # What a list row shows, and so all that a list page decrypts (never more than the page shows).
@@ -48,10 +48,11 @@ class CustomerFilters:
     owner_id: int | None = None
     tag: str = ""
     sort: str = "-created"
+    review: str = ""  # entry review: pending / approved / rejected (issue #13)
     due: str = ""  # "today" / "overdue": the actor's customers whose next step is due (customers/reminders.py)
 
     def active_keys(self) -> list[str]:
-        keys = [k for k in ("q", "status", "kind", "tag", "due") if getattr(self, k)]
+        keys = [k for k in ("q", "status", "kind", "tag", "review", "due") if getattr(self, k)]
         return keys + (["owner_id"] if self.owner_id is not None else [])
 
 
@@ -102,6 +103,8 @@ def filtered_customers(ctx: Context, filters: CustomerFilters, action: str = "vi
         qs = qs.filter(status=filters.status)
     if filters.kind in Kind.values:
         qs = qs.filter(kind=filters.kind)
+    if filters.review in ReviewStatus.values:
+        qs = qs.filter(review_status=filters.review)
     if filters.owner_id is not None:
         qs = qs.filter(owner_id=filters.owner_id)
     if filters.tag:

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -36,8 +37,8 @@ from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
+from clientvault.customers import changes, exports, extensions, followups, profiles, protection, rules, selectors
 from clientvault.customers import custom_fields as custom_field_services
-from clientvault.customers import exports, extensions, followups, profiles, protection, rules, selectors
 from clientvault.customers.choices import FieldType, Kind
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
@@ -62,6 +63,7 @@ def _filters(form: CustomerFilterForm) -> selectors.CustomerFilters:
         kind=data.get("kind") or "",
         tag=data.get("tag") or "",
         sort=data.get("sort") or "-created",
+        review=data.get("review") or "",
         due=data.get("due") or "",
     )
 
@@ -182,6 +184,7 @@ def _detail_context(ctx: Context, customer: Customer, followup_form: FollowUpFor
             for d in definitions
         ],
         "nationality_name": countries.name(getattr(customer, "nationality", "") or ""),
+        "open_requests": changes.open_requests(customer.pk),
     }
 
 
@@ -225,7 +228,7 @@ def customer_edit(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
     form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx), locked=meta.locked_fields)
     if request.method == "POST" and form.is_valid():
         try:
-            profiles.update_customer(
+            updated = profiles.update_customer(
                 ctx=ctx,
                 customer_id=customer_id,
                 changes=form.standard_data(),
@@ -242,7 +245,7 @@ def customer_edit(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
         except NotFound:
             raise Http404 from None
         else:
-            messages.success(request, _("The changes were saved."))
+            _say_saved(request, updated.change_requests)
             return redirect("customers:detail", customer_id=customer_id)
     version = request.POST.get("version") if request.method == "POST" else meta.version
     context = {"form": form, "kind": meta.kind, "creating": False, "customer": customer, "meta": meta, "version": version}
@@ -268,11 +271,24 @@ def customer_reveal(request: AppRequest, customer_id: uuid.UUID, field: str) -> 
 def customer_clear_core(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
     """Compliance lowers a core customer's protection (issue #11); refused answers like missing."""
     try:
-        protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
+        change_request = protection.clear_core(ctx=ctx_of(request), customer_id=customer_id)
     except (NotFound, PermissionDenied):
         raise Http404 from None
-    messages.success(request, _("The customer is no longer core; the decision was recorded as compliance's."))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return redirect("customers:detail", customer_id=customer_id)
+    _say_saved(request, [change_request])
     return redirect("customers:detail", customer_id=customer_id)
+
+
+def _say_saved(request: AppRequest, change_requests: list[Any]) -> None:
+    """Saved, or submitted for approval (issue #13) with a link to each request."""
+    if not change_requests:
+        messages.success(request, _("The changes were saved."))
+        return
+    links = format_html_join(" ", '<a href="{}">{}</a>', ((changes.request_link(r), r.summary) for r in change_requests))
+    text = _("Submitted for approval: the change takes effect once it is approved.")
+    messages.info(request, format_html("{} {}", text, links))
 
 
 @login_required

@@ -26,7 +26,7 @@ from clientvault.classification import validators as V
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context, for_user, system_context
-from clientvault.customers import custom_fields
+from clientvault.customers import custom_fields, entry_review
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.imports import ImportRow, import_customers
 
@@ -291,9 +291,14 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     enrol_mfa(users, mfa_roles)
     rows = customer_rows(customers, users)
     import_customers(ctx=ctx, rows=rows)
+    # Review on entry (issue #13): the compliance officer accepts the imported customers, as in production.
+    entry_review.accept_imported(ctx=for_user(users["compliance"], channel="cli", purpose="compliance_review"))
     from clientvault.demo.consents import seed_consents
 
     consents = seed_consents(users)
+    from clientvault.demo.requests import seed_customer_requests
+
+    seed_customer_requests(users)
     from clientvault.demo.assets import seed_assets
 
     assets = seed_assets(users)

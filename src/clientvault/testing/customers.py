@@ -9,14 +9,17 @@ from django.db import models
 
 from clientvault.accounts.models import User
 from clientvault.classification import validators as V
-from clientvault.customers.choices import IdType, Kind, Status
+from clientvault.customers.choices import IdType, Kind, ReviewStatus, Status
 from clientvault.customers.models import Customer, FollowUp
 from clientvault.testing.identifiers import counter, mobile, resident_id, uscc
 
 
-def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Customer:
+def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, review_status: str = ReviewStatus.APPROVED, **fields: Any) -> Customer:
     """A customer row written directly (test setup, not a domain write: no audit event), sealed as the
-    service would seal it. The returned instance also carries the plaintext values as attributes."""
+    service would seal it. The returned instance also carries the plaintext values as attributes.
+
+    It has passed compliance review on entry unless ``review_status`` says otherwise (pending or rejected
+    records are seen by their creator, ``created_by=``, and compliance only)."""
     from clientvault.customers import profiles, vault
 
     assert owner.department is not None
@@ -38,8 +41,10 @@ def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, **fields: Any) -> Cust
         base.update(uscc=uscc(n), legal_representative="法人代表")
     base.update(fields)
     custom = base.pop("custom_data", {})
-    c = Customer(kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id)
-    plain = {k: base.pop(k) for k in list(base) if k in profiles.PLAIN_FIELDS or k in ("version",)}
+    c = Customer(
+        kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, review_status=review_status
+    )
+    plain = {k: base.pop(k) for k in list(base) if k in profiles.PLAIN_FIELDS or k in ("version", "created_by")}
     for key, value in plain.items():
         setattr(c, key, value)
     profiles._apply(c, base, custom)

@@ -63,10 +63,11 @@ def api(request: pytest.FixtureRequest, org: Any) -> Callable[[str], Api]:
     return lambda username: Api(org[username], mode)
 
 
-def one_event(audit_events: Any, mark: int, event_type: str, actor: User) -> Any:
-    """The single event recorded since ``mark``: its type, actor and channel are checked."""
+def one_event(audit_events: Any, mark: int, event_type: str, actor: User, *, then: list[str] | None = None) -> Any:
+    """The single event recorded since ``mark`` (followed by ``then``, e.g. the request a write opened): its
+    type, actor and channel are checked."""
     events = audit_events()[mark:]
-    assert [e.event_type for e in events] == [event_type]
+    assert [e.event_type for e in events] == [event_type, *(then or [])]
     event = events[0]
     assert event.actor == actor and event.channel == "api" and event.outcome == "success"
     return event
@@ -243,7 +244,8 @@ def test_create_individual(api, org, audit_events):
     assert sorted(out["tags"]) == ["VIP", "理财"]
     created = reload(out["id"])
     assert created.owner == rep and created.legal_entity == org.entity and created.created_by == rep
-    event = one_event(audit_events, mark, "customer.created", rep)
+    event = one_event(audit_events, mark, "customer.created", rep, then=["approval.submitted"])  # the entry review (issue #13)
+    assert out["review_status"] == "pending"
     assert event.customer_id == created.pk and event.role == R.SALES_REP
     assert {"name", "id_number", "mobile"} <= set(event.fields)
     assert body["id_number"] not in json.dumps(event.detail)
@@ -255,7 +257,7 @@ def test_manager_creates_for_a_rep_of_the_team(api, org, audit_events):
     response = client.post("/customers", {"kind": "organisation", "name": "某公司", "uscc": uscc(), "owner_id": org["rep_bj2"].pk})
     assert response.status_code == 201, response.content
     assert response.json()["owner_id"] == org["rep_bj2"].pk and response.json()["department_id"] == str(org.bj_team2.pk)
-    one_event(audit_events, mark, "customer.created", org["manager_bj"])
+    one_event(audit_events, mark, "customer.created", org["manager_bj"], then=["approval.submitted"])
 
 
 def test_bad_resident_id_checksum_is_422_without_echo(api, org, audit_events):
@@ -387,15 +389,23 @@ def test_rep_cannot_reassign_own_customer(api, org, audit_events):
 
 
 def test_manager_reassigns_within_the_subtree(api, org, audit_events):
+    """Issue #13: the reassignment waits for a manager of the new department's subtree (202 with the request)."""
+    from clientvault.approvals import services as approvals
+    from clientvault.testing.organisation import user
+
     c = customer(org["rep_bj1"])
     client = api("manager_bj")
     mark = len(audit_events())
     response = client.patch(f"/customers/{c.pk}", {"owner_id": org["rep_bj2"].pk})
-    assert response.status_code == 200 and response.json()["owner_id"] == org["rep_bj2"].pk
-    event = one_event(audit_events, mark, "customer.updated", org["manager_bj"])
+    assert response.status_code == 202 and response.json()["status"] == "submitted"
+    submitted = one_event(audit_events, mark, "approval.submitted", org["manager_bj"])
+    assert submitted.detail["change_type"] == "customers.reassign_owner"
+    assert reload(c).owner == org["rep_bj1"]
+    approvals.approve(ctx(user("manager_hq", R.SALES_MANAGER, org.hq)), response.json()["change_request"])
+    [event] = audit_events("customer.reassigned")
     assert event.fields == ["department", "owner"]
     c = reload(c)
-    assert c.department == org.bj_team2 and c.version == 2
+    assert c.department == org.bj_team2 and c.owner == org["rep_bj2"] and c.version == 2
 
 
 def test_patch_cannot_move_customer_to_another_entity_or_change_kind(api, org, audit_events):

@@ -59,9 +59,13 @@ def test_a_rep_cannot_clear_core_through_the_web_form(org, core, audit_events):
 @pytest.mark.parametrize("username", ["rep_bj1", "manager_bj"])
 def test_a_rep_or_manager_cannot_clear_core_through_the_api(org, core, audit_events, username):
     response = patch(org[username], core, {"is_core": False})
-    assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+    if username == "manager_bj":
+        # Issue #13: a manager's edit becomes a proposal that compliance decides — nothing is written.
+        assert response.status_code == 202 and response.json()["status"] == "submitted"
+    else:
+        assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
     assert reload(core).is_core is True
-    assert audit_events("customer.updated") == []
+    assert audit_events("customer.updated") == [] and audit_events("customer.protection_lowered") == []
     # …and the record still answers masked: no field came out in clear.
     body = Client().get(f"{API}/customers/{core.pk}", headers=token(org[username])).json()
     assert body["fields"]["name"]["decision"] == "masked"
@@ -78,22 +82,34 @@ def test_setting_core_stays_open_to_editors(org, audit_events):
     assert [("is_core" in e.fields) for e in audit_events("customer.updated")] == [True, True]
 
 
-def test_compliance_clears_core_on_the_web_and_the_event_says_so(org, core, audit_events):
+def test_compliance_proposes_clearing_core_on_the_web_and_a_second_officer_decides(org, core, audit_events):
+    from clientvault.approvals import services as approvals
+    from clientvault.approvals.models import ChangeRequest
+    from clientvault.testing.organisation import second_officer
+
     client = web(org["compliance"])
     assert "clear-core" in client.get(f"/customers/{core.pk}/").content.decode()
-    response = client.post(f"/customers/{core.pk}/clear-core/")
-    assert response.status_code == 302 and response["Location"] == f"/customers/{core.pk}/"
+    response = client.post(f"/customers/{core.pk}/clear-core/", follow=True)
+    assert response.redirect_chain[0] == (f"/customers/{core.pk}/", 302)
+    page = response.content.decode()
+    [request] = ChangeRequest.objects.unrestricted(reason="test").filter(target_id=str(core.pk))
+    assert f"/approvals/{request.pk}/" in page and 'data-testid="open-requests"' in page  # the message and the panel link it
+    assert reload(core).is_core is True and audit_events("customer.protection_lowered") == []
+    approvals.approve(ctx(second_officer(org)), request.pk)
     assert reload(core).is_core is False
     [event] = audit_events("customer.protection_lowered")
-    assert (event.actor, event.role, event.customer_id, event.fields) == (org["compliance"], R.COMPLIANCE_OFFICER, core.pk, ["is_core"])
-    assert event.detail["decided_by_role"] == R.COMPLIANCE_OFFICER and event.channel == "web"
+    assert (event.role, event.customer_id, event.fields) == (R.COMPLIANCE_OFFICER, core.pk, ["is_core"])
+    assert event.actor == second_officer(org) and event.detail["change_request"] == str(request.pk)
+    assert event.detail["decided_by_role"] == R.COMPLIANCE_OFFICER
 
 
-def test_compliance_clears_core_through_the_api(org, core, audit_events):
+def test_compliance_proposes_clearing_core_through_the_api(org, core, audit_events):
     response = Client().post(f"{API}/customers/{core.pk}/clear-core", headers=token(org["compliance"]))
-    assert response.status_code == 204
-    assert reload(core).is_core is False
-    assert [e.channel for e in audit_events("customer.protection_lowered")] == ["api"]
+    assert response.status_code == 202 and response.json()["status"] == "submitted"
+    assert reload(core).is_core is True
+    assert [e.channel for e in audit_events("approval.submitted")] == ["api"]
+    again = Client().post(f"{API}/customers/{core.pk}/clear-core", headers=token(org["compliance"]))
+    assert again.status_code == 409  # one open request per record and field
 
 
 @pytest.mark.parametrize("username", ["rep_bj1", "manager_bj", "auditor", "risk"])

@@ -130,7 +130,12 @@ def test_existing_plaintext_follow_ups_are_sealed_by_the_migration():
         old_apps = executor.loader.project_state(before).apps
         ensure_roles()
         org = make_org()
-        c = customer(org["rep_bj1"])
+        rep = org["rep_bj1"]
+        assert rep.department is not None
+        # The customer as that schema knows it (no columns added since); its profile does not matter here.
+        c = old_apps.get_model("customers", "Customer").objects.create(
+            kind="individual", owner_id=rep.pk, department_id=rep.department_id, legal_entity_id=rep.department.legal_entity_id
+        )
         OldFollowUp = old_apps.get_model("customers", "FollowUp")
         old = OldFollowUp.objects.create(
             customer_id=c.pk, author_id=org["rep_bj1"].pk, occurred_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), channel="phone",

@@ -27,7 +27,8 @@ def test_rep_creates_individual_derives_birth_and_sex_and_leaves_one_event(org, 
     assert (c.name, c.birth_date, c.sex, c.mobile) == ("王 芳", dt.date(1990, 5, 17), "F", "13912345678")
     assert c.owner == org["rep_bj1"] and c.department == org.bj_team1 and c.legal_entity == org.entity
     assert sorted(t.name for t in c.tags.all()) == ["VIP", "理财"]
-    [event] = audit_events()
+    [event, review] = audit_events()  # the record, and its entry review waiting for compliance (issue #13)
+    assert review.event_type == "approval.submitted" and review.detail["change_type"] == "customers.entry_review"
     assert event.event_type == "customer.created" and event.customer_id == c.pk and event.actor == org["rep_bj1"]
     assert "id_number" in event.fields and event.role == "sales_rep" and event.channel == "web"
     assert number not in str(event.detail) and "王" not in str(event.fields)
@@ -100,6 +101,10 @@ def test_scope_rules_on_update(org):
 
 
 def test_manager_reassigns_within_subtree_only(org, audit_events):
+    from clientvault.approvals.models import ApprovalRule
+
+    # Without an active reassignment rule the manager's change is written at once (issue #13 routes it otherwise).
+    ApprovalRule.objects.filter(change_type="customers.reassign_owner").update(active=False)
     c = customer(org["rep_bj1"])
     profiles.update_customer(ctx=ctx(org["manager_bj"]), customer_id=c.pk, changes={}, owner_id=org["rep_bj2"].pk)
     c = reload(c)
@@ -209,7 +214,12 @@ def test_custom_fields_are_validated_against_their_definition(org, audit_events)
         custom_fields.define_custom_field(ctx=rep, key="x", field_type="text", data={"label_zh": "x", "label_en": "x"})
     with pytest.raises(ValidationFailed):
         custom_fields.define_custom_field(ctx=admin, key="risk_level", field_type="text", data={"label_zh": "x", "label_en": "x"})
-    assert [e.event_type for e in audit_events()] == ["customfield.created", "customfield.created", "customer.created"]
+    assert [e.event_type for e in audit_events()] == [
+        "customfield.created",
+        "customfield.created",
+        "customer.created",
+        "approval.submitted",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

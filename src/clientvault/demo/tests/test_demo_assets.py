@@ -10,7 +10,8 @@ import pytest
 from clientvault.approvals.models import ChangeRequest
 from clientvault.assets.ledger import rebuild_balances
 from clientvault.assets.models import Asset, FxRate, LedgerEntry
-from clientvault.core.context import system_context
+from clientvault.core.context import for_user, system_context
+from clientvault.customers import entry_review
 from clientvault.customers.imports import import_customers
 from clientvault.demo import assets as demo_assets
 from clientvault.demo import seeding
@@ -24,6 +25,8 @@ def test_the_demo_seeds_a_year_of_asset_history_through_the_services(audit_event
     ctx = system_context(channel="cli")
     users = seeding.build_organisation(ctx)
     import_customers(ctx=ctx, rows=seeding.customer_rows(40, users))
+    # Review on entry: compliance accepts the imported customers first, as the demo does.
+    entry_review.accept_imported(ctx=for_user(users["compliance"], channel="cli", purpose="compliance_review"))
     result = demo_assets.seed_assets(users, per_rep=3)
 
     customer_assets = Asset.objects.unrestricted(reason="test assertion").filter(customer__isnull=False)
