@@ -220,7 +220,8 @@ class TestMatrix:
         label = f"{case.kind}: {who} {case.method} {url}"
         refused = case.kind in ("anonymous", "wrong_role") or (case.kind == "out_of_scope" and check.out_status != 200)
         before = Before.take(refused)
-        response = api_call(client, case.method, url, payload)
+        headers = check.headers(world, foreign) if check.headers else {}
+        response = api_call(client, case.method, url, payload, **headers)
         succeeded = False
 
         if case.kind == "anonymous":

@@ -13,6 +13,7 @@ from clientvault.accounts import services as account_services
 from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
 from tests.matrix import approvals as A
+from tests.matrix import assets as AS
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -446,6 +447,72 @@ WEB_MATRIX: dict[str, list[Web]] = {
     # The portal knows no staff: a signed-in employee is a stranger there, sent to the portal's own sign-in.
     "rights:give": [Web("GET", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"))],
     "rights:withdraw": [Web("POST", ok=EVERYONE, success=re.escape("/portal/"), anon_location=re.escape("/portal/"), event="")],
+    # Customer assets (issue #13): sight follows the customer; writes by whoever may change the customer's assets.
+    "assets:customer": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.viewed", names_customer=True)),
+    ],
+    "assets:detail": [
+        Web("GET", ok=VIEW_IN, wrong=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.ledger_viewed", names_customer=True)),
+    ],
+    "assets:open": [
+        Web(
+            "POST",
+            ok=AS.ASSET_CHANGE_IN,
+            wrong=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
+            out=CHANGE_OUT,
+            success=lambda w, u, f: re.escape(reverse("assets:customer", args=[w.customer_for(f).pk])),
+            data=AS.open_form,
+            effect=AS.asset_opened,
+            event="asset.opened",
+        )
+    ],
+    "assets:move": [
+        Web(
+            "POST",
+            ok=AS.ASSET_CHANGE_IN,
+            wrong=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
+            out=CHANGE_OUT,
+            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[AS.asset_id(w, f)])),
+            data=AS.move_form,
+            effect=AS.moved,
+            event="asset.moved",
+        )
+    ],
+    "assets:close": [
+        Web(
+            "POST",
+            ok=AS.ASSET_CHANGE_IN,
+            wrong=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
+            out=CHANGE_OUT,
+            success=lambda w, u, f: re.escape(reverse("assets:detail", args=[AS.asset_id(w, f)])),
+            data=AS.close_form,
+            effect=AS.closed,
+            event="asset.closed",
+        )
+    ],
+    "assets:fx_rates": [
+        Web("GET", ok=AS.FX_READERS, wrong=AS.NOT_FX_READERS),
+        Web(
+            "POST",
+            ok=AS.FX_EDITORS,
+            wrong=AS.NOT_FX_EDITORS,
+            success=re.escape("/assets/fx-rates/"),
+            data=AS.fx_form,
+            effect=AS.fx_added,
+            event="fxrate.recorded",
+        ),
+    ],
+    "assets:alerts": [Web("GET", ok=AS.ALERT_READERS, wrong=AS.NOT_ALERT_READERS)],
+    "assets:alert_acknowledge": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=AS.NOT_ALERT_DESK,
+            success=re.escape("/assets/alerts/"),
+            effect=AS.acknowledged,
+            event="asset.alert_acknowledged",
+        )
+    ],
     # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
     "home:index": [Web("GET", ok=EVERYONE)],
     "home:notifications": [
@@ -580,6 +647,7 @@ class Api:
     audited_view: bool = False
     query: Payload | None = None  # query-string parameters
     event: str | None = None  # writes: the audit event a success leaves exactly once ("" none), a refusal never
+    headers: Callable[[World, bool], dict[str, str]] | None = None  # request headers (e.g. Idempotency-Key)
 
 
 def consent_write_api(payload: Payload, effect: Effect, event: str) -> Api:
@@ -695,6 +763,40 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     ),
     ("GET", f"{P}/consents/notices"): Api(ok=EVERYONE, ok_status=200),
     ("GET", f"{P}/consents/events"): Api(ok=CONSENT_DESK, ok_status=200, denied=NOT_CONSENT_DESK, effect=audit_left("consent.feed_read")),
+    # Customer assets (issue #13).
+    ("GET", f"{P}/customers/{{customer_id}}/assets"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.viewed", names_customer=True)
+    ),
+    ("GET", f"{P}/assets/{{asset_id}}"): Api(ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT),
+    ("GET", f"{P}/assets/{{asset_id}}/ledger"): Api(
+        ok=VIEW_IN, ok_status=200, hidden=NO_CUSTOMER_GRANT, out=VIEW_OUT, effect=audit_left("asset.ledger_viewed", names_customer=True)
+    ),
+    ("POST", f"{P}/assets"): Api(
+        ok=AS.ASSET_CHANGE_IN,
+        ok_status=201,
+        denied=AS.ASSET_READ_ONLY + AS.ASSET_NO_SIGHT,
+        denied_statuses=(403, 404),
+        out=CHANGE_OUT,
+        payload=AS.open_payload,
+        headers=AS.idempotency_headers,
+        effect=AS.asset_opened,
+        event="asset.opened",
+    ),
+    ("POST", f"{P}/assets/{{asset_id}}/movements"): Api(
+        ok=AS.ASSET_CHANGE_IN,
+        ok_status=201,
+        denied=AS.ASSET_READ_ONLY,
+        hidden=AS.ASSET_NO_SIGHT,
+        out=CHANGE_OUT,
+        payload=AS.move_payload,
+        headers=AS.idempotency_headers,
+        effect=AS.moved,
+        event="asset.moved",
+    ),
+    ("GET", f"{P}/fx-rates"): Api(ok=AS.FX_READERS, ok_status=200, denied=AS.NOT_FX_READERS),
+    ("POST", f"{P}/fx-rates"): Api(
+        ok=AS.FX_EDITORS, ok_status=201, denied=AS.NOT_FX_EDITORS, payload=AS.fx_payload, effect=AS.fx_added, event="fxrate.recorded"
+    ),
     ("GET", f"{P}/audit/evidence"): Api(
         ok=AUDIT_READERS_ANY_ENTITY,
         ok_status=200,

@@ -58,6 +58,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Role grants"), "accounts:role_grants", "bi-person-check", "role_grants.view"),
             NavItem(_("Consent coverage"), "consents:dashboard", "bi-check2-square", "consents.view"),
             NavItem(_("Privacy notices"), "consents:notices", "bi-file-earmark-text", "consents.view"),
+            NavItem(_("Asset alerts"), "assets:alerts", "bi-bell", "asset_alerts.view"),
         ),
     ),
     (
@@ -69,6 +70,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
         (
             NavItem(_("Users"), "accounts:users", "bi-person-gear", "manage_users.view"),
             NavItem(_("Custom fields"), "customers:custom_fields", "bi-ui-checks", "manage_custom_fields.view"),
+            NavItem(_("Exchange rates"), "assets:fx_rates", "bi-currency-exchange", "fx_rates.view"),
         ),
     ),
 )

@@ -42,6 +42,10 @@ ENTRY_REVIEW = "entry_review"
 # rules are compliance's to change, and auditors and administrators read them.
 APPROVALS = "approvals"
 APPROVAL_RULES = "approval_rules"
+# Dated exchange rates (reference data for multi-currency totals, issue #13): compliance officers and administrators
+# record them; risk officers and auditors read them. Asset alerts: compliance's desk, auditors read.
+FX_RATES = "fx_rates"
+ASSET_ALERTS = "asset_alerts"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -80,6 +84,13 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, AUDIT_TRAIL, "view export"),
     _g(R.AUDITOR, AUDIT_TRAIL, "view export"),
     _g(R.COMPLIANCE_OFFICER, CONSENTS, "view change"),
+    # Who records rates follows assets.services.record_fx_rate (compliance, administrators); see design13 Changes.
+    _g(R.COMPLIANCE_OFFICER, FX_RATES, "view change"),
+    _g(R.ADMINISTRATOR, FX_RATES, "view change"),
+    _g(R.RISK_OFFICER, FX_RATES, "view"),
+    _g(R.AUDITOR, FX_RATES, "view"),
+    _g(R.COMPLIANCE_OFFICER, ASSET_ALERTS, "view change"),
+    _g(R.AUDITOR, ASSET_ALERTS, "view"),
     _g(R.AUDITOR, CONSENTS, "view"),
     _g(R.COMPLIANCE_OFFICER, ROLE_GRANTS, "view change"),
     _g(R.COMPLIANCE_OFFICER, LOWER_PROTECTION, "change"),

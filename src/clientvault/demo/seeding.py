@@ -299,8 +299,16 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.requests import seed_customer_requests
 
     seed_customer_requests(users)
+    from clientvault.demo.assets import seed_assets
+
+    assets = seed_assets(users)
+    detail = {
+        "customers": customers,
+        "users": len(users),
+        "consent_records": consents,
+        "assets": assets.assets,
+        "movements": assets.movements,
+    }
     with transaction.atomic():
-        audit.record(
-            ctx, "demo.seeded", object_type="demo", detail={"customers": customers, "users": len(users), "consent_records": consents}
-        )
+        audit.record(ctx, "demo.seeded", object_type="demo", detail=detail)
     return users

@@ -65,3 +65,39 @@ def reload(a: Asset) -> Asset:
 
 def reload_id(asset_id: uuid.UUID) -> Asset:
     return Asset.objects.unrestricted(reason="test assertion").select_related("customer").get(pk=asset_id)
+
+
+# --- Through the services (the actor's checks, sealing and audit included): for UI and API tests -------------
+
+
+def open_asset(
+    customer: Customer,
+    by: Any = None,
+    *,
+    kind: str = "deposit",
+    currency: str = "CNY",
+    identifier: str = "6222020200112233445",
+    product: str = "活期储蓄",
+    balance: int = 0,
+) -> Asset:
+    """An open asset of ``customer``, opened by ``by`` (default: the owner) through ``open_asset``, with ``balance``
+    minor units deposited through ``deposit`` (both audited as in production)."""
+    from clientvault.assets import services
+    from clientvault.testing.actors import ctx
+
+    actor = by or customer.owner
+    assert actor is not None
+    result = services.open_asset(
+        ctx=ctx(actor),
+        customer_id=customer.pk,
+        kind=kind,
+        identifier=identifier,
+        product=product,
+        currency=currency,
+        idempotency_key=key("open"),
+        reason="test",
+    )
+    (opened,) = result.assets.values()
+    if balance:
+        services.deposit(ctx=ctx(actor), asset_id=opened.pk, amount_minor=balance, idempotency_key=key("deposit"), reason="test")
+    return reload_id(opened.pk)
