@@ -34,7 +34,7 @@ def _rewrite(path: Path, wanted: dict[str, str] | None) -> list[str]:
         lines = [ln.replace(", fuzzy", "") if ln.startswith("#,") else ln for ln in lines]
         lines = [ln for ln in lines if ln.strip() not in ("#,", "#")]
         fuzzy = "fuzzy" in comments
-        if wanted is not None and msgid in wanted:
+        if wanted is not None and msgid in wanted and not ctxt:  # a msgctxt entry is set by hand
             msgstr, more_str, fuzzy = _escape(wanted[msgid]), "", False
         elif wanted is None and fuzzy:  # the en catalogue: empty falls back to the msgid
             msgstr, more_str, fuzzy = "", "", False

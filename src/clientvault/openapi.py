@@ -72,6 +72,13 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/approvals/{change_request_id}/reject"): _CUSTOMER_WRITE,
     ("POST", "/approvals/{change_request_id}/withdraw"): _CUSTOMER_WRITE,
     ("GET", "/approval-rules"): frozenset({401, 403}),
+    ("GET", "/customers/{customer_id}/assets"): _CUSTOMER_READ,
+    ("GET", "/assets/{asset_id}"): _CUSTOMER_READ,
+    ("GET", "/assets/{asset_id}/ledger"): _CUSTOMER_READ,
+    ("POST", "/assets"): frozenset({400, 401, 403, 409, 422}),
+    ("POST", "/assets/{asset_id}/movements"): _CUSTOMER_WRITE,
+    ("GET", "/fx-rates"): frozenset({401, 403}),
+    ("POST", "/fx-rates"): frozenset({401, 403, 409, 422}),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -26,10 +26,10 @@ from clientvault.assets.schemas import (
     HoldingsOut,
     LedgerOut,
     MovementIn,
+    MovementPostedOut,
+    MovementSubmittedOut,
     OpenAssetIn,
-    PostedOut,
     RateOut,
-    SubmittedOut,
     TotalOut,
 )
 from clientvault.core.capabilities import CHANGE, FX_RATES, VIEW, allows
@@ -71,8 +71,9 @@ def _aum(found: selectors.AumView | None, balance_shown: bool) -> AumOut:
 
 def _answer(result: Any) -> Status[Any]:
     if presenting.is_submitted(result):
-        return Status(202, SubmittedOut(request_id=result.request.pk))
-    return Status(201, PostedOut(journal_id=result.journal.pk, asset_ids=sorted(pk for pk, a in result.assets.items() if a.customer_id)))
+        return Status(202, MovementSubmittedOut(request_id=result.request.pk))
+    moved = sorted(pk for pk, a in result.assets.items() if a.customer_id)
+    return Status(201, MovementPostedOut(journal_id=result.journal.pk, asset_ids=moved))
 
 
 @router.get("/customers/{customer_id}/assets", response=HoldingsOut, summary="A customer's holdings and assets under management")
@@ -101,7 +102,7 @@ def asset_ledger(request: AppRequest, asset_id: uuid.UUID, page: int = 1) -> Led
 
 @router.post(
     "/assets",
-    response={201: PostedOut, 202: SubmittedOut},
+    response={201: MovementPostedOut, 202: MovementSubmittedOut},
     summary="Open an asset for a customer (requires an Idempotency-Key header)",
 )
 def open_asset(request: AppRequest, payload: OpenAssetIn) -> Status[Any]:
@@ -122,7 +123,7 @@ def open_asset(request: AppRequest, payload: OpenAssetIn) -> Status[Any]:
 
 @router.post(
     "/assets/{asset_id}/movements",
-    response={201: PostedOut, 202: SubmittedOut},
+    response={201: MovementPostedOut, 202: MovementSubmittedOut},
     summary="Post a movement: 201 posted, or 202 submitted for approval (requires an Idempotency-Key header)",
 )
 def post_movement(request: AppRequest, asset_id: uuid.UUID, payload: MovementIn) -> Status[Any]:

@@ -14,12 +14,15 @@ from clientvault.assets.money import decimal_text
 
 AssetKind = Literal["deposit", "securities", "fund", "insurance_policy", "loan", "collateral", "contract", "clearing"]
 MovementKind = Literal["deposit", "withdraw", "transfer", "pledge", "release", "close"]
+EntryKind = Literal[
+    "open", "deposit", "withdraw", "transfer_out", "transfer_in", "pledge", "release", "change_terms", "close", "fx_out", "fx_in"
+]
 
 
 class AssetOut(Schema):
     id: uuid.UUID
     customer_id: uuid.UUID | None
-    kind: str
+    kind: AssetKind
     identifier: str | None = Field(description="As the viewer's policy shows it: plain, masked, or null when withheld")
     identifier_decision: Literal["plain", "masked", "withheld"]
     product: str
@@ -92,7 +95,7 @@ class EntryOut(Schema):
     """One ledger line, newest first; amounts are null unless the viewer sees the asset's balance in clear."""
 
     seq: int
-    kind: str
+    kind: EntryKind
     amount: str | None
     pledged_delta: str | None
     balance_after: str | None = Field(description="The running balance after this entry")
@@ -151,13 +154,13 @@ class MovementIn(Schema):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class PostedOut(Schema):
+class MovementPostedOut(Schema):
     status: Literal["posted"] = "posted"
     journal_id: uuid.UUID = Field(description="The journal posted (the first one, when a retried key replays it)")
     asset_ids: list[uuid.UUID] = Field(description="The assets it moved (read them with GET /assets/{id})")
 
 
-class SubmittedOut(Schema):
+class MovementSubmittedOut(Schema):
     status: Literal["submitted"] = "submitted"
     request_id: uuid.UUID = Field(description="The change request waiting for approval")
 

@@ -59,8 +59,8 @@ def test_the_triggers_are_present_with_their_own_guard_function() -> None:
         else:
             cursor.execute(
                 "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid "
-                "WHERE NOT t.tgisinternal AND p.proname = %s",
-                [base.PG_GUARD],
+                "WHERE NOT t.tgisinternal AND p.proname = %s AND c.relname = ANY(%s)",
+                [base.PG_GUARD, list(TABLES)],
             )
         tables = [row[0] for row in cursor.fetchall()]
     assert sorted(tables) == sorted(TABLES * 2)

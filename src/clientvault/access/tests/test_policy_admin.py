@@ -231,7 +231,7 @@ def test_clean_policy_is_pure_and_refuses_admin_purposes_for_any_actor():
         ({"scope": "all"}, "scope"),
         ({"max_clear_class": "C4"}, "max_clear_class"),
         ({"role": "superuser"}, "role"),
-        ({"resource": "asset"}, "resource"),
+        ({"resource": "ledger"}, "resource"),
     ],
 )
 def test_invalid_policies_are_refused_and_nothing_changes(org, audit_events, data, field):
