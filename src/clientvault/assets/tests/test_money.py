@@ -29,7 +29,7 @@ def test_amounts_become_minor_units(text: str, currency: str, minor: int) -> Non
         ("1e400", "CNY", "amount", "The amount is too large."),
         ("0", "CNY", "amount", "The amount must be greater than zero."),
         ("-5", "CNY", "amount", "The amount must be greater than zero."),
-        ("10", "XXX", "currency", "Unknown currency."),
+        ("10", "QQQ", "currency", "Unknown currency."),  # not an ISO 4217 code
         ("10", "cny", "currency", "Unknown currency."),
     ],
 )
