@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "clientvault.customers",
     "clientvault.consents",
     "clientvault.assets",
+    "clientvault.intake",
     "clientvault.rights",
     "clientvault.home",
     "clientvault.demo",
@@ -420,3 +421,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Imports (issue #14): uploaded files are kept encrypted here until their batch is done or undone.
+CLIENTVAULT_IMPORT_DIR = os.environ.get("CLIENTVAULT_IMPORT_DIR", str(VAR_DIR / "imports"))
+CLIENTVAULT_IMPORT_CHUNK = int(os.environ.get("CLIENTVAULT_IMPORT_CHUNK", "2000"))  # rows per transaction
+CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS", "7"))  # [M] an import can be undone this long

@@ -46,6 +46,9 @@ APPROVAL_RULES = "approval_rules"
 # record them; risk officers and auditors read them. Asset alerts: compliance's desk, auditors read.
 FX_RATES = "fx_rates"
 ASSET_ALERTS = "asset_alerts"
+# Importing customers from files (issue #14): sales managers and compliance officers run imports and see their
+# own batches; administrators see every batch's metadata (counts, states; never a value) for operations.
+IMPORTS = "imports"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -103,6 +106,9 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, APPROVAL_RULES, "view change"),
     _g(R.AUDITOR, APPROVAL_RULES, "view"),
     _g(R.ADMINISTRATOR, APPROVAL_RULES, "view"),
+    _g(R.SALES_MANAGER, IMPORTS, "view create"),
+    _g(R.COMPLIANCE_OFFICER, IMPORTS, "view create"),
+    _g(R.ADMINISTRATOR, IMPORTS, "view"),
 )
 
 

@@ -26,6 +26,7 @@ RESUMABLE_TASKS = frozenset(
         "clientvault.crypto.tasks.rewrap_customer_keys",
         "clientvault.crypto.tasks.sweep_rewrap",
         "clientvault.crypto.tasks.finish_key_destructions",
+        "clientvault.intake.tasks.run_import",  # resumes from its checkpoint (issue #14)
     }
 )
 
