@@ -74,12 +74,17 @@ def guess(
         lookup.setdefault(normalise_header(label), CUSTOM_PREFIX + key)
     out: dict[str, str] = {}
     taken: set[str] = set()
-    for header in headers:
-        code = (template or {}).get(header) or lookup.get(normalise_header(header), "")
+    for header in headers:  # the saved template first, where it names a header of this file
+        code = (template or {}).get(header, "")
         if code and code not in taken:
             out[header] = code
             taken.add(code)
-    return out
+    for header in headers:
+        code = lookup.get(normalise_header(header), "")
+        if header not in out and code and code not in taken:
+            out[header] = code
+            taken.add(code)
+    return {h: out[h] for h in headers if h in out}
 
 
 def header_score(row: list[str]) -> int:
