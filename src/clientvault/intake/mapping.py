@@ -108,6 +108,7 @@ _EXTRA_LABELS: dict[str, dict[str, str]] = {
 _CHOICES: dict[str, type[TextChoices]] = {
     "kind": Kind, "sex": Sex, "id_type": IdType, "residency": Residency, "status": Status, "source": Source, "industry": Industry,
 }  # fmt: skip
+_CHOICE_VALUES = {field: frozenset(choices.values) for field, choices in _CHOICES.items()}
 
 
 def parse_date(text: str) -> dt.date | str:
@@ -125,7 +126,7 @@ def _choice(field: str, text: str) -> str:
     if not text:
         return ""
     choices = _CHOICES[field]
-    if text in choices.values:
+    if text in _CHOICE_VALUES[field]:
         return text
     folded = normalise_header(text)
     synonym = _EXTRA_LABELS.get(field, {}).get(folded) or _EXTRA_LABELS.get(field, {}).get(text)
