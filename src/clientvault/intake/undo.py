@@ -93,8 +93,8 @@ def touched(customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
         name for name, t in EVENT_TYPES.items() if t.kind == "write" and name not in UNTOUCHING_EVENTS and not name.startswith("approval.")
     ]
     events = AuditEvent.objects.filter(customer_id__in=customer_ids, event_type__in=writes)
-    found |= set(events.values_list("customer_id", flat=True))
-    return {uuid.UUID(str(c)) for c in found if c is not None}
+    found |= {c for c in events.values_list("customer_id", flat=True) if c is not None}
+    return {uuid.UUID(str(c)) for c in found}
 
 
 def request(ctx: Context, batch: ImportBatch, *, reason: str) -> ChangeRequest:
