@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import User
 from clientvault.approvals import services as approvals
-from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context
@@ -34,6 +33,7 @@ from clientvault.core.ids import new_id
 from clientvault.crypto import keystore
 from clientvault.customers import changes as customer_changes
 from clientvault.customers import custom_fields, prepare, profiles, vault
+from clientvault.customers import imports as customer_imports
 from clientvault.customers.choices import Kind, ReviewStatus
 from clientvault.customers.models import Customer, Tag
 from clientvault.intake import mapping, readers, storage
@@ -235,8 +235,7 @@ def write_chunk(ctx: Context, plan: Plan, rows: list[Row], *, start_after: int, 
                 kind=row.kind, cleaned=row.cleaned, custom=row.custom, owner=row.owner, created_by=person, ensure_key=False, customer_id=cid
             )
             customers.append(customer)
-        Customer.objects.bulk_create(customers, batch_size=1000)
-        prepare.after_insert(customers, {c.pk: r.cleaned for c, r in zip(customers, creates, strict=True)})
+        customer_imports.insert_new(ctx, customers, [(r.cleaned, r.custom) for r in creates], detail=detail)
         _link_tags([(c.pk, r.tags) for c, r in zip(customers, creates, strict=True) if r.tags])
         ImportedRecord.objects.bulk_create(
             [
@@ -244,11 +243,6 @@ def write_chunk(ctx: Context, plan: Plan, rows: list[Row], *, start_after: int, 
                 for c, r in zip(customers, creates, strict=True)
             ],
             batch_size=1000,
-        )
-        audit.record_many(
-            ctx,
-            (("customer.created", c, c.pk, prepare.filled_fields(r.cleaned, r.custom)) for c, r in zip(customers, creates, strict=True)),
-            detail=detail,
         )
         if person is not None:
             _submit_entry_reviews(ctx, customers)
