@@ -191,7 +191,7 @@ def _provenance_detail(batch: ImportBatch) -> dict[str, object]:
         "sha256_lo": "h" + batch.sha256[32:],
         "size": batch.size,
         "format": batch.format,
-        "encoding": batch.encoding,
+        "encoding": batch.encoding or None,
         "rows": batch.rows_total,
     }
 
