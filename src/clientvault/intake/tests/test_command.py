@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -15,10 +16,11 @@ pytestmark = pytest.mark.django_db(databases=["default", "keys"])
 BASE = ["--owner", "rep_bj1", "--source-system", "旧CRM", "--lawful-basis", "contract"]
 
 
-def _call(*args: str) -> dict:
+def _call(*args: str) -> dict[str, Any]:
     out = io.StringIO()
     call_command("import_file", *args, "--json", stdout=out, stderr=io.StringIO())
-    return json.loads(out.getvalue().strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.getvalue().strip().splitlines()[-1])
+    return result
 
 
 def test_an_import_from_the_command_prints_its_counts_and_the_report_path(org, tmp_path, settings):
