@@ -19,7 +19,7 @@ from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.crypto import keystore
-from clientvault.customers import entry_review, rules, vault
+from clientvault.customers import entry_review, matching, rules, vault
 from clientvault.customers.custom_fields import field_definitions
 from clientvault.customers.followups import TEXT_FIELDS as FOLLOWUP_TEXT
 from clientvault.customers.followups import build as build_followup
@@ -95,6 +95,7 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     # Follow-ups are sealed under their customer's key by the follow-up module, as its service does.
     followups: list[FollowUp] = [build_followup(c.pk, author, clean_f) for c, author, clean_f in pending_followups]
     Customer.objects.bulk_create(customers, batch_size=batch_size)
+    matching.write_keys(customers, {c.pk: cleaned for c, cleaned, _x in pending}, batch_size=batch_size * 4)
     _link_tags(tag_links, batch_size)
     FollowUp.objects.bulk_create(followups, batch_size=batch_size)
     audit.record_many(

@@ -90,6 +90,15 @@ class MatchReport:
     def __bool__(self) -> bool:
         return bool(self.matches)
 
+    def only(self, customer_ids: Iterable[uuid.UUID]) -> MatchReport:
+        """The report with warnings and likely matches kept only on these customers (blocking ones always stay)."""
+        keep = set(customer_ids)
+        return MatchReport(
+            blocking=self.blocking,
+            warnings=tuple(m for m in self.warnings if m.customer_id in keep),
+            likely=tuple(m for m in self.likely if m.customer_id in keep),
+        )
+
     def without(self, customer_ids: Iterable[uuid.UUID]) -> MatchReport:
         """The report less warnings and likely matches on these customers (blocking ones always stay)."""
         known = set(customer_ids)
