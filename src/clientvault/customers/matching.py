@@ -417,3 +417,48 @@ def exact_matches_bulk(*, legal_entity_id: Any, rows: Sequence[Mapping[str, Any]
     live = set(_live(list({cid for _i, cid in found})))
     ordered = sorted(((i, cid) for i, cid in found if cid in live), key=lambda pair: (pair[0], str(pair[1])))
     return [(i, Match(cid, _reasons(found[(i, cid)]), exact=True, score=1.0)) for i, cid in ordered]
+
+
+# --- Rebuild ------------------------------------------------------------------------------------
+
+_SEALED_INPUTS = ("name", "id_number", "birth_date", "mobile", "email", "uscc")
+
+
+def rebuild(
+    *, after: uuid.UUID | None = None, chunk: int = 2000, missing_only: bool = False, progress: Any = None
+) -> tuple[int, uuid.UUID | None]:
+    """(Re)write the match keys of every customer, in primary-key order, one transaction per chunk: resumable
+    from the last customer id a run reported (``after``), or, with ``missing_only``, by doing only customers
+    that have no key (a backfill after upgrade; the existing customers are not decrypted again).
+    Shredded customers get no keys. Returns (customers done, last customer id)."""
+    from django.db import transaction
+
+    from clientvault.crypto import keystore
+    from clientvault.customers import vault
+
+    held = Customer.objects.unrestricted(reason="rebuilding duplicate-matching keys decrypts each customer's identifying fields (system)")
+    done, last = 0, after
+    while True:
+        qs = held.order_by("pk")
+        if last is not None:
+            qs = qs.filter(pk__gt=last)
+        if missing_only:
+            qs = qs.filter(
+                ~Exists(MatchKey.objects.unrestricted(reason="which customers lack match keys").filter(customer_id=OuterRef("pk")))
+            )
+        rows = list(vault.with_key_state(qs.only("pk", "kind", "legal_entity_id", "id_type", *map(vault.column, _SEALED_INPUTS)))[:chunk])
+        if not rows:
+            return done, last
+        vault.load_keys(rows)
+        values: dict[uuid.UUID, dict[str, Any]] = {}
+        for customer in rows:
+            try:
+                values[customer.pk] = {**vault.unseal(customer, _SEALED_INPUTS), "id_type": customer.id_type}
+            except keystore.KeyDestroyed:
+                values[customer.pk] = {}  # shredded: no keys
+        with transaction.atomic():
+            write_keys(rows, values)
+        done += len(rows)
+        last = rows[-1].pk
+        if progress is not None:
+            progress(done, last)
