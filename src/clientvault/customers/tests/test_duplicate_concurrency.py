@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from clientvault.customers import matching, profiles
 from clientvault.customers.choices import Kind
@@ -39,7 +39,7 @@ def test_two_creates_of_the_same_id_number_at_once_one_wins_the_other_is_told() 
         except BaseException as exc:
             outcomes.append(exc)
         finally:
-            connection.close()
+            connections.close_all()  # the data and the key-store connections of this thread
 
     threads = [threading.Thread(target=create, args=(i,)) for i in range(2)]
     for t in threads:
