@@ -80,7 +80,9 @@ def test_a_rule_turns_a_warning_into_a_block(org):
 def test_an_identifier_with_no_rule_only_weighs_as_a_likely_match(org):
     existing = customer(org["rep_bj1"])
     report = _check(org, name="新客户", mobile=existing.mobile)
-    assert not report.warnings and [m.customer_id for m in report.likely] == [existing.pk] and report.likely[0].score == 0.8  # 0.5 + tail 0.3
+    assert (
+        not report.warnings and [m.customer_id for m in report.likely] == [existing.pk] and report.likely[0].score == 0.8
+    )  # 0.5 + tail 0.3
 
 
 def test_likely_matches_are_scored_against_the_threshold(org):

@@ -77,7 +77,12 @@ def test_derived_values_normalise_identifiers() -> None:
 
 
 def test_organisations_get_credit_code_name_and_email_keys_only() -> None:
-    kinds = {k for k, _v in matching.derived_values({"name": "某某科技有限公司", "uscc": "91110105mA01abcd1x", "email": "a@b.cn"}, Kind.ORGANISATION)}
+    kinds = {
+        k
+        for k, _v in matching.derived_values(
+            {"name": "某某科技有限公司", "uscc": "91110105mA01abcd1x", "email": "a@b.cn"}, Kind.ORGANISATION
+        )
+    }
     assert kinds == {K.NAME, K.USCC, K.EMAIL}
 
 
@@ -129,7 +134,9 @@ def test_shredding_and_deletion_remove_the_keys(org) -> None:
     assert all_rows(MatchKey).filter(customer_id=a.pk).exists() and all_rows(MatchKey).filter(customer_id=b.pk).exists()
     shredding.shred_customer(ctx=ctx(org["compliance"]), customer_id=a.pk)
     assert not all_rows(MatchKey).filter(customer_id=a.pk).exists()
-    report = matching.check(legal_entity_id=org.entity.pk, kind=Kind.INDIVIDUAL, values={"id_type": "resident_id", "id_number": a.id_number})
+    report = matching.check(
+        legal_entity_id=org.entity.pk, kind=Kind.INDIVIDUAL, values={"id_type": "resident_id", "id_number": a.id_number}
+    )
     assert not report
     profiles.delete_customer(ctx=ctx(org["rep_bj1"]), customer_id=b.pk)
     assert not all_rows(MatchKey).filter(customer_id=b.pk).exists()
