@@ -173,7 +173,8 @@ def test_the_panel_shows_visible_matches_masked_per_policy_and_records_it(org, a
     mark = len(audit_events())
     shown = selectors.duplicate_matches(ctx(org["manager_bj"]), exc.value.report)
     [item] = shown.items
-    assert item.pk == existing.pk and item.match.reasons == ("email", "mobile") and shown.hidden_blocking == 0
+    match: matching.Match = getattr(item, "match")  # noqa: B009 - set by the selector, not a model field
+    assert item.pk == existing.pk and match.reasons == ("email", "mobile") and shown.hidden_blocking == 0
     assert item.mobile != existing.mobile and "*" in item.mobile  # masked per the seeded policy
     [event] = audit_events()[mark:]
     assert event.event_type == "customer.duplicates_shown" and event.detail["shown_ids"] == [str(existing.pk)]
