@@ -258,7 +258,7 @@ class DuplicateMatchOut(Schema):
 class DuplicateErrorDetail(Schema):
     code: Literal["duplicate_found"]
     message: str
-    request_id: str = ""
+    request_id: str = Field(description="The request id, also in the audit trail and the logs")
     fields: dict[str, list[str]] | None = None
     matches: list[DuplicateMatchOut] = Field(description="The matching records you may see")
     hidden_matches: int = Field(0, description="Records you may not see that hold the same ID number or credit code (a count only)")
