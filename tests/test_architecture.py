@@ -21,7 +21,10 @@ PERSONAL_MODEL_LABELS = personal_model_labels()
 PERSONAL_MODELS = {label.split(".")[1] for label in PERSONAL_MODEL_LABELS}
 # Modules that, besides services.py, create personal rows (each records its audit event or is called by
 # a service that does).
-SERVICE_MODULES = {"customers/imports.py", "customers/profiles.py", "customers/custom_fields.py", "access/breakglass.py"}
+SERVICE_MODULES = {
+    "customers/imports.py", "customers/profiles.py", "customers/custom_fields.py", "access/breakglass.py",
+    "customers/matching.py",  # writes duplicate-matching keys for the customer services (issue #14)
+}  # fmt: skip
 # Entry points that delete rows of framework tables holding no personal data, each with the reason.
 ENTRY_POINT_WRITES = {
     "accounts/tasks.py": "expired Django sessions and their tracking rows (no personal data)",

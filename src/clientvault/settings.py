@@ -360,6 +360,16 @@ CLIENTVAULT_CONSENT_EVIDENCE_MAX_BYTES = int(os.environ.get("CLIENTVAULT_CONSENT
 # "high_risk" (core, non-resident or foreign customers, credit codes needing review) or "none".
 CLIENTVAULT_ENTRY_REVIEW = os.environ.get("CLIENTVAULT_ENTRY_REVIEW", "all")
 
+# On-entry duplicate check (issue #14, customers/matching.py). [M] What an exact match on an identifier does:
+# "block" refuses the record, "warn" asks the user to confirm (ID number and credit code are unique in the
+# database, so they stay "block"; the system check refuses anything else). Likely matches (name, pinyin,
+# birth date, mobile tail…) are scored with per-key weights against a threshold.
+CLIENTVAULT_DUPLICATE_RULES = json.loads(
+    os.environ.get("CLIENTVAULT_DUPLICATE_RULES", "") or '{"id_number": "block", "uscc": "block", "mobile": "warn", "email": "warn"}'
+)
+CLIENTVAULT_DUPLICATE_WEIGHTS = json.loads(os.environ.get("CLIENTVAULT_DUPLICATE_WEIGHTS", "{}") or "{}")
+CLIENTVAULT_DUPLICATE_THRESHOLD = float(os.environ.get("CLIENTVAULT_DUPLICATE_THRESHOLD", "0.5"))
+
 
 # --- Customer portal (issue #5) ---------------------------------------------------------------------
 # Where one-time codes go: a dotted path to a sender class (rights/senders.py). The file and console

@@ -167,6 +167,19 @@ DEFAULTS: tuple[Default, ...] = (
     ),
     # The maker's reason is free text and may name the customer (as a break-glass reason may).
     Default("changerequest.reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "变更申请事由", "Change request reason"),
+    # Duplicate-matching keys (issue #14, customers/matching.py): keyed blind indexes of identifiers and of
+    # values derived from the profile (pinyin, birth year…). Not values, but derived from them and able to
+    # confirm a guessed one: classed as the ID number is, never shown, erased with the customer's indexes.
+    Default(
+        "matchkey.digest",
+        Category.IDENTITY,
+        JrtClass.C2,
+        True,
+        True,
+        MaskProfile.HIDDEN,
+        "查重索引",
+        "Duplicate-matching key",
+    ),
     Default(
         "changerequest.before",
         Category.OTHER,
@@ -192,6 +205,7 @@ MODEL_OF_PREFIX: dict[str, str] = {
     "breakglasssession": "access.BreakGlassSession",
     "asset": "assets.Asset",
     "changerequest": "approvals.ChangeRequest",
+    "matchkey": "customers.MatchKey",
 }
 
 

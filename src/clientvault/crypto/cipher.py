@@ -53,11 +53,18 @@ _NORMALISERS: dict[str, Callable[[str], str]] = {
     "asset_identifier": lambda v: "".join(ch for ch in v if ch.isalnum()).upper(),
 }
 BLIND_INDEX_KINDS = tuple(_NORMALISERS)
+# Duplicate-matching keys (customers/matching.py, issue #14): the caller normalises (it derives several keys
+# from one value: pinyin, a birth year, the last 8 digits…); each key kind is its own domain ("match.mobile"
+# never collides with "mobile" or "match.mobile_tail8").
+MATCH_KIND_PREFIX = "match."
 
 
 def normalise(kind: str, value: str) -> str:
     # Invisible characters never make a different value: 张\u200b三 is indexed (and found) as 张三.
-    return _NORMALISERS[kind](unicodedata.normalize("NFKC", clean_text(value)))
+    cleaned = unicodedata.normalize("NFKC", clean_text(value))
+    if kind.startswith(MATCH_KIND_PREFIX) and len(kind) > len(MATCH_KIND_PREFIX):
+        return cleaned
+    return _NORMALISERS[kind](cleaned)
 
 
 def blind_index(kind: str, value: str) -> bytes:

@@ -175,7 +175,9 @@ def loaded() -> Loaded:
     """The keysets' primitives, loaded once per process and reloaded when the keyset file changes
     (a rotation by `clientvault keys rotate` reaches every web process within seconds)."""
     global _loaded, _stamp
-    if settings.CLIENTVAULT_AUTO_INIT_KEYS and _loaded is None and not files().kek.exists():
+    # Both files, not just the first written: a thread arriving while another initialises (under the lock) would
+    # otherwise see the key-encryption keyset alone and fail on the blind-index one (KeysMissing).
+    if settings.CLIENTVAULT_AUTO_INIT_KEYS and _loaded is None and not (files().kek.exists() and files().bidx.exists()):
         initialise()
     with _lock:
         now = time.monotonic()

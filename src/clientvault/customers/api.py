@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Query, Router, Schema, Status
 
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.customers import followups, profiles, protection, selectors
+from clientvault.customers import followups, matching, profiles, protection, selectors
 from clientvault.customers.choices import Kind, ReviewStatus
 from clientvault.customers.models import CustomFieldDefinition
 from clientvault.customers.schemas import (
@@ -18,6 +18,9 @@ from clientvault.customers.schemas import (
     CustomerPatch,
     CustomerSummary,
     CustomFieldOut,
+    DuplicateErrorDetail,
+    DuplicateErrorOut,
+    DuplicateMatchOut,
     FollowUpIn,
     FollowUpOut,
     FollowUpPageOut,
@@ -28,7 +31,23 @@ from clientvault.customers.schemas import (
 )
 
 router = Router(tags=["customers"])
-_CONTROL = {"custom", "tags", "owner_id", "accept_uscc_checksum_failure", "version", "kind"}
+_CONTROL = {"custom", "tags", "owner_id", "accept_uscc_checksum_failure", "version", "kind", "confirm_duplicates"}
+
+
+def _duplicate_answer(request: AppRequest, exc: matching.DuplicateFound) -> Status[Any]:
+    """409 with the matches the caller may see (masked per policy; the selector records what was shown)."""
+    shown = selectors.duplicate_matches(ctx_of(request), exc.report)
+    blocking = {m.customer_id for m in exc.report.blocking}
+    detail = DuplicateErrorDetail(
+        code="duplicate_found",
+        message=str(exc),
+        request_id=getattr(request, "request_id", ""),
+        fields=exc.as_dict() or None,
+        matches=[DuplicateMatchOut.from_model(c, blocking=c.pk in blocking) for c in shown.items],
+        hidden_matches=shown.hidden_blocking,
+        needs_confirmation=not exc.report.blocking,
+    )
+    return Status(409, DuplicateErrorOut(error=detail))
 
 
 class CustomerQuery(Schema):
@@ -58,18 +77,26 @@ def list_customers(request: AppRequest, query: Query[CustomerQuery]) -> Customer
     )
 
 
-@router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
+@router.post(
+    "/customers",
+    response={201: CustomerOut, 409: DuplicateErrorOut},
+    summary="Create a customer (409 duplicate_found: possible duplicates; confirm_duplicates=true saves past warnings)",
+)
 def create_customer(request: AppRequest, payload: CustomerIn) -> Status[Any]:
     data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in _CONTROL}
-    customer = profiles.create_customer(
-        ctx=ctx_of(request),
-        kind=payload.kind,
-        data=data,
-        custom=payload.custom or {},
-        tags=payload.tags or [],
-        owner_id=payload.owner_id,
-        accept_uscc_checksum_failure=payload.accept_uscc_checksum_failure,
-    )
+    try:
+        customer = profiles.create_customer(
+            ctx=ctx_of(request),
+            kind=payload.kind,
+            data=data,
+            custom=payload.custom or {},
+            tags=payload.tags or [],
+            owner_id=payload.owner_id,
+            accept_uscc_checksum_failure=payload.accept_uscc_checksum_failure,
+            confirm_duplicates=payload.confirm_duplicates,
+        )
+    except matching.DuplicateFound as exc:
+        return _duplicate_answer(request, exc)
     return Status(201, CustomerOut.from_model(customer))
 
 
@@ -80,22 +107,26 @@ def get_customer(request: AppRequest, customer_id: uuid.UUID) -> CustomerOut:
 
 @router.patch(
     "/customers/{customer_id}",
-    response={200: CustomerOut, 202: SubmittedOut},
+    response={200: CustomerOut, 202: SubmittedOut, 409: DuplicateErrorOut},
     summary="Change a customer (202: a sensitive field, clearing core or a new owner waits for approval)",
 )
 def update_customer(request: AppRequest, customer_id: uuid.UUID, payload: CustomerPatch) -> Status[Any]:
     sent: dict[str, Any] = payload.model_dump(exclude_unset=True)
     changes = {k: ("" if v is None and k != "birth_date" else v) for k, v in sent.items() if k not in _CONTROL}
-    customer = profiles.update_customer(
-        ctx=ctx_of(request),
-        customer_id=customer_id,
-        changes=changes,
-        custom=sent.get("custom"),
-        tags=sent.get("tags"),
-        owner_id=sent.get("owner_id"),
-        expected_version=sent.get("version"),
-        accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
-    )
+    try:
+        customer = profiles.update_customer(
+            ctx=ctx_of(request),
+            customer_id=customer_id,
+            changes=changes,
+            custom=sent.get("custom"),
+            tags=sent.get("tags"),
+            owner_id=sent.get("owner_id"),
+            expected_version=sent.get("version"),
+            accept_uscc_checksum_failure=bool(sent.get("accept_uscc_checksum_failure")),
+            confirm_duplicates=bool(sent.get("confirm_duplicates")),
+        )
+    except matching.DuplicateFound as exc:
+        return _duplicate_answer(request, exc)
     if customer.change_requests:
         return Status(202, SubmittedOut.of(customer.change_requests))
     return Status(200, CustomerOut.from_model(customer))

@@ -66,3 +66,15 @@ def check_entry_review(app_configs: Sequence[Any] | None, **kwargs: Any) -> list
             id="clientvault.E041",
         )
     ]
+
+
+@register(Tags.security)
+def check_duplicate_rules(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """``CLIENTVAULT_DUPLICATE_RULES`` names known identifiers and actions (issue #14; RULES.md PIPL-13, AML-KYC):
+    a typo must not silently switch a duplicate check off."""
+    from clientvault.customers.matching import config_errors
+
+    return [
+        Error(problem, hint="See customers/matching.py for the identifiers, actions and key kinds.", id="clientvault.E140")
+        for problem in config_errors()
+    ]

@@ -111,3 +111,30 @@ class AppliesTo(models.TextChoices):
     BOTH = "both", _("All customers")
     INDIVIDUAL = "individual", _("Individuals")
     ORGANISATION = "organisation", _("Organisations")
+
+
+class MatchKeyKind(models.TextChoices):
+    """Kinds of duplicate-matching keys (customers/matching.py). Codes, never shown with values."""
+
+    ID_NUMBER = "id_number", _("ID number")
+    USCC = "uscc", _("unified social credit code")
+    MOBILE = "mobile", _("mobile")
+    EMAIL = "email", _("e-mail")
+    NAME = "name", _("name")
+    NAME_PINYIN = "name_pinyin", _("name (pinyin)")
+    BIRTH_DATE = "birth_date", _("date of birth")
+    NAME_BIRTH_YEAR = "name_birth_year", _("name and year of birth")
+    MOBILE_TAIL8 = "mobile_tail8", _("last 8 digits of the mobile")
+    ID_NUMBER17 = "id_number17", _("ID number without its check digit")
+
+
+class MatchReason(models.TextChoices):
+    """The field a duplicate match was found on (customers/matching.py ``Match.reasons``): codes, never values."""
+
+    ID_NUMBER = "id_number", _("ID number")
+    USCC = "uscc", _("unified social credit code")
+    MOBILE = "mobile", _("mobile")
+    EMAIL = "email", _("e-mail")
+    NAME = "name", _("name")
+    NAME_PINYIN = "name_pinyin", _("name (pinyin)")
+    BIRTH_DATE = "birth_date", _("date of birth")

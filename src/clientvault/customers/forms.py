@@ -58,6 +58,8 @@ class CustomerForm(StyledForm):
     accept_uscc_checksum_failure = forms.BooleanField(
         label=_("The code fails the check digit but matches the business licence (flag for review)"), required=False
     )
+    # Issue #14: shown with the possible-duplicates panel; ticked, the save goes past warnings (audited).
+    confirm_duplicates = forms.BooleanField(label=_("Save (confirmed: not a duplicate customer)"), required=False)
     legal_representative = forms.CharField(label=_("Legal representative"), max_length=100, required=False)
     registered_address = forms.CharField(label=_("Registered address"), max_length=300, required=False)
     industry = forms.ChoiceField(label=_("Industry"), choices=_choices(Industry), required=False)
@@ -94,7 +96,7 @@ class CustomerForm(StyledForm):
         self.style_fields()
 
     def standard_data(self) -> dict[str, Any]:
-        skip = {"tags", "owner_id", "accept_uscc_checksum_failure"}
+        skip = {"tags", "owner_id", "accept_uscc_checksum_failure", "confirm_duplicates"}
         return {k: v for k, v in self.cleaned_data.items() if not k.startswith("custom__") and k not in skip}
 
     def custom_data(self) -> dict[str, Any]:

@@ -17,12 +17,13 @@ from clientvault.customers.choices import (
     IdType,
     Industry,
     Kind,
+    MatchKeyKind,
     Residency,
     ReviewStatus,
     Source,
     Status,
 )
-from clientvault.customers.querysets import CustomerQuerySet, FollowUpQuerySet
+from clientvault.customers.querysets import CustomerQuerySet, FollowUpQuerySet, MatchKeyQuerySet
 
 # Personal-data fields of Customer (classified in the catalogue; all but the plain filters are
 # encrypted, see customers/vault.py); their names may appear in audit events, never their values.
@@ -227,3 +228,27 @@ class CustomFieldDefinition(models.Model):
 
     def label(self, language: str | None) -> str:
         return self.label_en if (language or "").startswith("en") else self.label_zh
+
+
+class MatchKey(models.Model):
+    """One duplicate-matching key of a customer (issue #14, customers/matching.py): a keyed blind index
+    (``crypto.cipher.blind_index``, one domain per kind) of a normalised identifier or of a value derived
+    from the profile (name pinyin, birth year, last 8 digits of the mobile…). No plaintext, nothing
+    reversible; erased with the customer's indexes on crypto-shredding and deleted with the customer."""
+
+    id = models.BigAutoField(primary_key=True)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="match_keys")
+    # Copied from the customer: a lookup stays in one legal entity without a join.
+    legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=MatchKeyKind.choices)
+    digest_bidx = models.BinaryField(max_length=16)
+
+    objects = MatchKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("duplicate-matching key")
+        verbose_name_plural = _("duplicate-matching keys")
+        indexes = [models.Index(fields=["legal_entity", "kind", "digest_bidx"], name="matchkey_lookup")]
+
+    def __str__(self) -> str:
+        return f"match key {self.kind} of {self.customer_id}"

@@ -31,7 +31,7 @@ from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.core.text import clean_text
 from clientvault.crypto import keystore
 from clientvault.customers import changes as changes_
-from clientvault.customers import custom_fields, disclosure, permissions, prepare, protection, rules, vault
+from clientvault.customers import custom_fields, disclosure, matching, permissions, prepare, protection, rules, vault
 from clientvault.customers.choices import Kind, ReviewStatus, Status
 from clientvault.customers.models import Customer, Tag
 
@@ -101,13 +101,54 @@ def _current_values(customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]
     return values, dict(opened["custom_data"] or {})
 
 
-def _save(customer: Customer) -> None:
+def _save(customer: Customer, values: Mapping[str, Any] | None = None) -> None:
+    """Save; a unique identifier taken meanwhile by a concurrent write (the database's constraint refused the
+    row) is reported as the duplicate it is, never as a server error. With ``values`` (the full profile in
+    plaintext), the customer's match keys are rewritten from them."""
     try:
         with transaction.atomic():
             customer.save()
     except IntegrityError:
+        if values is not None:
+            report = matching.check(legal_entity_id=customer.legal_entity_id, kind=customer.kind, values=values, exclude=customer.pk)
+            if report.blocking:
+                raise matching.DuplicateFound(report) from None
         _check_unique(customer)
         raise
+    if values is not None:
+        matching.write_keys([customer], {customer.pk: values})
+
+
+def _duplicates(
+    ctx: Context, customer: Customer, values: Mapping[str, Any], *, confirm: bool, known: Sequence[uuid.UUID] = ()
+) -> matching.MatchReport:
+    """The on-entry duplicate check (issue #14): a blocking match refuses; warnings and likely matches refuse
+    unless the user confirmed having seen them. ``known``: customers the record already matched before this
+    change (an update re-asks only about new ones). Returns what the user confirmed past, for the audit."""
+    found = matching.check(legal_entity_id=customer.legal_entity_id, kind=customer.kind, values=values, exclude=customer.pk).without(known)
+    # Warnings and likely matches are about records the user may see: those are the ones they can judge, and
+    # asking them to confirm past a record they may not see would tell them it exists (a phone number or a
+    # name and birth date confirmed as a customer's). Matches outside their sight are left to the batch
+    # duplicate review, where someone who sees both records decides (dedupe). Blocking matches always refuse:
+    # the database holds one record per ID number / credit code, so the refusal is unavoidable.
+    candidates = [m.customer_id for m in found.warnings + found.likely]
+    visible = Customer.objects.visible_to(ctx).filter(pk__in=candidates).values_list("pk", flat=True) if candidates else []
+    report = found.only(visible)
+    if report.blocking or (report.needs_confirmation and not confirm):
+        raise matching.DuplicateFound(report)
+    return report
+
+
+def _overridden(report: matching.MatchReport) -> dict[str, Any]:
+    """The audit detail of a save confirmed past duplicate warnings: how many, on which fields, which records."""
+    if not report.needs_confirmation:
+        return {}
+    shown = report.warnings + report.likely
+    return {
+        "duplicates_overridden": len(shown),
+        "duplicate_reasons": sorted({r for m in shown for r in m.reasons}),
+        "duplicate_ids": [str(m.customer_id) for m in shown],
+    }
 
 
 @transaction.atomic
@@ -120,8 +161,12 @@ def create_customer(
     tags: Sequence[str] = (),
     owner_id: int | None = None,
     accept_uscc_checksum_failure: bool = False,
+    confirm_duplicates: bool = False,
 ) -> Customer:
-    """Create a customer owned by the actor (or, for a manager, by a rep of their team)."""
+    """Create a customer owned by the actor (or, for a manager, by a rep of their team).
+
+    The on-entry duplicate check runs first (customers/matching.py): ``DuplicateFound`` on a blocking match,
+    or on warnings / likely matches unless ``confirm_duplicates`` says the user saw them and goes on."""
     permissions.require(ctx, CUSTOMER, CREATE)
     if kind not in Kind.values:
         raise ValidationFailed({"kind": [_("Choose individual or organisation.")]})
@@ -134,13 +179,18 @@ def create_customer(
     entry = changes_.entry_proposal(customer)
     if customer.review_status == ReviewStatus.PENDING and not approvals.needs_approval(entry.change_type, entry.facts):
         customer.review_status = ReviewStatus.APPROVED  # no active rule reviews this entry: nobody could decide it
+    overridden = _overridden(_duplicates(ctx, customer, cleaned, confirm=confirm_duplicates))
     _check_unique(customer)
-    _save(customer)
-    prepare.after_insert([customer], {customer.pk: cleaned})
+    # With the values, _save reports a concurrent duplicate as DuplicateFound and writes the match keys
+    # (what prepare.after_insert does for the bulk paths).
+    _save(customer, cleaned)
     if tags:
         _set_tags(customer, tags)
     permissions.ensure_visible(ctx, customer)
-    audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=prepare.filled_fields(cleaned, custom_clean))
+    audit.record(
+        ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=prepare.filled_fields(cleaned, custom_clean),
+        detail=overridden or None,
+    )  # fmt: skip
     # Review on entry (issue #13): until compliance approves, only the creator and compliance see the record.
     customer.change_requests = changes_.submit_all(ctx, customer, [entry]) if customer.review_status == ReviewStatus.PENDING else []
     disclosure.present(ctx, [customer], with_custom=True)  # the caller sees the record as its policy says
@@ -158,8 +208,10 @@ def update_customer(
     owner_id: int | None = None,
     expected_version: int | None = None,
     accept_uscc_checksum_failure: bool = False,
+    confirm_duplicates: bool = False,
 ) -> Customer:
-    """Apply changes to a customer the actor may change; optimistic check on ``expected_version``."""
+    """Apply changes to a customer the actor may change; optimistic check on ``expected_version``. A change to
+    a field match keys derive from runs the duplicate check (as ``create_customer``) about new matches."""
     permissions.require(ctx, CUSTOMER, CHANGE)
     customer = permissions.locked_customer(ctx, customer_id, CHANGE)
     if expected_version is not None and expected_version != customer.version:
@@ -236,10 +288,22 @@ def update_customer(
         return customer
     protection.refuse_loosening(ctx, protected, disclosure.row_facts(customer))  # rule 12: clearing "core" is not the editor's
     customer.version += 1
+    rekey = bool(matching.INPUT_FIELDS & set(changed))
+    overridden: dict[str, Any] = {}
+    if rekey:
+        after = {**before, **{f: cleaned[f] for f in changed if f in cleaned}}
+        known = [
+            m.customer_id
+            for m in matching.check(
+                legal_entity_id=customer.legal_entity_id, kind=customer.kind, values=before, exclude=customer.pk
+            ).matches
+        ]
+        overridden = _overridden(_duplicates(ctx, customer, after, confirm=confirm_duplicates, known=known))
     _check_unique(customer)
-    _save(customer)
+    _save(customer, after if rekey else None)
     permissions.ensure_visible(ctx, customer)
-    audit.record(ctx, "customer.updated", obj=customer, customer_id=customer.pk, fields=changed, detail={"version": customer.version})
+    detail = {"version": customer.version, **overridden}
+    audit.record(ctx, "customer.updated", obj=customer, customer_id=customer.pk, fields=changed, detail=detail)
     customer.change_requests = changes_.submit_all(ctx, customer, plan.proposals)
     if customer.review_status == ReviewStatus.PENDING:
         changes_.restart_entry_review(ctx, customer)  # the reviewer decides the record as it now is
@@ -273,7 +337,7 @@ def write_approved(ctx: Context, customer: Customer, fields: Mapping[str, Any], 
     _apply(customer, {f: cleaned[f] for f in changed}, custom_clean if custom else None)
     customer.version += 1
     _check_unique(customer)
-    _save(customer)
+    _save(customer, {**current, **{f: cleaned[f] for f in changed}} if matching.INPUT_FIELDS & set(changed) else None)
     return changed + [f"custom.{k}" for k in custom if custom_clean.get(k) != current_custom.get(k)]
 
 

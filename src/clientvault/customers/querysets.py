@@ -8,6 +8,7 @@ from django.db.models import Q
 from clientvault.access.policies import CUSTOMER, FOLLOWUP, VIEW, Scope, allows
 from clientvault.access.querysets import PolicyQuerySet, department_filter
 from clientvault.core.capabilities import ENTRY_REVIEW
+from clientvault.core.querysets import GuardedQuerySet
 from clientvault.customers.choices import ReviewStatus
 
 if TYPE_CHECKING:
@@ -53,3 +54,12 @@ class FollowUpQuerySet(PolicyQuerySet[M]):
 
     def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> PolicyQuerySet[M]:
         return super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx, prefix="customer__"))
+
+
+class MatchKeyQuerySet(GuardedQuerySet[M]):
+    """Duplicate-matching keys (customers/matching.py): no person reads a key row. The matcher looks keys up
+    for a caller and keeps only what that caller may see; maintenance writes and deletes them, each with
+    ``unrestricted(reason=…)``. So ``visible_to`` shows nothing to anyone (like portal sign-in codes)."""
+
+    def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> GuardedQuerySet[M]:
+        return self._mark("visible_to").none()

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from clientvault.customers.choices import Channel, Kind
+from clientvault.customers.choices import Channel, Kind, MatchReason
 from clientvault.customers.models import Customer, FollowUp
 
 
@@ -36,6 +36,7 @@ class CustomerFields(Schema):
     tags: list[str] | None = None
     owner_id: int | None = None
     accept_uscc_checksum_failure: bool = False
+    confirm_duplicates: bool = Field(False, description="Save although possible duplicates were reported (409 duplicate_found); audited")
 
 
 class CustomerIn(CustomerFields):
@@ -224,3 +225,47 @@ class CustomFieldOut(Schema):
     required: bool
     applies_to: str
     choices: list[dict[str, str]]
+
+
+def _shown_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+class DuplicateMatchOut(Schema):
+    """One matching record the caller may see, its fields as their policy shows them (masked or null)."""
+
+    id: uuid.UUID
+    kind: Kind
+    reasons: list[MatchReason] = Field(description="The fields it matched on (codes, never values)")
+    exact: bool = Field(description="Matched on an identical identifier")
+    score: float = Field(description="Likeness 0..1 (1 for exact matches)")
+    blocking: bool = Field(description="A record with this identifier exists: this save is refused")
+    values: dict[str, str | None] = Field(description="Its name and the matched fields as your policy shows them")
+
+    @staticmethod
+    def from_model(c: Customer, *, blocking: bool) -> DuplicateMatchOut:
+        match: Any = c.match  # type: ignore[attr-defined]
+        shown = {f: getattr(c, f, None) for f in getattr(c, "field_views", {}) if f != "tags"}
+        values = {f: _shown_text(v) for f, v in shown.items()}
+        return DuplicateMatchOut(
+            id=c.pk, kind=Kind(c.kind), reasons=[MatchReason(r) for r in match.reasons], exact=match.exact, score=match.score,
+            blocking=blocking, values=values,
+        )  # fmt: skip
+
+
+class DuplicateErrorDetail(Schema):
+    code: Literal["duplicate_found"]
+    message: str
+    request_id: str = Field(description="The request id, also in the audit trail and the logs")
+    fields: dict[str, list[str]] | None = None
+    matches: list[DuplicateMatchOut] = Field(description="The matching records you may see")
+    hidden_matches: int = Field(0, description="Records you may not see that hold the same ID number or credit code (a count only)")
+    needs_confirmation: bool = Field(description="Send the same request again with confirm_duplicates=true to save anyway")
+
+
+class DuplicateErrorOut(Schema):
+    """409 duplicate_found: the save was refused; nothing was written."""
+
+    error: DuplicateErrorDetail

@@ -348,3 +348,49 @@ def reveal_field(ctx: Context, customer_id: uuid.UUID | str, field: str) -> Reve
     if hasattr(value, "isoformat"):
         value = value.isoformat()
     return Revealed(field, value, disclosure.masked_form(field, value))
+
+
+@dataclass
+class DuplicateMatches:
+    """What a user is shown of a duplicate check: the matching records they may see (fields as their policy
+    shows them, each with ``match``: the reasons and score), and how many blocking matches they may not see."""
+
+    items: list[Customer]
+    hidden_blocking: int = 0
+
+
+# What a duplicate panel shows of a matching record: its name, and the fields it matched on (no more).
+_DUPLICATE_FIELDS = ("name", "id_number", "uscc", "mobile", "email", "birth_date")
+
+
+@transaction.atomic
+def duplicate_matches(ctx: Context, report: Any) -> DuplicateMatches:
+    """The matches of a ``customers.matching.MatchReport`` the actor may see, masked per policy; audited as
+    ``customer.duplicates_shown`` (which records, which fields, in which form) even when none is shown.
+
+    Of matches outside the actor's scope only blocking ones are counted (a count, never details): the
+    refusal already says the ID number or credit code is taken, the count adds nothing. Warnings and likely
+    matches the actor may not see are neither shown nor counted (``create_customer`` does not ask about
+    them): a count would confirm that someone with this phone number, or this name and birth date, is a
+    customer — which the actor's scope is there to withhold."""
+    engine.require_purpose(ctx)
+    by_id = {m.customer_id: m for m in report.matches}
+    qs = Customer.objects.visible_to(ctx, "view").filter(pk__in=list(by_id)).select_related("owner")
+    order = list(by_id)
+    items = sorted(vault.with_key_state(qs), key=lambda c: order.index(c.pk))
+    vault.load_keys(items)
+    reasons = {r for m in report.matches for r in m.reasons}
+    fields = [f for f in _DUPLICATE_FIELDS if f == "name" or f in reasons]
+    shown, plan = disclosure.disclose(ctx, items, fields) if items else ([], None)
+    for customer in items:
+        customer.match = by_id[customer.pk]  # type: ignore[attr-defined]
+    seen = {c.pk for c in items}
+    hidden = sum(1 for m in report.blocking if m.customer_id not in seen)
+    detail: dict[str, Any] = {
+        "shown_ids": [str(c.pk) for c in items],
+        "hidden_blocking": hidden,
+        "reasons": sorted(reasons),
+        **(disclosure.audit_detail(items, plan) if plan is not None else {}),
+    }
+    audit.record(ctx, "customer.duplicates_shown", object_type="customers.customer", fields=shown, detail=detail)
+    return DuplicateMatches(items=items, hidden_blocking=hidden)

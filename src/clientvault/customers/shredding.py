@@ -15,7 +15,7 @@ from clientvault.audit import recording as audit
 from clientvault.core.context import Context
 from clientvault.crypto import keystore
 from clientvault.crypto.services import require_key_custodian
-from clientvault.customers import vault
+from clientvault.customers import matching, vault
 from clientvault.customers.models import Customer
 
 
@@ -40,6 +40,7 @@ def _erase_indexes(customer_id: uuid.UUID) -> None:
     Customer.objects.unrestricted(reason="crypto-shredding blanks the erased customer's search indexes").filter(pk=customer_id).update(
         **cleared
     )
+    matching.erase_keys(customer_id)  # derived from the same values: gone with them (issue #14)
 
 
 def delete_entered_in_error(*, ctx: Context, customer_ids: list[uuid.UUID], detail: dict[str, object]) -> int:

@@ -37,9 +37,9 @@ from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.customers import changes, exports, extensions, followups, profiles, protection, rules, selectors
+from clientvault.customers import changes, exports, extensions, followups, matching, profiles, protection, rules, selectors
 from clientvault.customers import custom_fields as custom_field_services
-from clientvault.customers.choices import FieldType, Kind
+from clientvault.customers.choices import FieldType, Kind, MatchReason
 from clientvault.customers.forms import CustomerFilterForm, CustomerForm, CustomFieldForm, FollowUpForm
 from clientvault.customers.models import Customer, CustomFieldDefinition
 
@@ -134,6 +134,7 @@ def customer_create(request: AppRequest) -> HttpResponse:
     if kind not in Kind.values:
         kind = Kind.INDIVIDUAL
     form = CustomerForm(request.POST or None, kind=kind, owners=_owner_choices(ctx))
+    shown: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         try:
             customer = profiles.create_customer(
@@ -144,7 +145,10 @@ def customer_create(request: AppRequest) -> HttpResponse:
                 tags=form.tag_names() or [],
                 owner_id=form.cleaned_data.get("owner_id"),
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
+                confirm_duplicates=bool(form.cleaned_data.get("confirm_duplicates")),
             )
+        except matching.DuplicateFound as exc:
+            shown = _duplicates(ctx, form, exc)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -152,7 +156,19 @@ def customer_create(request: AppRequest) -> HttpResponse:
         else:
             messages.success(request, _("The customer was created."))
             return redirect("customers:detail", customer_id=customer.pk)
-    return render(request, "customers/form.html", {"form": form, "kind": kind, "creating": True})
+    return render(request, "customers/form.html", {"form": form, "kind": kind, "creating": True, **shown})
+
+
+def _duplicates(ctx: Context, form: CustomerForm, exc: matching.DuplicateFound) -> dict[str, Any]:
+    """The 疑似重复客户 panel (issue #14): field errors for a blocking match, the matches the user may see."""
+    apply_errors(form, exc)
+    if not exc.fields:
+        form.add_error(None, str(exc))
+    shown = selectors.duplicate_matches(ctx, exc.report)
+    labels = dict(MatchReason.choices)
+    for item in shown.items:
+        item.reason_labels = "、".join(str(labels.get(r, r)) for r in item.match.reasons)  # type: ignore[attr-defined]
+    return {"duplicates": shown, "duplicate_report": exc.report}
 
 
 def _get_or_404(ctx: Context, customer_id: uuid.UUID, *, with_followups: bool = True) -> Customer:
@@ -226,6 +242,7 @@ def customer_edit(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
         if "tags" not in locked:
             initial["tags"] = ", ".join(customer.shown_tags or ())
     form = CustomerForm(request.POST or None, initial=initial, kind=meta.kind, owners=_owner_choices(ctx), locked=meta.locked_fields)
+    shown: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid():
         try:
             updated = profiles.update_customer(
@@ -237,7 +254,10 @@ def customer_edit(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
                 owner_id=form.cleaned_data.get("owner_id"),
                 expected_version=_posted_version(request),
                 accept_uscc_checksum_failure=bool(form.cleaned_data.get("accept_uscc_checksum_failure")),
+                confirm_duplicates=bool(form.cleaned_data.get("confirm_duplicates")),
             )
+        except matching.DuplicateFound as exc:
+            shown = _duplicates(ctx, form, exc)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except (Conflict, PermissionDenied) as exc:
@@ -248,7 +268,7 @@ def customer_edit(request: AppRequest, customer_id: uuid.UUID) -> HttpResponse:
             _say_saved(request, updated.change_requests)
             return redirect("customers:detail", customer_id=customer_id)
     version = request.POST.get("version") if request.method == "POST" else meta.version
-    context = {"form": form, "kind": meta.kind, "creating": False, "customer": customer, "meta": meta, "version": version}
+    context = {"form": form, "kind": meta.kind, "creating": False, "customer": customer, "meta": meta, "version": version, **shown}
     return render(request, "customers/form.html", context)
 
 

@@ -20,7 +20,7 @@ def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, review_status: str = R
 
     It has passed compliance review on entry unless ``review_status`` says otherwise (pending or rejected
     records are seen by their creator, ``created_by=``, and compliance only)."""
-    from clientvault.customers import profiles, vault
+    from clientvault.customers import matching, profiles, vault
 
     assert owner.department is not None
     n = next(counter)
@@ -49,6 +49,7 @@ def customer(owner: User, *, kind: str = Kind.INDIVIDUAL, review_status: str = R
         setattr(c, key, value)
     profiles._apply(c, base, custom)
     c.save(force_insert=True)
+    matching.write_keys([c], {c.pk: base})  # as the services keep them (issue #14)
     for key in vault.ENCRYPTED_FIELDS:
         if not hasattr(c, key):
             setattr(c, key, {} if key == "custom_data" else ("" if key != "birth_date" else None))
