@@ -116,7 +116,8 @@ def comparisons() -> list[dict[str, Any]]:
                 _level('"birth_date_l" = "birth_date_r"', "exact", 0.90),
                 _level(
                     f'{_dl("birth_date", 1, 5)} OR ("birth_year_l" = "birth_year_r" AND '
-                    'substr("birth_date_l", 6, 2) = substr("birth_date_r", 9, 2) AND substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2))',
+                    'substr("birth_date_l", 6, 2) = substr("birth_date_r", 9, 2) AND '
+                    'substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2))',
                     "typo or day and month swapped",
                     0.06,
                 ),
@@ -154,7 +155,8 @@ def comparisons() -> list[dict[str, Any]]:
                 _level(
                     _guarded(
                         '"address_head_l" = "address_head_r"',
-                        'jaro_winkler_similarity("address_l", "address_r") >= 0.9 OR len(list_intersect("address_tokens_l", "address_tokens_r")) >= 3',
+                        'jaro_winkler_similarity("address_l", "address_r") >= 0.9 OR '
+                        'len(list_intersect("address_tokens_l", "address_tokens_r")) >= 3',
                     ),
                     "similar",
                     0.15,
@@ -269,7 +271,7 @@ def _train(sdf: Any, chosen: dict[str, Any], n: int, notes: list[str]) -> tuple[
     linker = Linker(sdf, chosen, log_level=None)
     try:
         linker.training.estimate_probability_two_random_records_match(list(DETERMINISTIC), recall=0.8)
-    except Exception as exc:  # noqa: BLE001 — Splink raises plain Exceptions for "no matches found"
+    except Exception as exc:
         notes.append(f"prior:{type(exc).__name__}")
     linker.training.estimate_u_using_random_sampling(max_pairs=min(1e6, n * (n - 1) / 2), seed=SEED)
     model = linker.misc.save_model_to_json()
@@ -277,7 +279,7 @@ def _train(sdf: Any, chosen: dict[str, Any], n: int, notes: list[str]) -> tuple[
     for rule in EM_BLOCKS:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(_and_same(rule), estimate_without_term_frequencies=True)
-        except Exception as exc:  # noqa: BLE001 — a failed session can leave the linker without its comparisons
+        except Exception as exc:
             notes.append(f"em:{type(exc).__name__}")
             linker = Linker(sdf, model, log_level=None)
             continue

@@ -68,4 +68,6 @@ def _decrypt(batch: list[Any]) -> Iterator[Scanned]:
         except keystore.KeyDestroyed:
             continue  # erased (crypto-shredded): nothing left to match
         uid = str(customer.pk)
-        yield Scanned(customer.pk, customer.legal_entity_id, customer.updated_at, features(uid, customer.kind, str(customer.legal_entity_id), values))
+        yield Scanned(
+            customer.pk, customer.legal_entity_id, customer.updated_at, features(uid, customer.kind, str(customer.legal_entity_id), values)
+        )

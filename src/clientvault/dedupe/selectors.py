@@ -73,8 +73,8 @@ def queue_page(ctx: Context, *, status: str = ClusterStatus.OPEN, page: int = 1,
     page_obj = paginator.get_page(page)
     items = list(page_obj.object_list)
     agreeing: dict[uuid.UUID, list[str]] = {}
-    for cluster_id, evidence in MatchPair.objects.filter(cluster__in=items).order_by("cluster_id", "-probability").values_list(
-        "cluster_id", "evidence"
+    for cluster_id, evidence in (
+        MatchPair.objects.filter(cluster__in=items).order_by("cluster_id", "-probability").values_list("cluster_id", "evidence")
     ):
         agreeing.setdefault(cluster_id, list((evidence or {}).get("agree", [])))
     audit.record(
@@ -118,3 +118,49 @@ def last_scan(ctx: Context) -> DuplicateScan | None:
     """When the queue was last refreshed (counts only)."""
     _require(ctx)
     return DuplicateScan.objects.order_by("-started_at").first()
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    cluster_id: uuid.UUID
+    status: str
+    probability: float
+    customer_ids: list[uuid.UUID]
+    agree: list[str]
+    disagree: list[str]
+
+
+@transaction.atomic
+def export(ctx: Context, *, status: str = ClusterStatus.OPEN) -> list[ExportRow]:
+    """Clusters as ids, probabilities and field codes only — no personal value leaves (the operator's CLI
+    export under the system context, or a reviewer's own queue); one ``duplicates.exported`` event."""
+    if ctx.actor is None and "system" in ctx.roles:
+        qs = DuplicateCluster.objects.all()
+        qs = qs.filter(status=status) if status in STATUSES else qs
+        qs = qs.order_by("-best_probability", "created_at", "pk")
+    else:
+        qs = queue(ctx, status=status)
+    clusters = list(qs)
+    members: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for cluster_id, customer_id in (
+        ClusterMember.objects.filter(cluster__in=clusters, active=True).order_by("customer_id").values_list("cluster_id", "customer_id")
+    ):
+        members.setdefault(cluster_id, []).append(customer_id)
+    best: dict[uuid.UUID, dict[str, Any]] = {}
+    for cluster_id, evidence_codes in (
+        MatchPair.objects.filter(cluster__in=clusters).order_by("cluster_id", "-probability").values_list("cluster_id", "evidence")
+    ):
+        best.setdefault(cluster_id, evidence_codes or {})
+    rows = [
+        ExportRow(
+            c.pk,
+            c.status,
+            c.best_probability,
+            members.get(c.pk, []),
+            best.get(c.pk, {}).get("agree", []),
+            best.get(c.pk, {}).get("disagree", []),
+        )
+        for c in clusters
+    ]
+    audit.record(ctx, "duplicates.exported", object_type="dedupe.duplicatecluster", detail={"status": status, "rows": len(rows)})
+    return rows

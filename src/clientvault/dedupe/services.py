@@ -119,7 +119,9 @@ def _run(ctx: Context, record: DuplicateScan, *, model_scan: DuplicateScan | Non
 def _failed(ctx: Context, record: DuplicateScan, exc: Exception) -> None:
     """Mark the scan failed with the error's class only (a message could echo a value) and audit the read."""
     with transaction.atomic():
-        DuplicateScan.objects.filter(pk=record.pk).update(state=ScanState.FAILED, finished_at=clock.now(), error_code=type(exc).__name__[:60])
+        DuplicateScan.objects.filter(pk=record.pk).update(
+            state=ScanState.FAILED, finished_at=clock.now(), error_code=type(exc).__name__[:60]
+        )
         audit.record(
             ctx,
             "duplicates.scanned",
@@ -154,7 +156,9 @@ def dismiss(ctx: Context, cluster: DuplicateCluster | uuid.UUID, *, reason: str)
     found.save(update_fields=["status", "dismiss_reason", "dismissed_at", "dismissed_by", "updated_at"])
     pairs = list(MatchPair.objects.filter(cluster=found).values_list("left_id", "right_id", "levels"))
     for left, right, levels in pairs:
-        DismissedPair.objects.update_or_create(left_id=left, right_id=right, defaults={"levels": levels, "cluster": found, "dismissed_at": now})
+        DismissedPair.objects.update_or_create(
+            left_id=left, right_id=right, defaults={"levels": levels, "cluster": found, "dismissed_at": now}
+        )
     audit.record(ctx, "duplicates.dismissed", obj=found, detail={"reason": reason, "pairs": len(pairs), "records": found.size})
 
 

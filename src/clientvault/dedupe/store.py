@@ -49,7 +49,9 @@ def _dismissed() -> dict[tuple[uuid.UUID, uuid.UUID], Mapping[str, int]]:
     return {(left, right): levels for left, right, levels in DismissedPair.objects.values_list("left_id", "right_id", "levels")}
 
 
-def apply(scan: DuplicateScan, scored: Iterable[ScoredPair], *, entity_of: Mapping[uuid.UUID, int], changed: set[uuid.UUID] | None) -> Stored:
+def apply(
+    scan: DuplicateScan, scored: Iterable[ScoredPair], *, entity_of: Mapping[uuid.UUID, int], changed: set[uuid.UUID] | None
+) -> Stored:
     """Replace the open clusters with those the pairs draw now (``changed``: incremental, keep the pairs of
     unchanged customers); ids follow ``clusters.assign_ids``."""
     pairs: dict[tuple[uuid.UUID, uuid.UUID], tuple[ScoredPair, uuid.UUID]] = _carried(scan, changed) if changed is not None else {}

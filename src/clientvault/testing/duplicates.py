@@ -62,7 +62,9 @@ class _Pools:
             by_sound.setdefault(lazy_pinyin(c, style=Style.NORMAL)[0], []).append(c)
         self.homophones = {c: [o for o in by_sound[lazy_pinyin(c, style=Style.NORMAL)[0]] if o != c] for c in self.chars}
         self.addresses = [faker.address().rsplit(" ", 1)[0] for _ in range(4000)]
-        self.regions = [str(rng.choice([110101, 310104, 440305, 330106, 510104, 420102, 320106, 370102, 210102, 610113])) for _ in range(10)]
+        self.regions = [
+            str(rng.choice([110101, 310104, 440305, 330106, 510104, 420102, 320106, 370102, 210102, 610113])) for _ in range(10)
+        ]
         self.rng = rng
 
     def surname(self) -> str:

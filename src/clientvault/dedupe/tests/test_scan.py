@@ -7,7 +7,7 @@ import pytest
 from clientvault.core.context import system_context
 from clientvault.dedupe import services
 from clientvault.dedupe.choices import ClusterStatus, ScanKind
-from clientvault.dedupe.models import ClusterMember, DuplicateCluster, MatchPair
+from clientvault.dedupe.models import ClusterMember
 from clientvault.dedupe.tests.helpers import household_pairs, plant, true_pairs
 
 pytestmark = pytest.mark.django_db
