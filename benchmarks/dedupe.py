@@ -61,8 +61,10 @@ def _default(rows: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     cols = ("unique_id", "name", "id_number", "birth_date", "sex", "mobile", "email", "address")
 
     def raw(r: dict[str, Any], c: str) -> Any:
-        v = r.get(c)
-        return None if v in ("", None) else (v.isoformat() if hasattr(v, "isoformat") else str(v))
+        v: Any = r.get(c)
+        if v in ("", None):
+            return None
+        return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
     table = pa.table({c: pa.array([raw(r, c) for r in rows], type=pa.string()) for c in cols})
     con = engine.connect(memory_limit=os.environ.get("BENCH_DUCKDB_MEMORY", "5GB"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ninja import Router
+from ninja import Router, Status
 
+from clientvault.access.policies import Decision
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.dedupe import selectors, services
 from clientvault.dedupe.choices import ClusterStatus
@@ -58,8 +59,8 @@ def duplicate_cluster(request: AppRequest, cluster_id: uuid.UUID) -> DuplicateCl
         fields = {}
         for f in found.fields:
             view = views.get(f)
-            decision = view.decision if view is not None else "withheld"
-            fields[f] = DuplicateFieldOut(value=None if decision == "withheld" else _text(getattr(m, f, None)), decision=decision)
+            decision = Decision(view.decision) if view is not None else Decision.WITHHELD
+            fields[f] = DuplicateFieldOut(value=None if decision is Decision.WITHHELD else _text(getattr(m, f, None)), decision=decision)
         members.append(DuplicateMemberOut(customer_id=m.pk, fields=fields))
     pairs = [
         DuplicatePairOut(
@@ -77,6 +78,6 @@ def duplicate_cluster(request: AppRequest, cluster_id: uuid.UUID) -> DuplicateCl
 @router.post(
     "/duplicates/{cluster_id}/dismiss", response={204: None}, summary="Mark a cluster as not duplicates (remembered by later scans)"
 )
-def dismiss_cluster(request: AppRequest, cluster_id: uuid.UUID, payload: DuplicateDismissIn) -> tuple[int, None]:
+def dismiss_cluster(request: AppRequest, cluster_id: uuid.UUID, payload: DuplicateDismissIn) -> Status[None]:
     services.dismiss(ctx_of(request), cluster_id, reason=payload.reason)
-    return 204, None
+    return Status(204, None)

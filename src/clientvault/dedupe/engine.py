@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import splink
 from splink import DuckDBAPI, Linker
 

@@ -28,7 +28,7 @@ _REASON = "batch duplicate detection decrypts each customer's matching fields in
 @dataclass(frozen=True)
 class Scanned:
     customer_id: uuid.UUID
-    legal_entity_id: int
+    legal_entity_id: uuid.UUID
     changed_at: dt.datetime
     row: dict[str, Any]
 
@@ -37,9 +37,9 @@ def _has_merged_into() -> bool:
     return any(f.name == "merged_into" for f in Customer._meta.get_fields())
 
 
-def customers(*, legal_entity_id: int | None = None) -> Any:
+def customers(*, legal_entity_id: uuid.UUID | None = None) -> Any:
     """The customers a scan covers: not merged away (issue #14 lineage), optionally one legal entity."""
-    qs = Customer.objects.unrestricted(reason=_REASON)
+    qs: Any = Customer.objects.unrestricted(reason=_REASON)
     if legal_entity_id is not None:
         qs = qs.filter(legal_entity_id=legal_entity_id)
     if _has_merged_into():
@@ -47,7 +47,7 @@ def customers(*, legal_entity_id: int | None = None) -> Any:
     return qs
 
 
-def feature_rows(*, legal_entity_id: int | None = None) -> Iterator[Scanned]:
+def feature_rows(*, legal_entity_id: uuid.UUID | None = None) -> Iterator[Scanned]:
     """Feature rows of every customer in scope, a chunk of keys at a time; shredded customers are skipped."""
     columns = ["id", "kind", "legal_entity_id", "updated_at", *(vault.column(f) for f in READ_FIELDS)]
     batch: list[Any] = []

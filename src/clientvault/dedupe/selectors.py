@@ -50,7 +50,7 @@ def cluster_for(ctx: Context, cluster_id: uuid.UUID | str) -> DuplicateCluster:
         pk = uuid.UUID(str(cluster_id))
     except ValueError:
         raise NotFound() from None
-    found = DuplicateCluster.objects.visible_to(ctx).filter(pk=pk).first()
+    found: DuplicateCluster | None = DuplicateCluster.objects.visible_to(ctx).filter(pk=pk).first()
     if found is None:
         raise NotFound()
     return found
@@ -134,6 +134,7 @@ class ExportRow:
 def export(ctx: Context, *, status: str = ClusterStatus.OPEN) -> list[ExportRow]:
     """Clusters as ids, probabilities and field codes only — no personal value leaves (the operator's CLI
     export under the system context, or a reviewer's own queue); one ``duplicates.exported`` event."""
+    qs: QuerySet[DuplicateCluster]
     if ctx.actor is None and "system" in ctx.roles:
         qs = DuplicateCluster.objects.all()
         qs = qs.filter(status=status) if status in STATUSES else qs

@@ -21,7 +21,7 @@ from clientvault.dedupe.models import DismissedPair, DuplicateCluster, Duplicate
 SCAN_FIELDS = tuple(f"customer.{f}" for f in reading.READ_FIELDS)
 
 
-def _last_model_scan(legal_entity_id: int | None) -> DuplicateScan | None:
+def _last_model_scan(legal_entity_id: uuid.UUID | None) -> DuplicateScan | None:
     return (
         DuplicateScan.objects.filter(state=ScanState.DONE, legal_entity_id=legal_entity_id, kind=ScanKind.FULL)
         .exclude(model={})
@@ -30,11 +30,13 @@ def _last_model_scan(legal_entity_id: int | None) -> DuplicateScan | None:
     )
 
 
-def _last_scan(legal_entity_id: int | None) -> DuplicateScan | None:
+def _last_scan(legal_entity_id: uuid.UUID | None) -> DuplicateScan | None:
     return DuplicateScan.objects.filter(state=ScanState.DONE, legal_entity_id=legal_entity_id).order_by("-started_at").first()
 
 
-def scan(*, ctx: Context, incremental: bool = True, legal_entity_id: int | None = None, threshold: float | None = None) -> DuplicateScan:
+def scan(
+    *, ctx: Context, incremental: bool = True, legal_entity_id: uuid.UUID | None = None, threshold: float | None = None
+) -> DuplicateScan:
     """Find likely duplicates among all customers (or those changed since the last scan) and queue them.
 
     Incremental when asked and a trained model exists: customers created or changed since the last scan are
@@ -64,7 +66,9 @@ def scan(*, ctx: Context, incremental: bool = True, legal_entity_id: int | None 
 
 
 def _run(ctx: Context, record: DuplicateScan, *, model_scan: DuplicateScan | None, since: DuplicateScan | None) -> DuplicateScan:
-    rows, entity_of, changed = [], {}, set()
+    rows: list[dict[str, Any]] = []
+    entity_of: dict[uuid.UUID, uuid.UUID] = {}
+    changed: set[uuid.UUID] = set()
     cutoff = since.changed_since if since is not None else None
     for item in reading.feature_rows(legal_entity_id=record.legal_entity_id):
         rows.append(item.row)
@@ -134,7 +138,7 @@ def _failed(ctx: Context, record: DuplicateScan, exc: Exception) -> None:
 
 def _lock_visible(ctx: Context, cluster: DuplicateCluster | uuid.UUID) -> DuplicateCluster:
     pk = cluster.pk if isinstance(cluster, DuplicateCluster) else cluster
-    found = DuplicateCluster.objects.visible_to(ctx, CHANGE).select_for_update().filter(pk=pk).first()
+    found: DuplicateCluster | None = DuplicateCluster.objects.visible_to(ctx, CHANGE).select_for_update().filter(pk=pk).first()
     if found is None:
         raise NotFound()
     return found

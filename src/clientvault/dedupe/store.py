@@ -50,7 +50,7 @@ def _dismissed() -> dict[tuple[uuid.UUID, uuid.UUID], Mapping[str, int]]:
 
 
 def apply(
-    scan: DuplicateScan, scored: Iterable[ScoredPair], *, entity_of: Mapping[uuid.UUID, int], changed: set[uuid.UUID] | None
+    scan: DuplicateScan, scored: Iterable[ScoredPair], *, entity_of: Mapping[uuid.UUID, uuid.UUID], changed: set[uuid.UUID] | None
 ) -> Stored:
     """Replace the open clusters with those the pairs draw now (``changed``: incremental, keep the pairs of
     unchanged customers); ids follow ``clusters.assign_ids``."""
@@ -66,10 +66,10 @@ def apply(
     components = rules.components(pairs)
     open_clusters = list(_open(scan).order_by("created_at", "pk"))
     members: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for cluster_id, customer_id in ClusterMember.objects.filter(cluster__in=_open(scan), active=True).values_list(
+    for member_cluster, customer_id in ClusterMember.objects.filter(cluster__in=_open(scan), active=True).values_list(
         "cluster_id", "customer_id"
     ):
-        members.setdefault(cluster_id, set()).add(customer_id)
+        members.setdefault(member_cluster, set()).add(customer_id)
     existing = [rules.Existing(c.pk, (c.created_at, str(c.pk)), frozenset(members.get(c.pk, ()))) for c in open_clusters]
     ids = rules.assign_ids(components, existing)
     by_id = {c.pk: c for c in open_clusters}
@@ -88,13 +88,13 @@ def apply(
     for index, component in enumerate(components):
         best = max(p.probability for _k, (p, _s) in grouped[index])
         cluster_id = ids[index]
+        had: set[uuid.UUID] = set()
         if cluster_id is None:
             entity = entity_of[next(iter(component))]
             cluster = DuplicateCluster.objects.create(
                 legal_entity_id=entity, best_probability=best, size=len(component), first_seen=scan, last_seen=scan
             )
             new_count += 1
-            had: set[uuid.UUID] = set()
         else:
             cluster = by_id[cluster_id]
             cluster.best_probability, cluster.size, cluster.last_seen = best, len(component), scan

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from clientvault.core.context import system_context
@@ -18,7 +20,7 @@ def _ctx():
 
 
 def _clustered_pairs():
-    members: dict = {}
+    members: dict[Any, list[Any]] = {}
     for cluster_id, customer_id in ClusterMember.objects.filter(active=True, cluster__status=ClusterStatus.OPEN).values_list(
         "cluster_id", "customer_id"
     ):

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import sys
+import uuid
 from argparse import ArgumentParser
 from typing import Any
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         scan = sub.add_parser("scan", help="scan now (incremental unless --full or no trained model yet)")
         scan.add_argument("--full", action="store_true", help="re-train the model and score every candidate pair")
-        scan.add_argument("--entity", type=int, default=None, help="only this legal entity (id)")
+        scan.add_argument("--entity", type=uuid.UUID, default=None, help="only this legal entity (id)")
         scan.add_argument("--threshold", type=float, default=None, help="match probability to cluster at (default: settings)")
         scan.add_argument("--json", action="store_true", help="print the scan's counts as JSON")
         export = sub.add_parser("export", help="clusters as ids, probabilities and field codes (no personal values)")
@@ -73,7 +74,7 @@ class Command(BaseCommand):
 
     def _export(self, ctx: Any, options: dict[str, Any]) -> None:
         rows = selectors.export(ctx, status=options["status"])
-        records = [
+        records: list[dict[str, Any]] = [
             {
                 "cluster_id": str(r.cluster_id),
                 "status": r.status,
