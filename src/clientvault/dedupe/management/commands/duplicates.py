@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sys
 import uuid
 from argparse import ArgumentParser
 from typing import Any
@@ -104,7 +103,7 @@ class Command(BaseCommand):
                 )
             text = buffer.getvalue()
         if options["output"] == "-":
-            sys.stdout.write(text)
+            self.stdout.write(text, ending="")
         else:
             with open(options["output"], "w", encoding="utf-8") as handle:
                 handle.write(text)
