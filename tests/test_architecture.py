@@ -83,6 +83,9 @@ SELECTOR_HELPERS = {
     "approvals.selectors.open_for": "non-personal summaries for a caller that has already checked sight of the target",
     "approvals.selectors.counts": "counts only",
     "assets.selectors.open_alerts": "alerts hold ids, codes and counts only: nothing personal",
+    "dedupe.selectors.queue": "queryset builder of duplicate clusters (ids, probabilities); used inside audited selectors",
+    "dedupe.selectors.cluster_for": "one cluster's id, status and probability: nothing personal (evidence records its events)",
+    "dedupe.selectors.last_scan": "when the last scan ran and its counts",
 }
 
 
