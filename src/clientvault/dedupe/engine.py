@@ -93,11 +93,11 @@ def comparisons() -> list[dict[str, Any]]:
                     'jaro_winkler_similarity("pinyin_full_l", "pinyin_full_r") >= 0.92 OR '
                     + _guarded('length("name_l") >= 3 AND "surname_l" = "surname_r"', 'damerau_levenshtein("name_l", "name_r") <= 1'),
                     "close",
-                    0.05,
+                    0.07,
                 ),
-                _level('"surname_l" = "surname_r" AND "initials_l" = "initials_r"', "same surname and initials", 0.01),
-                _level('"surname_l" = "surname_r"', "same surname", 0.01),
-                _else(0.01),
+                _level('"surname_l" = "surname_r" AND "initials_l" = "initials_r"', "same surname and initials", 0.004),
+                _level('"surname_l" = "surname_r"', "same surname", 0.003),
+                _else(0.003),
             ],
         },
         {
@@ -273,6 +273,14 @@ def _train(sdf: Any, chosen: dict[str, Any], n: int, notes: list[str]) -> tuple[
         linker.training.estimate_probability_two_random_records_match(list(DETERMINISTIC), recall=0.8)
     except Exception as exc:
         notes.append(f"prior:{type(exc).__name__}")
+    model = linker.misc.save_model_to_json()
+    prior = model.get("probability_two_random_records_match") or 0
+    if not 0 < prior < 1:
+        # No deterministic match at all (no shared ID number, as in a legal entity where the database forbids
+        # one): assume about one record in twenty is a second copy, i.e. 1/(10 n) of all pairs.
+        model["probability_two_random_records_match"] = max(1e-9, 1.0 / (10 * n))
+        notes.append("prior:fallback")
+        linker = Linker(sdf, model, log_level=None)
     linker.training.estimate_u_using_random_sampling(max_pairs=min(1e6, n * (n - 1) / 2), seed=SEED)
     model = linker.misc.save_model_to_json()
     trained = False
