@@ -19,19 +19,7 @@ TRADITIONAL = dict(
         strict=True,
     )
 )
-HOMOPHONES = {
-    "伟": "玮",
-    "明": "铭",
-    "丽": "莉",
-    "静": "婧",
-    "杰": "洁",
-    "军": "君",
-    "华": "桦",
-    "芳": "方",
-    "敏": "民",
-    "磊": "蕾",
-    "强": "墙",
-}
+HOMOPHONES = dict(zip("伟明丽静杰军华芳敏磊强", "玮铭莉婧洁君桦方民蕾墙", strict=True))
 
 
 def _copy(row: ImportRow, owner: Any, **changes: Any) -> ImportRow:
