@@ -64,6 +64,7 @@ SERVICE_HELPERS = {
         f"assets.services.{name}": "records its asset.* events through _audit_posting (one per customer asset moved)"
         for name in ("deposit", "withdraw", "transfer", "fx_transfer", "pledge", "release", "open_asset", "change_terms", "close_asset")
     },
+    "dedupe.services.scan": "records duplicates.scanned in _run (with the stored results) or _failed (outcome failure)",
     "assets.services.clearing_account": "opens the institution's clearing account (no customer data); the posting that uses it records",
 }
 SELECTOR_HELPERS = {
