@@ -74,6 +74,7 @@ SERVICE_HELPERS = {
         f"assets.services.{name}": "records its asset.* events through _audit_posting (one per customer asset moved)"
         for name in ("deposit", "withdraw", "transfer", "fx_transfer", "pledge", "release", "open_asset", "change_terms", "close_asset")
     },
+    "dedupe.services.scan": "records duplicates.scanned in _run (with the stored results) or _failed (outcome failure)",
     "assets.services.clearing_account": "opens the institution's clearing account (no customer data); the posting that uses it records",
 }
 SELECTOR_HELPERS = {
@@ -98,6 +99,9 @@ SELECTOR_HELPERS = {
     "intake.selectors.progress": "counts only",
     "intake.selectors.template_by_name": "a saved mapping: column names and field codes",
     "intake.selectors.owner_id_by_username": "a staff account's id",
+    "dedupe.selectors.queue": "queryset builder of duplicate clusters (ids, probabilities); used inside audited selectors",
+    "dedupe.selectors.cluster_for": "one cluster's id, status and probability: nothing personal (evidence records its events)",
+    "dedupe.selectors.last_scan": "when the last scan ran and its counts",
 }
 
 

@@ -49,6 +49,9 @@ ASSET_ALERTS = "asset_alerts"
 # Importing customers from files (issue #14): sales managers and compliance officers run imports and see their
 # own batches; administrators see every batch's metadata (counts, states; never a value) for operations.
 IMPORTS = "imports"
+# The duplicate review queue (issue #14): compliance officers and sales managers review and dismiss clusters
+# (only those whose every member they can see, dedupe/querysets.py); auditors read.
+DUPLICATES = "duplicates"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -109,6 +112,9 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.SALES_MANAGER, IMPORTS, "view create"),
     _g(R.COMPLIANCE_OFFICER, IMPORTS, "view create"),
     _g(R.ADMINISTRATOR, IMPORTS, "view"),
+    _g(R.COMPLIANCE_OFFICER, DUPLICATES, "view change"),
+    _g(R.SALES_MANAGER, DUPLICATES, "view change"),
+    _g(R.AUDITOR, DUPLICATES, "view"),
 )
 
 

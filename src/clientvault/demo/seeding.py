@@ -290,6 +290,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     users = build_organisation(ctx)
     enrol_mfa(users, mfa_roles)
     rows = customer_rows(customers, users)
+    from clientvault.demo.duplicates import duplicate_rows
+
+    rows += duplicate_rows(rows)
     import_customers(ctx=ctx, rows=rows)
     # Review on entry (issue #13): the compliance officer accepts the imported customers, as in production.
     entry_review.accept_imported(ctx=for_user(users["compliance"], channel="cli", purpose="compliance_review"))
@@ -302,12 +305,17 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.assets import seed_assets
 
     assets = seed_assets(users)
+    # Batch duplicate detection (issue #14): a full scan, so the review queue shows the planted duplicates.
+    from clientvault.dedupe import services as dedupe_services
+
+    scan = dedupe_services.scan(ctx=system_context(channel="cli", purpose="compliance_review"), incremental=False)
     detail = {
         "customers": customers,
         "users": len(users),
         "consent_records": consents,
         "assets": assets.assets,
         "movements": assets.movements,
+        "duplicate_clusters": scan.clusters_open,
     }
     with transaction.atomic():
         audit.record(ctx, "demo.seeded", object_type="demo", detail=detail)
