@@ -75,6 +75,12 @@ def check_undoable(batch: ImportBatch) -> None:
         raise Conflict(_("This import is past its undo window."), code="undo_window_passed")
 
 
+# Rows derived from a record by the system, not work done on it: the duplicate check's match keys and the batch
+# duplicate scan's clusters and pairs (issue #14). They go with the record; a person's dismissal of a pair is
+# a decision about the scan, not an edit of the customer.
+DERIVED_ROWS = frozenset({"customers.matchkey", "dedupe.clustermember", "dedupe.matchpair", "dedupe.dismissedpair"})
+
+
 def touched(customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     """The customers among these that were touched since their import (see the module's docstring)."""
     if not customer_ids:
@@ -83,7 +89,7 @@ def touched(customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     through = Customer.tags.through
     for rel in Customer._meta.related_objects:
         model = rel.related_model
-        if model in (ImportedRecord, through) or not rel.field.concrete:
+        if model in (ImportedRecord, through) or not rel.field.concrete or model._meta.label_lower in DERIVED_ROWS:  # type: ignore[union-attr]
             continue
         manager = model._base_manager  # type: ignore[union-attr]
         found |= set(manager.filter(**{f"{rel.field.name}__in": customer_ids}).values_list(rel.field.attname, flat=True))
