@@ -6,6 +6,7 @@ context of an operator's command (channel ``cli``); every customer gets its own 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,14 +19,14 @@ from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
+from clientvault.core.ids import new_id
 from clientvault.crypto import keystore
-from clientvault.customers import entry_review, rules, vault
+from clientvault.customers import prepare, rules, vault
 from clientvault.customers.custom_fields import field_definitions
 from clientvault.customers.followups import TEXT_FIELDS as FOLLOWUP_TEXT
 from clientvault.customers.followups import build as build_followup
 from clientvault.customers.followups import clean_followup
 from clientvault.customers.models import Customer, FollowUp, Tag
-from clientvault.customers.profiles import _apply
 
 
 @dataclass
@@ -46,16 +47,17 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     today = clock.today()
     definitions = field_definitions()
     errors: dict[str, list[Any]] = {}
-    customers: list[Customer] = []
-    pending_followups: list[tuple[Customer, User, dict[str, Any]]] = []
+    pending_followups: list[tuple[uuid.UUID, User, dict[str, Any]]] = []
     seen_ids: set[tuple[str, str, str]] = set()
     seen_uscc: set[tuple[str, str]] = set()
-    tag_links: list[tuple[Customer, list[str]]] = []
-    pending: list[tuple[Customer, dict[str, Any], dict[str, Any]]] = []
+    tag_links: list[tuple[uuid.UUID, list[str]]] = []
+    pending: list[tuple[uuid.UUID, ImportRow, dict[str, Any], dict[str, Any]]] = []
     for index, row in enumerate(rows, start=1):
-        cleaned, row_errors = rules.clean_customer(row.data, kind=row.kind, today=today)
-        custom, custom_errors = rules.clean_custom_values(row.custom, definitions, kind=row.kind)
-        for name, messages in {**row_errors, **custom_errors}.items():
+        # The one path of every new record (customers/prepare.py): the same validation as the UI's.
+        cleaned, custom, row_errors = prepare.validate(
+            kind=row.kind, data=row.data, custom=row.custom, definitions=definitions, today=today
+        )
+        for name, messages in row_errors.items():
             errors[f"row{index}.{name}"] = messages
         dept = row.owner.department
         if dept is None:
@@ -72,10 +74,9 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
             if ukey in seen_uscc:
                 errors[f"row{index}.uscc"] = [_("A customer with this credit code is already registered.")]
             seen_uscc.add(ukey)
-        customer = Customer(kind=row.kind, owner=row.owner, department=dept, legal_entity_id=dept.legal_entity_id)
-        pending.append((customer, cleaned, custom))
-        customers.append(customer)
-        tag_links.append((customer, row.tags))
+        customer_id = new_id()
+        pending.append((customer_id, row, cleaned, custom))
+        tag_links.append((customer_id, row.tags))
         for f_index, raw in enumerate(row.followups, start=1):
             try:
                 clean_f = clean_followup(raw)
@@ -83,23 +84,25 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
                 for name, messages in exc.fields.items():
                     errors[f"row{index}.followup{f_index}.{name}"] = messages
                 continue
-            pending_followups.append((customer, raw.get("author") or row.owner, clean_f))
+            pending_followups.append((customer_id, raw.get("author") or row.owner, clean_f))
     _check_existing(seen_ids, seen_uscc, errors)
     rules.raise_if(errors)
     # Keys only once every row is valid, all in one key-store transaction; then seal each row.
-    keystore.create_customer_keys([c.pk for c in customers])
-    for customer, cleaned, custom in pending:
-        _apply(customer, cleaned, custom, ensure_key=False)
-        # Review on entry (issue #13): imported rows have no maker; compliance decides them (entry_review.accept_imported).
-        customer.review_status = entry_review.status_at_entry(customer)
+    keystore.create_customer_keys([cid for cid, _r, _c, _x in pending])
+    # Review on entry (issue #13): imported rows have no maker; compliance decides them (entry_review.accept_imported).
+    customers = [
+        prepare.build(kind=row.kind, cleaned=cleaned, custom=custom, owner=row.owner, created_by=None, ensure_key=False, customer_id=cid)
+        for cid, row, cleaned, custom in pending
+    ]
     # Follow-ups are sealed under their customer's key by the follow-up module, as its service does.
-    followups: list[FollowUp] = [build_followup(c.pk, author, clean_f) for c, author, clean_f in pending_followups]
+    followups: list[FollowUp] = [build_followup(cid, author, clean_f) for cid, author, clean_f in pending_followups]
     Customer.objects.bulk_create(customers, batch_size=batch_size)
+    prepare.after_insert(customers, {cid: cleaned for cid, _r, cleaned, _x in pending})
     _link_tags(tag_links, batch_size)
     FollowUp.objects.bulk_create(followups, batch_size=batch_size)
     audit.record_many(
         ctx,
-        (("customer.created", c, c.pk, [f for f in rules.EDITABLE_FIELDS if v.get(f) not in ("", None, False)]) for c, v, _x in pending),
+        (("customer.created", c, c.pk, prepare.filled_fields(p[2], p[3])) for c, p in zip(customers, pending, strict=True)),
     )
     # Every write leaves its event (ARCHITECTURE.md rule 1): one ``followup.created`` per imported follow-up.
     audit.record_many(
@@ -127,12 +130,12 @@ def _check_existing(ids: set[tuple[str, str, str]], usccs: set[tuple[str, str]],
             errors["rows.uscc"] = [_("Some credit codes are already registered.")]
 
 
-def _link_tags(links: list[tuple[Customer, list[str]]], batch_size: int) -> None:
+def _link_tags(links: list[tuple[uuid.UUID, list[str]]], batch_size: int) -> None:
     names = sorted({n for _c, tags in links for n in tags})
     existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
     Tag.objects.bulk_create([Tag(name=n) for n in names if n not in existing], batch_size=batch_size)
     by_name = {t.name: t for t in Tag.objects.filter(name__in=names)}
     through = Customer.tags.through
     through.objects.bulk_create(
-        [through(customer_id=c.pk, tag_id=by_name[n].pk) for c, tags in links for n in sorted(set(tags))], batch_size=batch_size
+        [through(customer_id=c, tag_id=by_name[n].pk) for c, tags in links for n in sorted(set(tags))], batch_size=batch_size
     )

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -26,14 +25,13 @@ from clientvault.access.policies import (
 from clientvault.accounts.models import User
 from clientvault.approvals import services as approvals
 from clientvault.audit import recording as audit
-from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.core.text import clean_text
 from clientvault.crypto import keystore
 from clientvault.customers import changes as changes_
-from clientvault.customers import custom_fields, disclosure, entry_review, minors, permissions, protection, rules, vault
+from clientvault.customers import custom_fields, disclosure, permissions, prepare, protection, rules, vault
 from clientvault.customers.choices import Kind, ReviewStatus, Status
 from clientvault.customers.models import Customer, Tag
 
@@ -74,9 +72,10 @@ def _set_tags(customer: Customer, names: Iterable[str]) -> None:
 def _validate(
     ctx: Context, *, kind: str, data: Mapping[str, Any], custom: Mapping[str, Any], accept_uscc_checksum_failure: bool
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    cleaned, errors = rules.clean_customer(data, kind=kind, today=clock.today(), accept_uscc_checksum_failure=accept_uscc_checksum_failure)
-    custom_clean, custom_errors = rules.clean_custom_values(custom, custom_fields.field_definitions(), kind=kind)
-    rules.raise_if({**errors, **custom_errors})
+    cleaned, custom_clean, errors = prepare.validate(
+        kind=kind, data=data, custom=custom, accept_uscc_checksum_failure=accept_uscc_checksum_failure
+    )
+    rules.raise_if(errors)
     return cleaned, custom_clean
 
 
@@ -90,23 +89,9 @@ def _check_unique(customer: Customer) -> None:
         raise ValidationFailed({"uscc": [_("A customer with this credit code is already registered.")]})
 
 
-# Stored in clear (codes used for filtering); everything else personal is sealed by the vault.
-PLAIN_FIELDS = ("status", "source", "is_core", "id_type", "nationality", "residency", "industry", "uscc_needs_review")
-
-
-def _apply(customer: Customer, values: Mapping[str, Any], custom: Mapping[str, Any] | None, *, ensure_key: bool = True) -> None:
-    """Set plain fields, seal personal ones, and leave the plaintext on the instance for the caller."""
-    for field in PLAIN_FIELDS:
-        if field in values:
-            setattr(customer, field, values[field])
-    sealed = {f: values[f] for f in vault.ENCRYPTED_FIELDS if f in values}
-    if custom is not None:
-        sealed["custom_data"] = dict(custom)
-    vault.seal(customer, sealed, ensure_key=ensure_key)
-    for field, value in sealed.items():
-        setattr(customer, field, value)
-    if "birth_date" in values:
-        customer.minor_until = minors.stored_minor_until(values["birth_date"], clock.today(), settings.CLIENTVAULT_CONSENT_CHILD_AGE)
+# Sealing and plain fields: customers/prepare.py, the one path of every new record (issue #14).
+PLAIN_FIELDS = prepare.PLAIN_FIELDS
+_apply = prepare.apply_values
 
 
 def _current_values(customer: Customer) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -145,21 +130,17 @@ def create_customer(
     )
     owner = _resolve_owner(ctx, owner_id, default=None)
     assert owner.department is not None
-    customer = Customer(
-        kind=kind, owner=owner, department=owner.department, legal_entity_id=owner.department.legal_entity_id, created_by=ctx.actor
-    )
-    _apply(customer, cleaned, custom_clean)
-    customer.review_status = entry_review.status_at_entry(customer)
+    customer = prepare.build(kind=kind, cleaned=cleaned, custom=custom_clean, owner=owner, created_by=ctx.actor)
     entry = changes_.entry_proposal(customer)
     if customer.review_status == ReviewStatus.PENDING and not approvals.needs_approval(entry.change_type, entry.facts):
         customer.review_status = ReviewStatus.APPROVED  # no active rule reviews this entry: nobody could decide it
     _check_unique(customer)
     _save(customer)
+    prepare.after_insert([customer], {customer.pk: cleaned})
     if tags:
         _set_tags(customer, tags)
     permissions.ensure_visible(ctx, customer)
-    filled = [f for f in rules.EDITABLE_FIELDS if cleaned.get(f) not in ("", None, False)]
-    audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=filled + [f"custom.{k}" for k in custom_clean])
+    audit.record(ctx, "customer.created", obj=customer, customer_id=customer.pk, fields=prepare.filled_fields(cleaned, custom_clean))
     # Review on entry (issue #13): until compliance approves, only the creator and compliance see the record.
     customer.change_requests = changes_.submit_all(ctx, customer, [entry]) if customer.review_status == ReviewStatus.PENDING else []
     disclosure.present(ctx, [customer], with_custom=True)  # the caller sees the record as its policy says
