@@ -44,13 +44,13 @@ class UploadForm(StyledForm):
     )
     on_match = forms.ChoiceField(label=_("When a row matches an existing customer"), choices=OnMatch.choices, initial=OnMatch.SKIP)
     sheet = forms.CharField(label=_("Sheet (spreadsheets only)"), max_length=100, required=False, help_text=_("Empty: the first sheet."))
-    template = forms.ChoiceField(label=_("Mapping template"), required=False)
+    template: forms.ChoiceField = forms.ChoiceField(label=_("Mapping template"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: list[tuple[str, str]] = [("", str(_("Guess from the column headers")))]
         choices += [(str(t.pk), f"{t.name} v{t.version}") for t in latest_templates()]
-        self.fields["template"].choices = choices
+        self.fields["template"].choices = choices  # type: ignore[attr-defined]
         self.fields["file"].widget.attrs["accept"] = ".csv,.xlsx,.xls,.ods,text/csv"
         self.style_fields()
 
@@ -65,9 +65,13 @@ class UploadForm(StyledForm):
 class MappingForm(StyledForm):
     """Step 2: one select per column of the file (a field code, or "do not import"); optionally saved as a template."""
 
-    save_as = forms.CharField(label=_("Save as template"), max_length=MAX_NAME, required=False, help_text=_("Saving under an existing name makes a new version."))
+    save_as = forms.CharField(
+        label=_("Save as template"), max_length=MAX_NAME, required=False, help_text=_("Saving under an existing name makes a new version.")
+    )
 
-    def __init__(self, *args: Any, columns: Sequence[str], choices: Sequence[tuple[str, str]], initial_mapping: dict[str, str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, columns: Sequence[str], choices: Sequence[tuple[str, str]], initial_mapping: dict[str, str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.columns = list(columns)
         self.proposed = dict(initial_mapping)

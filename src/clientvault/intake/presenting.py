@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.purposes import LegalBasis
+from clientvault.classification.models import FieldClassification
 from clientvault.core import clock
+from clientvault.customers.models import Customer, CustomFieldDefinition
+from clientvault.intake import engine, readers, services
 from clientvault.intake import mapping as field_mapping
-from clientvault.intake import services
 from clientvault.intake.models import ImportBatch, MappingTemplate, State
 
 WIZARD_STEPS = (
@@ -64,15 +68,33 @@ def dry_run_limit() -> int:
     return int(getattr(settings, "CLIENTVAULT_IMPORT_DRY_RUN_ROWS", 1000))
 
 
+EXTRA_LABELS = {"kind": _("Customer type"), "tags": _("Tags"), "owner": _("Owner (username)")}
+
+
 def field_choices() -> list[tuple[str, str]]:
-    return [(code, str(label)) for code, label in field_mapping.field_choices()]
+    """Every field code a column may map to (intake/mapping.py), with its label in the active language: the
+    field catalogue's label, else the model's."""
+    language = get_language()
+    catalogue = {f.key: f.label(language) for f in FieldClassification.objects.filter(key__startswith="customer.")}
+
+    def label(code: str) -> str:
+        if code in EXTRA_LABELS:
+            return str(EXTRA_LABELS[code])
+        if f"customer.{code}" in catalogue:
+            return catalogue[f"customer.{code}"]
+        try:
+            return str(getattr(Customer._meta.get_field(code), "verbose_name", code))
+        except FieldDoesNotExist:
+            return code
+
+    standard = [(code, label(code)) for code in field_mapping.STANDARD_FIELDS]
+    custom = [(field_mapping.CUSTOM_PREFIX + d.key, d.label(language)) for d in CustomFieldDefinition.objects.order_by("key")]
+    return standard + custom
 
 
-def field_label(code: str) -> str:
-    return dict(field_choices()).get(code, code)
-
-
-def initial_mapping(batch: ImportBatch, template: MappingTemplate | None, guess: Callable[[ImportBatch], Mapping[str, str]]) -> dict[str, str]:
+def initial_mapping(
+    batch: ImportBatch, template: MappingTemplate | None, guess: Callable[[ImportBatch], Mapping[str, str]]
+) -> dict[str, str]:
     """The mapping step's first proposal: what was set before, else the chosen template, else the guess."""
     if batch.mapping:
         return dict(batch.mapping)
@@ -82,7 +104,9 @@ def initial_mapping(batch: ImportBatch, template: MappingTemplate | None, guess:
 
 
 def reason_text(code: str) -> str:
-    return str(services.reason_text(code))
+    """A row issue's reason code in the active language (the engine's catalogue; the file's own errors)."""
+    message = engine.REASONS.get(code) or readers.MESSAGES.get(code)
+    return str(message) if message is not None else code
 
 
 @dataclass(frozen=True)
@@ -97,13 +121,13 @@ def outcome_counts(counts: Mapping[str, int]) -> list[OutcomeCount]:
     return [OutcomeCount(code, str(label), int(counts.get(code, 0)), css) for code, label, css in OUTCOMES]
 
 
-def row_result(row: services.RowResult) -> dict[str, Any]:
+def row_result(row: services.RowResult, labels: Mapping[str, str]) -> dict[str, Any]:
     return {
         "row_number": row.row_number,
         "outcome": row.outcome,
         "label": str(OUTCOME_LABELS.get(row.outcome, row.outcome)),
         "css": OUTCOME_CSS.get(row.outcome, "secondary"),
-        "reasons": [(field_label(column) if column else "", reason_text(code)) for column, code in row.reasons],
+        "reasons": [(labels.get(column, column), reason_text(code)) for column, code in row.reasons],
         "customer_id": row.customer_id,
     }
 

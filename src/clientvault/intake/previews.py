@@ -8,6 +8,7 @@ holds). The reveal is audited (``import.samples_viewed``, field codes only) in t
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Mapping
 from types import SimpleNamespace
@@ -18,10 +19,10 @@ from django.db import transaction
 from clientvault.access import engine
 from clientvault.access.policies import Decision
 from clientvault.audit import recording as audit
-from clientvault.classification.masking import MaskProfile
+from clientvault.classification.catalogue import MaskProfile
 from clientvault.core.context import Context
 from clientvault.customers import disclosure
-from clientvault.intake import services
+from clientvault.intake import engine as intake_engine
 from clientvault.intake.models import ImportBatch
 
 SAMPLE_ROWS = 3
@@ -43,6 +44,14 @@ def _future_customer(batch: ImportBatch) -> Any:
     )
 
 
+def _first_rows(batch: ImportBatch) -> list[dict[str, str]]:
+    """The first data rows of the staged file as header → cell text (decrypted in memory only)."""
+    rows: list[dict[str, str]] = []
+    for _number, cells in itertools.islice(intake_engine.data_rows(batch), SAMPLE_ROWS):
+        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in reversed(list(enumerate(batch.headers)))})
+    return rows
+
+
 def _profile(catalogue: Mapping[str, tuple[Any, ...]], code: str) -> str:
     # An unclassified field is hidden when masked (fail closed, as customers/disclosure.py).
     meta = catalogue.get(disclosure.catalogue_key(code))
@@ -55,7 +64,7 @@ def sample_cells(ctx: Context, batch: ImportBatch, mapping: Mapping[str, str]) -
     mapped = {column: code for column, code in mapping.items() if code}
     if not mapped:
         return {}
-    rows = services.sample_rows(batch, SAMPLE_ROWS)
+    rows = _first_rows(batch)
     views = disclosure.decisions(ctx, _future_customer(batch), sorted(set(mapped.values())))
     catalogue = engine.field_classes(ctx)
     shown: dict[str, tuple[str | None, ...]] = {}

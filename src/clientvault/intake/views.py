@@ -148,7 +148,10 @@ def mapping(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 if saved is not None:
-                    messages.success(request, _("Mapping saved as template %(name)s, version %(version)s.") % {"name": saved.name, "version": saved.version})
+                    messages.success(
+                        request,
+                        _("Mapping saved as template %(name)s, version %(version)s.") % {"name": saved.name, "version": saved.version},
+                    )
                 return HttpResponseRedirect(reverse("intake:dry_run", args=[batch.pk]))
     return render(request, "intake/mapping.html", _mapping_context(ctx, batch, form), status=status)
 
@@ -170,13 +173,14 @@ def dry_run(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("intake:mapping", args=[batch.pk]))
+    labels = dict(presenting.field_choices())
     return render(
         request,
         "intake/dry_run.html",
         {
             "batch": batch,
             "counts": presenting.outcome_counts(report.counts),
-            "rows": [presenting.row_result(r) for r in report.rows[:PREVIEW_ROWS]],
+            "rows": [presenting.row_result(r, labels) for r in report.rows[:PREVIEW_ROWS]],
             "checked": len(report.rows),
             "limit": limit,
             "step": 3,
