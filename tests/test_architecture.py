@@ -30,6 +30,13 @@ ENTRY_POINT_WRITES = {
 # Public functions of services.py that are not writes of their own (they read settings, or are
 # building blocks whose callers record the event), each with the reason.
 SERVICE_HELPERS = {
+    "intake.services.is_operator_command": "reads the context",
+    "intake.services.require_imports": "a permission check",
+    "intake.services.best_template": "reads saved mapping templates (no personal data)",
+    "intake.services.guess_mapping": "pure guess from header texts and saved templates",
+    "intake.services.context_of": "builds the context an import runs under",
+    "intake.services.run_chunks": "records import.finished/import.failed (_finish/_fail) and customer.created per chunk (engine.write_chunk)",
+    "intake.services.counters": "pure: the batch's counters",
     "accounts.services.mfa_required": "reads the user's roles",
     "accounts.services.confirmed_device": "reads the user's own device",
     "accounts.services.start_totp_enrolment": "pending device, audited when confirmed",
@@ -83,6 +90,9 @@ SELECTOR_HELPERS = {
     "approvals.selectors.open_for": "non-personal summaries for a caller that has already checked sight of the target",
     "approvals.selectors.counts": "counts only",
     "assets.selectors.open_alerts": "alerts hold ids, codes and counts only: nothing personal",
+    "intake.selectors.batches_for": "import batches: file metadata, states and counts; no personal value",
+    "intake.selectors.batch_for": "one import batch: file metadata, state and counts; no personal value",
+    "intake.selectors.progress": "counts only",
 }
 
 

@@ -84,8 +84,11 @@ def record(
     return event
 
 
-def record_many(ctx: Context, events: Iterable[tuple[str, models.Model, uuid.UUID | None, Iterable[str]]]) -> int:
-    """Record one event per (type, object, customer id, fields) in a single bulk insert."""
+def record_many(
+    ctx: Context, events: Iterable[tuple[str, models.Model, uuid.UUID | None, Iterable[str]]], *, detail: Mapping[str, Any] | None = None
+) -> int:
+    """Record one event per (type, object, customer id, fields) in a single bulk insert; ``detail`` (no personal
+    values: ids, codes, counts) is the same on every event, such as the import batch the customers came from."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record_many must run inside the transaction of the action it records")
     rows = [
@@ -98,7 +101,7 @@ def record_many(ctx: Context, events: Iterable[tuple[str, models.Model, uuid.UUI
             customer_id=customer_id,
             fields=fields,
             outcome=AuditEvent.Outcome.SUCCESS,
-            detail=None,
+            detail=detail,
             actor_username=None,
         )
         for event_type, obj, customer_id, fields in events

@@ -40,3 +40,22 @@ def _erase_indexes(customer_id: uuid.UUID) -> None:
     Customer.objects.unrestricted(reason="crypto-shredding blanks the erased customer's search indexes").filter(pk=customer_id).update(
         **cleared
     )
+
+
+def delete_entered_in_error(*, ctx: Context, customer_ids: list[uuid.UUID], detail: dict[str, object]) -> int:
+    """Delete customers whose entry is undone as a whole (an import undone by its approved change request, issue #14),
+    in the caller's transaction: one ``customer.deleted`` event each (with ``detail``, such as the batch), the
+    rows, and their keys' destruction requested (rule 6: copies in backups stay unreadable). The caller decided
+    which customers carry nothing since their entry (no follow-up, asset, consent, change, request)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("delete_entered_in_error must run inside the transaction of the act")
+    held = Customer.objects.unrestricted(reason="an approved undo of an import deletes the customers it created").filter(
+        pk__in=customer_ids
+    )
+    doomed = list(held.select_for_update().order_by("pk"))
+    audit.record_many(ctx, (("customer.deleted", c, c.pk, []) for c in doomed), detail=detail)
+    Customer.tags.through.objects.filter(customer_id__in=[c.pk for c in doomed]).delete()
+    held.delete()
+    for customer in doomed:
+        keystore.request_destruction(customer.pk)
+    return len(doomed)

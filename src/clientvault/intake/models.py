@@ -75,6 +75,7 @@ class ImportBatch(models.Model):
     )
     operator_label = models.CharField(_("operator"), max_length=150, blank=True)  # "system (cli)" when run from the command
     channel = models.CharField(_("channel"), max_length=10, default="web")
+    purpose = models.CharField(_("purpose"), max_length=50, blank=True)  # the operator's declared purpose, for the worker
     legal_entity = models.ForeignKey(
         "accounts.LegalEntity", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("legal entity")
     )
@@ -115,6 +116,7 @@ class ImportBatch(models.Model):
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     error_code = models.CharField(_("error"), max_length=50, blank=True)  # a code, never a value
+    kept_after_undo = models.JSONField(_("kept when undone"), default=list, blank=True)  # ids of customers touched since
 
     class Meta:
         verbose_name = _("import batch")
@@ -142,6 +144,9 @@ class ImportedRecord(models.Model):
         verbose_name_plural = _("imported records")
         constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="intake_record_batch_row_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.batch_id} row {self.row_number}"
+
 
 class RowOutcome(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
@@ -165,3 +170,6 @@ class RowIssue(models.Model):
         verbose_name_plural = _("row issues")
         ordering = ["row_number", "id"]
         indexes = [models.Index(fields=["batch", "row_number"], name="intake_issue_batch_row")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.code}"
