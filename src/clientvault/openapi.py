@@ -82,7 +82,7 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     # Imports (issue #14): IMPORTS holders; writes create customers, so under a declared purpose; a batch
     # outside the caller's scope answers 404; a batch in the wrong state for the step answers 409.
     ("GET", "/imports"): frozenset({401, 403}),
-    ("POST", "/imports"): frozenset({400, 401, 403, 422}),
+    ("POST", "/imports"): frozenset({400, 401, 403, 409, 422}),
     ("GET", "/imports/{batch_id}"): frozenset({401, 403, 404, 422}),
     ("GET", "/imports/{batch_id}/mapping"): frozenset({401, 403, 404, 409, 422}),
     ("PUT", "/imports/{batch_id}/mapping"): _CUSTOMER_WRITE,

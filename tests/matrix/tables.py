@@ -517,11 +517,11 @@ WEB_MATRIX: dict[str, list[Web]] = {
     # Imports (issue #14): a code capability (IMPORTS); a batch outside the importer's scope answers 404.
     "intake:batches": [Web("GET", ok=(*IN.BATCH_READERS, "manager_sh"), wrong=IN.NOT_BATCH_READERS)],
     "intake:upload": [
-        Web("GET", ok=IN.MAY_IMPORT, wrong=IN.MAY_NOT_IMPORT),
+        Web("GET", ok=IN.UPLOADERS, wrong=IN.NOT_UPLOADERS),
         Web(
             "POST",
-            ok=IN.MAY_IMPORT,
-            wrong=IN.MAY_NOT_IMPORT,
+            ok=IN.UPLOADERS,
+            wrong=IN.NOT_UPLOADERS,
             success=IN.BATCH_URL + "mapping/",
             data=IN.upload_form,
             effect=IN.staged,
@@ -533,11 +533,11 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "intake:detail": [Web("GET", ok=IN.BATCH_READERS, wrong=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT)],
     "intake:progress": [Web("GET", ok=IN.BATCH_READERS, wrong=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT)],
     "intake:mapping": [
-        Web("GET", ok=IN.IMPORTERS, wrong=IN.NOT_IMPORTERS, out=IN.BATCH_OUT, effect=audit_left("import.samples_viewed")),
+        Web("GET", ok=IN.OPERATOR, wrong=IN.NOT_OPERATOR, out=IN.BATCH_OUT, effect=audit_left("import.samples_viewed")),
         Web(
             "POST",
-            ok=IN.IMPORTERS,
-            wrong=IN.NOT_IMPORTERS,
+            ok=IN.OPERATOR,
+            wrong=IN.NOT_OPERATOR,
             out=IN.BATCH_OUT,
             success=IN.BATCH_URL + "dry-run/",
             data=IN.mapping_form,
@@ -545,14 +545,15 @@ WEB_MATRIX: dict[str, list[Web]] = {
             event="import.mapped",
         ),
     ],
-    "intake:dry_run": [Web("GET", ok=IN.IMPORTERS, wrong=IN.NOT_IMPORTERS, out=IN.BATCH_OUT)],
+    "intake:dry_run": [Web("GET", ok=IN.OPERATOR, wrong=IN.NOT_OPERATOR, out=IN.BATCH_OUT)],
     "intake:start": [
         Web(
             "POST",
-            ok=IN.IMPORTERS,
-            wrong=IN.NOT_IMPORTERS,
+            ok=IN.OPERATOR,
+            wrong=IN.NOT_OPERATOR,
             out=IN.BATCH_OUT,
             success=IN.BATCH_URL,
+            data=IN.remember_state,
             effect=IN.started,
             event="import.started",
         )
@@ -576,6 +577,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
             success=r"/approvals/[0-9a-f-]{36}/",
             data=IN.undo_form,
             effect=IN.undo_requested,
+            event="import.undo_requested",
         )
     ],
     # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
@@ -910,7 +912,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
     # Imports (issue #14).
     ("GET", f"{P}/imports"): Api(ok=(*IN.BATCH_READERS, "manager_sh"), ok_status=200, denied=IN.NOT_BATCH_READERS),
     ("POST", f"{P}/imports"): Api(
-        ok=IN.MAY_IMPORT, ok_status=201, denied=IN.MAY_NOT_IMPORT, payload=IN.upload_payload, effect=IN.staged, event="import.staged"
+        ok=IN.UPLOADERS, ok_status=201, denied=IN.NOT_UPLOADERS, payload=IN.upload_payload, effect=IN.staged, event="import.staged"
     ),
     ("GET", f"{P}/imports/{{batch_id}}"): Api(ok=IN.BATCH_READERS, ok_status=200, denied=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT),
     ("GET", f"{P}/imports/{{batch_id}}/progress"): Api(ok=IN.BATCH_READERS, ok_status=200, denied=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT),
@@ -922,22 +924,36 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         query=IN.finished_query,
         effect=audit_left("import.report_downloaded"),
     ),
-    ("GET", f"{P}/imports/{{batch_id}}/mapping"): Api(ok=IN.IMPORTERS, ok_status=200, denied=IN.NOT_IMPORTERS, out=IN.BATCH_OUT),
+    ("GET", f"{P}/imports/{{batch_id}}/mapping"): Api(ok=IN.OPERATOR, ok_status=200, denied=IN.NOT_OPERATOR, out=IN.BATCH_OUT),
     ("PUT", f"{P}/imports/{{batch_id}}/mapping"): Api(
-        ok=IN.IMPORTERS,
+        ok=IN.OPERATOR,
         ok_status=200,
-        denied=IN.NOT_IMPORTERS,
+        denied=IN.NOT_OPERATOR,
         out=IN.BATCH_OUT,
         payload=IN.mapping_payload,
         effect=IN.mapped,
         event="import.mapped",
     ),
-    ("POST", f"{P}/imports/{{batch_id}}/dry-run"): Api(ok=IN.IMPORTERS, ok_status=200, denied=IN.NOT_IMPORTERS, out=IN.BATCH_OUT),
+    ("POST", f"{P}/imports/{{batch_id}}/dry-run"): Api(
+        ok=IN.OPERATOR, ok_status=200, denied=IN.NOT_OPERATOR, out=IN.BATCH_OUT, event="import.checked"
+    ),
     ("POST", f"{P}/imports/{{batch_id}}/start"): Api(
-        ok=IN.IMPORTERS, ok_status=202, denied=IN.NOT_IMPORTERS, out=IN.BATCH_OUT, effect=IN.started, event="import.started"
+        ok=IN.OPERATOR,
+        ok_status=202,
+        denied=IN.NOT_OPERATOR,
+        out=IN.BATCH_OUT,
+        headers=IN.remember_state,
+        effect=IN.started,
+        event="import.started",
     ),
     ("POST", f"{P}/imports/{{batch_id}}/undo"): Api(
-        ok=IN.IMPORTERS, ok_status=202, denied=IN.NOT_IMPORTERS, out=IN.BATCH_OUT, payload=IN.undo_form, effect=IN.undo_requested
+        ok=IN.IMPORTERS,
+        ok_status=202,
+        denied=IN.NOT_IMPORTERS,
+        out=IN.BATCH_OUT,
+        payload=IN.undo_form,
+        effect=IN.undo_requested,
+        event="import.undo_requested",
     ),
 }
 

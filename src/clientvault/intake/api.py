@@ -59,7 +59,7 @@ def _out(b: ImportBatch) -> ImportBatchOut:
         lawful_basis=b.lawful_basis,  # type: ignore[arg-type]
         consent_evidence_ref=b.consent_evidence_ref,
         operator=presenting.batch_view(b)["operator"],
-        channel=b.channel,
+        channel=b.channel,  # type: ignore[arg-type]
         on_match=b.on_match,  # type: ignore[arg-type]
         created_at=b.created_at,
         started_at=b.started_at,
@@ -126,6 +126,8 @@ def get_mapping(request: AppRequest, batch_id: uuid.UUID) -> ImportMappingOut:
     ctx = ctx_of(request)
     _require(ctx, CREATE)
     batch = _batch(ctx, batch_id)
+    if not presenting.is_operator(ctx, batch):
+        raise PermissionDenied()  # only its operator maps a batch (intake.services); others read its metadata
     current = presenting.initial_mapping(batch, None, services.guess_mapping)
     return ImportMappingOut(mapping=current, fields=[ImportFieldOut(code=c, label=label) for c, label in presenting.field_choices()])
 

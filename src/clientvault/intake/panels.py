@@ -14,6 +14,7 @@ from django.urls import reverse
 from clientvault.access.purposes import LegalBasis
 from clientvault.core import context as cv_context
 from clientvault.core.capabilities import IMPORTS, VIEW, allows
+from clientvault.core.errors import NotFound
 from clientvault.intake import selectors
 
 if TYPE_CHECKING:
@@ -24,7 +25,10 @@ def customer_provenance(customer: Customer) -> dict[str, Any] | None:
     ctx = cv_context.current()
     if ctx is None:
         return None
-    record = selectors.provenance_for(ctx, customer)
+    try:
+        record = selectors.provenance_for(ctx, customer)
+    except NotFound:
+        return None
     if record is None:
         return None
     batch = record.batch

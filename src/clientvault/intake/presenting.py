@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from clientvault.access.purposes import LegalBasis
 from clientvault.classification.models import FieldClassification
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.customers.models import Customer, CustomFieldDefinition
 from clientvault.intake import engine, readers, services
 from clientvault.intake import mapping as field_mapping
@@ -52,6 +53,16 @@ STATE_CSS = {
 def editable(batch: ImportBatch) -> bool:
     """Mapping and dry run apply to a batch not yet started."""
     return batch.state in EDITABLE
+
+
+def is_operator(ctx: Context, batch: ImportBatch) -> bool:
+    """Whether the actor ran this batch (only the operator maps, checks and starts it: intake.services)."""
+    return ctx.actor is not None and batch.operator_id == ctx.actor.pk
+
+
+def same_mapping(template: MappingTemplate, batch: ImportBatch, chosen: Mapping[str, str]) -> bool:
+    """Whether ``chosen`` is the template's mapping for this file's columns, unchanged."""
+    return dict(chosen) == {h: template.mapping[h] for h in batch.headers if template.mapping.get(h)}
 
 
 def step_of(batch: ImportBatch) -> int:

@@ -14,6 +14,7 @@ ImportOnMatch = Literal["skip", "update"]
 ImportOutcome = Literal["create", "update", "duplicate", "reject"]
 ImportLawfulBasis = Literal["consent", "contract", "legal_duty", "emergency", "news", "public", "other_law"]
 ImportFormat = Literal["csv", "xlsx", "xls", "ods"]
+ImportChannel = Literal["web", "api", "cli", "task", "system"]
 
 
 class ImportUploadIn(Schema):
@@ -31,7 +32,7 @@ class ImportBatchOut(Schema):
     lawful_basis: ImportLawfulBasis
     consent_evidence_ref: str
     operator: str
-    channel: str
+    channel: ImportChannel
     on_match: ImportOnMatch
     created_at: dt.datetime
     started_at: dt.datetime | None

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.access import engine
+from clientvault.access.policies import CREATE as CREATE_DATA
+from clientvault.access.policies import CUSTOMER
 from clientvault.core.capabilities import CREATE, IMPORTS, VIEW, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -39,11 +41,28 @@ def _require(ctx: Context, action: str) -> None:
         raise Http404()
 
 
+def _require_importer(ctx: Context) -> None:
+    """Importing creates customers: the IMPORTS capability, a declared purpose (rule 3) under which the role may
+    create customers (else the page would end in a refusal: UI.md, no link that ends in "forbidden")."""
+    _require(ctx, CREATE)
+    engine.require_purpose(ctx)
+    if not engine.can(ctx, CUSTOMER, CREATE_DATA):
+        raise Http404()
+
+
 def _batch(ctx: Context, batch_id: uuid.UUID) -> ImportBatch:
     try:
         return selectors.batch_for(ctx, batch_id)
     except (NotFound, PermissionDenied):
         raise Http404() from None
+
+
+def _own_batch(ctx: Context, batch_id: uuid.UUID) -> ImportBatch:
+    """A batch its operator works on (mapping, dry run, start): others who see it read its page only."""
+    batch = _batch(ctx, batch_id)
+    if not presenting.is_operator(ctx, batch):
+        raise Http404()
+    return batch
 
 
 def _file_of(upload: UploadedFile) -> BinaryIO | Path:
@@ -70,8 +89,7 @@ def batches(request: AppRequest) -> HttpResponse:
 @login_required
 def upload(request: AppRequest) -> HttpResponse:
     ctx = ctx_of(request)
-    _require(ctx, CREATE)
-    engine.require_purpose(ctx)  # importing creates customers: under a declared purpose (rule 3)
+    _require_importer(ctx)
     form = UploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -126,9 +144,8 @@ def _mapping_context(ctx: Context, batch: ImportBatch, form: MappingForm) -> dic
 @login_required
 def mapping(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     ctx = ctx_of(request)
-    _require(ctx, CREATE)
-    engine.require_purpose(ctx)
-    batch = _batch(ctx, batch_id)
+    _require_importer(ctx)
+    batch = _own_batch(ctx, batch_id)
     if not presenting.editable(batch):
         return HttpResponseRedirect(reverse("intake:detail", args=[batch.pk]))
     template = _template_choice(request.GET.get("template", ""))
@@ -139,7 +156,10 @@ def mapping(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                saved = services.set_mapping(ctx, batch, form.mapping(), save_as=form.cleaned_data["save_as"] or None)
+                chosen = form.mapping()
+                # A template chosen at upload and kept as it is: the batch records that template's version.
+                kept = template if template is not None and presenting.same_mapping(template, batch, chosen) else None
+                saved = services.set_mapping(ctx, batch, chosen, save_as=form.cleaned_data["save_as"] or None, template=kept)
             except ValidationFailed as exc:
                 apply_errors(form, exc)
             except PermissionDenied:
@@ -160,9 +180,8 @@ def mapping(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
 @login_required
 def dry_run(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     ctx = ctx_of(request)
-    _require(ctx, CREATE)
-    engine.require_purpose(ctx)
-    batch = _batch(ctx, batch_id)
+    _require_importer(ctx)
+    batch = _own_batch(ctx, batch_id)
     if not presenting.editable(batch) or not batch.mapping:
         return HttpResponseRedirect(reverse("intake:detail" if not presenting.editable(batch) else "intake:mapping", args=[batch.pk]))
     limit = presenting.dry_run_limit()
@@ -193,9 +212,8 @@ def dry_run(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
 @login_required
 def start(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     ctx = ctx_of(request)
-    _require(ctx, CREATE)
-    engine.require_purpose(ctx)
-    batch = _batch(ctx, batch_id)
+    _require_importer(ctx)
+    batch = _own_batch(ctx, batch_id)
     try:
         services.start(ctx, batch)
     except PermissionDenied:
@@ -220,6 +238,7 @@ def detail(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     _require(ctx, VIEW)
     batch = _batch(ctx, batch_id)
     may_import = allows(ctx.roles, IMPORTS, CREATE)
+    operator = presenting.is_operator(ctx, batch)
     return render(
         request,
         "intake/detail.html",
@@ -228,7 +247,7 @@ def detail(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
             "view": presenting.batch_view(batch),
             "progress": selectors.progress(ctx, batch),
             "records": _records(batch, request.GET.get("page")) if batch.state in presenting.FINISHED else None,
-            "may_import": may_import,
+            "may_import": operator,
             "undo_form": UndoForm() if may_import and presenting.undoable(batch) else None,
             "step": presenting.step_of(batch),
             "wizard_steps": presenting.WIZARD_STEPS,
