@@ -35,7 +35,7 @@ SERVICE_HELPERS = {
     "intake.services.best_template": "reads saved mapping templates (no personal data)",
     "intake.services.guess_mapping": "pure guess from header texts and saved templates",
     "intake.services.context_of": "builds the context an import runs under",
-    "intake.services.run_chunks": "records import.finished/import.failed (_finish/_fail) and customer.created per chunk (engine.write_chunk)",
+    "intake.services.run_chunks": "records import.finished/failed (_finish/_fail), customer.created per chunk (engine.write_chunk)",
     "intake.services.counters": "pure: the batch's counters",
     "accounts.services.mfa_required": "reads the user's roles",
     "accounts.services.confirmed_device": "reads the user's own device",
@@ -93,6 +93,8 @@ SELECTOR_HELPERS = {
     "intake.selectors.batches_for": "import batches: file metadata, states and counts; no personal value",
     "intake.selectors.batch_for": "one import batch: file metadata, state and counts; no personal value",
     "intake.selectors.progress": "counts only",
+    "intake.selectors.template_by_name": "a saved mapping: column names and field codes",
+    "intake.selectors.owner_id_by_username": "a staff account's id",
 }
 
 

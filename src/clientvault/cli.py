@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> None:
     args[0] = "clientvault"
     if len(args) > 1 and not args[1].startswith("-"):
         args[1] = args[1].replace("-", "_")  # `clientvault demo-otp` -> the demo_otp command
+        if args[1] == "import":
+            args[1] = "import_file"  # `import` is a Python keyword: the command's module is import_file
     execute_from_command_line(args)
 
 

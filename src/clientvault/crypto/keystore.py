@@ -132,13 +132,20 @@ def create_customer_keys(customer_ids: list[uuid.UUID], batch_size: int = 500) -
         raise KeyDestroyed("a customer in the batch had its key destroyed")
     existing = set(CustomerKey.objects.filter(pk__in=customer_ids).values_list("pk", flat=True))
     rows = []
+    fresh: list[tuple[uuid.UUID, tink.KeysetHandle]] = []
     for cid in customer_ids:
         if cid in existing:
             continue
-        wrapped, kek_id = _wrap(cid, tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM))
+        dek = tink.new_keyset_handle(aead.aead_key_templates.AES256_GCM)
+        wrapped, kek_id = _wrap(cid, dek)
         rows.append(CustomerKey(customer_id=cid, wrapped=wrapped, kek_key_id=kek_id))
+        fresh.append((cid, dek))
     with transaction.atomic(using=KEYS_DB):
         CustomerKey.objects.bulk_create(rows, batch_size=batch_size)
+    # Committed, and checked above against shredding: the new keys go straight into this process's cache, so
+    # sealing the new rows does not read each key back from the store (bulk import, issue #14).
+    for cid, dek in fresh:
+        cache.put(cid, dek.primitive(aead.Aead))
 
 
 def _wrapped_keys(customer_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, bytes]]:

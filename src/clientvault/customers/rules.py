@@ -39,6 +39,8 @@ MAX_LENGTHS = {
 CHECKSUMMED_ID_TYPES = {IdType.RESIDENT_ID, IdType.FOREIGN_PERMANENT_RESIDENCE}
 _OTHER_ID = re.compile(r"^[A-Z0-9]{5,40}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+# ``TextChoices.values`` builds a new list on every access: the sets are built once (a bulk import checks every row).
+_VALUES: dict[type, frozenset[str]] = {c: frozenset(c.values) for c in (Kind, Status, Source, IdType, Sex, Residency, Industry)}
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def clean_customer(
     def err(field: str, message: Message) -> None:
         errors.setdefault(field, []).append(message)
 
-    if kind not in Kind.values:
+    if kind not in _VALUES[Kind]:
         err("kind", _("Choose individual or organisation."))
         return out, errors
 
@@ -92,9 +94,9 @@ def clean_customer(
         err("name", _("This field is required."))
     if out["status"] == "":
         out["status"] = Status.PROSPECT
-    elif out["status"] not in Status.values:
+    elif out["status"] not in _VALUES[Status]:
         err("status", _("Choose a valid status."))
-    if out["source"] and out["source"] not in Source.values:
+    if out["source"] and out["source"] not in _VALUES[Source]:
         err("source", _("Choose a valid source."))
 
     other = ORGANISATION_FIELDS if kind == Kind.INDIVIDUAL else INDIVIDUAL_FIELDS
@@ -123,7 +125,7 @@ def _clean_bank_card(out: dict[str, Any], err: Any) -> None:
 
 def _clean_individual(out: dict[str, Any], err: Any, today: dt.date) -> None:
     id_type, id_number = out["id_type"], out["id_number"]
-    if id_type and id_type not in IdType.values:
+    if id_type and id_type not in _VALUES[IdType]:
         err("id_type", _("Choose a valid ID type."))
     elif id_number and not id_type:
         err("id_type", _("Choose the type of the ID document."))
@@ -153,7 +155,7 @@ def _clean_individual(out: dict[str, Any], err: Any, today: dt.date) -> None:
         err("birth_date", _("Enter a valid date."))
     elif birth is not None and (birth > today or birth.year < 1900):
         err("birth_date", _("Enter a date of birth between 1900 and today."))
-    if out["sex"] and out["sex"] not in Sex.values:
+    if out["sex"] and out["sex"] not in _VALUES[Sex]:
         err("sex", _("Choose a valid sex."))
     if out["mobile"]:
         try:
@@ -169,7 +171,7 @@ def _clean_individual(out: dict[str, Any], err: Any, today: dt.date) -> None:
         out["nationality"] = out["nationality"].upper()
         if not _COUNTRY.match(out["nationality"]) or not countries.is_known(out["nationality"]):
             err("nationality", _("Choose a country or region from the list (ISO 3166-1 code, such as CN)."))
-    if out["residency"] and out["residency"] not in Residency.values:
+    if out["residency"] and out["residency"] not in _VALUES[Residency]:
         err("residency", _("Choose a valid residency."))
 
 
@@ -188,7 +190,7 @@ def _clean_organisation(out: dict[str, Any], err: Any, accept_checksum_failure: 
                 out["uscc"], out["uscc_needs_review"] = normalised, True
             else:
                 err("uscc", exc.message)
-    if out["industry"] and out["industry"] not in Industry.values:
+    if out["industry"] and out["industry"] not in _VALUES[Industry]:
         err("industry", _("Choose a valid industry."))
 
 

@@ -71,6 +71,7 @@ _MESSAGE_CODES = {
     "The number does not match the chosen ID type.": "id_type_mismatch",
 }
 MAX_TAGS = profiles.MAX_TAGS
+KINDS = frozenset(Kind.values)
 
 
 def reason_code(message: Message) -> str:
@@ -148,7 +149,7 @@ def evaluate(plan: Plan, rows: Sequence[tuple[int, list[str]]], seen: set[tuple[
     for number, cells in rows:
         values = mapping.row_values(cells, plan.columns, default_kind=plan.batch.kind)
         row = Row(number=number, kind=values.kind, tags=values.tags)
-        if values.kind not in Kind.values:
+        if values.kind not in KINDS:
             row.reject(plan.column_of.get("kind", "kind"), "invalid_choice")
             out.append(row)
             continue

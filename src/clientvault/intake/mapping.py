@@ -74,12 +74,17 @@ def guess(
         lookup.setdefault(normalise_header(label), CUSTOM_PREFIX + key)
     out: dict[str, str] = {}
     taken: set[str] = set()
-    for header in headers:
-        code = (template or {}).get(header) or lookup.get(normalise_header(header), "")
+    for header in headers:  # the saved template first, where it names a header of this file
+        code = (template or {}).get(header, "")
         if code and code not in taken:
             out[header] = code
             taken.add(code)
-    return out
+    for header in headers:
+        code = lookup.get(normalise_header(header), "")
+        if header not in out and code and code not in taken:
+            out[header] = code
+            taken.add(code)
+    return {h: out[h] for h in headers if h in out}
 
 
 def header_score(row: list[str]) -> int:
@@ -103,6 +108,7 @@ _EXTRA_LABELS: dict[str, dict[str, str]] = {
 _CHOICES: dict[str, type[TextChoices]] = {
     "kind": Kind, "sex": Sex, "id_type": IdType, "residency": Residency, "status": Status, "source": Source, "industry": Industry,
 }  # fmt: skip
+_CHOICE_VALUES = {field: frozenset(choices.values) for field, choices in _CHOICES.items()}
 
 
 def parse_date(text: str) -> dt.date | str:
@@ -120,7 +126,7 @@ def _choice(field: str, text: str) -> str:
     if not text:
         return ""
     choices = _CHOICES[field]
-    if text in choices.values:
+    if text in _CHOICE_VALUES[field]:
         return text
     folded = normalise_header(text)
     synonym = _EXTRA_LABELS.get(field, {}).get(folded) or _EXTRA_LABELS.get(field, {}).get(text)

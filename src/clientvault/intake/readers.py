@@ -146,7 +146,7 @@ def _spreadsheet_rows(data: bytes, sheet: str) -> Iterator[list[str]]:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         found = workbook.get_sheet_by_name(sheet)
         for row in found.iter_rows():
-            cells = [cell_text(v) for v in row]
+            cells = [v.strip() if type(v) is str else cell_text(v) for v in row]
             while cells and not cells[-1]:
                 cells.pop()
             yield cells

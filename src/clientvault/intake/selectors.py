@@ -11,15 +11,17 @@ import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from clientvault.access.policies import VIEW, allows
+from clientvault.accounts.models import User
 from clientvault.audit import recording as audit
 from clientvault.core import roles as R
 from clientvault.core.capabilities import IMPORTS
 from clientvault.core.context import Context
 from clientvault.core.errors import NotFound
 from clientvault.customers.models import Customer
-from clientvault.intake.models import ImportBatch, ImportedRecord
+from clientvault.intake.models import ImportBatch, ImportedRecord, MappingTemplate
 
 
 def batches_for(ctx: Context) -> QuerySet[ImportBatch]:
@@ -81,3 +83,23 @@ def provenance_for(ctx: Context, customer: Customer) -> ImportedRecord | None:
                 detail={"import_batch": str(record.batch_id), "row": record.row_number},
             )
     return record
+
+
+def template_by_name(ctx: Context, name: str) -> MappingTemplate:
+    """The latest version of a saved mapping template (column names and field codes: nothing personal)."""
+    found = MappingTemplate.objects.filter(name=name).order_by("-version").first()
+    if found is None or (ctx.actor is not None and not allows(ctx.roles, IMPORTS, VIEW)):
+        raise NotFound(_("No mapping template of that name."))
+    return found
+
+
+def owner_id_by_username(ctx: Context, username: str) -> int:
+    """The id of an active sales rep or manager by username (who may own imported customers)."""
+    found = (
+        User.objects.filter(username=username, is_active=True, roles__code__in=[R.SALES_REP, R.SALES_MANAGER])
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("No active sales rep or manager with this username."))
+    return int(found)

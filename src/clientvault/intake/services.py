@@ -275,7 +275,11 @@ def set_mapping(
         "import.mapped",
         obj=locked,
         fields=sorted(set(clean.values())),
-        detail={"template": saved.name if saved else (template.name if template else ""), "template_version": locked.template_version},
+        detail={
+            "template": str(template.pk) if template else None,
+            "template_version": locked.template_version,
+            "saved": saved is not None,
+        },
     )
     batch.refresh_from_db()
     return saved

@@ -15,7 +15,10 @@ HEADER = ["姓名", "身份证号", "手机号", "邮箱", "标签"]
 
 
 def rows(n: int, *, start: int = 0) -> list[list[str]]:
-    return [[f"导入客户{start + i}", resident_id(50_000 + start + i), mobile(70_000 + start + i), f"c{start + i}@example.cn", "导入"] for i in range(n)]
+    return [
+        [f"导入客户{start + i}", resident_id(50_000 + start + i), mobile(70_000 + start + i), f"c{start + i}@example.cn", "导入"]
+        for i in range(n)
+    ]
 
 
 def csv_bytes(header: Sequence[str], body: Sequence[Sequence[Any]], *, encoding: str = "utf-8") -> bytes:

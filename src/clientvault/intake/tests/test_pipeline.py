@@ -22,5 +22,9 @@ def test_a_csv_imports_with_provenance_and_events(org, audit_events, settings):
     assert [r.row_number for r in records] == [2, 3, 4, 5, 6]
     created = audit_events("customer.created")
     assert len(created) == 5 and all(e.detail == {"import_batch": str(batch.pk)} for e in created)
-    assert [e.event_type for e in audit_events() if e.event_type.startswith("import.")] == ["import.staged", "import.started", "import.finished"]
+    assert [e.event_type for e in audit_events() if e.event_type.startswith("import.")] == [
+        "import.staged",
+        "import.started",
+        "import.finished",
+    ]
     assert Customer.objects.unrestricted(reason="test").filter(pk__in=[r.customer_id for r in records]).count() == 5
