@@ -16,6 +16,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from clientvault.approvals.models import ChangeRequest
+from clientvault.audit.models import AuditEvent
 from clientvault.intake import services
 from clientvault.intake.models import ImportBatch, MappingTemplate, State
 from clientvault.testing.actors import ctx
@@ -130,11 +131,14 @@ def remember_state(w: World, foreign: bool) -> dict[str, str]:
 
 
 def started(w: World, foreign: bool, ok: bool) -> None:
-    state = batch_for(w, foreign).state
+    """Started by the request; a refused one started nothing (cases sharing one world may have run the batch
+    through its operator first: ``run``)."""
+    batch = batch_for(w, foreign)
     if ok:
-        assert state == State.QUEUED, state
+        assert batch.state == State.QUEUED and _memo(w).get("state_before") == State.MAPPED, batch.state
     else:
-        assert state == _memo(w).get("state_before", state), state
+        others = AuditEvent.objects.filter(event_type="import.started", object_id=str(batch.pk)).exclude(actor_id=batch.operator_id)
+        assert not others.exists(), "a refused start left import.started"
 
 
 def finished_query(w: World, foreign: bool) -> dict[str, str]:
