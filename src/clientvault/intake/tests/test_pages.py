@@ -202,3 +202,24 @@ def test_a_saved_template_is_listed_with_its_versions(org: Org) -> None:
     assert batch.template is not None and batch.template_version == 2
     detail = manager.get(f"/imports/templates/{batch.template_id}/").content.decode()
     assert 'data-testid="template-versions"' in detail and "v1" in detail
+
+
+def test_a_large_upload_is_streamed_to_disk_and_stored_whole(org: Org, settings: Any) -> None:
+    """Past FILE_UPLOAD_MAX_MEMORY_SIZE Django's handlers write the upload to a temporary file; the engine reads it
+    from there (``views._file_of`` passes its path), never the whole file from memory."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from clientvault.intake import views
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    content = csv_bytes(people(80))
+    assert len(content) > 4 * 1024
+    response = _upload(_client(org["manager_bj"]), content)
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get(pk=_batch_id(response))
+    assert batch.size == len(content) and batch.rows_total in (0, 80)
+    temporary = TemporaryUploadedFile("x.csv", "text/csv", 3, None)
+    try:
+        assert str(views._file_of(temporary)) == temporary.temporary_file_path()
+    finally:
+        temporary.close()
