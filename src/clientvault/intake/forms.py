@@ -35,7 +35,8 @@ class UploadForm(StyledForm):
     source_system = forms.CharField(
         label=_("Source system"), max_length=100, help_text=_("Where the data comes from, e.g. the old CRM or a branch's spreadsheet.")
     )
-    lawful_basis = forms.ChoiceField(label=_("Lawful basis"), choices=LegalBasis.choices)
+    # No default: the basis is a deliberate choice of the person importing (PIPL-13-lawful-basis).
+    lawful_basis = forms.ChoiceField(label=_("Lawful basis"), choices=[("", "—"), *LegalBasis.choices])
     consent_evidence_ref = forms.CharField(
         label=_("Consent evidence reference"),
         max_length=200,

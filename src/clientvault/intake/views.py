@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -262,7 +263,8 @@ def progress(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     ctx = ctx_of(request)
     _require(ctx, VIEW)
     batch = _batch(ctx, batch_id)
-    response = render(request, "intake/_progress.html", {"batch": batch, "progress": selectors.progress(ctx, batch)})
+    # Rendered without the page's context processors (navigation, bell): polled every second, it reads the batch only.
+    response = HttpResponse(render_to_string("intake/_progress.html", {"batch": batch, "progress": selectors.progress(ctx, batch)}))
     if request.htmx and batch.state not in presenting.RUNNING:
         response["HX-Refresh"] = "true"  # finished: reload once to show the result (no more polling)
     return response
