@@ -92,7 +92,7 @@ def parse_rate(path: Path) -> float:
     from clientvault.intake import readers
 
     started = time.perf_counter()
-    table = readers.open_table(lambda: open(path, "rb"), filename=path.name)
+    table = readers.open_table(lambda: open(path, "rb"), filename=path.name)  # noqa: SIM115 - the reader closes it
     count = sum(1 for _ in table.rows()) - 1
     return count / (time.perf_counter() - started)
 
@@ -160,7 +160,7 @@ def bulk_insert(size: int, owner: Any, chunk: int) -> float:
                 email_bidx=os.urandom(32),
                 name_bidx=os.urandom(32),
                 review_status="approved",
-            )  # fmt: skip
+            )
         )
         if len(batch) >= chunk:
             with transaction.atomic():

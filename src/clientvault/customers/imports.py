@@ -7,7 +7,7 @@ context of an operator's command (channel ``cli``); every customer gets its own 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,14 +96,9 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
     ]
     # Follow-ups are sealed under their customer's key by the follow-up module, as its service does.
     followups: list[FollowUp] = [build_followup(cid, author, clean_f) for cid, author, clean_f in pending_followups]
-    Customer.objects.bulk_create(customers, batch_size=batch_size)
-    prepare.after_insert(customers, {cid: cleaned for cid, _r, cleaned, _x in pending})
+    insert_new(ctx, customers, [(p[2], p[3]) for p in pending], batch_size=batch_size)
     _link_tags(tag_links, batch_size)
     FollowUp.objects.bulk_create(followups, batch_size=batch_size)
-    audit.record_many(
-        ctx,
-        (("customer.created", c, c.pk, prepare.filled_fields(p[2], p[3])) for c, p in zip(customers, pending, strict=True)),
-    )
     # Every write leaves its event (ARCHITECTURE.md rule 1): one ``followup.created`` per imported follow-up.
     audit.record_many(
         ctx,
@@ -113,6 +108,27 @@ def import_customers(*, ctx: Context, rows: Sequence[ImportRow], batch_size: int
         ),
     )
     return len(customers)
+
+
+def insert_new(
+    ctx: Context,
+    customers: Sequence[Customer],
+    values: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    *,
+    detail: Mapping[str, Any] | None = None,
+    batch_size: int = 1000,
+) -> None:
+    """Insert new customers built by ``prepare.build`` (keys created, values sealed), in the caller's transaction:
+    the rows, their match keys (``prepare.after_insert``) and one ``customer.created`` event each, naming the
+    fields filled (``values``: the cleaned standard and custom values of each, in order) and ``detail`` (such
+    as the import batch). The bulk paths' end of the one path of new records (issue #14)."""
+    Customer.objects.bulk_create(list(customers), batch_size=batch_size)
+    prepare.after_insert(customers, {c.pk: v[0] for c, v in zip(customers, values, strict=True)})
+    audit.record_many(
+        ctx,
+        (("customer.created", c, c.pk, prepare.filled_fields(v[0], v[1])) for c, v in zip(customers, values, strict=True)),
+        detail=detail,
+    )
 
 
 def _check_existing(ids: set[tuple[str, str, str]], usccs: set[tuple[str, str]], errors: dict[str, list[Any]]) -> None:

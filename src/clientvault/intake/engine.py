@@ -25,15 +25,15 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import User
 from clientvault.approvals import services as approvals
-from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context
-from clientvault.core.errors import DomainError, Message
+from clientvault.core.errors import DomainError, Message, ValidationFailed
 from clientvault.core.ids import new_id
 from clientvault.crypto import keystore
 from clientvault.customers import changes as customer_changes
 from clientvault.customers import custom_fields, prepare, profiles, vault
+from clientvault.customers import imports as customer_imports
 from clientvault.customers.choices import Kind, ReviewStatus
 from clientvault.customers.models import Customer, Tag
 from clientvault.intake import mapping, readers, storage
@@ -57,6 +57,7 @@ REASONS: dict[str, Message] = {
     "unknown_owner": _("No active sales rep or manager with this username in the legal entity."),
     "update_refused": _("The matching customer could not be updated by you (scope, review or a field you may not change)."),
     "updated": _("The matching customer was updated."),
+    "not_changed": _("Left unchanged: you may not change this field of the matching customer."),
     "proposed": _("Changes to the matching customer were submitted for approval."),
 }
 _MESSAGE_CODES = {
@@ -234,8 +235,7 @@ def write_chunk(ctx: Context, plan: Plan, rows: list[Row], *, start_after: int, 
                 kind=row.kind, cleaned=row.cleaned, custom=row.custom, owner=row.owner, created_by=person, ensure_key=False, customer_id=cid
             )
             customers.append(customer)
-        Customer.objects.bulk_create(customers, batch_size=1000)
-        prepare.after_insert(customers, {c.pk: r.cleaned for c, r in zip(customers, creates, strict=True)})
+        customer_imports.insert_new(ctx, customers, [(r.cleaned, r.custom) for r in creates], detail=detail)
         _link_tags([(c.pk, r.tags) for c, r in zip(customers, creates, strict=True) if r.tags])
         ImportedRecord.objects.bulk_create(
             [
@@ -243,11 +243,6 @@ def write_chunk(ctx: Context, plan: Plan, rows: list[Row], *, start_after: int, 
                 for c, r in zip(customers, creates, strict=True)
             ],
             batch_size=1000,
-        )
-        audit.record_many(
-            ctx,
-            (("customer.created", c, c.pk, prepare.filled_fields(r.cleaned, r.custom)) for c, r in zip(customers, creates, strict=True)),
-            detail=detail,
         )
         if person is not None:
             _submit_entry_reviews(ctx, customers)
@@ -293,18 +288,35 @@ def _submit_entry_reviews(ctx: Context, customers: list[Customer]) -> None:
 
 
 def _update(ctx: Context, plan: Plan, row: Row) -> int:
-    """An update through the customers' own update service (sensitive fields become change requests there)."""
+    """An update through the customers' own update service (sensitive fields become change requests there).
+
+    A field the service refuses (one the importer does not see in clear under their purpose, say) is left as it
+    is and named on the row (``not_changed``); the rest of the row is sent again, once."""
     assert row.match_id is not None
     changes = {k: v for k, v in row.changes.items() if k not in ("id_number", "id_type", "uscc")}
-    try:
-        customer = profiles.update_customer(ctx=ctx, customer_id=row.match_id, changes=changes, custom=row.custom or None)
-    except DomainError:
-        row.outcome = REJECT
-        row.reasons.append((plan.column_of.get("id_number") or plan.column_of.get("uscc") or "", "update_refused"))
-        return 0
-    proposed = bool(getattr(customer, "change_requests", []))
-    row.reasons.append(("", "proposed" if proposed else "updated"))
-    return 1
+    custom = dict(row.custom)
+    for _attempt in range(2):
+        try:
+            customer = profiles.update_customer(ctx=ctx, customer_id=row.match_id, changes=changes, custom=custom or None)
+        except ValidationFailed as exc:
+            refused = set(exc.fields)
+            fields = {f for f in refused if f in changes} | {f for f in refused if f.startswith("custom.") and f[7:] in custom}
+            if not fields or fields != refused:
+                break
+            for name in sorted(fields):
+                row.reasons.append((plan.column_of.get(name, name), "not_changed"))
+                changes.pop(name, None)
+                if name.startswith("custom."):
+                    custom.pop(name[7:], None)
+            continue
+        except DomainError:
+            break
+        proposed = bool(getattr(customer, "change_requests", []))
+        row.reasons.append(("", "proposed" if proposed else "updated"))
+        return 1
+    row.outcome = REJECT
+    row.reasons.append((plan.column_of.get("id_number") or plan.column_of.get("uscc") or "", "update_refused"))
+    return 0
 
 
 def _link_tags(links: list[tuple[uuid.UUID, list[str]]]) -> None:

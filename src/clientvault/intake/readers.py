@@ -16,12 +16,13 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.core.errors import ValidationFailed
+from clientvault.core.errors import Message, ValidationFailed
 
 SAMPLE = 256 * 1024
 HEADER_SCAN = 20  # rows looked at for the header row
@@ -41,7 +42,7 @@ class UnreadableFile(ValidationFailed):
     """The file cannot be read as a table; ``code`` says why, ``row`` where (no value is ever included)."""
 
     def __init__(self, code: str, *, row: int | None = None) -> None:
-        message = MESSAGES[code]
+        message: Message = MESSAGES[code]
         if row is not None:
             message = _("Row %(row)d: %(reason)s") % {"row": row, "reason": message}
         super().__init__({"file": [message]})
@@ -115,7 +116,7 @@ class Table:
         return self._rows()
 
 
-def _csv_rows(opener: Callable[[], IO[bytes]], encoding: str) -> Iterator[list[str]]:
+def _csv_rows(opener: Callable[[], AbstractContextManager[IO[bytes]]], encoding: str) -> Iterator[list[str]]:
     with opener() as raw:
         sample = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="").read(65536)
     dialect = _dialect(sample)
@@ -156,7 +157,7 @@ def _spreadsheet_rows(data: bytes, sheet: str) -> Iterator[list[str]]:
         raise UnreadableFile("bad_spreadsheet") from None
 
 
-def open_table(opener: Callable[[], IO[bytes]], *, filename: str, sheet: str = "") -> Table:
+def open_table(opener: Callable[[], AbstractContextManager[IO[bytes]]], *, filename: str, sheet: str = "") -> Table:
     """Open the file ``opener`` yields (called again for every pass; the stored file is decrypted as it is read)."""
     with opener() as raw:
         head = raw.read(SAMPLE)

@@ -31,7 +31,7 @@ from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.capabilities import IMPORTS
 from clientvault.core.context import Context, for_user, system_context
-from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
+from clientvault.core.errors import Conflict, Message, PermissionDenied, ValidationFailed
 from clientvault.core.ids import new_id
 from clientvault.core.spreadsheets import safe_cell
 from clientvault.customers import permissions, profiles
@@ -85,8 +85,8 @@ def require_imports(ctx: Context, action: str = CREATE) -> None:
         permissions.require(ctx, CUSTOMER, CREATE)
 
 
-def _check_provenance(ctx: Context, provenance: Provenance) -> tuple[User | None, dict[str, list[object]]]:
-    errors: dict[str, list[object]] = {}
+def _check_provenance(ctx: Context, provenance: Provenance) -> tuple[User | None, dict[str, list[Message]]]:
+    errors: dict[str, list[Message]] = {}
     if not provenance.source_system.strip():
         errors["source_system"] = [_("Name the system the file comes from.")]
     if provenance.lawful_basis not in LegalBasis.values:
@@ -113,7 +113,7 @@ def _check_provenance(ctx: Context, provenance: Provenance) -> tuple[User | None
             else:
                 owner = profiles.eligible_owner(provenance.owner_id, legal_entity_id=candidate.department.legal_entity_id)
     except ValidationFailed as exc:
-        errors.update(exc.fields)
+        errors.update({k: list(v) for k, v in exc.fields.items()})
     return owner, errors
 
 
@@ -191,7 +191,7 @@ def _provenance_detail(batch: ImportBatch) -> dict[str, object]:
         "sha256_lo": "h" + batch.sha256[32:],
         "size": batch.size,
         "format": batch.format,
-        "encoding": batch.encoding,
+        "encoding": batch.encoding or None,
         "rows": batch.rows_total,
     }
 
@@ -244,7 +244,7 @@ def set_mapping(
     if locked.state not in (State.STAGED, State.MAPPED):
         raise Conflict(_("This import has started: its mapping can no longer change."), code="import_started")
     known = mapping.known_fields(CustomFieldDefinition.objects.filter(active=True).values_list("key", flat=True))
-    errors: dict[str, list[object]] = {}
+    errors: dict[str, list[Message]] = {}
     clean = {h: c for h, c in mapping_.items() if c}
     for header, code in clean.items():
         if header not in locked.headers:

@@ -87,14 +87,15 @@ def touched(customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
             continue
         manager = model._base_manager  # type: ignore[union-attr]
         found |= set(manager.filter(**{f"{rel.field.name}__in": customer_ids}).values_list(rel.field.attname, flat=True))
-    requests = ChangeRequest.objects.filter(subject_id__in=customer_ids).exclude(change_type=ENTRY_REVIEW)
+    held = ChangeRequest.objects.unrestricted(reason="an import undo keeps customers with a change request since their import")
+    requests = held.filter(subject_id__in=customer_ids).exclude(change_type=ENTRY_REVIEW)
     found |= set(requests.values_list("subject_id", flat=True))
     writes = [
         name for name, t in EVENT_TYPES.items() if t.kind == "write" and name not in UNTOUCHING_EVENTS and not name.startswith("approval.")
     ]
     events = AuditEvent.objects.filter(customer_id__in=customer_ids, event_type__in=writes)
-    found |= set(events.values_list("customer_id", flat=True))
-    return {uuid.UUID(str(c)) for c in found if c is not None}
+    found |= {c for c in events.values_list("customer_id", flat=True) if c is not None}
+    return {uuid.UUID(str(c)) for c in found}
 
 
 def request(ctx: Context, batch: ImportBatch, *, reason: str) -> ChangeRequest:
