@@ -116,6 +116,12 @@ def test_a_manager_imports_a_gb18030_file_and_watches_it_finish(
     assert BAD_ID not in report and SECRET_NOTE not in report
     assert len([line for line in report.splitlines()[1:] if line.strip()]) >= len(BAD_ROWS)
 
+    page.click("[data-testid=imported-customer] >> nth=0")
+    page.wait_for_url(re.compile(r"/customers/[0-9a-f-]{36}/$"))
+    expect(page.locator("[data-testid=import-provenance]")).to_contain_text("旧CRM系统")
+    expect(page.locator("[data-testid=provenance-row]")).to_contain_text("2")
+    _shot(tab, "5b-customer-provenance")
+    page.goto(f"/imports/{batch.pk}/")
     page.click("[data-testid=lang-en]")
     page.wait_for_url(re.compile(rf"/imports/{batch.pk}/$"))
     expect(page.locator("[data-testid=batch-state]")).to_have_text("Done")
