@@ -191,13 +191,18 @@ def _duplicates(plan: Plan, rows: list[Row], seen: set[tuple[str, bytes]]) -> No
     usccs = {b for _r, ks in keyed for k, b in ks if k.startswith("uscc:")}
     held = Customer.objects.unrestricted(reason="an import may not duplicate an ID number or credit code held by anyone")
     existing: dict[tuple[str, bytes], uuid.UUID] = {}
+    # Filtered as the unique indexes are built — (legal entity, ID type, index) where the index is not empty — so
+    # each chunk's look-up is an index probe, not a scan of every customer (a chunk must not cost more as the
+    # table grows).
+    entities = {r.owner.department.legal_entity_id for r, _k in keyed if r.owner is not None and r.owner.department is not None}
     if ids:
-        for pk, entity, id_type, bidx in held.filter(id_number_bidx__in=list(ids)).values_list(
-            "pk", "legal_entity_id", "id_type", "id_number_bidx"
-        ):
+        id_types = {str(r.cleaned.get("id_type") or "") for r, _k in keyed}
+        by_id = held.filter(legal_entity_id__in=entities, id_type__in=id_types, id_number_bidx__in=ids).exclude(id_number_bidx=b"")
+        for pk, entity, id_type, bidx in by_id.order_by().values_list("pk", "legal_entity_id", "id_type", "id_number_bidx"):
             existing[(f"id:{entity}:{id_type}", bytes(bidx))] = pk
     if usccs:
-        for pk, entity, bidx in held.filter(uscc_bidx__in=list(usccs)).values_list("pk", "legal_entity_id", "uscc_bidx"):
+        by_uscc = held.filter(legal_entity_id__in=entities, uscc_bidx__in=usccs).exclude(uscc_bidx=b"")
+        for pk, entity, bidx in by_uscc.order_by().values_list("pk", "legal_entity_id", "uscc_bidx"):
             existing[(f"uscc:{entity}", bytes(bidx))] = pk
     for row, keys in keyed:
         if not keys:
