@@ -83,6 +83,18 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/duplicates"): frozenset({400, 401, 403, 422}),
     ("GET", "/duplicates/{cluster_id}"): _CUSTOMER_READ,
     ("POST", "/duplicates/{cluster_id}/dismiss"): _CUSTOMER_WRITE,
+    # Imports (issue #14): IMPORTS holders; writes create customers, so under a declared purpose; a batch
+    # outside the caller's scope answers 404; a batch in the wrong state for the step answers 409.
+    ("GET", "/imports"): frozenset({401, 403}),
+    ("POST", "/imports"): frozenset({400, 401, 403, 409, 422}),
+    ("GET", "/imports/{batch_id}"): frozenset({401, 403, 404, 422}),
+    ("GET", "/imports/{batch_id}/mapping"): frozenset({401, 403, 404, 409, 422}),
+    ("PUT", "/imports/{batch_id}/mapping"): _CUSTOMER_WRITE,
+    ("POST", "/imports/{batch_id}/dry-run"): _CUSTOMER_WRITE,
+    ("POST", "/imports/{batch_id}/start"): _CUSTOMER_WRITE,
+    ("GET", "/imports/{batch_id}/progress"): frozenset({401, 403, 404, 422}),
+    ("GET", "/imports/{batch_id}/rejected"): frozenset({401, 403, 404, 409, 422}),
+    ("POST", "/imports/{batch_id}/undo"): _CUSTOMER_WRITE,
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -21,6 +21,7 @@ from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals
 from tests.matrix import assets as matrix_assets
 from tests.matrix import dedupe as matrix_dedupe
+from tests.matrix import intake as matrix_intake
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
@@ -45,6 +46,8 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "change_request_id": lambda w, foreign: approvals.change_request_id(w, foreign),
     "rule_code": lambda w, foreign: approvals.EDITED_RULE,
     "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),
+    "batch_id": lambda w, foreign: matrix_intake.batch_id(w, foreign),
+    "template_id": lambda w, foreign: matrix_intake.template_id(w, foreign),
 }
 
 

@@ -128,6 +128,8 @@ def with_query(url: str, query: Payload | None, w: World, foreign: bool) -> str:
 
 
 def api_call(client: Client, method: str, url: str, payload: dict[str, Any] | None = None, **headers: str) -> Response:
+    if payload is not None and any(hasattr(v, "read") for v in payload.values()):  # a file: multipart (imports)
+        return client.post(url, payload, headers=headers)
     body = json.dumps(payload) if payload is not None else ""
     return client.generic(method, url, body, content_type="application/json", headers=headers)
 

@@ -15,6 +15,7 @@ from clientvault.testing.organisation import PASSWORD
 from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import dedupe as DD
+from tests.matrix import intake as IN
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -527,6 +528,70 @@ WEB_MATRIX: dict[str, list[Web]] = {
             data=DD.dismiss_form,
             effect=DD.dismissed,
             event="duplicates.dismissed",
+    # Imports (issue #14): a code capability (IMPORTS); a batch outside the importer's scope answers 404.
+    "intake:batches": [Web("GET", ok=(*IN.BATCH_READERS, "manager_sh"), wrong=IN.NOT_BATCH_READERS)],
+    "intake:upload": [
+        Web("GET", ok=IN.UPLOADERS, wrong=IN.NOT_UPLOADERS),
+        Web(
+            "POST",
+            ok=IN.UPLOADERS,
+            wrong=IN.NOT_UPLOADERS,
+            success=IN.BATCH_URL + "mapping/",
+            data=IN.upload_form,
+            effect=IN.staged,
+            event="import.staged",
+        ),
+    ],
+    "intake:templates": [Web("GET", ok=IN.TEMPLATE_READERS, wrong=IN.NOT_TEMPLATE_READERS)],
+    "intake:template": [Web("GET", ok=IN.TEMPLATE_READERS, wrong=IN.NOT_TEMPLATE_READERS)],
+    "intake:detail": [Web("GET", ok=IN.BATCH_READERS, wrong=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT)],
+    "intake:progress": [Web("GET", ok=IN.BATCH_READERS, wrong=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT)],
+    "intake:mapping": [
+        Web("GET", ok=IN.OPERATOR, wrong=IN.NOT_OPERATOR, out=IN.BATCH_OUT, effect=audit_left("import.samples_viewed")),
+        Web(
+            "POST",
+            ok=IN.OPERATOR,
+            wrong=IN.NOT_OPERATOR,
+            out=IN.BATCH_OUT,
+            success=IN.BATCH_URL + "dry-run/",
+            data=IN.mapping_form,
+            effect=IN.mapped,
+            event="import.mapped",
+        ),
+    ],
+    "intake:dry_run": [Web("GET", ok=IN.OPERATOR, wrong=IN.NOT_OPERATOR, out=IN.BATCH_OUT)],
+    "intake:start": [
+        Web(
+            "POST",
+            ok=IN.OPERATOR,
+            wrong=IN.NOT_OPERATOR,
+            out=IN.BATCH_OUT,
+            success=IN.BATCH_URL,
+            data=IN.remember_state,
+            effect=IN.started,
+            event="import.started",
+        )
+    ],
+    "intake:rejected": [
+        Web(
+            "GET",
+            ok=IN.BATCH_READERS,
+            wrong=IN.NOT_BATCH_READERS,
+            out=IN.BATCH_OUT,
+            query=IN.finished_query,
+            effect=audit_left("import.report_downloaded"),
+        )
+    ],
+    "intake:undo": [
+        Web(
+            "POST",
+            ok=IN.IMPORTERS,
+            wrong=IN.NOT_IMPORTERS,
+            out=IN.BATCH_OUT,
+            success=r"/approvals/[0-9a-f-]{36}/",
+            data=IN.undo_form,
+            effect=IN.undo_requested,
+            event="import.undo_requested",
         )
     ],
     # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
@@ -872,6 +937,52 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         event="approval.withdrawn",
     ),
     ("GET", f"{P}/approval-rules"): Api(ok=A.RULE_READERS, ok_status=200, denied=A.NOT_RULE_READERS),
+    # Imports (issue #14).
+    ("GET", f"{P}/imports"): Api(ok=(*IN.BATCH_READERS, "manager_sh"), ok_status=200, denied=IN.NOT_BATCH_READERS),
+    ("POST", f"{P}/imports"): Api(
+        ok=IN.UPLOADERS, ok_status=201, denied=IN.NOT_UPLOADERS, payload=IN.upload_payload, effect=IN.staged, event="import.staged"
+    ),
+    ("GET", f"{P}/imports/{{batch_id}}"): Api(ok=IN.BATCH_READERS, ok_status=200, denied=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT),
+    ("GET", f"{P}/imports/{{batch_id}}/progress"): Api(ok=IN.BATCH_READERS, ok_status=200, denied=IN.NOT_BATCH_READERS, out=IN.BATCH_OUT),
+    ("GET", f"{P}/imports/{{batch_id}}/rejected"): Api(
+        ok=IN.BATCH_READERS,
+        ok_status=200,
+        denied=IN.NOT_BATCH_READERS,
+        out=IN.BATCH_OUT,
+        query=IN.finished_query,
+        effect=audit_left("import.report_downloaded"),
+    ),
+    ("GET", f"{P}/imports/{{batch_id}}/mapping"): Api(ok=IN.OPERATOR, ok_status=200, denied=IN.NOT_OPERATOR, out=IN.BATCH_OUT),
+    ("PUT", f"{P}/imports/{{batch_id}}/mapping"): Api(
+        ok=IN.OPERATOR,
+        ok_status=200,
+        denied=IN.NOT_OPERATOR,
+        out=IN.BATCH_OUT,
+        payload=IN.mapping_payload,
+        effect=IN.mapped,
+        event="import.mapped",
+    ),
+    ("POST", f"{P}/imports/{{batch_id}}/dry-run"): Api(
+        ok=IN.OPERATOR, ok_status=200, denied=IN.NOT_OPERATOR, out=IN.BATCH_OUT, event="import.checked"
+    ),
+    ("POST", f"{P}/imports/{{batch_id}}/start"): Api(
+        ok=IN.OPERATOR,
+        ok_status=202,
+        denied=IN.NOT_OPERATOR,
+        out=IN.BATCH_OUT,
+        headers=IN.remember_state,
+        effect=IN.started,
+        event="import.started",
+    ),
+    ("POST", f"{P}/imports/{{batch_id}}/undo"): Api(
+        ok=IN.IMPORTERS,
+        ok_status=202,
+        denied=IN.NOT_IMPORTERS,
+        out=IN.BATCH_OUT,
+        payload=IN.undo_form,
+        effect=IN.undo_requested,
+        event="import.undo_requested",
+    ),
 }
 
 

@@ -178,3 +178,6 @@ register("approval_rule.changed", _("Approval rule changed"), "write")
 register("approval_rule.change_proposed", _("Approval rule change proposed"), "write")
 register("approval_rule.change_approved", _("Approval rule change approved"), "write")
 register("approval_rule.change_rejected", _("Approval rule change rejected"), "write")
+
+# The import wizard (issue #14, slice B): sample cells of a staged file shown at the mapping step (field codes only).
+register("import.samples_viewed", _("Import sample cells viewed"), "read")

@@ -10,6 +10,8 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Customer import")
 
     def ready(self) -> None:
-        from clientvault.intake import undo
+        from clientvault.customers import extensions
+        from clientvault.intake import panels, undo
 
         undo.register()
+        extensions.add_detail_context("import_provenance", panels.customer_provenance)  # customers/detail.html

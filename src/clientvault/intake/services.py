@@ -448,6 +448,7 @@ def rejected_report(ctx: Context, batch: ImportBatch, *, language: str) -> bytes
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
+@transaction.atomic
 def request_undo(ctx: Context, batch: ImportBatch, *, reason: str) -> ChangeRequest:
     """Ask a compliance officer other than the maker to undo the import (change type ``intake.undo``)."""
     from clientvault.intake import undo
