@@ -528,6 +528,8 @@ WEB_MATRIX: dict[str, list[Web]] = {
             data=DD.dismiss_form,
             effect=DD.dismissed,
             event="duplicates.dismissed",
+        )
+    ],
     # Imports (issue #14): a code capability (IMPORTS); a batch outside the importer's scope answers 404.
     "intake:batches": [Web("GET", ok=(*IN.BATCH_READERS, "manager_sh"), wrong=IN.NOT_BATCH_READERS)],
     "intake:upload": [
