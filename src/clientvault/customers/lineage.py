@@ -1,0 +1,78 @@
+"""The re-pointer registry: how every owner of a row pointing at a customer moves it on a merge (issue #14).
+
+A merge folds N customer records into one survivor. Every app that owns a model with a foreign key (or a
+``customer_id`` column) to ``Customer`` registers a ``Repointer`` here, in its ``AppConfig.ready``; the
+merges app knows nothing of follow-ups, consents or assets, it walks this registry:
+
+- ``snapshot(customer_ids)``: the exact column values of every child row of these customers (ciphertext as
+  the bytes it is; never plaintext), for the merge's lineage row;
+- ``repoint(ctx, from_customer, survivor)``: move (or carry over) the children of ``from_customer`` to the
+  survivor, re-sealing what is sealed under the customer's key under the survivor's key; returns the count;
+- ``restore(ctx, rows)``: put the rows back exactly as snapshotted (unmerge), removing what the merge added;
+- ``changed(rows)`` (optional): the labels of snapshotted rows that changed since in a way an unmerge cannot
+  restore without losing someone's later work; an unmerge is then refused with that reason.
+
+``tests/test_architecture.py`` walks every model's metadata and fails unless each relation to ``Customer``
+is registered here or declared exempt (``exempt``) with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from clientvault.core.context import Context
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Repointer:
+    label: str  # "follow-ups", "consents", "assets"
+    model: str  # "app_label.model" — the model whose rows point at customers
+    snapshot: Callable[[list[uuid.UUID]], Rows]
+    repoint: Callable[[Context, uuid.UUID, uuid.UUID], int]
+    restore: Callable[[Context, Rows], None]
+    changed: Callable[[Rows], list[str]] = field(default=lambda rows: [])
+    # Further models this registration covers (e.g. consent evidence moves with its record).
+    covers: tuple[str, ...] = ()
+
+
+_REGISTRY: dict[str, Repointer] = {}
+_EXEMPT: dict[str, str] = {}
+
+
+def register(repointer: Repointer) -> None:
+    """Register (idempotent for the same object; a second, different registration is a bug)."""
+    existing = _REGISTRY.get(repointer.model)
+    if existing is not None and existing is not repointer:
+        raise ValueError(f"a re-pointer for {repointer.model!r} is already registered")
+    _REGISTRY[repointer.model] = repointer
+
+
+def registered() -> list[Repointer]:
+    """Every registration, in the order they were made (app order: stable across runs)."""
+    return list(_REGISTRY.values())
+
+
+def exempt(model: str, reason: str) -> None:
+    """Declare that ``model``'s rows stay with the original record on a merge, and why."""
+    if not reason.strip():
+        raise ValueError("an exemption needs its reason")
+    _EXEMPT[model] = reason
+
+
+def exemptions() -> dict[str, str]:
+    return dict(_EXEMPT)
+
+
+def covered_models() -> set[str]:
+    """Every model label a registration or exemption accounts for."""
+    out = set(_EXEMPT)
+    for r in _REGISTRY.values():
+        out.add(r.model)
+        out.update(r.covers)
+    return out
