@@ -76,3 +76,94 @@ def covered_models() -> set[str]:
         out.add(r.model)
         out.update(r.covers)
     return out
+
+
+# --- Rows as they are: the generic dump / restore the registrations share -------------------------
+# A snapshot row is {column attname: JSON-able value}; bytes (ciphertext, blind indexes) are kept exactly as
+# ``{"$b": base64}``, instants and dates tagged so that a restore writes back the very same values.
+
+
+def _encode(value: Any) -> Any:
+    import base64
+    import datetime as dt
+    import decimal
+
+    if isinstance(value, memoryview | bytes | bytearray):
+        return {"$b": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, dt.datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, uuid.UUID):
+        return {"$u": str(value)}
+    if isinstance(value, decimal.Decimal):
+        return {"$n": str(value)}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    import base64
+    import datetime as dt
+    import decimal
+
+    if isinstance(value, dict) and len(value) == 1:
+        (tag, raw), = value.items()
+        if tag == "$b":
+            return base64.b64decode(raw)
+        if tag == "$dt":
+            return dt.datetime.fromisoformat(raw)
+        if tag == "$d":
+            return dt.date.fromisoformat(raw)
+        if tag == "$u":
+            return uuid.UUID(raw)
+        if tag == "$n":
+            return decimal.Decimal(raw)
+    return value
+
+
+def model_of(label: str) -> Any:
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+def _columns(model: Any) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def dump(label: str, **filters: Any) -> Rows:
+    """Every row of ``label`` matching ``filters``, all columns, as stored (ordered by primary key)."""
+    model = model_of(label)
+    cols = _columns(model)
+    rows = model._base_manager.filter(**filters).order_by("pk").values_list(*cols)
+    return [{"$model": label, **{c: _encode(v) for c, v in zip(cols, row, strict=True)}} for row in rows]
+
+
+def decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot row's column values as Python values (without the model tag)."""
+    return {c: _decode(v) for c, v in row.items() if c != "$model"}
+
+
+def restore_rows(rows: Rows) -> None:
+    """Write each row back exactly (update by primary key; insert when it is gone). No save(): no auto_now."""
+    for row in rows:
+        model = model_of(row["$model"])
+        values = decoded(row)
+        pk_name = model._meta.pk.attname
+        pk = values.pop(pk_name)
+        manager = model._base_manager
+        if manager.filter(pk=pk).exists():
+            manager.filter(pk=pk).update(**values)
+        else:
+            manager.bulk_create([model(**{pk_name: pk, **values})])
+
+
+def delete_rows(label: str, pks: list[Any]) -> None:
+    """Remove rows a merge added (an unmerge), by primary key."""
+    if pks:
+        model_of(label)._base_manager.filter(pk__in=pks).delete()
+
+
+def row_key(row: dict[str, Any]) -> tuple[str, str]:
+    model = model_of(row["$model"])
+    return row["$model"], str(_decode(row[model._meta.pk.attname]))
