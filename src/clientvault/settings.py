@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "clientvault.customers",
     "clientvault.consents",
     "clientvault.assets",
+    "clientvault.dedupe",
     "clientvault.rights",
     "clientvault.home",
     "clientvault.demo",
@@ -394,6 +395,14 @@ TASKS = {
 # A task still "running" after this long, claimed by a worker on another host, is presumed abandoned
 # (a worker on the same host is checked directly: its process is gone or not).
 CLIENTVAULT_TASK_ABANDONED_SECONDS = int(os.environ.get("CLIENTVAULT_TASK_ABANDONED_SECONDS", str(6 * 3600)))
+
+# --- Batch duplicate detection (issue #14, dedupe/) ---------------------------------------------
+# [M] Pairs whose Splink match probability reaches this are clustered and queued for review.
+CLIENTVAULT_DUPLICATE_THRESHOLD = float(os.environ.get("CLIENTVAULT_DUPLICATE_THRESHOLD", "0.95"))
+# DuckDB runs in memory with spilling to disk disabled (decrypted values never reach a file): the scan fails
+# rather than spill when it needs more than this. Threads: DuckDB's worker threads (0 = one per core).
+CLIENTVAULT_DEDUPE_MEMORY_LIMIT = os.environ.get("CLIENTVAULT_DEDUPE_MEMORY_LIMIT", "5GB")
+CLIENTVAULT_DEDUPE_THREADS = int(os.environ.get("CLIENTVAULT_DEDUPE_THREADS", "0"))
 
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 25

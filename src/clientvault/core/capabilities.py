@@ -46,6 +46,9 @@ APPROVAL_RULES = "approval_rules"
 # record them; risk officers and auditors read them. Asset alerts: compliance's desk, auditors read.
 FX_RATES = "fx_rates"
 ASSET_ALERTS = "asset_alerts"
+# The duplicate review queue (issue #14): compliance officers and sales managers review and dismiss clusters
+# (only those whose every member they can see, dedupe/querysets.py); auditors read.
+DUPLICATES = "duplicates"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -103,6 +106,9 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, APPROVAL_RULES, "view change"),
     _g(R.AUDITOR, APPROVAL_RULES, "view"),
     _g(R.ADMINISTRATOR, APPROVAL_RULES, "view"),
+    _g(R.COMPLIANCE_OFFICER, DUPLICATES, "view change"),
+    _g(R.SALES_MANAGER, DUPLICATES, "view change"),
+    _g(R.AUDITOR, DUPLICATES, "view"),
 )
 
 
