@@ -14,6 +14,7 @@ SEED_MIGRATIONS = (
     "clientvault.access.migrations.0004_seed_policies",
     "clientvault.classification.migrations.0002_seed_defaults",
     "clientvault.approvals.migrations.0002_seed_rules",
+    "clientvault.merges.migrations.0002_seed_rules",
 )
 
 

@@ -152,7 +152,10 @@ def restore_rows(rows: Rows) -> None:
         pk_name = model._meta.pk.attname
         pk = values.pop(pk_name)
         manager = model._base_manager
-        if manager.filter(pk=pk).exists():
+        current = dump(row["$model"], pk=pk)
+        if current == [row]:
+            continue  # untouched (and immutable rows, consent records, refuse even a no-op UPDATE)
+        if current:
             manager.filter(pk=pk).update(**values)
         else:
             manager.bulk_create([model(**{pk_name: pk, **values})])
