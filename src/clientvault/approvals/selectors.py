@@ -174,5 +174,7 @@ def open_on_subjects(subject_ids: list[str], *, exclude_target: tuple[str, str] 
         rows = rows.exclude(target_type=exclude_target[0], target_id=exclude_target[1])
     return [
         OpenRequest(r.id, r.change_type, r.field_key, r.status, r.summary, r.maker_id, r.submitted_at, r.due_at)
-        for r in rows.order_by("created_at").only("id", "change_type", "field_key", "status", "summary", "maker_id", "submitted_at", "due_at")
+        for r in rows.order_by("created_at").only(
+            "id", "change_type", "field_key", "status", "summary", "maker_id", "submitted_at", "due_at"
+        )
     ]

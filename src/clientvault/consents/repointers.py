@@ -78,14 +78,18 @@ def _carry(record: ConsentRecord, survivor_id: uuid.UUID, seq: int) -> ConsentRe
     evidence = ConsentEvidence.objects.unrestricted(reason=_WHY).filter(record=record).first()
     if evidence is not None:
         cid = record.customer_id
-        ConsentEvidence.objects.create(
+        ConsentEvidence(
             record=copy,
             content_type=evidence.content_type,
             size=evidence.size,
             sha256=evidence.sha256,
-            filename_ct=cipher.encrypt(survivor_id, EVIDENCE, "filename", cipher.decrypt(cid, EVIDENCE, "filename", bytes(evidence.filename_ct))),
-            data_ct=cipher.encrypt_bytes(survivor_id, EVIDENCE, "data", cipher.decrypt_bytes(cid, EVIDENCE, "data", bytes(evidence.data_ct))),
-        )
+            filename_ct=cipher.encrypt(
+                survivor_id, EVIDENCE, "filename", cipher.decrypt(cid, EVIDENCE, "filename", bytes(evidence.filename_ct))
+            ),
+            data_ct=cipher.encrypt_bytes(
+                survivor_id, EVIDENCE, "data", cipher.decrypt_bytes(cid, EVIDENCE, "data", bytes(evidence.data_ct))
+            ),
+        ).save(force_insert=True)
     return copy
 
 

@@ -8,9 +8,9 @@ merges app knows nothing of follow-ups, consents or assets, it walks this regist
   the bytes it is; never plaintext), for the merge's lineage row;
 - ``repoint(ctx, from_customer, survivor)``: move (or carry over) the children of ``from_customer`` to the
   survivor, re-sealing what is sealed under the customer's key under the survivor's key; returns the count;
-- ``restore(ctx, rows)``: put the rows back exactly as snapshotted (unmerge), removing what the merge added;
-- ``changed(rows)`` (optional): the labels of snapshotted rows that changed since in a way an unmerge cannot
-  restore without losing someone's later work; an unmerge is then refused with that reason.
+- ``restore(ctx, rows)``: put the rows back exactly as snapshotted (unmerge). The merges app removes the rows
+  the merge added (in the reverse of the snapshot's order) and refuses an unmerge when a row the merge wrote
+  changed since (comparing the rows as stored with the snapshot it took after the merge).
 
 ``tests/test_architecture.py`` walks every model's metadata and fails unless each relation to ``Customer``
 is registered here or declared exempt (``exempt``) with its reason.
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ class Repointer:
     snapshot: Callable[[list[uuid.UUID]], Rows]
     repoint: Callable[[Context, uuid.UUID, uuid.UUID], int]
     restore: Callable[[Context, Rows], None]
-    changed: Callable[[Rows], list[str]] = field(default=lambda rows: [])
     # Further models this registration covers (e.g. consent evidence moves with its record).
     covers: tuple[str, ...] = ()
 
@@ -107,7 +106,7 @@ def _decode(value: Any) -> Any:
     import decimal
 
     if isinstance(value, dict) and len(value) == 1:
-        (tag, raw), = value.items()
+        ((tag, raw),) = value.items()
         if tag == "$b":
             return base64.b64decode(raw)
         if tag == "$dt":

@@ -44,9 +44,7 @@ def snapshot(ids: Sequence[uuid.UUID | str]) -> lineage.Rows:
     return lineage.dump(MODEL, pk__in=[str(i) for i in ids])
 
 
-def absorb(
-    ctx: Context, *, survivor: Customer, members: Sequence[Customer], values: Mapping[str, Any], merge_id: uuid.UUID
-) -> list[str]:
+def absorb(ctx: Context, *, survivor: Customer, members: Sequence[Customer], values: Mapping[str, Any], merge_id: uuid.UUID) -> list[str]:
     """Fold ``members`` into ``survivor`` (all locked by the caller): returns the survivor's fields changed."""
     held = Customer.objects.unrestricted(reason=_WHY)
     cleared = {vault.index_column(f): b"" for f in vault.BLIND_INDEXED}

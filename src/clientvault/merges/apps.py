@@ -15,3 +15,9 @@ class MergesConfig(AppConfig):
 
         change_types.register()  # merges.merge and merges.unmerge are decided by a second person
         lineage.exempt("merges.merge", "the merge's own lineage row names its survivor")
+        # Slice D's duplicate queue records what a scan found about the original records; a merge closes the
+        # cluster (dedupe.services.mark_merged) and an unmerge reopens it, the rows themselves stay as found.
+        found = "a scan's finding about the original records: the merge closes the cluster, the unmerge reopens it"
+        for model in ("dedupe.clustermember", "dedupe.matchpair"):
+            lineage.exempt(model, found)
+        lineage.exempt("dedupe.dismissedpair", "a 'not duplicates' decision about two original records stays with them")

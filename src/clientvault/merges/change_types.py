@@ -18,7 +18,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
 from clientvault.customers import approval_types, merging
 from clientvault.customers.models import Customer
-from clientvault.merges import services, snapshots
+from clientvault.merges import applying, services, snapshots
 from clientvault.merges.models import Merge, MergeStatus
 
 
@@ -68,11 +68,7 @@ def describe_merge(ctx: Context, pending: Pending) -> list[DiffRow]:
         before = {f: current.get(f) for f in after}
         before.update({f"custom.{k}": v for k, v in custom_before.items()})
     after.update({f"custom.{k}": v for k, v in custom_after.items()})
-    rows = [
-        DiffRow(
-            field="records", label=_("records merged"), before=str(len(merge.customer_ids)), after="1", shown_plain=True
-        )
-    ]
+    rows = [DiffRow(field="records", label=_("records merged"), before=str(len(merge.customer_ids)), after="1", shown_plain=True)]
     return rows + approval_types.masked_rows(ctx, survivor, before, after)
 
 
@@ -87,11 +83,11 @@ def link(pending: Pending) -> str:
 
 
 MERGE_TYPE = ChangeType(
-    code=services.MERGE, label=_("Merge of customer records"), fingerprint=merge_fingerprint, apply=services.apply_merge,
-    describe=describe_merge, in_scope=in_scope, link=link, extra={"on_close": services.close},
+    code=services.MERGE, label=_("Merge of customer records"), fingerprint=merge_fingerprint, apply=applying.apply_merge,
+    describe=describe_merge, in_scope=in_scope, link=link, extra={"on_close": applying.close},
 )  # fmt: skip
 UNMERGE_TYPE = ChangeType(
-    code=services.UNMERGE, label=_("Undoing a merge"), fingerprint=unmerge_fingerprint, apply=services.apply_unmerge,
+    code=services.UNMERGE, label=_("Undoing a merge"), fingerprint=unmerge_fingerprint, apply=applying.apply_unmerge,
     describe=describe_unmerge, in_scope=in_scope, link=link,
 )  # fmt: skip
 

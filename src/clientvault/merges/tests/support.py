@@ -29,6 +29,7 @@ EXCLUDED = {
 
 
 def identifier_of(asset: Asset) -> str:
+    assert asset.customer_id is not None
     return cipher.decrypt(asset.customer_id, "assets.asset", "identifier", bytes(asset.identifier_ct), row=asset.pk)
 
 

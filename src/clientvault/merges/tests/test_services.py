@@ -106,8 +106,11 @@ def test_stale_fingerprint_fails_and_writes_nothing(org: Org, four: list[Custome
     from clientvault.customers import followups
 
     request = _propose(org, four[:2])
-    followups.create_followup(ctx=ctx(org["rep_bj1"]), customer_id=four[1].pk, data={
-        "occurred_at": cf.reload(four[1]).created_at, "channel": "phone", "summary": "新的"})
+    followups.create_followup(
+        ctx=ctx(org["rep_bj1"]),
+        customer_id=four[1].pk,
+        data={"occurred_at": cf.reload(four[1]).created_at, "channel": "phone", "summary": "新的"},
+    )
     before = support.dump_all()
     request = support.approve(ctx(org["compliance"]), request)
     assert request.status == ChangeRequest.Status.FAILED
