@@ -34,6 +34,12 @@ def lock(ids: Sequence[uuid.UUID | str]) -> list[Customer]:
     return list(held.select_for_update().filter(pk__in=sorted(str(i) for i in ids)).order_by("pk"))
 
 
+def records(ids: Sequence[uuid.UUID | str]) -> list[Customer]:
+    """The records (no lock), for a selector that has already checked the viewer's sight of every one."""
+    held = Customer.objects.unrestricted(reason="merge: the rules' choices over records the viewer sees")
+    return list(held.filter(pk__in=[str(i) for i in ids]))
+
+
 def values_of(customer: Customer) -> dict[str, Any]:
     """The record's editable values and custom data, in plaintext (memory only)."""
     values, custom = profiles._current_values(customer)

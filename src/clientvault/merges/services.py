@@ -31,7 +31,7 @@ from clientvault.core.errors import Conflict, ValidationFailed
 from clientvault.customers import merging, rules
 from clientvault.customers.choices import ReviewStatus
 from clientvault.customers.models import Customer
-from clientvault.merges import planning, snapshots
+from clientvault.merges import planning, snapshots, survivorship
 from clientvault.merges.models import Merge, MergeStatus
 
 MERGE, UNMERGE = "merges.merge", "merges.unmerge"
@@ -81,7 +81,13 @@ def propose(
     bad_picks = {f for f, cid in picks.items() if cid not in by_id}
     if bad_picks:
         raise ValidationFailed({f: [_("Pick one of the records being merged.")] for f in sorted(bad_picks)})
-    sources, values = planning.plan([by_id[i] for i in ids], survivor.pk, picks)
+    unknown = set(picks) - set(survivorship.fields_for(survivor.kind))
+    if unknown:
+        raise ValidationFailed({f: [_("This field cannot be picked.")] for f in sorted(unknown)})
+    ordered = [by_id[i] for i in ids]
+    defaults, _values = planning.plan(ordered, survivor.pk, {})
+    picks = {f: p for f, p in picks.items() if p != defaults[f]}  # only what the maker changed is a manual pick
+    sources, values = planning.plan(ordered, survivor.pk, picks)
     standard = {f: v for f, v in values.items() if f != "custom_data"}
     _cleaned, errors = rules.clean_customer(
         {**merging.values_of(survivor), **standard}, kind=survivor.kind, today=clock.today(),
@@ -96,7 +102,7 @@ def propose(
         survivor=survivor,
         member_ids=[str(i) for i in ids[1:]],
         picks={f: str(s) for f, s in sources.items()},
-        rules={f: [specs[f].rule, specs[f].version] for f in sources if f in specs},
+        rules={f: (["manual", 0] if f in picks else [specs[f].rule, specs[f].version]) for f in sources if f in specs},
         cluster_id=cluster_id,
         proposed_by=ctx.actor,
     )

@@ -8,6 +8,9 @@ A merge of N records (any N ≥ 2) decides field by field, by the field's rule (
 - ``non_null``: the survivor's value if it has one, else the first record (oldest first) that has one;
 - ``manual``: the maker's pick for the field (default: the survivor).
 
+A pick the maker makes for any field overrides its rule (the proposal page preselects each rule's choice;
+what the maker changes is sent as a pick and recorded as ``manual`` in the merge's lineage).
+
 Empty values never win over a value; ties go to the survivor, then to the older record. Coupled fields
 follow their leader (the ID type goes with the ID number, so a number is never read under another type).
 """
@@ -83,9 +86,10 @@ def choose(
     """The id of the record whose value of ``field`` the survivor takes."""
     # Base order: survivor first, then oldest first (the tie-breaker of every rule).
     ordered = sorted(records, key=lambda c: (c.id != survivor, c.created_at, str(c.id)))
+    if pick is not None and pick in {c.id for c in records}:
+        return pick
     if spec.rule == "manual":
-        ids = {c.id for c in records}
-        return pick if pick in ids else survivor
+        return survivor
     having = [c for c in ordered if not empty(c.values.get(field))]
     if not having:
         return survivor
