@@ -29,6 +29,7 @@ from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.core.http import app_request
 from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
+from clientvault.merges.api import router as merges_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -161,3 +162,4 @@ api.add_router("/audit", audit_router)
 api.add_router("/", consents_router)
 api.add_router("/", approvals_router)
 api.add_router("/", assets_router)
+api.add_router("/", merges_router)

@@ -18,7 +18,7 @@ from clientvault.customers.models import Customer, CustomFieldDefinition, Follow
 from clientvault.testing.actors import ctx, default_purpose, subject_ctx
 from clientvault.testing.consents import consent, notice
 from clientvault.testing.customers import all_rows, find, followup_text, reload
-from tests.matrix import approvals
+from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
@@ -43,6 +43,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "change_request_id": lambda w, foreign: approvals.change_request_id(w, foreign),
     "rule_code": lambda w, foreign: approvals.EDITED_RULE,
     "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),
+    "merge_id": lambda w, foreign: merges.merge_id(w, foreign),
 }
 
 

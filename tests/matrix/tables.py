@@ -14,6 +14,7 @@ from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
 from tests.matrix import approvals as A
 from tests.matrix import assets as AS
+from tests.matrix import merges as MG
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -560,6 +561,36 @@ WEB_MATRIX: dict[str, list[Web]] = {
             event="approval.withdrawn",
         )
     ],
+    # Merges (issue #14): the duplicates capability's readers see merges of customers they see; its changers
+    # propose a merge (every record in sight) or its undoing; the comparison reads every record (audited).
+    "merges:index": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
+    "merges:rules": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
+    "merges:detail": [Web("GET", ok=MG.SEES, wrong=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed)],
+    "merges:propose": [
+        Web("GET", ok=MG.DUP_MAKERS, wrong=MG.NOT_MAKERS, out=MG.MAKERS_OUT, query=MG.propose_query, effect=MG.compared),
+        Web(
+            "POST",
+            ok=MG.DUP_MAKERS,
+            wrong=MG.NOT_MAKERS,
+            out=MG.MAKERS_OUT,
+            success=r"/approvals/[0-9a-f-]{36}/",
+            data=MG.propose_form,
+            effect=MG.merge_proposed,
+            event="merge.proposed",
+        ),
+    ],
+    "merges:unmerge": [
+        Web(
+            "POST",
+            ok=MG.DUP_MAKERS,
+            wrong=MG.NOT_MAKERS,
+            out=MG.MAKERS_OUT,
+            success=r"/approvals/[0-9a-f-]{36}/",
+            data=lambda w, f: {"reason": "matrix"},
+            effect=MG.unmerge_requested,
+            event="merge.unmerge_proposed",
+        )
+    ],
     "approvals:rules": [Web("GET", ok=A.RULE_READERS, wrong=A.NOT_RULE_READERS)],
     "approvals:rule_create": [
         Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
@@ -842,6 +873,26 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         event="approval.withdrawn",
     ),
     ("GET", f"{P}/approval-rules"): Api(ok=A.RULE_READERS, ok_status=200, denied=A.NOT_RULE_READERS),
+    # Merges (issue #14): auditors read a merge but propose nothing (403); no duplicates capability: 403.
+    ("POST", f"{P}/merges"): Api(
+        ok=MG.DUP_MAKERS,
+        ok_status=201,
+        denied=MG.NOT_MAKERS,
+        out=MG.MAKERS_OUT,
+        payload=MG.propose_payload,
+        effect=MG.merge_proposed,
+        event="merge.proposed",
+    ),
+    ("GET", f"{P}/merges/{{merge_id}}"): Api(ok=MG.SEES, ok_status=200, denied=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed),
+    ("POST", f"{P}/merges/{{merge_id}}/unmerge"): Api(
+        ok=MG.DUP_MAKERS,
+        ok_status=201,
+        denied=MG.NOT_MAKERS,
+        out=MG.MAKERS_OUT,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=MG.unmerge_requested,
+        event="merge.unmerge_proposed",
+    ),
 }
 
 

@@ -29,13 +29,14 @@ from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.customers import disclosure, merging, vault
 from clientvault.customers.models import Customer
 from clientvault.merges import planning, survivorship
-from clientvault.merges.models import Merge, MergeStatus
+from clientvault.merges.models import Merge, MergeStatus, Rule
 
 EM_DASH = "—"
 
 
 @dataclass(frozen=True)
 class Cell:
+    customer_id: uuid.UUID
     shown: str
     plain: bool
 
@@ -73,15 +74,17 @@ def _cell(customer: Customer, name: str) -> Cell:
     if name == "custom_data":
         shown = getattr(customer, "custom_data", None) or {}
         text = "; ".join(f"{k}: {v}" for k, v in sorted(shown.items()) if v not in (None, "")) or EM_DASH
-        return Cell(text, all(getattr(v, "decision", None) == Decision.PLAIN for k, v in views.items() if k.startswith("custom.")))
+        return Cell(
+            customer.pk, text, all(getattr(v, "decision", None) == Decision.PLAIN for k, v in views.items() if k.startswith("custom."))
+        )
     if name in ("status", "source"):
         value = getattr(customer, f"get_{name}_display")() or EM_DASH
-        return Cell(str(value), True)
+        return Cell(customer.pk, str(value), True)
     value = getattr(customer, name, None)
     if view is None or view.decision is Decision.WITHHELD:
-        return Cell(EM_DASH, False)
+        return Cell(customer.pk, EM_DASH, False)
     text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
-    return Cell(text or EM_DASH, view.decision is Decision.PLAIN)
+    return Cell(customer.pk, text or EM_DASH, view.decision is Decision.PLAIN)
 
 
 @transaction.atomic
@@ -111,7 +114,7 @@ def compare(ctx: Context, customer_ids: Sequence[uuid.UUID], *, survivor_id: uui
         FieldRow(
             field=f,
             label=labels[f],
-            rule=specs[f].rule if f in specs else "",
+            rule=str(Rule(specs[f].rule).label) if f in specs else "",
             default=defaults.get(f, survivor),
             cells=tuple(_cell(c, f) for c in records),
         )
