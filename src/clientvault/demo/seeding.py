@@ -302,6 +302,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.assets import seed_assets
 
     assets = seed_assets(users)
+    from clientvault.demo.merges import seed_merge
+
+    seed_merge(users)  # issue #14: a merge that can be undone (last: nothing after it touches the two records)
     detail = {
         "customers": customers,
         "users": len(users),

@@ -140,3 +140,20 @@ def test_permission_and_sight(org: Org, four: list[Customer]) -> None:
         services.propose(ctx(org["manager_sh"]), [x.pk for x in four[:2]], picks={}, reason="x")
     with pytest.raises(ValidationFailed):
         services.propose(ctx(org["manager_bj"]), [four[0].pk], picks={}, reason="x")
+
+
+def test_n4_most_complete_and_manual_pick(org: Org, four: list[Customer]) -> None:
+    from clientvault.merges.models import SurvivorshipRule
+
+    a, b, c, d = four
+    SurvivorshipRule.objects.filter(field="occupation").update(rule="most_complete")
+    SurvivorshipRule.objects.filter(field="email").update(rule="manual")
+    request = _propose(org, four, mobile=c.pk, email=d.pk)
+    request = support.approve(ctx(org["compliance"]), request)
+    assert request.status == ChangeRequest.Status.APPLIED, request.failure_reason
+    survivor = cf.reload(a)
+    assert survivor.occupation == "教师"  # b has an address too, but no occupation: a and b tie on completeness → a
+    assert survivor.mobile == c.mobile and survivor.email == d.email
+    merge = Merge.objects.get(request=request)
+    assert merge.rules["mobile"][0] == "manual" and merge.rules["email"][0] == "manual"
+    assert merge.picks["mobile"] == str(c.pk) and merge.rules["occupation"][0] == "most_complete"
