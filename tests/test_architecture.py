@@ -84,6 +84,7 @@ SELECTOR_HELPERS = {
     "approvals.selectors.counts": "counts only",
     "approvals.selectors.open_on_subjects": "non-personal summaries (codes, statuses, dates): does a merge's record have an open request",
     "merges.selectors.visible_merges": "merges whose survivor the viewer sees: ids, statuses and dates, nothing personal",
+    "merges.selectors.merged_from": "the merges a customer shown on its page survived: ids, dates and statuses",
     "merges.selectors.merges_of": "the merges a visible customer survived: ids and dates for its history page",
     "assets.selectors.open_alerts": "alerts hold ids, codes and counts only: nothing personal",
 }

@@ -10,10 +10,12 @@ class MergesConfig(AppConfig):
     verbose_name = _("Merges")
 
     def ready(self) -> None:
-        from clientvault.customers import lineage
+        from clientvault.customers import extensions, lineage
         from clientvault.merges import change_types
+        from clientvault.merges.selectors import merged_from
 
         change_types.register()  # merges.merge and merges.unmerge are decided by a second person
+        extensions.add_detail_context("merged_from", merged_from)  # the survivor's page: "merged from …"
         lineage.exempt("merges.merge", "the merge's own lineage row names its survivor")
         # Slice D's duplicate queue records what a scan found about the original records; a merge closes the
         # cluster (dedupe.services.mark_merged) and an unmerge reopens it, the rows themselves stay as found.

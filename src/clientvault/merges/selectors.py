@@ -165,3 +165,8 @@ def get_merge(ctx: Context, merge_id: uuid.UUID | str) -> MergeView:
 def merges_of(ctx: Context, customer: Customer) -> list[Merge]:
     """The applied or undone merges this (visible) customer survived: ids and dates for its history page."""
     return list(visible_merges(ctx).filter(survivor=customer).exclude(status=MergeStatus.CANCELLED))
+
+
+def merged_from(customer: Customer) -> list[Merge]:
+    """The merges a customer the viewer already sees survived (its detail page): ids, dates, statuses only."""
+    return list(Merge.objects.filter(survivor=customer, status__in=[MergeStatus.APPLIED, MergeStatus.UNMERGED]).order_by("-applied_at"))

@@ -145,14 +145,14 @@ def test_permission_and_sight(org: Org, four: list[Customer]) -> None:
 def test_n4_most_complete_and_manual_pick(org: Org, four: list[Customer]) -> None:
     from clientvault.merges.models import SurvivorshipRule
 
-    a, b, c, d = four
+    a, _b, c, d = four
     SurvivorshipRule.objects.filter(field="occupation").update(rule="most_complete")
     SurvivorshipRule.objects.filter(field="email").update(rule="manual")
     request = _propose(org, four, mobile=c.pk, email=d.pk)
     request = support.approve(ctx(org["compliance"]), request)
     assert request.status == ChangeRequest.Status.APPLIED, request.failure_reason
     survivor = cf.reload(a)
-    assert survivor.occupation == "教师"  # b has an address too, but no occupation: a and b tie on completeness → a
+    assert survivor.occupation == "教师"  # a, c and d have one and are as complete: the survivor first
     assert survivor.mobile == c.mobile and survivor.email == d.email
     merge = Merge.objects.get(request=request)
     assert merge.rules["mobile"][0] == "manual" and merge.rules["email"][0] == "manual"
