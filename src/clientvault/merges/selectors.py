@@ -83,7 +83,7 @@ def _cell(customer: Customer, name: str) -> Cell:
     value = getattr(customer, name, None)
     if view is None or view.decision is Decision.WITHHELD:
         return Cell(customer.pk, EM_DASH, False)
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+    text = value.isoformat() if isinstance(value, dt.date) else str(value or "")
     return Cell(customer.pk, text or EM_DASH, view.decision is Decision.PLAIN)
 
 
