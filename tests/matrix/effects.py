@@ -44,6 +44,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "rule_code": lambda w, foreign: approvals.EDITED_RULE,
     "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),
     "merge_id": lambda w, foreign: merges.merge_id(w, foreign),
+    "survivorship_change_id": lambda w, foreign: merges.survivorship_change_id(w, foreign),
 }
 
 

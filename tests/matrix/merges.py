@@ -12,10 +12,11 @@ from __future__ import annotations
 from clientvault.approvals import services as approvals
 from clientvault.audit.models import AuditEvent
 from clientvault.customers.models import Customer
-from clientvault.merges import services
-from clientvault.merges.models import Merge, MergeStatus
+from clientvault.merges import rule_catalogue, services
+from clientvault.merges.models import Merge, MergeStatus, SurvivorshipChange, SurvivorshipRule
 from clientvault.testing.actors import ctx
 from clientvault.testing.customers import customer
+from clientvault.testing.organisation import second_officer
 from tests.matrix.world import USERS, World
 
 DUP_READERS = ("compliance", "auditor", "manager_bj", "manager_sh")
@@ -25,6 +26,29 @@ NOT_MAKERS = tuple(u for u in USERS if u not in (*DUP_MAKERS, "manager_sh"))  # 
 SEES = ("compliance", "auditor", "manager_bj")  # the merge of rep_bj1's customers
 OUT = ("manager_sh", "compliance@foreign", "auditor@foreign", "manager_bj@foreign")
 MAKERS_OUT = ("manager_sh", "compliance@foreign", "manager_bj@foreign")
+
+
+RULE_READERS = (*DUP_READERS, "admin")  # the duplicates desk, and whoever reads the survivorship catalogue
+NOT_RULE_READERS = tuple(u for u in USERS if u not in RULE_READERS)
+NOT_COMPLIANCE = tuple(u for u in USERS if u != "compliance")
+
+
+def survivorship_change_id(w: World, foreign: bool) -> str:
+    """A change of the name rule proposed by a second compliance officer (so that ``compliance`` may decide it)."""
+    if "survivorship" not in w.change_requests:
+        change = rule_catalogue.change_rule(
+            ctx=ctx(second_officer(w.org)), field="name", data={"rule": "most_recent", "source_order": []}, reason="matrix"
+        )
+        w.change_requests["survivorship"] = str(change.pk)
+    return w.change_requests["survivorship"]
+
+
+def rule_proposed(w: World, foreign: bool, ok: bool) -> None:
+    assert SurvivorshipChange.objects.filter(field="name", status="pending").count() == (1 if ok else 0)
+
+
+def rule_change_approved(w: World, foreign: bool, ok: bool) -> None:
+    assert SurvivorshipRule.objects.get(field="name").rule == ("most_recent" if ok else "most_trusted_source")
 
 
 def twin(w: World, foreign: bool) -> Customer:

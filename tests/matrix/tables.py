@@ -564,7 +564,29 @@ WEB_MATRIX: dict[str, list[Web]] = {
     # Merges (issue #14): the duplicates capability's readers see merges of customers they see; its changers
     # propose a merge (every record in sight) or its undoing; the comparison reads every record (audited).
     "merges:index": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
-    "merges:rules": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
+    "merges:rules": [Web("GET", ok=MG.RULE_READERS, wrong=MG.NOT_RULE_READERS)],
+    "merges:rule_edit": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=MG.NOT_COMPLIANCE,
+            success=re.escape("/merges/rules/"),
+            data=lambda w, f: {"rule": "non_null", "source_order": "", "description": "matrix", "reason": "matrix"},
+            effect=MG.rule_proposed,
+            event="survivorship.change_proposed",
+        )
+    ],
+    "merges:rule_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=MG.NOT_COMPLIANCE,
+            success=re.escape("/merges/rules/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=MG.rule_change_approved,
+            event="survivorship.change_approved",
+        )
+    ],
     "merges:detail": [Web("GET", ok=MG.SEES, wrong=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed)],
     "merges:propose": [
         Web("GET", ok=MG.DUP_MAKERS, wrong=MG.NOT_MAKERS, out=MG.MAKERS_OUT, query=MG.propose_query, effect=MG.compared),

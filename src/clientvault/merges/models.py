@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.core.catalogues import EntryVersion, VersionedEntry
@@ -61,6 +62,46 @@ class SurvivorshipRuleVersion(EntryVersion):
 
 
 SurvivorshipRule.VERSIONS = SurvivorshipRuleVersion
+
+
+class SurvivorshipChange(models.Model):
+    """A change to a survivorship rule waiting for a second compliance officer (rule 12): the rules decide whose
+    data becomes a merged customer's record. ``proposed`` is the rule's values as they would become; maker ≠
+    checker is a database constraint too."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    field = models.SlugField(_("field"), max_length=40, db_index=True)
+    base_version = models.PositiveIntegerField(_("version"))
+    proposed = models.JSONField(_("survivorship rule"))
+    fields = models.JSONField(_("changed fields"), default=list)
+    reason = models.CharField(_("reason"), max_length=300)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by"))
+    proposed_at = models.DateTimeField(_("proposed"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("survivorship rule change")
+        verbose_name_plural = _("survivorship rule changes")
+        ordering = ["-proposed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["field"], condition=Q(status="pending"), name="survivorshipchange_one_pending"),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")), name="survivorshipchange_checker_not_maker"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field} ({self.status})"
 
 
 class MergeStatus(models.TextChoices):

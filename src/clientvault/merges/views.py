@@ -17,12 +17,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from clientvault.core.capabilities import CHANGE, DUPLICATES, VIEW, allows
+from clientvault.core.capabilities import CHANGE, DUPLICATES, SURVIVORSHIP_RULES, VIEW, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.merges import selectors, services
-from clientvault.merges.models import Merge, SurvivorshipRule
+from clientvault.customers.choices import Source
+from clientvault.merges import rule_catalogue, selectors, services
+from clientvault.merges.models import Merge, Rule, SurvivorshipChange, SurvivorshipRule
 
 
 def _require(ctx: Context, action: str = VIEW) -> None:
@@ -142,8 +143,64 @@ def unmerge(request: AppRequest, merge_id: uuid.UUID) -> HttpResponse:
 @login_required
 def rules(request: AppRequest) -> HttpResponse:
     ctx = ctx_of(request)
-    _require(ctx)
-    return render(request, "merges/rules.html", {"rules": SurvivorshipRule.objects.all()})
+    if not (allows(ctx.roles, DUPLICATES, VIEW) or allows(ctx.roles, SURVIVORSHIP_RULES, VIEW)):
+        raise Http404
+    context = {
+        "rules": SurvivorshipRule.objects.all(),
+        "choices": Rule.choices,
+        "sources": Source.choices,
+        "pending": SurvivorshipChange.objects.filter(status=SurvivorshipChange.Status.PENDING).select_related("proposed_by"),
+        "may_change": allows(ctx.roles, SURVIVORSHIP_RULES, CHANGE),
+    }
+    return render(request, "merges/rules.html", context)
+
+
+@require_POST
+@login_required
+def rule_edit(request: AppRequest, field: str) -> HttpResponse:
+    """Propose a new version of a field's rule (a second compliance officer decides it)."""
+    ctx = ctx_of(request)
+    if not allows(ctx.roles, SURVIVORSHIP_RULES, CHANGE):
+        raise Http404
+    order = [s for s in request.POST.get("source_order", "").replace("，", ",").split(",") if s.strip()]
+    data = {"rule": request.POST.get("rule", ""), "source_order": order, "description": request.POST.get("description", "")}
+    try:
+        rule_catalogue.change_rule(ctx=ctx, field=field, data=data, reason=request.POST.get("reason", ""))
+    except NotFound:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(str(m) for ms in exc.fields.values() for m in ms))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Saved as a proposal: a second compliance officer decides it."))
+    return redirect("merges:rules")
+
+
+@require_POST
+@login_required
+def rule_change_decide(request: AppRequest, survivorship_change_id: uuid.UUID) -> HttpResponse:
+    """A second compliance officer approves or rejects a proposed survivorship rule change, with a reason."""
+    ctx = ctx_of(request)
+    if not allows(ctx.roles, SURVIVORSHIP_RULES, CHANGE):
+        raise Http404
+    action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+    if action not in ("approve", "reject"):
+        raise Http404
+    try:
+        if action == "approve":
+            rule_catalogue.approve(ctx=ctx, change_id=survivorship_change_id, reason=reason)
+            messages.success(request, _("The rule change was approved and is in force."))
+        else:
+            rule_catalogue.reject(ctx=ctx, change_id=survivorship_change_id, reason=reason)
+            messages.success(request, _("The rule change was rejected."))
+    except NotFound:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(str(m) for ms in exc.fields.values() for m in ms))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("merges:rules")
 
 
 @require_safe

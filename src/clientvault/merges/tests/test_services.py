@@ -157,3 +157,26 @@ def test_n4_most_complete_and_manual_pick(org: Org, four: list[Customer]) -> Non
     merge = Merge.objects.get(request=request)
     assert merge.rules["mobile"][0] == "manual" and merge.rules["email"][0] == "manual"
     assert merge.picks["mobile"] == str(c.pk) and merge.rules["occupation"][0] == "most_complete"
+
+
+def test_a_survivorship_rule_changes_only_when_a_second_officer_approves(org: Org, audit_events: Any) -> None:
+    from clientvault.merges import rule_catalogue
+    from clientvault.merges.models import SurvivorshipChange, SurvivorshipRule
+    from clientvault.testing.organisation import second_officer
+
+    proposer, checker = ctx(org["compliance"]), ctx(second_officer(org))
+    change = rule_catalogue.change_rule(ctx=proposer, field="mobile", data={"rule": "non_null"}, reason="手机号以首次登记为准")
+    assert isinstance(change, SurvivorshipChange)
+    assert SurvivorshipRule.objects.get(field="mobile").rule == "most_recent"  # nothing in force yet
+    with pytest.raises(PermissionDenied):
+        rule_catalogue.approve(ctx=proposer, change_id=change.pk, reason="self")
+    with pytest.raises(ValidationFailed):
+        rule_catalogue.change_rule(ctx=checker, field="name", data={"rule": "whatever"}, reason="x")
+    rule = rule_catalogue.approve(ctx=checker, change_id=change.pk, reason="同意")
+    assert rule.rule == "non_null" and rule.version == 2
+    assert rule.history().count() == 2
+    assert [e.event_type for e in audit_events() if e.event_type.startswith("survivorship.")] == [
+        "survivorship.change_proposed", "survivorship.changed", "survivorship.change_approved",
+    ]  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        rule_catalogue.change_rule(ctx=ctx(org["manager_bj"]), field="mobile", data={"rule": "manual"}, reason="x")
