@@ -117,7 +117,7 @@ def _repoint(ctx: Context, from_id: uuid.UUID, survivor_id: uuid.UUID) -> int:
         }
         ours = currents.select_related("record").select_for_update().filter(customer_id=survivor_id, purpose=theirs.purpose).first()
         if ours is None:
-            Consent.objects.create(customer_id=survivor_id, purpose=theirs.purpose, **values)
+            Consent(customer_id=survivor_id, purpose=theirs.purpose, **values).save(force_insert=True)
         elif _newer(carried, ours.record):
             currents.filter(pk=ours.pk).update(**values)
     return len(copies)

@@ -28,8 +28,7 @@ from clientvault.core.errors import Conflict
 from clientvault.customers import lineage, merging
 from clientvault.merges import snapshots
 from clientvault.merges.models import Merge, MergeStatus
-from clientvault.merges.planning import can_unmerge
-from clientvault.merges.services import refuse_open_requests
+from clientvault.merges.planning import can_unmerge, refuse_open_requests
 
 
 def _locked_merge(merge_id: str) -> Merge:

@@ -12,11 +12,12 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.approvals import selectors as approvals_selectors
 from clientvault.approvals.registry import Facts
 from clientvault.core import clock
 from clientvault.core.capabilities import CHANGE, DUPLICATES, allows
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.core.errors import Conflict, NotFound, PermissionDenied
 from clientvault.customers import merging
 from clientvault.customers.models import Customer
 from clientvault.merges import snapshots, survivorship
@@ -75,3 +76,11 @@ def can_unmerge(merge: Merge) -> list[str]:
     if changed:
         return [str(_("Changed since the merge, so it cannot be restored exactly: %(what)s.") % {"what": ", ".join(changed)})]
     return []
+
+
+def refuse_open_requests(ids: Sequence[uuid.UUID], *, merge_id: str | None = None) -> None:
+    exclude = ("merges.merge", merge_id) if merge_id else None
+    if approvals_selectors.open_on_subjects([str(i) for i in ids], exclude_target=exclude):
+        raise Conflict(
+            _("One of these records has an open change request. Decide or withdraw it before merging."), code="open_change_request"
+        )

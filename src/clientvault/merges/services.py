@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.approvals import selectors as approvals_selectors
 from clientvault.approvals import services as approvals
 from clientvault.approvals.models import ChangeRequest
 from clientvault.approvals.registry import Proposal
@@ -37,14 +36,6 @@ from clientvault.merges.models import Merge, MergeStatus
 MERGE, UNMERGE = "merges.merge", "merges.unmerge"
 TARGET = "merges.merge"
 MAX_RECORDS = 50
-
-
-def refuse_open_requests(ids: Sequence[uuid.UUID], *, merge_id: str | None = None) -> None:
-    exclude = (TARGET, merge_id) if merge_id else None
-    if approvals_selectors.open_on_subjects([str(i) for i in ids], exclude_target=exclude):
-        raise Conflict(
-            _("One of these records has an open change request. Decide or withdraw it before merging."), code="open_change_request"
-        )
 
 
 def _refuse_open_merges(ids: Sequence[uuid.UUID]) -> None:
@@ -76,7 +67,7 @@ def propose(
         raise ValidationFailed({"customer_ids": [_("Only records of the same type and legal entity can be merged.")]})
     if any(c.review_status == ReviewStatus.REJECTED for c in customers):
         raise Conflict(_("A record rejected at entry review cannot be merged."), code="rejected_at_review")
-    refuse_open_requests(ids)
+    planning.refuse_open_requests(ids)
     _refuse_open_merges(ids)
     bad_picks = {f for f, cid in picks.items() if cid not in by_id}
     if bad_picks:

@@ -62,6 +62,10 @@ APPROVAL_RULES = {
 def seed(apps: Any, schema_editor: Any) -> None:
     Rule = apps.get_model("merges", "SurvivorshipRule")
     Version = apps.get_model("merges", "SurvivorshipRuleVersion")
+    from django.db import connection
+
+    if Rule._meta.db_table not in connection.introspection.table_names():
+        return  # re-seeding (core/seeding.py) on a database migrated back before merges existed
     for field, (rule, order, description) in SURVIVORSHIP.items():
         if not Rule.objects.filter(field=field).exists():
             Rule.objects.create(field=field, version=1, rule=rule, source_order=order, description=description)
