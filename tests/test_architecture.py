@@ -87,6 +87,9 @@ SELECTOR_HELPERS = {
     "merges.selectors.merged_from": "the merges a customer shown on its page survived: ids, dates and statuses",
     "merges.selectors.merges_of": "the merges a visible customer survived: ids and dates for its history page",
     "assets.selectors.open_alerts": "alerts hold ids, codes and counts only: nothing personal",
+    "dedupe.selectors.queue": "queryset builder of duplicate clusters (ids, probabilities); used inside audited selectors",
+    "dedupe.selectors.cluster_for": "one cluster's id, status and probability: nothing personal (evidence records its events)",
+    "dedupe.selectors.last_scan": "when the last scan ran and its counts",
 }
 
 

@@ -30,6 +30,7 @@ from clientvault.core.http import app_request
 from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
 from clientvault.merges.api import router as merges_router
+from clientvault.dedupe.api import router as dedupe_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -163,3 +164,4 @@ api.add_router("/", consents_router)
 api.add_router("/", approvals_router)
 api.add_router("/", assets_router)
 api.add_router("/", merges_router)
+api.add_router("/", dedupe_router)

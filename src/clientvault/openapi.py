@@ -82,6 +82,10 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/assets/{asset_id}/movements"): _CUSTOMER_WRITE,
     ("GET", "/fx-rates"): frozenset({401, 403}),
     ("POST", "/fx-rates"): frozenset({401, 403, 409, 422}),
+    # The duplicate review queue (issue #14): ids and codes, member fields as the caller's policy shows them.
+    ("GET", "/duplicates"): frozenset({400, 401, 403, 422}),
+    ("GET", "/duplicates/{cluster_id}"): _CUSTOMER_READ,
+    ("POST", "/duplicates/{cluster_id}/dismiss"): _CUSTOMER_WRITE,
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("approvals/", include("clientvault.approvals.urls")),
     path("assets/", include("clientvault.assets.urls")),
     path("merges/", include("clientvault.merges.urls")),
+    path("duplicates/", include("clientvault.dedupe.urls")),
     path("home/", include("clientvault.home.urls")),
     path("portal/", include("clientvault.rights.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

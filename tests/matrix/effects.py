@@ -20,6 +20,7 @@ from clientvault.testing.consents import consent, notice
 from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
+from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
@@ -40,6 +41,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "request_id": lambda w, foreign: pending_mfa_reset(w),
     "asset_id": lambda w, foreign: matrix_assets.asset_id(w, foreign),
     "alert_id": lambda w, foreign: matrix_assets.alert_id(w, foreign),
+    "cluster_id": lambda w, foreign: matrix_dedupe.cluster_id(w, foreign),
     "change_request_id": lambda w, foreign: approvals.change_request_id(w, foreign),
     "rule_code": lambda w, foreign: approvals.EDITED_RULE,
     "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),

@@ -14,6 +14,7 @@ from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
 from tests.matrix import approvals as A
 from tests.matrix import assets as AS
+from tests.matrix import dedupe as DD
 from tests.matrix import merges as MG
 from tests.matrix.effects import (
     CONSENT_DESK,
@@ -514,6 +515,21 @@ WEB_MATRIX: dict[str, list[Web]] = {
             event="asset.alert_acknowledged",
         )
     ],
+    # The duplicate review queue (issue #14): a cluster is seen by a reader who sees every member.
+    "dedupe:queue": [Web("GET", ok=DD.READERS, wrong=DD.NOT_READERS, effect=audit_left("duplicates.listed"))],
+    "dedupe:cluster": [Web("GET", ok=DD.CLUSTER_IN, wrong=DD.NOT_READERS, out=DD.CLUSTER_OUT, effect=DD.viewed)],
+    "dedupe:dismiss": [
+        Web(
+            "POST",
+            ok=DD.CHANGERS_IN,
+            wrong=DD.NOT_CHANGERS,
+            out=DD.CHANGERS_OUT,
+            success=re.escape("/duplicates/"),
+            data=DD.dismiss_form,
+            effect=DD.dismissed,
+            event="duplicates.dismissed",
+        )
+    ],
     # The home page and the notifications behind the bell (issue #13): everyone's own; marking read writes no event.
     "home:index": [Web("GET", ok=EVERYONE)],
     "home:notifications": [
@@ -847,6 +863,20 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         event="asset.moved",
     ),
     ("GET", f"{P}/fx-rates"): Api(ok=AS.FX_READERS, ok_status=200, denied=AS.NOT_FX_READERS),
+    # The duplicate review queue (issue #14).
+    ("GET", f"{P}/duplicates"): Api(ok=DD.READERS, ok_status=200, denied=DD.NOT_READERS, effect=audit_left("duplicates.listed")),
+    ("GET", f"{P}/duplicates/{{cluster_id}}"): Api(
+        ok=DD.CLUSTER_IN, ok_status=200, denied=DD.NOT_READERS, out=DD.CLUSTER_OUT, effect=DD.viewed
+    ),
+    ("POST", f"{P}/duplicates/{{cluster_id}}/dismiss"): Api(
+        ok=DD.CHANGERS_IN,
+        ok_status=204,
+        denied=DD.NOT_CHANGERS,
+        out=DD.CHANGERS_OUT,
+        payload=DD.dismiss_form,
+        effect=DD.dismissed,
+        event="duplicates.dismissed",
+    ),
     ("POST", f"{P}/fx-rates"): Api(
         ok=AS.FX_EDITORS, ok_status=201, denied=AS.NOT_FX_EDITORS, payload=AS.fx_payload, effect=AS.fx_added, event="fxrate.recorded"
     ),

@@ -38,6 +38,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Customer list"), "customers:list", "bi-people", "customer.view"),
             NavItem(_("New customer"), "customers:create", "bi-person-plus", "customer.create"),
             NavItem(_("Break-glass access"), "access:break_glass", "bi-exclamation-octagon", "break_glass.start"),
+            NavItem(_("Duplicate review"), "dedupe:queue", "bi-intersect", "duplicates.view"),
         ),
     ),
     (

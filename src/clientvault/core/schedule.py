@@ -45,6 +45,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.approvals.tasks.expire_stale", dt.timedelta(hours=1)),
     # Once a day per owner whatever the interval (notifications de-duplicate by date); hourly catches a late start.
     Entry("clientvault.customers.tasks.remind_followups_due", dt.timedelta(hours=1)),
+    # New and changed customers against everyone, with the last full scan's model (issue #14).
+    Entry("clientvault.dedupe.tasks.scan_duplicates", dt.timedelta(days=1)),
 )
 
 

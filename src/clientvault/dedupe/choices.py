@@ -19,6 +19,7 @@ class ClusterStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DISMISSED = "dismissed", _("Not duplicates")
     MERGED = "merged", _("Merged")
+    GONE = "gone", _("No longer matched")
 
 
 class DismissReason(models.TextChoices):

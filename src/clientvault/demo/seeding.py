@@ -290,6 +290,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     users = build_organisation(ctx)
     enrol_mfa(users, mfa_roles)
     rows = customer_rows(customers, users)
+    from clientvault.demo.duplicates import duplicate_rows
+
+    rows += duplicate_rows(rows)
     import_customers(ctx=ctx, rows=rows)
     # Review on entry (issue #13): the compliance officer accepts the imported customers, as in production.
     entry_review.accept_imported(ctx=for_user(users["compliance"], channel="cli", purpose="compliance_review"))
@@ -302,6 +305,10 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.assets import seed_assets
 
     assets = seed_assets(users)
+    # Batch duplicate detection (issue #14): a full scan, so the review queue shows the planted duplicates.
+    from clientvault.dedupe import services as dedupe_services
+
+    scan = dedupe_services.scan(ctx=system_context(channel="cli", purpose="compliance_review"), incremental=False)
     from clientvault.demo.merges import seed_merge
 
     seed_merge(users)  # issue #14: a merge that can be undone (last: nothing after it touches the two records)
@@ -311,6 +318,7 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
         "consent_records": consents,
         "assets": assets.assets,
         "movements": assets.movements,
+        "duplicate_clusters": scan.clusters_open,
     }
     with transaction.atomic():
         audit.record(ctx, "demo.seeded", object_type="demo", detail=detail)
