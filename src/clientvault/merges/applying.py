@@ -51,18 +51,12 @@ def _dedupe(name: str, ctx: Context, merge: Merge) -> None:
         return
     try:
         dedupe = importlib.import_module("clientvault.dedupe.services")
-        selectors = importlib.import_module("clientvault.dedupe.selectors")
     except ImportError:
         return
-    models = importlib.import_module("clientvault.dedupe.models")
-    cluster = models.DuplicateCluster.objects.filter(pk=merge.cluster_id).first()
-    if cluster is None:
-        return
-    del selectors
     if name == "mark_merged":
-        dedupe.mark_merged(ctx, cluster, merge_id=merge.pk)
+        dedupe.mark_merged(ctx, merge.cluster_id, merge_id=merge.pk)
     else:
-        dedupe.reopen(ctx, cluster)
+        dedupe.reopen(ctx, merge.cluster_id)
 
 
 def apply_merge(ctx: Context, pending: Pending) -> None:
