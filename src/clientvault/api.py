@@ -29,8 +29,8 @@ from clientvault.core.errors import DomainError, ValidationFailed
 from clientvault.core.http import app_request
 from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
-from clientvault.merges.api import router as merges_router
 from clientvault.dedupe.api import router as dedupe_router
+from clientvault.merges.api import router as merges_router
 
 
 class SessionAuth(APIKeyCookie):
