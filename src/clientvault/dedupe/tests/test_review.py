@@ -77,7 +77,8 @@ def test_evidence_is_masked_per_policy_and_audited_per_member(org: Any, clusters
     names = [m.name for m in found.members]
     assert "王小明" not in names and "王晓明" not in names  # sales managers see names masked (access/defaults.py)
     assert all("*" in n for n in names)
-    assert found.members[0].field_views["name"].decision == "masked"
+    views: dict[str, Any] = found.members[0].field_views  # type: ignore[attr-defined]
+    assert views["name"].decision == "masked"
     events = audit_events("duplicates.viewed")
     assert {e.customer_id for e in events} == {m.pk for m in found.members}
     assert all(e.actor_id == org["manager_bj"].pk and "name" in e.fields for e in events)
