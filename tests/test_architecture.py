@@ -93,6 +93,10 @@ SELECTOR_HELPERS = {
     "approvals.selectors.mine": "the actor's own requests: codes, statuses, dates, summary; values stay sealed",
     "approvals.selectors.open_for": "non-personal summaries for a caller that has already checked sight of the target",
     "approvals.selectors.counts": "counts only",
+    "approvals.selectors.open_on_subjects": "non-personal summaries (codes, statuses, dates): does a merge's record have an open request",
+    "merges.selectors.visible_merges": "merges whose survivor the viewer sees: ids, statuses and dates, nothing personal",
+    "merges.selectors.merged_from": "the merges a customer shown on its page survived: ids, dates and statuses",
+    "merges.selectors.merges_of": "the merges a visible customer survived: ids and dates for its history page",
     "assets.selectors.open_alerts": "alerts hold ids, codes and counts only: nothing personal",
     "intake.selectors.batches_for": "import batches: file metadata, states and counts; no personal value",
     "intake.selectors.batch_for": "one import batch: file metadata, state and counts; no personal value",
@@ -551,3 +555,32 @@ def test_catalogues_hold_every_string_in_the_code(tmp_path: Path) -> None:
         fresh = set(_po_entries(copy / "locale" / lang / "LC_MESSAGES" / "django.po"))
         committed = set(_po_entries(SRC / "locale" / lang / "LC_MESSAGES" / "django.po"))
         assert not fresh - committed, f"{lang}: strings missing from the catalogue (run `make messages`): {sorted(fresh - committed)[:10]}"
+
+
+def _relations_to_customer() -> set[str]:
+    """Every model (by label) with a foreign key to Customer or a ``customer_id`` column, from model metadata."""
+    from django.apps import apps
+
+    from clientvault.customers.models import Customer
+
+    found = set()
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.concrete_fields:
+            if getattr(field, "related_model", None) is Customer or field.attname == "customer_id":
+                found.add(model._meta.label_lower)
+    return found
+
+
+@pytest.mark.django_db
+def test_every_relation_to_a_customer_follows_a_merge_or_says_why_not() -> None:
+    """Issue #14: a merge re-points every child of the merged records through ``customers.lineage``. A new model
+    pointing at Customer fails here until its app registers a re-pointer or declares it exempt with a reason."""
+    from clientvault.customers import lineage
+
+    relations = _relations_to_customer()
+    assert {"customers.followup", "consents.consentrecord", "assets.asset", "audit.auditevent"} <= relations  # the walk works
+    missing = relations - lineage.covered_models()
+    assert not missing, f"register a lineage.Repointer or lineage.exempt(model, reason) for: {sorted(missing)}"
+    assert all(reason.strip() for reason in lineage.exemptions().values())
+    registered = {r.model for r in lineage.registered()}
+    assert not registered & set(lineage.exemptions()), "a model is both re-pointed and exempt"

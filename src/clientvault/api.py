@@ -31,6 +31,7 @@ from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
 from clientvault.dedupe.api import router as dedupe_router
 from clientvault.intake.api import router as intake_router
+from clientvault.merges.api import router as merges_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -163,5 +164,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/", consents_router)
 api.add_router("/", approvals_router)
 api.add_router("/", assets_router)
+api.add_router("/", merges_router)
 api.add_router("/", dedupe_router)
 api.add_router("/", intake_router)

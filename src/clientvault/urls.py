@@ -16,6 +16,7 @@ urlpatterns = [
     path("consents/", include("clientvault.consents.urls")),
     path("approvals/", include("clientvault.approvals.urls")),
     path("assets/", include("clientvault.assets.urls")),
+    path("merges/", include("clientvault.merges.urls")),
     path("duplicates/", include("clientvault.dedupe.urls")),
     path("imports/", include("clientvault.intake.urls")),
     path("home/", include("clientvault.home.urls")),

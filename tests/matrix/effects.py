@@ -18,7 +18,7 @@ from clientvault.customers.models import Customer, CustomFieldDefinition, Follow
 from clientvault.testing.actors import ctx, default_purpose, subject_ctx
 from clientvault.testing.consents import consent, notice
 from clientvault.testing.customers import all_rows, find, followup_text, reload
-from tests.matrix import approvals
+from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
@@ -48,6 +48,8 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "rule_change_id": lambda w, foreign: approvals.rule_change_id(w, foreign),
     "batch_id": lambda w, foreign: matrix_intake.batch_id(w, foreign),
     "template_id": lambda w, foreign: matrix_intake.template_id(w, foreign),
+    "merge_id": lambda w, foreign: merges.merge_id(w, foreign),
+    "survivorship_change_id": lambda w, foreign: merges.survivorship_change_id(w, foreign),
 }
 
 

@@ -16,6 +16,7 @@ from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
+from tests.matrix import merges as MG
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -643,6 +644,58 @@ WEB_MATRIX: dict[str, list[Web]] = {
             event="approval.withdrawn",
         )
     ],
+    # Merges (issue #14): the duplicates capability's readers see merges of customers they see; its changers
+    # propose a merge (every record in sight) or its undoing; the comparison reads every record (audited).
+    "merges:index": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
+    "merges:rules": [Web("GET", ok=MG.RULE_READERS, wrong=MG.NOT_RULE_READERS)],
+    "merges:rule_edit": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=MG.NOT_COMPLIANCE,
+            success=re.escape("/merges/rules/"),
+            data=lambda w, f: {"rule": "non_null", "source_order": "", "description": "matrix", "reason": "matrix"},
+            effect=MG.rule_proposed,
+            event="survivorship.change_proposed",
+        )
+    ],
+    "merges:rule_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=MG.NOT_COMPLIANCE,
+            success=re.escape("/merges/rules/"),
+            data=lambda w, f: {"action": "approve", "reason": "matrix"},
+            effect=MG.rule_change_approved,
+            event="survivorship.change_approved",
+        )
+    ],
+    "merges:detail": [Web("GET", ok=MG.SEES, wrong=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed)],
+    "merges:propose": [
+        Web("GET", ok=MG.DUP_MAKERS, wrong=MG.NOT_MAKERS, out=MG.MAKERS_OUT, query=MG.propose_query, effect=MG.compared),
+        Web(
+            "POST",
+            ok=MG.DUP_MAKERS,
+            wrong=MG.NOT_MAKERS,
+            out=MG.MAKERS_OUT,
+            success=r"/approvals/[0-9a-f-]{36}/",
+            data=MG.propose_form,
+            effect=MG.merge_proposed,
+            event="merge.proposed",
+        ),
+    ],
+    "merges:unmerge": [
+        Web(
+            "POST",
+            ok=MG.DUP_MAKERS,
+            wrong=MG.NOT_MAKERS,
+            out=MG.MAKERS_OUT,
+            success=r"/approvals/[0-9a-f-]{36}/",
+            data=lambda w, f: {"reason": "matrix"},
+            effect=MG.unmerge_requested,
+            event="merge.unmerge_proposed",
+        )
+    ],
     "approvals:rules": [Web("GET", ok=A.RULE_READERS, wrong=A.NOT_RULE_READERS)],
     "approvals:rule_create": [
         Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
@@ -984,6 +1037,26 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         payload=IN.undo_form,
         effect=IN.undo_requested,
         event="import.undo_requested",
+    ),
+    # Merges (issue #14): auditors read a merge but propose nothing (403); no duplicates capability: 403.
+    ("POST", f"{P}/merges"): Api(
+        ok=MG.DUP_MAKERS,
+        ok_status=201,
+        denied=MG.NOT_MAKERS,
+        out=MG.MAKERS_OUT,
+        payload=MG.propose_payload,
+        effect=MG.merge_proposed,
+        event="merge.proposed",
+    ),
+    ("GET", f"{P}/merges/{{merge_id}}"): Api(ok=MG.SEES, ok_status=200, denied=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed),
+    ("POST", f"{P}/merges/{{merge_id}}/unmerge"): Api(
+        ok=MG.DUP_MAKERS,
+        ok_status=201,
+        denied=MG.NOT_MAKERS,
+        out=MG.MAKERS_OUT,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=MG.unmerge_requested,
+        event="merge.unmerge_proposed",
     ),
 }
 

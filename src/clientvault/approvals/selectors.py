@@ -159,3 +159,22 @@ def counts(ctx: Context) -> dict[str, int]:
         "near_due": states.count("near"),
         "mine_open": mine(ctx, status="open").count(),
     }
+
+
+def open_on_subjects(subject_ids: list[str], *, exclude_target: tuple[str, str] | None = None) -> list[OpenRequest]:
+    """Open requests (draft, waiting, approved) about any of these customers, as subject or as target (issue #14:
+    a merge is refused while one is open). Nothing personal is returned."""
+    from django.db.models import Q
+
+    ids = [str(i) for i in subject_ids]
+    rows = ChangeRequest.objects.unrestricted(reason="a merge checks that none of its records has an open request").filter(
+        Q(subject_id__in=ids) | Q(target_id__in=ids), status__in=[ChangeRequest.Status.DRAFT, *ChangeRequest.OPEN]
+    )
+    if exclude_target is not None:
+        rows = rows.exclude(target_type=exclude_target[0], target_id=exclude_target[1])
+    return [
+        OpenRequest(r.id, r.change_type, r.field_key, r.status, r.summary, r.maker_id, r.submitted_at, r.due_at)
+        for r in rows.order_by("created_at").only(
+            "id", "change_type", "field_key", "status", "summary", "maker_id", "submitted_at", "due_at"
+        )
+    ]

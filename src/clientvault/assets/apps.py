@@ -10,6 +10,7 @@ class AssetsConfig(AppConfig):
     verbose_name = _("Customer assets")
 
     def ready(self) -> None:
-        from clientvault.assets import approval
+        from clientvault.assets import approval, repointers
 
         approval.register()
+        repointers.register()  # issue #14: assets follow a merge

@@ -88,6 +88,11 @@ class ConsentRecord(models.Model):
     occurred_at = models.DateTimeField(_("time"))
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    # Issue #14: a copy carried over to a merge's survivor of a merged-away record's consent record (the
+    # original stays on that record, unchanged). Removed again by an unmerge (consents/repointers.py).
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("carried over from")
+    )
 
     objects = ConsentRecordQuerySet.as_manager()
 

@@ -52,6 +52,9 @@ IMPORTS = "imports"
 # The duplicate review queue (issue #14): compliance officers and sales managers review and dismiss clusters
 # (only those whose every member they can see, dedupe/querysets.py); auditors read.
 DUPLICATES = "duplicates"
+# Survivorship rules (issue #14): which record each field of a merged customer keeps. Compliance proposes a change
+# and a second compliance officer decides it (rule 12); auditors, administrators and the duplicates desk read them.
+SURVIVORSHIP_RULES = "survivorship_rules"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -115,6 +118,10 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, DUPLICATES, "view change"),
     _g(R.SALES_MANAGER, DUPLICATES, "view change"),
     _g(R.AUDITOR, DUPLICATES, "view"),
+    _g(R.COMPLIANCE_OFFICER, SURVIVORSHIP_RULES, "view change"),
+    _g(R.AUDITOR, SURVIVORSHIP_RULES, "view"),
+    _g(R.ADMINISTRATOR, SURVIVORSHIP_RULES, "view"),
+    _g(R.SALES_MANAGER, SURVIVORSHIP_RULES, "view"),
 )
 
 

@@ -15,6 +15,7 @@ SEED_MIGRATIONS = (
     "clientvault.classification.migrations.0002_seed_defaults",
     "clientvault.approvals.migrations.0002_seed_rules",
     "clientvault.intake.migrations.0002_batch_purpose_undo",
+    "clientvault.merges.migrations.0002_seed_rules",
 )
 
 

@@ -96,6 +96,11 @@ def _masked_rows(ctx: Context, customer: Customer, before: dict[str, Any], after
     return rows
 
 
+def masked_rows(ctx: Context, customer: Customer, before: dict[str, Any], after: dict[str, Any]) -> list[DiffRow]:
+    """The diff of a change to ``customer`` as the viewer's plan shows it (for other apps' change types: merges)."""
+    return _masked_rows(ctx, customer, before, after)
+
+
 def _flat(values: Any) -> dict[str, Any]:
     out = dict(values.get("fields") or {})
     out.update({f"custom.{k}": v for k, v in (values.get("custom") or {}).items()})

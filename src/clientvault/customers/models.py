@@ -114,6 +114,11 @@ class Customer(models.Model):
     # Compliance review on entry (issue #13): a pending or rejected record is seen by its creator and
     # compliance only (CustomerQuerySet.visible_to). Fail closed: a row written without a decision is pending.
     review_status = models.CharField(_("entry review"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    # Issue #14: a record merged into another (its survivor) is kept as lineage: out of every list, search and
+    # match (CustomerQuerySet.visible_to), readable from the survivor's history. Null for a live record.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from", verbose_name=_("merged into")
+    )
 
     objects = CustomerQuerySet.as_manager()
 

@@ -36,7 +36,9 @@ class CustomerQuerySet(PolicyQuerySet[M]):
 
     def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> CustomerQuerySet[M]:
         # The base returns a clone of this queryset, so it is a CustomerQuerySet (pending_review() chains on it).
-        return cast("CustomerQuerySet[M]", super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx)))
+        # A record merged into another (issue #14) is lineage: in no list, search or match; read from its survivor.
+        visible = super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx), merged_into__isnull=True)
+        return cast("CustomerQuerySet[M]", visible)
 
     def pending_review(self) -> CustomerQuerySet[M]:
         return self.filter(review_status=ReviewStatus.PENDING)

@@ -309,6 +309,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.dedupe import services as dedupe_services
 
     scan = dedupe_services.scan(ctx=system_context(channel="cli", purpose="compliance_review"), incremental=False)
+    from clientvault.demo.merges import seed_merge
+
+    seed_merge(users)  # issue #14: a merge that can be undone (last: nothing after it touches the two records)
     detail = {
         "customers": customers,
         "users": len(users),

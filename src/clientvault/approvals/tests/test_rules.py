@@ -132,11 +132,13 @@ def test_seeded_default_rules() -> None:
         "customers.reassign_owner",
         "customers.entry_review",
         "assets.movement",
+        "merges.merge",  # issue #14 (merges/migrations/0002_seed_rules.py)
+        "merges.unmerge",
     }
     movement = ApprovalRule.objects.get(change_type="assets.movement")
     assert movement.conditions == {"min_amount_minor": 100_000_000}
     assert movement.supervisor_threshold_minor == 500_000_000 and movement.supervisor_roles == [roles.COMPLIANCE_OFFICER]
-    assert ApprovalRuleVersion.objects.filter(version=1).count() == 5
+    assert ApprovalRuleVersion.objects.filter(version=1).count() == 7
 
 
 @pytest.mark.django_db
