@@ -129,7 +129,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=100_000, help="customers generated (default 100000)")
     parser.add_argument("--seed", type=int, default=2026, help="held-out generator seed (default 2026)")
-    parser.add_argument("--threshold", type=float, default=None, help="match probability (default: CLIENTVAULT_DUPLICATE_THRESHOLD)")
+    parser.add_argument("--threshold", type=float, default=None, help="match probability (default: CLIENTVAULT_DEDUPE_THRESHOLD)")
     parser.add_argument("--skip-baseline", action="store_true", help="only the production pipeline (no ratio)")
     args = parser.parse_args()
 
@@ -141,7 +141,7 @@ def main() -> None:
     from clientvault.dedupe.clusters import components, pairwise_scores
     from clientvault.testing.duplicates import generate
 
-    threshold = args.threshold if args.threshold is not None else settings.CLIENTVAULT_DUPLICATE_THRESHOLD
+    threshold = args.threshold if args.threshold is not None else settings.CLIENTVAULT_DEDUPE_THRESHOLD
     started = time.perf_counter()
     data = generate(args.size, seed=args.seed)
     generated = time.perf_counter() - started

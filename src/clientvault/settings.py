@@ -408,12 +408,14 @@ TASKS = {
 # (a worker on the same host is checked directly: its process is gone or not).
 CLIENTVAULT_TASK_ABANDONED_SECONDS = int(os.environ.get("CLIENTVAULT_TASK_ABANDONED_SECONDS", str(6 * 3600)))
 
-# --- Batch duplicate detection (issue #14, dedupe/) ---------------------------------------------
-# [M] Pairs whose Splink match probability reaches this are clustered and queued for review.
 # --- Merge and unmerge (issue #14, merges/) --------------------------------------------------------
 # [M] An applied merge can be undone (as a change request) within this many days.
 CLIENTVAULT_UNMERGE_DAYS = int(os.environ.get("CLIENTVAULT_UNMERGE_DAYS", "30"))
-CLIENTVAULT_DUPLICATE_THRESHOLD = float(os.environ.get("CLIENTVAULT_DUPLICATE_THRESHOLD", "0.95"))
+
+# --- Batch duplicate detection (issue #14, dedupe/) ---------------------------------------------
+# [M] Pairs whose Splink match probability reaches this are clustered and queued for review
+# (CLIENTVAULT_DUPLICATE_THRESHOLD is the on-entry check's likeness threshold, customers/matching.py).
+CLIENTVAULT_DEDUPE_THRESHOLD = float(os.environ.get("CLIENTVAULT_DEDUPE_THRESHOLD", "0.95"))
 # DuckDB runs in memory with spilling to disk disabled (decrypted values never reach a file): the scan fails
 # rather than spill when it needs more than this. Threads: DuckDB's worker threads (0 = one per core).
 CLIENTVAULT_DEDUPE_MEMORY_LIMIT = os.environ.get("CLIENTVAULT_DEDUPE_MEMORY_LIMIT", "5GB")

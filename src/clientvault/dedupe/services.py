@@ -43,7 +43,7 @@ def scan(
     scored against everyone (blocked on their keys) with the last full scan's model, and join or form
     clusters; otherwise a full scan trains the model by EM and scores every candidate pair.
     """
-    threshold = settings.CLIENTVAULT_DUPLICATE_THRESHOLD if threshold is None else threshold
+    threshold = settings.CLIENTVAULT_DEDUPE_THRESHOLD if threshold is None else threshold
     if not 0 < threshold <= 1:
         raise ValidationFailed({"threshold": [_("The threshold is a probability above 0 and at most 1.")]})
     model_scan = _last_model_scan(legal_entity_id) if incremental else None

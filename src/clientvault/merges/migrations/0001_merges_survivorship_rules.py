@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0005_throttle_history_resets'),
         ('approvals', '0003_rule_changes'),
-        ('customers', '0013_customer_merged_into'),
+        ('customers', '0015_customer_merged_into'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

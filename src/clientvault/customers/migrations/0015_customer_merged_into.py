@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0012_customer_review_status'),
+        ('customers', '0014_matchkey_classified'),
     ]
 
     operations = [
