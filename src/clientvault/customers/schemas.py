@@ -256,16 +256,19 @@ class DuplicateMatchOut(Schema):
 
 
 class DuplicateErrorDetail(Schema):
-    code: Literal["duplicate_found"]
+    """ErrorDetail extended: with code duplicate_found the matches are listed; any other 409 (conflict …) is a
+    plain error with the same envelope and no matches."""
+
+    code: str = Field(description="duplicate_found, or another conflict code (conflict, rejected_at_review …)")
     message: str
     request_id: str = Field(description="The request id, also in the audit trail and the logs")
     fields: dict[str, list[str]] | None = None
-    matches: list[DuplicateMatchOut] = Field(description="The matching records you may see")
+    matches: list[DuplicateMatchOut] = Field(default_factory=list, description="duplicate_found: the matching records you may see")
     hidden_matches: int = Field(0, description="Records you may not see that hold the same ID number or credit code (a count only)")
-    needs_confirmation: bool = Field(description="Send the same request again with confirm_duplicates=true to save anyway")
+    needs_confirmation: bool = Field(False, description="Send the same request again with confirm_duplicates=true to save anyway")
 
 
 class DuplicateErrorOut(Schema):
-    """409 duplicate_found: the save was refused; nothing was written."""
+    """409: the save was refused and nothing was written; duplicate_found lists the possible duplicates."""
 
     error: DuplicateErrorDetail
