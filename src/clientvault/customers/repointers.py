@@ -3,6 +3,7 @@
 - Follow-ups move to the survivor. Their text is sealed under the customer's key and bound to the row
   (``vault.seal_followup``), so moving one re-seals it under the survivor's key: decrypted in this process's
   memory only, never logged.
+- Match keys (the on-entry duplicate check's derived digests) do not move; they are snapshotted and restored.
 - Tags: the survivor gets the union; the merged-away record keeps its own (lineage), so the unmerge only
   removes the tag rows the merge added.
 """
@@ -52,7 +53,22 @@ def _repoint_tags(ctx: Context, from_id: uuid.UUID, survivor_id: uuid.UUID) -> i
     return len(add)
 
 
+MATCH_KEYS = "customers.matchkey"
+
+
+def _match_keys(ids: list[uuid.UUID]) -> lineage.Rows:
+    return lineage.dump(MATCH_KEYS, customer_id__in=ids)
+
+
+def _repoint_match_keys(ctx: Context, from_id: uuid.UUID, survivor_id: uuid.UUID) -> int:
+    """Nothing moves: the survivor's keys are rewritten from its merged values (``profiles.write_approved``), and a
+    merged-away record's keys stay with it as lineage; look-ups drop records with ``merged_into`` (matching.py).
+    Registered all the same so that an unmerge puts every key row back exactly as it was."""
+    return 0
+
+
 def register() -> None:
+    lineage.register(lineage.Repointer("match keys", MATCH_KEYS, _match_keys, _repoint_match_keys, _restore))
     lineage.register(lineage.Repointer("follow-ups", FOLLOWUP, _followups, _repoint_followups, _restore))
     lineage.register(lineage.Repointer("tags", TAGS, _tags, _repoint_tags, _restore))
     lineage.exempt("customers.customer", "merged_into is the lineage itself: it points at the survivor")
