@@ -51,8 +51,8 @@ def rule_change_approved(w: World, foreign: bool, ok: bool) -> None:
     assert SurvivorshipRule.objects.get(field="name").rule == ("most_recent" if ok else "most_trusted_source")
 
 
-def twin(w: World, foreign: bool) -> Customer:
-    key = "twin:foreign" if foreign else "twin:target"
+def twin(w: World, foreign: bool, *, key: str = "") -> Customer:
+    key = key or ("twin:foreign" if foreign else "twin:target")
     if key not in w.change_requests:
         c = w.customer_for(foreign)
         owner = w.org["rep_other" if foreign else "rep_bj1"]
@@ -75,7 +75,10 @@ def merge_id(w: World, foreign: bool) -> str:
             )  # fmt: skip
             w.change_requests[key] = str(merge.pk)
         else:
-            request = services.propose(ctx(w.org["manager_bj"]), [w.target.pk, twin(w, False).pk], picks={}, reason="matrix")
+            # Two records of their own: routes swept before this one in the same world (the MFA sweep) may have left
+            # an open change request on the target, and a merge waits for those (merges/planning.py).
+            pair = [twin(w, False, key="twin:merge-a").pk, twin(w, False, key="twin:merge-b").pk]
+            request = services.propose(ctx(w.org["manager_bj"]), pair, picks={}, reason="matrix")
             approvals.approve(ctx(w.org["compliance"]), request.pk, reason="matrix")
             w.change_requests[key] = request.target_id
     return w.change_requests[key]

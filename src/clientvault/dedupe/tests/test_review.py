@@ -127,7 +127,8 @@ def test_the_cluster_page_shows_masked_evidence_and_pair_codes(org: Any, cluster
     assert response.status_code == 200
     assert "王小明" not in body and "王晓明" not in body
     assert 'data-testid="member"' in body and 'data-testid="dismiss"' in body
-    assert 'data-testid="propose-merge"' not in body  # no merges app yet: no button that leads nowhere
+    # The merges app is installed: the button leads to its proposal page for this cluster.
+    assert 'data-testid="propose-merge"' in body and f"/merges/propose/?cluster={clusters['bj'].pk}" in body
     queue = client.get("/duplicates/").content.decode()
     assert str(clusters["bj"].pk) in queue and str(clusters["mixed"].pk) not in queue
 

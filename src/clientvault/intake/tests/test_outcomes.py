@@ -64,7 +64,7 @@ def test_the_import_writes_the_same_outcomes_and_the_report_holds_reasons_never_
     }
     report = services.rejected_report(cli(), done, language="zh-hans").decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(report)))
-    assert lines[0] == ["行", "列", "结果", "事由"]
+    assert lines[0] == ["行号", "列", "结果", "事由"]
     assert len(lines) == 5
     for value in (BAD_ID, "坏号码客户", "13900009999", "重复已有"):
         assert value not in report
