@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification import validators as V
+from clientvault.core import bulk
 from clientvault.core.errors import Message, ValidationFailed
 from clientvault.crypto import cipher
 from clientvault.customers.choices import IdType, Kind
@@ -290,10 +291,13 @@ def keys_for(values: Mapping[str, Any], kind: str) -> list[tuple[str, bytes]]:
 _WHY_WRITE = "match keys are rewritten with the profile they derive from (issue #14)"
 
 
-def write_keys(customers: Iterable[Customer], values_by_id: Mapping[uuid.UUID, Mapping[str, Any]], *, batch_size: int = 2000) -> None:
+def write_keys(
+    customers: Iterable[Customer], values_by_id: Mapping[uuid.UUID, Mapping[str, Any]], *, batch_size: int = 2000, new: bool = False
+) -> None:
     """Replace the match keys of these customers with keys of their values (full profile values, plaintext,
     as the service cleaned them). Bulk: one delete and batched inserts; customers absent from
-    ``values_by_id`` are left alone. The caller holds the transaction."""
+    ``values_by_id`` are left alone. The caller holds the transaction. ``new``: customers inserted in this
+    transaction (they have no keys yet: nothing to delete)."""
     rows: list[MatchKey] = []
     ids: list[uuid.UUID] = []
     for customer in customers:
@@ -305,9 +309,9 @@ def write_keys(customers: Iterable[Customer], values_by_id: Mapping[uuid.UUID, M
             MatchKey(customer_id=customer.pk, legal_entity_id=customer.legal_entity_id, kind=k, digest_bidx=d)
             for k, d in keys_for(values, customer.kind)
         ]
-    for start in range(0, len(ids), 1000):
+    for start in range(0, 0 if new else len(ids), 1000):
         MatchKey.objects.unrestricted(reason=_WHY_WRITE).filter(customer_id__in=ids[start : start + 1000]).delete()
-    MatchKey.objects.bulk_create(rows, batch_size=batch_size)
+    bulk.insert(MatchKey, rows, batch_size=batch_size)
 
 
 def erase_keys(customer_id: uuid.UUID) -> None:
