@@ -39,3 +39,30 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], *, batch_siz
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
+
+
+def insert_values(model: type[models.Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]], *, batch_size: int = 1000) -> None:
+    """New rows given as tuples of these fields' attribute values (the others take their defaults): no model
+    instance per row on PostgreSQL, where the values are prepared by the fields and streamed with COPY.
+    Only for models whose other fields have defaults the database need not know (an auto primary key)."""
+    if not rows:
+        return
+    using = router.db_for_write(model)
+    connection = connections[using]
+    meta = model._meta
+    fields = [next(f for f in meta.concrete_fields if f.attname == name) for name in attnames]
+    if connection.vendor != "postgresql":
+        objs = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        model._default_manager.db_manager(using).bulk_create(objs, batch_size=batch_size)
+        return
+    missing = [f for f in meta.concrete_fields if f not in fields and f is not meta.pk]
+    if missing:
+        raise ValueError(f"insert_values({meta.label}) needs every column: {[f.name for f in missing]} missing")
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) FROM STDIN"
+    preps = [f.get_db_prep_save for f in fields]
+    with connection.cursor() as cursor:
+        raw: Any = cursor.cursor
+        with raw.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([prep(value, connection) for prep, value in zip(preps, row, strict=True)])
