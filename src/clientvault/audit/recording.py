@@ -10,7 +10,7 @@ from django.db import connection, models
 
 from clientvault.audit import registry
 from clientvault.audit.models import AuditEvent
-from clientvault.core import clock
+from clientvault.core import bulk, clock
 from clientvault.core.context import Context
 from clientvault.core.details import check_detail
 
@@ -106,5 +106,5 @@ def record_many(
         )
         for event_type, obj, customer_id, fields in events
     ]
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    bulk.insert(AuditEvent, rows)
     return len(rows)

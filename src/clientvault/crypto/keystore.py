@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from tink import aead, secret_key_access  # type: ignore[import-untyped]
 
-from clientvault.core import clock
+from clientvault.core import bulk, clock
 from clientvault.crypto import keyring
 from clientvault.crypto.models import CustomerKey, KeyDestruction, ShreddedKey
 from clientvault.crypto.router import KEYS_DB
@@ -141,7 +141,7 @@ def create_customer_keys(customer_ids: list[uuid.UUID], batch_size: int = 500) -
         rows.append(CustomerKey(customer_id=cid, wrapped=wrapped, kek_key_id=kek_id))
         fresh.append((cid, dek))
     with transaction.atomic(using=KEYS_DB):
-        CustomerKey.objects.bulk_create(rows, batch_size=batch_size)
+        bulk.insert(CustomerKey, rows, batch_size=batch_size)
     # Committed, and checked above against shredding: the new keys go straight into this process's cache, so
     # sealing the new rows does not read each key back from the store (bulk import, issue #14).
     for cid, dek in fresh:

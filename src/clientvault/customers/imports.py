@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import User
 from clientvault.audit import recording as audit
-from clientvault.core import clock
+from clientvault.core import bulk, clock
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.core.ids import new_id
@@ -122,7 +122,7 @@ def insert_new(
     the rows, their match keys (``prepare.after_insert``) and one ``customer.created`` event each, naming the
     fields filled (``values``: the cleaned standard and custom values of each, in order) and ``detail`` (such
     as the import batch). The bulk paths' end of the one path of new records (issue #14)."""
-    Customer.objects.bulk_create(list(customers), batch_size=batch_size)
+    bulk.insert(Customer, customers, batch_size=batch_size)
     prepare.after_insert(customers, {c.pk: v[0] for c, v in zip(customers, values, strict=True)})
     audit.record_many(
         ctx,

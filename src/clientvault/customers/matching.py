@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification import validators as V
+from clientvault.core import bulk
 from clientvault.core.errors import Message, ValidationFailed
 from clientvault.crypto import cipher
 from clientvault.customers.choices import IdType, Kind
@@ -239,8 +240,9 @@ def _birth_date(values: Mapping[str, Any]) -> dt.date | None:
     return None
 
 
-def derived_values(values: Mapping[str, Any], kind: str) -> list[tuple[str, str]]:
-    """(key kind, normalised value) pairs of one profile — plaintext, never stored: ``keys_for`` digests them."""
+def derived_values(values: Mapping[str, Any], kind: str, *, pinyin_of: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(key kind, normalised value) pairs of one profile — plaintext, never stored: ``keys_for`` digests them.
+    ``pinyin_of``: a memo of ``name_pinyin`` the caller holds for one batch (names repeat; dropped with it)."""
     out: list[tuple[str, str]] = []
     name = normalised_name(str(values.get("name") or ""))
     if name:
@@ -253,7 +255,12 @@ def derived_values(values: Mapping[str, Any], kind: str) -> list[tuple[str, str]
         if uscc:
             out.append((K.USCC, uscc))
         return out
-    pinyin = name_pinyin(name)
+    if pinyin_of is None:
+        pinyin = name_pinyin(name)
+    elif name in pinyin_of:
+        pinyin = pinyin_of[name]
+    else:
+        pinyin = pinyin_of[name] = name_pinyin(name)
     if pinyin:
         out.append((K.NAME_PINYIN, pinyin))
     id_type = str(values.get("id_type") or IdType.RESIDENT_ID)
@@ -280,9 +287,9 @@ def digest(key_kind: str, normalised: str) -> bytes:
     return cipher.blind_index(cipher.MATCH_KIND_PREFIX + key_kind, normalised)
 
 
-def keys_for(values: Mapping[str, Any], kind: str) -> list[tuple[str, bytes]]:
+def keys_for(values: Mapping[str, Any], kind: str, *, pinyin_of: dict[str, str] | None = None) -> list[tuple[str, bytes]]:
     """(key kind, blind digest) of every match key these profile values give."""
-    return [(k, d) for k, v in derived_values(values, kind) if (d := digest(k, v))]
+    return [(k, d) for k, v in derived_values(values, kind, pinyin_of=pinyin_of) if (d := digest(k, v))]
 
 
 # --- Maintenance --------------------------------------------------------------------------------
@@ -290,24 +297,25 @@ def keys_for(values: Mapping[str, Any], kind: str) -> list[tuple[str, bytes]]:
 _WHY_WRITE = "match keys are rewritten with the profile they derive from (issue #14)"
 
 
-def write_keys(customers: Iterable[Customer], values_by_id: Mapping[uuid.UUID, Mapping[str, Any]], *, batch_size: int = 2000) -> None:
+def write_keys(
+    customers: Iterable[Customer], values_by_id: Mapping[uuid.UUID, Mapping[str, Any]], *, batch_size: int = 2000, new: bool = False
+) -> None:
     """Replace the match keys of these customers with keys of their values (full profile values, plaintext,
     as the service cleaned them). Bulk: one delete and batched inserts; customers absent from
-    ``values_by_id`` are left alone. The caller holds the transaction."""
-    rows: list[MatchKey] = []
+    ``values_by_id`` are left alone. The caller holds the transaction. ``new``: customers inserted in this
+    transaction (they have no keys yet: nothing to delete)."""
+    rows: list[tuple[uuid.UUID, uuid.UUID, str, bytes]] = []
     ids: list[uuid.UUID] = []
+    pinyin_of: dict[str, str] = {}
     for customer in customers:
         values = values_by_id.get(customer.pk)
         if values is None:
             continue
         ids.append(customer.pk)
-        rows += [
-            MatchKey(customer_id=customer.pk, legal_entity_id=customer.legal_entity_id, kind=k, digest_bidx=d)
-            for k, d in keys_for(values, customer.kind)
-        ]
-    for start in range(0, len(ids), 1000):
+        rows += [(customer.pk, customer.legal_entity_id, k, d) for k, d in keys_for(values, customer.kind, pinyin_of=pinyin_of)]
+    for start in range(0, 0 if new else len(ids), 1000):
         MatchKey.objects.unrestricted(reason=_WHY_WRITE).filter(customer_id__in=ids[start : start + 1000]).delete()
-    MatchKey.objects.bulk_create(rows, batch_size=batch_size)
+    bulk.insert_values(MatchKey, ("customer_id", "legal_entity_id", "kind", "digest_bidx"), rows, batch_size=batch_size)
 
 
 def erase_keys(customer_id: uuid.UUID) -> None:

@@ -98,4 +98,4 @@ def after_insert(customers: Iterable[Customer], values_by_id: Mapping[uuid.UUID,
         return
     write_keys = getattr(matching, "write_keys", None)
     if write_keys is not None:
-        write_keys(list(customers), values_by_id)
+        write_keys(list(customers), values_by_id, new=True)

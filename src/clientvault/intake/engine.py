@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.accounts.models import User
 from clientvault.approvals import services as approvals
-from clientvault.core import clock
+from clientvault.core import bulk, clock
 from clientvault.core import roles as R
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, Message, ValidationFailed
@@ -242,12 +242,12 @@ def write_chunk(ctx: Context, plan: Plan, rows: list[Row], *, start_after: int, 
             customers.append(customer)
         customer_imports.insert_new(ctx, customers, [(r.cleaned, r.custom) for r in creates], detail=detail)
         _link_tags([(c.pk, r.tags) for c, r in zip(customers, creates, strict=True) if r.tags])
-        ImportedRecord.objects.bulk_create(
+        bulk.insert(
+            ImportedRecord,
             [
                 ImportedRecord(batch_id=batch.pk, customer_id=c.pk, sheet=batch.sheet, row_number=r.number)
                 for c, r in zip(customers, creates, strict=True)
             ],
-            batch_size=1000,
         )
         if person is not None:
             _submit_entry_reviews(ctx, customers)

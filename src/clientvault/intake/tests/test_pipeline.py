@@ -103,3 +103,30 @@ def test_a_person_s_import_opens_entry_reviews_like_the_form(org, settings):
     assert set(held.values_list("created_by", flat=True)) == {org["manager_bj"].pk}
     requests = ChangeRequest.objects.unrestricted(reason="test").filter(change_type="customers.entry_review", subject_id__in=ids)
     assert requests.count() == 2
+
+
+@pytest.mark.django_db(databases=["default", "keys"])
+def test_imported_rows_are_stored_as_the_ui_stores_them(org, audit_events, settings):
+    """The bulk write path (COPY on PostgreSQL, bulk_create elsewhere) leaves what a UI-created customer has:
+    values sealed under the customer's own key, blind indexes, every match key, one event naming its fields."""
+    from clientvault.customers import matching, vault
+    from clientvault.customers.models import MatchKey
+
+    settings.CLIENTVAULT_IMPORT_CHUNK = 3
+    batch = stage_csv(cli(), csv_bytes(HEADER, rows(4)), org["rep_bj1"].pk)
+    done = run(cli(), batch)
+    assert done.created == 4
+    ids = list(ImportedRecord.objects.filter(batch=done).values_list("customer_id", flat=True))
+    events = {e.customer_id: e for e in audit_events("customer.created")}
+    assert set(events) == set(ids)
+    for customer in Customer.objects.unrestricted(reason="test").filter(pk__in=ids):
+        plain = {**vault.unseal(customer, ["name", "id_number", "mobile", "email", "birth_date"]), "id_type": customer.id_type}
+        assert customer.id_number_bidx == vault.index("id_number", plain["id_number"])
+        assert customer.mobile_bidx == vault.index("mobile", plain["mobile"])
+        stored = set(
+            MatchKey.objects.unrestricted(reason="test").filter(customer=customer).values_list("legal_entity_id", "kind", "digest_bidx")
+        )
+        expected = {(customer.legal_entity_id, k, d) for k, d in matching.keys_for(plain, customer.kind)}
+        assert {(e, k, bytes(d)) for e, k, d in stored} == expected and expected
+        assert {"name", "id_number", "mobile"} <= set(events[customer.pk].fields)
+        assert events[customer.pk].occurred_at is not None and events[customer.pk].channel == "cli"
