@@ -63,7 +63,9 @@ def notify(user_ids: Iterable[int], kind: str, text: str | Promise, link: str = 
             row.save()
         created.append(row.pk)
     if created:
-        transaction.on_commit(lambda: send_notification_mail.enqueue(created))
+        # robust: the act has committed; a mail that cannot be queued (a locked SQLite table under load) is logged
+        # by Django and must not turn a committed approval into an error for its caller (the in-app rows stand).
+        transaction.on_commit(lambda: send_notification_mail.enqueue(created), robust=True)
     return created
 
 
