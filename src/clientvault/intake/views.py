@@ -58,6 +58,13 @@ def _batch(ctx: Context, batch_id: uuid.UUID) -> ImportBatch:
         raise Http404() from None
 
 
+def _readable(request: AppRequest, batch_id: uuid.UUID) -> tuple[Context, ImportBatch]:
+    """The caller's context and a batch they may read (IMPORTS view; outside their scope: 404)."""
+    ctx = ctx_of(request)
+    _require(ctx, VIEW)
+    return ctx, _batch(ctx, batch_id)
+
+
 def _own_batch(ctx: Context, batch_id: uuid.UUID) -> ImportBatch:
     """A batch its operator works on (mapping, dry run, start): others who see it read its page only."""
     batch = _batch(ctx, batch_id)
@@ -235,9 +242,7 @@ def _records(batch: ImportBatch, page_number: str | None) -> Any:
 @require_safe
 @login_required
 def detail(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
-    ctx = ctx_of(request)
-    _require(ctx, VIEW)
-    batch = _batch(ctx, batch_id)
+    ctx, batch = _readable(request, batch_id)
     may_import = allows(ctx.roles, IMPORTS, CREATE)
     operator = presenting.is_operator(ctx, batch)
     return render(
@@ -260,9 +265,7 @@ def detail(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
 @login_required
 def progress(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     """The live progress fragment the detail page polls every second while the import runs."""
-    ctx = ctx_of(request)
-    _require(ctx, VIEW)
-    batch = _batch(ctx, batch_id)
+    ctx, batch = _readable(request, batch_id)
     # Rendered without the page's context processors (navigation, bell): polled every second, it reads the batch only.
     response = HttpResponse(render_to_string("intake/_progress.html", {"batch": batch, "progress": selectors.progress(ctx, batch)}))
     if request.htmx and batch.state not in presenting.RUNNING:
@@ -274,9 +277,7 @@ def progress(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
 @login_required
 def rejected(request: AppRequest, batch_id: uuid.UUID) -> HttpResponse:
     """The rejected rows as CSV (row, column, reason in the user's language): reasons only, never values."""
-    ctx = ctx_of(request)
-    _require(ctx, VIEW)
-    batch = _batch(ctx, batch_id)
+    ctx, batch = _readable(request, batch_id)
     language = "en" if (get_language() or "").startswith("en") else "zh-hans"
     try:
         body = services.rejected_report(ctx, batch, language=language)
