@@ -22,6 +22,7 @@ from clientvault.accounts.services import live_token
 from clientvault.approvals.api import router as approvals_router
 from clientvault.assets.api import router as assets_router
 from clientvault.audit.api import router as audit_router
+from clientvault.calendars.api import router as calendars_router
 from clientvault.consents.api import router as consents_router
 from clientvault.core import context as cv_context
 from clientvault.core import text
@@ -31,7 +32,9 @@ from clientvault.core.web import client_ip
 from clientvault.customers.api import router as customers_router
 from clientvault.dedupe.api import router as dedupe_router
 from clientvault.intake.api import router as intake_router
+from clientvault.lifecycle.api import router as lifecycle_router
 from clientvault.merges.api import router as merges_router
+from clientvault.rights.api import router as rights_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -167,3 +170,6 @@ api.add_router("/", assets_router)
 api.add_router("/", merges_router)
 api.add_router("/", dedupe_router)
 api.add_router("/", intake_router)
+api.add_router("/", calendars_router)
+api.add_router("/", lifecycle_router)
+api.add_router("/", rights_router)

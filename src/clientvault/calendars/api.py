@@ -1,0 +1,7 @@
+"""The calendars API (issue #15)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["calendars"])
