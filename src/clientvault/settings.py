@@ -454,3 +454,7 @@ LOGGING = {
 CLIENTVAULT_IMPORT_DIR = os.environ.get("CLIENTVAULT_IMPORT_DIR", str(VAR_DIR / "imports"))
 CLIENTVAULT_IMPORT_CHUNK = int(os.environ.get("CLIENTVAULT_IMPORT_CHUNK", "2000"))  # rows per transaction
 CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS", "7"))  # [M] an import can be undone this long
+
+# Working-day calendar (issue #15): how often (seconds) a process checks whether another process changed the
+# calendar table; its own edits take effect at once. 0 checks on every computation.
+CLIENTVAULT_CALENDAR_RECHECK_SECONDS = float(os.environ.get("CLIENTVAULT_CALENDAR_RECHECK_SECONDS", "2"))

@@ -193,3 +193,7 @@ register("approval_rule.change_rejected", _("Approval rule change rejected"), "w
 
 # The import wizard (issue #14, slice B): sample cells of a staged file shown at the mapping step (field codes only).
 register("import.samples_viewed", _("Import sample cells viewed"), "read")
+
+# The working-day calendar (issue #15)
+register("calendar.day_changed", _("Calendar day changed"), "write")
+register("calendar.year_seeded", _("Calendar year seeded"), "write")

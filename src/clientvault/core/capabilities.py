@@ -55,6 +55,9 @@ DUPLICATES = "duplicates"
 # Survivorship rules (issue #14): which record each field of a merged customer keeps. Compliance proposes a change
 # and a second compliance officer decides it (rule 12); auditors, administrators and the duplicates desk read them.
 SURVIVORSHIP_RULES = "survivorship_rules"
+# The working-day calendar (issue #15): public holidays and make-up working days behind every deadline. Every
+# staff role reads it; administrators enter days (effective-dated, citing the State Council notice).
+CALENDAR = "calendar"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -122,6 +125,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, SURVIVORSHIP_RULES, "view"),
     _g(R.ADMINISTRATOR, SURVIVORSHIP_RULES, "view"),
     _g(R.SALES_MANAGER, SURVIVORSHIP_RULES, "view"),
+    _g(R.ADMINISTRATOR, CALENDAR, "view change"),
+    *(_g(role, CALENDAR, "view") for role in (R.COMPLIANCE_OFFICER, R.AUDITOR, R.RISK_OFFICER, R.SALES_MANAGER, R.SALES_REP)),
 )
 
 

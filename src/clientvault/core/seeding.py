@@ -16,7 +16,17 @@ SEED_MIGRATIONS = (
     "clientvault.approvals.migrations.0002_seed_rules",
     "clientvault.intake.migrations.0002_batch_purpose_undo",
     "clientvault.merges.migrations.0002_seed_rules",
+    "clientvault.calendars.seeding",  # issue #15: no data migration; also run after every migrate (below)
 )
+# Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
+AFTER_MIGRATE = ("clientvault.calendars.seeding",)
+
+
+def seed_after_migrate() -> None:
+    from django.apps import apps
+
+    for module in AFTER_MIGRATE:
+        importlib.import_module(module).seed(apps, None)
 
 
 def reseed_catalogues() -> None:
