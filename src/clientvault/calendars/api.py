@@ -26,15 +26,7 @@ def years(request: AppRequest) -> list[YearOut]:
     return [YearOut.from_summary(y) for y in overview.years()]
 
 
-@router.get("/calendar/{year}", response=YearDetailOut, summary="A year's coverage and its holidays and make-up working days in force")
-def year(request: AppRequest, year: int) -> YearDetailOut:
-    _require(ctx_of(request), VIEW)
-    if not services.FIRST_YEAR <= year <= services.LAST_YEAR:
-        raise ValidationFailed({"year": [_("Enter a year between 1949 and 2200.")]})
-    summary = YearOut.from_summary(overview.year_summary(year))
-    return YearDetailOut(**summary.model_dump(), days=[DayOut.from_model(d) for d in overview.entries_in_force(year)])
-
-
+# Before /calendar/{year}, whose pattern would otherwise take "days" for a year.
 @router.post("/calendar/days", response={201: DayOut}, summary="Enter a date: public holiday, make-up working day, or ordinary again")
 def add_day(request: AppRequest, payload: DayIn) -> Status[DayOut]:
     ctx = ctx_of(request)
@@ -43,3 +35,12 @@ def add_day(request: AppRequest, payload: DayIn) -> Status[DayOut]:
         ctx=ctx, day=payload.day, kind=payload.kind, name=payload.festival, notice=payload.notice, reason=payload.reason
     )
     return Status(201, DayOut.from_model(row))
+
+
+@router.get("/calendar/{year}", response=YearDetailOut, summary="A year's coverage and its holidays and make-up working days in force")
+def year(request: AppRequest, year: int) -> YearDetailOut:
+    _require(ctx_of(request), VIEW)
+    if not services.FIRST_YEAR <= year <= services.LAST_YEAR:
+        raise ValidationFailed({"year": [_("Enter a year between 1949 and 2200.")]})
+    summary = YearOut.from_summary(overview.year_summary(year))
+    return YearDetailOut(**summary.model_dump(), days=[DayOut.from_model(d) for d in overview.entries_in_force(year)])
