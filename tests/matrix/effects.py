@@ -20,6 +20,7 @@ from clientvault.testing.consents import consent, notice
 from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
+from tests.matrix import calendar as matrix_calendar
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
@@ -50,6 +51,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "template_id": lambda w, foreign: matrix_intake.template_id(w, foreign),
     "merge_id": lambda w, foreign: merges.merge_id(w, foreign),
     "survivorship_change_id": lambda w, foreign: merges.survivorship_change_id(w, foreign),
+    "year": lambda w, foreign: matrix_calendar.year(w, foreign),
 }
 
 

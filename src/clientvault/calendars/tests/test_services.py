@@ -67,10 +67,15 @@ def test_a_rolled_back_edit_leaves_no_trace_and_tells_nobody(
     org: Org, heard: list[frozenset[int]], django_capture_on_commit_callbacks: Any
 ) -> None:
     services.covered_years()  # a warm cache
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError), transaction.atomic():
-        services.record_day(ctx=ctx(org["admin"]), day=D(2026, 12, 7), kind="holiday", name="other", notice=NOTICE)
-        assert not services.is_working_day(D(2026, 12, 7))
-        raise RuntimeError("crash before commit")
+
+    def edit_then_crash() -> None:
+        with transaction.atomic():
+            services.record_day(ctx=ctx(org["admin"]), day=D(2026, 12, 7), kind="holiday", name="other", notice=NOTICE)
+            assert not services.is_working_day(D(2026, 12, 7))
+            raise RuntimeError("crash before commit")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        edit_then_crash()
     assert callbacks == [] and heard == []
     assert services.is_working_day(D(2026, 12, 7))  # no phantom holiday from the cache
     assert not CalendarDay.objects.filter(day=D(2026, 12, 7)).exists()
