@@ -99,6 +99,12 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/imports/{batch_id}/rejected"): frozenset({401, 403, 404, 409, 422}),
     ("POST", "/imports/{batch_id}/undo"): _CUSTOMER_WRITE,
 }
+# The working-day calendar (issue #15): reference data; an edit may race another (409).
+OPERATION_ERRORS |= {
+    ("GET", "/calendar/years"): frozenset({401, 403}),
+    ("GET", "/calendar/{year}"): frozenset({401, 403, 404, 422}),
+    ("POST", "/calendar/days"): frozenset({401, 403, 409, 422}),
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

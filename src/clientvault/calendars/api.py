@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 
 from clientvault.calendars import overview, services
 from clientvault.calendars.schemas import DayIn, DayOut, YearDetailOut, YearOut
 from clientvault.core.capabilities import CALENDAR, CHANGE, VIEW, allows
 from clientvault.core.context import Context
-from clientvault.core.errors import PermissionDenied, ValidationFailed
+from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.core.http import AppRequest, ctx_of
 
 router = Router(tags=["calendars"])
@@ -41,6 +40,6 @@ def add_day(request: AppRequest, payload: DayIn) -> Status[DayOut]:
 def year(request: AppRequest, year: int) -> YearDetailOut:
     _require(ctx_of(request), VIEW)
     if not services.FIRST_YEAR <= year <= services.LAST_YEAR:
-        raise ValidationFailed({"year": [_("Enter a year between 1949 and 2200.")]})
+        raise NotFound()  # no calendar before 1949 or after 2200
     summary = YearOut.from_summary(overview.year_summary(year))
     return YearDetailOut(**summary.model_dump(), days=[DayOut.from_model(d) for d in overview.entries_in_force(year)])

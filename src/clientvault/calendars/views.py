@@ -57,22 +57,22 @@ def _year_page(request: AppRequest, year: int, coverage_form: CoverageForm | Non
     return render(request, "calendars/year.html", context, status=status)
 
 
-@login_required
 @require_safe
+@login_required
 def index(request: AppRequest) -> HttpResponse:
     _require(ctx_of(request), VIEW)
     return _year_page(request, clock.now().year)
 
 
-@login_required
 @require_safe
+@login_required
 def year(request: AppRequest, year: int) -> HttpResponse:
     _require(ctx_of(request), VIEW)
     return _year_page(request, _year_in_range(year))
 
 
-@login_required
 @require_POST
+@login_required
 def coverage(request: AppRequest, year: int) -> HttpResponse:
     ctx = ctx_of(request)
     _require(ctx, CHANGE)
@@ -111,8 +111,8 @@ def _initial_day(request: AppRequest) -> dict[str, Any]:
     return {"day": day, "name": DayName.OTHER}
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
+@login_required
 def day_edit(request: AppRequest) -> HttpResponse:
     ctx = ctx_of(request)
     _require(ctx, CHANGE)

@@ -61,7 +61,7 @@ def test_every_staff_role_reads_the_years_and_a_year(org: Org) -> None:
     assert days["2026-10-01"]["kind"] == "holiday" and days["2026-10-01"]["festival"] == "national_day"
     assert days["2026-02-14"]["kind"] == "workday" and detail["covered"] and "2026" in detail["notice"]
     assert Session(org["rep_bj1"]).get("/calendar/2027").json()["covered"] is False
-    _error(Session(org["rep_bj1"]).get("/calendar/1800"), 422, "validation_failed")
+    _error(Session(org["rep_bj1"]).get("/calendar/1800"), 404, "not_found")
     _error(Session(org["norole"]).get("/calendar/years"), 403, "permission_denied")
     assert Client().get(API + "/calendar/years").status_code == 401
 
