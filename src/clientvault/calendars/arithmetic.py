@@ -155,6 +155,14 @@ def remove_callback(callback: ChangeCallback) -> None:
         _callbacks.remove(callback)
 
 
+def years_changed_since(moment: dt.datetime) -> frozenset[int]:
+    """The years whose days or coverage changed after ``moment``: a listener that missed an ``on_change`` (its
+    process died between the commit and the callback) catches up from its own last run with this."""
+    days = CalendarDay.objects.filter(effective_from__gt=moment).values_list("day__year", flat=True).distinct()
+    years = CalendarYear.objects.filter(changed_at__gt=moment).values_list("year", flat=True)
+    return frozenset(days) | frozenset(years)
+
+
 def covered_years() -> frozenset[int]:
     return snapshot().covered
 

@@ -24,6 +24,7 @@ from clientvault.calendars.arithmetic import (
     known_working_day,
     on_change,
     working_days_between,
+    years_changed_since,
 )
 from clientvault.calendars.arithmetic import edited as _edited
 from clientvault.calendars.models import ADMIN_SOURCE, NOTICE_LENGTH, CalendarDay, CalendarYear, DayKind, DayName
@@ -44,6 +45,7 @@ __all__ = [  # the contract's arithmetic, re-exported, and the writes
     "seed_from_package",
     "set_year_coverage",
     "working_days_between",
+    "years_changed_since",
 ]
 # A year is taken as entered when these festivals have their holidays: every State Council notice has them.
 REQUIRED_FOR_COVERAGE = (DayName.SPRING_FESTIVAL, DayName.NATIONAL_DAY)

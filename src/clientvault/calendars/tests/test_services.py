@@ -13,6 +13,7 @@ from django.db import transaction
 
 from clientvault.calendars import arithmetic, overview, services
 from clientvault.calendars.models import CalendarDay, CalendarYear
+from clientvault.core import clock
 from clientvault.core.context import system_context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.testing.actors import ctx
@@ -58,9 +59,12 @@ def test_an_edit_is_a_new_version_changes_the_answer_and_tells_listeners_after_c
 
 def test_a_make_up_saturday_entered_by_an_administrator(org: Org) -> None:
     assert not services.is_working_day(D(2026, 12, 5))
+    before = clock.now()
+    assert services.years_changed_since(before) == frozenset()
     services.record_day(ctx=ctx(org["admin"]), day=D(2026, 12, 5), kind="workday", name="other", notice=NOTICE)
     assert services.is_working_day(D(2026, 12, 5))
     assert services.add_working_days(D(2026, 12, 4), 1) == D(2026, 12, 5)
+    assert services.years_changed_since(before) == frozenset({2026})  # a listener that missed on_change catches up
 
 
 def test_a_rolled_back_edit_leaves_no_trace_and_tells_nobody(
