@@ -52,7 +52,8 @@ def _year_page(request: AppRequest, year: int, coverage_form: CoverageForm | Non
         "entries": entries,
         "may_edit": may_edit,
         "coverage_form": coverage_form if may_edit else None,
-        "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        # Two-letter weekday heads (not Django's "Mon", whose Chinese is too wide for a month grid).
+        "weekdays": [_("Mo"), _("Tu"), _("We"), _("Th"), _("Fr"), _("Sa"), _("Su")],
     }
     return render(request, "calendars/year.html", context, status=status)
 
