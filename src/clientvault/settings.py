@@ -447,6 +447,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # its INFO lines are per-page progress (rights/package_pdf.py)
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -454,3 +456,7 @@ LOGGING = {
 CLIENTVAULT_IMPORT_DIR = os.environ.get("CLIENTVAULT_IMPORT_DIR", str(VAR_DIR / "imports"))
 CLIENTVAULT_IMPORT_CHUNK = int(os.environ.get("CLIENTVAULT_IMPORT_CHUNK", "2000"))  # rows per transaction
 CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS", "7"))  # [M] an import can be undone this long
+
+# Access package (issue #15, rights/package.py): the most recent access events listed one by one in a person's
+# access package (all of them are counted and summarised by purpose and role); [M] a policy choice, not a law.
+CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS", "5000"))
