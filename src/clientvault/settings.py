@@ -460,3 +460,6 @@ CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS"
 # Access package (issue #15, rights/package.py): the most recent access events listed one by one in a person's
 # access package (all of them are counted and summarised by purpose and role); [M] a policy choice, not a law.
 CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS", "5000"))
+# The printed copy lists at most this many of them (WeasyPrint lays out every table cell: ~1,000 cells a
+# second here); the JSON and CSV copies list them all. [M]
+CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS", "300"))

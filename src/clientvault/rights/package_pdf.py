@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -51,15 +52,25 @@ def _cell(value: Value) -> str:
 
 def _printed(section: Section) -> dict[str, Any]:
     shown = [c for c in section.columns if c.key not in CODE_COLUMNS] or list(section.columns)
+    rows = section.rows
+    note = section.note
+    limit = max(1, int(settings.CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS))
+    if section.code == "access_log" and len(rows) > limit:
+        rows = rows[:limit]
+        extra = _("This printed copy lists the %(shown)s most recent; the JSON and CSV copies list all %(listed)s.") % {
+            "shown": limit,
+            "listed": section.count,
+        }
+        note = f"{note} {extra}".strip()
     return {
         "code": section.code,
         "title": section.title,
-        "note": section.note,
+        "note": note,
         "count": section.count,
         "total": section.total,
         "wide": len(shown) >= WIDE_FROM,
         "labels": [c.label for c in shown],
-        "rows": [[_cell(row.get(c.key)) for c in shown] for row in section.rows],
+        "rows": [[_cell(row.get(c.key)) for c in shown] for row in rows],
     }
 
 

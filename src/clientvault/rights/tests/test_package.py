@@ -193,3 +193,19 @@ def _embedded_fonts(pdf: bytes) -> set[bytes]:
         except zlib.error:
             continue
     return names
+
+
+def test_the_printed_copy_lists_the_most_recent_events_and_says_so(settings: Any) -> None:
+    from clientvault.rights import package_pdf
+
+    settings.CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS = 2
+    log = package.Section(
+        "access_log",
+        "Who used your data",
+        (package.Column("occurred_at", "Time"), package.Column("event", "What")),
+        tuple({"occurred_at": f"2026-01-0{i}T10:00:00+00:00", "event": f"event {i}"} for i in range(1, 6)),
+    )
+    p = package.AccessPackage(uuid.uuid4(), dt.datetime(2026, 1, 9, tzinfo=dt.UTC), "en", [log], holder="Bank")
+    page = package_pdf.html(p)
+    assert "event 1" in page and "event 2" in page and "event 3" not in page
+    assert "the JSON and CSV copies list all 5" in page
