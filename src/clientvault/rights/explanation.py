@@ -170,20 +170,25 @@ def _retention_lines(customer_id: uuid.UUID) -> list[Any] | None:
     return None if summary is None else list(summary(customer_id))
 
 
+def _first(line: Any, *names: str) -> Any:
+    return next((getattr(line, n) for n in names if getattr(line, n, "")), "")
+
+
 def _retention(customer: Customer, view: Context) -> Section:
     rows: list[dict[str, Any]] = []
     lines = _retention_lines(customer.pk)
     note = "" if lines is not None else _("The retention rules are not available; the periods stated in the privacy notices apply.")
     for line in lines or []:
+        months = getattr(line, "period_months", None)
         rows.append(
             {
-                "category": text(getattr(line, "category", "")),
+                "category": text(_first(line, "category_label", "category")),
                 "purpose": text(getattr(line, "purpose", "")),
-                "period": text(getattr(line, "period", "")),
-                "starts": text(getattr(line, "start_event", "")),
-                "then": text(getattr(line, "end_action", "")),
+                "period": _("%(months)s months") % {"months": months} if months is not None else text(getattr(line, "period", "")),
+                "starts": text(_first(line, "start_event_label", "start_event")),
+                "then": text(_first(line, "end_action_label", "end_action")),
                 "hold": text(getattr(line, "hold", "")),
-                "source": _("Retention rule"),
+                "source": text(getattr(line, "citation", "")) or _("Retention rule"),
             }
         )
     notices = (
