@@ -209,3 +209,18 @@ def test_the_printed_copy_lists_the_most_recent_events_and_says_so(settings: Any
     page = package_pdf.html(p)
     assert "event 1" in page and "event 2" in page and "event 3" not in page
     assert "the JSON and CSV copies list all 5" in page
+
+
+def test_a_restricted_customer_still_gets_their_package(org: Org) -> None:
+    """PIPL-47 stops processing except storage; it does not stop answering the person (their right of access)."""
+    lifecycle_services = pytest.importorskip("clientvault.lifecycle.services", reason="the lifecycle slice (issue #15) is not merged here")
+    if not hasattr(lifecycle_services, "restrict_on_request"):
+        pytest.skip("lifecycle.services.restrict_on_request is provided by the lifecycle slice, not merged here yet")
+    c = _rich(org)
+    lifecycle_services.restrict_on_request(
+        ctx(org["compliance"], purpose="rights_request"), customer_id=c.pk, request_ref="req-1", reason="contested accuracy"
+    )
+    with pytest.raises(NotFound):
+        package.gather(ctx(org["rep_bj1"], purpose="rights_request"), c.pk)  # out of the rep's sight now
+    p = package.gather(subject_ctx(c), c.pk)
+    assert {r["field"]: r["value"] for r in _rows(p, "profile")}["name"] == "张三丰" and _rows(p, "followups")
