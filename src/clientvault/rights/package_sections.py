@@ -351,12 +351,19 @@ def change_requests(work: Gathering) -> Section:
         except (KeyError, LookupError):
             return code
 
-    found = ChangeRequest.objects.unrestricted(reason=CHANGE_REQUEST_REASON).filter(subject_id=work.customer_id).order_by("created_at")
+    found = list(
+        ChangeRequest.objects.unrestricted(reason=CHANGE_REQUEST_REASON).filter(subject_id=work.customer_id).order_by("created_at")
+    )
+    catalogue = _labels({key for r in found for key in [*(r.fields or []), r.field_key] if key})
+
+    def labelled(keys: list[str]) -> str | None:
+        return ", ".join(catalogue[k].label(work.language) if k in catalogue else k for k in keys if k) or None
+
     rows = tuple(
         {
             "change_type": r.change_type,
             "change": kind(r.change_type),
-            "fields": text(r.fields) if r.fields else text(r.field_key),
+            "fields": labelled(list(r.fields or []) or [r.field_key]),
             "status": r.get_status_display(),
             "created_at": text(r.created_at),
             "decided_at": text(r.decided_at),

@@ -85,7 +85,7 @@ def test_every_section_is_there_for_a_rich_customer_decrypted(org: Org) -> None:
     [contact] = _rows(p, "followups")
     assert contact["summary"] == "电话回访：介绍理财产品" and contact["next_step_due"] == "2026-02-01"
     [change] = _rows(p, "change_requests")
-    assert change["change_type"] == changes.SENSITIVE_FIELD and "customer.id_number" in str(change["fields"])
+    assert change["change_type"] == changes.SENSITIVE_FIELD and "证件号码" in str(change["fields"])  # labelled from the catalogue
     log = _rows(p, "access_log")
     viewed = [r for r in log if r["event_type"] == "customer.viewed"]
     assert viewed and viewed[0]["role"] == "客户经理" and viewed[0]["department"] == "财富一部"
