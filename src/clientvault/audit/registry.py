@@ -193,3 +193,19 @@ register("approval_rule.change_rejected", _("Approval rule change rejected"), "w
 
 # The import wizard (issue #14, slice B): sample cells of a staged file shown at the mapping step (field codes only).
 register("import.samples_viewed", _("Import sample cells viewed"), "read")
+
+# Data lifecycle (issue #15): retention rules, legal holds, restriction, erasure and its certificate.
+register("lifecycle.rule_changed", _("Retention rule changed"), "write")
+register("lifecycle.rule_change_proposed", _("Retention rule change proposed"), "write")
+register("lifecycle.rule_change_decided", _("Retention rule change decided"), "write")
+register("lifecycle.hold_placed", _("Legal hold placed"), "write")
+register("lifecycle.hold_lift_requested", _("Lifting a legal hold requested"), "write")
+register("lifecycle.hold_lifted", _("Legal hold lifted"), "write")
+register("lifecycle.restricted", _("Customer restricted (stored only)"), "write")
+register("lifecycle.unrestricted", _("Customer restriction lifted"), "write")
+register("lifecycle.erasure_requested", _("Erasure of a customer requested"), "write")
+register("lifecycle.customer_erased", _("Customer erased"), "write")
+register("lifecycle.certificate_issued", _("Deletion certificate issued"), "write")
+register("lifecycle.certificate_viewed", _("Deletion certificate viewed"), "read")
+register("lifecycle.data_expired", _("Data past its retention period removed"), "write")
+register("lifecycle.swept", _("Retention sweep run"), "write")
