@@ -132,7 +132,10 @@ def _expire_categories(ctx: Context) -> int:
             audit.record(
                 ctx, "lifecycle.data_expired", object_type="customers.customer", object_id=str(locked.customer_id),
                 customer_id=locked.customer_id,
-                detail={"categories": list(locked.categories), "trigger": "consent_withdrawn", **{f"deleted:{k}": v for k, v in counts.items()}},
+                detail={
+                    "categories": list(locked.categories), "trigger": "consent_withdrawn",
+                    **{f"deleted:{k}": v for k, v in counts.items()},
+                },
             )  # fmt: skip
             locked.delete()
             done += 1

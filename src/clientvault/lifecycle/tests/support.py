@@ -21,4 +21,5 @@ def prospect(owner: Any, **fields: Any) -> Customer:
 
 
 def raw(c: Customer) -> Customer:
-    return cf.all_rows(Customer).get(pk=c.pk)
+    found: Customer = cf.all_rows(Customer).get(pk=c.pk)
+    return found
