@@ -43,20 +43,24 @@ def _starts(customer: Customer, last_contact: dt.datetime | None) -> dict[str, d
         end: dt.date | None = holds.relationship_end(customer)
     else:
         end = None
-    contact = timezone.localdate(last_contact) if last_contact is not None else timezone.localdate(customer.created_at)
+    # No follow-up: a closed customer's last contact is the end of the relationship, a prospect's their entry.
+    contact = timezone.localdate(last_contact) if last_contact is not None else end or timezone.localdate(customer.created_at)
     starts: dict[str, dt.date | None] = {"relationship_end": end, "last_contact": max(contact, end) if end else contact}
     starts["transaction_date"] = end  # the AML hold covers the last transaction itself (lifecycle/holds.py)
     starts["consent_withdrawn"] = end
     return starts
 
 
-def expired_on(customer: Customer, rules: list[RetentionRule], last_contact: dt.datetime | None) -> dt.date | None:
-    """The day the customer's last rule ran out (None: a rule still keeps them)."""
+def expiry(customer: Customer, rules: list[RetentionRule], last_contact: dt.datetime | None) -> tuple[dt.date | None, dt.date | None]:
+    """(the day the first rule ran out, the day the last one did); None where a rule has not started its clock."""
     if customer.status == Status.PROSPECT:
         applying = [(r.code, r.period_months, "last_contact") for r in rules if r.category == "profile"]
     else:
         applying = [(r.code, r.period_months, r.start_event) for r in rules if r.category in SWEPT_CATEGORIES]
-    return retain_until(applying, _starts(customer, last_contact))
+    starts = _starts(customer, last_contact)
+    firsts = [retain_until([rule], starts) for rule in applying]
+    started = [d for d in firsts if d is not None]
+    return (min(started) if started else None), retain_until(applying, starts)
 
 
 def _start_erasure(ctx: Context, customer: Customer, rules: list[RetentionRule]) -> uuid.UUID | None:
@@ -104,12 +108,15 @@ def _chunk(
         for customer in batch:
             if customer.status == Status.CLOSED:
                 holds.place_aml_holds(ctx, customer)
-            ends = expired_on(customer, rules, contacts.get(customer.pk))
-            if ends is None or ends >= today:
-                continue
+            first, last = expiry(customer, rules, contacts.get(customer.pk))
+            if first is None or first >= today:
+                continue  # every purpose still holds
             bases = queries.hold_bases(customer.pk)
-            if bases:
-                restricted += int(restriction.restrict(ctx, customer_id=customer.pk, basis=bases[0], detail={"trigger": "sweep"}))
+            if bases or last is None or last >= today:
+                # PIPL-47: a period ran out but a legal duty (a hold) or another rule still keeps data: stored only.
+                if customer.restricted_at is None:
+                    basis = bases[0] if bases else "retention"
+                    restricted += int(restriction.restrict(ctx, customer_id=customer.pk, basis=basis, detail={"trigger": "sweep"}))
                 continue
             started = _start_erasure(ctx, customer, [r for r in rules if r.category in SWEPT_CATEGORIES])
             if started is not None:
