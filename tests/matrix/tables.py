@@ -16,6 +16,7 @@ from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
+from tests.matrix import lifecycle as LC
 from tests.matrix import merges as MG
 from tests.matrix.effects import (
     CONSENT_DESK,
@@ -1048,6 +1049,35 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         effect=MG.merge_proposed,
         event="merge.proposed",
     ),
+    # Data lifecycle (issue #15).
+    ("GET", f"{P}/lifecycle/rules"): Api(ok=LC.RULE_READERS, ok_status=200, denied=LC.NOT_RULE_READERS),
+    ("GET", f"{P}/lifecycle/holds"): Api(ok=LC.DESK_READERS, ok_status=200, denied=LC.NOT_DESK_READERS),
+    ("POST", f"{P}/lifecycle/holds"): Api(
+        ok=("compliance",),
+        ok_status=201,
+        denied=LC.NOT_DESK,
+        out=LC.DESK_OUT,
+        payload=LC.hold_payload,
+        effect=LC.hold_placed,
+        event="lifecycle.hold_placed",
+    ),
+    ("POST", f"{P}/lifecycle/holds/{{hold_id}}/lift"): Api(
+        ok=("compliance",),
+        ok_status=200,
+        denied=LC.NOT_DESK,
+        out=LC.DESK_OUT,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=LC.lift_requested,
+        event="lifecycle.hold_lift_requested",
+    ),  # fmt: skip
+    ("GET", f"{P}/lifecycle/certificates"): Api(ok=LC.DESK_READERS, ok_status=200, denied=LC.NOT_DESK_READERS),
+    ("GET", f"{P}/lifecycle/certificates/{{certificate_id}}"): Api(
+        ok=LC.DESK_READERS,
+        ok_status=200,
+        denied=LC.NOT_DESK_READERS,
+        out=LC.READERS_OUT,
+        effect=audit_left("lifecycle.certificate_viewed"),
+    ),  # fmt: skip
     ("GET", f"{P}/merges/{{merge_id}}"): Api(ok=MG.SEES, ok_status=200, denied=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed),
     ("POST", f"{P}/merges/{{merge_id}}/unmerge"): Api(
         ok=MG.DUP_MAKERS,

@@ -4,7 +4,6 @@ engine re-checks holds in every step, so a hold placed while the request waited 
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.approvals import registry
@@ -65,13 +64,9 @@ def in_scope(ctx: Context, pending: Pending) -> bool:
         return False
 
 
-def link(pending: Pending) -> str:
-    return reverse("lifecycle:erasures")
-
-
 ERASE_TYPE = ChangeType(
     code=ERASE, label=_("Erasure of a customer"), fingerprint=fingerprint, apply=apply, describe=describe, in_scope=in_scope,
-    link=link, extra={"on_close": close},
+    link=None, extra={"on_close": close},
 )  # fmt: skip
 
 

@@ -58,7 +58,7 @@ def place_hold(
     if errors:
         raise ValidationFailed(errors)
     customer = queries.lock_customer(customer_id)  # the erasure steps take the same lock (lifecycle/erasure.py)
-    if customer is None or customer.erased_at is not None or not Customer.objects.visible_to(ctx).filter(pk=customer_id).exists():
+    if customer is None or customer.erased_at is not None or not queries.in_entity(ctx, customer):
         raise NotFound()
     hold = LegalHold.objects.create(
         customer_id=customer_id, basis=basis, reference=reference.strip()[:80], starts_on=start, until=until,
@@ -72,7 +72,7 @@ def _locked_hold(ctx: Context, hold_id: uuid.UUID) -> LegalHold:
     if not allows(ctx.roles, LEGAL_HOLDS, CHANGE) or ctx.actor is None:
         raise PermissionDenied()
     hold = LegalHold.objects.select_for_update().filter(pk=hold_id).first()
-    if hold is None:
+    if hold is None or not queries.entity_customers(ctx).filter(pk=hold.customer_id).exists():
         raise NotFound()
     return hold
 

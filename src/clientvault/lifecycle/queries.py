@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
+
+from django.db.models import QuerySet
 
 from clientvault.core import clock
+from clientvault.core.context import Context
 from clientvault.customers.models import Customer
 from clientvault.lifecycle.models import HoldStatus, LegalHold
 
 _REASON = "lifecycle: a legal hold, restriction or erasure works on the record whatever the actor's sight"
-
-
-def customers() -> object:
-    return Customer.objects.unrestricted(reason=_REASON)
 
 
 def lock_customer(customer_id: uuid.UUID) -> Customer | None:
@@ -45,3 +45,27 @@ def ref_code(value: str) -> str:
     except ValueError:
         return "ref:" + hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
     return value
+
+
+def in_entity(ctx: Context, customer: Customer) -> bool:
+    department = getattr(ctx.actor, "department", None) if ctx.actor is not None else None
+    return department is not None and department.legal_entity_id == customer.legal_entity_id
+
+
+def entity_customers(ctx: Context) -> QuerySet[Any]:
+    """The ids of every customer (tombstones included) of the actor's legal entity: the compliance desk's scope
+    for holds and certificates (contract: compliance officers, all of their own legal entity). None: no actor."""
+    department = getattr(ctx.actor, "department", None) if ctx.actor is not None else None
+    if department is None:
+        return Customer.objects.unrestricted(reason=_REASON).none().values("pk")
+    return Customer.objects.unrestricted(reason=_REASON).filter(legal_entity_id=department.legal_entity_id).values("pk")
+
+
+def holds_for(ctx: Context) -> QuerySet[LegalHold]:
+    return LegalHold.objects.filter(customer_id__in=entity_customers(ctx))
+
+
+def certificates_for(ctx: Context) -> QuerySet[Any]:
+    from clientvault.lifecycle.models import DeletionCertificate
+
+    return DeletionCertificate.objects.filter(customer_id__in=entity_customers(ctx))

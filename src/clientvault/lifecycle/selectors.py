@@ -11,7 +11,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from clientvault.lifecycle.models import Category, EndAction, Erasure, ErasureState, RetentionRule, StartEvent
+from clientvault.audit import recording as audit
+from clientvault.core.capabilities import DELETION_CERTIFICATES, VIEW, allows
+from clientvault.core.context import Context
+from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.lifecycle.models import Category, DeletionCertificate, EndAction, Erasure, ErasureState, RetentionRule, StartEvent
 from clientvault.lifecycle.queries import holds_in_force
 
 
@@ -101,3 +105,16 @@ def retention_summary(customer_id: uuid.UUID) -> list[RetentionLine]:
             )
         )
     return lines
+
+
+def get_certificate(ctx: Context, certificate_id: uuid.UUID, *, download: str = "") -> DeletionCertificate:
+    """One deletion certificate of the actor's legal entity (compliance, auditors); ``lifecycle.certificate_viewed``."""
+    from clientvault.lifecycle import queries
+
+    if not allows(ctx.roles, DELETION_CERTIFICATES, VIEW):
+        raise PermissionDenied()
+    cert: DeletionCertificate | None = queries.certificates_for(ctx).filter(pk=certificate_id).first()
+    if cert is None:
+        raise NotFound()
+    audit.record(ctx, "lifecycle.certificate_viewed", obj=cert, customer_id=cert.customer_id, detail={"format": download or "view"})
+    return cert
