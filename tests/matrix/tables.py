@@ -1069,7 +1069,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         payload=lambda w, f: {"reason": "matrix"},
         effect=LC.lift_requested,
         event="lifecycle.hold_lift_requested",
-    ),  # fmt: skip
+    ),
     ("GET", f"{P}/lifecycle/certificates"): Api(ok=LC.DESK_READERS, ok_status=200, denied=LC.NOT_DESK_READERS),
     ("GET", f"{P}/lifecycle/certificates/{{certificate_id}}"): Api(
         ok=LC.DESK_READERS,
@@ -1077,7 +1077,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         denied=LC.NOT_DESK_READERS,
         out=LC.READERS_OUT,
         effect=audit_left("lifecycle.certificate_viewed"),
-    ),  # fmt: skip
+    ),
     ("GET", f"{P}/merges/{{merge_id}}"): Api(ok=MG.SEES, ok_status=200, denied=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed),
     ("POST", f"{P}/merges/{{merge_id}}/unmerge"): Api(
         ok=MG.DUP_MAKERS,
