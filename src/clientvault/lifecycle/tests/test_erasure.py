@@ -146,3 +146,16 @@ def test_a_deletion_needing_approval_needs_a_maker(org: Org) -> None:
     with pytest.raises(Conflict) as refused:
         services.erase_on_request(SYSTEM, customer_id=c.pk, request_ref="req-7")
     assert refused.value.code == "deletion_needs_maker"
+
+
+@no_approval
+def test_the_certificate_pdf_renders_in_chinese_and_english(org: Org) -> None:
+    from clientvault.lifecycle.pdf import render_pdf
+
+    c = prospect(org["rep_bj1"])
+    services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-pdf")
+    erasure.run(_erasure("req-pdf").pk)
+    cert = DeletionCertificate.objects.get(erasure__request_ref="req-pdf")
+    for language in ("zh-hans", "en"):
+        pdf = render_pdf(cert, language)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 2000
