@@ -647,6 +647,11 @@ WEB_MATRIX: dict[str, list[Web]] = {
     ],
     # Merges (issue #14): the duplicates capability's readers see merges of customers they see; its changers
     # propose a merge (every record in sight) or its undoing; the comparison reads every record (audited).
+    # Deletion certificates (issue #15): the compliance desk and auditors of the customer's legal entity.
+    "lifecycle:certificates": [Web("GET", ok=LC.DESK_READERS, wrong=LC.NOT_DESK_READERS)],
+    "lifecycle:certificate_download": [
+        Web("GET", ok=LC.DESK_READERS, wrong=LC.NOT_DESK_READERS, out=LC.READERS_OUT, effect=audit_left("lifecycle.certificate_viewed"))
+    ],
     "merges:index": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
     "merges:rules": [Web("GET", ok=MG.RULE_READERS, wrong=MG.NOT_RULE_READERS)],
     "merges:rule_edit": [
