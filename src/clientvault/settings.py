@@ -466,3 +466,7 @@ CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_P
 # The printed copy lists at most this many of them (WeasyPrint lays out every table cell: ~1,000 cells a
 # second here); the JSON and CSV copies list them all. [M]
 CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS", "300"))
+# Data lifecycle (issue #15). A deletion on request goes to a compliance officer other than the maker as a change
+# request ``lifecycle.erase`` (PIPL-47; "where configured"); the retention sweep deletes without one.
+CLIENTVAULT_DELETION_APPROVAL = _env_bool("CLIENTVAULT_DELETION_APPROVAL", True)
+CLIENTVAULT_SWEEP_CHUNK = int(os.environ.get("CLIENTVAULT_SWEEP_CHUNK", "500"))  # customers per sweep transaction [M]

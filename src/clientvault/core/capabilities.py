@@ -58,6 +58,11 @@ SURVIVORSHIP_RULES = "survivorship_rules"
 # The working-day calendar (issue #15): public holidays and make-up working days behind every deadline. Every
 # staff role reads it; administrators enter days (effective-dated, citing the State Council notice).
 CALENDAR = "calendar"
+# Data lifecycle (issue #15): retention rules, legal holds, deletion certificates are compliance's desk (a change
+# that lowers protection — shortening a period, lifting a hold — is decided by a second compliance officer);
+# auditors read; administrators read the rules. Restricted records (PIPL-47): compliance alone reads them.
+RETENTION_RULES, LEGAL_HOLDS, DELETION_CERTIFICATES = "retention_rules", "legal_holds", "deletion_certificates"
+RESTRICTED_RECORDS = "restricted_records"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -127,6 +132,14 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.SALES_MANAGER, SURVIVORSHIP_RULES, "view"),
     _g(R.ADMINISTRATOR, CALENDAR, "view change"),
     *(_g(role, CALENDAR, "view") for role in (R.COMPLIANCE_OFFICER, R.AUDITOR, R.RISK_OFFICER, R.SALES_MANAGER, R.SALES_REP)),
+    _g(R.COMPLIANCE_OFFICER, RETENTION_RULES, "view change"),
+    _g(R.AUDITOR, RETENTION_RULES, "view"),
+    _g(R.ADMINISTRATOR, RETENTION_RULES, "view"),
+    _g(R.COMPLIANCE_OFFICER, LEGAL_HOLDS, "view change"),
+    _g(R.AUDITOR, LEGAL_HOLDS, "view"),
+    _g(R.COMPLIANCE_OFFICER, DELETION_CERTIFICATES, "view change"),
+    _g(R.AUDITOR, DELETION_CERTIFICATES, "view"),
+    _g(R.COMPLIANCE_OFFICER, RESTRICTED_RECORDS, "view"),
 )
 
 

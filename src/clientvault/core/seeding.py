@@ -17,6 +17,7 @@ SEED_MIGRATIONS = (
     "clientvault.intake.migrations.0002_batch_purpose_undo",
     "clientvault.merges.migrations.0002_seed_rules",
     "clientvault.calendars.seeding",  # issue #15: no data migration; also run after every migrate (below)
+    "clientvault.lifecycle.migrations.0002_seed_rules",
 )
 # Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
 AFTER_MIGRATE = ("clientvault.calendars.seeding",)
