@@ -193,3 +193,17 @@ register("approval_rule.change_rejected", _("Approval rule change rejected"), "w
 
 # The import wizard (issue #14, slice B): sample cells of a staged file shown at the mapping step (field codes only).
 register("import.samples_viewed", _("Import sample cells viewed"), "read")
+
+# Data-subject requests (issue #15, rights/requests.py): every step of a request leaves its event.
+register("rights.request_submitted", _("Data-subject request received"), "write")
+register("rights.identity_verified", _("Requester's identity verified"), "write")
+register("rights.request_extended", _("Data-subject request deadline extended"), "write")
+register("rights.request_refused", _("Data-subject request refused"), "write")
+register("rights.part_done", _("Part of a data-subject request done"), "write")
+register("rights.part_failed", _("Part of a data-subject request failed"), "write")
+register("rights.part_retried", _("Failed part of a data-subject request retried"), "write")
+register("rights.request_done", _("Data-subject request completed"), "write")
+register("rights.request_viewed", _("Data-subject request viewed"), "read")
+register("rights.package_downloaded", _("Access package downloaded"), "read")
+register("rights.deadlines_recomputed", _("Open request deadlines recomputed after a calendar change"), "write")
+register("rights.request_taken", _("Compliance officer took over a data-subject request"), "write")

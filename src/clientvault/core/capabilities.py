@@ -55,6 +55,10 @@ DUPLICATES = "duplicates"
 # Survivorship rules (issue #14): which record each field of a merged customer keeps. Compliance proposes a change
 # and a second compliance officer decides it (rule 12); auditors, administrators and the duplicates desk read them.
 SURVIVORSHIP_RULES = "survivorship_rules"
+# Data-subject requests (issue #15): compliance handles every request of its legal entity (verifies, extends,
+# refuses, retries); sales reps and managers log requests at the counter, by phone or letter and see those they
+# logged; auditors read the metadata (rights/querysets.py scopes the rows).
+RIGHTS_REQUESTS = "rights_requests"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -122,6 +126,10 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.AUDITOR, SURVIVORSHIP_RULES, "view"),
     _g(R.ADMINISTRATOR, SURVIVORSHIP_RULES, "view"),
     _g(R.SALES_MANAGER, SURVIVORSHIP_RULES, "view"),
+    _g(R.COMPLIANCE_OFFICER, RIGHTS_REQUESTS, "view create change"),
+    _g(R.SALES_REP, RIGHTS_REQUESTS, "view create"),
+    _g(R.SALES_MANAGER, RIGHTS_REQUESTS, "view create"),
+    _g(R.AUDITOR, RIGHTS_REQUESTS, "view"),
 )
 
 

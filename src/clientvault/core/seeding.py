@@ -16,6 +16,7 @@ SEED_MIGRATIONS = (
     "clientvault.approvals.migrations.0002_seed_rules",
     "clientvault.intake.migrations.0002_batch_purpose_undo",
     "clientvault.merges.migrations.0002_seed_rules",
+    "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
 )
 
 
