@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +35,7 @@ from clientvault.rights.choices import PARTS_OF, PartKind, PartStatus, RequestCh
 from clientvault.rights.models import RequestPart, RightsRequest
 from clientvault.rights.requests import details_of
 
+log = logging.getLogger(__name__)
 PART_MODEL = "rights.requestpart"
 RUNNABLE = (Status.IN_PROGRESS, Status.WAITING)
 
@@ -234,6 +237,11 @@ POLL: dict[str, Callable[[RightsRequest, RequestPart], Outcome]] = {
 # --- Orchestration --------------------------------------------------------------------------------------
 
 
+def error_code(exc: BaseException) -> str:
+    """An exception as a code ("ValueError" → "value_error"): its message may echo values, its class does not."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()[:50]
+
+
 def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(3600, settings.CLIENTVAULT_RIGHTS_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)))
 
@@ -293,7 +301,8 @@ def _execute(part_id: uuid.UUID, *, poll: bool) -> None:
     except DomainError as exc:
         _fail(part_id, exc.code)
     except Exception as exc:  # a code only: exception messages may echo values (no personal data in logs or rows)
-        _fail(part_id, type(exc).__name__[:50])
+        log.warning("part %s of a data-subject request failed: %s", part_id, type(exc).__name__)
+        _fail(part_id, error_code(exc))
 
 
 def _store(request: RightsRequest, part: RequestPart, outcome: Outcome) -> None:
@@ -309,7 +318,13 @@ def _store(request: RightsRequest, part: RequestPart, outcome: Outcome) -> None:
     part.status, part.finished_at, part.last_error, part.next_attempt_at = PartStatus.DONE, now, "", None
     part.result_ct, part.result_ref = outcome.result or part.result_ct, outcome.ref or part.result_ref
     part.save(update_fields=["status", "finished_at", "last_error", "next_attempt_at", "result_ct", "result_ref"])
-    detail = {"request": str(request.pk), "part": part.kind, "attempts": part.attempts, "ref": part.result_ref, **outcome.detail}
+    detail = {
+        "request": str(request.pk),
+        "part": str(part.kind),
+        "attempts": part.attempts,
+        "ref": part.result_ref or None,
+        **outcome.detail,
+    }
     audit.record(
         system_context(channel="task", purpose="rights_request"),
         "rights.part_done",
@@ -326,7 +341,7 @@ def _fail(part_id: uuid.UUID, code: str) -> None:
     part.status, part.last_error = PartStatus.FAILED, code
     part.next_attempt_at = now + backoff(part.attempts)
     part.save(update_fields=["status", "last_error", "next_attempt_at"])
-    detail = {"request": str(part.request_id), "part": part.kind, "attempts": part.attempts, "error": code}
+    detail = {"request": str(part.request_id), "part": str(part.kind), "attempts": part.attempts, "error": code}
     ctx = system_context(channel="task", purpose="rights_request")
     audit.record(ctx, "rights.part_failed", obj=part, customer_id=part.request.customer_id, outcome="failure", detail=detail)
 
