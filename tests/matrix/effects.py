@@ -22,6 +22,7 @@ from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
+from tests.matrix import rights as matrix_rights
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
@@ -50,6 +51,8 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "template_id": lambda w, foreign: matrix_intake.template_id(w, foreign),
     "merge_id": lambda w, foreign: merges.merge_id(w, foreign),
     "survivorship_change_id": lambda w, foreign: merges.survivorship_change_id(w, foreign),
+    "rights_request_id": lambda w, foreign: matrix_rights.rights_request_id(w, foreign),
+    "part": lambda w, foreign: "package_pdf",
 }
 
 

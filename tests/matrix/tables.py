@@ -17,6 +17,7 @@ from tests.matrix import assets as AS
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
 from tests.matrix import merges as MG
+from tests.matrix import rights as RR
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -696,6 +697,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
             event="merge.unmerge_proposed",
         )
     ],
+    **RR.web_matrix(Web),
     "approvals:rules": [Web("GET", ok=A.RULE_READERS, wrong=A.NOT_RULE_READERS)],
     "approvals:rule_create": [
         Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
@@ -1048,6 +1050,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         effect=MG.merge_proposed,
         event="merge.proposed",
     ),
+    **RR.api_matrix(Api, P),
     ("GET", f"{P}/merges/{{merge_id}}"): Api(ok=MG.SEES, ok_status=200, denied=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed),
     ("POST", f"{P}/merges/{{merge_id}}/unmerge"): Api(
         ok=MG.DUP_MAKERS,
@@ -1086,6 +1089,8 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "rights:sign_out": Public("POST", 302, location="/portal/"),
     "rights:home": Public("GET", 302, location="/portal/"),
     "rights:consents": Public("GET", 302, location="/portal/"),
+    "rights:requests": Public("GET", 302, location="/portal/"),
+    "rights:request_new": Public("GET", 302, location="/portal/"),
 }
 STATIC_ASSET = "css/clientvault.css"
 API_NAMESPACE = "api-v1"

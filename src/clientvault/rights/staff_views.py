@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clientvault.core.capabilities import CHANGE, CREATE, RIGHTS_REQUESTS, VIEW, allows
 from clientvault.core.context import Context
-from clientvault.core.errors import DomainError, NotFound, ValidationFailed
+from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.rights import requests, selectors
@@ -66,6 +66,8 @@ def new(request: AppRequest) -> HttpResponse:
                 )  # fmt: skip
             except ValidationFailed as exc:
                 apply_errors(form, exc)
+            except (NotFound, PermissionDenied) as exc:
+                raise Http404 from exc  # a customer out of sight answers like a missing one
             else:
                 messages.success(request, _("The request is logged. Its clock has started."))
                 return redirect("rights_staff:detail", rights_request_id=row.pk)
@@ -91,7 +93,7 @@ def detail(request: AppRequest, rights_request_id: uuid.UUID) -> HttpResponse:
 
 
 def _decide(request: AppRequest, rights_request_id: uuid.UUID, form_class: Any, act: Any, done: str) -> HttpResponse:
-    ctx = _ctx(request, VIEW)
+    ctx = _ctx(request, CHANGE)  # only the compliance team decides; anyone else meets a missing page
     form = form_class(request.POST) if form_class is not None else None
     if form is not None and not form.is_valid():
         for errors in form.errors.values():
@@ -105,7 +107,7 @@ def _decide(request: AppRequest, rights_request_id: uuid.UUID, form_class: Any, 
             for error in errors:
                 messages.error(request, str(error))
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise Http404 from exc
         messages.error(request, str(exc))
     else:
