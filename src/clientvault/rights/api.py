@@ -13,6 +13,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.rights import requests, selectors
+from clientvault.rights.choices import Kind
 from clientvault.rights.schemas import ExtendIn, RefuseIn, RequestDetailOut, RequestIn, RequestOut, RetryIn, VerifyIn
 
 router = Router(tags=["rights"])
@@ -20,7 +21,7 @@ router = Router(tags=["rights"])
 
 class ListQuery(Schema):
     status: str = ""
-    kind: str = ""
+    kind: Kind | None = None
     flagged: bool = False
 
 
@@ -38,7 +39,7 @@ def _detail(ctx: Context, rights_request_id: uuid.UUID) -> RequestDetailOut:
 @router.get("/rights/requests", response=list[RequestOut], summary="Data-subject requests by due date (open ones unless status=all)")
 def list_requests(request: AppRequest, query: Query[ListQuery]) -> list[RequestOut]:
     ctx = _ctx(request)
-    found = selectors.request_list(ctx, selectors.RequestFilters(status=query.status, kind=query.kind, flagged=query.flagged))
+    found = selectors.request_list(ctx, selectors.RequestFilters(status=query.status, kind=query.kind or "", flagged=query.flagged))
     return [RequestOut.of(v) for v in found]
 
 

@@ -265,7 +265,7 @@ def ensure_parts(request_id: uuid.UUID) -> list[RequestPart]:
     existing = {p.kind: p for p in _parts().filter(request=request)}
     for kind in PARTS_OF[request.kind]:
         if kind not in existing:
-            existing[kind] = RequestPart.objects.create(request=request, kind=kind, idempotency_key=f"rights:{request.pk}:{kind}")
+            existing[kind] = _parts().create(request=request, kind=kind, idempotency_key=f"rights:{request.pk}:{kind}")
     return list(existing.values())
 
 

@@ -9,13 +9,14 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from clientvault.rights.choices import Kind, PartKind, RequestChannel
 from clientvault.rights.request_views import PartView, RequestView
 
 
 class RequestIn(Schema):
     customer_id: uuid.UUID
-    kind: str = Field(description="access | portability | correction | deletion | restriction | explanation | withdrawal")
-    channel: str = Field(description="How it was received: counter | phone | letter | email")
+    kind: Kind
+    channel: RequestChannel = Field(description="How it was received: counter, phone, letter or email (portal: the portal itself)")
     jurisdiction: str = Field("CN", description="CN (PIPL) or EU (GDPR): decides the deadline policy")
     text: str = Field("", max_length=4000, description="The customer's words (sealed under their key)")
     changes: dict[str, Any] = Field(default_factory=dict, description="Correction: field code → corrected value (sealed)")
@@ -41,7 +42,7 @@ class RetryIn(Schema):
 
 
 class PartOut(Schema):
-    kind: str
+    kind: PartKind
     status: str
     attempts: int
     last_error: str
@@ -57,8 +58,8 @@ class PartOut(Schema):
 
 class RequestOut(Schema):
     id: uuid.UUID
-    kind: str
-    channel: str
+    kind: Kind
+    channel: RequestChannel
     jurisdiction: str
     customer_id: uuid.UUID
     received_at: dt.datetime
