@@ -287,7 +287,7 @@ def _claim(part_id: uuid.UUID) -> str | None:
 def _execute(part_id: uuid.UUID, *, poll: bool) -> None:
     try:
         with transaction.atomic():
-            part = _parts().select_for_update().select_related("request", "request__handler").get(pk=part_id)
+            part = _parts().select_for_update().get(pk=part_id)
             request = _requests().select_for_update().get(pk=part.request_id)
             if request.status not in RUNNABLE:
                 return
