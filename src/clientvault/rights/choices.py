@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -20,9 +19,9 @@ class Kind(models.TextChoices):
 class RequestChannel(models.TextChoices):
     PORTAL = "portal", _("Portal")
     COUNTER = "counter", _("At the counter")
-    PHONE = "phone", pgettext_lazy("request channel", "Phone")
+    PHONE = "phone", _("Phone")
     LETTER = "letter", _("Letter")
-    EMAIL = "email", pgettext_lazy("request channel", "E-mail")
+    EMAIL = "email", _("E-mail")
     API = "api", _("API")
 
 
