@@ -156,3 +156,33 @@ def test_another_legal_entitys_compliance_officer_does_not_see_the_request(org: 
     outsider = user("compliance_other", "compliance_officer", other_dept)
     with pytest.raises(NotFound):
         requests.refuse(ctx=ctx(outsider, purpose="rights_request"), request_id=request.pk, code="other", text="x")
+
+
+def test_recompute_runs_once_per_calendar_change_and_keeps_a_flag_while_not_covered(org: Org, audit_events: Any) -> None:
+    person = customer(org["rep_bj1"])
+    with clock.travel(dt.datetime(2027, 3, 1, 2, 0, tzinfo=dt.UTC)):
+        flagged = requests.submit_request(ctx=subject_ctx(person), customer_id=person.pk, kind="access", channel="portal")
+        assert requests.recompute_deadlines(frozenset({2027})) == 0  # still not covered: still flagged, never a guess
+    assert all_rows(RightsRequest).get(pk=flagged.pk).calendar_flag == CALENDAR_NOT_COVERED
+    [run] = audit_events("rights.deadlines_recomputed")  # one event per run, not per request
+    assert run.detail["years"] == [2027] and run.detail["changed"] == 0
+
+
+@pytest.mark.skipif(not CALENDAR, reason="calendars.services (calendar slice) not merged into this branch yet")
+def test_a_calendar_change_recomputes_open_deadlines_after_commit(org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    from clientvault.calendars import services as calendar  # type: ignore[attr-defined,unused-ignore]
+
+    admin = ctx(org["admin"])
+    person = customer(org["rep_bj1"])
+    with clock.travel(AT):
+        request = requests.submit_request(ctx=subject_ctx(person), customer_id=person.pk, kind="access", channel="portal")
+    assert request.due_on == dt.date(2026, 10, 27)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar.set_year_coverage(ctx=admin, year=2026, covered=False, notice="国办发明电〔2025〕7号", reason="test")
+    row = all_rows(RightsRequest).get(pk=request.pk)
+    assert row.due_on is None and row.calendar_flag == CALENDAR_NOT_COVERED  # fails closed, outer limit kept
+    assert row.outer_due_on == dt.date(2026, 10, 30)
+    with django_capture_on_commit_callbacks(execute=True):  # the administrator enters the year again
+        calendar.set_year_coverage(ctx=admin, year=2026, covered=True, notice="国办发明电〔2025〕7号", reason="test")
+    row = all_rows(RightsRequest).get(pk=request.pk)
+    assert row.due_on == dt.date(2026, 10, 27) and row.calendar_flag == ""
