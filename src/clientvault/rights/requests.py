@@ -332,7 +332,11 @@ def recompute_deadlines(years: frozenset[int] | None = None) -> int:
             cleared += bool(before[1] and not request.calendar_flag)
             request.save(update_fields=["due_on", "outer_due_on", "calendar_flag", "extended_due_on", "updated_at"])
             changed += 1
-    detail = {"years": sorted(years or ()), "changed": changed, "flag_cleared": cleared, "flagged_before": flagged_before}
+    # Years as numbers (audit details hold codes, ids, counts and flags, not lists of numbers).
+    detail = {
+        "first_year": min(years) if years else None, "last_year": max(years) if years else None,
+        "changed": changed, "flag_cleared": cleared, "flagged_before": flagged_before,
+    }  # fmt: skip
     audit.record(ctx, "rights.deadlines_recomputed", object_type=MODEL, detail=detail)
     return changed
 
