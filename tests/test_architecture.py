@@ -92,6 +92,7 @@ SELECTOR_HELPERS = {
     "consents.selectors.badges": "consent states in the header of a customer page, which records customer.viewed",
     "rights.selectors.entity_names": "names of the legal entities holding the signed-in person's own records",
     "rights.selectors.is_minor": "yes or no for the signed-in person's own record, to refuse self-service consent",
+    "rights.selectors.request_list": "request metadata (kinds, dates, statuses, codes); the sealed details open in get_request",
     "approvals.selectors.sla_state": "pure: the SLA colour of a request from its due time",
     "approvals.selectors.inbox": "codes, statuses, dates and the non-personal summary line; values stay sealed",
     "approvals.selectors.mine": "the actor's own requests: codes, statuses, dates, summary; values stay sealed",

@@ -21,7 +21,7 @@ OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "TRACE")
 # Pages the matrix lists by their GET only, whose form posts back to them.
 POSTS_TO_ITSELF = {
     "accounts:mfa_verify", "accounts:mfa_setup", "access:break_glass", "access:choose_purpose",
-    "rights:sign_in", "rights:verify", "rights:give",
+    "rights:sign_in", "rights:verify", "rights:give", "rights:request_new",
 }  # fmt: skip
 
 

@@ -98,6 +98,16 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("GET", "/imports/{batch_id}/progress"): frozenset({401, 403, 404, 422}),
     ("GET", "/imports/{batch_id}/rejected"): frozenset({401, 403, 404, 409, 422}),
     ("POST", "/imports/{batch_id}/undo"): _CUSTOMER_WRITE,
+    # Data-subject requests (issue #15): RIGHTS_REQUESTS holders; a request or customer out of scope answers 404;
+    # a closed request, a part not failed or an extension too late answers 409.
+    ("GET", "/rights/requests"): frozenset({401, 403, 422}),
+    ("POST", "/rights/requests"): _CUSTOMER_WRITE,
+    ("GET", "/rights/requests/{rights_request_id}"): _CUSTOMER_READ,
+    **{
+        ("POST", f"/rights/requests/{{rights_request_id}}/{step}"): _CUSTOMER_WRITE
+        for step in ("verify", "extend", "refuse", "retry", "take")
+    },
+    ("GET", "/rights/requests/{rights_request_id}/parts/{part}/download"): _CUSTOMER_READ,
 }
 # The working-day calendar (issue #15): reference data; an edit may race another (409).
 OPERATION_ERRORS |= {

@@ -392,6 +392,15 @@ CLIENTVAULT_PORTAL_CODES_PER_IP_HOUR = int(os.environ.get("CLIENTVAULT_PORTAL_CO
 # A portal session ends after this many idle minutes.
 CLIENTVAULT_PORTAL_SESSION_MINUTES = int(os.environ.get("CLIENTVAULT_PORTAL_SESSION_MINUTES", "15"))
 
+# Data-subject requests (issue #15). The deadlines themselves are data (rights.DeadlinePolicy). [M] values:
+# a request "due soon" on the dashboard within this many days; a failed part is retried this many times,
+# waiting base * 2^(attempt-1) seconds (capped at an hour) between attempts; a part "running" longer than
+# this many seconds was abandoned by a dead worker and runs again.
+CLIENTVAULT_RIGHTS_DUE_SOON_DAYS = int(os.environ.get("CLIENTVAULT_RIGHTS_DUE_SOON_DAYS", "3"))
+CLIENTVAULT_RIGHTS_PART_MAX_ATTEMPTS = int(os.environ.get("CLIENTVAULT_RIGHTS_PART_MAX_ATTEMPTS", "5"))
+CLIENTVAULT_RIGHTS_RETRY_BASE_SECONDS = int(os.environ.get("CLIENTVAULT_RIGHTS_RETRY_BASE_SECONDS", "60"))
+CLIENTVAULT_RIGHTS_PART_STALE_SECONDS = int(os.environ.get("CLIENTVAULT_RIGHTS_PART_STALE_SECONDS", "600"))
+
 # --- E-mail (break-glass notices) ---------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(
     "CLIENTVAULT_EMAIL_BACKEND",

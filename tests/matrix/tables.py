@@ -19,6 +19,7 @@ from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
 from tests.matrix import lifecycle as LC
 from tests.matrix import merges as MG
+from tests.matrix import rights as RR
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -703,6 +704,7 @@ WEB_MATRIX: dict[str, list[Web]] = {
             event="merge.unmerge_proposed",
         )
     ],
+    **RR.web_matrix(Web),
     "approvals:rules": [Web("GET", ok=A.RULE_READERS, wrong=A.NOT_RULE_READERS)],
     "approvals:rule_create": [
         Web("GET", ok=("compliance",), wrong=NOT_COMPLIANCE),
@@ -1083,6 +1085,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         effect=MG.merge_proposed,
         event="merge.proposed",
     ),
+    **RR.api_matrix(Api, P),
     # Data lifecycle (issue #15).
     ("GET", f"{P}/lifecycle/rules"): Api(ok=LC.RULE_READERS, ok_status=200, denied=LC.NOT_RULE_READERS),
     ("GET", f"{P}/lifecycle/holds"): Api(ok=LC.DESK_READERS, ok_status=200, denied=LC.NOT_DESK_READERS),
@@ -1158,6 +1161,8 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "rights:sign_out": Public("POST", 302, location="/portal/"),
     "rights:home": Public("GET", 302, location="/portal/"),
     "rights:consents": Public("GET", 302, location="/portal/"),
+    "rights:requests": Public("GET", 302, location="/portal/"),
+    "rights:request_new": Public("GET", 302, location="/portal/"),
 }
 STATIC_ASSET = "css/clientvault.css"
 API_NAMESPACE = "api-v1"

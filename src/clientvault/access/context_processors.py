@@ -61,6 +61,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Consent coverage"), "consents:dashboard", "bi-check2-square", "consents.view"),
             NavItem(_("Privacy notices"), "consents:notices", "bi-file-earmark-text", "consents.view"),
             NavItem(_("Asset alerts"), "assets:alerts", "bi-bell", "asset_alerts.view"),
+            NavItem(_("Rights requests"), "rights_staff:dashboard", "bi-person-lines-fill", "rights_requests.view"),
         ),
     ),
     (

@@ -73,6 +73,20 @@ DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
         "C2",
         {"C3": M},
     ),
+    # PIPL-46 / GDPR-16: a correction the customer asked for is written by the compliance officer handling the
+    # request (rights/fulfilment.py), under the rights-request purpose only; sensitive fields still become change
+    # requests a second person decides (customers/changes.py), and C3 values stay masked (written blind: refused).
+    DefaultPolicy(
+        "compliance-corrections",
+        R.COMPLIANCE_OFFICER,
+        CUSTOMER,
+        ("change",),
+        ("rights_request",),
+        Scope.ENTITY,
+        "C2",
+        {"C3": M},
+        "Corrections asked for in a data-subject request (PIPL-46).",
+    ),
     DefaultPolicy("auditor-customers", R.AUDITOR, CUSTOMER, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
     DefaultPolicy("auditor-followups", R.AUDITOR, FOLLOWUP, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
     DefaultPolicy(

@@ -191,6 +191,17 @@ DEFAULTS: tuple[Default, ...] = (
         "Change request: values before",
     ),
 )
+# Data-subject requests (issue #15): the customer's own words and correction values, a refusal's or an
+# extension's reasons (free text naming the person), and the fulfilled package (everything held about them),
+# each sealed under the customer's key. Classed as the most protected field they may carry.
+DEFAULTS += (
+    Default(
+        "rightsrequest.details", Category.OTHER, JrtClass.C3, False, False, MaskProfile.HIDDEN, "权利请求内容", "Rights request details"
+    ),
+    Default("rightsrequest.refusal_text", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "拒绝理由", "Refusal reasons"),
+    Default("rightsrequest.extension_reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "延期理由", "Extension reasons"),
+    Default("requestpart.result", Category.OTHER, JrtClass.C3, True, True, MaskProfile.HIDDEN, "权利请求结果", "Rights request result"),
+)
 DEFAULT_KEYS = frozenset(d.key for d in DEFAULTS)
 
 # The model behind each key prefix ("app_label.ModelName"): every model here holds personal data, so its
@@ -206,6 +217,8 @@ MODEL_OF_PREFIX: dict[str, str] = {
     "asset": "assets.Asset",
     "changerequest": "approvals.ChangeRequest",
     "matchkey": "customers.MatchKey",
+    "rightsrequest": "rights.RightsRequest",
+    "requestpart": "rights.RequestPart",
 }
 
 

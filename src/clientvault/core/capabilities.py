@@ -63,6 +63,10 @@ CALENDAR = "calendar"
 # auditors read; administrators read the rules. Restricted records (PIPL-47): compliance alone reads them.
 RETENTION_RULES, LEGAL_HOLDS, DELETION_CERTIFICATES = "retention_rules", "legal_holds", "deletion_certificates"
 RESTRICTED_RECORDS = "restricted_records"
+# Data-subject requests (issue #15): compliance handles every request of its legal entity (verifies, extends,
+# refuses, retries); sales reps and managers log requests at the counter, by phone or letter and see those they
+# logged; auditors read the metadata (rights/querysets.py scopes the rows).
+RIGHTS_REQUESTS = "rights_requests"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -140,6 +144,10 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, DELETION_CERTIFICATES, "view change"),
     _g(R.AUDITOR, DELETION_CERTIFICATES, "view"),
     _g(R.COMPLIANCE_OFFICER, RESTRICTED_RECORDS, "view"),
+    _g(R.COMPLIANCE_OFFICER, RIGHTS_REQUESTS, "view create change"),
+    _g(R.SALES_REP, RIGHTS_REQUESTS, "view create"),
+    _g(R.SALES_MANAGER, RIGHTS_REQUESTS, "view create"),
+    _g(R.AUDITOR, RIGHTS_REQUESTS, "view"),
 )
 
 

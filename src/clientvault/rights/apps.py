@@ -10,4 +10,13 @@ class RightsConfig(AppConfig):
     verbose_name = _("Data-subject rights")
 
     def ready(self) -> None:
-        from clientvault.rights import checks  # noqa: F401 - registers the system checks
+        from clientvault.customers import lineage
+        from clientvault.rights import (
+            checks,  # noqa: F401 - registers the system checks
+            hooks,
+        )
+
+        # A request was made about one record: after a merge it stays with that record (its sealed values are
+        # under that record's key, and its subject_id is the key's name).
+        lineage.exempt("rights.rightsrequest", "a request was made about one record; its sealed values stay under that record's key")
+        hooks.connect_calendar()  # open deadlines are recomputed when the working-day calendar changes

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import get_language
 
 from clientvault.audit import recording as audit
@@ -14,11 +15,12 @@ from clientvault.classification.models import FieldClassification
 from clientvault.consents import rules
 from clientvault.core import clock
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound
+from clientvault.core.errors import NotFound, PermissionDenied
 from clientvault.crypto import keystore
 from clientvault.customers import vault
 from clientvault.customers.choices import Sex
 from clientvault.customers.models import Customer
+from clientvault.rights.request_views import PartView, RequestView
 
 # What the portal shows of a person's own record, in this order (labels come from the field catalogue).
 SHOWN = (
@@ -73,3 +75,102 @@ def is_minor(ctx: Context, customer_id: uuid.UUID) -> bool:
 
     until = Customer.objects.visible_to(ctx).filter(pk=customer_id).values_list("minor_until", flat=True).first()
     return rules.is_minor(until, clock.today())
+
+
+# --- Data-subject requests (issue #15) ----------------------------------------------------------------
+
+
+@dataclass
+class RequestFilters:
+    status: str = ""  # "" (open), "all", or one status
+    kind: str = ""
+    flagged: bool = False
+
+
+def request_list(ctx: Context, filters: RequestFilters, *, limit: int = 200) -> list[RequestView]:
+    """Requests the viewer may see, by due date (no due date first: flagged, fail closed); metadata only."""
+    from clientvault.rights.choices import OPEN_STATUSES
+    from clientvault.rights.models import RightsRequest
+    from clientvault.rights.requests import soon_days
+
+    qs = RightsRequest.objects.visible_to(ctx).select_related("handler")
+    if filters.status == "":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.status != "all":
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.flagged:
+        qs = qs.exclude(calendar_flag="")
+    today = clock.today()
+    rows = [RequestView.of(r, today, soon_days()) for r in qs.order_by(F("due_on").asc(nulls_first=True), "received_at")[:limit]]
+    return rows
+
+
+def _may_read_details(ctx: Context, request: Any) -> bool:
+    """The customer, the compliance team and whoever logged it read the sealed details; auditors read metadata."""
+    from clientvault.core.capabilities import CHANGE, RIGHTS_REQUESTS, allows
+
+    if ctx.actor is None:
+        return request.subject_id in ctx.subject_ids
+    return allows(ctx.roles, RIGHTS_REQUESTS, CHANGE) or request.created_by_id == ctx.actor.pk
+
+
+@transaction.atomic
+def get_request(ctx: Context, request_id: uuid.UUID) -> RequestView:
+    """One request with its parts and clock; its sealed details opened for those who may read them. Audited
+    ``rights.request_viewed`` (also when nothing sealed is shown)."""
+    from clientvault.rights import requests
+    from clientvault.rights.models import RequestPart, RightsRequest
+
+    request = RightsRequest.objects.visible_to(ctx).select_related("handler").filter(pk=request_id).first()
+    if request is None:
+        raise NotFound()
+    view = RequestView.of(request, clock.today(), requests.soon_days())
+    view.parts = [PartView.of(p) for p in RequestPart.objects.visible_to(ctx).filter(request=request).order_by("kind")]
+    shown: list[str] = []
+    if _may_read_details(ctx, request):
+        try:
+            details = requests.details_of(request)
+            view.text, view.changes, view.purpose = details.get("text", ""), details.get("changes") or {}, details.get("purpose", "")
+            view.refusal_text = requests.unseal(request, "refusal_text")
+            view.extension_reason = requests.unseal(request, "extension_reason")
+            shown = ["details", "refusal_text", "extension_reason"]
+        except keystore.KeyDestroyed:
+            shown = []  # erased: the request's metadata is all that is left
+    audit.record(ctx, "rights.request_viewed", obj=request, customer_id=request.customer_id, fields=shown)
+    return view
+
+
+@dataclass
+class Download:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@transaction.atomic
+def download_part(ctx: Context, request_id: uuid.UUID, part_kind: str) -> Download:
+    """The sealed result of a done part (the access package), for the customer or the compliance team (to hand
+    it over); audited ``rights.package_downloaded`` in the same transaction."""
+    from clientvault.core.capabilities import CHANGE, RIGHTS_REQUESTS, allows
+    from clientvault.rights import fulfilment
+    from clientvault.rights.models import RequestPart, RightsRequest
+    from clientvault.rights.request_views import FILES
+
+    request = RightsRequest.objects.visible_to(ctx).filter(pk=request_id).first()
+    if request is None:
+        raise NotFound()
+    if ctx.actor is not None and not allows(ctx.roles, RIGHTS_REQUESTS, CHANGE):
+        raise PermissionDenied()
+    part = RequestPart.objects.visible_to(ctx).filter(request=request, kind=part_kind, status="done").first()
+    if part is None or part_kind not in FILES or not bytes(part.result_ct):
+        raise NotFound()
+    try:
+        data = fulfilment.open_result(request, part)
+    except keystore.KeyDestroyed as exc:
+        raise NotFound() from exc
+    content_type, extension = FILES[part_kind]  # type: ignore[index]
+    detail = {"request": str(request.pk), "part": part_kind, "bytes": len(data)}
+    audit.record(ctx, "rights.package_downloaded", obj=part, customer_id=request.customer_id, detail=detail)
+    return Download(f"{part_kind}-{str(request.pk)[:8]}.{extension}", content_type, data)

@@ -47,3 +47,24 @@ def _send(message: Message) -> None:
     except Exception as exc:  # the customer sees the same page; operators see the failure
         # Only the error's type: gateway and SMTP errors often echo the number or address (no personal data in logs).
         logger.error("portal code could not be sent to a %s: %s", message.kind, type(exc).__name__)
+
+
+@task()
+def fulfil(request_id: str) -> str:
+    """Run the due parts of one data-subject request (resumable: core.tasks; idempotent per part)."""
+    import uuid
+
+    from clientvault.rights import fulfilment
+
+    return fulfilment.fulfil(uuid.UUID(request_id))
+
+
+@task()
+def sweep_requests() -> int:
+    """Retry failed parts whose time has come, resume parts a dead worker left running, poll waiting ones."""
+    from clientvault.rights import fulfilment
+
+    due = fulfilment.due_requests()
+    for request_id in due:
+        fulfilment.fulfil(request_id)
+    return len(due)

@@ -13,4 +13,7 @@ urlpatterns = [
     path("consents/", views.consents, name="consents"),
     path("consents/<uuid:customer_id>/<slug:purpose>/give/", views.give, name="give"),
     path("consents/<uuid:customer_id>/<slug:purpose>/withdraw/", views.withdraw, name="withdraw"),
+    path("requests/", views.my_requests, name="requests"),
+    path("requests/new/", views.new_request, name="request_new"),
+    path("requests/<uuid:rights_request_id>/parts/<slug:part>/download/", views.download, name="request_download"),
 ]

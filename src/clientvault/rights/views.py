@@ -23,11 +23,12 @@ from clientvault.consents import selectors as consent_selectors
 from clientvault.consents import services as consent_services
 from clientvault.consents.choices import CaptureChannel
 from clientvault.core.context import Context
-from clientvault.core.errors import DomainError, ValidationFailed
+from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest
-from clientvault.rights import portal, selectors, services
+from clientvault.rights import portal, requests, selectors, services
 from clientvault.rights.forms import CodeForm, GiveConsentForm, IdentifierForm
+from clientvault.rights.request_forms import RequestDetailsForm
 
 View = Callable[..., HttpResponse]
 
@@ -183,3 +184,58 @@ def withdraw(request: AppRequest, ctx: Context, customer_id: uuid.UUID, purpose:
     if found is None:
         raise Http404()
     return render(request, "rights/withdraw.html", {"purpose": found, "customer_id": customer_id, "portal_nav": True})
+
+
+# --- My requests (issue #15): the customer's data-subject requests, their status and packages --------------
+
+
+@require_safe
+@signed_in
+def my_requests(request: AppRequest, ctx: Context) -> HttpResponse:
+    rows = selectors.request_list(ctx, selectors.RequestFilters(status="all"))
+    views = [selectors.get_request(ctx, r.id) for r in rows[:20]]  # each read audited (rights.request_viewed)
+    return render(request, "rights/requests.html", {"rows": views, "portal_nav": True})
+
+
+@require_http_methods(["GET", "POST"])
+@signed_in
+def new_request(request: AppRequest, ctx: Context) -> HttpResponse:
+    form = RequestDetailsForm(request.POST or None, initial={"kind": request.GET.get("kind", "access")})
+    status = 200
+    if request.method == "POST":
+        customer_id = min(ctx.subject_ids)  # the oldest record signs in first; a person with several records
+        raw = request.POST.get("customer", "")  # may pick one of their own (checked by the service)
+        if raw:
+            try:
+                customer_id = uuid.UUID(raw)
+            except ValueError:
+                raise Http404() from None
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                requests.submit_request(
+                    ctx=ctx, customer_id=customer_id, kind=data["kind"], channel="portal", text=data["text"],
+                    changes=form.changes(), purpose=data["purpose"], language=get_language() or "zh-hans",
+                )  # fmt: skip
+            except ValidationFailed as exc:
+                apply_errors(form, exc)
+            except NotFound as exc:
+                raise Http404() from exc
+            else:
+                messages.success(request, _("We have received your request. You can follow it here."))
+                return HttpResponseRedirect(reverse("rights:requests"))
+        status = 400
+    return render(request, "rights/request_new.html", {"form": form, "portal_nav": True}, status=status)
+
+
+@require_safe
+@signed_in
+def download(request: AppRequest, ctx: Context, rights_request_id: uuid.UUID, part: str) -> HttpResponse:
+    try:
+        found = selectors.download_part(ctx, rights_request_id, part)
+    except DomainError as exc:
+        raise Http404() from exc
+    response = HttpResponse(found.data, content_type=found.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

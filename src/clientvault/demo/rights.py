@@ -1,0 +1,80 @@
+"""The demo's data-subject requests (issue #15), made through the services and fulfilled by the same code the
+worker runs: an access request from the portal fulfilled with its package, a correction handled by compliance,
+a deletion, a restriction logged at the counter and left overdue, a letter still waiting for identity, a refused
+request, and an access request received today (flagged when the calendar does not cover its deadline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from clientvault.accounts.models import User
+from clientvault.core import clock
+from clientvault.core.context import Context, for_user
+from clientvault.customers.models import Customer
+from clientvault.rights import fulfilment, requests
+from clientvault.rights.models import RightsRequest
+
+
+def _staff(user: User, purpose: str) -> Context:
+    return for_user(user, channel="web", purpose=purpose)
+
+
+def _subject(customer: Customer) -> Context:
+    return Context(
+        actor=None, roles=frozenset({"data_subject"}), purpose="rights_request", channel="portal", subject_ids=frozenset({customer.pk})
+    )
+
+
+def seed_rights_requests(users: dict[str, User]) -> list[RightsRequest]:
+    """Requests in every state; returns them."""
+    people = list(
+        Customer.objects.unrestricted(reason="demo: pick the customers who make rights requests")
+        .filter(owner=users["rep_bj1"], kind="individual", review_status="approved")
+        .order_by("created_at")[:7]
+    )
+    if len(people) < 7:
+        return []
+    compliance = _staff(users["compliance"], "rights_request")
+    rep = _staff(users["rep_bj1"], "customer_service")
+    made: list[RightsRequest] = []
+    now = clock.now()
+    with clock.travel(now - dt.timedelta(days=2)):
+        access = requests.submit_request(
+            ctx=_subject(people[0]), customer_id=people[0].pk, kind="access", channel="portal", text="请提供我的全部个人信息副本"
+        )
+        correction = requests.submit_request(
+            ctx=_subject(people[1]), customer_id=people[1].pk, kind="correction", channel="portal",
+            text="我的邮箱地址已更换", changes={"email": "new.mail@example.cn"},
+        )  # fmt: skip
+        requests.take_over(ctx=compliance, request_id=correction.pk)
+        deletion = requests.submit_request(
+            ctx=_subject(people[2]), customer_id=people[2].pk, kind="deletion", channel="portal", text="我已销户，请删除我的信息"
+        )
+    for request in (access, correction, deletion):
+        fulfilment.fulfil(request.pk)  # what the worker does; a part that cannot run shows failed, never done
+    made += [access, correction, deletion]
+    with clock.travel(now - dt.timedelta(days=40)):  # logged at the counter 40 days ago, never handled: overdue
+        made.append(
+            requests.submit_request(
+                ctx=rep,
+                customer_id=people[3].pk,
+                kind="restriction",
+                channel="counter",
+                verification_method="id_document",
+                text="在核实信息准确性期间请暂停使用我的数据",
+            )
+        )
+    with clock.travel(now - dt.timedelta(days=3)):  # a letter: the clock is paused until identity is verified
+        made.append(
+            requests.submit_request(ctx=rep, customer_id=people[4].pk, kind="explanation", channel="letter", text="来信要求说明处理规则")
+        )
+    refused = requests.submit_request(ctx=_subject(people[5]), customer_id=people[5].pk, kind="portability", channel="portal")
+    requests.refuse(
+        ctx=compliance, request_id=refused.pk, code="portability_conditions",
+        text="您要求转移的数据来自公开渠道，不属于基于同意或合同收集的信息（《网络数据安全管理条例》第二十五条）。",
+    )  # fmt: skip
+    made.append(refused)
+    # Received today: flagged (no due date, fail closed) when its 15 working days run past the calendar's last
+    # covered year — from mid-December 2026 with chinese-calendar 1.11 — or while no calendar covers this year.
+    made.append(requests.submit_request(ctx=_subject(people[6]), customer_id=people[6].pk, kind="access", channel="portal"))
+    return made

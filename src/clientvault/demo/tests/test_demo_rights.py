@@ -1,0 +1,37 @@
+"""The demo's data-subject requests are made and fulfilled through the services, in every state (issue #15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from clientvault.core import clock
+from clientvault.core.context import system_context
+from clientvault.demo import seeding
+from clientvault.demo.rights import seed_rights_requests
+from clientvault.rights import hooks
+from clientvault.rights.choices import Status
+from clientvault.rights.models import RightsRequest
+from clientvault.testing.customers import all_rows, customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_requests_cover_every_state(settings: Any, audit_events: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    users = seeding.build_organisation(system_context(channel="cli"))
+    for _ in range(7):
+        customer(users["rep_bj1"])
+    made = seed_rights_requests(users)
+    assert len(made) == 7
+    rows = {r.pk: r for r in all_rows(RightsRequest)}
+    access, correction, deletion, overdue, letter, refused, today = (rows[r.pk] for r in made)
+    assert correction.status == Status.DONE
+    assert access.status == (Status.DONE if hooks.module(hooks.PACKAGE) else Status.IN_PROGRESS)
+    assert deletion.status in (Status.DONE, Status.WAITING, Status.RESTRICTED, Status.IN_PROGRESS)
+    assert overdue.status == Status.IN_PROGRESS and overdue.due_on is not None and overdue.due_on < clock.today()
+    assert letter.status == Status.VERIFYING and letter.pauses
+    assert refused.status == Status.REFUSED and refused.refusal_code == "portability_conditions"
+    assert today.status == Status.IN_PROGRESS and (today.due_on is not None or today.calendar_flag == "calendar_not_covered")
+    assert len(audit_events("rights.request_submitted")) == 7
