@@ -14,6 +14,7 @@ class RightsConfig(AppConfig):
         from clientvault.rights import (
             checks,  # noqa: F401 - registers the system checks
             hooks,
+            package_requests,  # noqa: F401 - registers the access package's requests section
         )
 
         # A request was made about one record: after a merge it stays with that record (its sealed values are

@@ -39,7 +39,7 @@ pytestmark = pytest.mark.django_db
 
 SECTIONS = [
     "profile", "custom_fields", "tags", "consents", "consent_history", "assets", "ledger", "followups", "change_requests",
-    "provenance", "access_summary", "access_log",
+    "provenance", "requests", "access_summary", "access_log",
 ]  # fmt: skip
 
 
