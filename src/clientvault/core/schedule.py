@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
@@ -47,6 +48,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.customers.tasks.remind_followups_due", dt.timedelta(hours=1)),
     # New and changed customers against everyone, with the last full scan's model (issue #14).
     Entry("clientvault.dedupe.tasks.scan_duplicates", dt.timedelta(days=1)),
+    # Deletion reaches the key-store backups within this interval (+ margin): the certificate's window (issue #15).
+    Entry("clientvault.backups.tasks.purge_backups", dt.timedelta(minutes=settings.CLIENTVAULT_BACKUP_PURGE_INTERVAL_MINUTES)),
 )
 
 
