@@ -137,7 +137,7 @@ def load_keystore_here(backup_id: str, *, empty: bool = False) -> dict[str, int]
     from clientvault.crypto.models import CustomerKey, ShreddedKey
     from clientvault.crypto.router import KEYS_DB
 
-    call_command("migrate", database=KEYS_DB, verbosity=0, interactive=False)
+    call_command("migrate", "crypto", database=KEYS_DB, verbosity=0, interactive=False)  # the key store holds crypto alone
     if CustomerKey.objects.exists() or ShreddedKey.objects.exists():
         raise RestoreRefused(_("The target database or key store is not empty."))
     if empty:

@@ -37,7 +37,7 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     if argv[0] == "read":
-        print(json.dumps(read(argv[1:]), ensure_ascii=False))  # noqa: T201
+        print(json.dumps(read(argv[1:]), ensure_ascii=False))
     else:
         raise SystemExit(f"unknown action {argv[0]}")
 
