@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clientvault.audit.models import AuditEvent
-from clientvault.backups import keys, keystore_dump, purge, services
+from clientvault.backups import events, keys, keystore_dump, purge, services
 from clientvault.backups import manifest as mf
 from clientvault.core.context import system_context
 from clientvault.customers.shredding import shred_customer
@@ -37,7 +37,7 @@ CRASH_POINTS = [
     ("after the new key, before the new file", keys, "create", "after"),
     ("after the new file, before the commit", mf, "write", "before"),
     ("after the commit, before the old key goes", keys, "destroy", "before"),
-    ("after the old key went, before the event", purge.events, "record_purged", "before"),
+    ("after the old key went, before the event", events, "record_purged", "before"),
 ]
 
 
