@@ -30,13 +30,17 @@ def record_created(ctx: Context, backup_id: str, body: dict[str, Any]) -> None:
             "backup.created",
             object_type="backups.backup",
             object_id=backup_id,
-            detail={
-                "vendor": body["vendor"],
-                "data_size": body["data"]["size"],
-                "keystore_rows": body["keystore"]["rows"],
-                "audit_tree_size": (body["audit"]["checkpoint"] or {}).get("tree_size", 0),
-            },
+            detail=created_detail(body),
         )
+
+
+def created_detail(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "vendor": body["vendor"],
+        "data_size": body["data"]["size"],
+        "keystore_rows": body["keystore"]["rows"],
+        "audit_tree_size": (body["audit"]["checkpoint"] or {}).get("tree_size", 0),
+    }
 
 
 def record_purged(ctx: Context, backup_id: str, reference: str, detail: dict[str, Any]) -> None:

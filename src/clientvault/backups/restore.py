@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from clientvault.audit import recording as audit
 from clientvault.backups import dumps, events, keys, locks
 from clientvault.backups import manifest as mf
-from clientvault.backups.services import check
+from clientvault.backups.verification import check
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
 

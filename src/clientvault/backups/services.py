@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +26,7 @@ from django.utils.translation import gettext
 from clientvault.audit import recording as audit
 from clientvault.audit import sealing
 from clientvault.audit.models import AuditEvent, Checkpoint
-from clientvault.backups import dumps, events, keys, keystore_dump, locks
+from clientvault.backups import dumps, events, keys, keystore_dump, locks, verification
 from clientvault.backups import manifest as mf
 from clientvault.backups.purge import purge_deleted_from_backups
 from clientvault.core import clock
@@ -81,7 +80,7 @@ class _Counting:
         return int(self.inner.write(data))
 
 
-def new_backup_id() -> str:
+def _new_backup_id() -> str:
     return f"bk-{clock.now().astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
 
 
@@ -106,7 +105,7 @@ def create_backup(*, ctx: Context, out: Path | None = None) -> dict[str, Any]:
     """Take a backup of the data database and the key store; returns its (signed) manifest."""
     events.require_backup_operator(ctx)
     sealing.seal()  # the backup's audit trail ends on a signed checkpoint (verifiable once restored)
-    backup_id = new_backup_id()
+    backup_id = _new_backup_id()
     root = Path(out) if out else mf.root()
     with locks.backups_lock(exclusive=False):
         work = mf.partial_folder_at(root, backup_id)
@@ -124,6 +123,8 @@ def create_backup(*, ctx: Context, out: Path | None = None) -> dict[str, Any]:
         with open(work / ks_name, "wb") as raw, keystore_aead.new_encrypting_stream(raw, ks_ad) as enc:
             counts = keystore_dump.dump(enc, backup_id=backup_id)
         mf.fsync_file(work / ks_name)
+        for name in (mf.DATA_FILE, ks_name):
+            os.chmod(work / name, 0o600)
         data_facts, ks_facts = mf.facts(work / mf.DATA_FILE), mf.facts(work / ks_name)
         body: dict[str, Any] = {
             "format": mf.FORMAT,
@@ -149,81 +150,18 @@ def create_backup(*, ctx: Context, out: Path | None = None) -> dict[str, Any]:
         mf.write(work, body)
         os.rename(work, root / backup_id)  # the commit point: a complete backup appears at once
         keys.fsync_dir(root)
-    events.record_created(ctx, backup_id, body)
+    with transaction.atomic():
+        audit.record(ctx, "backup.created", object_type="backups.backup", object_id=backup_id, detail=events.created_detail(body))
     return mf.read(backup_id)
 
 
 # --- Verify and list ----------------------------------------------------------------------------
 
 
-@dataclass
-class Verification:
-    backup_id: str
-    problems: list[str] = field(default_factory=list)
-    codes: list[str] = field(default_factory=list)
-    data_bytes: int = 0
-    keystore_rows: int | None = None
-
-    def add(self, code: str, message: str) -> None:
-        self.codes.append(code)
-        self.problems.append(message)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def check(backup_id: str) -> Verification:
-    """Signature, file hashes, and a full decryption of both streams (every segment authenticates)."""
-    report = Verification(backup_id)
-    try:
-        document = mf.read(backup_id)
-    except mf.BackupInvalid as exc:
-        report.add("manifest_missing", str(exc))
-        return report
-    if document.get("format") != mf.FORMAT or document.get("backup_id") != backup_id:
-        report.add("manifest_mismatch", "manifest names another format or backup")
-    if not mf.signature_ok(document):
-        report.add("signature", "manifest signature does not verify")
-        return report
-    directory = mf.folder(backup_id)
-    data = document["data"]
-    if mf.facts(directory / data["file"]).sha256 != data["sha256"]:
-        report.add("data_hash", "data file hash differs from the manifest")
-    else:
-        try:
-            with (
-                open(directory / data["file"], "rb") as raw,
-                keys.load(backup_id, keys.DATA).new_decrypting_stream(raw, keys.associated_data(backup_id, keys.DATA)) as dec,
-            ):
-                while chunk := dec.read(dumps.CHUNK):
-                    report.data_bytes += len(chunk)
-            if report.data_bytes != data["plain_size"]:
-                report.add("data_length", "data stream length differs from the manifest")
-        except Exception as exc:
-            report.add("data_decrypt", f"data stream does not decrypt: {type(exc).__name__}")
-    ks = document["keystore"]
-    if ks.get("destroyed_at"):
-        return report
-    path = directory / ks["file"]
-    if not path.exists() or mf.facts(path).sha256 != ks["sha256"]:
-        report.add("keystore_hash", "key-store file missing or its hash differs from the manifest")
-        return report
-    try:
-        with locks.backups_lock(exclusive=False), mf.open_keystore(backup_id, document) as src:
-            rows = sum(1 for r in keystore_dump.records(src, backup_id=backup_id) if "k" in r)
-        report.keystore_rows = rows
-        if rows != ks["rows"]:
-            report.add("keystore_rows", "key-store row count differs from the manifest")
-    except Exception as exc:
-        report.add("keystore_decrypt", f"key-store stream does not decrypt: {type(exc).__name__}")
-    return report
-
-
-def verify_backup(*, ctx: Context, backup_id: str) -> Verification:
+def verify_backup(*, ctx: Context, backup_id: str) -> verification.Verification:
     """Verify a backup and leave the result in the trail (``backup.verified``, failed when it does not verify)."""
     events.require_backup_operator(ctx)
-    report = check(backup_id)
+    report = verification.check(backup_id)
     with transaction.atomic():
         audit.record(
             ctx,

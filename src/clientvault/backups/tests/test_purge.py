@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from clientvault.audit.models import AuditEvent
-from clientvault.backups import events, keys, keystore_dump, purge, services
+from clientvault.backups import events, keys, keystore_dump, purge, services, verification
 from clientvault.backups import manifest as mf
 from clientvault.core.context import system_context
 from clientvault.customers.shredding import shred_customer
@@ -71,7 +71,7 @@ def test_a_purge_killed_at_any_step_is_finished_by_the_next_run(
     assert _held(backup_id) == {b.pk}
     assert keys.keystore_generations(backup_id) == [2]  # one key-store key: every other copy is unreadable
     assert sorted(p.name for p in mf.folder(backup_id).glob("keystore.g*.enc")) == [mf.keystore_file(2)]
-    assert services.check(backup_id).ok
+    assert verification.check(backup_id).ok
     purged = AuditEvent.objects.filter(event_type="backup.purged")
     assert [e.object_id for e in purged] == [f"{backup_id}/g2"]
 
@@ -102,7 +102,7 @@ def test_key_store_backups_past_retention_are_destroyed_key_first(backup_dirs: P
     assert keys.keystore_generations(backup_id) == []
     assert not list(mf.folder(backup_id).glob("keystore.g*.enc"))
     assert keys.exists(backup_id, keys.DATA)  # the data backup stays: it holds ciphertext only
-    assert services.check(backup_id).ok
+    assert verification.check(backup_id).ok
     purge.purge_deleted_from_backups()
     assert AuditEvent.objects.filter(event_type="backup.purged", object_id=f"{backup_id}/expired").count() == 1
 
@@ -126,3 +126,13 @@ def test_only_an_administrator_or_the_command_line_takes_backups(backup_dirs: Pa
     with pytest.raises(PermissionDenied):
         services.verify_backup(ctx=ctx(org["rep_bj1"]), backup_id="bk-20260101T000000Z-00000000")
     assert services.create_backup(ctx=ctx(org["admin"]))["backup_id"]
+
+
+def test_the_system_check_refuses_backups_beside_their_keys(settings: Any, tmp_path: Path) -> None:
+    from clientvault.backups.checks import backup_keys_apart
+
+    settings.CLIENTVAULT_KEYS_DIR = str(tmp_path / "keys")
+    settings.CLIENTVAULT_BACKUP_DIR = str(tmp_path / "keys" / "backups-here")
+    assert [e.id for e in backup_keys_apart()] == ["clientvault.E090"]
+    settings.CLIENTVAULT_BACKUP_DIR = str(tmp_path / "elsewhere")
+    assert backup_keys_apart() == []

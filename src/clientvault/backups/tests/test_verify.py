@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from clientvault.audit.models import AuditEvent
-from clientvault.backups import keys, services
+from clientvault.backups import keys, services, verification
 from clientvault.backups import manifest as mf
 from clientvault.backups.restore import RestoreRefused, restore_backup
 from clientvault.core.context import system_context
@@ -59,16 +59,16 @@ def test_a_file_whose_hash_was_also_rewritten_fails_on_decryption(backup_id: str
     document = mf.read(backup_id)
     document["keystore"]["sha256"] = mf.facts(folder / mf.keystore_file(1)).sha256
     (folder / mf.MANIFEST).write_text(json.dumps(document), encoding="utf-8")
-    assert services.check(backup_id).codes == ["signature"]
+    assert verification.check(backup_id).codes == ["signature"]
     mf.write(folder, document)  # re-signed with the real key: only the stream's own authentication is left
-    assert services.check(backup_id).codes == ["keystore_decrypt"]
+    assert verification.check(backup_id).codes == ["keystore_decrypt"]
 
 
 def test_the_key_store_file_of_another_generation_or_backup_does_not_pass(backup_id: str) -> None:
     other = str(services.create_backup(ctx=CLI)["backup_id"])
     folder = mf.folder(backup_id)
     (folder / mf.keystore_file(1)).write_bytes((mf.folder(other) / mf.keystore_file(1)).read_bytes())
-    assert "keystore_hash" in services.check(backup_id).codes
+    assert "keystore_hash" in verification.check(backup_id).codes
     assert keys.exists(other, keys.KEYSTORE, 1)
 
 
