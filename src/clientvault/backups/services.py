@@ -52,7 +52,9 @@ def deletion_window() -> dt.timedelta:
 
 def _duration(window: dt.timedelta) -> str:
     minutes = int(window.total_seconds() // 60)
-    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes} min"
+    if minutes % 60 == 0:
+        return gettext("%(hours)s h") % {"hours": minutes // 60}
+    return gettext("%(minutes)s min") % {"minutes": minutes}
 
 
 def window_statement(language: str) -> str:
