@@ -61,8 +61,11 @@ def restore_backup(
         if with_keystore and document["keystore"].get("destroyed_at"):
             raise RestoreRefused(_("The key-store backup of this backup was destroyed (retention)."))
         target = dumps.Target.parse(target_url)
-        keys_target = dumps.Target.parse(keys_target_url) if keys_target_url else target.keys_companion()
         live, live_keys = dumps.live_target("default"), dumps.live_target("keys")
+        if keys_target_url:
+            keys_target = dumps.Target.parse(keys_target_url)
+        else:  # beside the target; over the live data database, the live key store (never a stray third file)
+            keys_target = live_keys if target.same_database(live) else target.keys_companion()
         touches_live = any(t.same_database(lv) for t in (target, keys_target) for lv in (live, live_keys))
         if touches_live and not force_live:
             raise RestoreRefused(_("The target is the live database: restoring over it needs --force-live."))

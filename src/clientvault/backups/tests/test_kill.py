@@ -56,3 +56,13 @@ def test_a_purge_killed_at_every_step_ends_consistent(tmp_path: Path) -> None:
         assert state["held"] == sorted(ids[number:]), (step, state)  # every shredded customer dropped, the rest kept
         assert state["verifies"], (step, state)
         assert state["purged_events"] == [f"{backup_id}/g{g}" for g in range(2, generation + 1)], (step, state)
+
+    # The same deployment restores its old backup over itself (--force-live, confirmed by the database's name):
+    # the customers deleted since stay unreadable, the one kept reads, and the restored trail verifies.
+    refused = deployment.run("clientvault", "restore", backup_id, "--target", deployment.env["DATABASE_URL"], "--confirm", "x")
+    assert refused.returncode != 0 and "force-live" in refused.stderr
+    live_name = str((tmp_path / "data.sqlite3").resolve())
+    deployment.ok("clientvault", "restore", backup_id, "--target", deployment.env["DATABASE_URL"], "--force-live", "--confirm", live_name)
+    seen = json.loads(deployment.ok("clientvault.backups.tests.procs", "read", *ids).splitlines()[-1])
+    assert seen == {**dict.fromkeys(ids[:-1], "KeyDestroyed"), ids[-1]: seen[ids[-1]]} and seen[ids[-1]].startswith("客户")
+    assert "OK: tree size" in deployment.ok("clientvault", "audit", "verify", "--witness", "")
