@@ -25,3 +25,11 @@ def read_in_copy(target_url: str, *customer_ids: Any) -> dict[str, str]:
     assert done.returncode == 0, done.stderr[-3000:]
     result: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def read_and_verify_in_copy(target_url: str, *customer_ids: Any) -> tuple[dict[str, str], str]:
+    """``read_in_copy`` and ``clientvault audit verify --witness ""`` in one process (its output; it raises on failure)."""
+    done = in_copy(target_url, "clientvault.backups.tests.procs", "read-verify", *(str(c) for c in customer_ids))
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return dict(result["read"]), str(result["verify"])

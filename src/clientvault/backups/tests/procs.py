@@ -2,8 +2,10 @@
 
 Each runs against the databases its environment names (a restored copy set up by ``restore.deployment_env``,
 or a small deployment of a test's own): ``read ID …`` prints each customer's decrypted name or the error that
-stopped it; ``seed N`` makes an organisation and N customers; ``shred-then-die ID STEP`` shreds a customer, then
-runs the purge and kills itself with SIGKILL at STEP; ``purge-state BACKUP`` purges and prints the backup's state.
+stopped it; ``setup N`` makes an organisation and N customers and takes a backup; ``shred-then-die ID
+STEP [BACKUP]`` first (with BACKUP) purges and prints the backup's state like ``purge-state BACKUP``, then shreds
+a customer, runs the purge and kills itself with SIGKILL at STEP; ``read-verify ID …`` reads like ``read`` and
+runs ``audit verify`` (one process instead of several: each start costs seconds).
 """
 
 from __future__ import annotations
@@ -49,6 +51,24 @@ def seed(count: int) -> list[str]:
 
     org = make_org()
     return [str(customer(org["rep_bj1"]).pk) for _ in range(count)]
+
+
+def setup(count: int) -> dict[str, object]:
+    from clientvault.backups import services
+    from clientvault.core.context import system_context
+
+    ids = seed(count)
+    return {"ids": ids, "backup_id": services.create_backup(ctx=system_context(channel="cli"))["backup_id"]}
+
+
+def read_verify(ids: list[str]) -> dict[str, object]:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("audit", "verify", "--witness", "", stdout=out)
+    return {"read": read(ids), "verify": out.getvalue()}
 
 
 def shred_then_die(customer_id: str, step: str) -> None:
@@ -109,7 +129,13 @@ def main(argv: list[str]) -> None:
         print(json.dumps(read(argv[1:]), ensure_ascii=False))
     elif argv[0] == "seed":
         print(json.dumps(seed(int(argv[1]))))
+    elif argv[0] == "setup":
+        print(json.dumps(setup(int(argv[1]))))
+    elif argv[0] == "read-verify":
+        print(json.dumps(read_verify(argv[1:]), ensure_ascii=False))
     elif argv[0] == "shred-then-die":
+        if len(argv) > 3:  # the previous kill's state, as the next run (this one) finds it after finishing it
+            print(json.dumps(purge_state(argv[3])), flush=True)
         shred_then_die(argv[1], argv[2])
     elif argv[0] == "purge-state":
         print(json.dumps(purge_state(argv[1])))

@@ -17,7 +17,8 @@ from clientvault.customers.shredding import shred_customer
 from clientvault.testing.customers import customer
 from clientvault.testing.organisation import make_org
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Real dumps and restores see committed data only: the database tests commit (the pure ones need no database).
+DB = pytest.mark.django_db(transaction=True)
 
 CLI = system_context(channel="cli")
 
@@ -41,6 +42,7 @@ CRASH_POINTS = [
 ]
 
 
+@DB
 @pytest.mark.parametrize(("label", "module", "name", "when"), CRASH_POINTS, ids=[c[0] for c in CRASH_POINTS])
 def test_a_purge_killed_at_any_step_is_finished_by_the_next_run(
     backup_dirs: Path, monkeypatch: pytest.MonkeyPatch, label: str, module: Any, name: str, when: str
@@ -76,6 +78,7 @@ def test_a_purge_killed_at_any_step_is_finished_by_the_next_run(
     assert [e.object_id for e in purged] == [f"{backup_id}/g2"]
 
 
+@DB
 def test_a_backup_interrupted_while_written_is_cleared_with_its_keys(backup_dirs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_org()
 
@@ -92,6 +95,7 @@ def test_a_backup_interrupted_while_written_is_cleared_with_its_keys(backup_dirs
     assert not any(Path(mf.root()).glob(f"{mf.PARTIAL}*"))
 
 
+@DB
 def test_key_store_backups_past_retention_are_destroyed_key_first(backup_dirs: Path, settings: Any) -> None:
     make_org()
     backup_id = services.create_backup(ctx=CLI)["backup_id"]
@@ -116,6 +120,7 @@ def test_the_window_stated_on_certificates(settings: Any) -> None:
     assert services.window_statement("zh-hans")  # translated where the catalogue has it
 
 
+@DB
 def test_only_an_administrator_or_the_command_line_takes_backups(backup_dirs: Path) -> None:
     from clientvault.core.errors import PermissionDenied
     from clientvault.testing.actors import ctx
