@@ -66,6 +66,9 @@ SERVICE_HELPERS = {
     "rights.services.purge_codes": "scheduled deletion of sign-in codes past the rate-limit window; reads no one's data",
     "rights.services.take_message": "the worker blanks the sealed message portal.code_requested recorded",
     "crypto.services.require_key_custodian": "permission check only",
+    "backups.services.deletion_window": "reads settings (the window stated on deletion certificates)",
+    "backups.services.window_statement": "a sentence from settings for the certificate; writes nothing",
+    "backups.services.list_backups": "reads backup manifests on disk (ids, sizes, counts: nothing personal)",
     "approvals.services.needs_approval": "pure on the active approval rules; writes nothing",
     # Asset movements share one path (_execute): it records asset.moved / asset.pledged / asset.released /
     # asset.opened / asset.terms_changed / asset.closed once per customer asset in _audit_posting — or posts

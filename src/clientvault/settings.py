@@ -433,6 +433,16 @@ CLIENTVAULT_DEDUPE_THRESHOLD = float(os.environ.get("CLIENTVAULT_DEDUPE_THRESHOL
 CLIENTVAULT_DEDUPE_MEMORY_LIMIT = os.environ.get("CLIENTVAULT_DEDUPE_MEMORY_LIMIT", "5GB")
 CLIENTVAULT_DEDUPE_THREADS = int(os.environ.get("CLIENTVAULT_DEDUPE_THREADS", "0"))
 
+# --- Backups (issue #15, backups/) ---------------------------------------------------------------
+# Encrypted backups go here; their per-backup keys live under CLIENTVAULT_KEYS_DIR/backups, never beside them.
+CLIENTVAULT_BACKUP_DIR = os.environ.get("CLIENTVAULT_BACKUP_DIR", str(VAR_DIR / "backups"))
+# [M] How often the worker re-wraps key-store backups without the customers deleted since, and the margin
+# (a worker that was down, a slow run) added to it: their sum is the window stated on deletion certificates.
+CLIENTVAULT_BACKUP_PURGE_INTERVAL_MINUTES = int(os.environ.get("CLIENTVAULT_BACKUP_PURGE_INTERVAL_MINUTES", "60"))
+CLIENTVAULT_BACKUP_PURGE_MARGIN_MINUTES = int(os.environ.get("CLIENTVAULT_BACKUP_PURGE_MARGIN_MINUTES", "60"))
+# [M] Key-store backups older than this are destroyed (their key first); data backups hold ciphertext only.
+CLIENTVAULT_KEYSTORE_BACKUP_RETENTION_DAYS = int(os.environ.get("CLIENTVAULT_KEYSTORE_BACKUP_RETENTION_DAYS", "35"))
+
 # --- API ------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 25
 NINJA_PAGINATION_MAX_LIMIT = 200

@@ -8,3 +8,6 @@ class BackupsConfig(AppConfig):
     name = "clientvault.backups"
     label = "backups"
     verbose_name = _("Backups")
+
+    def ready(self) -> None:
+        from clientvault.backups import checks  # noqa: F401 - registers the system check
