@@ -53,6 +53,9 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "survivorship_change_id": lambda w, foreign: merges.survivorship_change_id(w, foreign),
     "hold_id": lambda w, foreign: matrix_lifecycle.hold_id(w, foreign),
     "certificate_id": lambda w, foreign: matrix_lifecycle.certificate_id(w, foreign),
+    "retention_code": lambda w, foreign: matrix_lifecycle.PROPOSED_RULE,
+    "retention_change_id": lambda w, foreign: matrix_lifecycle.retention_change_id(w, foreign),
+    "lifting_hold_id": lambda w, foreign: matrix_lifecycle.lifting_hold_id(w, foreign),
 }
 
 
