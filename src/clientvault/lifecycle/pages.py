@@ -190,7 +190,7 @@ def hold_place(request: AppRequest) -> HttpResponse:
     except DomainError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("The legal hold was placed: the customer cannot be erased while it holds."))
+        messages.success(request, _("Hold placed: the customer cannot be erased while it holds."))
     return redirect("lifecycle:holds")
 
 
@@ -206,7 +206,7 @@ def hold_lift(request: AppRequest, hold_id: uuid.UUID) -> HttpResponse:
     except DomainError as exc:
         _error(request, exc)
     else:
-        messages.success(request, _("Lifting was requested: the hold keeps holding until a second compliance officer decides."))
+        messages.success(request, _("Lift requested: the hold stays until another officer decides."))
     return redirect("lifecycle:holds")
 
 
