@@ -654,6 +654,69 @@ WEB_MATRIX: dict[str, list[Web]] = {
     "lifecycle:certificate_download": [
         Web("GET", ok=LC.DESK_READERS, wrong=LC.NOT_DESK_READERS, out=LC.READERS_OUT, effect=audit_left("lifecycle.certificate_viewed"))
     ],
+    # Lifecycle desk pages (issue #15): rules (readers; compliance proposes, a second officer decides), holds of
+    # the caller's legal entity (compliance places, asks to lift, decides another's lift), restricted customers.
+    "lifecycle:rules": [Web("GET", ok=LC.RULE_READERS, wrong=LC.NOT_RULE_READERS)],
+    "lifecycle:rule_propose": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=LC.NOT_DESK,
+            success=re.escape("/lifecycle/rules/"),
+            data=lambda w, f: {"period_months": "12", "reason": "matrix"},
+            effect=LC.rule_proposed,
+            event="lifecycle.rule_change_proposed",
+        )
+    ],
+    "lifecycle:rule_change_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=LC.NOT_DESK,
+            success=re.escape("/lifecycle/rules/"),
+            data=lambda w, f: {"action": "approve"},
+            effect=LC.rule_change_decided,
+            event="lifecycle.rule_change_decided",
+        )
+    ],
+    "lifecycle:holds": [Web("GET", ok=LC.DESK_READERS, wrong=LC.NOT_DESK_READERS)],
+    "lifecycle:hold_place": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=LC.NOT_DESK,
+            out=LC.DESK_OUT,
+            success=re.escape("/lifecycle/holds/"),
+            data=LC.hold_payload,
+            effect=LC.hold_placed,
+            event="lifecycle.hold_placed",
+        )
+    ],
+    "lifecycle:hold_lift": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=LC.NOT_DESK,
+            out=LC.DESK_OUT,
+            success=re.escape("/lifecycle/holds/"),
+            data=lambda w, f: {"reason": "matrix"},
+            effect=LC.lift_requested,
+            event="lifecycle.hold_lift_requested",
+        )
+    ],
+    "lifecycle:hold_decide": [
+        Web(
+            "POST",
+            ok=("compliance",),
+            wrong=LC.NOT_DESK,
+            out=LC.DESK_OUT,
+            success=re.escape("/lifecycle/holds/"),
+            data=lambda w, f: {"action": "approve"},
+            effect=LC.hold_lifted,
+            event="lifecycle.hold_lifted",
+        )
+    ],
+    "lifecycle:restricted": [Web("GET", ok=("compliance",), wrong=LC.NOT_DESK, effect=audit_left("lifecycle.restricted_listed"))],
     "merges:index": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
     "merges:rules": [Web("GET", ok=MG.RULE_READERS, wrong=MG.NOT_RULE_READERS)],
     "merges:rule_edit": [

@@ -62,6 +62,10 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Privacy notices"), "consents:notices", "bi-file-earmark-text", "consents.view"),
             NavItem(_("Asset alerts"), "assets:alerts", "bi-bell", "asset_alerts.view"),
             NavItem(_("Rights requests"), "rights_staff:dashboard", "bi-person-lines-fill", "rights_requests.view"),
+            NavItem(_("Retention rules"), "lifecycle:rules", "bi-hourglass-split", "retention_rules.view"),
+            NavItem(_("Legal holds"), "lifecycle:holds", "bi-lock", "legal_holds.view"),
+            NavItem(_("Restricted customers"), "lifecycle:restricted", "bi-slash-circle", "restricted_records.view"),
+            NavItem(_("Deletion certificates"), "lifecycle:certificates", "bi-file-earmark-check", "deletion_certificates.view"),
         ),
     ),
     (

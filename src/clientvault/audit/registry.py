@@ -218,6 +218,7 @@ register("lifecycle.erasure_requested", _("Erasure of a customer requested"), "w
 register("lifecycle.customer_erased", _("Customer erased"), "write")
 register("lifecycle.certificate_issued", _("Deletion certificate issued"), "write")
 register("lifecycle.certificate_viewed", _("Deletion certificate viewed"), "read")
+register("lifecycle.restricted_listed", _("Restricted customers listed"), "read")
 register("lifecycle.data_expired", _("Data past its retention period removed"), "write")
 register("lifecycle.swept", _("Retention sweep run"), "write")
 # Data-subject requests (issue #15, rights/requests.py): every step of a request leaves its event.

@@ -118,3 +118,31 @@ def get_certificate(ctx: Context, certificate_id: uuid.UUID, *, download: str = 
         raise NotFound()
     audit.record(ctx, "lifecycle.certificate_viewed", obj=cert, customer_id=cert.customer_id, detail={"format": download or "view"})
     return cert
+
+
+@dataclass(frozen=True)
+class RestrictedLine:
+    customer_id: uuid.UUID
+    basis: str
+    since: dt.datetime
+    holds: tuple[str, ...]
+
+
+def restricted_customers(ctx: Context, *, limit: int = 500) -> list[RestrictedLine]:
+    """The restricted (stored-only, PIPL-47) customers of the actor's legal entity: ids, bases and dates, no personal
+    value; compliance only; ``lifecycle.restricted_listed`` records who looked (also when the list is empty)."""
+    from clientvault.core.capabilities import RESTRICTED_RECORDS
+    from clientvault.customers.models import Customer
+    from clientvault.lifecycle import queries
+
+    if not allows(ctx.roles, RESTRICTED_RECORDS, VIEW):
+        raise PermissionDenied()
+    found = (
+        Customer.objects.unrestricted(reason="lifecycle: the restricted customers list of the compliance desk")
+        .filter(pk__in=queries.entity_customers(ctx), restricted_at__isnull=False, erased_at__isnull=True)
+        .order_by("-restricted_at")
+        .values_list("pk", "restriction_basis", "restricted_at")[:limit]
+    )
+    lines = [RestrictedLine(pk, basis, since, queries.hold_bases(pk)) for pk, basis, since in found if since is not None]
+    audit.record(ctx, "lifecycle.restricted_listed", object_type="customers.customer", detail={"count": len(lines)})
+    return lines

@@ -17,8 +17,8 @@ from clientvault.core.http import AppRequest, ctx_of
 from clientvault.lifecycle import certificates, queries, selectors
 
 
-@login_required
 @require_safe
+@login_required
 def certificate_list(request: AppRequest) -> HttpResponse:
     ctx = ctx_of(request)
     if not allows(ctx.roles, DELETION_CERTIFICATES, VIEW):
@@ -27,8 +27,8 @@ def certificate_list(request: AppRequest) -> HttpResponse:
     return render(request, "lifecycle/certificates.html", {"certificates": rows})
 
 
-@login_required
 @require_safe
+@login_required
 def certificate_download(request: AppRequest, certificate_id: uuid.UUID) -> HttpResponse:
     ctx = ctx_of(request)
     if not allows(ctx.roles, DELETION_CERTIFICATES, VIEW):
