@@ -78,6 +78,10 @@ SERVICE_HELPERS = {
     "assets.services.clearing_account": "opens the institution's clearing account (no customer data); the posting that uses it records",
 }
 SELECTOR_HELPERS = {
+    # Issue #15: codes, dates and states only; the caller's act (a request's fulfilment, the access package) records its event.
+    "lifecycle.selectors.erasure_status": "an erasure's state, certificate id and hold bases: nothing personal",
+    "lifecycle.selectors.active_holds": "hold bases, categories and dates: nothing personal",
+    "lifecycle.selectors.retention_summary": "retention rules and hold bases per category: nothing personal",
     "customers.selectors.filtered_customers": "queryset builder used inside audited selectors",
     "customers.selectors.customer_meta": "type, status and permissions only — no personal data",
     "customers.selectors.reveal_fields": "calls reveal_field, which records one event per field",

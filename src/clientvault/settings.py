@@ -463,3 +463,8 @@ LOGGING = {
 CLIENTVAULT_IMPORT_DIR = os.environ.get("CLIENTVAULT_IMPORT_DIR", str(VAR_DIR / "imports"))
 CLIENTVAULT_IMPORT_CHUNK = int(os.environ.get("CLIENTVAULT_IMPORT_CHUNK", "2000"))  # rows per transaction
 CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS", "7"))  # [M] an import can be undone this long
+
+# Data lifecycle (issue #15). A deletion on request goes to a compliance officer other than the maker as a change
+# request ``lifecycle.erase`` (PIPL-47; "where configured"); the retention sweep deletes without one.
+CLIENTVAULT_DELETION_APPROVAL = _env_bool("CLIENTVAULT_DELETION_APPROVAL", True)
+CLIENTVAULT_SWEEP_CHUNK = int(os.environ.get("CLIENTVAULT_SWEEP_CHUNK", "500"))  # customers per sweep transaction [M]

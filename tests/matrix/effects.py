@@ -23,6 +23,7 @@ from tests.matrix import assets as matrix_assets
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import rights as matrix_rights
+from tests.matrix import lifecycle as matrix_lifecycle
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
@@ -53,6 +54,8 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "survivorship_change_id": lambda w, foreign: merges.survivorship_change_id(w, foreign),
     "rights_request_id": lambda w, foreign: matrix_rights.rights_request_id(w, foreign),
     "part": lambda w, foreign: "package_pdf",
+    "hold_id": lambda w, foreign: matrix_lifecycle.hold_id(w, foreign),
+    "certificate_id": lambda w, foreign: matrix_lifecycle.certificate_id(w, foreign),
 }
 
 

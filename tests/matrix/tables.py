@@ -16,6 +16,7 @@ from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
+from tests.matrix import lifecycle as LC
 from tests.matrix import merges as MG
 from tests.matrix import rights as RR
 from tests.matrix.effects import (
@@ -647,6 +648,11 @@ WEB_MATRIX: dict[str, list[Web]] = {
     ],
     # Merges (issue #14): the duplicates capability's readers see merges of customers they see; its changers
     # propose a merge (every record in sight) or its undoing; the comparison reads every record (audited).
+    # Deletion certificates (issue #15): the compliance desk and auditors of the customer's legal entity.
+    "lifecycle:certificates": [Web("GET", ok=LC.DESK_READERS, wrong=LC.NOT_DESK_READERS)],
+    "lifecycle:certificate_download": [
+        Web("GET", ok=LC.DESK_READERS, wrong=LC.NOT_DESK_READERS, out=LC.READERS_OUT, effect=audit_left("lifecycle.certificate_viewed"))
+    ],
     "merges:index": [Web("GET", ok=MG.DUP_READERS, wrong=MG.NO_DUP)],
     "merges:rules": [Web("GET", ok=MG.RULE_READERS, wrong=MG.NOT_RULE_READERS)],
     "merges:rule_edit": [
@@ -1051,6 +1057,35 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         event="merge.proposed",
     ),
     **RR.api_matrix(Api, P),
+    # Data lifecycle (issue #15).
+    ("GET", f"{P}/lifecycle/rules"): Api(ok=LC.RULE_READERS, ok_status=200, denied=LC.NOT_RULE_READERS),
+    ("GET", f"{P}/lifecycle/holds"): Api(ok=LC.DESK_READERS, ok_status=200, denied=LC.NOT_DESK_READERS),
+    ("POST", f"{P}/lifecycle/holds"): Api(
+        ok=("compliance",),
+        ok_status=201,
+        denied=LC.NOT_DESK,
+        out=LC.DESK_OUT,
+        payload=LC.hold_payload,
+        effect=LC.hold_placed,
+        event="lifecycle.hold_placed",
+    ),
+    ("POST", f"{P}/lifecycle/holds/{{hold_id}}/lift"): Api(
+        ok=("compliance",),
+        ok_status=200,
+        denied=LC.NOT_DESK,
+        out=LC.DESK_OUT,
+        payload=lambda w, f: {"reason": "matrix"},
+        effect=LC.lift_requested,
+        event="lifecycle.hold_lift_requested",
+    ),
+    ("GET", f"{P}/lifecycle/certificates"): Api(ok=LC.DESK_READERS, ok_status=200, denied=LC.NOT_DESK_READERS),
+    ("GET", f"{P}/lifecycle/certificates/{{certificate_id}}"): Api(
+        ok=LC.DESK_READERS,
+        ok_status=200,
+        denied=LC.NOT_DESK_READERS,
+        out=LC.READERS_OUT,
+        effect=audit_left("lifecycle.certificate_viewed"),
+    ),
     ("GET", f"{P}/merges/{{merge_id}}"): Api(ok=MG.SEES, ok_status=200, denied=MG.NO_DUP, out=MG.OUT, effect=MG.merge_viewed),
     ("POST", f"{P}/merges/{{merge_id}}/unmerge"): Api(
         ok=MG.DUP_MAKERS,

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from clientvault.access.policies import ASSET, Scope
 from clientvault.access.querysets import PolicyQuerySet, department_filter
-from clientvault.customers.querysets import review_filter
+from clientvault.customers.querysets import lifecycle_filter, review_filter
 
 if TYPE_CHECKING:
     from clientvault.core.context import Context
@@ -32,4 +32,5 @@ class AssetQuerySet(PolicyQuerySet[Any]):
         review (or was rejected) only its creator and compliance see its assets. Clearing accounts have no customer."""
         review = review_filter(ctx, prefix="customer__")
         qs = super().visible_to(ctx, action, resource=resource)
+        qs = qs.filter(lifecycle_filter(ctx, action, prefix="customer__") | Q(customer__isnull=True))  # issue #15: restricted/erased
         return qs if not review else qs.filter(review | Q(customer__isnull=True))

@@ -59,6 +59,11 @@ SURVIVORSHIP_RULES = "survivorship_rules"
 # refuses, retries); sales reps and managers log requests at the counter, by phone or letter and see those they
 # logged; auditors read the metadata (rights/querysets.py scopes the rows).
 RIGHTS_REQUESTS = "rights_requests"
+# Data lifecycle (issue #15): retention rules, legal holds, deletion certificates are compliance's desk (a change
+# that lowers protection — shortening a period, lifting a hold — is decided by a second compliance officer);
+# auditors read; administrators read the rules. Restricted records (PIPL-47): compliance alone reads them.
+RETENTION_RULES, LEGAL_HOLDS, DELETION_CERTIFICATES = "retention_rules", "legal_holds", "deletion_certificates"
+RESTRICTED_RECORDS = "restricted_records"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -130,6 +135,14 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.SALES_REP, RIGHTS_REQUESTS, "view create"),
     _g(R.SALES_MANAGER, RIGHTS_REQUESTS, "view create"),
     _g(R.AUDITOR, RIGHTS_REQUESTS, "view"),
+    _g(R.COMPLIANCE_OFFICER, RETENTION_RULES, "view change"),
+    _g(R.AUDITOR, RETENTION_RULES, "view"),
+    _g(R.ADMINISTRATOR, RETENTION_RULES, "view"),
+    _g(R.COMPLIANCE_OFFICER, LEGAL_HOLDS, "view change"),
+    _g(R.AUDITOR, LEGAL_HOLDS, "view"),
+    _g(R.COMPLIANCE_OFFICER, DELETION_CERTIFICATES, "view change"),
+    _g(R.AUDITOR, DELETION_CERTIFICATES, "view"),
+    _g(R.COMPLIANCE_OFFICER, RESTRICTED_RECORDS, "view"),
 )
 
 

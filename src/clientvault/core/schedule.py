@@ -49,6 +49,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.dedupe.tasks.scan_duplicates", dt.timedelta(days=1)),
     # Data-subject requests (issue #15): retry failed parts, resume abandoned ones, poll waiting ones.
     Entry("clientvault.rights.tasks.sweep_requests", dt.timedelta(minutes=5)),
+    # Retention (issue #15, PIPL-19/47): erase what is past every rule, restrict what a hold keeps; resume erasures.
+    Entry("clientvault.lifecycle.tasks.sweep", dt.timedelta(days=1)),
 )
 
 

@@ -17,6 +17,7 @@ SEED_MIGRATIONS = (
     "clientvault.intake.migrations.0002_batch_purpose_undo",
     "clientvault.merges.migrations.0002_seed_rules",
     "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
+    "clientvault.lifecycle.migrations.0002_seed_rules",
 )
 
 

@@ -120,6 +120,15 @@ class Customer(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from", verbose_name=_("merged into")
     )
 
+    # Issue #15 (lifecycle): set and cleared only by ``clientvault.lifecycle`` services. A restricted record
+    # (PIPL-47 / GDPR-18: a deletion under a legal hold, or on request) is stored only: compliance alone reads it,
+    # no marketing purpose, no export (querysets.lifecycle_filter). An erased record is a non-personal tombstone:
+    # its key shredded, its ciphertext blanked, out of every list; the deletion certificate names it.
+    restricted_at = models.DateTimeField(_("restricted since"), null=True, blank=True)
+    restriction_basis = models.CharField(_("restriction basis"), max_length=40, blank=True)
+    relationship_ended_on = models.DateField(_("relationship ended"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
     objects = CustomerQuerySet.as_manager()
 
     if TYPE_CHECKING:  # plaintext a selector revealed onto the instance (customers/vault.py); not columns

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from clientvault.access.policies import CUSTOMER, FOLLOWUP, VIEW, Scope, allows
 from clientvault.access.querysets import PolicyQuerySet, department_filter
-from clientvault.core.capabilities import ENTRY_REVIEW
+from clientvault.core.capabilities import ENTRY_REVIEW, EXPORT, RESTRICTED_RECORDS
 from clientvault.core.querysets import GuardedQuerySet
 from clientvault.customers.choices import ReviewStatus
 
@@ -27,6 +27,20 @@ def review_filter(ctx: Context, *, prefix: str = "") -> Q:
     return Q(**{f"{prefix}review_status": ReviewStatus.APPROVED}) | Q(**{f"{prefix}created_by_id": ctx.actor.pk})
 
 
+def lifecycle_filter(ctx: Context, action: str, *, prefix: str = "") -> Q:
+    """Issue #15: an erased customer (a tombstone) is in nobody's sight. A restricted one (PIPL-47, GDPR-18: held
+    for a legal duty, or restricted on request) is stored only: compliance reads it (audited as any read), never
+    for a consent-based (marketing) purpose and never in an export; the subject in the portal still sees their own."""
+    live = Q(**{f"{prefix}erased_at__isnull": True})
+    if ctx.actor is None:
+        return live
+    from clientvault.access import engine
+
+    if allows(ctx.roles, RESTRICTED_RECORDS, VIEW) and action != EXPORT and not engine.needs_consent(ctx, ctx.purpose):
+        return live
+    return live & Q(**{f"{prefix}restricted_at__isnull": True})
+
+
 class CustomerQuerySet(PolicyQuerySet[M]):
     resource = CUSTOMER
     consent_customer_ref = "pk"
@@ -37,7 +51,11 @@ class CustomerQuerySet(PolicyQuerySet[M]):
     def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> CustomerQuerySet[M]:
         # The base returns a clone of this queryset, so it is a CustomerQuerySet (pending_review() chains on it).
         # A record merged into another (issue #14) is lineage: in no list, search or match; read from its survivor.
-        visible = super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx), merged_into__isnull=True)
+        visible = (
+            super()
+            .visible_to(ctx, action, resource=resource)
+            .filter(review_filter(ctx), lifecycle_filter(ctx, action), merged_into__isnull=True)
+        )
         return cast("CustomerQuerySet[M]", visible)
 
     def pending_review(self) -> CustomerQuerySet[M]:
@@ -55,7 +73,11 @@ class FollowUpQuerySet(PolicyQuerySet[M]):
         )
 
     def visible_to(self, ctx: Context, action: str = "view", *, resource: str = "") -> PolicyQuerySet[M]:
-        return super().visible_to(ctx, action, resource=resource).filter(review_filter(ctx, prefix="customer__"))
+        return (
+            super()
+            .visible_to(ctx, action, resource=resource)
+            .filter(review_filter(ctx, prefix="customer__"), lifecycle_filter(ctx, action, prefix="customer__"))
+        )
 
 
 class MatchKeyQuerySet(GuardedQuerySet[M]):

@@ -315,6 +315,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.rights import seed_rights_requests
 
     seed_rights_requests(users)  # issue #15: data-subject requests in every state
+    from clientvault.demo.lifecycle import seed_lifecycle
+
+    seed_lifecycle(users)  # issue #15: an AML hold turning a deletion into a restriction; a sweep with a certificate
     detail = {
         "customers": customers,
         "users": len(users),
