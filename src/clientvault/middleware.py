@@ -182,7 +182,8 @@ def _url_object(kwargs: dict[str, object]) -> tuple[str, str, dict[str, object]]
                 detail[f"{object_type}_id"] = object_id  # an enclosing object, e.g. the customer of a follow-up
             object_type, object_id = name.removesuffix("_id"), text
         elif text:
-            detail[name] = text
+            # A number (calendar/<int:year>/) stays a number: audit detail takes counts, not digit strings.
+            detail[name] = value if isinstance(value, int) and not isinstance(value, bool) else text
     return object_type, object_id, detail
 
 

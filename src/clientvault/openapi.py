@@ -109,6 +109,12 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     },
     ("GET", "/rights/requests/{rights_request_id}/parts/{part}/download"): _CUSTOMER_READ,
 }
+# The working-day calendar (issue #15): reference data; an edit may race another (409).
+OPERATION_ERRORS |= {
+    ("GET", "/calendar/years"): frozenset({401, 403}),
+    ("GET", "/calendar/{year}"): frozenset({401, 403, 404, 422}),
+    ("POST", "/calendar/days"): frozenset({401, 403, 409, 422}),
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

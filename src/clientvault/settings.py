@@ -468,3 +468,6 @@ CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS"
 # request ``lifecycle.erase`` (PIPL-47; "where configured"); the retention sweep deletes without one.
 CLIENTVAULT_DELETION_APPROVAL = _env_bool("CLIENTVAULT_DELETION_APPROVAL", True)
 CLIENTVAULT_SWEEP_CHUNK = int(os.environ.get("CLIENTVAULT_SWEEP_CHUNK", "500"))  # customers per sweep transaction [M]
+# Working-day calendar (issue #15): how often (seconds) a process checks whether another process changed the
+# calendar table; its own edits take effect at once. 0 checks on every computation.
+CLIENTVAULT_CALENDAR_RECHECK_SECONDS = float(os.environ.get("CLIENTVAULT_CALENDAR_RECHECK_SECONDS", "2"))

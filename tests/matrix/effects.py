@@ -20,6 +20,7 @@ from clientvault.testing.consents import consent, notice
 from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
+from tests.matrix import calendar as matrix_calendar
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import rights as matrix_rights
@@ -56,6 +57,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "part": lambda w, foreign: "package_pdf",
     "hold_id": lambda w, foreign: matrix_lifecycle.hold_id(w, foreign),
     "certificate_id": lambda w, foreign: matrix_lifecycle.certificate_id(w, foreign),
+    "year": lambda w, foreign: matrix_calendar.year(w, foreign),
 }
 
 

@@ -14,6 +14,7 @@ from clientvault.testing.identifiers import resident_id
 from clientvault.testing.organisation import PASSWORD
 from tests.matrix import approvals as A
 from tests.matrix import assets as AS
+from tests.matrix import calendar as CAL
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
 from tests.matrix import lifecycle as LC
@@ -768,6 +769,34 @@ WEB_MATRIX: dict[str, list[Web]] = {
         ),
     ],
 }
+# The working-day calendar (issue #15): every staff role reads it, administrators edit it.
+WEB_MATRIX |= {
+    "calendars:index": [Web("GET", ok=CAL.READERS, wrong=CAL.NOT_READERS)],
+    "calendars:year": [Web("GET", ok=CAL.READERS, wrong=CAL.NOT_READERS)],
+    "calendars:day_edit": [
+        Web("GET", ok=CAL.EDITORS, wrong=CAL.NOT_EDITORS),
+        Web(
+            "POST",
+            ok=CAL.EDITORS,
+            wrong=CAL.NOT_EDITORS,
+            success=re.escape("/calendar/2026/"),
+            data=CAL.day_form,
+            effect=CAL.day_entered,
+            event="calendar.day_changed",
+        ),
+    ],
+    "calendars:coverage": [
+        Web(
+            "POST",
+            ok=CAL.EDITORS,
+            wrong=CAL.NOT_EDITORS,
+            success=re.escape("/calendar/2026/"),
+            data=CAL.coverage_form,
+            effect=CAL.coverage_withdrawn,
+            event="calendar.day_changed",
+        ),
+    ],
+}
 
 
 # --- The API matrix ---------------------------------------------------------------------------
@@ -1095,6 +1124,14 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         payload=lambda w, f: {"reason": "matrix"},
         effect=MG.unmerge_requested,
         event="merge.unmerge_proposed",
+    ),
+}
+# The working-day calendar (issue #15).
+API_MATRIX |= {
+    ("GET", f"{P}/calendar/years"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),
+    ("GET", f"{P}/calendar/{{year}}"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),
+    ("POST", f"{P}/calendar/days"): Api(
+        ok=CAL.EDITORS, ok_status=201, denied=CAL.NOT_EDITORS, payload=CAL.day_payload, effect=CAL.day_entered, event="calendar.day_changed"
     ),
 }
 

@@ -74,6 +74,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Users"), "accounts:users", "bi-person-gear", "manage_users.view"),
             NavItem(_("Custom fields"), "customers:custom_fields", "bi-ui-checks", "manage_custom_fields.view"),
             NavItem(_("Exchange rates"), "assets:fx_rates", "bi-currency-exchange", "fx_rates.view"),
+            NavItem(_("Working-day calendar"), "calendars:index", "bi-calendar3", "calendar.view"),
         ),
     ),
 )

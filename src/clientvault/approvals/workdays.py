@@ -1,8 +1,10 @@
 """Working days for approval deadlines (SLA): Monday to Friday, minus the holidays a calendar declares.
 
-Issue #15 brings the deadline calendar (public holidays and adjusted working weekends, 调休); until then no
-day is a holiday. It plugs in through ``set_holiday_source``: one function answering "is this date a
-holiday", so ``add_working_days`` stays the only place deadlines are computed.
+Issue #15's working-day calendar (public holidays and make-up working weekends, 调休) plugs in at app ready
+(``apps.py``) through ``set_day_source``: a function answering True/False for the dates the calendar covers and
+None elsewhere, where Monday–Friday applies. This is an internal service level, not a legal deadline, so a
+year the calendar does not cover falls back instead of failing closed (rights deadlines use the strict
+``calendars.services`` functions). ``set_holiday_source`` (a plain "is this a holiday") still works.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 HolidaySource = Callable[[dt.date], bool]
+DaySource = Callable[[dt.date], "bool | None"]  # True working, False not, None: the weekday rule decides
 
 
 def _no_holidays(day: dt.date) -> bool:
@@ -28,7 +31,20 @@ def set_holiday_source(source: HolidaySource | None) -> None:
     _is_holiday = source or _no_holidays
 
 
+_day_source: DaySource | None = None
+
+
+def set_day_source(source: DaySource | None) -> None:
+    """Install the calendar's "is this date a working day, if you know" (None: no calendar)."""
+    global _day_source
+    _day_source = source
+
+
 def is_working_day(day: dt.date) -> bool:
+    if _day_source is not None:
+        known = _day_source(day)
+        if known is not None:
+            return known
     return day.weekday() < 5 and not _is_holiday(day)
 
 

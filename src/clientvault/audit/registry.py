@@ -222,3 +222,6 @@ register("lifecycle.certificate_issued", _("Deletion certificate issued"), "writ
 register("lifecycle.certificate_viewed", _("Deletion certificate viewed"), "read")
 register("lifecycle.data_expired", _("Data past its retention period removed"), "write")
 register("lifecycle.swept", _("Retention sweep run"), "write")
+# The working-day calendar (issue #15)
+register("calendar.day_changed", _("Calendar day changed"), "write")
+register("calendar.year_seeded", _("Calendar year seeded"), "write")

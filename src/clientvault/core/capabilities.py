@@ -64,6 +64,9 @@ RIGHTS_REQUESTS = "rights_requests"
 # auditors read; administrators read the rules. Restricted records (PIPL-47): compliance alone reads them.
 RETENTION_RULES, LEGAL_HOLDS, DELETION_CERTIFICATES = "retention_rules", "legal_holds", "deletion_certificates"
 RESTRICTED_RECORDS = "restricted_records"
+# The working-day calendar (issue #15): public holidays and make-up working days behind every deadline. Every
+# staff role reads it; administrators enter days (effective-dated, citing the State Council notice).
+CALENDAR = "calendar"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -143,6 +146,8 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.COMPLIANCE_OFFICER, DELETION_CERTIFICATES, "view change"),
     _g(R.AUDITOR, DELETION_CERTIFICATES, "view"),
     _g(R.COMPLIANCE_OFFICER, RESTRICTED_RECORDS, "view"),
+    _g(R.ADMINISTRATOR, CALENDAR, "view change"),
+    *(_g(role, CALENDAR, "view") for role in (R.COMPLIANCE_OFFICER, R.AUDITOR, R.RISK_OFFICER, R.SALES_MANAGER, R.SALES_REP)),
 )
 
 

@@ -109,7 +109,8 @@ def test_clean_rule_accepts_many_approvals_and_parallel_steps() -> None:
     assert [s["stage"] for s in out["steps"]] == [1, 1, 2] and out["steps"][0]["required"] == 7
 
 
-def test_working_days_skip_weekends_and_holidays() -> None:
+def test_working_days_skip_weekends_and_holidays(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workdays, "_day_source", None)  # the pure rule, without the calendar table (no database)
     friday = dt.datetime(2026, 12, 4, 15, 0)
     assert workdays.add_working_days(friday, 1) == dt.datetime(2026, 12, 7, 15, 0)  # Monday
     assert workdays.add_working_days(friday, 0) == friday

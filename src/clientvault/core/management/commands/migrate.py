@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandParser
 from django.core.management.commands.migrate import Command as DjangoMigrate
+from django.db import DEFAULT_DB_ALIAS
 
 
 class Command(DjangoMigrate):
@@ -19,7 +20,18 @@ class Command(DjangoMigrate):
 
     def execute(self, *args: Any, **options: Any) -> Any:
         if options.get("database"):
-            return super().execute(*args, **options)
+            result = super().execute(*args, **options)
+            self._seed(options)
+            return result
         for alias in sorted(settings.DATABASES, key=lambda alias: alias != "keys"):
             super().execute(*args, **{**options, "database": alias})
+            self._seed({**options, "database": alias})
         return None
+
+    def _seed(self, options: dict[str, Any]) -> None:
+        """Catalogues seeded outside data migrations (``core.seeding.AFTER_MIGRATE``), on the data database."""
+        if options.get("database") != DEFAULT_DB_ALIAS or options.get("plan") or options.get("check_unapplied"):
+            return
+        from clientvault.core.seeding import seed_after_migrate
+
+        seed_after_migrate()
