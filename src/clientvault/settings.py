@@ -456,6 +456,8 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # its INFO lines are per-page progress (rights/package_pdf.py)
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -471,3 +473,9 @@ CLIENTVAULT_SWEEP_CHUNK = int(os.environ.get("CLIENTVAULT_SWEEP_CHUNK", "500")) 
 # Working-day calendar (issue #15): how often (seconds) a process checks whether another process changed the
 # calendar table; its own edits take effect at once. 0 checks on every computation.
 CLIENTVAULT_CALENDAR_RECHECK_SECONDS = float(os.environ.get("CLIENTVAULT_CALENDAR_RECHECK_SECONDS", "2"))
+# Access package (issue #15, rights/package.py): the most recent access events listed one by one in a person's
+# access package (all of them are counted and summarised by purpose and role); [M] a policy choice, not a law.
+CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_PACKAGE_MAX_EVENTS", "5000"))
+# The printed copy lists at most this many of them (WeasyPrint lays out every table cell: ~1,000 cells a
+# second here); the JSON and CSV copies list them all. [M]
+CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS = int(os.environ.get("CLIENTVAULT_ACCESS_PACKAGE_PDF_EVENTS", "300"))

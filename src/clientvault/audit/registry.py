@@ -161,6 +161,9 @@ register("portal.signed_out", _("Customer signed out of the portal"), "security"
 register("portal.code_message_cleared", _("Portal sign-in code taken for sending"), "security")
 register("portal.codes_purged", _("Old portal sign-in codes deleted"), "write")
 register("subject.data_viewed", _("Customer viewed their own data (access request)"), "read")
+# Issue #15 access package (rights/package.py, rights/explanation.py)
+register("rights.package_gathered", _("Access package gathered (everything held about the customer)"), "read")
+register("rights.processing_explained", _("Processing of the customer's data explained"), "read")
 # Nobody widens their own sight (ARCHITECTURE.md rule 12): a second person decides.
 register("role_grant.requested", _("Role grant requested"), "security")
 register("role_grant.approved", _("Role grant approved"), "security")
