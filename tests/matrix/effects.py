@@ -23,8 +23,8 @@ from tests.matrix import assets as matrix_assets
 from tests.matrix import calendar as matrix_calendar
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
-from tests.matrix import rights as matrix_rights
 from tests.matrix import lifecycle as matrix_lifecycle
+from tests.matrix import rights as matrix_rights
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
