@@ -133,10 +133,15 @@ def _lifecycle(name: str) -> Any:
     return found
 
 
+# Every state of an erasure still on its way (lifecycle/selectors.py reports the running ones as "queued"; the
+# engine's own step names are listed too): the part waits and is polled until the erasure ends.
+ERASURE_IN_PROGRESS = frozenset({"pending_approval", "queued", "shredded", "rows_done"})
+
+
 def _erasure_outcome(outcome: Any) -> Outcome:
     state = getattr(outcome, "state", "")
-    if state == "pending_approval":
-        return Outcome(PartStatus.WAITING, ref=str(outcome.change_request_id or ""))
+    if state in ERASURE_IN_PROGRESS:
+        return Outcome(PartStatus.WAITING, ref=str(outcome.change_request_id or ""), detail={"state": state})
     if state == "deleted":
         return Outcome(PartStatus.DONE, ref=str(outcome.certificate_id or ""), detail={"state": state})
     if state == "restricted":
@@ -148,10 +153,14 @@ def _erasure_outcome(outcome: Any) -> Outcome:
             detail={"state": state, "hold_bases": bases},
             request_outcome={"restricted": True, "hold_bases": bases},
         )
+    if state == "rejected":
+        raise PartError("erasure_rejected")  # the second officer said no: compliance refuses the request (PIPL-50)
     raise PartError(str(getattr(outcome, "error_code", "") or "erasure_failed"))
 
 
 def _erasure(request: RightsRequest, part: RequestPart) -> Outcome:
+    if settings.CLIENTVAULT_DELETION_APPROVAL and request.handler is None:
+        return Outcome(PartStatus.WAITING)  # the deletion is proposed in a compliance officer's name (take_over)
     services = _lifecycle(hooks.LIFECYCLE_SERVICES)
     outcome = services.erase_on_request(handler_context(request), customer_id=request.subject_id, request_ref=part.idempotency_key)
     return _erasure_outcome(outcome)

@@ -31,6 +31,7 @@ from clientvault.rights.choices import (
     STAFF_CHANNELS,
     Jurisdiction,
     Kind,
+    PartKind,
     PartStatus,
     RefusalCode,
     RequestChannel,
@@ -280,16 +281,36 @@ def refuse(*, ctx: Context, request_id: uuid.UUID, code: str, text: str) -> Righ
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
+    open_parts = (
+        RequestPart.objects.unrestricted(reason="a refusal closes the request's unfinished parts")
+        .select_for_update()
+        .filter(request=request, status__in=[PartStatus.PENDING, PartStatus.FAILED, PartStatus.WAITING, PartStatus.RUNNING])
+    )
+    cancelled = _cancel_open_work(ctx, request, list(open_parts))  # first: an erasure under way refuses the refusal
     request.status, request.refusal_code, request.closed_at = Status.REFUSED, code, now
     request.refusal_text_ct = seal(request, "refusal_text", text.strip())
     request.pauses = [{**p, "to": p.get("to") or local_date(now).isoformat()} for p in request.pauses]
     request.save()
-    open_parts = RequestPart.objects.unrestricted(reason="a refusal closes the request's unfinished parts").filter(
-        request=request, status__in=[PartStatus.PENDING, PartStatus.FAILED, PartStatus.WAITING, PartStatus.RUNNING]
-    )
     closed = open_parts.update(status=PartStatus.REFUSED, finished_at=now)
-    audit.record(ctx, "rights.request_refused", obj=request, customer_id=request.customer_id, detail={"code": code, "parts_closed": closed})
+    detail = {"code": code, "parts_closed": closed, "cancelled": cancelled}
+    audit.record(ctx, "rights.request_refused", obj=request, customer_id=request.customer_id, detail=detail)
     return request
+
+
+def _cancel_open_work(ctx: Context, request: RightsRequest, parts: list[RequestPart]) -> int:
+    """A refused request leaves nothing that could still act on it (PIPL-50): the waiting erasure and its change
+    request ``lifecycle.erase``, and a correction's change requests, are cancelled in the refusal's transaction,
+    so no second officer can approve what the customer was told is refused. Returns how many change requests."""
+    from clientvault.approvals import services as approvals
+    from clientvault.lifecycle import services as lifecycle
+
+    cancelled = 0
+    for part in parts:
+        if part.kind == PartKind.ERASURE:
+            cancelled += lifecycle.cancel_erasure_request(ctx, request_ref=part.idempotency_key) == "rejected"
+    for change_request_id in (request.outcome or {}).get("change_requests") or []:
+        cancelled += approvals.cancel(ctx, change_request_id, reason="rights_request_refused") is not None
+    return cancelled
 
 
 @transaction.atomic
