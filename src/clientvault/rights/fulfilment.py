@@ -212,6 +212,25 @@ def _correction(request: RightsRequest, part: RequestPart) -> Outcome:
     return Outcome(PartStatus.DONE, detail={"fields": sorted(changes)})
 
 
+def correction_in_progress(ctx: Context, customer_id: uuid.UUID) -> bool:
+    """Whether a write under the ``rights_request`` purpose is the worker writing a correction the customer asked
+    for (customers/permissions.py binds the purpose to this): the task channel, the request's handler, and a live
+    correction part of an open request about that customer. Staff pages and the API never pass (PIPL-46)."""
+    if ctx.channel != "task" or ctx.actor_id is None:
+        return False
+    return bool(
+        _parts()
+        .filter(
+            kind=PartKind.CORRECTION,
+            status__in=(PartStatus.RUNNING, PartStatus.WAITING),
+            request__customer_id=customer_id,
+            request__handler_id=ctx.actor_id,
+            request__status__in=RUNNABLE,
+        )
+        .exists()
+    )
+
+
 def _poll_correction(request: RightsRequest, part: RequestPart) -> Outcome:
     from clientvault.approvals.models import ChangeRequest
 
