@@ -96,6 +96,16 @@ def apply_deadlines(request: RightsRequest, today: dt.date | None = None) -> Non
         request.extended_due_on = deadlines.extended_due(terms_of(request.policy), request.due_on)
 
 
+def deadlines_as_of(request: RightsRequest, today: dt.date) -> deadlines.Deadlines:
+    """The request's deadlines counting its pauses up to ``today`` (a request still paused for identity: the due
+    date moves on with every day paused so far); nothing is saved."""
+    add_wd, not_covered = hooks.add_working_days_and_error()
+    paused = deadlines.paused_days(request.pauses, today)
+    return deadlines.compute(
+        terms_of(request.policy), local_date(request.received_at), paused=paused, add_working_days=add_wd, not_covered=not_covered
+    )
+
+
 def day_number(day: dt.date | None) -> int | None:
     """A date as the number 20261027: audit details hold codes, ids, counts and flags (core/details.py)."""
     return day.year * 10000 + day.month * 100 + day.day if day else None
@@ -360,6 +370,30 @@ def recompute_deadlines(years: frozenset[int] | None = None) -> int:
     }  # fmt: skip
     audit.record(ctx, "rights.deadlines_recomputed", object_type=MODEL, detail=detail)
     return changed
+
+
+def recompute_covered_flags() -> int:
+    """Open flagged requests whose every year, from receipt to the outer limit, the calendar now covers: their
+    deadlines are recomputed (``recompute_deadlines``), so a calendar change whose after-commit hook was lost still
+    clears them. One cheap query when nothing is flagged; nothing recorded unless some request can be cleared."""
+    from clientvault.calendars.services import covered_years
+
+    rows = RightsRequest.objects.unrestricted(reason="the sweep looks for flagged deadlines the calendar now covers")
+    flagged = list(
+        rows.filter(status__in=OPEN_STATUSES, policy__unit="working_days")
+        .exclude(calendar_flag="")
+        .values_list("received_at", "outer_due_on")
+    )
+    if not flagged:
+        return 0
+    covered = covered_years()
+    years: set[int] = set()
+    for received_at, outer in flagged:
+        first = local_date(received_at).year
+        span = set(range(first, (outer.year if outer else first) + 1))
+        if span <= covered:
+            years |= span
+    return recompute_deadlines(frozenset(years)) if years else 0
 
 
 def soon_days() -> int:

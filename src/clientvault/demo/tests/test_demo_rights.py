@@ -10,7 +10,6 @@ from clientvault.core import clock
 from clientvault.core.context import system_context
 from clientvault.demo import seeding
 from clientvault.demo.rights import seed_rights_requests
-from clientvault.rights import hooks
 from clientvault.rights.choices import Status
 from clientvault.rights.models import RightsRequest
 from clientvault.testing.customers import all_rows, customer
@@ -28,7 +27,7 @@ def test_demo_requests_cover_every_state(settings: Any, audit_events: Any) -> No
     rows = {r.pk: r for r in all_rows(RightsRequest)}
     access, correction, deletion, overdue, letter, refused, today = (rows[r.pk] for r in made)
     assert correction.status == Status.DONE
-    assert access.status == (Status.DONE if hooks.module(hooks.PACKAGE) else Status.IN_PROGRESS)
+    assert access.status == Status.DONE
     assert deletion.status in (Status.DONE, Status.WAITING, Status.RESTRICTED, Status.IN_PROGRESS)
     assert overdue.status == Status.IN_PROGRESS and overdue.due_on is not None and overdue.due_on < clock.today()
     assert letter.status == Status.VERIFYING and letter.pauses
