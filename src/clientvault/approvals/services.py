@@ -274,3 +274,24 @@ def withdraw(ctx: Context, request_id: uuid.UUID | str, *, reason: str = "") -> 
     audit.record(ctx, "approval.withdrawn", **_about(request))
     _closed(ctx, request)
     return request
+
+
+@transaction.atomic
+def cancel(ctx: Context, request_id: uuid.UUID | str, *, reason: str) -> ChangeRequest | None:
+    """Close a draft or waiting request because the ask it served was closed (a refused data-subject request,
+    PIPL-50): nobody may approve it afterwards. The calling workflow has authorised the closure (it checked the
+    actor's right to refuse); no maker check here. Recorded ``approval.cancelled``; the change type's
+    ``on_close`` hook runs in the same transaction. Returns None when the request was already closed."""
+    rows = ChangeRequest.objects.unrestricted(reason="a closed workflow cancels the change requests it opened")
+    request: ChangeRequest | None = rows.select_for_update().filter(id=request_id).first()
+    if request is None or request.status not in (ChangeRequest.Status.DRAFT, ChangeRequest.Status.SUBMITTED):
+        return None
+    request.status, request.decided_at = ChangeRequest.Status.WITHDRAWN, clock.now()
+    request.version += 1
+    request.save(update_fields=["status", "decided_at", "version"])
+    audit.record(ctx, "approval.cancelled", **_about(request, why=reason[:50]))
+    _closed(ctx, request)
+    routing.notify_on_commit(
+        [request.maker_id], "approval.cancelled", str(_("Your change request was cancelled")), routing.request_link(request)
+    )
+    return request

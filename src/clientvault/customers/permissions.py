@@ -7,7 +7,7 @@ clear, and the row still in scope after the write."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,24 @@ from clientvault.core.context import Context
 from clientvault.core.errors import NotFound, PermissionDenied, ValidationFailed
 from clientvault.customers import disclosure
 from clientvault.customers.models import Customer
+
+# Purposes whose write grants are bound to a workflow (issue #15): compliance's CHANGE under ``rights_request``
+# (access/defaults.py "compliance-corrections") serves only a correction the customer asked for (PIPL-46), written
+# by the request's fulfilment. The workflow registers a guard (rights/apps.py); a write under a bound purpose that
+# its guard does not vouch for — or with no guard registered — is refused (fail closed), whatever the UI/API sent.
+BOUND_WRITE_PURPOSES = frozenset({"rights_request"})
+_guards: dict[str, Callable[[Context, uuid.UUID], bool]] = {}
+
+
+def bind_write_purpose(purpose: str, guard: Callable[[Context, uuid.UUID], bool]) -> None:
+    _guards[purpose] = guard
+
+
+def require_bound_purpose(ctx: Context, customer_id: uuid.UUID) -> None:
+    if ctx.purpose in BOUND_WRITE_PURPOSES:
+        guard = _guards.get(ctx.purpose)
+        if guard is None or not guard(ctx, customer_id):
+            raise PermissionDenied(_("Under this purpose a customer is changed only by a data-subject request's correction."))
 
 
 def require(ctx: Context, resource: str, action: str) -> None:
@@ -49,6 +67,8 @@ def locked_customer(ctx: Context, customer_id: uuid.UUID, action: str, resource:
     customer = target.select_for_update().filter(pk=customer_id).first()
     if customer is None:
         raise PermissionDenied()
+    if action != VIEW:
+        require_bound_purpose(ctx, customer_id)
     return customer
 
 

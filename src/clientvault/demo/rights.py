@@ -77,4 +77,31 @@ def seed_rights_requests(users: dict[str, User]) -> list[RightsRequest]:
     # Received today: flagged (no due date, fail closed) when its 15 working days run past the calendar's last
     # covered year — from mid-December 2026 with chinese-calendar 1.11 — or while no calendar covers this year.
     made.append(requests.submit_request(ctx=_subject(people[6]), customer_id=people[6].pk, kind="access", channel="portal"))
+    held = _aml_deletion(users, compliance, {p.pk for p in people})
+    if held is not None:
+        made.append(held)
     return made
+
+
+def _aml_deletion(users: dict[str, User], compliance: Context, taken: set[object]) -> RightsRequest | None:
+    """A customer with assets asks to be deleted: the anti-money-laundering duty (AML-34) keeps their records, so
+    the deletion ends "restricted" and the customer is told the hold's basis (PIPL-47)."""
+    from clientvault.assets.models import Asset
+
+    holder = (
+        Asset.objects.unrestricted(reason="demo: a customer with assets asks to be deleted")
+        .filter(customer__owner=users["rep_bj1"], customer__merged_into__isnull=True, customer__erased_at__isnull=True)
+        .exclude(customer_id__in=taken)
+        .order_by("created_at")
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if holder is None:
+        return None
+    person = Customer.objects.unrestricted(reason="demo: the customer who asks").get(pk=holder)
+    request = requests.submit_request(
+        ctx=_subject(person), customer_id=person.pk, kind="deletion", channel="portal", text="请删除我的全部信息"
+    )
+    requests.take_over(ctx=compliance, request_id=request.pk)
+    fulfilment.fulfil(request.pk)
+    return request

@@ -95,3 +95,31 @@ def lift_request_restriction(ctx: Context, *, customer_id: uuid.UUID, request_re
             ctx, "lifecycle.unrestricted", object_type="customers.customer", object_id=str(customer_id), customer_id=customer_id,
             detail={"request_ref": queries.ref_code(request_ref), "already": True},
         )  # fmt: skip
+
+
+@transaction.atomic
+def cancel_erasure_request(ctx: Context, *, request_ref: str) -> str:
+    """The data-subject request behind ``request_ref`` was refused (PIPL-50): the erasure is off. A waiting one's
+    change request ``lifecycle.erase`` is cancelled (nobody can approve it afterwards) and the erasure marked
+    rejected; a queued one not yet started is marked rejected (the engine locks the row and skips it). One whose
+    key is already destroyed cannot be called back: Conflict ``erasure_under_way``. Returns the state left;
+    "" when there is no erasure for the ref. Idempotent."""
+    from clientvault.approvals import services as approvals
+
+    erasure = Erasure.objects.select_for_update().filter(request_ref=request_ref).first()
+    if erasure is None:
+        return ""
+    if erasure.state in (ErasureState.SHREDDED, ErasureState.ROWS_DONE):
+        raise Conflict(_("The erasure is already under way and cannot be called back."), code="erasure_under_way")
+    if erasure.state not in (ErasureState.PENDING_APPROVAL, ErasureState.QUEUED):
+        return str(erasure.state)
+    previous = str(erasure.state)
+    if erasure.change_request_id is not None:
+        approvals.cancel(ctx, erasure.change_request_id, reason="rights_request_refused")
+    erasure.state = ErasureState.REJECTED
+    erasure.save(update_fields=["state", "updated_at"])
+    audit.record(
+        ctx, "lifecycle.erasure_cancelled", object_type="lifecycle.erasure", object_id=str(erasure.pk), customer_id=erasure.customer_id,
+        detail={"request_ref": queries.ref_code(request_ref), "previous": previous},
+    )  # fmt: skip
+    return str(erasure.state)

@@ -20,4 +20,8 @@ class RightsConfig(AppConfig):
         # A request was made about one record: after a merge it stays with that record (its sealed values are
         # under that record's key, and its subject_id is the key's name).
         lineage.exempt("rights.rightsrequest", "a request was made about one record; its sealed values stay under that record's key")
+        from clientvault.customers import permissions
+        from clientvault.rights.fulfilment import correction_in_progress
+
+        permissions.bind_write_purpose("rights_request", correction_in_progress)  # PIPL-46: corrections only from fulfilment
         hooks.connect_calendar()  # open deadlines are recomputed when the working-day calendar changes

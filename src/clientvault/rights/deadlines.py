@@ -90,10 +90,13 @@ def extended_due(terms: PolicyTerms, due_on: dt.date) -> dt.date:
     return add_months(due_on, terms.extension_months)
 
 
-def urgency(due: dt.date | None, today: dt.date, *, soon_days: int, flagged: bool) -> str:
+def urgency(due: dt.date | None, today: dt.date, *, soon_days: int, flagged: bool, outer_due: dt.date | None = None) -> str:
     """The dashboard colour of an open request: "flagged" (no due date: calendar not covered), "overdue"
-    (red), "due_soon" (amber), "ok"."""
+    (red), "due_soon" (amber), "ok". A flagged request past its outer limit is overdue all the same
+    (GBT35273-8.7: the outer limit holds whatever the calendar says)."""
     if due is None:
+        if outer_due is not None and outer_due < today:
+            return "overdue"
         return "flagged" if flagged else "ok"
     if due < today:
         return "overdue"

@@ -30,7 +30,8 @@ from clientvault.core import clock
 from clientvault.core.context import Context, for_user, system_context
 from clientvault.core.errors import DomainError
 from clientvault.crypto import cipher
-from clientvault.rights import hooks
+from clientvault.lifecycle import selectors as lifecycle_selectors
+from clientvault.lifecycle import services as lifecycle_services
 from clientvault.rights.choices import PARTS_OF, PartKind, PartStatus, RequestChannel, Status
 from clientvault.rights.models import RequestPart, RightsRequest
 from clientvault.rights.requests import details_of
@@ -92,9 +93,8 @@ def open_result(request: RightsRequest, part: RequestPart) -> bytes:
 
 def _package(render: str) -> Callable[[RightsRequest, RequestPart], Outcome]:
     def run(request: RightsRequest, part: RequestPart) -> Outcome:
-        pkg = hooks.module(hooks.PACKAGE)
-        if pkg is None:
-            raise PartError("package_unavailable")
+        from clientvault.rights import package as pkg
+
         package = pkg.gather(subject_context(request), request.subject_id, request_id=request.pk)
         data = getattr(pkg, render)(package)
         return Outcome(PartStatus.DONE, seal_result(request, data), detail={"bytes": len(data)})
@@ -117,26 +117,23 @@ def jsonable(value: Any) -> Any:
 
 
 def _explanation(request: RightsRequest, part: RequestPart) -> Outcome:
-    pkg = hooks.module(hooks.PACKAGE)
-    if pkg is None:
-        raise PartError("package_unavailable")
+    from clientvault.rights.explanation import explain_processing
+
     language = str(details_of(request).get("language") or "zh-hans")
-    explained = pkg.explain_processing(subject_context(request), request.subject_id, language)
+    explained = explain_processing(subject_context(request), request.subject_id, language)
     data = json.dumps(jsonable(explained), ensure_ascii=False, indent=2).encode("utf-8")
     return Outcome(PartStatus.DONE, seal_result(request, data), detail={"bytes": len(data)})
 
 
-def _lifecycle(name: str) -> Any:
-    found = hooks.module(name)
-    if found is None:
-        raise PartError("lifecycle_unavailable")
-    return found
+# Every state of an erasure still on its way (lifecycle/selectors.py reports the running ones as "queued"; the
+# engine's own step names are listed too): the part waits and is polled until the erasure ends.
+ERASURE_IN_PROGRESS = frozenset({"pending_approval", "queued", "shredded", "rows_done"})
 
 
 def _erasure_outcome(outcome: Any) -> Outcome:
     state = getattr(outcome, "state", "")
-    if state == "pending_approval":
-        return Outcome(PartStatus.WAITING, ref=str(outcome.change_request_id or ""))
+    if state in ERASURE_IN_PROGRESS:
+        return Outcome(PartStatus.WAITING, ref=str(outcome.change_request_id or ""), detail={"state": state})
     if state == "deleted":
         return Outcome(PartStatus.DONE, ref=str(outcome.certificate_id or ""), detail={"state": state})
     if state == "restricted":
@@ -148,24 +145,27 @@ def _erasure_outcome(outcome: Any) -> Outcome:
             detail={"state": state, "hold_bases": bases},
             request_outcome={"restricted": True, "hold_bases": bases},
         )
+    if state == "rejected":
+        raise PartError("erasure_rejected")  # the second officer said no: compliance refuses the request (PIPL-50)
     raise PartError(str(getattr(outcome, "error_code", "") or "erasure_failed"))
 
 
 def _erasure(request: RightsRequest, part: RequestPart) -> Outcome:
-    services = _lifecycle(hooks.LIFECYCLE_SERVICES)
-    outcome = services.erase_on_request(handler_context(request), customer_id=request.subject_id, request_ref=part.idempotency_key)
+    if settings.CLIENTVAULT_DELETION_APPROVAL and request.handler is None:
+        return Outcome(PartStatus.WAITING)  # the deletion is proposed in a compliance officer's name (take_over)
+    outcome = lifecycle_services.erase_on_request(
+        handler_context(request), customer_id=request.subject_id, request_ref=part.idempotency_key
+    )
     return _erasure_outcome(outcome)
 
 
 def _poll_erasure(request: RightsRequest, part: RequestPart) -> Outcome:
-    selectors = _lifecycle(hooks.LIFECYCLE_SELECTORS)
-    outcome = selectors.erasure_status(part.idempotency_key)
+    outcome = lifecycle_selectors.erasure_status(part.idempotency_key)
     return _erasure(request, part) if outcome is None else _erasure_outcome(outcome)
 
 
 def _restriction(request: RightsRequest, part: RequestPart) -> Outcome:
-    services = _lifecycle(hooks.LIFECYCLE_SERVICES)
-    services.restrict_on_request(
+    lifecycle_services.restrict_on_request(
         handler_context(request), customer_id=request.subject_id, request_ref=part.idempotency_key, reason="data-subject request"
     )
     return Outcome(PartStatus.DONE)
@@ -201,6 +201,25 @@ def _correction(request: RightsRequest, part: RequestPart) -> Outcome:
     if pending:
         return Outcome(PartStatus.WAITING, detail={"change_requests": pending}, request_outcome={"change_requests": pending})
     return Outcome(PartStatus.DONE, detail={"fields": sorted(changes)})
+
+
+def correction_in_progress(ctx: Context, customer_id: uuid.UUID) -> bool:
+    """Whether a write under the ``rights_request`` purpose is the worker writing a correction the customer asked
+    for (customers/permissions.py binds the purpose to this): the task channel, the request's handler, and a live
+    correction part of an open request about that customer. Staff pages and the API never pass (PIPL-46)."""
+    if ctx.channel != "task" or ctx.actor_id is None:
+        return False
+    return bool(
+        _parts()
+        .filter(
+            kind=PartKind.CORRECTION,
+            status__in=(PartStatus.RUNNING, PartStatus.WAITING),
+            request__customer_id=customer_id,
+            request__handler_id=ctx.actor_id,
+            request__status__in=RUNNABLE,
+        )
+        .exists()
+    )
 
 
 def _poll_correction(request: RightsRequest, part: RequestPart) -> Outcome:

@@ -1,60 +1,30 @@
-"""Connections of the requests workflow to apps below it that are found at run time (issue #15).
+"""Connections of the requests workflow to the working-day calendar (issue #15).
 
 The calendar (``calendars.services``), the access package (``rights.package``) and the deletion engine
-(``lifecycle.services``/``selectors``) are written beside this workflow; they are looked up by name so that
-a missing one fails its part (or flags its deadline) instead of failing the import of the app.
+(``lifecycle.services``/``selectors``) are imported directly (the layers allow it): a missing one is an import
+error at start-up, never a part failing at run time.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from types import ModuleType
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
 
-log = logging.getLogger(__name__)
-
-CALENDAR = "clientvault.calendars.services"
-PACKAGE = "clientvault.rights.package"
-LIFECYCLE_SERVICES = "clientvault.lifecycle.services"
-LIFECYCLE_SELECTORS = "clientvault.lifecycle.selectors"
+from clientvault.calendars import services as calendar
 
 
-class CalendarMissing(Exception):
-    """No working-day calendar is installed: every working-day deadline fails closed (flagged)."""
-
-
-def module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
-
-
-def add_working_days_and_error() -> tuple[Any, type[Exception]]:
-    """(calendars.services.add_working_days, CalendarNotCovered); without a calendar, a function that
-    always fails closed."""
-    cal = module(CALENDAR)
-    if cal is None or not hasattr(cal, "add_working_days"):
-
-        def missing(start: Any, n: int) -> Any:
-            raise CalendarMissing()
-
-        return missing, CalendarMissing
-    return cal.add_working_days, cal.CalendarNotCovered
+def add_working_days_and_error() -> tuple[Callable[[dt.date, int], dt.date], type[Exception]]:
+    """(calendars.services.add_working_days, CalendarNotCovered): strict, fails closed on an uncovered year."""
+    return calendar.add_working_days, calendar.CalendarNotCovered
 
 
 def connect_calendar() -> None:
-    """Recompute open requests' deadlines (after commit) whenever the calendar's days change."""
-    cal = module(CALENDAR)
-    if cal is None or not hasattr(cal, "on_change"):
-        return
+    """Recompute open requests' deadlines (after commit) whenever the calendar's days change; the sweep
+    (``rights.tasks.sweep_requests``) catches up if this in-process call is lost."""
 
     def recompute(years: frozenset[int]) -> None:
         from clientvault.rights import requests
 
         requests.recompute_deadlines(years)
 
-    cal.on_change(recompute)
+    calendar.on_change(recompute)

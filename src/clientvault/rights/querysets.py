@@ -46,8 +46,21 @@ def request_filter(ctx: Context, prefix: str = "") -> Q | None:
     if entity is not None and ctx.has_role(*OVERSIGHT_ROLES):
         return own | Q(**{f"{prefix}legal_entity_id": entity})
     if ctx.has_role("sales_rep", "sales_manager"):
-        return own
+        seen = customers_in_sight(ctx)
+        return None if seen is None else own & Q(**{f"{prefix}customer_id__in": seen})
     return None
+
+
+def customers_in_sight(ctx: Context) -> Any:
+    """The customers the person sees now under their purpose (a subquery; None without one): who logged a request
+    keeps it only while the customer is theirs to see — a restriction (PIPL-47) or a reassignment ends it."""
+    from clientvault.core.errors import DomainError
+    from clientvault.customers.models import Customer
+
+    try:
+        return Customer.objects.visible_to(ctx).values("pk")
+    except DomainError:
+        return None
 
 
 class RightsRequestQuerySet(GuardedQuerySet[Any]):

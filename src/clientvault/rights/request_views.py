@@ -90,8 +90,14 @@ class RequestView:
 
     @classmethod
     def of(cls, request: RightsRequest, today: dt.date, soon_days: int) -> RequestView:
-        due = request.extended_due_on or request.due_on
         is_open = request.status in OPEN_STATUSES
+        due_on, outer_due_on, flag = request.due_on, request.outer_due_on, request.calendar_flag
+        if is_open and any(not p.get("to") for p in request.pauses):
+            from clientvault.rights.requests import deadlines_as_of
+
+            now = deadlines_as_of(request, today)  # paused for identity: the due date includes the pause so far
+            due_on, outer_due_on, flag = now.due_on, now.outer_due_on, now.calendar_flag
+        due = request.extended_due_on or due_on
         return cls(
             id=request.pk,
             kind=str(request.kind),
@@ -103,11 +109,11 @@ class RequestView:
             received_at=request.received_at,
             status=str(request.status),
             status_label=str(request.get_status_display()),
-            due_on=request.due_on,
-            outer_due_on=request.outer_due_on,
+            due_on=due_on,
+            outer_due_on=outer_due_on,
             extended_due_on=request.extended_due_on,
-            calendar_flag=request.calendar_flag,
-            urgency=urgency(due, today, soon_days=soon_days, flagged=bool(request.calendar_flag)) if is_open else "closed",
+            calendar_flag=flag,
+            urgency=urgency(due, today, soon_days=soon_days, flagged=bool(flag), outer_due=outer_due_on) if is_open else "closed",
             verification_method=str(request.get_verification_method_display()) if request.verification_method else "",
             verified_at=request.verified_at,
             pauses=list(request.pauses),

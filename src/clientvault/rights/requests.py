@@ -31,6 +31,7 @@ from clientvault.rights.choices import (
     STAFF_CHANNELS,
     Jurisdiction,
     Kind,
+    PartKind,
     PartStatus,
     RefusalCode,
     RequestChannel,
@@ -93,6 +94,16 @@ def apply_deadlines(request: RightsRequest, today: dt.date | None = None) -> Non
     request.due_on, request.outer_due_on, request.calendar_flag = found.due_on, found.outer_due_on, found.calendar_flag
     if request.extension_notified_at is not None and request.due_on is not None:
         request.extended_due_on = deadlines.extended_due(terms_of(request.policy), request.due_on)
+
+
+def deadlines_as_of(request: RightsRequest, today: dt.date) -> deadlines.Deadlines:
+    """The request's deadlines counting its pauses up to ``today`` (a request still paused for identity: the due
+    date moves on with every day paused so far); nothing is saved."""
+    add_wd, not_covered = hooks.add_working_days_and_error()
+    paused = deadlines.paused_days(request.pauses, today)
+    return deadlines.compute(
+        terms_of(request.policy), local_date(request.received_at), paused=paused, add_working_days=add_wd, not_covered=not_covered
+    )
 
 
 def day_number(day: dt.date | None) -> int | None:
@@ -280,16 +291,36 @@ def refuse(*, ctx: Context, request_id: uuid.UUID, code: str, text: str) -> Righ
     if errors:
         raise ValidationFailed(errors)
     now = clock.now()
+    open_parts = (
+        RequestPart.objects.unrestricted(reason="a refusal closes the request's unfinished parts")
+        .select_for_update()
+        .filter(request=request, status__in=[PartStatus.PENDING, PartStatus.FAILED, PartStatus.WAITING, PartStatus.RUNNING])
+    )
+    cancelled = _cancel_open_work(ctx, request, list(open_parts))  # first: an erasure under way refuses the refusal
     request.status, request.refusal_code, request.closed_at = Status.REFUSED, code, now
     request.refusal_text_ct = seal(request, "refusal_text", text.strip())
     request.pauses = [{**p, "to": p.get("to") or local_date(now).isoformat()} for p in request.pauses]
     request.save()
-    open_parts = RequestPart.objects.unrestricted(reason="a refusal closes the request's unfinished parts").filter(
-        request=request, status__in=[PartStatus.PENDING, PartStatus.FAILED, PartStatus.WAITING, PartStatus.RUNNING]
-    )
     closed = open_parts.update(status=PartStatus.REFUSED, finished_at=now)
-    audit.record(ctx, "rights.request_refused", obj=request, customer_id=request.customer_id, detail={"code": code, "parts_closed": closed})
+    detail = {"code": code, "parts_closed": closed, "cancelled": cancelled}
+    audit.record(ctx, "rights.request_refused", obj=request, customer_id=request.customer_id, detail=detail)
     return request
+
+
+def _cancel_open_work(ctx: Context, request: RightsRequest, parts: list[RequestPart]) -> int:
+    """A refused request leaves nothing that could still act on it (PIPL-50): the waiting erasure and its change
+    request ``lifecycle.erase``, and a correction's change requests, are cancelled in the refusal's transaction,
+    so no second officer can approve what the customer was told is refused. Returns how many change requests."""
+    from clientvault.approvals import services as approvals
+    from clientvault.lifecycle import services as lifecycle
+
+    cancelled = 0
+    for part in parts:
+        if part.kind == PartKind.ERASURE:
+            cancelled += lifecycle.cancel_erasure_request(ctx, request_ref=part.idempotency_key) == "rejected"
+    for change_request_id in (request.outcome or {}).get("change_requests") or []:
+        cancelled += approvals.cancel(ctx, change_request_id, reason="rights_request_refused") is not None
+    return cancelled
 
 
 @transaction.atomic
@@ -339,6 +370,30 @@ def recompute_deadlines(years: frozenset[int] | None = None) -> int:
     }  # fmt: skip
     audit.record(ctx, "rights.deadlines_recomputed", object_type=MODEL, detail=detail)
     return changed
+
+
+def recompute_covered_flags() -> int:
+    """Open flagged requests whose every year, from receipt to the outer limit, the calendar now covers: their
+    deadlines are recomputed (``recompute_deadlines``), so a calendar change whose after-commit hook was lost still
+    clears them. One cheap query when nothing is flagged; nothing recorded unless some request can be cleared."""
+    from clientvault.calendars.services import covered_years
+
+    rows = RightsRequest.objects.unrestricted(reason="the sweep looks for flagged deadlines the calendar now covers")
+    flagged = list(
+        rows.filter(status__in=OPEN_STATUSES, policy__unit="working_days")
+        .exclude(calendar_flag="")
+        .values_list("received_at", "outer_due_on")
+    )
+    if not flagged:
+        return 0
+    covered = covered_years()
+    years: set[int] = set()
+    for received_at, outer in flagged:
+        first = local_date(received_at).year
+        span = set(range(first, (outer.year if outer else first) + 1))
+        if span <= covered:
+            years |= span
+    return recompute_deadlines(frozenset(years)) if years else 0
 
 
 def soon_days() -> int:

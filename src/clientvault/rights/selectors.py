@@ -108,12 +108,19 @@ def request_list(ctx: Context, filters: RequestFilters, *, limit: int = 200) -> 
 
 
 def _may_read_details(ctx: Context, request: Any) -> bool:
-    """The customer, the compliance team and whoever logged it read the sealed details; auditors read metadata."""
+    """The customer, the compliance team and whoever logged it (while they still see the customer) read the
+    sealed details; auditors read metadata."""
     from clientvault.core.capabilities import CHANGE, RIGHTS_REQUESTS, allows
+    from clientvault.rights.querysets import customers_in_sight
 
     if ctx.actor is None:
         return request.subject_id in ctx.subject_ids
-    return allows(ctx.roles, RIGHTS_REQUESTS, CHANGE) or request.created_by_id == ctx.actor.pk
+    if allows(ctx.roles, RIGHTS_REQUESTS, CHANGE):
+        return True
+    if request.created_by_id != ctx.actor.pk:
+        return False
+    seen = customers_in_sight(ctx)  # who logged it reads it only while they still see the customer
+    return seen is not None and seen.filter(pk=request.customer_id).exists()
 
 
 @transaction.atomic

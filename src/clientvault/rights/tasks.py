@@ -62,8 +62,9 @@ def fulfil(request_id: str) -> str:
 @task()
 def sweep_requests() -> int:
     """Retry failed parts whose time has come, resume parts a dead worker left running, poll waiting ones."""
-    from clientvault.rights import fulfilment
+    from clientvault.rights import fulfilment, requests
 
+    requests.recompute_covered_flags()  # a lost calendar hook (kill -9 after the commit) is caught up here
     due = fulfilment.due_requests()
     for request_id in due:
         fulfilment.fulfil(request_id)

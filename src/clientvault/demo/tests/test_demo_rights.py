@@ -10,7 +10,6 @@ from clientvault.core import clock
 from clientvault.core.context import system_context
 from clientvault.demo import seeding
 from clientvault.demo.rights import seed_rights_requests
-from clientvault.rights import hooks
 from clientvault.rights.choices import Status
 from clientvault.rights.models import RightsRequest
 from clientvault.testing.customers import all_rows, customer
@@ -28,10 +27,26 @@ def test_demo_requests_cover_every_state(settings: Any, audit_events: Any) -> No
     rows = {r.pk: r for r in all_rows(RightsRequest)}
     access, correction, deletion, overdue, letter, refused, today = (rows[r.pk] for r in made)
     assert correction.status == Status.DONE
-    assert access.status == (Status.DONE if hooks.module(hooks.PACKAGE) else Status.IN_PROGRESS)
+    assert access.status == Status.DONE
     assert deletion.status in (Status.DONE, Status.WAITING, Status.RESTRICTED, Status.IN_PROGRESS)
     assert overdue.status == Status.IN_PROGRESS and overdue.due_on is not None and overdue.due_on < clock.today()
     assert letter.status == Status.VERIFYING and letter.pauses
     assert refused.status == Status.REFUSED and refused.refusal_code == "portability_conditions"
     assert today.status == Status.IN_PROGRESS and (today.due_on is not None or today.calendar_flag == "calendar_not_covered")
-    assert len(audit_events("rights.request_submitted")) == 7
+    assert len(audit_events("rights.request_submitted")) == 7  # no customer holds assets here: no AML deletion
+
+
+def test_a_demo_deletion_under_an_aml_hold_ends_restricted(settings: Any) -> None:
+    from clientvault.merges.tests import support as merges_support
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    users = seeding.build_organisation(system_context(channel="cli"))
+    for _ in range(7):
+        customer(users["rep_bj1"])
+    holder = customer(users["rep_bj1"])
+    merges_support.asset_with_identifier(holder, "6222020200112299")
+    made = seed_rights_requests(users)
+    assert len(made) == 8
+    held = all_rows(RightsRequest).get(pk=made[-1].pk)
+    assert held.kind == "deletion" and held.subject_id == holder.pk
+    assert held.status == Status.RESTRICTED and held.outcome["hold_bases"] == ["aml"]  # the customer is told why (PIPL-47)

@@ -10,7 +10,7 @@ import pytest
 
 from clientvault.core import clock
 from clientvault.customers.selectors import get_customer
-from clientvault.rights import fulfilment, hooks, requests
+from clientvault.rights import fulfilment, requests
 from clientvault.rights.choices import PartStatus, Status
 from clientvault.rights.models import RequestPart, RightsRequest
 from clientvault.testing.actors import ctx, subject_ctx
@@ -19,7 +19,6 @@ from clientvault.testing.customers import all_rows, customer
 from clientvault.testing.organisation import Org
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_worker")]
-PACKAGE = hooks.module(hooks.PACKAGE) is not None
 
 
 def compliance(org: Org) -> Any:
@@ -137,18 +136,6 @@ def test_a_refused_request_runs_nothing(org: Org, audit_events: Any) -> None:
     assert not audit_events("customer.updated")
 
 
-@pytest.mark.skipif(PACKAGE, reason="runs only while rights.package (package slice) is not merged")
-def test_without_the_package_module_the_access_parts_fail_visibly(org: Org) -> None:
-    person = customer(org["rep_bj1"])
-    request = requests.submit_request(ctx=subject_ctx(person), customer_id=person.pk, kind="access", channel="portal")
-    assert fulfilment.fulfil(request.pk) == Status.IN_PROGRESS
-    found = parts(request)
-    assert set(found) == {"package_pdf", "package_json", "package_csv"}
-    assert {p.status for p in found.values()} == {PartStatus.FAILED}
-    assert {p.last_error for p in found.values()} == {"package_unavailable"}
-
-
-@pytest.mark.skipif(not PACKAGE, reason="rights.package (package slice) not merged into this branch yet")
 def test_an_access_request_is_fulfilled_with_sealed_packages(org: Org, audit_events: Any) -> None:
     person = customer(org["rep_bj1"])
     request = requests.submit_request(ctx=subject_ctx(person), customer_id=person.pk, kind="access", channel="portal")

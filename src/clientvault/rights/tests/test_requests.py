@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from clientvault.core import clock
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.rights import hooks, requests
+from clientvault.rights import requests
 from clientvault.rights.choices import CALENDAR_NOT_COVERED, Status
 from clientvault.rights.models import RightsRequest
 from clientvault.testing.actors import ctx, subject_ctx
@@ -20,7 +20,6 @@ from clientvault.testing.organisation import Org
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_worker")]
 AT = dt.datetime(2026, 9, 30, 2, 0, tzinfo=dt.UTC)  # Wed 30 Sep 2026, 10:00 in Shanghai
-CALENDAR = hooks.module(hooks.CALENDAR) is not None and hasattr(hooks.module(hooks.CALENDAR), "add_working_days")
 
 
 def compliance(org: Org) -> Any:
@@ -42,7 +41,6 @@ def test_a_portal_request_is_verified_by_the_sign_in_and_sealed(org: Org, audit_
     assert "请把" not in str(event.detail)
 
 
-@pytest.mark.skipif(not CALENDAR, reason="calendars.services (calendar slice) not merged into this branch yet")
 def test_portal_deadline_is_fifteen_working_days_over_the_national_day(org: Org) -> None:
     from clientvault.calendars import services as calendar  # type: ignore[attr-defined,unused-ignore]
 
@@ -168,7 +166,6 @@ def test_recompute_runs_once_per_calendar_change_and_keeps_a_flag_while_not_cove
     assert run.detail["first_year"] == run.detail["last_year"] == 2027 and run.detail["changed"] == 0
 
 
-@pytest.mark.skipif(not CALENDAR, reason="calendars.services (calendar slice) not merged into this branch yet")
 def test_a_calendar_change_recomputes_open_deadlines_after_commit(org: Org, django_capture_on_commit_callbacks: Any) -> None:
     from clientvault.calendars import services as calendar  # type: ignore[attr-defined,unused-ignore]
 
@@ -186,3 +183,38 @@ def test_a_calendar_change_recomputes_open_deadlines_after_commit(org: Org, djan
         calendar.set_year_coverage(ctx=admin, year=2026, covered=True, notice="国办发明电〔2025〕7号", reason="test")
     row = all_rows(RightsRequest).get(pk=request.pk)
     assert row.due_on == dt.date(2026, 10, 27) and row.calendar_flag == ""
+
+
+def test_the_sweep_clears_flags_when_the_calendar_hook_was_lost(org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    from clientvault.calendars import services as calendar
+    from clientvault.rights import tasks
+
+    admin = ctx(org["admin"])
+    person = customer(org["rep_bj1"])
+    with clock.travel(AT):
+        request = requests.submit_request(ctx=subject_ctx(person), customer_id=person.pk, kind="access", channel="portal")
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar.set_year_coverage(ctx=admin, year=2026, covered=False, notice="国办发明电〔2025〕7号", reason="test")
+    assert all_rows(RightsRequest).get(pk=request.pk).calendar_flag == CALENDAR_NOT_COVERED
+    with django_capture_on_commit_callbacks(execute=False):  # kill -9 after the commit: the hook never runs
+        calendar.set_year_coverage(ctx=admin, year=2026, covered=True, notice="国办发明电〔2025〕7号", reason="test")
+    assert all_rows(RightsRequest).get(pk=request.pk).calendar_flag == CALENDAR_NOT_COVERED
+    tasks.sweep_requests.func()
+    row = all_rows(RightsRequest).get(pk=request.pk)
+    assert row.due_on == dt.date(2026, 10, 27) and row.calendar_flag == ""
+
+
+def test_a_flagged_request_past_its_outer_limit_shows_overdue_and_a_paused_one_moves_its_due_date(org: Org) -> None:
+    from clientvault.rights.request_views import RequestView
+
+    person = customer(org["rep_bj1"])
+    with clock.travel(dt.datetime(2027, 3, 1, 2, 0, tzinfo=dt.UTC)):  # 2027 not covered: flagged
+        flagged = requests.submit_request(ctx=subject_ctx(person), customer_id=person.pk, kind="access", channel="portal")
+    assert RequestView.of(flagged, dt.date(2027, 3, 10), 3).urgency == "flagged"
+    assert RequestView.of(flagged, dt.date(2027, 4, 1), 3).urgency == "overdue"  # past the outer limit (31 Mar)
+    with clock.travel(AT):  # a letter, identity not yet verified: the clock stands still
+        paused = requests.submit_request(ctx=ctx(org["rep_bj1"]), customer_id=person.pk, kind="access", channel="letter")
+    assert paused.due_on == dt.date(2026, 10, 30)
+    view = RequestView.of(paused, dt.date(2026, 10, 5), 3)  # five days paused so far
+    assert view.due_on == dt.date(2026, 11, 4) and view.urgency == "ok"
+    assert RequestView.of(paused, dt.date(2026, 12, 1), 3).urgency == "ok"  # still paused: never overdue while waiting on the requester
