@@ -476,10 +476,6 @@ CLIENTVAULT_IMPORT_DIR = os.environ.get("CLIENTVAULT_IMPORT_DIR", str(VAR_DIR / 
 CLIENTVAULT_IMPORT_CHUNK = int(os.environ.get("CLIENTVAULT_IMPORT_CHUNK", "2000"))  # rows per transaction
 CLIENTVAULT_IMPORT_UNDO_DAYS = int(os.environ.get("CLIENTVAULT_IMPORT_UNDO_DAYS", "7"))  # [M] an import can be undone this long
 
-# Data lifecycle (issue #15). A deletion on request goes to a compliance officer other than the maker as a change
-# request ``lifecycle.erase`` (PIPL-47; "where configured"); the retention sweep deletes without one.
-CLIENTVAULT_DELETION_APPROVAL = _env_bool("CLIENTVAULT_DELETION_APPROVAL", True)
-CLIENTVAULT_SWEEP_CHUNK = int(os.environ.get("CLIENTVAULT_SWEEP_CHUNK", "500"))  # customers per sweep transaction [M]
 # Working-day calendar (issue #15): how often (seconds) a process checks whether another process changed the
 # calendar table; its own edits take effect at once. 0 checks on every computation.
 CLIENTVAULT_CALENDAR_RECHECK_SECONDS = float(os.environ.get("CLIENTVAULT_CALENDAR_RECHECK_SECONDS", "2"))

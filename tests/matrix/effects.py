@@ -61,11 +61,6 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "retention_code": lambda w, foreign: matrix_lifecycle.PROPOSED_RULE,
     "retention_change_id": lambda w, foreign: matrix_lifecycle.retention_change_id(w, foreign),
     "lifting_hold_id": lambda w, foreign: matrix_lifecycle.lifting_hold_id(w, foreign),
-    "rights_request_id": lambda w, foreign: matrix_rights.rights_request_id(w, foreign),
-    "part": lambda w, foreign: "package_pdf",
-    "hold_id": lambda w, foreign: matrix_lifecycle.hold_id(w, foreign),
-    "certificate_id": lambda w, foreign: matrix_lifecycle.certificate_id(w, foreign),
-    "year": lambda w, foreign: matrix_calendar.year(w, foreign),
 }
 
 

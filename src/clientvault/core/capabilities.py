@@ -58,10 +58,6 @@ SURVIVORSHIP_RULES = "survivorship_rules"
 # The working-day calendar (issue #15): public holidays and make-up working days behind every deadline. Every
 # staff role reads it; administrators enter days (effective-dated, citing the State Council notice).
 CALENDAR = "calendar"
-# Data-subject requests (issue #15): compliance handles every request of its legal entity (verifies, extends,
-# refuses, retries); sales reps and managers log requests at the counter, by phone or letter and see those they
-# logged; auditors read the metadata (rights/querysets.py scopes the rows).
-RIGHTS_REQUESTS = "rights_requests"
 # Data lifecycle (issue #15): retention rules, legal holds, deletion certificates are compliance's desk (a change
 # that lowers protection — shortening a period, lifting a hold — is decided by a second compliance officer);
 # auditors read; administrators read the rules. Restricted records (PIPL-47): compliance alone reads them.
@@ -71,9 +67,6 @@ RESTRICTED_RECORDS = "restricted_records"
 # refuses, retries); sales reps and managers log requests at the counter, by phone or letter and see those they
 # logged; auditors read the metadata (rights/querysets.py scopes the rows).
 RIGHTS_REQUESTS = "rights_requests"
-# The working-day calendar (issue #15): public holidays and make-up working days behind every deadline. Every
-# staff role reads it; administrators enter days (effective-dated, citing the State Council notice).
-CALENDAR = "calendar"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -143,10 +136,6 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.SALES_MANAGER, SURVIVORSHIP_RULES, "view"),
     _g(R.ADMINISTRATOR, CALENDAR, "view change"),
     *(_g(role, CALENDAR, "view") for role in (R.COMPLIANCE_OFFICER, R.AUDITOR, R.RISK_OFFICER, R.SALES_MANAGER, R.SALES_REP)),
-    _g(R.COMPLIANCE_OFFICER, RIGHTS_REQUESTS, "view create change"),
-    _g(R.SALES_REP, RIGHTS_REQUESTS, "view create"),
-    _g(R.SALES_MANAGER, RIGHTS_REQUESTS, "view create"),
-    _g(R.AUDITOR, RIGHTS_REQUESTS, "view"),
     _g(R.COMPLIANCE_OFFICER, RETENTION_RULES, "view change"),
     _g(R.AUDITOR, RETENTION_RULES, "view"),
     _g(R.ADMINISTRATOR, RETENTION_RULES, "view"),
@@ -159,8 +148,6 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.SALES_REP, RIGHTS_REQUESTS, "view create"),
     _g(R.SALES_MANAGER, RIGHTS_REQUESTS, "view create"),
     _g(R.AUDITOR, RIGHTS_REQUESTS, "view"),
-    _g(R.ADMINISTRATOR, CALENDAR, "view change"),
-    *(_g(role, CALENDAR, "view") for role in (R.COMPLIANCE_OFFICER, R.AUDITOR, R.RISK_OFFICER, R.SALES_MANAGER, R.SALES_REP)),
 )
 
 

@@ -19,9 +19,6 @@ SEED_MIGRATIONS = (
     "clientvault.calendars.seeding",  # issue #15: no data migration; also run after every migrate (below)
     "clientvault.lifecycle.migrations.0002_seed_rules",
     "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
-    "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
-    "clientvault.lifecycle.migrations.0002_seed_rules",
-    "clientvault.calendars.seeding",  # issue #15: no data migration; also run after every migrate (below)
 )
 # Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
 AFTER_MIGRATE = ("clientvault.calendars.seeding",)
