@@ -1,6 +1,6 @@
 """The daily retention sweep (PIPL-19, PIPL-47, GBT35273-6.1): customers past every rule's period are erased;
 under a legal hold they are restricted instead. Chunked by customer id, each chunk its own transaction; the
-erasures it starts run in their own step transactions (``lifecycle/erasure.py``), so a crash at any moment
+erasures it starts run a chunk at a time, each step one transaction for the chunk (``lifecycle/batch.py``), so a crash at any moment
 leaves committed chunks done, and the next run starts over from the first id (idempotent: an erased customer is
 out of the walk, a started erasure is resumed, an existing hold is not placed twice).
 
@@ -29,7 +29,7 @@ from clientvault.core import clock
 from clientvault.core.context import Context, system_context
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.lifecycle import erasure, holds, queries, restriction
+from clientvault.lifecycle import batch, erasure, holds, queries, restriction
 from clientvault.lifecycle.models import Erasure, ErasureState, RetentionRule, SweepCandidate
 from clientvault.lifecycle.policies import retain_until
 
@@ -155,14 +155,14 @@ def sweep(*, ctx: Context | None = None, today: dt.date | None = None, chunk: in
     day = today or clock.today()
     size = chunk or settings.CLIENTVAULT_SWEEP_CHUNK
     rules = list(RetentionRule.objects.all())
-    resumed = erasure.resume_stalled()
+    resumed = batch.resume_stalled(chunk=size, ctx=ctx)
     after: uuid.UUID | None = None
     erased = restricted = 0
     while True:
         after, to_run, held = _chunk(ctx, after, size, day, rules)
         restricted += held
-        for erasure_id in to_run:
-            erased += int(erasure.run(erasure_id, ctx=ctx) == ErasureState.DELETED)
+        if to_run:  # the chunk's erasures, each step one transaction for the whole chunk (lifecycle/batch.py)
+            erased += batch.run_many(to_run, ctx=ctx).get(ErasureState.DELETED, 0)
         if after is None:
             break
     expired = _expire_categories(ctx)
