@@ -84,6 +84,33 @@ def record(
     return event
 
 
+EachEvent = tuple[str, models.Model | None, str, str, uuid.UUID | None, Mapping[str, Any]]
+
+
+def record_each(ctx: Context, events: Iterable[EachEvent]) -> list[AuditEvent]:
+    """Record one event per (type, object, object type, object id, customer id, detail) in a single bulk insert and
+    return them (their ``event_id`` for a certificate): a batch whose events differ in detail (lifecycle/batch.py)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record_each must run inside the transaction of the action it records")
+    rows = [
+        _event(
+            ctx,
+            event_type,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            customer_id=customer_id,
+            fields=(),
+            outcome=AuditEvent.Outcome.SUCCESS,
+            detail=detail,
+            actor_username=None,
+        )
+        for event_type, obj, object_type, object_id, customer_id, detail in events
+    ]
+    bulk.insert(AuditEvent, rows)
+    return rows
+
+
 def record_many(
     ctx: Context, events: Iterable[tuple[str, models.Model, uuid.UUID | None, Iterable[str]]], *, detail: Mapping[str, Any] | None = None
 ) -> int:

@@ -248,6 +248,48 @@ def shred_key(customer_id: uuid.UUID) -> bool:
     return deleted > 0
 
 
+def request_destructions(customer_ids: list[uuid.UUID]) -> None:
+    """``request_destruction`` for many customers (a chunk of the retention sweep): the intents in one insert,
+    the keys gone after the commit in one key-store transaction (``shred_keys``)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("request_destructions must run inside the transaction that records the act")
+    ids = list(customer_ids)
+    if not ids:
+        return
+    KeyDestruction.objects.bulk_create([KeyDestruction(customer_id=cid) for cid in ids], ignore_conflicts=True)
+    for cid in ids:
+        cache.drop(cid)
+    transaction.on_commit(lambda: _destroy_many_after_commit(ids))
+
+
+def _destroy_many_after_commit(customer_ids: list[uuid.UUID]) -> None:
+    import logging
+
+    try:
+        shred_keys(customer_ids)
+    except Exception:  # the intents stay pending: the sweep retries; the committed act stands
+        logging.getLogger(__name__).exception("key destruction of %d customers failed; the sweep will retry", len(customer_ids))
+
+
+def shred_keys(customer_ids: list[uuid.UUID]) -> int:
+    """``shred_key`` for many customers in one key-store transaction (idempotent); returns how many keys were deleted."""
+    ids = list(customer_ids)
+    if not ids:
+        return 0
+    with transaction.atomic(using=KEYS_DB):
+        deleted, _ = CustomerKey.objects.filter(pk__in=ids).delete()
+        ShreddedKey.objects.bulk_create([ShreddedKey(customer_id=cid) for cid in ids], ignore_conflicts=True)
+    for cid in ids:
+        cache.drop(cid)
+    KeyDestruction.objects.filter(pk__in=ids, destroyed_at__isnull=True).update(destroyed_at=clock.now())
+    return int(deleted)
+
+
+def keys_exist(customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """The customers among these whose data key the key store holds (one query)."""
+    return set(CustomerKey.objects.filter(pk__in=list(customer_ids)).values_list("pk", flat=True))
+
+
 def finish_pending_destructions(limit: int = 1000) -> int:
     """Complete destructions whose intent committed but whose key is not gone yet; returns how many."""
     pending = list(KeyDestruction.objects.filter(destroyed_at__isnull=True).order_by("requested_at").values_list("pk", flat=True)[:limit])

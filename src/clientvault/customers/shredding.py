@@ -60,3 +60,25 @@ def delete_entered_in_error(*, ctx: Context, customer_ids: list[uuid.UUID], deta
     for customer in doomed:
         keystore.request_destruction(customer.pk)
     return len(doomed)
+
+
+def shred_customers(*, ctx: Context, customer_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """``shred_customer`` for a chunk (the retention sweep), in the caller's transaction: one event each in one
+    insert, the indexes and match keys blanked set-based, the keys destroyed after the commit in one key-store
+    transaction. Returns the customers that had a key."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("shred_customers must run inside the transaction of the act")
+    require_key_custodian(ctx)
+    ids = list(customer_ids)
+    if not ids:
+        return set()
+    had = keystore.keys_exist(ids)
+    audit.record_each(ctx, (("crypto.key_shredded", None, "crypto.customerkey", str(cid), cid, {}) for cid in ids))
+    cleared: dict[str, object] = {vault.index_column(f): b"" for f in vault.BLIND_INDEXED}
+    cleared["minor_until"] = None
+    Customer.objects.unrestricted(reason="crypto-shredding blanks the erased customers' search indexes").filter(pk__in=ids).update(
+        **cleared
+    )
+    matching.erase_keys_of(ids)
+    keystore.request_destructions(ids)
+    return had

@@ -53,10 +53,13 @@ def _exemptions(erasure: Erasure) -> list[dict[str, str]]:
     return out
 
 
-def build(erasure: Erasure, *, certificate_id: str, issued_at: str) -> dict[str, Any]:
+def build(
+    erasure: Erasure, *, certificate_id: str, issued_at: str, categories: list[str] | None = None, backups: dict[str, Any] | None = None
+) -> dict[str, Any]:
     from clientvault.lifecycle.models import RetentionRule
 
-    categories = sorted(set(RetentionRule.objects.filter(code__in=erasure.rule_codes).values_list("category", flat=True)))
+    if categories is None:
+        categories = sorted(set(RetentionRule.objects.filter(code__in=erasure.rule_codes).values_list("category", flat=True)))
     return {
         "format": FORMAT,
         "certificate_id": certificate_id,
@@ -72,7 +75,7 @@ def build(erasure: Erasure, *, certificate_id: str, issued_at: str) -> dict[str,
         "rows": erasure.counts,
         "audit_events": list(erasure.event_ids),
         "exemptions": _exemptions(erasure),
-        "backups": backups_statement(),
+        "backups": backups if backups is not None else backups_statement(),
     }
 
 
@@ -94,6 +97,38 @@ def issue(ctx: Context, erasure: Erasure) -> DeletionCertificate:
         detail={"erasure_id": str(erasure.pk), "key_id": f"key:{signer.key_id}"},
     )  # fmt: skip
     return cert
+
+
+def issue_many(ctx: Context, erasures: list[Erasure]) -> list[DeletionCertificate]:
+    """``issue`` for a chunk (caller's transaction): each certificate built and signed as one, inserted together,
+    with their events in one insert."""
+    from clientvault.core.ids import new_id
+    from clientvault.lifecycle.models import RetentionRule
+
+    if not erasures:
+        return []
+    categories_of = dict(RetentionRule.objects.values_list("code", "category"))
+    backups = backups_statement()
+    signer = signing.signer()
+    certs: list[DeletionCertificate] = []
+    for erasure in erasures:
+        cid = new_id()
+        issued = clock.now()
+        categories = sorted({categories_of[c] for c in erasure.rule_codes if c in categories_of})
+        body = canonical(build(erasure, certificate_id=str(cid), issued_at=issued.isoformat(), categories=categories, backups=backups))
+        certs.append(
+            DeletionCertificate(
+                id=cid, erasure=erasure, customer_id=erasure.customer_id, issued_at=issued, document=body.decode("utf-8"),
+                signature=base64.b64encode(signer.sign.sign(body)).decode("ascii"), key_id=signer.key_id,
+            )
+        )  # fmt: skip
+    DeletionCertificate.objects.bulk_create(certs)
+    key = f"key:{signer.key_id}"
+    issued_events = (
+        ("lifecycle.certificate_issued", c, "", "", c.customer_id, {"erasure_id": str(c.erasure_id), "key_id": key}) for c in certs
+    )
+    audit.record_each(ctx, issued_events)
+    return certs
 
 
 def as_file(cert: DeletionCertificate) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The daily retention sweep (PIPL-19, PIPL-47, GBT35273-6.1): customers past every rule's period are erased;
 under a legal hold they are restricted instead. Chunked by customer id, each chunk its own transaction; the
-erasures it starts run in their own step transactions (``lifecycle/erasure.py``), so a crash at any moment
+erasures it starts run a chunk at a time, each step one transaction for the chunk (``lifecycle/batch.py``), so a crash at any moment
 leaves committed chunks done, and the next run starts over from the first id (idempotent: an erased customer is
 out of the walk, a started erasure is resumed, an existing hold is not placed twice).
 
@@ -29,7 +29,7 @@ from clientvault.core import clock
 from clientvault.core.context import Context, system_context
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, FollowUp
-from clientvault.lifecycle import erasure, holds, queries, restriction
+from clientvault.lifecycle import batch, erasure, holds, queries, restriction
 from clientvault.lifecycle.models import Erasure, ErasureState, RetentionRule, SweepCandidate
 from clientvault.lifecycle.policies import retain_until
 
@@ -83,11 +83,38 @@ def _start_erasure(ctx: Context, customer: Customer, rules: list[RetentionRule])
     return started.pk
 
 
+def _start_erasures(ctx: Context, customers: list[Customer], rules: list[RetentionRule]) -> list[uuid.UUID]:
+    """``_start_erasure`` for a chunk: the erasures and their ``lifecycle.erasure_requested`` events in two inserts
+    (one at a time if another run started one of them meanwhile: the unique running-erasure constraint)."""
+    if not customers:
+        return []
+    codes = [r.code for r in rules]
+    running = Erasure.objects.filter(customer_id__in=[c.pk for c in customers], state__in=list(erasure.STEPS))
+    existing = dict(running.values_list("customer_id", "pk"))
+    new = [
+        Erasure(customer_id=c.pk, trigger=Erasure.Trigger.SWEEP, rule_codes=codes, state=ErasureState.QUEUED)
+        for c in customers
+        if c.pk not in existing
+    ]
+    try:
+        with transaction.atomic():
+            requested = (
+                ("lifecycle.erasure_requested", None, "lifecycle.erasure", str(e.pk), e.customer_id, {"trigger": "sweep", "rules": codes})
+                for e in new
+            )
+            for e, event in zip(new, audit.record_each(ctx, requested), strict=True):
+                e.event_ids = [str(event.event_id)]
+            Erasure.objects.bulk_create(new)
+    except IntegrityError:
+        started = (_start_erasure(ctx, c, rules) for c in customers)
+        return [pk for pk in started if pk is not None]
+    return [*existing.values(), *(e.pk for e in new)]
+
+
 def _chunk(
     ctx: Context, after: uuid.UUID | None, size: int, today: dt.date, rules: list[RetentionRule]
 ) -> tuple[uuid.UUID | None, list[uuid.UUID], int]:
     """One transaction: the next ``size`` candidates; AML holds placed, held ones restricted, expired ones' erasures created."""
-    to_run: list[uuid.UUID] = []
     restricted = 0
     with transaction.atomic():
         qs = Customer.objects.unrestricted(reason=_REASON).filter(
@@ -108,19 +135,21 @@ def _chunk(
         for customer in batch:
             if customer.status == Status.CLOSED:
                 holds.place_aml_holds(ctx, customer)
+        held = queries.hold_bases_of(ids)  # after the AML holds just placed, one query for the chunk
+        expired: list[Customer] = []
+        for customer in batch:
             first, last = expiry(customer, rules, contacts.get(customer.pk))
             if first is None or first >= today:
                 continue  # every purpose still holds
-            bases = queries.hold_bases(customer.pk)
+            bases = held.get(customer.pk, ())
             if bases or last is None or last >= today:
                 # PIPL-47: a period ran out but a legal duty (a hold) or another rule still keeps data: stored only.
                 if customer.restricted_at is None:
                     basis = bases[0] if bases else "retention"
                     restricted += int(restriction.restrict(ctx, customer_id=customer.pk, basis=basis, detail={"trigger": "sweep"}))
                 continue
-            started = _start_erasure(ctx, customer, [r for r in rules if r.category in SWEPT_CATEGORIES])
-            if started is not None:
-                to_run.append(started)
+            expired.append(customer)
+        to_run = _start_erasures(ctx, expired, [r for r in rules if r.category in SWEPT_CATEGORIES])
         return batch[-1].pk, to_run, restricted
 
 
@@ -155,14 +184,14 @@ def sweep(*, ctx: Context | None = None, today: dt.date | None = None, chunk: in
     day = today or clock.today()
     size = chunk or settings.CLIENTVAULT_SWEEP_CHUNK
     rules = list(RetentionRule.objects.all())
-    resumed = erasure.resume_stalled()
+    resumed = batch.resume_stalled(chunk=size, ctx=ctx)
     after: uuid.UUID | None = None
     erased = restricted = 0
     while True:
         after, to_run, held = _chunk(ctx, after, size, day, rules)
         restricted += held
-        for erasure_id in to_run:
-            erased += int(erasure.run(erasure_id, ctx=ctx) == ErasureState.DELETED)
+        if to_run:  # the chunk's erasures, each step one transaction for the whole chunk (lifecycle/batch.py)
+            erased += batch.run_many(to_run, ctx=ctx).get(ErasureState.DELETED, 0)
         if after is None:
             break
     expired = _expire_categories(ctx)
