@@ -81,7 +81,7 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/assets"): frozenset({400, 401, 403, 409, 422}),
     ("POST", "/assets/{asset_id}/movements"): _CUSTOMER_WRITE,
     ("GET", "/fx-rates"): frozenset({401, 403}),
-    ("POST", "/fx-rates"): frozenset({401, 403, 409, 422}),
+    ("POST", "/fx-rates"): frozenset({400, 401, 403, 409, 422}),  # 400: a body that is not JSON
     # The duplicate review queue (issue #14): ids and codes, member fields as the caller's policy shows them.
     ("GET", "/duplicates"): frozenset({400, 401, 403, 422}),
     ("GET", "/duplicates/{cluster_id}"): _CUSTOMER_READ,
@@ -114,6 +114,16 @@ OPERATION_ERRORS |= {
     ("GET", "/calendar/years"): frozenset({401, 403}),
     ("GET", "/calendar/{year}"): frozenset({401, 403, 404, 422}),
     ("POST", "/calendar/days"): frozenset({401, 403, 409, 422}),
+}
+# Retention rules, legal holds and deletion certificates (issue #15): compliance (auditors read); a customer, hold or
+# certificate out of the caller's legal entity answers 404; a hold already lifted or a lift by its own maker 409.
+OPERATION_ERRORS |= {
+    ("GET", "/lifecycle/rules"): frozenset({401, 403}),
+    ("GET", "/lifecycle/holds"): frozenset({401, 403}),
+    ("POST", "/lifecycle/holds"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("POST", "/lifecycle/holds/{hold_id}/lift"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("GET", "/lifecycle/certificates"): frozenset({401, 403}),
+    ("GET", "/lifecycle/certificates/{certificate_id}"): frozenset({401, 403, 404, 422}),
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 

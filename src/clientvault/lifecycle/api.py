@@ -14,7 +14,7 @@ from clientvault.core.errors import PermissionDenied
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.lifecycle import certificates, holds, queries, selectors
 from clientvault.lifecycle.models import LegalHold, RetentionRule
-from clientvault.lifecycle.schemas import CertificateOut, CertificateSummary, HoldIn, HoldOut, LiftIn, RuleOut
+from clientvault.lifecycle.schemas import CertificateOut, CertificateSummary, HoldIn, HoldOut, LiftIn, RetentionRuleOut
 
 router = Router(tags=["lifecycle"])
 
@@ -33,10 +33,13 @@ def _hold(h: LegalHold) -> HoldOut:
     )  # fmt: skip
 
 
-@router.get("/lifecycle/rules", response=list[RuleOut], summary="The retention rules in force (PIPL-19)")
-def list_rules(request: AppRequest) -> list[RuleOut]:
+@router.get("/lifecycle/rules", response=list[RetentionRuleOut], summary="The retention rules in force (PIPL-19)")
+def list_rules(request: AppRequest) -> list[RetentionRuleOut]:
     _ctx(request, RETENTION_RULES)
-    return [RuleOut(**{"code": r.code, "version": r.version, **r.snapshot()}) for r in RetentionRule.objects.order_by("category", "code")]
+    return [
+        RetentionRuleOut(**{"code": r.code, "version": r.version, **r.snapshot()})
+        for r in RetentionRule.objects.order_by("category", "code")
+    ]
 
 
 @router.get("/lifecycle/holds", response=list[HoldOut], summary="Legal holds of the caller's legal entity")

@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 
-class RuleOut(Schema):
+class RetentionRuleOut(Schema):
     code: str
     version: int
     category: str

@@ -13,15 +13,15 @@ from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.rights import requests, selectors
-from clientvault.rights.choices import Kind
-from clientvault.rights.schemas import ExtendIn, RefuseIn, RequestDetailOut, RequestIn, RequestOut, RetryIn, VerifyIn
+from clientvault.rights.choices import RequestKind
+from clientvault.rights.schemas import ExtendIn, RefuseIn, RequestDetailOut, RequestIn, RetryIn, RightsRequestOut, VerifyIn
 
 router = Router(tags=["rights"])
 
 
 class ListQuery(Schema):
     status: str = ""
-    kind: Kind | None = None
+    kind: RequestKind | None = None
     flagged: bool = False
 
 
@@ -36,11 +36,11 @@ def _detail(ctx: Context, rights_request_id: uuid.UUID) -> RequestDetailOut:
     return RequestDetailOut.of(selectors.get_request(ctx, rights_request_id))
 
 
-@router.get("/rights/requests", response=list[RequestOut], summary="Data-subject requests by due date (open ones unless status=all)")
-def list_requests(request: AppRequest, query: Query[ListQuery]) -> list[RequestOut]:
+@router.get("/rights/requests", response=list[RightsRequestOut], summary="Data-subject requests by due date (open ones unless status=all)")
+def list_requests(request: AppRequest, query: Query[ListQuery]) -> list[RightsRequestOut]:
     ctx = _ctx(request)
     found = selectors.request_list(ctx, selectors.RequestFilters(status=query.status, kind=query.kind or "", flagged=query.flagged))
-    return [RequestOut.of(v) for v in found]
+    return [RightsRequestOut.of(v) for v in found]
 
 
 @router.post(

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Kind(models.TextChoices):
+class RequestKind(models.TextChoices):
     ACCESS = "access", _("Access and copy")
     PORTABILITY = "portability", _("Portability")
     CORRECTION = "correction", _("Correction")
@@ -68,14 +68,14 @@ class PartKind(models.TextChoices):
 
 
 PARTS_OF: dict[str, tuple[str, ...]] = {
-    Kind.ACCESS: (PartKind.PACKAGE_PDF, PartKind.PACKAGE_JSON, PartKind.PACKAGE_CSV),
+    RequestKind.ACCESS: (PartKind.PACKAGE_PDF, PartKind.PACKAGE_JSON, PartKind.PACKAGE_CSV),
     # GDPR-20 / NDSR-25: machine-readable formats.
-    Kind.PORTABILITY: (PartKind.PACKAGE_JSON, PartKind.PACKAGE_CSV),
-    Kind.CORRECTION: (PartKind.CORRECTION,),
-    Kind.DELETION: (PartKind.ERASURE,),
-    Kind.RESTRICTION: (PartKind.RESTRICTION,),
-    Kind.EXPLANATION: (PartKind.EXPLANATION,),
-    Kind.WITHDRAWAL: (PartKind.WITHDRAWAL,),
+    RequestKind.PORTABILITY: (PartKind.PACKAGE_JSON, PartKind.PACKAGE_CSV),
+    RequestKind.CORRECTION: (PartKind.CORRECTION,),
+    RequestKind.DELETION: (PartKind.ERASURE,),
+    RequestKind.RESTRICTION: (PartKind.RESTRICTION,),
+    RequestKind.EXPLANATION: (PartKind.EXPLANATION,),
+    RequestKind.WITHDRAWAL: (PartKind.WITHDRAWAL,),
 }
 DOWNLOADABLE = frozenset({PartKind.PACKAGE_PDF, PartKind.PACKAGE_JSON, PartKind.PACKAGE_CSV, PartKind.EXPLANATION})
 

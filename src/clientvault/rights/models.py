@@ -11,11 +11,11 @@ from clientvault.core.ids import new_id
 from clientvault.rights.choices import (
     DeadlineUnit,
     Jurisdiction,
-    Kind,
     PartKind,
     PartStatus,
     RefusalCode,
     RequestChannel,
+    RequestKind,
     Status,
     VerificationMethod,
 )
@@ -93,7 +93,7 @@ class RightsRequest(models.Model):
     (erased with it); the row itself keeps the request's metadata as the record that it was handled."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=RequestKind.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=RequestChannel.choices)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=2, choices=Jurisdiction.choices, default=Jurisdiction.CN)
     # SET_NULL: once a customer is erased the request stays as the (non-personal) record that it was handled.

@@ -30,11 +30,11 @@ from clientvault.rights.choices import (
     OPEN_STATUSES,
     STAFF_CHANNELS,
     Jurisdiction,
-    Kind,
     PartKind,
     PartStatus,
     RefusalCode,
     RequestChannel,
+    RequestKind,
     Status,
     VerificationMethod,
 )
@@ -136,15 +136,15 @@ def _customer_for(ctx: Context, customer_id: uuid.UUID) -> Customer:
 
 def _clean(kind: str, channel: str, jurisdiction: str, changes: Mapping[str, Any] | None, purpose: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if kind not in Kind.values:
+    if kind not in RequestKind.values:
         errors["kind"] = [_("Choose the kind of request.")]
     if channel not in RequestChannel.values:
         errors["channel"] = [_("Choose how the request was received.")]
     if jurisdiction not in Jurisdiction.values:
         errors["jurisdiction"] = [_("Choose the jurisdiction.")]
-    if kind == Kind.CORRECTION and not changes:
+    if kind == RequestKind.CORRECTION and not changes:
         errors["changes"] = [_("Say which values are wrong and what they should be.")]
-    if kind == Kind.WITHDRAWAL and not purpose:
+    if kind == RequestKind.WITHDRAWAL and not purpose:
         errors["purpose"] = [_("Choose the consent to withdraw.")]
     return errors
 

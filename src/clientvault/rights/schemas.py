@@ -9,13 +9,13 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from clientvault.rights.choices import Kind, PartKind, RequestChannel
+from clientvault.rights.choices import PartKind, RequestChannel, RequestKind
 from clientvault.rights.request_views import PartView, RequestView
 
 
 class RequestIn(Schema):
     customer_id: uuid.UUID
-    kind: Kind
+    kind: RequestKind
     channel: RequestChannel = Field(description="How it was received: counter, phone, letter or email (portal: the portal itself)")
     jurisdiction: str = Field("CN", description="CN (PIPL) or EU (GDPR): decides the deadline policy")
     text: str = Field("", max_length=4000, description="The customer's words (sealed under their key)")
@@ -56,9 +56,9 @@ class PartOut(Schema):
         return cls(**{name: getattr(part, name) for name in cls.model_fields})
 
 
-class RequestOut(Schema):
+class RightsRequestOut(Schema):
     id: uuid.UUID
-    kind: Kind
+    kind: RequestKind
     channel: RequestChannel
     jurisdiction: str
     customer_id: uuid.UUID
@@ -75,11 +75,11 @@ class RequestOut(Schema):
     outcome: dict[str, Any]
 
     @classmethod
-    def of(cls, view: RequestView) -> RequestOut:
+    def of(cls, view: RequestView) -> RightsRequestOut:
         return cls(**{name: getattr(view, name) for name in cls.model_fields})
 
 
-class RequestDetailOut(RequestOut):
+class RequestDetailOut(RightsRequestOut):
     pauses: list[dict[str, Any]]
     parts: list[PartOut]
     text: str | None = Field(None, description="Shown to the compliance team and to whoever logged the request")

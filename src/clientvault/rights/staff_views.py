@@ -21,7 +21,7 @@ from clientvault.core.errors import DomainError, NotFound, PermissionDenied, Val
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.rights import requests, selectors
-from clientvault.rights.choices import Kind, Status
+from clientvault.rights.choices import RequestKind, Status
 from clientvault.rights.request_forms import ExtendForm, RefuseForm, StaffRequestForm, VerifyForm
 
 
@@ -42,7 +42,7 @@ def dashboard(request: AppRequest) -> HttpResponse:
     rows = selectors.request_list(ctx, filters)
     counts = {u: sum(1 for r in rows if r.urgency == u) for u in ("overdue", "due_soon", "flagged")}
     context: dict[str, Any] = {
-        "rows": rows, "filters": filters, "counts": counts, "kinds": Kind.choices, "statuses": Status.choices,
+        "rows": rows, "filters": filters, "counts": counts, "kinds": RequestKind.choices, "statuses": Status.choices,
         "may_create": allows(ctx.roles, RIGHTS_REQUESTS, CREATE),
     }  # fmt: skip
     return render(request, "rights/staff/dashboard.html", context)
