@@ -600,3 +600,12 @@ def test_every_relation_to_a_customer_follows_a_merge_or_says_why_not() -> None:
     assert all(reason.strip() for reason in lineage.exemptions().values())
     registered = {r.model for r in lineage.registered()}
     assert not registered & set(lineage.exemptions()), "a model is both re-pointed and exempt"
+
+
+@pytest.mark.django_db
+def test_a_freshly_migrated_database_holds_no_audit_event() -> None:
+    """Catalogue seeding (data migrations and ``core.seeding.AFTER_MIGRATE``) is unaudited set-up: a test database,
+    like a new installation, starts with an empty audit trail — every audit test relies on it."""
+    from clientvault.audit.models import AuditEvent
+
+    assert list(AuditEvent.objects.values_list("event_type", flat=True)[:5]) == []

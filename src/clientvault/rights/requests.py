@@ -345,10 +345,12 @@ def retry_part(*, ctx: Context, request_id: uuid.UUID, part_kind: str) -> Reques
 @transaction.atomic
 def recompute_deadlines(years: frozenset[int] | None = None) -> int:
     """After a calendar change: recompute the deadlines of open working-day requests (all of them, or those
-    whose clock touches ``years``, or that are flagged). One audit event per run, with the counts."""
+    whose clock touches ``years``, or that are flagged). One audit event per run that moved a deadline, with the
+    counts, when it looked at any request; a run with no open request to look at records nothing (seeding the
+    calendar after ``migrate`` runs it once per year)."""
     ctx = system_context(channel="task", purpose="rights_request")
     rows = RightsRequest.objects.unrestricted(reason="a calendar change moves open requests' deadlines").select_for_update()
-    changed = flagged_before = cleared = 0
+    changed = flagged_before = cleared = examined = 0
     for request in rows.filter(status__in=OPEN_STATUSES, policy__unit="working_days").select_related("policy"):
         touched = {local_date(request.received_at).year}
         for day in (request.due_on, request.outer_due_on):
@@ -356,6 +358,7 @@ def recompute_deadlines(years: frozenset[int] | None = None) -> int:
                 touched.add(day.year)
         if years is not None and not (touched & years) and not request.calendar_flag:
             continue
+        examined += 1
         before = (request.due_on, request.calendar_flag)
         flagged_before += bool(request.calendar_flag)
         apply_deadlines(request)
@@ -368,7 +371,8 @@ def recompute_deadlines(years: frozenset[int] | None = None) -> int:
         "first_year": min(years) if years else None, "last_year": max(years) if years else None,
         "changed": changed, "flag_cleared": cleared, "flagged_before": flagged_before,
     }  # fmt: skip
-    audit.record(ctx, "rights.deadlines_recomputed", object_type=MODEL, detail=detail)
+    if examined:
+        audit.record(ctx, "rights.deadlines_recomputed", object_type=MODEL, detail=detail)
     return changed
 
 

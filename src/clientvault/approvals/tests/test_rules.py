@@ -136,11 +136,12 @@ def test_seeded_default_rules() -> None:
         "merges.merge",  # issue #14 (merges/migrations/0002_seed_rules.py)
         "merges.unmerge",
         "intake.undo",  # issue #14 (intake/migrations/0002_batch_purpose_undo.py)
+        "lifecycle.erase",  # issue #15 (lifecycle/migrations/0002_seed_rules.py): a deletion on request
     }
     movement = ApprovalRule.objects.get(change_type="assets.movement")
     assert movement.conditions == {"min_amount_minor": 100_000_000}
     assert movement.supervisor_threshold_minor == 500_000_000 and movement.supervisor_roles == [roles.COMPLIANCE_OFFICER]
-    assert ApprovalRuleVersion.objects.filter(version=1).count() == 8
+    assert ApprovalRuleVersion.objects.filter(version=1).count() == 9
 
 
 @pytest.mark.django_db

@@ -85,7 +85,7 @@ def test_the_year_page_shows_month_grids_coverage_and_citation(org: Org) -> None
     assert page.status_code == 200
     html = page.content.decode()
     assert 'data-day="2026-10-01" data-state="holiday"' in html and 'data-day="2026-02-14" data-state="workday"' in html
-    assert ("2026年部分节假日安排" in html and "工作日日历" in html) or "Working-day calendar" in html
+    assert ("2026年部分节假日安排" in html and "工作日历" in html) or "Working-day calendar" in html
     assert 'href="/calendar/days/' not in html  # no edit link for a reader
     uncovered = _client(org["rep_bj1"]).get("/calendar/2027/").content.decode()
     assert 'data-testid="coverage-badge"' in uncovered and "text-bg-danger" in uncovered.split('data-testid="coverage-badge"')[0][-80:]

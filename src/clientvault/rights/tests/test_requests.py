@@ -218,3 +218,9 @@ def test_a_flagged_request_past_its_outer_limit_shows_overdue_and_a_paused_one_m
     view = RequestView.of(paused, dt.date(2026, 10, 5), 3)  # five days paused so far
     assert view.due_on == dt.date(2026, 11, 4) and view.urgency == "ok"
     assert RequestView.of(paused, dt.date(2026, 12, 1), 3).urgency == "ok"  # still paused: never overdue while waiting on the requester
+
+
+def test_a_recompute_with_no_open_request_records_nothing(db: Any, audit_events: Any) -> None:
+    # Seeding the calendar after migrate runs the hook once per year: a fresh database must not start with events.
+    assert requests.recompute_deadlines(frozenset({2026})) == 0
+    assert audit_events("rights.deadlines_recomputed") == []
