@@ -96,3 +96,29 @@ def sequence(*, wait: bool = True, batch: int = SEQUENCE_BATCH) -> int:
             done += len(pending)
         if len(pending) < batch:
             return done
+
+
+def consume(name: str, prefix: str, handler: Subscriber, *, batch: int = SEQUENCE_BATCH) -> int:
+    """Hand ``handler`` every sequenced event of ``prefix`` past consumer ``name``'s cursor, in feed order.
+
+    The durable path beside the after-commit delivery (which a crash between commit and callback loses): each
+    event's handling and the cursor's advance commit together, so nothing is skipped and nothing is handled twice
+    by this path. Handlers must be idempotent, since the after-commit delivery may have run them already.
+    Returns how many events were handled."""
+    from clientvault.core.models import FeedCursor, OutboxEvent
+
+    sequence()
+    done = 0
+    while True:
+        with transaction.atomic():
+            cursor, _ = FeedCursor.objects.select_for_update().get_or_create(name=name)
+            events = list(OutboxEvent.objects.filter(seq__gt=cursor.seq).order_by("seq")[:batch])
+            for event in events:
+                if event.topic.startswith(prefix):
+                    handler(event)
+                    done += 1
+            if events:
+                cursor.seq = events[-1].seq or cursor.seq
+                cursor.save(update_fields=["seq"])
+        if len(events) < batch:
+            return done

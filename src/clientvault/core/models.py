@@ -72,3 +72,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class FeedCursor(models.Model):
+    """How far an in-process consumer has read the outbox feed (``events.consume``): its effects and the new
+    position commit in one transaction, so an event is handled once even when the after-commit delivery was lost
+    to a crash (``kill -9`` between commit and callback)."""
+
+    name = models.CharField(_("consumer"), max_length=60, primary_key=True)
+    seq = models.BigIntegerField(_("feed position"), default=0)
+
+    class Meta:
+        verbose_name = _("feed cursor")
+        verbose_name_plural = _("feed cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.seq}"

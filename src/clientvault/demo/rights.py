@@ -47,11 +47,14 @@ def seed_rights_requests(users: dict[str, User]) -> list[RightsRequest]:
             text="我的邮箱地址已更换", changes={"email": "new.mail@example.cn"},
         )  # fmt: skip
         requests.take_over(ctx=compliance, request_id=correction.pk)
+        leaving = _prospect_without_assets(users, {p.pk for p in people}) or people[2]
         deletion = requests.submit_request(
-            ctx=_subject(people[2]), customer_id=people[2].pk, kind="deletion", channel="portal", text="我已销户，请删除我的信息"
+            ctx=_subject(leaving), customer_id=leaving.pk, kind="deletion", channel="portal", text="我不再需要贵司的服务，请删除我的信息"
         )
+        requests.take_over(ctx=compliance, request_id=deletion.pk)
     for request in (access, correction, deletion):
         fulfilment.fulfil(request.pk)  # what the worker does; a part that cannot run shows failed, never done
+    _approve_and_erase(users, deletion)
     made += [access, correction, deletion]
     with clock.travel(now - dt.timedelta(days=40)):  # logged at the counter 40 days ago, never handled: overdue
         made.append(
@@ -81,6 +84,41 @@ def seed_rights_requests(users: dict[str, User]) -> list[RightsRequest]:
     if held is not None:
         made.append(held)
     return made
+
+
+def _prospect_without_assets(users: dict[str, User], taken: set[object]) -> Customer | None:
+    """A prospect who never held an asset: no AML duty keeps their records, so their deletion really deletes."""
+    from clientvault.assets.models import Asset
+
+    holders = Asset.objects.unrestricted(reason="demo: customers who hold assets").values("customer_id")
+    return (
+        Customer.objects.unrestricted(reason="demo: a prospect who asks to be deleted")
+        .filter(owner=users["rep_bj1"], kind="individual", review_status="approved", status="prospect", erased_at__isnull=True)
+        .exclude(pk__in=taken)
+        .exclude(pk__in=holders)
+        .order_by("created_at")
+        .first()
+    )
+
+
+def _approve_and_erase(users: dict[str, User], deletion: RightsRequest) -> None:
+    """The deletion waits for a second compliance officer (``lifecycle.erase``, PIPL-47): 黄静 approves what 李娜 proposed,
+    the erasure runs its steps (what the worker does) and the request ends with a signed deletion certificate."""
+    from clientvault.approvals import services as approvals
+    from clientvault.approvals.models import ChangeRequest
+    from clientvault.lifecycle import erasure
+    from clientvault.lifecycle.models import Erasure
+
+    if "compliance2" not in users:
+        return
+    waiting = ChangeRequest.objects.unrestricted(reason="demo: the deletion waiting for the second officer").filter(
+        change_type="lifecycle.erase", subject_id=deletion.subject_id, status="submitted"
+    )
+    for change in waiting:
+        approvals.approve(_staff(users["compliance2"], "compliance_review"), change.pk, reason="已核实客户身份及删除请求，无法定保留义务")
+    for pk in Erasure.objects.filter(customer_id=deletion.subject_id, state="queued").values_list("pk", flat=True):
+        erasure.run(pk)
+    fulfilment.fulfil(deletion.pk)
 
 
 def _aml_deletion(users: dict[str, User], compliance: Context, taken: set[object]) -> RightsRequest | None:

@@ -56,6 +56,9 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("admin", "王强", R.ADMINISTRATOR, "hq"),
     DemoUser("compliance", "李娜", R.COMPLIANCE_OFFICER, "hq"),
+    # A second compliance officer: decisions that need "a compliance officer other than the maker" (a deletion on
+    # request, a shortened retention period, a lifted hold) have someone to make them (issue #15).
+    DemoUser("compliance2", "黄静", R.COMPLIANCE_OFFICER, "hq"),
     DemoUser("auditor", "赵敏", R.AUDITOR, "hq"),
     DemoUser("risk", "陈刚", R.RISK_OFFICER, "hq"),
     DemoUser("manager_bj", "刘洋", R.SALES_MANAGER, "bj"),
@@ -121,6 +124,15 @@ def build_organisation(ctx: Context) -> dict[str, User]:
     return users
 
 
+def bootstrapped_users() -> list[DemoUser]:
+    """The users the system makes itself: the first of each bootstrap role (administrator, compliance officer)."""
+    first: dict[str, DemoUser] = {}
+    for spec in DEMO_USERS:
+        if spec.role in grants.BOOTSTRAP_ROLES:
+            first.setdefault(spec.role, spec)
+    return list(first.values())
+
+
 def _create_users(ctx: Context, departments: dict[str, Department]) -> dict[str, User]:
     """The users, as a real set-up makes them (ARCHITECTURE.md rule 12): the system creates the first
     administrator and compliance officer; the administrator creates everyone else; each data role is a
@@ -136,7 +148,7 @@ def _create_users(ctx: Context, departments: dict[str, Department]) -> dict[str,
         }
 
     users: dict[str, User] = {}
-    first = [s for s in DEMO_USERS if s.role in grants.BOOTSTRAP_ROLES]
+    first = bootstrapped_users()
     for spec in first:
         users[spec.username] = grants.bootstrap_user(ctx=ctx, data=data(spec), password=DEMO_PASSWORD)
     admin = next(users[s.username] for s in first if s.role == R.ADMINISTRATOR)

@@ -16,7 +16,6 @@ customer, with the same guarantees:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from collections import defaultdict
@@ -29,7 +28,6 @@ from django.db.models import Count, F
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context, system_context
-from clientvault.core.errors import NotFound
 from clientvault.customers import lineage, shredding
 from clientvault.customers.models import Customer
 from clientvault.lifecycle import erasure, queries, restriction
@@ -113,13 +111,13 @@ def step(ids: list[uuid.UUID], state: str, *, ctx: Context) -> dict[str, int]:
             return {}
         cids = sorted({e.customer_id for e in erasures})
         list(Customer.objects.unrestricted(reason=_REASON).select_for_update().filter(pk__in=cids).order_by("pk").values_list("pk"))
-        held = queries.hold_bases_of(cids)
+        # Once the rows are gone (ROWS_DONE) nothing is left to hold: the certificate is issued whatever came since.
+        held = queries.hold_bases_of(cids) if state != ErasureState.ROWS_DONE else {}
         going: list[Erasure] = []
         for e in erasures:
             bases = held.get(e.customer_id)
             if bases:  # PIPL-47: a legal duty keeps the data, stored only
-                with contextlib.suppress(NotFound):  # already a tombstone (held before certify): nothing left to restrict
-                    restriction.restrict(ctx, customer_id=e.customer_id, basis=bases[0], detail={"erasure_id": str(e.pk)})
+                restriction.restrict(ctx, customer_id=e.customer_id, basis=bases[0], detail={"erasure_id": str(e.pk)})
                 e.state = ErasureState.RESTRICTED
                 Erasure.objects.filter(pk=e.pk).update(
                     state=e.state, hold_bases=list(bases), attempts=F("attempts") + 1, updated_at=clock.now()

@@ -23,10 +23,11 @@ def lock_customer(customer_id: uuid.UUID) -> Customer | None:
 
 
 def holds_in_force(customer_id: uuid.UUID, *, today: dt.date | None = None) -> list[LegalHold]:
-    """Holds not lifted whose period covers ``today`` (a lift merely requested still holds)."""
+    """Holds not lifted that have not ended by ``today`` (a lift merely requested still holds). A hold that starts
+    later binds already: deleting now would destroy what it is placed to keep (AML-34, a litigation hold)."""
     day = today or clock.today()
     holds = LegalHold.objects.filter(customer_id=customer_id).exclude(status=HoldStatus.LIFTED).order_by("starts_on", "basis")
-    return [h for h in holds if h.starts_on <= day and (h.until is None or day <= h.until)]
+    return [h for h in holds if h.until is None or day <= h.until]
 
 
 def hold_bases(customer_id: uuid.UUID) -> tuple[str, ...]:
@@ -38,7 +39,7 @@ def hold_bases_of(customer_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, .
     """``hold_bases`` for many customers in one query (the sweep's chunks); customers without a hold are absent."""
     day = clock.today()
     found: dict[uuid.UUID, set[str]] = {}
-    rows = LegalHold.objects.filter(customer_id__in=list(customer_ids), starts_on__lte=day).exclude(status=HoldStatus.LIFTED)
+    rows = LegalHold.objects.filter(customer_id__in=list(customer_ids)).exclude(status=HoldStatus.LIFTED)  # future ones bind too
     for customer_id, basis, until in rows.values_list("customer_id", "basis", "until"):
         if until is None or day <= until:
             found.setdefault(customer_id, set()).add(basis)

@@ -25,7 +25,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from clientvault.audit import recording as audit
-from clientvault.core import clock
+from clientvault.core import clock, events
 from clientvault.core.context import Context, system_context
 from clientvault.customers.choices import Status
 from clientvault.customers.models import Customer, FollowUp
@@ -154,28 +154,55 @@ def _chunk(
 
 
 def _expire_categories(ctx: Context) -> int:
-    """Data held only for a withdrawn purpose (PIPL-47 (3)): the categories the subscriber noted."""
+    """Data held only for a withdrawn purpose (PIPL-47 (3)): the categories noted for each customer, walked by
+    customer id in pages. A customer under a legal hold keeps the note (the data goes once the hold ends); one whose
+    consent for that purpose is live again (given anew since) loses the note and keeps the data."""
     done = 0
-    for candidate in list(SweepCandidate.objects.order_by("noted_at")[:1000]):
-        with transaction.atomic():
-            locked = SweepCandidate.objects.select_for_update().filter(pk=candidate.pk).first()
-            if locked is None:
-                continue
-            counts: dict[str, int] = {}
-            if "marketing_tags" in locked.categories and not queries.hold_bases(locked.customer_id):
-                through = Customer.tags.through
-                counts["customers.customer_tags"] = through.objects.filter(customer_id=locked.customer_id).delete()[0]
+    after: uuid.UUID | None = None
+    while True:
+        page = SweepCandidate.objects.order_by("customer_id")
+        ids = list((page.filter(customer_id__gt=after) if after else page).values_list("customer_id", flat=True)[:1000])
+        if not ids:
+            return done
+        after = ids[-1]
+        for customer_id in ids:
+            done += _expire_one(ctx, customer_id)
+
+
+def _expire_one(ctx: Context, customer_id: uuid.UUID) -> int:
+    with transaction.atomic():
+        locked = SweepCandidate.objects.select_for_update().filter(pk=customer_id).first()
+        if locked is None or queries.hold_bases(customer_id):
+            return 0  # a hold keeps everything, the note too (AML-34, PIPL-47)
+        categories = [c for c in locked.categories if c not in _categories_consented_again(customer_id)]
+        counts: dict[str, int] = {}
+        if "marketing_tags" in categories:
+            through = Customer.tags.through
+            counts["customers.customer_tags"] = through.objects.filter(customer_id=customer_id).delete()[0]
+        if categories:
             audit.record(
-                ctx, "lifecycle.data_expired", object_type="customers.customer", object_id=str(locked.customer_id),
-                customer_id=locked.customer_id,
-                detail={
-                    "categories": list(locked.categories), "trigger": "consent_withdrawn",
-                    **{f"deleted:{k}": v for k, v in counts.items()},
-                },
+                ctx, "lifecycle.data_expired", object_type="customers.customer", object_id=str(customer_id), customer_id=customer_id,
+                detail={"categories": categories, "trigger": "consent_withdrawn", **{f"deleted:{k}": v for k, v in counts.items()}},
             )  # fmt: skip
-            locked.delete()
-            done += 1
-    return done
+        locked.delete()
+        return int(bool(categories))
+
+
+def _categories_consented_again(customer_id: uuid.UUID) -> set[str]:
+    """The categories whose consent-based purpose is live again for this customer."""
+    from clientvault.consents.enforcement import live_q
+    from clientvault.consents.models import Consent
+
+    now, today = clock.now(), clock.today()
+    live = Consent.objects.unrestricted(reason=_REASON).filter(customer_id=customer_id).filter(live_q(None, now, today))
+    purposes = set(live.values_list("purpose", flat=True))
+    return {r.category for r in RetentionRule.objects.filter(purpose__in=purposes)} if purposes else set()
+
+
+def _note_missed_withdrawals() -> int:
+    """The durable path of ``note_withdrawal``: every ``consent.changed`` event past the sweep's feed cursor, in
+    feed order, so a withdrawal whose after-commit note was lost to a crash is still noted (idempotent)."""
+    return events.consume("lifecycle.withdrawals", "consent.changed", note_withdrawal)
 
 
 def sweep(*, ctx: Context | None = None, today: dt.date | None = None, chunk: int | None = None) -> dict[str, Any]:
@@ -194,6 +221,7 @@ def sweep(*, ctx: Context | None = None, today: dt.date | None = None, chunk: in
             erased += batch.run_many(to_run, ctx=ctx).get(ErasureState.DELETED, 0)
         if after is None:
             break
+    _note_missed_withdrawals()
     expired = _expire_categories(ctx)
     result = {"erased": erased, "restricted": restricted, "categories_expired": expired, "resumed": resumed}
     with transaction.atomic():

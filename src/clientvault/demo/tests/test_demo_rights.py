@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
+from clientvault.approvals.models import ChangeRequest
 from clientvault.core import clock
 from clientvault.core.context import system_context
+from clientvault.customers.models import Customer
 from clientvault.demo import seeding
 from clientvault.demo.rights import seed_rights_requests
+from clientvault.lifecycle.models import DeletionCertificate
 from clientvault.rights.choices import Status
 from clientvault.rights.models import RightsRequest
 from clientvault.testing.customers import all_rows, customer
@@ -22,13 +25,22 @@ def test_demo_requests_cover_every_state(settings: Any, audit_events: Any) -> No
     users = seeding.build_organisation(system_context(channel="cli"))
     for _ in range(7):
         customer(users["rep_bj1"])
+    leaving = customer(users["rep_bj1"], status="prospect")  # never held an asset: nothing keeps their records
     made = seed_rights_requests(users)
     assert len(made) == 7
     rows = {r.pk: r for r in all_rows(RightsRequest)}
     access, correction, deletion, overdue, letter, refused, today = (rows[r.pk] for r in made)
     assert correction.status == Status.DONE
     assert access.status == Status.DONE
-    assert deletion.status in (Status.DONE, Status.WAITING, Status.RESTRICTED, Status.IN_PROGRESS)
+    # The deletion was proposed by 李娜 and approved by the second compliance officer 黄静; it ends deleted, certified.
+    assert deletion.subject_id == leaving.pk and deletion.status == Status.DONE
+    erase = all_rows(ChangeRequest).get(change_type="lifecycle.erase", subject_id=leaving.pk)
+    assert erase.status == "applied" and erase.maker_id == users["compliance"].pk
+    (approved,) = [e for e in audit_events("approval.approved") if e.object_id == str(erase.pk)]
+    assert approved.actor_id == users["compliance2"].pk
+    certificate = DeletionCertificate.objects.get(customer_id=leaving.pk)
+    assert certificate.erasure.state == "deleted"
+    assert not all_rows(Customer).filter(pk=leaving.pk, erased_at__isnull=True).exists()
     assert overdue.status == Status.IN_PROGRESS and overdue.due_on is not None and overdue.due_on < clock.today()
     assert letter.status == Status.VERIFYING and letter.pauses
     assert refused.status == Status.REFUSED and refused.refusal_code == "portability_conditions"
@@ -43,6 +55,7 @@ def test_a_demo_deletion_under_an_aml_hold_ends_restricted(settings: Any) -> Non
     users = seeding.build_organisation(system_context(channel="cli"))
     for _ in range(7):
         customer(users["rep_bj1"])
+    customer(users["rep_bj1"], status="prospect")
     holder = customer(users["rep_bj1"])
     merges_support.asset_with_identifier(holder, "6222020200112299")
     made = seed_rights_requests(users)

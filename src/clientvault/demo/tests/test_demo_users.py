@@ -22,17 +22,19 @@ def test_demo_users_leave_created_and_grant_events(audit_events):
     admin, officer = users["admin"], users["compliance"]
     created = {e.object_id: e for e in audit_events("user.created")}
     assert set(created) == {str(u.pk) for u in users.values()}
+    first = {s.username for s in seeding.bootstrapped_users()}
+    assert first == {"admin", "compliance"}
     for spec in seeding.DEMO_USERS:
         user = User.objects.get(username=spec.username)
         assert user.role_codes() == [spec.role] and user.check_password(seeding.DEMO_PASSWORD)
         event = created[str(user.pk)]
-        if spec.role in grants.BOOTSTRAP_ROLES:
+        if spec.username in first:
             assert event.actor_id is None and event.detail == {"role_codes": [spec.role], "bootstrap": True}
         else:
             assert event.actor_id == admin.pk and event.detail == {"role_codes": [], "requested_role_codes": [spec.role]}
             grant = RoleGrant.objects.get(user=user)
             assert (grant.status, grant.requested_by, grant.decided_by) == ("approved", admin, officer)
-    data_users = [s for s in seeding.DEMO_USERS if s.role not in grants.BOOTSTRAP_ROLES]
+    data_users = [s for s in seeding.DEMO_USERS if s.username not in first]
     requested = audit_events("role_grant.requested")
     approved = audit_events("role_grant.approved")
     assert len(requested) == len(approved) == len(data_users)

@@ -4,6 +4,7 @@ crash between steps, AML holds turning a deletion into a restriction, the change
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -12,11 +13,12 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from clientvault.approvals.models import ChangeRequest
 from clientvault.assets.models import Asset
 from clientvault.audit import signing
-from clientvault.core.errors import Conflict
+from clientvault.core.errors import Conflict, NotFound
 from clientvault.crypto import keystore
 from clientvault.crypto.models import KeyDestruction
 from clientvault.customers.models import Customer, FollowUp
@@ -159,3 +161,19 @@ def test_the_certificate_pdf_renders_in_chinese_and_english(org: Org) -> None:
     for language in ("zh-hans", "en"):
         pdf = render_pdf(cert, language)
         assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+
+
+@no_approval
+def test_once_the_rows_are_gone_the_erasure_is_certified_whatever_came_since(org: Org) -> None:
+    from clientvault.lifecycle.models import LegalHold
+
+    c = prospect(org["rep_bj1"])
+    services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-9")
+    e = _erasure("req-9")
+    assert erasure.run(e.pk, stop_after=ErasureState.ROWS_DONE) == ErasureState.ROWS_DONE
+    with pytest.raises(NotFound):  # the customer is a tombstone: no hold can be placed any more
+        holds.place_hold(ctx(org["compliance"]), customer_id=c.pk, basis="litigation", reference="迟到的保全")
+    # Even a hold row written behind the services' back cannot leave the erasure uncertified.
+    LegalHold.objects.create(customer_id=c.pk, basis="litigation", starts_on=dt.date.today(), placed_at=timezone.now())
+    assert erasure.run(e.pk) == ErasureState.DELETED
+    assert DeletionCertificate.objects.filter(erasure=e).count() == 1

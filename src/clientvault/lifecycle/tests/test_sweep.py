@@ -96,3 +96,62 @@ def test_a_shorter_period_waits_for_a_second_officer_a_longer_one_does_not(org: 
     assert (rule.period_months, rule.version) == (12, 3) and rule.history().count() == 3
     with pytest.raises(PermissionDenied):
         rules.change_rule(ctx=ctx(org["auditor"]), code="followups-sales", data={"period_months": 60}, reason="x")
+
+
+def _tagged_and_withdrawn(org: Org) -> Any:
+    from clientvault.consents import services as consent_services
+    from clientvault.customers.models import Tag
+
+    c = cf.customer(org["rep_bj1"])
+    c.tags.add(Tag.objects.create(name=f"营销{c.pk.hex[:6]}"))
+    consf.consent(c, "marketing")
+    consent_services.withdraw_consent(ctx=ctx(org["compliance"]), customer_id=c.pk, purpose="marketing", channel="counter")
+    return c
+
+
+def test_a_withdrawal_whose_after_commit_note_was_lost_is_noted_by_the_sweep(org: Org, audit_events: Any) -> None:
+    # Under the test's transaction the after-commit delivery never runs: exactly a kill -9 between commit and callback.
+    c = _tagged_and_withdrawn(org)
+    assert not SweepCandidate.objects.filter(customer_id=c.pk).exists()
+    assert sweep.sweep(ctx=SYSTEM)["categories_expired"] == 1  # the sweep read the outbox past its cursor
+    assert not Customer.tags.through.objects.filter(customer_id=c.pk).exists()
+    [expired] = audit_events("lifecycle.data_expired")
+    assert expired.customer_id == c.pk and expired.detail["categories"] == ["marketing_tags"]
+    assert sweep.sweep(ctx=SYSTEM)["categories_expired"] == 0  # the cursor moved: handled once
+
+
+def test_a_hold_keeps_the_tags_and_the_note_until_it_ends(org: Org) -> None:
+    from clientvault.lifecycle import holds
+    from clientvault.lifecycle.models import LegalHold
+
+    c = _tagged_and_withdrawn(org)
+    holds.place_hold(ctx(org["compliance"]), customer_id=c.pk, basis="litigation", reference="诉讼保全", until=TODAY)
+    assert sweep.sweep(ctx=SYSTEM)["categories_expired"] == 0
+    assert Customer.tags.through.objects.filter(customer_id=c.pk).exists()
+    assert SweepCandidate.objects.filter(customer_id=c.pk).exists()  # still noted: the tags go when the hold ends
+    LegalHold.objects.filter(customer_id=c.pk).update(until=TODAY - dt.timedelta(days=1))
+    assert sweep.sweep(ctx=SYSTEM)["categories_expired"] == 1
+    assert not Customer.tags.through.objects.filter(customer_id=c.pk).exists()
+
+
+def test_consent_given_again_keeps_the_tags(org: Org, audit_events: Any) -> None:
+    c = _tagged_and_withdrawn(org)
+    consf.consent(c, "marketing")  # the customer opted in again before the sweep ran
+    assert sweep.sweep(ctx=SYSTEM)["categories_expired"] == 0
+    assert Customer.tags.through.objects.filter(customer_id=c.pk).exists()
+    assert not SweepCandidate.objects.filter(customer_id=c.pk).exists() and not audit_events("lifecycle.data_expired")
+
+
+def test_a_hold_that_starts_later_already_stops_the_sweep(org: Org) -> None:
+    from clientvault.lifecycle import holds
+
+    stale = prospect(org["rep_bj1"])
+    Customer.objects.unrestricted(reason="test: age the record").filter(pk=stale.pk).update(
+        created_at=dt.datetime.combine(add_months(TODAY, -40), dt.time(), tzinfo=dt.UTC)
+    )
+    later = TODAY + dt.timedelta(days=30)
+    holds.place_hold(ctx(org["compliance"]), customer_id=stale.pk, basis="litigation", reference="案件受理后保全", starts_on=later)
+    assert sweep.sweep(ctx=SYSTEM)["erased"] == 0
+    row = raw(stale)
+    assert row.erased_at is None and row.restricted_at is not None and row.restriction_basis == "litigation"
+    assert not DeletionCertificate.objects.filter(customer_id=stale.pk).exists()
