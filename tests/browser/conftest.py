@@ -48,6 +48,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flushed_once(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Browser tests roll back by serialisation (``serialized_rollback``): each one re-inserts the database's first
+    contents at set-up. On a database still holding them (a browser test run alone, or first in its worker), that
+    re-insert would UPDATE append-only catalogue versions and be refused; so the process's first browser test
+    starts from an empty database, as every one after a transactional test does."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        for alias in ("default", "keys"):
+            call_command("flush", database=alias, interactive=False, verbosity=0)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).is_file() or not os.access(CHROMIUM, os.X_OK):

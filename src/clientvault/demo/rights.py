@@ -87,11 +87,15 @@ def seed_rights_requests(users: dict[str, User]) -> list[RightsRequest]:
 
 
 def _prospect_without_assets(users: dict[str, User], taken: set[object]) -> Customer | None:
-    """A prospect who never held an asset: no AML duty keeps their records, so their deletion really deletes."""
+    """A prospect who never held an asset (no AML duty keeps their records, so their deletion really deletes): an
+    existing one, else a web lead the rep enters now and compliance accepts, as in production."""
+    from clientvault.approvals import services as approvals
     from clientvault.assets.models import Asset
+    from clientvault.customers import profiles
+    from clientvault.customers.choices import Kind
 
     holders = Asset.objects.unrestricted(reason="demo: customers who hold assets").values("customer_id")
-    return (
+    found = (
         Customer.objects.unrestricted(reason="demo: a prospect who asks to be deleted")
         .filter(owner=users["rep_bj1"], kind="individual", review_status="approved", status="prospect", erased_at__isnull=True)
         .exclude(pk__in=taken)
@@ -99,6 +103,15 @@ def _prospect_without_assets(users: dict[str, User], taken: set[object]) -> Cust
         .order_by("created_at")
         .first()
     )
+    if found is not None:
+        return found
+    rep = _staff(users["rep_bj1"], "customer_service")
+    lead = profiles.create_customer(
+        ctx=rep, kind=Kind.INDIVIDUAL, data={"name": "林小雨", "mobile": "13900139021", "source": "campaign", "status": "prospect"}
+    )
+    for change in getattr(lead, "change_requests", []):
+        approvals.approve(_staff(users["compliance"], "compliance_review"), change.pk, reason="资料齐全")
+    return Customer.objects.unrestricted(reason="demo: the lead just entered").get(pk=lead.pk)
 
 
 def _approve_and_erase(users: dict[str, User], deletion: RightsRequest) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.core.forms import StyledForm
@@ -18,10 +19,21 @@ STAFF_METHODS = [("", _("Not yet verified (the clock pauses)"))] + [
 
 
 def _field_choices() -> list[tuple[str, Any]]:
+    """The correctable fields, labelled from the field catalogue in the reader's language."""
     from clientvault.classification.models import FieldClassification
 
-    labels = dict(FieldClassification.objects.filter(key__in=[f"customer.{f}" for f in CORRECTABLE]).values_list("key", "label_zh"))
+    language = get_language()
+    rows = FieldClassification.objects.filter(key__in=[f"customer.{f}" for f in CORRECTABLE])
+    labels = {row.key: row.label(language) for row in rows}
     return [("", "—")] + [(f, labels.get(f"customer.{f}", f)) for f in CORRECTABLE]
+
+
+def _purpose_choices() -> list[tuple[str, Any]]:
+    """The purposes a customer consents to (PIPL-15: each can be withdrawn), by name in the reader's language."""
+    from clientvault.consents.selectors import consent_purposes
+
+    language = get_language()
+    return [("", "—")] + [(p.code, p.name(language)) for p in consent_purposes()]
 
 
 class RequestDetailsForm(StyledForm):
@@ -32,11 +44,12 @@ class RequestDetailsForm(StyledForm):
     text = forms.CharField(label=_("In the customer's words"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     field = forms.ChoiceField(label=_("Field to correct"), required=False, choices=())
     value = forms.CharField(label=_("Corrected value"), required=False, max_length=300)
-    purpose = forms.CharField(label=_("Consent to withdraw (purpose code)"), required=False, max_length=50)
+    purpose = forms.ChoiceField(label=_("Consent to withdraw"), required=False, choices=())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = _field_choices()  # type: ignore[attr-defined]
+        self.fields["purpose"].choices = _purpose_choices()  # type: ignore[attr-defined]
         self.style_fields()
 
     def changes(self) -> dict[str, str]:

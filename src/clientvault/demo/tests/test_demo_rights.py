@@ -25,7 +25,7 @@ def test_demo_requests_cover_every_state(settings: Any, audit_events: Any) -> No
     users = seeding.build_organisation(system_context(channel="cli"))
     for _ in range(7):
         customer(users["rep_bj1"])
-    leaving = customer(users["rep_bj1"], status="prospect")  # never held an asset: nothing keeps their records
+    # No prospect without assets exists here: the demo enters a web lead (the rep), compliance accepts it.
     made = seed_rights_requests(users)
     assert len(made) == 7
     rows = {r.pk: r for r in all_rows(RightsRequest)}
@@ -33,19 +33,21 @@ def test_demo_requests_cover_every_state(settings: Any, audit_events: Any) -> No
     assert correction.status == Status.DONE
     assert access.status == Status.DONE
     # The deletion was proposed by 李娜 and approved by the second compliance officer 黄静; it ends deleted, certified.
-    assert deletion.subject_id == leaving.pk and deletion.status == Status.DONE
+    leaving = all_rows(Customer).get(pk=deletion.subject_id)
+    assert leaving.status == "prospect" and deletion.status == Status.DONE
     erase = all_rows(ChangeRequest).get(change_type="lifecycle.erase", subject_id=leaving.pk)
     assert erase.status == "applied" and erase.maker_id == users["compliance"].pk
     (approved,) = [e for e in audit_events("approval.approved") if e.object_id == str(erase.pk)]
     assert approved.actor_id == users["compliance2"].pk
     certificate = DeletionCertificate.objects.get(customer_id=leaving.pk)
     assert certificate.erasure.state == "deleted"
-    assert not all_rows(Customer).filter(pk=leaving.pk, erased_at__isnull=True).exists()
+    assert all_rows(Customer).get(pk=leaving.pk).erased_at is not None
     assert overdue.status == Status.IN_PROGRESS and overdue.due_on is not None and overdue.due_on < clock.today()
     assert letter.status == Status.VERIFYING and letter.pauses
     assert refused.status == Status.REFUSED and refused.refusal_code == "portability_conditions"
     assert today.status == Status.IN_PROGRESS and (today.due_on is not None or today.calendar_flag == "calendar_not_covered")
     assert len(audit_events("rights.request_submitted")) == 7  # no customer holds assets here: no AML deletion
+    assert len(audit_events("customer.created")) == 1  # the lead
 
 
 def test_a_demo_deletion_under_an_aml_hold_ends_restricted(settings: Any) -> None:
