@@ -163,8 +163,11 @@ def transport_policy() -> TransportPolicy:
         )
     except (TypeError, ValueError):
         raise ImproperlyConfigured("CLIENTVAULT_RISK_CONNECTORS has a value that is not a number.") from None
-    if policy.timeout <= 0 or policy.max_attempts < 1 or policy.backoff < 0 or not 1 <= policy.page_size <= 100 or policy.max_pages < 1:
-        raise ImproperlyConfigured("CLIENTVAULT_RISK_CONNECTORS: timeout > 0, max_attempts >= 1, 1 <= page_size <= 100, max_pages >= 1.")
+    if policy.timeout <= 0 or policy.max_attempts < 1 or policy.backoff < 0 or not 1 <= policy.page_size <= 20 or policy.max_pages < 1:
+        raise ImproperlyConfigured(
+            "CLIENTVAULT_RISK_CONNECTORS: timeout > 0, max_attempts >= 1, backoff >= 0, max_pages >= 1 and"
+            " 1 <= page_size <= 20 (the documented maximum: a larger size would end paging after one page)."
+        )
     return policy
 
 

@@ -97,6 +97,7 @@ def read_all_settings() -> None:
         ("CLIENTVAULT_QICHACHA", {"endpoints": {"judgement": {"path": "no-slash"}}}, "starting with '/'"),
         ("CLIENTVAULT_RISK_CONNECTORS", {"timeout": "soon"}, "not a number"),
         ("CLIENTVAULT_RISK_CONNECTORS", {"max_attempts": 0}, "max_attempts >= 1"),
+        ("CLIENTVAULT_RISK_CONNECTORS", {"page_size": 50}, "1 <= page_size <= 20"),
         ("CLIENTVAULT_RISK_CONNECTORS", {"severity": {"dishonest_debtor": "urgent"}}, "info, warning or critical"),
         ("CLIENTVAULT_RISK_CONNECTORS", {"severity": {"weather": "info"}}, "unknown kind"),
     ],
