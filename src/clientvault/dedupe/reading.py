@@ -38,8 +38,9 @@ def _has_merged_into() -> bool:
 
 
 def customers(*, legal_entity_id: uuid.UUID | None = None) -> Any:
-    """The customers a scan covers: not merged away (issue #14 lineage), optionally one legal entity."""
-    qs: Any = Customer.objects.unrestricted(reason=_REASON)
+    """The customers a scan covers: not merged away (issue #14 lineage), not restricted (PIPL-47: a restricted
+    record is stored only — matching it is processing), not erased; optionally one legal entity."""
+    qs: Any = Customer.objects.unrestricted(reason=_REASON).filter(restricted_at__isnull=True, erased_at__isnull=True)
     if legal_entity_id is not None:
         qs = qs.filter(legal_entity_id=legal_entity_id)
     if _has_merged_into():

@@ -137,3 +137,21 @@ def test_a_failed_scan_is_recorded_without_values(org, audit_events, monkeypatch
     [event] = audit_events("duplicates.scanned")
     assert event.outcome == "failure" and event.detail == {"kind": "full", "error": "memoryerror"}
     assert not DuplicateCluster.objects.exists() and not MatchPair.objects.exists()
+
+
+def test_a_scan_leaves_restricted_customers_alone(org, audit_events):
+    """PIPL-47 / GDPR-18: a restricted record is stored only; duplicate matching would be processing it."""
+    from clientvault.customers.models import Customer
+    from clientvault.lifecycle import services as lifecycle
+    from clientvault.testing.actors import ctx
+
+    data, ids = plant(org["rep_bj1"], 120, seed=8)
+    truth = true_pairs(data, ids)
+    held = truth and next(iter(truth))[0]
+    assert held
+    lifecycle.restrict_on_request(ctx(org["compliance"]), customer_id=held, request_ref="rr-dedupe", reason="客户要求")
+    Customer.objects.unrestricted(reason="test").get(pk=held)  # still stored
+    scan = services.scan(ctx=_ctx(), incremental=False)
+    assert scan.customers_scanned == len(ids) - 1
+    assert not ClusterMember.objects.filter(customer_id=held, active=True).exists()
+    assert not any(held in pair for pair in _clustered_pairs())
