@@ -17,7 +17,7 @@ import numbers
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clientvault.risk.scorecard.spec import MISSING, ScorecardSpec, SpecError, format_bound
 
@@ -85,8 +85,7 @@ class TierPolicy:
         return LOW if total >= self.low_risk_from else MEDIUM
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """One characteristic that scored below its best bin: ``code`` is ``"{field}:{bin_id}"``."""
 
     code: str
@@ -95,8 +94,9 @@ class Reason:
     shortfall: float  # best points of the characteristic minus the points given
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
+    """An immutable scoring result (a named tuple: cheap to build, the hot path builds one per customer)."""
+
     model_id: str
     model_version: str
     spec_digest: str
@@ -129,10 +129,10 @@ class Score:
 # Per characteristic: field, numeric?, upper bounds, bin ids, bin points, category -> index, missing/unseen
 # index, best points. Index len(ids) - 1 is the missing bin (ids and points end with it).
 _Plan = tuple[str, bool, list[float], list[str], list[float], dict[str, int], int, float]
-_PLANS: dict[str, tuple[_Plan, ...]] = {}
+_PLANS: dict[str, tuple[tuple[_Plan, ...], tuple[str, ...]]] = {}
 
 
-def _plan(spec: ScorecardSpec) -> tuple[_Plan, ...]:
+def _plan(spec: ScorecardSpec) -> tuple[tuple[_Plan, ...], tuple[str, ...]]:
     cached = _PLANS.get(spec.digest)
     if cached is not None:
         return cached
@@ -145,7 +145,7 @@ def _plan(spec: ScorecardSpec) -> tuple[_Plan, ...]:
         categories = {cat: i for i, b in enumerate(c.bins) for cat in b.categories}
         unseen = missing_index if c.unseen in (None, MISSING) else ids.index(c.unseen)  # type: ignore[arg-type]
         plans.append((c.field, c.kind == "numeric", uppers, ids, points, categories, unseen, c.best_points))  # type: ignore[arg-type]
-    result = tuple(plans)
+    result = (tuple(plans), spec.fields)
     if len(_PLANS) > 64:  # a handful of live scorecards at most; never grow without bound
         _PLANS.clear()
     _PLANS[spec.digest] = result
@@ -170,7 +170,7 @@ def _index(plan: _Plan, value: Any) -> tuple[int, bool]:
         return bisect_right(uppers, value), False
     if value != value:  # NaN from a data frame
         return len(ids) - 1, True
-    index = categories.get(value if isinstance(value, str) else str(value))
+    index = categories.get(value.strip() if isinstance(value, str) else str(value))  # the trainer strips text too
     if index is None:
         return unseen, True
     return index, False
@@ -186,35 +186,37 @@ def score(spec: ScorecardSpec, inputs: Mapping[str, Any], *, tiers: TierPolicy |
     missing: list[str] = []
     shortfalls: list[tuple[float, int, str, str]] = []
     get = inputs.get
-    for order, plan in enumerate(_plan(spec)):
-        field_code = plan[0]
-        index, absent = _index(plan, get(field_code))
-        p = plan[4][index]
-        bin_id = plan[3][index]
+    plans, fields = _plan(spec)
+    for order, plan in enumerate(plans):
+        field_code, numeric, uppers, ids, bin_points, categories, _unseen, best = plan
+        value: Any = get(field_code)
+        kind = value.__class__
+        # The common cases inline (this runs per customer per characteristic); the rest in _index.
+        if numeric and (kind is int or (kind is float and value == value)):
+            index = bisect_right(uppers, value)
+        elif kind is str and not numeric and value in categories:
+            index = categories[value]
+        else:
+            index, absent = _index(plan, value)
+            if absent:
+                missing.append(field_code)
+        p = bin_points[index]
+        bin_id = ids[index]
         total += p
         points[field_code] = p
         bins[field_code] = bin_id
-        if absent:
-            missing.append(field_code)
-        gap = plan[7] - p
+        gap = best - p
         if gap > 1e-9:
             shortfalls.append((-gap, order, field_code, bin_id))
     total += spec.intercept
     shortfalls.sort()
-    reasons = tuple(Reason(f"{f}:{b}", f, b, -g) for g, _o, f, b in shortfalls[:top])
-    return Score(
-        model_id=spec.model_id,
-        model_version=spec.version,
-        spec_digest=spec.digest,
-        total=total,
-        points=points,
-        bins=bins,
-        inputs_used=spec.fields,
-        missing=tuple(missing),
-        reasons=reasons,
-        tier=tiers.tier(total) if tiers is not None else None,
-        tier_policy_version=tiers.version if tiers is not None else None,
-    )
+    new = tuple.__new__  # Reason(...) goes through a Python-level __new__: too slow for the hot path
+    reasons = tuple([new(Reason, (f"{f}:{b}", f, b, -g)) for g, _o, f, b in shortfalls[:top]])
+    if tiers is None:
+        tier = version = None
+    else:
+        tier, version = tiers.tier(total), tiers.version
+    return new(Score, (spec.model_id, spec.version, spec.digest, total, points, bins, fields, tuple(missing), reasons, tier, version))
 
 
 def reason_text(spec: ScorecardSpec, code: str) -> dict[str, str]:

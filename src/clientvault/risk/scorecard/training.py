@@ -36,8 +36,8 @@ class Config:
     pdo: float = 20.0
     base_score: float = 600.0
     base_odds: float = 50.0
-    max_n_bins: int = 6
-    min_bin_size: float = 0.05
+    max_n_bins: int = 10
+    min_bin_size: float = 0.03
     rounding: bool = False
     seed: int = 16
     n_jobs: int = 1

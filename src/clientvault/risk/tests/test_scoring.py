@@ -30,6 +30,7 @@ def test_numeric_bins_are_half_open_lower_inclusive(days: object, bin_id: str, p
 def test_categories_missing_and_unseen() -> None:
     assert scoring.score(SPEC, {"days_overdue": 0, "region": "华南"}).points["region"] == 100.0
     assert scoring.score(SPEC, {"days_overdue": 0, "region": "东北"}).bins["region"] == "1"
+    assert scoring.score(SPEC, {"days_overdue": 0, "region": " 东北 "}).bins["region"] == "1"
     for absent in ({"days_overdue": 0}, {"days_overdue": 0, "region": None}, {"days_overdue": 0, "region": "火星"}):
         result = scoring.score(SPEC, absent)
         assert result.bins["region"] == "missing" and result.points["region"] == 85.0 and result.missing == ("region",)
