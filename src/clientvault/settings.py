@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "clientvault.backups",
     "clientvault.lifecycle",
     "clientvault.rights",
+    "clientvault.risk",
     "clientvault.home",
     "clientvault.demo",
 ]

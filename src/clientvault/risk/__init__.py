@@ -1,0 +1,1 @@
+"""Customer credit risk (issue #16): scorecards scored in plain Python from a versioned JSON spec."""
