@@ -113,7 +113,7 @@ OPERATION_ERRORS: dict[tuple[str, str], frozenset[int]] = {
 OPERATION_ERRORS |= {
     ("GET", "/calendar/years"): frozenset({401, 403}),
     ("GET", "/calendar/{year}"): frozenset({401, 403, 404, 422}),
-    ("POST", "/calendar/days"): frozenset({401, 403, 409, 422}),
+    ("POST", "/calendar/days"): frozenset({400, 401, 403, 409, 422}),  # 400: a body that is not JSON
 }
 # Retention rules, legal holds and deletion certificates (issue #15): compliance (auditors read); a customer, hold or
 # certificate out of the caller's legal entity answers 404; a hold already lifted or a lift by its own maker 409.
