@@ -61,6 +61,19 @@ def _flushed_once(django_db_setup: Any, django_db_blocker: Any) -> None:
             call_command("flush", database=alias, interactive=False, verbosity=0)
 
 
+@pytest.fixture
+def outbox(settings: Any) -> Iterator[list[object]]:
+    """The portal's one-time codes, kept in memory; worker tasks (code sending, request fulfilment) run as soon as
+    their transaction commits, as `clientvault worker` would a moment later."""
+    from clientvault.testing.senders import MemorySender
+
+    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    MemorySender.outbox.clear()
+    yield MemorySender.outbox  # type: ignore[misc]
+    MemorySender.outbox.clear()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).is_file() or not os.access(CHROMIUM, os.X_OK):

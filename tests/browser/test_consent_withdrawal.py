@@ -4,7 +4,7 @@ marketing consent, and the sales rep's marketing list loses them on the next req
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import expect
@@ -14,19 +14,9 @@ from clientvault.consents.models import Consent
 from clientvault.testing.consents import consent
 from clientvault.testing.customers import all_rows, customer
 from clientvault.testing.organisation import PASSWORD, Org
-from clientvault.testing.senders import MemorySender
 from tests.browser.conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def outbox(settings: pytest.FixtureRequest) -> Iterator[list[object]]:
-    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"  # type: ignore[attr-defined]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
-    MemorySender.outbox.clear()
-    yield MemorySender.outbox  # type: ignore[misc]
-    MemorySender.outbox.clear()
 
 
 def _rep_on_marketing_list(tab: Tab) -> None:

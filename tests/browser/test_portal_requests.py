@@ -5,7 +5,7 @@ compliance desk's dashboard lists it done. The portal speaks Chinese; the PDF is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import expect
@@ -13,20 +13,9 @@ from playwright.sync_api import expect
 from clientvault.rights.models import RightsRequest
 from clientvault.testing.customers import all_rows, customer
 from clientvault.testing.organisation import Org
-from clientvault.testing.senders import MemorySender
 from tests.browser.conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture
-def outbox(settings: pytest.FixtureRequest) -> Iterator[list[object]]:
-    settings.CLIENTVAULT_PORTAL_SENDER = "clientvault.testing.senders.MemorySender"  # type: ignore[attr-defined]
-    # The worker's fulfilment runs as soon as the request commits (what `clientvault worker` does a moment later).
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
-    MemorySender.outbox.clear()
-    yield MemorySender.outbox  # type: ignore[misc]
-    MemorySender.outbox.clear()
 
 
 def _sign_in(tab: Tab, id_number: str, outbox: list[object]) -> None:

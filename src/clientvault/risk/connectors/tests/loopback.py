@@ -56,7 +56,8 @@ class FakeProvider:
         return self.answer(request)
 
     def answer(self, request: SeenRequest) -> Reply:
-        raise NotImplementedError
+        """A path no provider serves: 404, as a real gateway answers (each provider overrides this)."""
+        return Reply(404, b"not found")
 
 
 def _page(rows: list[dict[str, Any]], page: str | None, size: str | None) -> list[dict[str, Any]]:
