@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from clientvault.access.policies import ASSET, BREAK_GLASS, CUSTOMER, FOLLOWUP, Scope
+from clientvault.access.policies import ASSET, BREAK_GLASS, CREDIT, CUSTOMER, FOLLOWUP, Scope
 from clientvault.core import roles as R
 
 
@@ -104,4 +104,17 @@ DEFAULT_POLICIES: tuple[DefaultPolicy, ...] = (
     ),
     DefaultPolicy("auditor-assets", R.AUDITOR, ASSET, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
     DefaultPolicy("admin-break-glass-assets", R.ADMINISTRATOR, ASSET, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}),
+    # Credit files (issue #16): risk officers read and act on every file of their legal entity for credit assessment
+    # (scores, limits and holds in clear up to C2); reps and managers see their customers' files with the amounts,
+    # tier and notes hidden (they learn that a hold exists, not why); compliance and audit read for their purposes.
+    DefaultPolicy(
+        "risk-credit", R.RISK_OFFICER, CREDIT, ("view", "create", "change"), ("credit_assessment",), Scope.ENTITY, "C2", {"C3": M}
+    ),
+    DefaultPolicy("rep-credit", R.SALES_REP, CREDIT, ("view",), SERVICE, Scope.OWN, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy("manager-credit", R.SALES_MANAGER, CREDIT, ("view",), SERVICE, Scope.SUBTREE, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy(
+        "compliance-credit", R.COMPLIANCE_OFFICER, CREDIT, ("view",), ("compliance_review", "rights_request"), Scope.ENTITY, "C2", {"C3": M}
+    ),
+    DefaultPolicy("auditor-credit", R.AUDITOR, CREDIT, ("view",), ("audit",), Scope.ENTITY, "C1", {"C2": M, "C3": W}),
+    DefaultPolicy("admin-break-glass-credit", R.ADMINISTRATOR, CREDIT, ("view",), (BREAK_GLASS,), Scope.ENTITY, "C3", {}),
 )

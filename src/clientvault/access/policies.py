@@ -41,6 +41,9 @@ from clientvault.core.capabilities import (
     CREATE as CREATE,
 )
 from clientvault.core.capabilities import (
+    CREDIT as CREDIT,
+)
+from clientvault.core.capabilities import (
     CUSTOMER as CUSTOMER,
 )
 from clientvault.core.capabilities import (

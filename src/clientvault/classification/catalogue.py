@@ -202,6 +202,22 @@ DEFAULTS += (
     Default("rightsrequest.extension_reason", Category.OTHER, JrtClass.C1, False, False, MaskProfile.NONE, "延期理由", "Extension reasons"),
     Default("requestpart.result", Category.OTHER, JrtClass.C3, True, True, MaskProfile.HIDDEN, "权利请求结果", "Rights request result"),
 )
+# Credit risk (issue #16). RULES.md §10: credit and loan records and credit scores are PIPL-28 / GB/T 35273
+# sensitive and JR/T 0171 C2. Limits, tiers, terms and scores stay plaintext columns (portfolio, control rules
+# and the stability check aggregate them, like asset balances); a score's details, notes and warning evidence
+# are sealed under the customer's key. All are hidden unless a policy clears C2 (risk officers).
+_CREDIT = (Category.CREDIT, JrtClass.C2, True, True, MaskProfile.HIDDEN)
+DEFAULTS += (
+    Default("creditfile.tier", *_CREDIT, "风险分层", "Risk tier"),
+    Default("creditfile.evaluation", *_CREDIT, "信用控制评估", "Credit-control evaluation"),
+    Default("creditlimit.amount", *_CREDIT, "信用额度", "Credit limit"),
+    Default("paymentterms.days", *_CREDIT, "账期", "Payment terms"),
+    Default("creditscore.score", *_CREDIT, "信用评分", "Credit score"),
+    Default("creditscore.record", *_CREDIT, "评分明细", "Score details"),
+    Default("credithold.note", *_CREDIT, "冻结说明", "Hold note"),
+    Default("creditreview.note", *_CREDIT, "复核意见", "Review note"),
+    Default("earlywarning.evidence", *_CREDIT, "预警证据", "Warning evidence"),
+)
 DEFAULT_KEYS = frozenset(d.key for d in DEFAULTS)
 
 # The model behind each key prefix ("app_label.ModelName"): every model here holds personal data, so its
@@ -219,6 +235,13 @@ MODEL_OF_PREFIX: dict[str, str] = {
     "matchkey": "customers.MatchKey",
     "rightsrequest": "rights.RightsRequest",
     "requestpart": "rights.RequestPart",
+    "creditfile": "risk.CreditFile",
+    "creditlimit": "risk.CreditLimit",
+    "paymentterms": "risk.PaymentTerms",
+    "creditscore": "risk.CreditScore",
+    "credithold": "risk.CreditHold",
+    "creditreview": "risk.CreditReview",
+    "earlywarning": "risk.EarlyWarning",
 }
 
 

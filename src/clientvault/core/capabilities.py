@@ -17,7 +17,9 @@ from clientvault.core import roles as R
 VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL = "view", "create", "change", "delete", "export", "reveal"
 DATA_ACTIONS = (VIEW, CREATE, CHANGE, DELETE, EXPORT, REVEAL)
 CUSTOMER, FOLLOWUP, ASSET = "customer", "followup", "asset"
-DATA_RESOURCES = (CUSTOMER, FOLLOWUP, ASSET)
+# A customer's credit file, limits, terms, scores, holds, reviews and warnings (issue #16).
+CREDIT = "credit"
+DATA_RESOURCES = (CUSTOMER, FOLLOWUP, ASSET, CREDIT)
 # Capabilities that are not about customer rows: what the navigation and admin pages check.
 MANAGE_USERS, MANAGE_CUSTOM_FIELDS = "manage_users", "manage_custom_fields"
 MANAGE_CLASSIFICATION = "manage_classification"
@@ -67,6 +69,11 @@ RESTRICTED_RECORDS = "restricted_records"
 # refuses, retries); sales reps and managers log requests at the counter, by phone or letter and see those they
 # logged; auditors read the metadata (rights/querysets.py scopes the rows).
 RIGHTS_REQUESTS = "rights_requests"
+# Credit risk (issue #16): the risk desk (portfolio, early-warning queue, reviews due, the monthly report) is the
+# risk officers'; compliance and auditors read it. The credit-control rules and tier policies are versioned data
+# the risk officers change (each change a new version with its reason); compliance, auditors and administrators
+# read them. Which customers' files a person sees is the ``credit`` policy resource's business.
+RISK_DESK, CREDIT_RULES = "risk_desk", "credit_rules"
 BREAK_GLASS = "break_glass"  # the purpose code of emergency access
 CLASSES = ("C1", "C2", "C3")
 _RANK = {c: i + 1 for i, c in enumerate(CLASSES)}
@@ -148,6 +155,13 @@ CAPABILITY_GRANTS: tuple[Grant, ...] = (
     _g(R.SALES_REP, RIGHTS_REQUESTS, "view create"),
     _g(R.SALES_MANAGER, RIGHTS_REQUESTS, "view create"),
     _g(R.AUDITOR, RIGHTS_REQUESTS, "view"),
+    _g(R.RISK_OFFICER, RISK_DESK, "view change"),
+    _g(R.COMPLIANCE_OFFICER, RISK_DESK, "view"),
+    _g(R.AUDITOR, RISK_DESK, "view"),
+    _g(R.RISK_OFFICER, CREDIT_RULES, "view change"),
+    _g(R.COMPLIANCE_OFFICER, CREDIT_RULES, "view"),
+    _g(R.AUDITOR, CREDIT_RULES, "view"),
+    _g(R.ADMINISTRATOR, CREDIT_RULES, "view"),
 )
 
 

@@ -8,3 +8,11 @@ class RiskConfig(AppConfig):
     name = "clientvault.risk"
     label = "risk"
     verbose_name = _("Credit risk")
+
+    def ready(self) -> None:
+        from clientvault.customers import lineage
+        from clientvault.risk import events  # noqa: F401 - registers the audit event types
+
+        # A credit file was opened for one record and its scores, notes and evidence are sealed under that record's
+        # key: a merge leaves it with that record (the survivor's own file is assessed afresh).
+        lineage.exempt("risk.creditfile", "a credit file's sealed scores and notes stay under the key of the record it was opened for")
