@@ -37,6 +37,7 @@ SERVICE_HELPERS = {
     "intake.services.is_operator_command": "reads the context",
     "intake.services.require_imports": "a permission check",
     "intake.services.best_template": "reads saved mapping templates (no personal data)",
+    "risk.holds.active_reason_codes": "the reason codes and kinds of a file's holds in force (no personal value)",
     "intake.services.guess_mapping": "pure guess from header texts and saved templates",
     "intake.services.context_of": "builds the context an import runs under",
     "intake.services.run_chunks": "records import.finished/failed (_finish/_fail), customer.created per chunk (engine.write_chunk)",

@@ -13,6 +13,7 @@ records its audit event in the same transaction; the note never enters the audit
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -45,15 +46,14 @@ def _bump(credit_file: CreditFile) -> None:
     credit_file.version += 1
 
 
-def _audit(ctx: Context, event: str, hold: CreditHold, credit_file: CreditFile, **detail: object) -> None:
-    audit.record(
-        ctx,
-        event,
-        obj=hold,
-        customer_id=credit_file.customer_id,
-        fields=["note"] if hold.note_ct and event == "credit.hold_placed" else [],
-        detail={"kind": hold.kind, "reason_code": hold.reason_code, "credit_file": str(credit_file.pk), **detail},
-    )
+def _event(hold: CreditHold, credit_file: CreditFile, placed: bool, **detail: object) -> dict[str, Any]:
+    """The audit record's arguments: codes and ids, never the note (only whether one was sealed)."""
+    return {
+        "obj": hold,
+        "customer_id": credit_file.customer_id,
+        "fields": ["note"] if placed and hold.note_ct else [],
+        "detail": {"kind": hold.kind, "reason_code": hold.reason_code, "credit_file": str(credit_file.pk), **detail},
+    }
 
 
 @transaction.atomic
@@ -82,7 +82,7 @@ def place_forced_hold(ctx: Context, *, file_id: uuid.UUID, reason_code: str, not
     vault.seal(hold, "note", note, customer_id=credit_file.customer_id)
     hold.save(force_insert=True)
     _bump(credit_file)
-    _audit(ctx, "credit.hold_placed", hold, credit_file, warning=str(warning_id) if warning_id else None)
+    audit.record(ctx, "credit.hold_placed", **_event(hold, credit_file, True, warning=str(warning_id) if warning_id else None))
     return hold
 
 
@@ -101,7 +101,7 @@ def ensure_rule_hold(ctx: Context, credit_file: CreditFile, rule_code: str) -> C
     except IntegrityError:  # a concurrent evaluation placed it first (credithold_one_active_rule_hold)
         return None
     _bump(credit_file)
-    _audit(ctx, "credit.hold_placed", hold, credit_file)
+    audit.record(ctx, "credit.hold_placed", **_event(hold, credit_file, True))
     return hold
 
 
@@ -116,7 +116,7 @@ def release_rule_holds(ctx: Context, credit_file: CreditFile, *, still_firing: s
     for hold in holds.exclude(reason_code__in=sorted(still_firing)):
         hold.status, hold.released_at, hold.released_by = HoldStatus.RELEASED, clock.now(), ctx.actor
         hold.save(update_fields=["status", "released_at", "released_by"])
-        _audit(ctx, "credit.hold_released", hold, credit_file, automatic=True)
+        audit.record(ctx, "credit.hold_released", **_event(hold, credit_file, False, automatic=True))
         released.append(hold)
     if released:
         _bump(credit_file)
@@ -141,7 +141,7 @@ def release_forced_hold(ctx: Context, *, hold_id: uuid.UUID, request_id: uuid.UU
     hold.release_request_id = request_id
     hold.save(update_fields=["status", "released_at", "released_by", "release_request"])
     _bump(hold.credit_file)
-    _audit(ctx, "credit.hold_released", hold, hold.credit_file, automatic=False, request=str(request_id))
+    audit.record(ctx, "credit.hold_released", **_event(hold, hold.credit_file, False, automatic=False, request=str(request_id)))
     return hold
 
 
