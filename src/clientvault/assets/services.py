@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clientvault.access import engine
 from clientvault.access.policies import ASSET, CHANGE, CREATE, VIEW
-from clientvault.assets import alerts, fx, ledger
+from clientvault.assets import alerts, credit_hooks, fx, ledger
 from clientvault.assets.ledger import Leg, Movement
 from clientvault.assets.models import NEGATIVE_KINDS, Asset, EntryKind, FxRate, Journal, JournalKind, Kind
 from clientvault.audit import recording as audit
@@ -223,6 +223,8 @@ def _execute(
         previous = ledger.replay_of(idempotency_key, movement.fingerprint())
         if previous is not None:
             return Posted(previous, assets, replayed=True)
+    _credit_checkpoint(ctx, movement, assets)  # before routing or posting: a blocked drawdown writes nothing
+    if approval_id is None:
         request = approval.route(ctx, op, values, movement, assets, core=core, idempotency_key=idempotency_key, reason=reason)
         if request is not None:
             return Submitted(request)
@@ -240,8 +242,28 @@ def _execute(
     if posting.replayed:
         return Posted(posting.journal, assets, replayed=True)
     _audit_posting(ctx, posting, approval_id=approval_id)
+    _credit_payments(movement, assets)
     alerts.raise_alerts(ctx, [assets[leg.asset_id] for leg in movement.legs], journal_id=posting.journal.pk, now=now, operator_id=operator)
     return Posted(posting.journal, assets)
+
+
+def _credit_checkpoint(ctx: Context, movement: Movement, assets: Mapping[uuid.UUID, Asset]) -> None:
+    """Issue #16: a leg debiting a customer's LOAN asset is a drawdown: credit control may block it (CreditBlocked)."""
+    for leg in movement.legs:
+        asset = assets[leg.asset_id]
+        if asset.kind == Kind.LOAN and asset.customer_id is not None and leg.amount < 0:
+            credit_hooks.check(ctx, credit_hooks.DRAWDOWN, asset.customer_id, -leg.amount, asset.currency)
+
+
+def _credit_payments(movement: Movement, assets: Mapping[uuid.UUID, Asset]) -> None:
+    """Issue #16: a leg crediting a customer's LOAN asset is a repayment: credit control re-evaluates after commit."""
+    paying: set[uuid.UUID] = set()
+    for leg in movement.legs:
+        asset = assets[leg.asset_id]
+        if asset.kind == Kind.LOAN and asset.customer_id is not None and leg.amount > 0:
+            paying.add(asset.customer_id)
+    for customer_id in sorted(paying):
+        credit_hooks.payment_received(customer_id)
 
 
 def _audit_posting(
@@ -361,6 +383,10 @@ def open_asset(
         errors["terms"] = [_("Terms must be a set of named values.")]
     if errors:
         raise ValidationFailed(errors)
+    if kind == Kind.LOAN:  # issue #16: a new loan is a credit checkpoint (the principal, if the terms name it)
+        principal = (terms or {}).get("principal_minor", 0)
+        amount = principal if isinstance(principal, int) and not isinstance(principal, bool) and principal > 0 else 0
+        credit_hooks.check(ctx, credit_hooks.NEW_CREDIT, customer.pk, amount, currency)
     bidx = cipher.blind_index("asset_identifier", identifier) if identifier else b""
     identity = _identity(customer.pk, kind, currency, product, bidx.hex(), opened_on)
     previous = ledger.replay_of(idempotency_key, Movement(JournalKind.OPEN, (), extra=identity).fingerprint())

@@ -53,6 +53,8 @@ SCHEDULE: tuple[Entry, ...] = (
     # Retention (issue #15, PIPL-19/47): erase what is past every rule, restrict what a hold keeps; resume erasures.
     Entry("clientvault.lifecycle.tasks.sweep", dt.timedelta(days=1)),
     # Deletion reaches the key-store backups within this interval (+ margin): the certificate's window (issue #15).
+    # Credit files (issue #16): score and evaluate every file once a day (resumable: a file done today is skipped).
+    Entry("clientvault.risk.tasks.reevaluate_all", dt.timedelta(days=1)),
     Entry("clientvault.backups.tasks.purge_backups", dt.timedelta(minutes=settings.CLIENTVAULT_BACKUP_PURGE_INTERVAL_MINUTES)),
 )
 

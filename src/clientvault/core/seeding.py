@@ -19,6 +19,8 @@ SEED_MIGRATIONS = (
     "clientvault.calendars.seeding",  # issue #15: no data migration; also run after every migrate (below)
     "clientvault.lifecycle.migrations.0002_seed_rules",
     "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
+    "clientvault.risk.migrations.0002_seed_tier_policy",  # issue #16: the tier policy in force
+    "clientvault.risk.migrations.0003_files_control_rules",  # issue #16: the credit-control rules
 )
 # Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
 AFTER_MIGRATE = ("clientvault.calendars.seeding",)

@@ -28,6 +28,7 @@ RESUMABLE_TASKS = frozenset(
         "clientvault.crypto.tasks.finish_key_destructions",
         "clientvault.intake.tasks.run_import",  # resumes from its checkpoint (issue #14)
         "clientvault.rights.tasks.fulfil",  # each part is claimed, then done in one transaction (issue #15)
+        "clientvault.risk.tasks.reevaluate_all",  # each file in one transaction; files done today are skipped (issue #16)
     }
 )
 

@@ -18,3 +18,6 @@ register("credit.scored", _("Customer credit-scored"), "write")
 register("credit.score_viewed", _("Credit score and reasons viewed"), "read")
 register("credit.hold_placed", _("Credit hold placed"), "write")
 register("credit.hold_released", _("Credit hold released"), "write")
+
+# Credit control (files slice): an evaluation of the rules (figures and fired rule codes, no values in the event)
+register("credit.evaluated", _("Credit-control rules evaluated"), "write")

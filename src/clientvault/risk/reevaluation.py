@@ -1,0 +1,82 @@
+"""Re-evaluating credit files (issue #16): nightly for every file, and for one file when a payment arrives.
+
+Each file is scored and evaluated in ONE transaction (``reevaluate``): a crash mid-file leaves nothing of it
+written. The nightly run walks the files in id order, in chunks (``CLIENTVAULT_RISK_REEVALUATE_CHUNK``), and skips
+a file that already has a nightly score dated today: a run that stopped half-way is finished by the next one, and
+running it twice the same day changes nothing (idempotent, resumable — ``core/tasks.py`` RESUMABLE_TASKS).
+A file that fails (a catalogue edit the engine does not know, say) is logged by id and left for the next run;
+the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from clientvault.core import clock
+from clientvault.core.context import Context, system_context
+from clientvault.core.errors import DomainError
+from clientvault.risk import control, services
+from clientvault.risk.models import CreditFile, CreditScore, Trigger
+
+log = logging.getLogger(__name__)
+PURPOSE = "credit_assessment"
+_SYSTEM = "nightly credit re-evaluation walks every file (system work: ids only)"
+
+
+def system_ctx() -> Context:
+    return system_context(channel="task", purpose=PURPOSE)
+
+
+def chunk_size() -> int:
+    return max(1, int(getattr(settings, "CLIENTVAULT_RISK_REEVALUATE_CHUNK", 200)))
+
+
+@transaction.atomic
+def reevaluate(file_id: uuid.UUID, trigger: str, ctx: Context | None = None) -> control.Outcome:
+    """Score the file and evaluate its rules, all or nothing."""
+    ctx = ctx or system_ctx()
+    services.score_file(ctx, file_id=file_id, trigger=trigger)
+    return services.evaluate_file(ctx, file_id=file_id, checkpoint=control.EVALUATION)
+
+
+def nightly(*, chunk: int | None = None, day: dt.date | None = None) -> int:
+    """Re-evaluate every file not yet done today; returns how many were done by this run."""
+    today = day or clock.today()
+    since = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
+    size = chunk or chunk_size()
+    files = CreditFile.objects.unrestricted(reason=_SYSTEM).order_by("pk")
+    done = 0
+    last: uuid.UUID | None = None
+    while True:
+        page = files if last is None else files.filter(pk__gt=last)
+        ids = list(page.values_list("pk", flat=True)[:size])
+        if not ids:
+            return done
+        finished = set(
+            CreditScore.objects.unrestricted(reason=_SYSTEM)
+            .filter(credit_file_id__in=ids, trigger=Trigger.NIGHTLY, scored_at__gte=since)
+            .values_list("credit_file_id", flat=True)
+        )
+        for file_id in ids:
+            if file_id in finished:
+                continue
+            try:
+                reevaluate(file_id, Trigger.NIGHTLY)
+            except DomainError as exc:
+                log.warning("credit file %s not re-evaluated: %s", file_id, exc.code)
+                continue
+            done += 1
+        last = ids[-1]
+
+
+def on_payment(file_id: uuid.UUID) -> control.Outcome | None:
+    """Re-evaluate one file after a payment (None: the file is gone)."""
+    if not CreditFile.objects.unrestricted(reason=_SYSTEM).filter(pk=file_id).exists():
+        return None
+    return reevaluate(file_id, Trigger.PAYMENT)
