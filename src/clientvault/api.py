@@ -118,17 +118,21 @@ api = ClientvaultAPI(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, fields: dict[str, Any] | None = None, details: Any = None
+) -> HttpResponse:
     body: dict[str, Any] = {"code": code, "message": message, "request_id": getattr(request, "request_id", "")}
     if fields:
         body["fields"] = fields
+    if details:  # codes only (e.g. credit_blocked: the rules that fired)
+        body["details"] = details
     return api.create_response(request, {"error": body}, status=status)
 
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     fields = exc.as_dict() if isinstance(exc, ValidationFailed) else None
-    return _error(request, exc.status, exc.code, str(exc), fields)
+    return _error(request, exc.status, exc.code, str(exc), fields, getattr(exc, "details", None))
 
 
 @api.exception_handler(NinjaValidationError)

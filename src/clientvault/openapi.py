@@ -19,6 +19,9 @@ class ErrorDetail(Schema):
     code: str = Field(description="Stable machine-readable code, e.g. not_found, validation_failed, purpose_required, conflict")
     message: str = Field(description="What went wrong, in the caller's language")
     fields: dict[str, list[str]] | None = Field(None, description="Per field, what is wrong with it (validation errors only)")
+    details: dict[str, list[str]] | None = Field(
+        None, description="Codes the refusal names, never values: e.g. the credit-control rules that blocked (credit_blocked)"
+    )
     request_id: str = Field(description="The request id, also in the audit trail and the logs")
 
 

@@ -263,6 +263,7 @@ class DuplicateErrorDetail(Schema):
     message: str
     request_id: str = Field(description="The request id, also in the audit trail and the logs")
     fields: dict[str, list[str]] | None = None
+    details: dict[str, list[str]] | None = None  # ErrorDetail's codes (e.g. credit_blocked); unused by duplicate_found
     matches: list[DuplicateMatchOut] = Field(default_factory=list, description="duplicate_found: the matching records you may see")
     hidden_matches: int = Field(0, description="Records you may not see that hold the same ID number or credit code (a count only)")
     needs_confirmation: bool = Field(False, description="Send the same request again with confirm_duplicates=true to save anyway")

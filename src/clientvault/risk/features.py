@@ -21,7 +21,9 @@ is overdue on it.
 
 **Exposure** = what the customer owes on open LOAN assets (a loan's balance is negative: −balance), converted
 into the file's currency at the latest rate on or before D (``assets.fx``); a currency without a rate is listed
-in ``missing_rates`` and left out — never guessed. **Collateral** = amounts pledged on any asset of the customer +
+in ``missing_rates`` and left out — never guessed. The balances are those of now: ``on`` (today by default) dates
+the schedule, the limits, the rates and the review, not a replay of the ledger.
+**Collateral** = amounts pledged on any asset of the customer +
 the balances of COLLATERAL assets, converted the same way.
 """
 

@@ -4,8 +4,8 @@ Each file is scored and evaluated in ONE transaction (``reevaluate``): a crash m
 written. The nightly run walks the files in id order, in chunks (``CLIENTVAULT_RISK_REEVALUATE_CHUNK``), and skips
 a file that already has a nightly score dated today: a run that stopped half-way is finished by the next one, and
 running it twice the same day changes nothing (idempotent, resumable — ``core/tasks.py`` RESUMABLE_TASKS).
-A file that fails (a catalogue edit the engine does not know, say) is logged by id and left for the next run;
-the others go on.
+A file that fails with a domain error is logged by id and left for the next run; the others go on. Files of erased
+or restricted customers are left out (PIPL-47).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from clientvault.core import clock
@@ -50,7 +51,7 @@ def nightly(*, chunk: int | None = None, day: dt.date | None = None) -> int:
     today = day or clock.today()
     since = dt.datetime.combine(today, dt.time.min, tzinfo=timezone.get_current_timezone())
     size = chunk or chunk_size()
-    files = CreditFile.objects.unrestricted(reason=_SYSTEM).order_by("pk")
+    files = _live(CreditFile.objects.unrestricted(reason=_SYSTEM)).order_by("pk")
     done = 0
     last: uuid.UUID | None = None
     while True:
@@ -75,8 +76,14 @@ def nightly(*, chunk: int | None = None, day: dt.date | None = None) -> int:
         last = ids[-1]
 
 
+def _live(files: QuerySet[CreditFile]) -> QuerySet[CreditFile]:
+    """Files whose customer may still be processed: an erased record has no key left to seal a score under, and a
+    restricted one is stored only (PIPL-47: no further processing) — neither is scored or evaluated."""
+    return files.filter(customer__erased_at__isnull=True, customer__restricted_at__isnull=True)
+
+
 def on_payment(file_id: uuid.UUID) -> control.Outcome | None:
-    """Re-evaluate one file after a payment (None: the file is gone)."""
-    if not CreditFile.objects.unrestricted(reason=_SYSTEM).filter(pk=file_id).exists():
+    """Re-evaluate one file after a payment (None: the file is gone, or its customer erased or restricted)."""
+    if not _live(CreditFile.objects.unrestricted(reason=_SYSTEM)).filter(pk=file_id).exists():
         return None
     return reevaluate(file_id, Trigger.PAYMENT)

@@ -125,3 +125,26 @@ def test_a_drawdown_in_another_currency_needs_a_rate(org: Any) -> None:
     with pytest.raises(fx.NoRate):
         H.transfer(b.owner, b.loan.pk, b.deposit.pk, 100)
     assert A.reload(b.loan).balance == 0
+
+
+def test_the_api_answers_409_credit_blocked_naming_the_rules(org: Any) -> None:
+    import json
+
+    from django.test import Client
+
+    from clientvault.testing.actors import sign_in_verified
+
+    b = H.book(org, draw=0)
+    credit_file = H.open_file(org, b.customer)
+    H.limit(credit_file, 1_000_000, valid_from=D(2026, 1, 1))
+    client = Client(enforce_csrf_checks=True)
+    sign_in_verified(client, b.owner)
+    client.get("/accounts/profile/")
+    headers = {"X-CSRFToken": client.cookies["cv_csrftoken"].value, "Idempotency-Key": "draw-too-much"}
+    body = {"kind": "transfer", "counter_asset_id": str(b.deposit.pk), "amount": "10000.01", "currency": "CNY", "reason": "x"}
+    with clock.travel(H.TODAY):
+        response = client.post(f"/api/v1/assets/{b.loan.pk}/movements", json.dumps(body), content_type="application/json", headers=headers)
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "credit_blocked" and error["details"] == {"rules": ["exposure-over-limit"]} and error["message"]
+    assert A.reload(b.loan).balance == 0

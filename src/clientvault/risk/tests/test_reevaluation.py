@@ -125,3 +125,17 @@ def test_the_tasks_run_the_re_evaluation(org: Any, settings: Any) -> None:
     assert tasks.reevaluate_on_payment.enqueue(str(credit_file.pk)).return_value is True
     assert tasks.reevaluate_all.enqueue().return_value == 1
     assert CreditHold.objects.unrestricted(reason="test assertion").filter(kind=HoldKind.FORCED).count() == 0
+
+
+def test_files_of_restricted_or_erased_customers_are_left_out(org: Any) -> None:
+    from clientvault.customers.models import Customer
+
+    kept = H.open_file(org, C.customer(org["rep_bj1"]))
+    restricted = H.open_file(org, C.customer(org["rep_bj1"]))
+    Customer.objects.unrestricted(reason="test set-up").filter(pk=restricted.customer_id).update(
+        restricted_at=clock.now(), restriction_basis="legal_hold"
+    )
+    with clock.travel(H.TODAY):
+        assert reevaluation.nightly() == 1
+        assert reevaluation.on_payment(restricted.pk) is None  # PIPL-47: stored only, not processed
+    assert H.reload_file(kept).evaluated_at is not None and H.reload_file(restricted).evaluated_at is None
