@@ -25,13 +25,16 @@ from clientvault.risk.models import ControlRule, CreditFile
 _SYSTEM = "credit checkpoint: the rules read the file as system work; the asking person learns only the rule codes"
 
 
-def _file(customer_id: uuid.UUID) -> CreditFile | None:
-    return CreditFile.objects.unrestricted(reason=_SYSTEM).filter(customer_id=customer_id).first()
+def _file(customer_id: uuid.UUID, *, lock: bool = False) -> CreditFile | None:
+    qs = CreditFile.objects.unrestricted(reason=_SYSTEM)
+    return (qs.select_for_update() if lock else qs).filter(customer_id=customer_id).first()
 
 
 def check(ctx: Context, checkpoint: str, customer_id: uuid.UUID, amount_minor: int, currency: str) -> None:
     """Refuse (``CreditBlocked``) what a blocking rule forbids at ``checkpoint``; pass customers without a file."""
-    credit_file = _file(customer_id)
+    # Locked until the posting commits: two drawdowns of one customer on different loans (each holding only its own
+    # asset's lock) queue here, so the second one sees the first one's exposure — a limit cannot be overrun by racing.
+    credit_file = _file(customer_id, lock=True)
     if credit_file is None:
         return
     today = clock.today()

@@ -16,6 +16,7 @@ from clientvault.risk import holds
 from clientvault.risk.models import CreditFile
 from clientvault.risk.tests import files_helpers as H
 from clientvault.testing import assets as A
+from clientvault.testing import customers as C
 from clientvault.testing.actors import ctx
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +149,45 @@ def test_the_api_answers_409_credit_blocked_naming_the_rules(org: Any) -> None:
     error = response.json()["error"]
     assert error["code"] == "credit_blocked" and error["details"] == {"rules": ["exposure-over-limit"]} and error["message"]
     assert A.reload(b.loan).balance == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_drawdowns_on_two_loans_cannot_overrun_the_limit() -> None:
+    import threading
+
+    from django.db import connection
+
+    from clientvault.testing.organisation import make_org
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock concurrency is tested on PostgreSQL (SQLite serialises writers)")
+    org = make_org()
+    rep = org["rep_bj1"]
+    customer = C.customer(rep)
+    loans = [A.asset(customer, kind="loan"), A.asset(customer, kind="loan")]
+    deposits = [A.asset(customer) for _ in range(6)]
+    credit_file = H.open_file(org, customer)
+    H.limit(credit_file, 1_000_000, valid_from=D(2026, 1, 1))
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            with clock.travel(H.TODAY):
+                H.transfer(rep, loans[i % 2].pk, deposits[i].pk, 300_000)
+            outcomes.append("posted")
+        except credit_hooks.CreditBlocked:
+            outcomes.append("blocked")
+        except BaseException as exc:  # surfaced below
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert sorted(outcomes) == ["blocked"] * 3 + ["posted"] * 3
+    assert -sum(A.reload(loan).balance for loan in loans) == 900_000
