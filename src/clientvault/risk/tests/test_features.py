@@ -150,3 +150,18 @@ def test_an_unknown_industry_and_address_are_missing(org: Any) -> None:
     credit_file = H.open_file(org, b.customer)
     inputs = features.scorecard_inputs(credit_file, features.figures_for(credit_file))
     assert inputs["region"] is None and inputs["industry"] is None and inputs["utilisation"] is None
+
+
+@pytest.mark.django_db
+def test_income_band_comes_from_a_custom_field_when_the_institution_keeps_one(org: Any) -> None:
+    from clientvault.customers import vault as customer_vault
+    from clientvault.customers.models import Customer
+
+    b = H.book(org, draw=0)
+    credit_file = H.open_file(org, b.customer)
+    rows = Customer.objects.unrestricted(reason="test set-up").filter(pk=b.customer.pk)
+    for band, expected in (("10k-20k", "10k-20k"), ("a lot", None)):
+        customer = rows.get()
+        customer_vault.seal(customer, {"custom_data": {"income_band": band}}, ensure_key=False)
+        rows.update(custom_data_ct=customer.custom_data_ct)
+        assert features.scorecard_inputs(credit_file, features.figures_for(credit_file))["income_band"] == expected
