@@ -19,6 +19,7 @@ SEED_MIGRATIONS = (
     "clientvault.calendars.seeding",  # issue #15: no data migration; also run after every migrate (below)
     "clientvault.lifecycle.migrations.0002_seed_rules",
     "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
+    "clientvault.risk.migrations.0003_limits_approval_rules",  # issue #16: approval rules of limits, terms, hold release
 )
 # Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
 AFTER_MIGRATE = ("clientvault.calendars.seeding",)

@@ -11,7 +11,12 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         from clientvault.customers import lineage
-        from clientvault.risk import events  # noqa: F401 - registers the audit event types
+        from clientvault.risk import (
+            change_types,
+            events,  # noqa: F401 - registers the audit event types
+        )
+
+        change_types.register()  # risk.limit, risk.terms, risk.hold_release (approvals)
 
         # A credit file was opened for one record and its scores, notes and evidence are sealed under that record's
         # key: a merge leaves it with that record (the survivor's own file is assessed afresh).
