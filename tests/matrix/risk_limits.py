@@ -125,3 +125,25 @@ def api_matrix(Api: Any, P: str) -> dict[tuple[str, str], Any]:
         ),
         ("GET", f"{P}/risk/reviews"): Api(ok=READERS, ok_status=200, denied=NOT_READERS),
     }
+
+
+def web_matrix(Web: Any) -> dict[str, list[Any]]:
+    """The page rows (``tables.WEB_MATRIX``): a form each (GET), and its submission (POST)."""
+    approval = r"/approvals/[0-9a-f-]{36}/"
+    credit_file = r"/risk/files/[0-9a-f-]{36}/"
+
+    def form(name: str, data: Any, success: str, effect: Any, event: str) -> tuple[str, list[Any]]:
+        return name, [
+            Web("GET", ok=DESK, wrong=NOT_DESK, out=DESK_OUT),
+            Web("POST", ok=DESK, wrong=NOT_DESK, out=DESK_OUT, success=success, data=data, effect=effect, event=event),
+        ]
+
+    limit_form = lambda w, f: {"kind": "permanent", "amount": "500000.00", "reason": "matrix"}  # noqa: E731
+    return dict(
+        [
+            form("risk_limits:limit_new", limit_form, approval, limit_proposed, "approval.submitted"),
+            form("risk_limits:terms_change", terms_payload, credit_file, terms_changed, "credit.terms_changed"),
+            form("risk_limits:hold_release", lambda w, f: {"reason": "matrix"}, approval, release_requested, "approval.submitted"),
+            form("risk_limits:review_complete", complete_payload, credit_file, review_completed, "credit.review_completed"),
+        ]
+    )

@@ -1192,6 +1192,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
 }
 # Credit limits, payment terms, hold releases and reviews (issue #16).
 API_MATRIX |= RL.api_matrix(Api, P)
+WEB_MATRIX |= RL.web_matrix(Web)
 # The working-day calendar (issue #15).
 API_MATRIX |= {
     ("GET", f"{P}/calendar/years"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),

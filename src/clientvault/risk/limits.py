@@ -374,3 +374,22 @@ def apply_hold_release(ctx: Context, pending: Pending) -> None:
     if placer is not None and (placer in pending.approver_ids or placer == ctx.actor_id):
         raise PermissionDenied(_("The person who placed a hold cannot decide its release."), code="placer_is_checker")
     holds.release_forced_hold(ctx, hold_id=uuid.UUID(pending.target_id), request_id=pending.id)
+
+
+# --- What the forms need (no personal value) ---------------------------------------------------------------------------
+
+
+def file_currency(ctx: Context, file_id: uuid.UUID) -> str:
+    """The currency of a file the person may change (404 otherwise): the limit form's unit."""
+    found: str | None = CreditFile.objects.visible_to(ctx, CHANGE).filter(pk=file_id).values_list("currency", flat=True).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def hold_file(ctx: Context, hold_id: uuid.UUID) -> uuid.UUID:
+    """The file of a hold the person may ask to release (404 otherwise)."""
+    found: uuid.UUID | None = CreditHold.objects.visible_to(ctx, CHANGE).filter(pk=hold_id).values_list("credit_file_id", flat=True).first()
+    if found is None:
+        raise NotFound()
+    return found
