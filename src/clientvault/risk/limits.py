@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,13 +126,19 @@ def _reason(reason: str, errors: dict[str, list[Any]]) -> str:
     return text
 
 
-def _existing(ctx: Context, target_type: str, target_id: str, field_key: str) -> ChangeRequest | None:
-    """An open request for the same target and change: the maker's own is answered again, anyone else's is a 409."""
+def _existing(ctx: Context, target_type: str, target_id: str, field_key: str, values: Mapping[str, Any]) -> ChangeRequest | None:
+    """An open request for the same target and change: the maker's own with the same values is answered again (a
+    resubmitted form); anything else — other values, or someone else's request — is a 409 (withdraw it first)."""
+    from clientvault.approvals import routing
+
     for found in approval_selectors.open_for(target_type, target_id):
         if found.field_key != field_key:
             continue
         if found.maker_id == ctx.actor_id:
-            return ChangeRequest.objects.unrestricted(reason="the maker's own open request, answered again").get(pk=found.id)
+            request = ChangeRequest.objects.unrestricted(reason="the maker's own open request, compared with the resubmission")
+            mine = request.get(pk=found.id)
+            if routing.unseal(mine, "values") == dict(values):
+                return mine
         raise Conflict(approvals.ALREADY_WAITING, code="already_waiting")
     return None
 
@@ -186,10 +193,6 @@ def propose_limit(
     with transaction.atomic():
         credit_file = _file_for_change(ctx, file_id)
         field_key = f"limit:{kind}"  # one open change per file and kind; the first applied makes the other stale
-        existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key)
-        if existing is not None:
-            return existing
-        before = current_limit(credit_file)
         values = {
             "kind": kind,
             "amount": amount,
@@ -198,6 +201,10 @@ def propose_limit(
             "valid_until": valid_until.isoformat() if valid_until else None,
             "version": credit_file.version,
         }
+        existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)
+        if existing is not None:
+            return existing
+        before = current_limit(credit_file)
         proposal = Proposal(
             change_type=LIMIT,
             target_type=FILE_TARGET,
@@ -295,7 +302,8 @@ def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) ->
             assert ctx.actor is not None  # _file_for_change reached the file: a person with a policy
             return TermsOutcome(terms=_write_terms(ctx, credit_file, number, request_id=None, maker_id=ctx.actor_id))
         field_key = "terms"
-        existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key)
+        values = {"days": number, "version": credit_file.version}
+        existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)
         if existing is not None:
             return TermsOutcome(request=existing)
         proposal = Proposal(
@@ -304,7 +312,7 @@ def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) ->
             target_id=str(credit_file.pk),
             field_key=field_key,
             subject_id=credit_file.customer_id,
-            values={"days": number, "version": credit_file.version},
+            values=values,
             before={"days": credit_file.terms_days},
             fingerprint=str(credit_file.version),
             facts=_facts(credit_file),
@@ -340,7 +348,8 @@ def request_hold_release(ctx: Context, *, hold_id: uuid.UUID, reason: str) -> Ch
         if hold.status != HoldStatus.ACTIVE:
             raise Conflict(_("This hold has already been released."), code="not_active")
         credit_file = CreditFile.objects.unrestricted(reason=_APPLY).select_related("customer").get(pk=hold.credit_file_id)
-        existing = _existing(ctx, HOLD_TARGET, str(hold.pk), "release")
+        values = {"status": HoldStatus.RELEASED, "file": str(credit_file.pk)}
+        existing = _existing(ctx, HOLD_TARGET, str(hold.pk), "release", values)
         if existing is not None:
             return existing
         proposal = Proposal(
@@ -349,7 +358,7 @@ def request_hold_release(ctx: Context, *, hold_id: uuid.UUID, reason: str) -> Ch
             target_id=str(hold.pk),
             field_key="release",
             subject_id=credit_file.customer_id,
-            values={"status": HoldStatus.RELEASED, "file": str(credit_file.pk)},
+            values=values,
             before={"status": hold.status, "reason_code": hold.reason_code},
             fingerprint=hold.status,
             facts=_facts(credit_file),

@@ -172,7 +172,9 @@ def test_a_temporary_limit_ending_before_it_starts(org: Org) -> None:
 def test_duplicate_answers_the_makers_request_and_409_for_another(org: Org) -> None:
     f = credit_file(org)
     first = _propose(org, f.pk)
-    assert _propose(org, f.pk).pk == first.pk
+    assert _propose(org, f.pk).pk == first.pk  # the same form sent again
+    with pytest.raises(Conflict):  # other values while the first waits: withdraw it first
+        _propose(org, f.pk, SMALL * 2)
     with pytest.raises(Conflict) as refused:
         limits.propose_limit(
             ctx(second_risk_officer(org)),
