@@ -128,6 +128,15 @@ OPERATION_ERRORS |= {
     ("GET", "/lifecycle/certificates"): frozenset({401, 403}),
     ("GET", "/lifecycle/certificates/{certificate_id}"): frozenset({401, 403, 404, 422}),
 }
+# Credit limits, payment terms, hold releases and reviews (issue #16, risk/limit_api.py): a file, hold or review out of
+# scope answers 404; a request already waiting for the same change, a rule hold or a review already done 409.
+OPERATION_ERRORS |= {
+    ("POST", "/risk/files/{credit_file_id}/limits"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("POST", "/risk/files/{credit_file_id}/terms"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("POST", "/risk/holds/{credit_hold_id}/release"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("POST", "/risk/reviews/{credit_review_id}/complete"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("GET", "/risk/reviews"): frozenset({400, 401, 403, 422}),
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

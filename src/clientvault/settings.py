@@ -291,6 +291,8 @@ from clientvault.crypto.kek import DEV_MASTER_KEY  # noqa: E402
 CLIENTVAULT_BASE_CURRENCY = os.environ.get("CLIENTVAULT_BASE_CURRENCY", "CNY")
 CLIENTVAULT_ASSET_ALERT_CHANGES = int(os.environ.get("CLIENTVAULT_ASSET_ALERT_CHANGES", "20"))
 CLIENTVAULT_ASSET_ALERT_HOURS = int(os.environ.get("CLIENTVAULT_ASSET_ALERT_HOURS", "24"))
+# Credit reviews (issue #16): a periodic review opens this many days before the file's next review date (unverified: a setting).
+CLIENTVAULT_RISK_REVIEW_LEAD_DAYS = int(os.environ.get("CLIENTVAULT_RISK_REVIEW_LEAD_DAYS", "14"))
 
 CLIENTVAULT_MASTER_KEY = os.environ.get("CLIENTVAULT_MASTER_KEY", DEV_MASTER_KEY)
 CLIENTVAULT_PKCS11_MODULE = os.environ.get("CLIENTVAULT_PKCS11_MODULE", "")

@@ -20,6 +20,7 @@ from tests.matrix import intake as IN
 from tests.matrix import lifecycle as LC
 from tests.matrix import merges as MG
 from tests.matrix import rights as RR
+from tests.matrix import risk_limits as RL
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -1189,6 +1190,9 @@ API_MATRIX: dict[tuple[str, str], Api] = {
         event="merge.unmerge_proposed",
     ),
 }
+# Credit limits, payment terms, hold releases and reviews (issue #16).
+API_MATRIX |= RL.api_matrix(Api, P)
+WEB_MATRIX |= RL.web_matrix(Web)
 # The working-day calendar (issue #15).
 API_MATRIX |= {
     ("GET", f"{P}/calendar/years"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),

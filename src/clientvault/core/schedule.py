@@ -52,6 +52,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry("clientvault.rights.tasks.sweep_requests", dt.timedelta(minutes=5)),
     # Retention (issue #15, PIPL-19/47): erase what is past every rule, restrict what a hold keeps; resume erasures.
     Entry("clientvault.lifecycle.tasks.sweep", dt.timedelta(days=1)),
+    # Credit reviews (issue #16): periodic reviews open ahead of each file's next review date; idempotent.
+    Entry("clientvault.risk.review_tasks.schedule_reviews", dt.timedelta(days=1)),
     # Deletion reaches the key-store backups within this interval (+ margin): the certificate's window (issue #15).
     # Credit files (issue #16): score and evaluate every file once a day (resumable: a file done today is skipped).
     Entry("clientvault.risk.tasks.reevaluate_all", dt.timedelta(days=1)),

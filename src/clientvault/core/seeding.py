@@ -21,6 +21,7 @@ SEED_MIGRATIONS = (
     "clientvault.rights.deadline_defaults",  # deadline policies (issue #15): seeded here, no RunPython
     "clientvault.risk.migrations.0002_seed_tier_policy",  # issue #16: the tier policy in force
     "clientvault.risk.migrations.0003_files_control_rules",  # issue #16: the credit-control rules
+    "clientvault.risk.migrations.0004_limits_approval_rules",  # issue #16: approval rules of limits, terms, hold release
 )
 # Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
 AFTER_MIGRATE = ("clientvault.calendars.seeding",)

@@ -11,9 +11,14 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         from clientvault.customers import lineage
-        from clientvault.risk import checkpoints, events  # noqa: F401 - registers the audit event types
+        from clientvault.risk import (
+            change_types,
+            checkpoints,
+            events,  # noqa: F401 - registers the audit event types
+        )
 
         checkpoints.register()  # the asset ledger's credit checkpoints (assets/credit_hooks.py)
+        change_types.register()  # risk.limit, risk.terms, risk.hold_release (approvals)
 
         # A credit file was opened for one record and its scores, notes and evidence are sealed under that record's
         # key: a merge leaves it with that record (the survivor's own file is assessed afresh).

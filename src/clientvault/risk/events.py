@@ -21,3 +21,8 @@ register("credit.hold_released", _("Credit hold released"), "write")
 
 # Credit control (files slice): an evaluation of the rules (figures and fired rule codes, no values in the event)
 register("credit.evaluated", _("Credit-control rules evaluated"), "write")
+# Limits, payment terms and periodic reviews (slice "limits")
+register("credit.limit_set", _("Credit limit set"), "write")
+register("credit.terms_changed", _("Payment terms changed"), "write")
+register("credit.review_opened", _("Credit review opened"), "write")
+register("credit.review_completed", _("Credit review completed"), "write")

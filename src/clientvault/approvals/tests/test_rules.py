@@ -137,11 +137,14 @@ def test_seeded_default_rules() -> None:
         "merges.unmerge",
         "intake.undo",  # issue #14 (intake/migrations/0002_batch_purpose_undo.py)
         "lifecycle.erase",  # issue #15 (lifecycle/migrations/0002_seed_rules.py): a deletion on request
+        "risk.limit",  # issue #16 (risk/migrations/0004_limits_approval_rules.py): two amount bands
+        "risk.terms",
+        "risk.hold_release",
     }
     movement = ApprovalRule.objects.get(change_type="assets.movement")
     assert movement.conditions == {"min_amount_minor": 100_000_000}
     assert movement.supervisor_threshold_minor == 500_000_000 and movement.supervisor_roles == [roles.COMPLIANCE_OFFICER]
-    assert ApprovalRuleVersion.objects.filter(version=1).count() == 9
+    assert ApprovalRuleVersion.objects.filter(version=1).count() == 13
 
 
 @pytest.mark.django_db
