@@ -198,10 +198,12 @@ def check_previous_month(
 ) -> list[StabilityCheck]:
     """The monthly job: every model that scored last month is checked (``metrics``: a spec's metrics per model)."""
     last = _month_start(_month_start(today or clock.today()) - dt.timedelta(days=1))
+    start = timezone.make_aware(dt.datetime.combine(last, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(_next_month(last), dt.time.min))
+    models = CreditScore.objects.unrestricted(reason=_SCORES).filter(scored_at__gte=start, scored_at__lt=end)
     found = []
-    for model_id, month in months_scored():
-        if month == last:
-            check = check_month(ctx, model_id=model_id, month=month, metrics=(metrics or {}).get(model_id))
-            if check is not None:
-                found.append(check)
+    for model_id in sorted(set(models.values_list("model_id", flat=True))):
+        check = check_month(ctx, model_id=model_id, month=last, metrics=(metrics or {}).get(model_id))
+        if check is not None:
+            found.append(check)
     return found

@@ -15,8 +15,10 @@ The read side (the queue, one warning with its evidence) is ``risk.warning_selec
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -30,9 +32,11 @@ from clientvault.core import capabilities, clock
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.text import clean_text
-from clientvault.risk import holds, indicators, vault
+from clientvault.risk import holds, indicators, vault, warning_facts
 from clientvault.risk.indicators import CRITICAL, SEVERITIES, IndicatorSettings, Signal
 from clientvault.risk.models import CreditFile, CreditReview, EarlyWarning, ReviewKind, WarningSource, WarningStatus
+
+log = logging.getLogger(__name__)
 
 NOTE_LENGTH = 1000
 _SYSTEM = "early warning scans every credit file (system context: no person's sight is widened)"
@@ -126,6 +130,31 @@ def raise_warnings(ctx: Context, file_id: uuid.UUID, signals: Iterable[Signal]) 
             _open_review(ctx, credit_file, warning, cfg)
         raised.append(warning)
     return raised
+
+
+@dataclass
+class ScanResult:
+    files: int = 0
+    raised: int = 0
+    failed: int = 0
+
+
+def scan_internal(ctx: Context) -> ScanResult:
+    """The daily internal scan: each file's ledger and record signals raised in the file's own transaction, so a
+    crash loses at most the file at hand, and a re-run raises only what is new (one warning per fact)."""
+    cfg = indicators.configured()
+    result = ScanResult()
+    files = CreditFile.objects.unrestricted(reason=_SYSTEM).filter(customer__erased_at__isnull=True, customer__merged_into__isnull=True)
+    for file_id in list(files.order_by("id").values_list("pk", flat=True)):
+        result.files += 1
+        try:
+            with transaction.atomic():
+                credit_file = CreditFile.objects.unrestricted(reason=_SYSTEM).get(pk=file_id)
+                result.raised += len(raise_warnings(ctx, file_id, warning_facts.internal_signals(credit_file, cfg)))
+        except Exception:  # one file's failure must not stop the scan; its transaction rolled back
+            log.exception("early-warning scan of credit file %s failed", file_id)
+            result.failed += 1
+    return result
 
 
 def require_desk(ctx: Context, action: str) -> None:

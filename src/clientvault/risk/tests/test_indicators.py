@@ -146,3 +146,66 @@ def test_every_kind_has_a_label_in_both_languages() -> None:
     with translation.override("en"):
         assert I.kind_label(I.OVERDUE) == "Overdue"
     assert I.kind_label("unknown_kind") == "unknown_kind"
+
+
+# --- The daily internal scan: facts read from the ledger, the audit trail, follow-ups and consents -------------
+
+
+@pytest.mark.django_db
+def test_the_internal_scan_reads_the_facts_and_raises_each_once(org: object, settings: object, audit_events: object) -> None:
+    from django.utils import timezone
+
+    from clientvault.audit import recording
+    from clientvault.consents import services as consent_services
+    from clientvault.core import clock
+    from clientvault.core.context import system_context
+    from clientvault.risk import vault, warning_tasks, warnings
+    from clientvault.risk.models import EarlyWarning
+    from clientvault.risk.tests.test_warnings import credit_file
+    from clientvault.testing import assets
+    from clientvault.testing.actors import ctx, subject_ctx
+    from clientvault.testing.consents import consent
+    from clientvault.testing.customers import customer
+
+    settings.CLIENTVAULT_RISK_INDICATORS = {"consent_purposes": ["marketing"]}  # type: ignore[attr-defined]
+    rep = org["rep_bj1"]  # type: ignore[index]
+    c = customer(rep)
+    f = credit_file(c)
+    four_months_ago = clock.now() - dt.timedelta(days=125)
+    with clock.travel(four_months_ago):
+        deposit = assets.asset(c, balance=100_000)
+        assets.asset(c, kind="loan", balance=-250_000)  # what the customer owes: exposure for contact decay
+    assets.fund(deposit, -60_000)
+    from django.db import transaction
+
+    # The customer's mobile changed two days ago, as customers.profiles records it.
+    with transaction.atomic(), clock.travel(clock.now() - dt.timedelta(days=2)):
+        recording.record(ctx(rep), "customer.updated", obj=c, customer_id=c.pk, fields=["mobile", "occupation"])
+    consent(c, "marketing")
+    consent_services.withdraw_consent(ctx=subject_ctx(c), customer_id=c.pk, purpose="marketing", channel="web")
+
+    result = warnings.scan_internal(system_context(channel="task"))
+    assert (result.files, result.failed) == (1, 0)
+    found = {w.kind: w for w in EarlyWarning.objects.unrestricted(reason="test").filter(credit_file=f)}
+    assert set(found) == {I.BALANCES_FALLING, I.CONTACT_CHANGED, I.CONTACT_DECAY, I.CONSENT_WITHDRAWN}
+    balances = vault.open_json(found[I.BALANCES_FALLING], "evidence", customer_id=c.pk)["facts"]
+    assert (balances["balance_then"], balances["balance_now"], balances["fall_percent"]) == (100_000, 40_000, 60.0)
+    changed = vault.open_json(found[I.CONTACT_CHANGED], "evidence", customer_id=c.pk)["facts"]
+    assert changed["fields"] == ["mobile"]
+    decay = vault.open_json(found[I.CONTACT_DECAY], "evidence", customer_id=c.pk)["facts"]
+    assert decay["exposure"] == 250_000 and found[I.CONTACT_DECAY].reference == "decay:never"
+    assert timezone.is_aware(found[I.CONSENT_WITHDRAWN].detected_at)
+    # Re-run (as the worker would after a crash or the next day): nothing new.
+    assert warning_tasks.scan_internal_indicators.call() == 0
+    assert EarlyWarning.objects.unrestricted(reason="test").filter(credit_file=f).count() == 4
+
+
+def test_the_jobs_are_on_the_worker_schedule() -> None:
+    from clientvault.core.schedule import SCHEDULE
+
+    paths = {e.task_path for e in SCHEDULE}
+    assert {
+        "clientvault.risk.warning_tasks.scan_internal_indicators",
+        "clientvault.risk.warning_tasks.scan_external_indicators",
+        "clientvault.risk.warning_tasks.check_score_stability",
+    } <= paths
