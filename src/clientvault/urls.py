@@ -24,6 +24,8 @@ urlpatterns = [
     path("rights/", include("clientvault.rights.staff_urls")),
     path("lifecycle/", include("clientvault.lifecycle.urls")),
     path("calendar/", include("clientvault.calendars.urls")),
+    # Early warning (issue #16, slice "warnings"): the integrator may fold this into risk/urls.py.
+    path("risk/", include("clientvault.risk.warning_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

@@ -27,7 +27,7 @@ from clientvault.customers import disclosure
 from clientvault.customers.models import Customer
 from clientvault.risk import vault
 from clientvault.risk.indicators import kind_label
-from clientvault.risk.models import EarlyWarning, Severity, WarningStatus
+from clientvault.risk.models import EarlyWarning, Severity, WarningSource, WarningStatus
 from clientvault.risk.warnings import require_desk
 
 MAX_PER_PAGE = 100
@@ -59,6 +59,9 @@ class QueueRow:
     status: str
     detected_at: dt.datetime
     handled_at: dt.datetime | None
+    severity_label: str = ""
+    status_label: str = ""
+    source_label: str = ""
 
 
 @dataclass
@@ -103,6 +106,9 @@ def _row(warning: EarlyWarning, names: dict[uuid.UUID, str | None]) -> QueueRow:
         status=warning.status,
         detected_at=warning.detected_at,
         handled_at=warning.handled_at,
+        severity_label=str(Severity(warning.severity).label),
+        status_label=str(WarningStatus(warning.status).label),
+        source_label=str(WarningSource(warning.source).label),
     )
 
 

@@ -180,3 +180,65 @@ def test_one_warning_with_its_evidence_is_an_audited_read(org: Any, filed: Any, 
         warning_selectors.get_warning(ctx(org["risk_other"]), raised.pk)
     with pytest.raises(NotFound):
         warning_selectors.get_warning(ctx(org["risk"]), uuid.uuid4())
+
+
+# --- Pages and API ------------------------------------------------------------------------------------------
+
+
+def test_the_pages_show_the_queue_and_a_warning_and_handle_it(org: Any, filed: Any, raised: EarlyWarning) -> None:
+    from clientvault.testing.actors import signed_in
+
+    client = signed_in(org["risk"])
+    client.cookies["django_language"] = "en"
+    page = client.get("/risk/warnings/?status=open&severity=bogus")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert f"/risk/warnings/{raised.pk}/" in body and "张*丰" in body and "张三丰" not in body
+    detail = client.get(f"/risk/warnings/{raised.pk}/")
+    assert detail.status_code == 200 and "123456" in detail.content.decode() and 'data-testid="close-form"' in detail.content.decode()
+    refused = client.post(f"/risk/warnings/{raised.pk}/close/", {"close-note": "  "})
+    assert refused.status_code == 400 and "Say why the warning is closed." in refused.content.decode()
+    done = client.post(f"/risk/warnings/{raised.pk}/acknowledge/", {"ack-note": "在跟进"})
+    assert done.status_code == 302 and done["Location"] == f"/risk/warnings/{raised.pk}/"
+    again = client.post(f"/risk/warnings/{raised.pk}/acknowledge/", {"ack-note": ""}, follow=True)
+    assert "This warning has already been handled." in again.content.decode()
+    assert rows(EarlyWarning, pk=raised.pk)[0].status == "acknowledged"
+
+
+def test_a_rep_reaches_no_desk_page(org: Any, raised: EarlyWarning) -> None:
+    from clientvault.testing.actors import signed_in
+
+    client = signed_in(org["rep_bj1"])
+    assert client.get("/risk/warnings/").status_code == 404
+    assert client.get(f"/risk/warnings/{raised.pk}/").status_code == 404
+
+
+def test_the_api_lists_shows_and_handles_warnings(org: Any, raised: EarlyWarning, audit_events: Any) -> None:
+    import json
+
+    from django.test import Client
+
+    from clientvault.testing.actors import sign_in_verified
+
+    client = Client(enforce_csrf_checks=True)
+    sign_in_verified(client, org["risk"])
+    client.get("/accounts/profile/")
+    headers = {"X-CSRFToken": client.cookies["cv_csrftoken"].value}
+    listed = client.get("/api/v1/risk/warnings?status=open", headers=headers).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == str(raised.pk) and listed["items"][0]["customer_name"] == "张*丰"
+    assert client.get("/api/v1/risk/warnings?status=nope", headers=headers).status_code == 422
+    one = client.get(f"/api/v1/risk/warnings/{raised.pk}", headers=headers).json()
+    assert one["evidence"] == {"days_overdue": 35, "overdue_amount": 123_456}
+
+    def post(action: str, note: str) -> Any:
+        return client.post(
+            f"/api/v1/risk/warnings/{raised.pk}/{action}", json.dumps({"note": note}), content_type="application/json", headers=headers
+        )
+
+    bad = post("close", "")
+    assert bad.status_code == 422 and "note" in json.dumps(bad.json())
+    assert post("acknowledge", "").json()["status"] == "acknowledged"
+    assert post("acknowledge", "").status_code == 409
+    closed = post("close", "已核实")
+    assert closed.status_code == 200 and closed.json()["notes"][-1]["note"] == "已核实"
+    assert client.get(f"/api/v1/risk/warnings/{uuid.uuid4()}", headers=headers).status_code == 404
