@@ -8,6 +8,7 @@ evidence is present only when the caller's plan shows ``earlywarning.evidence`` 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import uuid
 from typing import Any
 
@@ -23,12 +24,28 @@ from clientvault.risk.warning_selectors import QueueRow
 router = Router(tags=["risk"])
 
 
+class WarningKind(enum.StrEnum):
+    """Every indicator a warning may carry (``risk.indicators.KIND_LABELS``: internal, then the connectors')."""
+
+    OVERDUE = "overdue"
+    UTILISATION_RISING = "utilisation_rising"
+    BALANCES_FALLING = "balances_falling"
+    CONTACT_CHANGED = "contact_changed"
+    CONTACT_DECAY = "contact_decay"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    JUDGEMENT = "judgement"
+    ENFORCEMENT = "enforcement"
+    DISHONEST_DEBTOR = "dishonest_debtor"
+    BUSINESS_ANOMALY = "business_anomaly"
+    LEGAL_REP_CHANGE = "legal_rep_change"
+
+
 class WarningOut(Schema):
     id: uuid.UUID
     credit_file_id: uuid.UUID
     customer_id: uuid.UUID
     customer_name: str | None = Field(None, description="As the caller's plan shows it (masked), or null")
-    kind: str
+    kind: WarningKind
     kind_label: str
     source: str
     severity: str

@@ -140,7 +140,9 @@ def test_every_kind_has_a_label_in_both_languages() -> None:
     from django.utils import translation
 
     from clientvault.risk.connectors.indicators import IndicatorKind
+    from clientvault.risk.warning_api import WarningKind
 
+    assert set(WarningKind) == set(I.KIND_LABELS)  # the API's enum names every kind
     internal = {I.OVERDUE, I.UTILISATION_RISING, I.BALANCES_FALLING, I.CONTACT_CHANGED, I.CONTACT_DECAY, I.CONSENT_WITHDRAWN}
     assert internal | {str(k) for k in IndicatorKind} == set(I.KIND_LABELS)
     with translation.override("en"):
