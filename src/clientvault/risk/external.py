@@ -72,7 +72,9 @@ class ScanOutcome:
 
 def _identifiers(customer_id: uuid.UUID) -> tuple[str | None, str | None] | None:
     """The organisation's credit code and name, decrypted for the call only; None for anyone else (PIPL-23)."""
-    customer = Customer.objects.unrestricted(reason=_LOOKUP).filter(pk=customer_id, kind=Kind.ORGANISATION).first()
+    customer = (
+        Customer.objects.unrestricted(reason=_LOOKUP).filter(pk=customer_id, kind=Kind.ORGANISATION, restricted_at__isnull=True).first()
+    )
     if customer is None:
         return None
     try:
@@ -131,7 +133,13 @@ def scan(ctx: Context, *, connectors: Sequence[Connector] | None = None) -> Scan
     result = ScanOutcome()
     files = (
         CreditFile.objects.unrestricted(reason=_SCAN)
-        .filter(customer__kind=Kind.ORGANISATION, customer__erased_at__isnull=True, customer__merged_into__isnull=True)
+        # PIPL-47: a restricted record is stored only — not processed, so not sent anywhere either.
+        .filter(
+            customer__kind=Kind.ORGANISATION,
+            customer__erased_at__isnull=True,
+            customer__restricted_at__isnull=True,
+            customer__merged_into__isnull=True,
+        )
         .order_by("id")
         .values_list("pk", "customer_id")
     )

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models.functions import TruncMonth
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -127,23 +127,15 @@ def _scores(model_id: str, month: dt.date) -> list[float]:
     return [float(s) for s in qs.values_list("score", flat=True)]
 
 
-def months_scored(model_id: str | None = None) -> list[tuple[str, dt.date]]:
-    """(model, month) pairs that have scores, oldest first (months in the project's time zone)."""
-    qs = CreditScore.objects.unrestricted(reason=_SCORES)
-    if model_id is not None:
-        qs = qs.filter(model_id=model_id)
-    rows = qs.annotate(m=TruncMonth("scored_at")).values_list("model_id", "m").distinct()
-    found = {(mid, (m.date() if isinstance(m, dt.datetime) else m)) for mid, m in rows}
-    return sorted(found, key=lambda r: (r[1], r[0]))
-
-
 def first_month_baseline(model_id: str) -> Baseline | None:
-    months = [m for _mid, m in months_scored(model_id)]
-    if not months:
+    """The first month the model scored, binned on its own deciles."""
+    first = CreditScore.objects.unrestricted(reason=_SCORES).filter(model_id=model_id).aggregate(first=Min("scored_at"))["first"]
+    if first is None:
         return None
-    scores = _scores(model_id, months[0])
+    month = _month_start(timezone.localdate(first))
+    scores = _scores(model_id, month)
     edges = decile_edges(scores)
-    return Baseline(edges, shares(scores, edges), "first_month", months[0])
+    return Baseline(edges, shares(scores, edges), "first_month", month)
 
 
 def _risk_officers() -> list[int]:

@@ -144,7 +144,9 @@ def scan_internal(ctx: Context) -> ScanResult:
     crash loses at most the file at hand, and a re-run raises only what is new (one warning per fact)."""
     cfg = indicators.configured()
     result = ScanResult()
-    files = CreditFile.objects.unrestricted(reason=_SYSTEM).filter(customer__erased_at__isnull=True, customer__merged_into__isnull=True)
+    files = CreditFile.objects.unrestricted(reason=_SYSTEM).filter(  # PIPL-47: restricted records are stored only
+        customer__erased_at__isnull=True, customer__restricted_at__isnull=True, customer__merged_into__isnull=True
+    )
     for file_id in list(files.order_by("id").values_list("pk", flat=True)):
         result.files += 1
         try:

@@ -136,3 +136,13 @@ def test_an_individual_is_never_sent(tyc: LoopbackServer, person: Any) -> None:
     c, f = person
     assert external.check_customer(system_context(), f.pk, c.pk, [tianyancha(tyc.base_url)]) == (0, [])
     assert tyc.connections == 0
+
+
+def test_a_restricted_organisation_is_not_sent(tyc: LoopbackServer, company: Any) -> None:
+    from clientvault.core import clock
+    from clientvault.customers.models import Customer
+
+    c, _f = company
+    Customer.objects.unrestricted(reason="test setup").filter(pk=c.pk).update(restricted_at=clock.now(), restriction_basis="request")
+    outcome = external.scan(system_context(), connectors=[tianyancha(tyc.base_url)])
+    assert outcome.checked == 0 and tyc.connections == 0  # PIPL-47: stored only
