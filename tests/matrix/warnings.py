@@ -8,11 +8,11 @@ warning of the other legal entity answers 404, as a missing one does.
 
 from __future__ import annotations
 
-from clientvault.core import clock
 from clientvault.core.context import system_context
 from clientvault.risk import warnings
 from clientvault.risk.indicators import Signal
-from clientvault.risk.models import CreditFile, EarlyWarning
+from clientvault.risk.models import EarlyWarning
+from clientvault.testing.credit import credit_file as make_credit_file
 from tests.matrix.world import USERS, World
 
 DESK_READERS = ("risk", "risk_other", "compliance", "auditor")  # the queue answers (each sees their entity's)
@@ -29,8 +29,7 @@ def warning_id(w: World, foreign: bool) -> str:
     key = "warning:foreign" if foreign else "warning:target"
     if key not in w.change_requests:
         c = w.customer_for(foreign)
-        credit_file = CreditFile(customer=c, legal_entity_id=c.legal_entity_id, currency="CNY", created_at=clock.now())
-        credit_file.save(force_insert=True)
+        credit_file = make_credit_file(c)
         signal = Signal("contact_decay", "info", "decay:never", {"exposure": 1})
         [raised] = warnings.raise_warnings(system_context(channel="task"), credit_file.pk, [signal])
         w.change_requests[key] = str(raised.pk)

@@ -26,7 +26,8 @@ from clientvault.risk.connectors.tests.support import (
     tianyancha_data,
 )
 from clientvault.risk.models import CreditHold, CreditReview, EarlyWarning
-from clientvault.risk.tests.test_warnings import credit_file, rows
+from clientvault.risk.tests.test_warnings import rows
+from clientvault.testing.credit import credit_file
 from clientvault.testing.customers import customer
 
 pytestmark = pytest.mark.django_db

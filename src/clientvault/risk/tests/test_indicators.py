@@ -163,10 +163,10 @@ def test_the_internal_scan_reads_the_facts_and_raises_each_once(org: object, set
     from clientvault.core.context import system_context
     from clientvault.risk import vault, warning_tasks, warnings
     from clientvault.risk.models import EarlyWarning
-    from clientvault.risk.tests.test_warnings import credit_file
     from clientvault.testing import assets
     from clientvault.testing.actors import ctx, subject_ctx
     from clientvault.testing.consents import consent
+    from clientvault.testing.credit import credit_file
     from clientvault.testing.customers import customer
 
     settings.CLIENTVAULT_RISK_INDICATORS = {"consent_purposes": ["marketing"]}  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from clientvault.core.context import system_context
 from clientvault.core.models import Notification
 from clientvault.risk import stability
 from clientvault.risk.models import CreditScore, StabilityCheck
-from clientvault.risk.tests.test_warnings import credit_file
+from clientvault.testing.credit import credit_file
 from clientvault.testing.customers import customer
 
 NOV, DEC = dt.date(2026, 11, 1), dt.date(2026, 12, 1)

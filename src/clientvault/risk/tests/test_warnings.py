@@ -17,16 +17,10 @@ from clientvault.risk import vault, warning_selectors, warnings
 from clientvault.risk.indicators import Signal
 from clientvault.risk.models import CreditFile, CreditHold, CreditReview, EarlyWarning
 from clientvault.testing.actors import ctx
+from clientvault.testing.credit import credit_file
 from clientvault.testing.customers import customer
 
 pytestmark = pytest.mark.django_db
-
-
-def credit_file(c: Customer, *, currency: str = "CNY") -> CreditFile:
-    """A credit file written directly (test setup; another slice's service opens files)."""
-    f = CreditFile(customer=c, legal_entity_id=c.legal_entity_id, currency=currency, created_at=clock.now())
-    f.save(force_insert=True)
-    return f
 
 
 def rows(model: Any, **filters: Any) -> list[Any]:
