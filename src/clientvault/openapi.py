@@ -137,6 +137,14 @@ OPERATION_ERRORS |= {
     ("POST", "/risk/reviews/{credit_review_id}/complete"): frozenset({400, 401, 403, 404, 409, 422}),
     ("GET", "/risk/reviews"): frozenset({400, 401, 403, 422}),
 }
+# Early warnings (issue #16): the risk desk (risk officers; compliance and auditors read). A warning out of sight
+# answers 404; acknowledging a handled one or closing a closed one 409; a close without a note 400.
+OPERATION_ERRORS |= {
+    ("GET", "/risk/warnings"): frozenset({400, 401, 403, 422}),
+    ("GET", "/risk/warnings/{warning_id}"): frozenset({401, 403, 404, 422}),
+    ("POST", "/risk/warnings/{warning_id}/acknowledge"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("POST", "/risk/warnings/{warning_id}/close"): frozenset({400, 401, 403, 404, 409, 422}),
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

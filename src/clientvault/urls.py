@@ -25,6 +25,8 @@ urlpatterns = [
     path("lifecycle/", include("clientvault.lifecycle.urls")),
     path("calendar/", include("clientvault.calendars.urls")),
     path("risk/", include("clientvault.risk.limit_urls")),  # issue #16: limits, terms, hold releases, reviews
+    # Early warning (issue #16, slice "warnings"): the integrator may fold this into risk/urls.py.
+    path("risk/", include("clientvault.risk.warning_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

@@ -21,6 +21,7 @@ from tests.matrix import lifecycle as LC
 from tests.matrix import merges as MG
 from tests.matrix import rights as RR
 from tests.matrix import risk_limits as RL
+from tests.matrix import warnings as EW
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -1199,6 +1200,61 @@ API_MATRIX |= {
     ("GET", f"{P}/calendar/{{year}}"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),
     ("POST", f"{P}/calendar/days"): Api(
         ok=CAL.EDITORS, ok_status=201, denied=CAL.NOT_EDITORS, payload=CAL.day_payload, effect=CAL.day_entered, event="calendar.day_changed"
+    ),
+}
+
+
+# Early warnings (issue #16): the risk desk's queue and one warning (audited reads); risk officers handle them.
+WEB_MATRIX |= {
+    "risk_warnings:queue": [Web("GET", ok=EW.DESK_READERS, wrong=EW.NOT_DESK, effect=audit_left("credit.warnings_listed"))],
+    "risk_warnings:detail": [Web("GET", ok=EW.SEES, wrong=EW.NOT_DESK, out=EW.SEES_OUT, effect=audit_left("credit.warning_viewed"))],
+    "risk_warnings:acknowledge": [
+        Web(
+            "POST",
+            ok=EW.HANDLERS,
+            wrong=EW.NOT_HANDLERS,
+            out=EW.HANDLERS_OUT,
+            success=lambda w, u, f: re.escape(reverse("risk_warnings:detail", args=[EW.warning_id(w, f)])),
+            data=lambda w, f: {"ack-note": "matrix"},
+            effect=EW.acknowledged,
+            event="credit.warning_acknowledged",
+        )
+    ],
+    "risk_warnings:close": [
+        Web(
+            "POST",
+            ok=EW.HANDLERS,
+            wrong=EW.NOT_HANDLERS,
+            out=EW.HANDLERS_OUT,
+            success=lambda w, u, f: re.escape(reverse("risk_warnings:detail", args=[EW.warning_id(w, f)])),
+            data=lambda w, f: {"close-note": "matrix"},
+            effect=EW.closed,
+            event="credit.warning_closed",
+        )
+    ],
+}
+API_MATRIX |= {
+    ("GET", f"{P}/risk/warnings"): Api(ok=EW.DESK_READERS, ok_status=200, denied=EW.NOT_DESK, effect=audit_left("credit.warnings_listed")),
+    ("GET", f"{P}/risk/warnings/{{warning_id}}"): Api(
+        ok=EW.SEES, ok_status=200, denied=EW.NOT_DESK, out=EW.SEES_OUT, effect=audit_left("credit.warning_viewed")
+    ),
+    ("POST", f"{P}/risk/warnings/{{warning_id}}/acknowledge"): Api(
+        ok=EW.HANDLERS,
+        ok_status=200,
+        denied=EW.NOT_HANDLERS,
+        out=EW.HANDLERS_OUT,
+        payload=lambda w, f: {"note": "matrix"},
+        effect=EW.acknowledged,
+        event="credit.warning_acknowledged",
+    ),
+    ("POST", f"{P}/risk/warnings/{{warning_id}}/close"): Api(
+        ok=EW.HANDLERS,
+        ok_status=200,
+        denied=EW.NOT_HANDLERS,
+        out=EW.HANDLERS_OUT,
+        payload=lambda w, f: {"note": "matrix"},
+        effect=EW.closed,
+        event="credit.warning_closed",
     ),
 }
 

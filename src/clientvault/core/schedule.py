@@ -58,6 +58,11 @@ SCHEDULE: tuple[Entry, ...] = (
     # Credit files (issue #16): score and evaluate every file once a day (resumable: a file done today is skipped).
     Entry("clientvault.risk.tasks.reevaluate_all", dt.timedelta(days=1)),
     Entry("clientvault.backups.tasks.purge_backups", dt.timedelta(minutes=settings.CLIENTVAULT_BACKUP_PURGE_INTERVAL_MINUTES)),
+    # Early warning (issue #16): internal indicators daily; external ones daily when a connector is configured (the
+    # job records a skip otherwise); score stability checked daily, acting once per month (a stored month is kept).
+    Entry("clientvault.risk.warning_tasks.scan_internal_indicators", dt.timedelta(days=1)),
+    Entry("clientvault.risk.warning_tasks.scan_external_indicators", dt.timedelta(days=1)),
+    Entry("clientvault.risk.warning_tasks.check_score_stability", dt.timedelta(days=1)),
 )
 
 
