@@ -35,6 +35,7 @@ from clientvault.intake.api import router as intake_router
 from clientvault.lifecycle.api import router as lifecycle_router
 from clientvault.merges.api import router as merges_router
 from clientvault.rights.api import router as rights_router
+from clientvault.risk.api import router as risk_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -173,3 +174,4 @@ api.add_router("/", intake_router)
 api.add_router("/", calendars_router)
 api.add_router("/", lifecycle_router)
 api.add_router("/", rights_router)
+api.add_router("/", risk_router)

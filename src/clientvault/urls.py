@@ -24,6 +24,7 @@ urlpatterns = [
     path("rights/", include("clientvault.rights.staff_urls")),
     path("lifecycle/", include("clientvault.lifecycle.urls")),
     path("calendar/", include("clientvault.calendars.urls")),
+    path("risk/", include("clientvault.risk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

@@ -18,3 +18,10 @@ register("credit.scored", _("Customer credit-scored"), "write")
 register("credit.score_viewed", _("Credit score and reasons viewed"), "read")
 register("credit.hold_placed", _("Credit hold placed"), "write")
 register("credit.hold_released", _("Credit hold released"), "write")
+
+# The risk desk (slice "desk"): lists reveal each listed customer's file (one event per file shown); the portfolio and
+# the monthly report are aggregates (one event each, no customer, no fields: who looked at the book, for which purpose).
+register("credit.files_listed", _("Credit file listed"), "read")
+register("credit.reviews_listed", _("Credit review due listed"), "read")
+register("credit.portfolio_viewed", _("Credit portfolio viewed (aggregates)"), "read")
+register("credit.report_viewed", _("Monthly risk report viewed (aggregates)"), "read")
