@@ -25,6 +25,7 @@ from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import lifecycle as matrix_lifecycle
 from tests.matrix import rights as matrix_rights
+from tests.matrix import risk as matrix_risk
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
@@ -61,6 +62,8 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "retention_code": lambda w, foreign: matrix_lifecycle.PROPOSED_RULE,
     "retention_change_id": lambda w, foreign: matrix_lifecycle.retention_change_id(w, foreign),
     "lifting_hold_id": lambda w, foreign: matrix_lifecycle.lifting_hold_id(w, foreign),
+    "file_id": lambda w, foreign: matrix_risk.file_id(w, foreign),
+    "score_id": lambda w, foreign: matrix_risk.score_id(w, foreign),
 }
 
 

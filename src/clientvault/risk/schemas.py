@@ -15,7 +15,6 @@ from clientvault.assets.money import decimal_text
 from clientvault.risk import portfolio as book
 from clientvault.risk import selectors
 
-
 LimitKind = Literal["permanent", "temporary"]
 HoldKind = Literal["forced", "rule"]
 ReviewKind = Literal["periodic", "warning", "human"]

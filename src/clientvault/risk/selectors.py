@@ -32,7 +32,7 @@ from clientvault.access.policies import CREDIT, CUSTOMER, VIEW, Decision
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
-from clientvault.core.errors import NotFound, PermissionDenied
+from clientvault.core.errors import NotFound
 from clientvault.customers import disclosure
 from clientvault.customers import vault as customer_vault
 from clientvault.customers.models import Customer
@@ -113,10 +113,10 @@ REVIEW_HORIZON_DAYS = 30  # "due" on the lists: overdue, or due within this many
 
 
 def _require(ctx: Context) -> None:
-    """A declared purpose, and a credit policy for it (none: nothing to show, like missing)."""
+    """A declared purpose, and a credit policy for it (none: nothing to show, answered like missing)."""
     engine.require_purpose(ctx)
     if not engine.can(ctx, CREDIT, VIEW):
-        raise PermissionDenied()
+        raise NotFound()
 
 
 def _plan(ctx: Context, customers: Sequence[Customer], fields: dict[str, str]) -> DisclosurePlan:
