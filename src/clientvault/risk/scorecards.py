@@ -46,9 +46,15 @@ def installed() -> list[ScorecardSpec]:
     return found
 
 
+def bare(digest: str) -> str:
+    """The digest's hex: a spec says "sha256:<hex>" (71 characters), ``CreditScore.spec_digest`` holds 64."""
+    return digest.removeprefix("sha256:")
+
+
 def spec_for(digest: str) -> ScorecardSpec | None:
-    """The installed spec with this digest (the one that made a score), or None."""
-    return next((s for s in installed() if s.digest == digest), None)
+    """The installed spec with this digest (the one that made a score; with or without the "sha256:" prefix), or None."""
+    wanted = bare(digest)
+    return next((s for s in installed() if bare(s.digest) == wanted), None)
 
 
 def labels(spec: ScorecardSpec | None, field_code: str, bin_id: str, *, english: bool) -> tuple[str, str, float | None]:

@@ -190,3 +190,12 @@ def test_monthly_report_counts_warning_kinds_and_stability(org: Org, audit_event
     assert result.warnings_total == 3 and result.stability[0].alert
     (event,) = audit_events()
     assert event.event_type == "credit.report_viewed" and event.detail["output"] == "pdf" and event.customer_id is None
+
+
+def test_the_scorecard_is_found_by_its_digest_with_or_without_the_prefix() -> None:
+    from clientvault.risk import scorecards
+
+    spec = scorecards.installed()[0]
+    assert spec.digest.startswith("sha256:")
+    assert scorecards.spec_for(spec.digest) is scorecards.spec_for(scorecards.bare(spec.digest)) is spec
+    assert scorecards.spec_for("0" * 64) is None
