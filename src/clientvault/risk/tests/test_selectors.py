@@ -199,3 +199,15 @@ def test_the_scorecard_is_found_by_its_digest_with_or_without_the_prefix() -> No
     assert spec.digest.startswith("sha256:")
     assert scorecards.spec_for(spec.digest) is scorecards.spec_for(scorecards.bare(spec.digest)) is spec
     assert scorecards.spec_for("0" * 64) is None
+
+
+def test_the_administrator_reads_a_file_only_through_break_glass(org: Org, audit_events: Any) -> None:
+    from clientvault.access import breakglass
+    from clientvault.access.policies import BREAK_GLASS
+
+    f = _file(org)
+    breakglass.start(ctx=ctx(org["admin"], purpose=""), reason="客户投诉紧急核查，工单 INC-2031", minutes=10)
+    view = selectors.credit_file(ctx(org["admin"], purpose=BREAK_GLASS), f.pk)
+    assert view.file.pk == f.pk
+    (event,) = audit_events("credit.file_viewed")
+    assert event.purpose == BREAK_GLASS

@@ -128,3 +128,16 @@ def test_the_portfolio_passes_chart_data_as_json_not_script(org: Org, world: dic
     html = _client(org, "risk", "en").get(reverse("risk:portfolio")).content.decode()
     assert '<script id="risk-chart-data" type="application/json">' in html and "js/risk-desk.js" in html
     assert "vendor/echarts/echarts.min.js" in html
+
+
+@pytest.mark.parametrize("who", ["risk", "compliance", "auditor", "rep_bj1", "admin"])
+def test_the_navigation_shows_the_risk_desk_only_where_its_links_open(org: Org, world: dict[str, Any], who: str) -> None:
+    client = _client(org, who, "en")
+    html = client.get(reverse("home:index")).content.decode()
+    links = [reverse(n) for n in ("risk:portfolio", "risk:files", "risk:reviews", "risk:report")]
+    shown = [link for link in links if f'href="{link}"' in html]
+    if who in ("risk", "compliance", "auditor"):
+        assert shown == links
+        assert all(client.get(link).status_code == 200 for link in links)  # UI.md: never a link that ends in "forbidden"
+    else:
+        assert shown == []
