@@ -20,7 +20,7 @@ from clientvault.core.capabilities import RISK_DESK, VIEW, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied, ValidationFailed
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.risk import holds, selectors
+from clientvault.risk import holds, selectors, shapes
 from clientvault.risk.forms import FORCED_HOLD_CODES
 from clientvault.risk.schemas import FileListOut, FileOut, ForcedHoldIn, HoldPlacedOut, PortfolioOut, ScoreOut
 
@@ -47,7 +47,7 @@ def list_files(request: AppRequest, query: Query[FileQuery]) -> FileListOut:
         raise ValidationFailed({"tier": [_("Choose high, medium, low or none.")]})
     if query.page < 1 or query.page > 100_000:
         raise ValidationFailed({"page": [_("Choose a page from 1.")]})
-    filters = selectors.FileFilters(tier=query.tier, held=query.held, review_due=query.review_soon)
+    filters = shapes.FileFilters(tier=query.tier, held=query.held, review_due=query.review_soon)
     return FileListOut.build(selectors.list_files(ctx, filters, page=query.page))
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from clientvault.assets.money import decimal_text
 from clientvault.risk import portfolio as book
-from clientvault.risk import selectors
+from clientvault.risk import shapes
 
 LimitKind = Literal["permanent", "temporary"]
 HoldKind = Literal["forced", "rule"]
@@ -87,7 +87,7 @@ class FileOut(Schema):
     open_warnings: int
 
     @staticmethod
-    def build(v: selectors.FileView) -> FileOut:
+    def build(v: shapes.FileView) -> FileOut:
         cur = v.currency
         exposure = None
         if v.exposure is not None:
@@ -166,7 +166,7 @@ class FileListOut(Schema):
     has_next: bool
 
     @staticmethod
-    def build(p: selectors.FilePage) -> FileListOut:
+    def build(p: shapes.FilePage) -> FileListOut:
         return FileListOut(
             items=[
                 FileRowOut(
@@ -220,7 +220,7 @@ class ScoreOut(Schema):
     missing: list[str]
 
     @staticmethod
-    def build(v: selectors.ScoreView) -> ScoreOut:
+    def build(v: shapes.ScoreView) -> ScoreOut:
         s = v.score
         return ScoreOut(
             id=s.pk,

@@ -46,52 +46,25 @@ from clientvault.risk.models import (
     CreditScore,
     EarlyWarning,
     HoldStatus,
-    LimitKind,
     PaymentTerms,
     ReviewStatus,
     WarningStatus,
 )
 from clientvault.risk.shapes import (
-    Exposure as Exposure,
-)
-from clientvault.risk.shapes import (
-    FileFilters as FileFilters,
-)
-from clientvault.risk.shapes import (
-    FilePage as FilePage,
-)
-from clientvault.risk.shapes import (
-    FileRow as FileRow,
-)
-from clientvault.risk.shapes import (
-    FileView as FileView,
-)
-from clientvault.risk.shapes import (
-    HoldLine as HoldLine,
-)
-from clientvault.risk.shapes import (
-    LimitLine as LimitLine,
-)
-from clientvault.risk.shapes import (
-    PointsLine as PointsLine,
-)
-from clientvault.risk.shapes import (
-    ReasonLine as ReasonLine,
-)
-from clientvault.risk.shapes import (
-    ReviewLine as ReviewLine,
-)
-from clientvault.risk.shapes import (
-    ReviewRow as ReviewRow,
-)
-from clientvault.risk.shapes import (
-    ScoreLine as ScoreLine,
-)
-from clientvault.risk.shapes import (
-    ScoreView as ScoreView,
-)
-from clientvault.risk.shapes import (
-    TermsLine as TermsLine,
+    Exposure,
+    FileFilters,
+    FilePage,
+    FileRow,
+    FileView,
+    HoldLine,
+    LimitLine,
+    PointsLine,
+    ReasonLine,
+    ReviewLine,
+    ReviewRow,
+    ScoreLine,
+    ScoreView,
+    TermsLine,
 )
 
 # Name in this read → catalogue key (classification/catalogue.py).
@@ -152,10 +125,6 @@ def _detail(the_plan: DisclosurePlan, name_codes: list[str], **extra: Any) -> di
     return detail
 
 
-def _user_name(user: Any) -> str:
-    return "" if user is None else str(user.display_name or user.username)
-
-
 # --- One credit file ------------------------------------------------------------------------------------------
 
 
@@ -164,26 +133,6 @@ def _file(ctx: Context, file_id: uuid.UUID) -> CreditFile:
     if found is None:
         raise NotFound()
     return found
-
-
-def _exposure(credit_file: CreditFile, clear: bool) -> Exposure | None:
-    evaluation = credit_file.evaluation or {}
-    if not evaluation:
-        return None
-    figures = book.figures_of(evaluation)
-
-    def amount(key: str) -> int | None:
-        value = figures.get(key)
-        return int(value) if clear and isinstance(value, int | float) else None
-
-    return Exposure(
-        evaluated_at=credit_file.evaluated_at,
-        exposure=amount("exposure"),
-        overdue_amount=amount("overdue_amount"),
-        days_overdue=amount("days_overdue"),
-        collateral=amount("collateral"),
-        fired=tuple(book.fired_of(evaluation)) if clear else (),
-    )
 
 
 @transaction.atomic
@@ -199,20 +148,7 @@ def credit_file(ctx: Context, file_id: uuid.UUID) -> FileView:
     today = clock.today()
 
     limit_clear, terms_clear, note_clear = _clear(row["limit"]), _clear(row["terms"]), _clear(row["hold_note"])
-    limits = [
-        LimitLine(
-            id=lim.pk,
-            kind=lim.kind,
-            kind_label=str(lim.get_kind_display()),
-            amount=lim.amount if limit_clear else None,
-            valid_from=lim.valid_from,
-            valid_until=lim.valid_until,
-            in_force=lim.ended_at is None
-            and lim.valid_from <= today
-            and (lim.kind == LimitKind.PERMANENT or (lim.valid_until is not None and today <= lim.valid_until)),
-        )
-        for lim in CreditLimit.objects.visible_to(ctx, VIEW).filter(credit_file=found)
-    ]
+    limits = [LimitLine.of(lim, limit_clear, today) for lim in CreditLimit.objects.visible_to(ctx, VIEW).filter(credit_file=found)]
     if limits and limit_clear:
         shown.add("limit")
     terms = [
@@ -226,53 +162,22 @@ def credit_file(ctx: Context, file_id: uuid.UUID) -> FileView:
         note = vault.open_text(hold, "note", customer_id=customer.pk) if note_clear and hold.note_ct else None
         if note:
             shown.add("hold_note")
-        holds.append(
-            HoldLine(
-                id=hold.pk,
-                kind=hold.kind,
-                kind_label=str(hold.get_kind_display()),
-                reason_code=hold.reason_code,
-                status=hold.status,
-                status_label=str(hold.get_status_display()),
-                placed_at=hold.placed_at,
-                placed_by=_user_name(hold.placed_by),
-                note=note,
-                released_at=hold.released_at,
-            )
-        )
+        holds.append(HoldLine.of(hold, note))
     reviews = [
-        ReviewLine(
-            id=r.pk,
-            kind=r.kind,
-            kind_label=str(r.get_kind_display()),
-            due_on=r.due_on,
-            status=r.status,
-            status_label=str(r.get_status_display()),
-            outcome=str(r.get_outcome_display()) if r.outcome else "",
-            outcome_tier=(r.outcome_tier or None) if _clear(row["tier"]) else None,
-            overdue=r.status == ReviewStatus.OPEN and r.due_on < today,
-        )
+        ReviewLine.of(r, _clear(row["tier"]), today)
         for r in CreditReview.objects.visible_to(ctx, VIEW).filter(credit_file=found).order_by("-due_on", "-opened_at")
     ]
     score_clear = _clear(row["score"])
     tier_clear = _clear(row["tier"])
     scores = [
-        ScoreLine(
-            id=s.pk,
-            scored_at=s.scored_at,
-            trigger_label=str(s.get_trigger_display()),
-            model_id=s.model_id,
-            model_version=s.model_version,
-            score=s.score if score_clear else None,
-            tier=s.tier if tier_clear else None,
-        )
+        ScoreLine.of(s, score_clear, tier_clear)
         for s in CreditScore.objects.visible_to(ctx, VIEW).filter(credit_file=found).order_by("-scored_at")
     ]
     if scores and score_clear:
         shown.add("score")
     if tier_clear and (found.tier or scores):
         shown.add("tier")
-    exposure = _exposure(found, _clear(row["evaluation"]))
+    exposure = Exposure.of(found, _clear(row["evaluation"]))
     if exposure is not None and exposure.exposure is not None:
         shown.add("evaluation")
     open_warnings = EarlyWarning.objects.visible_to(ctx, VIEW).filter(credit_file=found).exclude(status=WarningStatus.CLOSED).count()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
-from clientvault.risk.models import CreditFile, CreditScore
+from clientvault.risk import portfolio as book
+from clientvault.risk.models import CreditFile, CreditScore, LimitKind, ReviewStatus
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,14 @@ class LimitLine:
     valid_from: dt.date
     valid_until: dt.date | None
     in_force: bool
+
+    @staticmethod
+    def of(lim: Any, clear: bool, today: dt.date) -> LimitLine:
+        in_force = lim.ended_at is None and lim.valid_from <= today
+        in_force = in_force and (lim.kind == LimitKind.PERMANENT or (lim.valid_until is not None and today <= lim.valid_until))
+        return LimitLine(
+            lim.pk, lim.kind, str(lim.get_kind_display()), lim.amount if clear else None, lim.valid_from, lim.valid_until, in_force
+        )
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,22 @@ class HoldLine:
     note: str | None  # decrypted only when shown in clear; None otherwise (or erased)
     released_at: dt.datetime | None
 
+    @staticmethod
+    def of(hold: Any, note: str | None) -> HoldLine:
+        by = hold.placed_by
+        return HoldLine(
+            id=hold.pk,
+            kind=hold.kind,
+            kind_label=str(hold.get_kind_display()),
+            reason_code=hold.reason_code,
+            status=hold.status,
+            status_label=str(hold.get_status_display()),
+            placed_at=hold.placed_at,
+            placed_by="" if by is None else str(by.display_name or by.username),
+            note=note,
+            released_at=hold.released_at,
+        )
+
 
 @dataclass(frozen=True)
 class ReviewLine:
@@ -53,6 +79,20 @@ class ReviewLine:
     outcome_tier: str | None
     overdue: bool
 
+    @staticmethod
+    def of(r: Any, tier_clear: bool, today: dt.date) -> ReviewLine:
+        return ReviewLine(
+            id=r.pk,
+            kind=r.kind,
+            kind_label=str(r.get_kind_display()),
+            due_on=r.due_on,
+            status=r.status,
+            status_label=str(r.get_status_display()),
+            outcome=str(r.get_outcome_display()) if r.outcome else "",
+            outcome_tier=(r.outcome_tier or None) if tier_clear else None,
+            overdue=r.status == ReviewStatus.OPEN and r.due_on < today,
+        )
+
 
 @dataclass(frozen=True)
 class ScoreLine:
@@ -63,6 +103,18 @@ class ScoreLine:
     model_version: str
     score: float | None
     tier: str | None
+
+    @staticmethod
+    def of(s: Any, score_clear: bool, tier_clear: bool) -> ScoreLine:
+        return ScoreLine(
+            s.pk,
+            s.scored_at,
+            str(s.get_trigger_display()),
+            s.model_id,
+            s.model_version,
+            s.score if score_clear else None,
+            s.tier if tier_clear else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -75,6 +127,22 @@ class Exposure:
     days_overdue: int | None
     collateral: int | None
     fired: tuple[str, ...]
+
+    @staticmethod
+    def of(credit_file: CreditFile, clear: bool) -> Exposure | None:
+        """None when the file was never evaluated ("not evaluated yet", never zero); amounts None unless ``clear``."""
+        evaluation = credit_file.evaluation or {}
+        if not evaluation:
+            return None
+        figures = book.figures_of(evaluation)
+
+        def amount(key: str) -> int | None:
+            return book.int_or_none(figures.get(key)) if clear else None
+
+        fired = tuple(book.fired_of(evaluation)) if clear else ()
+        return Exposure(
+            credit_file.evaluated_at, amount("exposure"), amount("overdue_amount"), amount("days_overdue"), amount("collateral"), fired
+        )
 
 
 @dataclass

@@ -27,7 +27,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.risk import holds, selectors
+from clientvault.risk import holds, selectors, shapes
 from clientvault.risk import portfolio as book
 from clientvault.risk import report as report_pdf_module
 from clientvault.risk.forms import FileFilterForm, ForcedHoldForm
@@ -74,7 +74,7 @@ def files(request: AppRequest) -> HttpResponse:
     _desk(ctx)
     form = FileFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    filters = selectors.FileFilters(tier=data.get("tier") or "", held=bool(data.get("held")), review_due=bool(data.get("review_due")))
+    filters = shapes.FileFilters(tier=data.get("tier") or "", held=bool(data.get("held")), review_due=bool(data.get("review_due")))
     found = selectors.list_files(ctx, filters, page=_page(request))
     query = request.GET.copy()
     query.pop("page", None)

@@ -12,7 +12,7 @@ import pytest
 from clientvault.access.engine import PurposeRequired
 from clientvault.core import clock
 from clientvault.core.errors import NotFound, PermissionDenied
-from clientvault.risk import selectors
+from clientvault.risk import selectors, shapes
 from clientvault.risk.tests import desk
 from clientvault.testing.actors import ctx
 from clientvault.testing.customers import customer
@@ -130,12 +130,12 @@ def test_file_list_filters_and_records_one_event_per_file(org: Org, audit_events
     desk.credit_file(customer(org["rep_other"]), tier="high")  # the other legal entity: never listed
     desk.hold(low, "held")
     risk = ctx(org["risk"])
-    everything = selectors.list_files(risk, selectors.FileFilters())
+    everything = selectors.list_files(risk, shapes.FileFilters())
     assert {r.id for r in everything.rows} == {high.pk, low.pk}
     assert len(audit_events("credit.files_listed")) == 2
-    assert [r.id for r in selectors.list_files(risk, selectors.FileFilters(tier="high")).rows] == [high.pk]
-    assert [r.id for r in selectors.list_files(risk, selectors.FileFilters(held=True)).rows] == [low.pk]
-    assert [r.id for r in selectors.list_files(risk, selectors.FileFilters(review_due=True)).rows] == [high.pk]
+    assert [r.id for r in selectors.list_files(risk, shapes.FileFilters(tier="high")).rows] == [high.pk]
+    assert [r.id for r in selectors.list_files(risk, shapes.FileFilters(held=True)).rows] == [low.pk]
+    assert [r.id for r in selectors.list_files(risk, shapes.FileFilters(review_due=True)).rows] == [high.pk]
     row = next(r for r in everything.rows if r.id == high.pk)
     assert row.exposure == 8_000_000 and row.days_overdue == 45 and row.tier == "high"
 
@@ -143,9 +143,9 @@ def test_file_list_filters_and_records_one_event_per_file(org: Org, audit_events
 def test_the_tier_filter_finds_nothing_where_tiers_are_hidden(org: Org) -> None:
     desk.credit_file(customer(org["rep_bj1"]), tier="high")
     auditor = ctx(org["auditor"])
-    page = selectors.list_files(auditor, selectors.FileFilters(tier="high"))
+    page = selectors.list_files(auditor, shapes.FileFilters(tier="high"))
     assert page.rows == [] and page.tier_filter is False
-    assert [r.tier for r in selectors.list_files(auditor, selectors.FileFilters()).rows] == [None]
+    assert [r.tier for r in selectors.list_files(auditor, shapes.FileFilters()).rows] == [None]
 
 
 def test_reviews_due_lists_overdue_and_soon_due_only(org: Org, audit_events: Any) -> None:
