@@ -107,7 +107,7 @@ def _names(ctx: Context, customer_ids: Iterable[uuid.UUID]) -> tuple[dict[uuid.U
     ids = sorted(set(customer_ids))
     if not ids or not engine.can(ctx, CUSTOMER, VIEW):
         return dict.fromkeys(ids), [], []
-    qs = Customer.objects.visible_to(ctx, VIEW).select_related("department").filter(pk__in=ids)
+    qs = Customer.objects.visible_to(ctx, VIEW).select_related("department").prefetch_related("tags").filter(pk__in=ids)
     found = list(customer_vault.with_key_state(qs))
     customer_vault.load_keys(found)
     shown, plan = disclosure.disclose(ctx, found, ("name",))

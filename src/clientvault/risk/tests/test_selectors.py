@@ -211,3 +211,23 @@ def test_the_administrator_reads_a_file_only_through_break_glass(org: Org, audit
     assert view.file.pk == f.pk
     (event,) = audit_events("credit.file_viewed")
     assert event.purpose == BREAK_GLASS
+
+
+def test_the_file_list_costs_the_same_queries_for_3_or_12_files(org: Org) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    risk = ctx(org["risk"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            selectors.list_files(risk, shapes.FileFilters())
+        return len(queries)
+
+    for _i in range(3):
+        desk.limit(desk.credit_file(customer(org["rep_bj1"]), evaluation=desk.EVALUATION), 1_000)
+    count()  # the first read warms the policy and catalogue caches
+    few = count()
+    for _i in range(9):
+        desk.limit(desk.credit_file(customer(org["rep_bj1"]), evaluation=desk.EVALUATION), 1_000)
+    assert count() == few  # no query per row (names, tags, limits, holds are read per page)
