@@ -24,6 +24,7 @@ from clientvault.risk.models import (
 )
 from clientvault.risk.scorecard import scoring
 from clientvault.risk.scorecard import spec as specs
+from clientvault.testing import credit
 
 REASON = "test factory: rows another slice's services write"
 EVALUATION = {
@@ -34,22 +35,16 @@ RISKY_INPUTS = {"utilisation": 0.97, "days_overdue": 45, "tenure_months": 6, "in
 
 
 def credit_file(c: Customer, *, tier: str = "medium", evaluation: dict[str, Any] | None = None, **fields: Any) -> CreditFile:
-    assert c.legal_entity_id is not None
+    """A scored, reviewed file (``testing.credit.credit_file`` with the desk's defaults): tier, terms, next review soon."""
     values: dict[str, Any] = {
-        "customer": c,
-        "legal_entity_id": c.legal_entity_id,
-        "currency": "CNY",
         "tier": tier,
         "terms_days": 30,
         "next_review_on": clock.today() + dt.timedelta(days=10),
         "evaluation": {} if evaluation is None else evaluation,
         "evaluated_at": clock.now() if evaluation else None,
-        "created_at": clock.now(),
         **fields,
     }
-    f = CreditFile(**values)
-    f.save(force_insert=True)
-    return f
+    return credit.credit_file(c, **values)
 
 
 def limit(
