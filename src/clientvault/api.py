@@ -37,6 +37,7 @@ from clientvault.merges.api import router as merges_router
 from clientvault.rights.api import router as rights_router
 from clientvault.risk.limit_api import router as risk_limits_router
 from clientvault.risk.warning_api import router as risk_warnings_router
+from clientvault.risk.api import router as risk_router
 
 
 class SessionAuth(APIKeyCookie):
@@ -181,3 +182,4 @@ api.add_router("/", lifecycle_router)
 api.add_router("/", rights_router)
 api.add_router("/", risk_limits_router)
 api.add_router("/", risk_warnings_router)  # issue #16, slice "warnings": the integrator may mount it with risk's router
+api.add_router("/", risk_router)

@@ -145,6 +145,16 @@ OPERATION_ERRORS |= {
     ("POST", "/risk/warnings/{warning_id}/acknowledge"): frozenset({400, 401, 403, 404, 409, 422}),
     ("POST", "/risk/warnings/{warning_id}/close"): frozenset({400, 401, 403, 404, 409, 422}),
 }
+# The risk desk (issue #16): purpose-bound like customer data; the list and the portfolio need the risk_desk capability
+# (403); a file or score out of scope answers 404; a forced hold is a write with a body (400 when it is not JSON, 409
+# when the file changed under it).
+OPERATION_ERRORS |= {
+    ("GET", "/risk/files"): frozenset({400, 401, 403, 422}),
+    ("GET", "/risk/files/{file_id}"): _CUSTOMER_READ,
+    ("GET", "/risk/scores/{score_id}"): _CUSTOMER_READ,
+    ("GET", "/risk/portfolio"): frozenset({400, 401, 403}),
+    ("POST", "/risk/files/{file_id}/holds"): _CUSTOMER_WRITE,
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

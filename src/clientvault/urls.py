@@ -27,6 +27,7 @@ urlpatterns = [
     path("risk/", include("clientvault.risk.limit_urls")),  # issue #16: limits, terms, hold releases, reviews
     # Early warning (issue #16, slice "warnings"): the integrator may fold this into risk/urls.py.
     path("risk/", include("clientvault.risk.warning_urls")),
+    path("risk/", include("clientvault.risk.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("health", core_views.health, name="health"),

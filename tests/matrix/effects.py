@@ -27,6 +27,7 @@ from tests.matrix import lifecycle as matrix_lifecycle
 from tests.matrix import rights as matrix_rights
 from tests.matrix import risk_limits as matrix_risk_limits
 from tests.matrix import warnings as matrix_warnings
+from tests.matrix import risk as matrix_risk
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.
@@ -67,6 +68,8 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "credit_hold_id": lambda w, foreign: matrix_risk_limits.credit_hold_id(w, foreign),
     "credit_review_id": lambda w, foreign: matrix_risk_limits.credit_review_id(w, foreign),
     "warning_id": lambda w, foreign: matrix_warnings.warning_id(w, foreign),
+    "file_id": lambda w, foreign: matrix_risk.file_id(w, foreign),
+    "score_id": lambda w, foreign: matrix_risk.score_id(w, foreign),
 }
 
 

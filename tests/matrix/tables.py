@@ -22,6 +22,7 @@ from tests.matrix import merges as MG
 from tests.matrix import rights as RR
 from tests.matrix import risk_limits as RL
 from tests.matrix import warnings as EW
+from tests.matrix import risk as RK
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -1200,6 +1201,65 @@ API_MATRIX |= {
     ("GET", f"{P}/calendar/{{year}}"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),
     ("POST", f"{P}/calendar/days"): Api(
         ok=CAL.EDITORS, ok_status=201, denied=CAL.NOT_EDITORS, payload=CAL.day_payload, effect=CAL.day_entered, event="calendar.day_changed"
+    ),
+}
+
+# The risk desk (issue #16): a credit file follows its customer; the desk's pages need the risk_desk capability.
+WEB_MATRIX |= {
+    **{name: [Web("GET", ok=RK.DESK, wrong=RK.NOT_DESK)] for name in ("risk:portfolio", "risk:files", "risk:reviews", "risk:report")},
+    "risk:report_pdf": [Web("GET", ok=RK.DESK, wrong=RK.NOT_DESK, effect=audit_left("credit.report_viewed"))],
+    "risk:file": [
+        Web(
+            "GET", ok=RK.FILE_READERS, wrong=RK.FILE_NO_SIGHT, out=RK.FILE_OUT, effect=audit_left("credit.file_viewed", names_customer=True)
+        )
+    ],
+    "risk:score": [
+        Web(
+            "GET",
+            ok=RK.FILE_READERS,
+            wrong=RK.FILE_NO_SIGHT,
+            out=RK.FILE_OUT,
+            effect=audit_left("credit.score_viewed", names_customer=True),
+        )
+    ],
+    "risk:place_hold": [
+        Web(
+            "POST",
+            ok=RK.HOLD_MAKERS,
+            wrong=RK.NOT_HOLD_MAKERS,
+            out=RK.HOLD_OUT,
+            success=lambda w, u, f: re.escape(reverse("risk:file", args=[RK.file_id(w, f)])),
+            data=RK.hold_form,
+            effect=RK.hold_placed,
+            event="credit.hold_placed",
+        )
+    ],
+}
+API_MATRIX |= {
+    ("GET", f"{P}/risk/files"): Api(ok=RK.DESK, ok_status=200, denied=RK.NOT_DESK, effect=None),
+    ("GET", f"{P}/risk/portfolio"): Api(ok=RK.DESK, ok_status=200, denied=RK.NOT_DESK, effect=audit_left("credit.portfolio_viewed")),
+    ("GET", f"{P}/risk/files/{{file_id}}"): Api(
+        ok=RK.FILE_READERS,
+        ok_status=200,
+        hidden=RK.FILE_NO_SIGHT,
+        out=RK.FILE_OUT,
+        effect=audit_left("credit.file_viewed", names_customer=True),
+    ),
+    ("GET", f"{P}/risk/scores/{{score_id}}"): Api(
+        ok=RK.FILE_READERS,
+        ok_status=200,
+        hidden=RK.FILE_NO_SIGHT,
+        out=RK.FILE_OUT,
+        effect=audit_left("credit.score_viewed", names_customer=True),
+    ),
+    ("POST", f"{P}/risk/files/{{file_id}}/holds"): Api(
+        ok=RK.HOLD_MAKERS,
+        ok_status=201,
+        denied=RK.NOT_HOLD_MAKERS,
+        out=RK.HOLD_OUT,
+        payload=RK.hold_form,
+        effect=RK.hold_placed,
+        event="credit.hold_placed",
     ),
 }
 

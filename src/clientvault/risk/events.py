@@ -36,3 +36,9 @@ register("credit.warning_viewed", _("Early warning and its evidence viewed"), "r
 register("credit.external_check", _("External indicators checked"), "write")
 register("credit.stability_checked", _("Score stability checked"), "write")
 register("credit.stability_alert", _("Score stability alert"), "write")
+# The risk desk (slice "desk"): lists reveal each listed customer's file (one event per file shown); the portfolio and
+# the monthly report are aggregates (one event each, no customer, no fields: who looked at the book, for which purpose).
+register("credit.files_listed", _("Credit file listed"), "read")
+register("credit.reviews_listed", _("Credit review due listed"), "read")
+register("credit.portfolio_viewed", _("Credit portfolio viewed (aggregates)"), "read")
+register("credit.report_viewed", _("Monthly risk report viewed (aggregates)"), "read")
