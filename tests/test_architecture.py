@@ -25,6 +25,7 @@ SERVICE_MODULES = {
     "customers/imports.py", "customers/profiles.py", "customers/custom_fields.py", "access/breakglass.py",
     "customers/matching.py",  # writes duplicate-matching keys for the customer services (issue #14)
     "risk/holds.py",  # credit holds, placed and released with their audit events (issue #16)
+    "risk/human_review.py",  # PIPL-24: human reviews of automated credit decisions, with their audit events (issue #16)
 }  # fmt: skip
 # Entry points that delete rows of framework tables holding no personal data, each with the reason.
 ENTRY_POINT_WRITES = {

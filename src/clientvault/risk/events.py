@@ -18,3 +18,9 @@ register("credit.scored", _("Customer credit-scored"), "write")
 register("credit.score_viewed", _("Credit score and reasons viewed"), "read")
 register("credit.hold_placed", _("Credit hold placed"), "write")
 register("credit.hold_released", _("Credit hold released"), "write")
+
+# Explanation and human review of automated credit decisions (PIPL-24, GDPR-22): ids and codes only, never the
+# customer's view, the reviewer's note or a tier.
+register("credit.explanation_viewed", _("Customer viewed the explanation of their credit decision"), "read")
+register("credit.human_review_requested", _("Customer asked for a person to review a credit decision"), "write")
+register("credit.human_review_completed", _("Human review of a credit decision completed"), "write")
