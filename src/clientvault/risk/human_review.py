@@ -127,7 +127,7 @@ def complete_human_review(ctx: Context, review_id: uuid.UUID, outcome: str, note
         raise PermissionDenied()
     review: CreditReview | None = (
         CreditReview.objects.visible_to(ctx, CHANGE)
-        .select_for_update()
+        .select_for_update(of=("self",))  # PostgreSQL: no FOR UPDATE on the nullable side of the join to the score
         .select_related("credit_file", "score")
         .filter(pk=review_id, kind=ReviewKind.HUMAN)
         .first()

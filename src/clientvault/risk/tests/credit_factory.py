@@ -33,7 +33,8 @@ def credit_score(f: CreditFile, inputs: dict[str, Any] | None = None, *, at: dt.
         trigger=Trigger.MANUAL,
         model_id=result.model_id,
         model_version=result.model_version,
-        spec_digest=result.spec_digest,
+        # The column holds 64 characters: the hex of "sha256:<hex>" (PostgreSQL refuses the prefixed form).
+        spec_digest=result.spec_digest.removeprefix("sha256:"),
         tier_policy_version=1,
         score=result.total,
         tier=result.tier,
