@@ -23,4 +23,5 @@ register("credit.hold_released", _("Credit hold released"), "write")
 # customer's view, the reviewer's note or a tier.
 register("credit.explanation_viewed", _("Customer viewed the explanation of their credit decision"), "read")
 register("credit.human_review_requested", _("Customer asked for a person to review a credit decision"), "write")
+register("credit.human_review_viewed", _("Human review case of a credit decision viewed"), "read")
 register("credit.human_review_completed", _("Human review of a credit decision completed"), "write")

@@ -5,6 +5,8 @@
   deadline policy for the channel: data, seeded; the view is sealed in the request's details under the customer's
   key) and a ``CreditReview`` of kind ``human`` linked to the score and the request. Asking again while a review of
   the file is open answers with the open one (``created`` False) — one clock, one review.
+- ``review_case``: what the reviewing risk officer reads — the automated tier and reasons and the customer's view —
+  decided per field by the disclosure plan, recorded as ``credit.human_review_viewed``.
 - ``complete_human_review``: a risk officer — a person, never the system — confirms or changes the decision. The
   outcome and the tier after review are recorded beside the automated score (the review row; the score row is never
   rewritten); if changed, the file's tier follows the person's decision. The reviewer's note is sealed and is the
@@ -26,21 +28,28 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from clientvault.access.policies import CHANGE
+from clientvault.access.plan import disclosure_plan
+from clientvault.access.policies import CHANGE, CREDIT, VIEW, Decision
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.capabilities import RISK_DESK, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientvault.customers import disclosure
 from clientvault.rights import fulfilment as rights_fulfilment
 from clientvault.rights import requests as rights_requests
 from clientvault.rights.choices import PartKind, RequestChannel, RequestKind
-from clientvault.risk import vault
+from clientvault.risk import explanation, vault
 from clientvault.risk.models import CreditFile, CreditReview, CreditScore, ReviewKind, ReviewOutcome, ReviewStatus, Tier
 
 VIEW_LENGTH = 4000
 NOTE_LENGTH = 2000
 _LOCK = "serialise a customer's requests for review of their own credit file (one open review at a time)"
+
+
+# What the reviewing officer reads, decided per field like every credit read (the customer's own words are credit
+# information about them, classified as a review note: C2, hidden when not shown in clear).
+CASE_FIELDS = {"reasons": "creditscore.record", "view": "creditreview.note"}
 
 
 class Asked(NamedTuple):
@@ -169,3 +178,43 @@ def complete_human_review(ctx: Context, review_id: uuid.UUID, outcome: str, note
             ctx, request_id=review.rights_request_id, part_kind=PartKind.HUMAN_REVIEW, ref=str(review.pk), detail={"outcome": str(outcome)}
         )
     return review
+
+
+class ReviewCase(NamedTuple):
+    """A human review as the reviewing risk officer reads it: None where the disclosure plan withholds."""
+
+    review: CreditReview
+    automated_tier: str
+    reasons: tuple[explanation.Reason, ...] | None
+    view: str | None  # the customer's own words ("" when they gave none)
+
+
+@transaction.atomic
+def review_case(ctx: Context, review_id: uuid.UUID, language: str) -> ReviewCase:
+    """The automated decision under review (tier, reasons in plain words) and the customer's view, for a risk officer."""
+    if ctx.actor is None or not allows(ctx.roles, RISK_DESK, VIEW):
+        raise PermissionDenied()
+    review: CreditReview | None = (
+        CreditReview.objects.visible_to(ctx, VIEW)
+        .select_related("credit_file__customer", "score", "rights_request")
+        .filter(pk=review_id, kind=ReviewKind.HUMAN)
+        .first()
+    )
+    if review is None or review.score is None:
+        raise NotFound()
+    customer = review.credit_file.customer
+    the_plan = disclosure_plan(ctx, disclosure.rows_of([customer]), CASE_FIELDS, CREDIT)
+    plan = the_plan[customer.pk]
+    shown = [name for name in CASE_FIELDS if plan[name].decision is Decision.PLAIN]
+    reasons: tuple[explanation.Reason, ...] | None = None
+    if "reasons" in shown:
+        record = vault.open_json(review.score, "record", customer_id=customer.pk) or {}
+        spec = explanation.scorecard_spec()
+        codes = [str(c) for c in record.get("reason_codes") or []]
+        reasons = tuple(explanation.Reason(c, explanation.reason_line(spec, c, language)) for c in codes)
+    view: str | None = None
+    if "view" in shown:
+        view = str(rights_requests.details_of(review.rights_request).get("text") or "") if review.rights_request else ""
+    detail = {"score": str(review.score_id), "status": str(review.status), "disclosure": the_plan.audit_codes()}
+    audit.record(ctx, "credit.human_review_viewed", obj=review, customer_id=customer.pk, fields=shown, detail=detail)
+    return ReviewCase(review, review.score.tier, reasons, view)

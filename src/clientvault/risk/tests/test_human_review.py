@@ -167,3 +167,19 @@ def test_a_person_with_the_risk_desk_completes_it_once(org: Org, scored: Any) ->
     # Asked again after the review ended: a new request and a new review.
     again = human_review.open_human_review(subject_ctx(c), score_id=s.pk)
     assert again.created and len(_requests()) == 2 and len(_reviews()) == 2
+
+
+def test_the_reviewing_officer_reads_the_decision_and_the_customers_view(org: Org, scored: Any, audit_events: Any) -> None:
+    c, s = scored
+    review = human_review.open_human_review(subject_ctx(c), score_id=s.pk, view=VIEW).review
+    case = human_review.review_case(ctx(org["risk"]), review.pk, "zh-hans")
+    assert case.view == VIEW and case.automated_tier == "high" and case.review.pk == review.pk
+    portal_view = explanation.explain_score(subject_ctx(c), s.pk, "zh-hans")
+    assert case.reasons is not None and case.reasons[: len(portal_view.reasons)] == portal_view.reasons  # the same words
+    [event] = audit_events("credit.human_review_viewed")
+    assert event.actor_username == "risk" and set(event.fields) == {"reasons", "view"} and event.customer_id == c.pk
+    assert VIEW not in json.dumps(event.detail, ensure_ascii=False)
+    with pytest.raises(PermissionDenied):
+        human_review.review_case(ctx(org["rep_bj1"]), review.pk, "en")
+    with pytest.raises(NotFound):
+        human_review.review_case(ctx(org["risk_other"]), review.pk, "en")
