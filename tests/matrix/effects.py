@@ -21,6 +21,7 @@ from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
 from tests.matrix import calendar as matrix_calendar
+from tests.matrix import credit_portal as matrix_credit_portal
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import lifecycle as matrix_lifecycle
@@ -61,6 +62,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "retention_code": lambda w, foreign: matrix_lifecycle.PROPOSED_RULE,
     "retention_change_id": lambda w, foreign: matrix_lifecycle.retention_change_id(w, foreign),
     "lifting_hold_id": lambda w, foreign: matrix_lifecycle.lifting_hold_id(w, foreign),
+    "score_id": lambda w, foreign: matrix_credit_portal.score_id(w, foreign),
 }
 
 
