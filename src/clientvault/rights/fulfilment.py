@@ -24,12 +24,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils.functional import Promise
-from django.utils.translation import gettext
 
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context, for_user, system_context
-from clientvault.core.errors import Conflict, DomainError
+from clientvault.core.errors import DomainError
 from clientvault.crypto import cipher
 from clientvault.lifecycle import selectors as lifecycle_selectors
 from clientvault.lifecycle import services as lifecycle_services
@@ -400,12 +399,13 @@ def settle(request_id: uuid.UUID) -> str:
 def complete_linked_part(ctx: Context, *, request_id: uuid.UUID, part_kind: str, ref: str, detail: dict[str, Any]) -> str:
     """Mark a linked part done on the word of the person who did it (``ctx``, recorded as the actor of
     ``rights.part_done``), then settle the request. The calling app is the authority: it has checked that a person
-    with the right role decided (risk.human_review.complete_human_review). Returns the request's status."""
+    with the right role decided (risk.human_review.complete_human_review). Returns the request's status; a request
+    already closed (refused by compliance, PIPL-50) stays as it is, and the person's decision stands in its app."""
     if part_kind not in LINKED_PARTS:
         raise ValueError(f"{part_kind!r} is not a linked part")
     request = _requests().select_for_update().get(pk=request_id)
     if request.status not in RUNNABLE:
-        raise Conflict(gettext("This request is closed."), code="request_closed")
+        return str(request.status)
     ensure_parts(request_id)
     part = _parts().select_for_update().get(request=request, kind=part_kind)
     if part.status != PartStatus.DONE:

@@ -174,6 +174,7 @@ def complete_human_review(ctx: Context, review_id: uuid.UUID, outcome: str, note
         detail=detail,
     )
     if review.rights_request_id is not None:
+        # A request compliance refused stays refused; the person's decision is still recorded beside the score.
         rights_fulfilment.complete_linked_part(
             ctx, request_id=review.rights_request_id, part_kind=PartKind.HUMAN_REVIEW, ref=str(review.pk), detail={"outcome": str(outcome)}
         )

@@ -183,3 +183,13 @@ def test_the_reviewing_officer_reads_the_decision_and_the_customers_view(org: Or
         human_review.review_case(ctx(org["rep_bj1"]), review.pk, "en")
     with pytest.raises(NotFound):
         human_review.review_case(ctx(org["risk_other"]), review.pk, "en")
+
+
+def test_a_review_whose_request_was_refused_can_still_be_completed(org: Org, scored: Any) -> None:
+    c, s = scored
+    review = human_review.open_human_review(subject_ctx(c), score_id=s.pk).review
+    assert review.rights_request_id is not None
+    requests.refuse(ctx=ctx(org["compliance"]), request_id=review.rights_request_id, code="manifestly_unfounded", text="重复申请")
+    done = human_review.complete_human_review(ctx(org["risk"]), review.pk, "confirmed", NOTE)
+    assert done.status == ReviewStatus.DONE
+    assert _requests()[0].status == Status.REFUSED  # PIPL-50: the refusal stands
