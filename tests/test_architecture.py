@@ -25,6 +25,7 @@ SERVICE_MODULES = {
     "customers/imports.py", "customers/profiles.py", "customers/custom_fields.py", "access/breakglass.py",
     "customers/matching.py",  # writes duplicate-matching keys for the customer services (issue #14)
     "risk/holds.py",  # credit holds, placed and released with their audit events (issue #16)
+    "risk/human_review.py",  # PIPL-24: human reviews of automated credit decisions, with their audit events (issue #16)
 }  # fmt: skip
 # Modules whose name matches an entry-point pattern but which are services (each with its reason).
 NOT_ENTRY_POINTS = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("duplicates/", include("clientvault.dedupe.urls")),
     path("imports/", include("clientvault.intake.urls")),
     path("home/", include("clientvault.home.urls")),
+    path("portal/credit/", include("clientvault.risk.portal_urls")),  # PIPL-24: the credit decision explained
     path("portal/", include("clientvault.rights.urls")),
     path("rights/", include("clientvault.rights.staff_urls")),
     path("lifecycle/", include("clientvault.lifecycle.urls")),

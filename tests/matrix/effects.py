@@ -25,9 +25,9 @@ from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import lifecycle as matrix_lifecycle
 from tests.matrix import rights as matrix_rights
+from tests.matrix import risk as matrix_risk
 from tests.matrix import risk_limits as matrix_risk_limits
 from tests.matrix import warnings as matrix_warnings
-from tests.matrix import risk as matrix_risk
 from tests.matrix.world import CHANGE_OUT, EDITED_NAME, NEW_FIELD_KEY, NEW_NAME, NEW_USERNAME, NO_CUSTOMER_GRANT, USERS, World
 
 # URL parameters, by name, for web routes and API path templates. A new parameter needs a value here.

@@ -16,6 +16,7 @@ from clientvault.approvals.models import ChangeRequest
 from clientvault.core import clock
 from clientvault.core.context import system_context
 from clientvault.risk.models import CreditFile, CreditHold, CreditReview, HoldKind, ReviewKind
+from tests.matrix import risk as matrix_risk
 from tests.matrix.world import USERS, World
 
 DESK = ("risk",)
@@ -26,14 +27,8 @@ NOT_READERS = tuple(u for u in USERS if u not in READERS)
 
 
 def credit_file_id(w: World, foreign: bool) -> str:
-    key = "credit_file:foreign" if foreign else "credit_file:target"
-    if key not in w.change_requests:
-        customer = w.customer_for(foreign)
-        row = CreditFile(customer=customer, legal_entity_id=customer.legal_entity_id, currency="CNY", tier="medium", terms_days=30)
-        row.created_at = clock.now()
-        row.save(force_insert=True)
-        w.change_requests[key] = str(row.pk)
-    return w.change_requests[key]
+    """The case customer's one credit file (shared with the desk's and the warnings' rows: one file per customer)."""
+    return str(matrix_risk.credit_file(w, foreign).pk)
 
 
 def credit_hold_id(w: World, foreign: bool) -> str:

@@ -15,14 +15,15 @@ from clientvault.testing.organisation import PASSWORD
 from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import calendar as CAL
+from tests.matrix import credit_portal as CP
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
 from tests.matrix import lifecycle as LC
 from tests.matrix import merges as MG
 from tests.matrix import rights as RR
+from tests.matrix import risk as RK
 from tests.matrix import risk_limits as RL
 from tests.matrix import warnings as EW
-from tests.matrix import risk as RK
 from tests.matrix.effects import (
     CONSENT_DESK,
     CONSENT_NO_SIGHT,
@@ -835,6 +836,8 @@ WEB_MATRIX: dict[str, list[Web]] = {
         ),
     ],
 }
+# The portal's credit pages (issue #16, PIPL-24).
+WEB_MATRIX |= CP.web_matrix(Web)
 # The working-day calendar (issue #15): every staff role reads it, administrators edit it.
 WEB_MATRIX |= {
     "calendars:index": [Web("GET", ok=CAL.READERS, wrong=CAL.NOT_READERS)],
@@ -1346,6 +1349,7 @@ PUBLIC_ROUTES: dict[str, Public] = {
     "rights:consents": Public("GET", 302, location="/portal/"),
     "rights:requests": Public("GET", 302, location="/portal/"),
     "rights:request_new": Public("GET", 302, location="/portal/"),
+    "credit_portal:overview": Public("GET", 302, location="/portal/"),  # issue #16: the credit decision explained
 }
 STATIC_ASSET = "css/clientvault.css"
 API_NAMESPACE = "api-v1"

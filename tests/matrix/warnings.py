@@ -12,7 +12,7 @@ from clientvault.core.context import system_context
 from clientvault.risk import warnings
 from clientvault.risk.indicators import Signal
 from clientvault.risk.models import EarlyWarning
-from clientvault.testing.credit import credit_file as make_credit_file
+from tests.matrix import risk as matrix_risk
 from tests.matrix.world import USERS, World
 
 DESK_READERS = ("risk", "risk_other", "compliance", "auditor")  # the queue answers (each sees their entity's)
@@ -28,8 +28,7 @@ def warning_id(w: World, foreign: bool) -> str:
     """An open warning on the case's customer's credit file (raised by the system, as the daily scan would)."""
     key = "warning:foreign" if foreign else "warning:target"
     if key not in w.change_requests:
-        c = w.customer_for(foreign)
-        credit_file = make_credit_file(c)
+        credit_file = matrix_risk.credit_file(w, foreign)  # the case customer's one file
         signal = Signal("contact_decay", "info", "decay:never", {"exposure": 1})
         [raised] = warnings.raise_warnings(system_context(channel="task"), credit_file.pk, [signal])
         w.change_requests[key] = str(raised.pk)

@@ -14,6 +14,9 @@ class RequestKind(models.TextChoices):
     RESTRICTION = "restriction", _("Restriction of processing")
     EXPLANATION = "explanation", _("Explanation of processing")
     WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
+    # PIPL-24 / GDPR-22(3): a person reviews an automated decision. Opened with the review it asks for, by the app that
+    # made the decision (risk.human_review.open_human_review), never from the generic request forms (LINKED_KINDS).
+    HUMAN_REVIEW = "human_review", _("Human review of an automated decision")
 
 
 class RequestChannel(models.TextChoices):
@@ -65,6 +68,7 @@ class PartKind(models.TextChoices):
     RESTRICTION = "restriction", _("Restriction of processing")
     EXPLANATION = "explanation", _("Explanation of processing")
     WITHDRAWAL = "withdrawal", _("Withdrawal of consent")
+    HUMAN_REVIEW = "human_review", _("Human review of an automated decision")
 
 
 PARTS_OF: dict[str, tuple[str, ...]] = {
@@ -76,7 +80,13 @@ PARTS_OF: dict[str, tuple[str, ...]] = {
     RequestKind.RESTRICTION: (PartKind.RESTRICTION,),
     RequestKind.EXPLANATION: (PartKind.EXPLANATION,),
     RequestKind.WITHDRAWAL: (PartKind.WITHDRAWAL,),
+    RequestKind.HUMAN_REVIEW: (PartKind.HUMAN_REVIEW,),
 }
+# Kinds another app opens together with its own record (the review of an automated decision): the generic intake
+# (portal form, staff form, API) refuses them, and their part is done by a person through that app
+# (``fulfilment.complete_linked_part``), never by the worker.
+LINKED_KINDS = frozenset({RequestKind.HUMAN_REVIEW})
+LINKED_PARTS = frozenset({PartKind.HUMAN_REVIEW})
 DOWNLOADABLE = frozenset({PartKind.PACKAGE_PDF, PartKind.PACKAGE_JSON, PartKind.PACKAGE_CSV, PartKind.EXPLANATION})
 
 

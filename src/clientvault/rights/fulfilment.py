@@ -32,7 +32,7 @@ from clientvault.core.errors import DomainError
 from clientvault.crypto import cipher
 from clientvault.lifecycle import selectors as lifecycle_selectors
 from clientvault.lifecycle import services as lifecycle_services
-from clientvault.rights.choices import PARTS_OF, PartKind, PartStatus, RequestChannel, Status
+from clientvault.rights.choices import LINKED_PARTS, PARTS_OF, PartKind, PartStatus, RequestChannel, Status
 from clientvault.rights.models import RequestPart, RightsRequest
 from clientvault.rights.requests import details_of
 
@@ -237,6 +237,12 @@ def _poll_correction(request: RightsRequest, part: RequestPart) -> Outcome:
     raise PartError("correction_not_applied")  # rejected, withdrawn or expired: compliance refuses or re-submits
 
 
+def _linked(request: RightsRequest, part: RequestPart) -> Outcome:
+    """A part a person does in another app (PIPL-24: a risk officer reviews the automated decision): it waits until
+    that app reports the decision (``complete_linked_part``); the worker never does it."""
+    return Outcome(PartStatus.WAITING)
+
+
 WORK: dict[str, Callable[[RightsRequest, RequestPart], Outcome]] = {
     PartKind.PACKAGE_PDF: _package("render_pdf"),
     PartKind.PACKAGE_JSON: _package("render_json"),
@@ -246,6 +252,7 @@ WORK: dict[str, Callable[[RightsRequest, RequestPart], Outcome]] = {
     PartKind.RESTRICTION: _restriction,
     PartKind.WITHDRAWAL: _withdrawal,
     PartKind.CORRECTION: _correction,
+    PartKind.HUMAN_REVIEW: _linked,
 }
 POLL: dict[str, Callable[[RightsRequest, RequestPart], Outcome]] = {
     PartKind.ERASURE: _poll_erasure,
@@ -386,6 +393,28 @@ def settle(request_id: uuid.UUID) -> str:
             request.status = target
             request.save(update_fields=["status", "updated_at"])
     return str(request.status)
+
+
+@transaction.atomic
+def complete_linked_part(ctx: Context, *, request_id: uuid.UUID, part_kind: str, ref: str, detail: dict[str, Any]) -> str:
+    """Mark a linked part done on the word of the person who did it (``ctx``, recorded as the actor of
+    ``rights.part_done``), then settle the request. The calling app is the authority: it has checked that a person
+    with the right role decided (risk.human_review.complete_human_review). Returns the request's status; a request
+    already closed (refused by compliance, PIPL-50) stays as it is, and the person's decision stands in its app."""
+    if part_kind not in LINKED_PARTS:
+        raise ValueError(f"{part_kind!r} is not a linked part")
+    request = _requests().select_for_update().get(pk=request_id)
+    if request.status not in RUNNABLE:
+        return str(request.status)
+    ensure_parts(request_id)
+    part = _parts().select_for_update().get(request=request, kind=part_kind)
+    if part.status != PartStatus.DONE:
+        now = clock.now()
+        part.status, part.finished_at, part.last_error, part.next_attempt_at, part.result_ref = PartStatus.DONE, now, "", None, ref
+        part.save(update_fields=["status", "finished_at", "last_error", "next_attempt_at", "result_ref"])
+        full = {"request": str(request.pk), "part": str(part.kind), "attempts": part.attempts, "ref": ref or None, **detail}
+        audit.record(ctx, "rights.part_done", obj=part, customer_id=request.customer_id, detail=full)
+    return settle(request_id)
 
 
 def fulfil(request_id: uuid.UUID) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.core.forms import StyledForm
-from clientvault.rights.choices import STAFF_CHANNELS, Jurisdiction, RefusalCode, RequestKind, VerificationMethod
+from clientvault.rights.choices import LINKED_KINDS, STAFF_CHANNELS, Jurisdiction, RefusalCode, RequestKind, VerificationMethod
 
 # What a customer may ask to correct from the portal or at the counter (PIPL-46); the customer services validate.
 CORRECTABLE = ("name", "mobile", "email", "address", "occupation", "residency")
@@ -40,7 +40,8 @@ class RequestDetailsForm(StyledForm):
     """What every request form asks: the kind and the customer's own words; a correction's field and value; a
     withdrawal's purpose."""
 
-    kind = forms.ChoiceField(label=_("What is asked"), choices=RequestKind.choices)
+    # A linked kind (the review of an automated decision) is asked for from the decision's own page.
+    kind = forms.ChoiceField(label=_("What is asked"), choices=[(v, label) for v, label in RequestKind.choices if v not in LINKED_KINDS])
     text = forms.CharField(label=_("In the customer's words"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     field = forms.ChoiceField(label=_("Field to correct"), required=False, choices=())
     value = forms.CharField(label=_("Corrected value"), required=False, max_length=300)

@@ -27,6 +27,7 @@ from clientvault.crypto import cipher
 from clientvault.customers.models import Customer
 from clientvault.rights import deadline_defaults, deadlines, hooks
 from clientvault.rights.choices import (
+    LINKED_KINDS,
     OPEN_STATUSES,
     STAFF_CHANNELS,
     Jurisdiction,
@@ -134,10 +135,15 @@ def _customer_for(ctx: Context, customer_id: uuid.UUID) -> Customer:
     return customer
 
 
-def _clean(kind: str, channel: str, jurisdiction: str, changes: Mapping[str, Any] | None, purpose: str) -> dict[str, list[str]]:
+def _clean(
+    kind: str, channel: str, jurisdiction: str, changes: Mapping[str, Any] | None, purpose: str, linked: bool
+) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if kind not in RequestKind.values:
         errors["kind"] = [_("Choose the kind of request.")]
+    elif kind in LINKED_KINDS and not linked:
+        # PIPL-24: the review is asked for from the decision itself, so that it opens with the review it asks for.
+        errors["kind"] = [_("A review of an automated decision is asked for from the page of that decision.")]
     if channel not in RequestChannel.values:
         errors["channel"] = [_("Choose how the request was received.")]
     if jurisdiction not in Jurisdiction.values:
@@ -162,14 +168,15 @@ def submit_request(
     purpose: str = "",
     verification_method: str = "",
     language: str = "zh-hans",
+    linked: bool = False,
 ) -> RightsRequest:
     """Receive a request (PIPL-50: a convenient mechanism). From the portal the sign-in code verified the
     person; at the counter, by phone or letter the method is recorded, and without one the clock pauses
-    until identity is verified."""
+    until identity is verified. ``linked``: the caller opens its own record with the request (``LINKED_KINDS``)."""
     portal = ctx.actor is None and bool(ctx.subject_ids)
     if portal:
         channel, verification_method = RequestChannel.PORTAL, VerificationMethod.PORTAL_CODE
-    errors = _clean(kind, channel, jurisdiction, changes, purpose)
+    errors = _clean(kind, channel, jurisdiction, changes, purpose, linked)
     if not portal and channel not in STAFF_CHANNELS and "channel" not in errors:
         errors["channel"] = [_("Staff log requests received at the counter, by phone, letter or e-mail.")]
     if verification_method and verification_method not in VerificationMethod.values:

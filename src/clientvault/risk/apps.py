@@ -23,3 +23,9 @@ class RiskConfig(AppConfig):
         # A credit file was opened for one record and its scores, notes and evidence are sealed under that record's
         # key: a merge leaves it with that record (the survivor's own file is assessed afresh).
         lineage.exempt("risk.creditfile", "a credit file's sealed scores and notes stay under the key of the record it was opened for")
+
+        # PIPL-24 / GDPR-15(1)(h): the explanation of processing names the credit scorecard to every customer it scored.
+        from clientvault.core import automated_decisions
+        from clientvault.risk.explanation import DECISION_CODE, credit_decisions
+
+        automated_decisions.register(DECISION_CODE, credit_decisions)

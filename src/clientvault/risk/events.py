@@ -42,3 +42,9 @@ register("credit.files_listed", _("Credit file listed"), "read")
 register("credit.reviews_listed", _("Credit review due listed"), "read")
 register("credit.portfolio_viewed", _("Credit portfolio viewed (aggregates)"), "read")
 register("credit.report_viewed", _("Monthly risk report viewed (aggregates)"), "read")
+# Explanation and human review of automated credit decisions (PIPL-24, GDPR-22): ids and codes only, never the
+# customer's view, the reviewer's note or a tier.
+register("credit.explanation_viewed", _("Customer viewed the explanation of their credit decision"), "read")
+register("credit.human_review_requested", _("Customer asked for a person to review a credit decision"), "write")
+register("credit.human_review_viewed", _("Human review case of a credit decision viewed"), "read")
+register("credit.human_review_completed", _("Human review of a credit decision completed"), "write")
