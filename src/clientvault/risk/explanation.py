@@ -108,7 +108,7 @@ def credit_decisions(customer_id: uuid.UUID, language: str) -> list[AutomatedDec
             "limits, payment terms and credit holds."
         ) % {"high": high, "medium": medium, "low": low}
         review = _(
-            "In the portal, under My credit decision, choose \u201cAsk for a person to review\u201d and, if you wish, "
+            "In the portal, under My credit decision, choose “Ask for a person to review” and, if you wish, "
             "add your view. A risk officer reviews the decision; the outcome is shown beside the automated one, within "
             "the time limit of a data-subject request."
         )
