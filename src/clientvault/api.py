@@ -35,9 +35,9 @@ from clientvault.intake.api import router as intake_router
 from clientvault.lifecycle.api import router as lifecycle_router
 from clientvault.merges.api import router as merges_router
 from clientvault.rights.api import router as rights_router
+from clientvault.risk.api import router as risk_router
 from clientvault.risk.limit_api import router as risk_limits_router
 from clientvault.risk.warning_api import router as risk_warnings_router
-from clientvault.risk.api import router as risk_router
 
 
 class SessionAuth(APIKeyCookie):
