@@ -49,7 +49,7 @@ def credit_review_id(w: World, foreign: bool) -> str:
         review = reviews.open_review(
             system_context(channel="task"),
             file_id=uuid.UUID(credit_file_id(w, foreign)),
-            kind=ReviewKind.HUMAN,
+            kind=ReviewKind.WARNING,
             due_on=dt.date(2026, 12, 31),
         )
         w.change_requests[key] = str(review.pk)

@@ -52,11 +52,11 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
     ),
     (
         # The risk desk (issue #16): risk officers work here; compliance and auditors read it (capability risk_desk).
-        # INTEGRATOR: the early-warning queue (risk/warnings/, another slice) joins this group when it lands.
         _("Credit risk"),
         (
             NavItem(_("Credit portfolio"), "risk:portfolio", "bi-pie-chart", "risk_desk.view"),
             NavItem(_("Credit files"), "risk:files", "bi-folder2-open", "risk_desk.view"),
+            NavItem(_("Early warnings"), "risk_warnings:queue", "bi-exclamation-triangle", "risk_desk.view"),
             NavItem(_("Reviews due"), "risk:reviews", "bi-calendar-check", "risk_desk.view"),
             NavItem(_("Monthly risk report"), "risk:report", "bi-file-earmark-bar-graph", "risk_desk.view"),
         ),

@@ -22,7 +22,7 @@ from django.utils import timezone
 from clientvault.core import clock
 from clientvault.core.context import Context, system_context
 from clientvault.core.errors import DomainError
-from clientvault.risk import control, services
+from clientvault.risk import control, indicators, scoring_setup, services, warnings
 from clientvault.risk.models import CreditFile, CreditScore, Trigger
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,19 @@ def chunk_size() -> int:
 
 @transaction.atomic
 def reevaluate(file_id: uuid.UUID, trigger: str, ctx: Context | None = None) -> control.Outcome:
-    """Score the file and evaluate its rules, all or nothing."""
+    """Score the file, evaluate its rules and raise the warnings its figures give, all or nothing."""
     ctx = ctx or system_ctx()
+    before = CreditFile.objects.unrestricted(reason=_SYSTEM).values_list("evaluation", flat=True).get(pk=file_id)
     services.score_file(ctx, file_id=file_id, trigger=trigger)
-    return services.evaluate_file(ctx, file_id=file_id, checkpoint=control.EVALUATION)
+    outcome = services.evaluate_file(ctx, file_id=file_id, checkpoint=control.EVALUATION)
+    # Early warning from the figures (overdue, rising utilisation): today's evaluation against the previous one.
+    now = CreditFile.objects.unrestricted(reason=_SYSTEM).values_list("evaluation", flat=True).get(pk=file_id)
+    current = scoring_setup.previous_figures(now)
+    if current is not None:
+        signals = indicators.from_figures(scoring_setup.previous_figures(before or {}), current)
+        if signals:
+            warnings.raise_warnings(ctx, file_id, signals)
+    return outcome
 
 
 def nightly(*, chunk: int | None = None, day: dt.date | None = None) -> int:

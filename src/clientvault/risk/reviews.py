@@ -161,6 +161,10 @@ def complete_review(ctx: Context, *, review_id: uuid.UUID, outcome: str, note: s
         raise NotFound()
     if review.status != ReviewStatus.OPEN:
         raise Conflict(_("This review has already been completed."), code="review_done")
+    if review.kind == ReviewKind.HUMAN:  # PIPL-24: its outcome is recorded beside the score and answers the rights request
+        from clientvault.risk import human_review
+
+        return human_review.complete_human_review(ctx, review.pk, outcome, note, tier or "")
     credit_file = CreditFile.objects.unrestricted(reason=_SYSTEM).select_for_update().get(pk=review.credit_file_id)
     today = clock.today()
     tier_after = new_tier or credit_file.tier

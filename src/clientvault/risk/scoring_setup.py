@@ -10,7 +10,9 @@ version names itself ``"default-v3"`` in the score's record.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +96,21 @@ def figures_record(figures: Figures, outcome: control.Outcome) -> dict[str, Any]
         "forced_hold": figures.forced_hold,
         "missing_rates": list(figures.missing_rates),
     }
+
+
+def previous_figures(evaluation: Mapping[str, Any]) -> Figures | None:
+    """The figures a stored evaluation recorded (``figures_record``), for comparing with today's; None if never evaluated."""
+    record, as_of = evaluation.get("figures"), evaluation.get("as_of")
+    if not record or not as_of:
+        return None
+    return Figures(
+        currency=str(record.get("currency") or ""),
+        as_of=dt.date.fromisoformat(str(as_of)),
+        exposure=int(record.get("exposure") or 0),
+        permanent_limit=record.get("limit"),
+        collateral=int(record.get("collateral") or 0),
+        overdue_amount=int(record.get("overdue_amount") or 0),
+        days_overdue=int(record.get("days_overdue") or 0),
+        terms_days=int(record.get("terms_days") or 0),
+        tier=str(record.get("tier") or ""),
+    )

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -32,8 +32,8 @@ from clientvault.risk import portfolio as book
 from clientvault.risk import report as report_pdf_module
 from clientvault.risk.forms import FileFilterForm, ForcedHoldForm
 
-# Pages another slice owns, linked from here (the integrator wires the names when they land).
-WARNINGS_URL = "/risk/warnings/"
+# The early-warning queue (risk/warning_urls.py), linked from the portfolio and the credit file.
+WARNINGS_URL = reverse_lazy("risk_warnings:queue")
 
 
 def _desk(ctx: Context) -> None:

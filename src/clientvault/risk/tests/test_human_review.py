@@ -193,3 +193,16 @@ def test_a_review_whose_request_was_refused_can_still_be_completed(org: Org, sco
     done = human_review.complete_human_review(ctx(org["risk"]), review.pk, "confirmed", NOTE)
     assert done.status == ReviewStatus.DONE
     assert _requests()[0].status == Status.REFUSED  # PIPL-50: the refusal stands
+
+
+def test_the_review_completion_page_s_service_hands_a_human_review_to_the_pipl_24_path(org: Org, scored: Any) -> None:
+    """``reviews.complete_review`` (the desk's review form and API) completes a human review through
+    ``complete_human_review``: the rights request ends done, not only the review row."""
+    from clientvault.risk import reviews as periodic
+
+    c, s = scored
+    asked = human_review.open_human_review(subject_ctx(c), score_id=s.pk)
+    done = periodic.complete_review(ctx(org["risk"]), review_id=asked.review.pk, outcome="confirmed", note="维持原评估")
+    assert done.status == ReviewStatus.DONE and done.outcome == "confirmed"
+    [request] = _requests()
+    assert request.status == Status.DONE

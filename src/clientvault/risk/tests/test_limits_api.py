@@ -83,7 +83,7 @@ def test_hold_release_and_review_completion(org: Org) -> None:
     hold = holds.place_forced_hold(ctx(org["risk"]), file_id=f.pk, reason_code="manual", note="涉诉")
     released = Api(second_risk_officer(org)).post(f"/risk/holds/{hold.pk}/release", {"reason": "撤诉"})
     assert released.status_code == 202 and released.json()["change_type"] == "risk.hold_release"
-    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.HUMAN, due_on=dt.date(2026, 1, 1))
+    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.WARNING, due_on=dt.date(2026, 1, 1))
     listed = Api(org["risk"]).get("/risk/reviews").json()
     assert [r["id"] for r in listed] == [str(review.pk)] and listed[0]["overdue"] is True
     assert Api(org["auditor"]).get("/risk/reviews").status_code == 200

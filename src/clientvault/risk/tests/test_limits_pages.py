@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from clientvault.approvals.models import ChangeRequest
@@ -20,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(org: Org, who: str = "risk", language: str = "en") -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client = Client()
     sign_in_verified(client, org[who] if who != "risk2" else second_risk_officer(org))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     return client
 
 
@@ -90,7 +92,7 @@ def test_rule_hold_release_is_refused_in_the_form(org: Org) -> None:
 
 def test_review_form_completes(org: Org) -> None:
     f = credit_file(org)
-    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.HUMAN, due_on=TODAY)
+    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.WARNING, due_on=TODAY)
     client = _client(org)
     assert client.get(f"/risk/reviews/{review.pk}/complete/").status_code == 200
     invalid = client.post(f"/risk/reviews/{review.pk}/complete/", {"outcome": "changed", "note": "调整"})
@@ -104,7 +106,7 @@ def test_review_form_completes(org: Org) -> None:
 def test_pages_answer_404_without_the_desk_or_out_of_scope(org: Org, who: str) -> None:
     f = credit_file(org)
     hold = holds.place_forced_hold(ctx(org["risk"]), file_id=f.pk, reason_code="manual", note="涉诉")
-    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.HUMAN, due_on=TODAY)
+    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.WARNING, due_on=TODAY)
     client = _client(org, who)
     for url in (
         f"/risk/files/{f.pk}/limits/new/",

@@ -139,3 +139,19 @@ def test_files_of_restricted_or_erased_customers_are_left_out(org: Any) -> None:
         assert reevaluation.nightly() == 1
         assert reevaluation.on_payment(restricted.pk) is None  # PIPL-47: stored only, not processed
     assert H.reload_file(kept).evaluated_at is not None and H.reload_file(restricted).evaluated_at is None
+
+
+def test_re_evaluation_raises_the_overdue_warning_its_figures_give_once(org: Any, audit_events: Any) -> None:
+    """The nightly/on-payment path feeds today's figures to the early-warning indicators (70 days overdue: a warning at
+    the 30-day threshold and beyond); the same episode re-evaluated again raises nothing new."""
+    from clientvault.risk.models import EarlyWarning
+
+    _b, credit_file = _overdue_file(org)
+    with clock.travel(H.TODAY):
+        reevaluation.reevaluate(credit_file.pk, Trigger.NIGHTLY)
+    warnings = list(EarlyWarning.objects.unrestricted(reason="test assertion").filter(credit_file=credit_file))
+    assert [w.kind for w in warnings] == ["overdue"] and warnings[0].source == "internal"
+    assert len(audit_events("credit.warning_raised")) == 1
+    with clock.travel(H.TODAY):
+        reevaluation.reevaluate(credit_file.pk, Trigger.PAYMENT)
+    assert EarlyWarning.objects.unrestricted(reason="test assertion").filter(credit_file=credit_file).count() == 1

@@ -110,7 +110,7 @@ def test_confirmed_keeps_the_tier_and_uses_its_interval(org: Org) -> None:
 )
 def test_invalid_completion_writes_nothing(org: Org, outcome: str, note: str, tier: str | None, field: str, audit_events: Any) -> None:
     f = credit_file(org)
-    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.HUMAN, due_on=DAY)
+    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.WARNING, due_on=DAY)
     with pytest.raises(ValidationFailed) as refused:
         reviews.complete_review(ctx(org["risk"]), review_id=review.pk, outcome=outcome, note=note, tier=tier)
     assert field in refused.value.fields
@@ -119,7 +119,7 @@ def test_invalid_completion_writes_nothing(org: Org, outcome: str, note: str, ti
 
 def test_only_a_risk_officer_in_scope_completes_once(org: Org) -> None:
     f = credit_file(org)
-    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.HUMAN, due_on=DAY)
+    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.WARNING, due_on=DAY)
     for who in ("rep_bj1", "compliance", "risk_other", "auditor"):
         with pytest.raises(NotFound):
             reviews.complete_review(ctx(org[who]), review_id=review.pk, outcome="confirmed", note="x")
@@ -130,7 +130,7 @@ def test_only_a_risk_officer_in_scope_completes_once(org: Org) -> None:
 
 def test_list_is_scoped_and_filtered(org: Org) -> None:
     f = credit_file(org)
-    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.HUMAN, due_on=DAY - dt.timedelta(days=1))
+    review = reviews.open_review(ctx(org["risk"]), file_id=f.pk, kind=ReviewKind.WARNING, due_on=DAY - dt.timedelta(days=1))
     assert [r.id for r in reviews.rows(reviews.reviews(ctx(org["risk"])))] == [review.pk]
     assert reviews.rows(reviews.reviews(ctx(org["risk_other"]))) == []
     assert list(reviews.reviews(ctx(org["risk"]), status="done")) == []

@@ -43,7 +43,7 @@ def _client(org: Org, who: str, language: str) -> Client:
 
 
 PAGES = [
-    ("risk:portfolio", None, ("信用组合", "Credit portfolio")),
+    ("risk:portfolio", None, ("信用资产组合", "Credit portfolio")),
     ("risk:files", None, ("信用档案", "Credit files")),
     ("risk:file", "file", ("信用档案", "Credit file")),
     ("risk:score", "score", ("主要原因", "Main reasons")),

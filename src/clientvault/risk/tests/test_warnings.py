@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.conf import settings
 
 from clientvault.core import clock
 from clientvault.core.context import system_context
@@ -183,7 +184,7 @@ def test_the_pages_show_the_queue_and_a_warning_and_handle_it(org: Any, filed: A
     from clientvault.testing.actors import signed_in
 
     client = signed_in(org["risk"])
-    client.cookies["django_language"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/risk/warnings/?status=open&severity=bogus")
     assert page.status_code == 200
     body = page.content.decode()
