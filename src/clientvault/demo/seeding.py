@@ -61,6 +61,8 @@ DEMO_USERS = (
     DemoUser("compliance2", "黄静", R.COMPLIANCE_OFFICER, "hq"),
     DemoUser("auditor", "赵敏", R.AUDITOR, "hq"),
     DemoUser("risk", "陈刚", R.RISK_OFFICER, "hq"),
+    # A second risk officer: every limit change is decided by someone other than its maker (issue #16).
+    DemoUser("risk2", "许峰", R.RISK_OFFICER, "hq"),
     DemoUser("manager_bj", "刘洋", R.SALES_MANAGER, "bj"),
     DemoUser("manager_sh", "周婷", R.SALES_MANAGER, "sh"),
     DemoUser("rep_bj1", "张伟", R.SALES_REP, "bj-wealth1"),
@@ -330,6 +332,9 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
     from clientvault.demo.lifecycle import seed_lifecycle
 
     seed_lifecycle(users)  # issue #15: an AML hold turning a deletion into a restriction; a sweep with a certificate
+    from clientvault.demo.risk import seed_risk_day
+
+    risk_day = seed_risk_day(users)  # issue #16: credit files, limits, loans, scores, holds, warnings, a human review
     detail = {
         "customers": customers,
         "users": len(users),
@@ -337,6 +342,7 @@ def seed(customers: int, *, mfa_roles: list[str]) -> dict[str, User]:
         "assets": assets.assets,
         "movements": assets.movements,
         "duplicate_clusters": scan.clusters_open,
+        "credit_files": len(risk_day.files),
     }
     with transaction.atomic():
         audit.record(ctx, "demo.seeded", object_type="demo", detail=detail)
