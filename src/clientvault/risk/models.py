@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clientvault.accounts.models import LegalEntity
 from clientvault.core.catalogues import EntryVersion, VersionedEntry
@@ -232,7 +233,7 @@ class ReviewKind(models.TextChoices):
 
 
 class ReviewStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("credit review or warning status", "Open")
     DONE = "done", _("Done")
 
 
@@ -300,7 +301,7 @@ class WarningSource(models.TextChoices):
 
 
 class WarningStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("credit review or warning status", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     CLOSED = "closed", _("Closed")
 
