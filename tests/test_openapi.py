@@ -140,3 +140,20 @@ def test_the_server_answers_what_the_schema_declares(org: Org) -> None:
     assert missing.status_code == 404 and set(missing.json()["error"]) >= {"code", "message", "request_id"}
     served = Client().get(f"{PREFIX}/openapi.json", headers=headers)
     assert served.status_code == 200 and "ErrorOut" in served.json()["components"]["schemas"]
+
+
+def test_schema_names_are_unique_across_apps() -> None:
+    """OpenAPI components are keyed by the class name: two routers' ``HoldOut`` would share one component, and one
+    operation's answers would be documented (and fuzz-checked) against the other's fields (issue #16 found it)."""
+    import ninja
+
+    import clientvault.api  # noqa: F401 - loads every router and its schemas
+
+    def walk(cls: type) -> list[type]:
+        return [c for sub in cls.__subclasses__() for c in (sub, *walk(sub))]
+
+    ours = [c for c in walk(ninja.Schema) if c.__module__.startswith("clientvault.")]
+    names: dict[str, set[str]] = {}
+    for cls in ours:
+        names.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    assert {n: sorted(m) for n, m in names.items() if len(m) > 1} == {}

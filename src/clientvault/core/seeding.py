@@ -7,6 +7,7 @@ functions the migrations run, and each one skips rows that already exist.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 SEED_MIGRATIONS = (
     "clientvault.accounts.migrations.0002_seed_roles",
@@ -25,6 +26,14 @@ SEED_MIGRATIONS = (
 )
 # Seeds with no data migration of their own: ``clientvault migrate`` runs them once the data database is migrated.
 AFTER_MIGRATE = ("clientvault.calendars.seeding",)
+
+
+def tables_exist(*models: Any) -> bool:
+    """Whether the models' tables exist: a re-seed after a test migrated the schema back to before them skips them."""
+    from django.db import connection
+
+    present = set(connection.introspection.table_names())
+    return all(model._meta.db_table in present for model in models)
 
 
 def seed_after_migrate() -> None:

@@ -81,7 +81,7 @@ class TermsOut(Schema):
     request: RequestRef | None = None
 
 
-class ReviewOut(Schema):
+class ReviewListItemOut(Schema):
     id: uuid.UUID
     credit_file_id: uuid.UUID
     kind: ReviewKindCode
@@ -104,9 +104,9 @@ def _ctx(request: AppRequest, action: str) -> Context:
     return ctx
 
 
-def _review(r: CreditReview) -> ReviewOut:
+def _review(r: CreditReview) -> ReviewListItemOut:
     overdue = r.status == "open" and r.due_on < clock.today()
-    return ReviewOut(
+    return ReviewListItemOut(
         id=r.id,
         credit_file_id=r.credit_file_id,
         kind=cast(ReviewKindCode, r.kind),
@@ -149,14 +149,14 @@ def release_hold(request: AppRequest, credit_hold_id: uuid.UUID, payload: Reason
     return Status(202, RequestRef.of(limits.request_hold_release(ctx, hold_id=credit_hold_id, reason=payload.reason)))
 
 
-@router.post("/risk/reviews/{credit_review_id}/complete", response=ReviewOut, summary="Complete a credit review")
-def complete_review(request: AppRequest, credit_review_id: uuid.UUID, payload: CompleteIn) -> ReviewOut:
+@router.post("/risk/reviews/{credit_review_id}/complete", response=ReviewListItemOut, summary="Complete a credit review")
+def complete_review(request: AppRequest, credit_review_id: uuid.UUID, payload: CompleteIn) -> ReviewListItemOut:
     ctx = _ctx(request, CHANGE)
     done = reviews.complete_review(ctx, review_id=credit_review_id, outcome=payload.outcome, note=payload.note, tier=payload.tier)
     return _review(done)
 
 
-@router.get("/risk/reviews", response=list[ReviewOut], summary="Credit reviews of the files you see (no personal data)")
-def list_reviews(request: AppRequest, query: Query[ReviewQuery]) -> list[ReviewOut]:
+@router.get("/risk/reviews", response=list[ReviewListItemOut], summary="Credit reviews of the files you see (no personal data)")
+def list_reviews(request: AppRequest, query: Query[ReviewQuery]) -> list[ReviewListItemOut]:
     ctx = _ctx(request, VIEW)
     return [_review(r) for r in reviews.reviews(ctx, status=query.status)[:500]]

@@ -33,7 +33,7 @@ class LimitOut(Schema):
     in_force: bool
 
 
-class HoldOut(Schema):
+class CreditHoldOut(Schema):
     id: uuid.UUID
     kind: HoldKind
     reason_code: str
@@ -43,7 +43,7 @@ class HoldOut(Schema):
     released_at: dt.datetime | None
 
 
-class ReviewOut(Schema):
+class CreditReviewOut(Schema):
     id: uuid.UUID
     kind: ReviewKind
     due_on: dt.date
@@ -81,8 +81,8 @@ class FileOut(Schema):
     evaluated: bool = Field(description="False: the file has not been evaluated yet (no exposure figures)")
     exposure: ExposureOut | None
     limits: list[LimitOut]
-    holds: list[HoldOut]
-    reviews: list[ReviewOut]
+    holds: list[CreditHoldOut]
+    reviews: list[CreditReviewOut]
     scores: list[ScoreLineOut]
     open_warnings: int
 
@@ -123,7 +123,7 @@ class FileOut(Schema):
                 for x in v.limits
             ],
             holds=[
-                HoldOut(
+                CreditHoldOut(
                     id=h.id,
                     kind=cast(HoldKind, h.kind),
                     reason_code=h.reason_code,
@@ -135,7 +135,8 @@ class FileOut(Schema):
                 for h in v.holds
             ],
             reviews=[
-                ReviewOut(id=r.id, kind=cast(ReviewKind, r.kind), due_on=r.due_on, status=r.status, overdue=r.overdue) for r in v.reviews
+                CreditReviewOut(id=r.id, kind=cast(ReviewKind, r.kind), due_on=r.due_on, status=r.status, overdue=r.overdue)
+                for r in v.reviews
             ],
             scores=[
                 ScoreLineOut(id=s.id, scored_at=s.scored_at, model_id=s.model_id, model_version=s.model_version, score=s.score, tier=s.tier)
