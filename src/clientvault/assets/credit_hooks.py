@@ -46,7 +46,9 @@ class CreditBlocked(Conflict):
 
     code = "credit_blocked"
     status = 409
-    default_message = _("Credit control blocks this: the customer's credit file does not allow new credit or a drawdown now.")
+    default_message = _(
+        "Credit control blocks this: the customer's credit file does not allow it now (new credit, a drawdown or longer terms)."
+    )
 
     def __init__(self, rules: Sequence[str]) -> None:
         super().__init__()

@@ -34,7 +34,7 @@ from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, HoldKind, HoldStatus, LimitKind, PaymentTerms
+from clientvault.risk.models import ControlRule, CreditFile, CreditHold, CreditLimit, HoldKind, HoldStatus, LimitKind, PaymentTerms
 
 LIMIT, TERMS, HOLD_RELEASE = "risk.limit", "risk.terms", "risk.hold_release"
 FILE_TARGET, HOLD_TARGET = "risk.creditfile", "risk.credithold"
@@ -283,6 +283,19 @@ def _write_terms(ctx: Context, credit_file: CreditFile, days: int, *, request_id
     return terms
 
 
+def _check_terms(credit_file: CreditFile, days: int) -> None:
+    """Refuse longer terms a blocking control rule forbids at the terms-change checkpoint (``CreditBlocked``, 409, the
+    fired rule codes): a hold in force, terms beyond the tier's maximum. Nothing is proposed then."""
+    from clientvault.assets.credit_hooks import CreditBlocked
+    from clientvault.risk import control, features
+
+    figures = features.figures_for(credit_file, clock.today())
+    rules = list(ControlRule.objects.filter(active=True))
+    outcome = control.evaluate(figures, rules, control.TERMS_CHANGE, proposed=days)
+    if outcome.blocked:
+        raise CreditBlocked(outcome.blocks)
+
+
 def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) -> TermsOutcome:
     """Change the payment terms (账期): shorter or equal applies at once; longer waits for approval."""
     errors: dict[str, list[Any]] = {}
@@ -301,6 +314,7 @@ def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) ->
         if number <= credit_file.terms_days:
             assert ctx.actor is not None  # _file_for_change reached the file: a person with a policy
             return TermsOutcome(terms=_write_terms(ctx, credit_file, number, request_id=None, maker_id=ctx.actor_id))
+        _check_terms(credit_file, number)  # the control rules acting at a payment-terms change (hold, tier maximum)
         field_key = "terms"
         values = {"days": number, "version": credit_file.version}
         existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)

@@ -59,11 +59,28 @@ def test_lengthening_waits_for_another_risk_officer(org: Org, audit_events: Any)
 
 def test_lengthening_is_stale_after_a_shortening(org: Org) -> None:
     f = credit_file(org, terms_days=30)
-    waiting = limits.change_terms(ctx(org["risk"]), file_id=f.pk, days=90, reason="大客户").request
+    waiting = limits.change_terms(ctx(org["risk"]), file_id=f.pk, days=60, reason="大客户").request
     assert waiting is not None
     limits.change_terms(ctx(second_risk_officer(org)), file_id=f.pk, days=10, reason="预警")
     approvals.approve(ctx(second_risk_officer(org)), waiting.pk)
     assert request(waiting.pk).status == ChangeRequest.Status.FAILED and reload(f).terms_days == 10
+
+
+def test_longer_terms_a_control_rule_blocks_are_refused_and_nothing_is_proposed(org: Org, audit_events: Any) -> None:
+    """The terms-change checkpoint: beyond the tier's maximum (medium: 60 days), or while a hold is in force."""
+    from clientvault.assets.credit_hooks import CreditBlocked
+
+    f = credit_file(org, terms_days=30)
+    with pytest.raises(CreditBlocked) as refused:
+        limits.change_terms(ctx(org["risk"]), file_id=f.pk, days=90, reason="大客户")
+    assert "terms-over-tier-max" in str(refused.value.details)
+    held = credit_file(org, terms_days=30)
+    holds.place_forced_hold(ctx(org["risk"]), file_id=held.pk, reason_code="manual", note="涉诉")
+    with pytest.raises(CreditBlocked):
+        limits.change_terms(ctx(org["risk"]), file_id=held.pk, days=45, reason="大客户")
+    assert limits.change_terms(ctx(org["risk"]), file_id=held.pk, days=20, reason="收紧").terms is not None  # shorter: allowed
+    assert not ChangeRequest.objects.unrestricted(reason="test").filter(change_type="risk.terms").exists()
+    assert reload(f).terms_days == 30
 
 
 @pytest.mark.parametrize("days", [-1, 4000, "x"])
