@@ -8,6 +8,7 @@ having written nothing. Without the risk desk, or out of the file's scope, a pag
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -45,6 +46,23 @@ def _page(request: AppRequest, form: Any, *, title: str, intro: str, submit: str
     return render(request, TEMPLATE, context, status=status)
 
 
+def _submit(request: AppRequest, form: Any, act: Callable[[Mapping[str, Any]], tuple[str, str]]) -> tuple[HttpResponse | None, int]:
+    """A POST: validate the form and call the service (``act`` answers the success message and where to go). Returns the
+    redirect, or None and the status to show the form again with the service's messages (nothing was written)."""
+    if request.method != "POST":
+        return None, 200
+    if not form.is_valid():
+        return None, 422
+    try:
+        message, url = act(form.cleaned_data)
+    except (NotFound, PermissionDenied):
+        raise Http404 from None
+    except DomainError as exc:
+        return None, _refused(form, exc)
+    messages.success(request, message)
+    return HttpResponseRedirect(url), 200
+
+
 def _refused(form: Any, exc: DomainError) -> int:
     if isinstance(exc, ValidationFailed):
         apply_errors(form, exc)
@@ -64,33 +82,26 @@ def limit_new(request: AppRequest, credit_file_id: uuid.UUID) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     form = LimitForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                amount = to_minor(data["amount"], fx.exponent(currency))
-            except ValueError:
-                form.add_error("amount", _("Enter an amount of zero or more."))
-            else:
-                try:
-                    change = limits.propose_limit(
-                        ctx,
-                        file_id=credit_file_id,
-                        kind=data["kind"],
-                        amount_minor=amount,
-                        valid_from=data["valid_from"],
-                        valid_until=data["valid_until"],
-                        reason=data["reason"],
-                    )
-                except (NotFound, PermissionDenied):
-                    raise Http404 from None
-                except DomainError as exc:
-                    status = _refused(form, exc)
-                else:
-                    messages.success(request, _("The limit change waits for another person's approval."))
-                    return HttpResponseRedirect(reverse("approvals:detail", args=[change.pk]))
+
+    def act(data: Mapping[str, Any]) -> tuple[str, str]:
+        try:
+            amount = to_minor(data["amount"], fx.exponent(currency))
+        except ValueError:
+            raise ValidationFailed({"amount": [_("Enter an amount of zero or more.")]}) from None
+        change = limits.propose_limit(
+            ctx,
+            file_id=credit_file_id,
+            kind=data["kind"],
+            amount_minor=amount,
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            reason=data["reason"],
+        )
+        return _("The limit change waits for another person's approval."), reverse("approvals:detail", args=[change.pk])
+
+    done, status = _submit(request, form, act)
+    if done is not None:
+        return done
     return _page(
         request,
         form,
@@ -112,24 +123,16 @@ def terms_change(request: AppRequest, credit_file_id: uuid.UUID) -> HttpResponse
     except NotFound:
         raise Http404 from None
     form = TermsForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                outcome = limits.change_terms(
-                    ctx, file_id=credit_file_id, days=form.cleaned_data["days"], reason=form.cleaned_data["reason"]
-                )
-            except (NotFound, PermissionDenied):
-                raise Http404 from None
-            except DomainError as exc:
-                status = _refused(form, exc)
-            else:
-                if outcome.request is not None:
-                    messages.success(request, _("Longer payment terms wait for another person's approval."))
-                    return HttpResponseRedirect(reverse("approvals:detail", args=[outcome.request.pk]))
-                messages.success(request, _("The payment terms were changed."))
-                return HttpResponseRedirect(_file_url(credit_file_id))
+
+    def act(data: Mapping[str, Any]) -> tuple[str, str]:
+        outcome = limits.change_terms(ctx, file_id=credit_file_id, days=data["days"], reason=data["reason"])
+        if outcome.request is not None:
+            return _("Longer payment terms wait for another person's approval."), reverse("approvals:detail", args=[outcome.request.pk])
+        return _("The payment terms were changed."), _file_url(credit_file_id)
+
+    done, status = _submit(request, form, act)
+    if done is not None:
+        return done
     return _page(
         request,
         form,
@@ -150,19 +153,14 @@ def hold_release(request: AppRequest, credit_hold_id: uuid.UUID) -> HttpResponse
     except NotFound:
         raise Http404 from None
     form = ReleaseForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                change = limits.request_hold_release(ctx, hold_id=credit_hold_id, reason=form.cleaned_data["reason"])
-            except (NotFound, PermissionDenied):
-                raise Http404 from None
-            except DomainError as exc:
-                status = _refused(form, exc)
-            else:
-                messages.success(request, _("The release waits for the decision of someone who did not place the hold."))
-                return HttpResponseRedirect(reverse("approvals:detail", args=[change.pk]))
+
+    def act(data: Mapping[str, Any]) -> tuple[str, str]:
+        change = limits.request_hold_release(ctx, hold_id=credit_hold_id, reason=data["reason"])
+        return _("The release waits for the decision of someone who did not place the hold."), reverse("approvals:detail", args=[change.pk])
+
+    done, status = _submit(request, form, act)
+    if done is not None:
+        return done
     return _page(
         request,
         form,
@@ -183,22 +181,14 @@ def review_complete(request: AppRequest, credit_review_id: uuid.UUID) -> HttpRes
     except NotFound:
         raise Http404 from None
     form = ReviewForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                reviews.complete_review(
-                    ctx, review_id=credit_review_id, outcome=data["outcome"], note=data["note"], tier=data["tier"] or None
-                )
-            except (NotFound, PermissionDenied):
-                raise Http404 from None
-            except DomainError as exc:
-                status = _refused(form, exc)
-            else:
-                messages.success(request, _("The review was completed."))
-                return HttpResponseRedirect(_file_url(review.credit_file_id))
+
+    def act(data: Mapping[str, Any]) -> tuple[str, str]:
+        reviews.complete_review(ctx, review_id=credit_review_id, outcome=data["outcome"], note=data["note"], tier=data["tier"] or None)
+        return _("The review was completed."), _file_url(review.credit_file_id)
+
+    done, status = _submit(request, form, act)
+    if done is not None:
+        return done
     return _page(
         request,
         form,
