@@ -17,13 +17,13 @@ from clientvault.accounts.models import Role
 from clientvault.approvals import registry
 from clientvault.approvals.models import ApprovalRule, RuleChange
 from clientvault.approvals.rules import clean_rule, weakens
-from clientvault.audit import recording as audit
+from clientvault.core import catalogue_changes as changes
 from clientvault.core import catalogue_service as catalogues
-from clientvault.core import clock
 from clientvault.core.capabilities import APPROVAL_RULES
+from clientvault.core.catalogue_changes import ChangeFlow
 from clientvault.core.catalogue_service import Catalogue
 from clientvault.core.context import Context
-from clientvault.core.errors import Conflict, PermissionDenied, ValidationFailed
+from clientvault.core.errors import ValidationFailed
 
 
 def known_roles() -> set[str]:
@@ -42,30 +42,6 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean_rule(data, known_roles=known_roles(), change_types={c for c, _label in change_type_choices()})
 
 
-def propose(
-    *, ctx: Context, code: str, base: ApprovalRule | None, cleaned: Mapping[str, Any], fields: list[str], reason: str
-) -> RuleChange:
-    """Record a weakening change as pending (in the caller's transaction); nothing takes effect yet."""
-    if ctx.actor is None:
-        raise PermissionDenied()
-    if RuleChange.objects.select_for_update().filter(code=code, status=RuleChange.Status.PENDING).exists():
-        raise Conflict(_("A change to this approval rule is already waiting for approval."), code="already_waiting")
-    old = base.snapshot() if base is not None else None
-    change = RuleChange.objects.create(
-        code=code,
-        base_version=base.version if base is not None else None,
-        proposed=dict(cleaned),
-        fields=fields,
-        weakens=weakens(old, cleaned),
-        reason=reason[:300],
-        proposed_by=ctx.actor,
-        proposed_at=clock.now(),
-    )
-    detail = {"change_id": str(change.pk), "base_version": change.base_version, "weakens": change.weakens}
-    audit.record(ctx, "approval_rule.change_proposed", object_type="approvals.approvalrule", object_id=code, fields=fields, detail=detail)
-    return change
-
-
 RULES = Catalogue(
     model=ApprovalRule,
     capability=APPROVAL_RULES,
@@ -74,7 +50,21 @@ RULES = Catalogue(
     reason_missing=_("Say why the approval rule changes."),
     clean=clean,
     widening=weakens,  # rule 12: a weaker rule is a second compliance officer's decision (rule_changes.py)
-    propose=lambda **kw: propose(**kw),
+    propose=lambda **kw: changes.propose(CHANGES, **kw),
+)
+
+CHANGES: ChangeFlow = ChangeFlow(
+    catalogue=RULES,
+    change_model=RuleChange,
+    object_type="approvals.approvalrule",
+    proposed_event="approval_rule.change_proposed",
+    approved_event="approval_rule.change_approved",
+    rejected_event="approval_rule.change_rejected",
+    already_waiting=_("A change to this approval rule is already waiting for approval."),
+    stale=_("The approval rule changed since this was proposed; propose it again."),
+    maker_is_checker=_("A second compliance officer decides a change you proposed."),
+    allow_new=True,
+    lowers_field="weakens",
 )
 
 

@@ -9,20 +9,18 @@ action takes effect on one officer's word.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.audit import recording as audit
+from clientvault.core import catalogue_changes as changes
 from clientvault.core import catalogue_service as catalogues
-from clientvault.core import clock
-from clientvault.core.capabilities import CHANGE, RETENTION_RULES, allows
+from clientvault.core.capabilities import RETENTION_RULES
+from clientvault.core.catalogue_changes import ChangeFlow
 from clientvault.core.catalogue_service import Catalogue
 from clientvault.core.context import Context
-from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from clientvault.core.errors import ValidationFailed
 from clientvault.lifecycle.models import Category, EndAction, RetentionRule, RetentionRuleChange, StartEvent
 
 _KEEPS = {EndAction.DELETE: 0, EndAction.ANONYMISE: 1, EndAction.RESTRICT: 2}
@@ -71,23 +69,6 @@ def lowers_protection(before: Mapping[str, Any] | None, after: Mapping[str, Any]
     return lowered
 
 
-def propose(
-    *, ctx: Context, code: str, base: RetentionRule | None, cleaned: Mapping[str, Any], fields: list[str], reason: str
-) -> RetentionRuleChange:
-    """Record the change as pending (caller's transaction); nothing takes effect yet."""
-    if ctx.actor is None or base is None:
-        raise PermissionDenied()
-    if RetentionRuleChange.objects.select_for_update().filter(code=code, status=RetentionRuleChange.Status.PENDING).exists():
-        raise Conflict(_("A change to this retention rule is already waiting for approval."), code="already_waiting")
-    change = RetentionRuleChange.objects.create(
-        code=code, base_version=base.version, proposed=dict(cleaned), fields=fields, reason=reason[:300],
-        proposed_by=ctx.actor, proposed_at=clock.now(),
-    )  # fmt: skip
-    detail = {"change_id": str(change.pk), "base_version": change.base_version}
-    audit.record(ctx, "lifecycle.rule_change_proposed", object_type="lifecycle.retentionrule", object_id=code, fields=fields, detail=detail)
-    return change
-
-
 RULES = Catalogue(
     model=RetentionRule,
     capability=RETENTION_RULES,
@@ -95,7 +76,20 @@ RULES = Catalogue(
     reason_missing=_("Say why the retention rule changes."),
     clean=clean,
     widening=lowers_protection,
-    propose=lambda **kw: propose(**kw),
+    propose=lambda **kw: changes.propose(CHANGES, **kw),
+)
+
+CHANGES: ChangeFlow = ChangeFlow(
+    catalogue=RULES,
+    change_model=RetentionRuleChange,
+    object_type="lifecycle.retentionrule",
+    proposed_event="lifecycle.rule_change_proposed",
+    approved_event="lifecycle.rule_change_decided",
+    rejected_event="lifecycle.rule_change_decided",
+    already_waiting=_("A change to this retention rule is already waiting for approval."),
+    stale=_("The retention rule changed since this was proposed; propose it again."),
+    maker_is_checker=_("A second compliance officer decides a change you proposed."),
+    decision_reason_required=False,
 )
 
 
@@ -104,37 +98,10 @@ def change_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str
     return catalogues.save_version(RULES, ctx=ctx, key=code, data=data, reason=reason)  # type: ignore[no-any-return]
 
 
-@transaction.atomic
-def decide(*, ctx: Context, change_id: Any, approve: bool) -> RetentionRuleChange:
+def decide(*, ctx: Context, change_id: Any, approve: bool, reason: str = "") -> RetentionRuleChange:
     """A second compliance officer approves (the proposal becomes the next version, the proposer's) or rejects."""
-    if ctx.actor is None or not allows(ctx.roles, RETENTION_RULES, CHANGE):
-        raise PermissionDenied()
-    try:
-        pk = uuid.UUID(str(change_id))
-    except ValueError:
-        raise NotFound() from None
-    change = RetentionRuleChange.objects.select_for_update().filter(pk=pk).first()
-    if change is None:
-        raise NotFound()
-    if change.status != RetentionRuleChange.Status.PENDING:
-        raise Conflict(_("This change was already decided."), code="already_decided")
-    if change.proposed_by_id == ctx.actor_id:
-        raise PermissionDenied(_("A second compliance officer decides a change you proposed."), code="maker_is_checker")
-    version = 0
     if approve:
-        row = RetentionRule.objects.select_for_update().filter(code=change.code).first()
-        if row is None or row.version != change.base_version:
-            raise Conflict(_("The retention rule changed since this was proposed; propose it again."), code="stale")
-        row = catalogues.write(
-            RULES, ctx=ctx, row=row, key=change.code, cleaned=clean(change.proposed), reason=change.reason,
-            changed_by=change.proposed_by, detail={"approved": True},
-        )  # fmt: skip
-        version = row.version
-    change.status = RetentionRuleChange.Status.APPROVED if approve else RetentionRuleChange.Status.REJECTED
-    change.decided_by, change.decided_at = ctx.actor, clock.now()
-    change.save(update_fields=["status", "decided_by", "decided_at"])
-    audit.record(
-        ctx, "lifecycle.rule_change_decided", object_type="lifecycle.retentionrule", object_id=change.code, fields=change.fields,
-        detail={"change_id": str(change.pk), "approved": approve, "version": version},
-    )  # fmt: skip
-    return change
+        changes.approve(CHANGES, ctx=ctx, change_id=change_id, reason=reason)
+    else:
+        changes.reject(CHANGES, ctx=ctx, change_id=change_id, reason=reason)
+    return RetentionRuleChange.objects.get(pk=change_id)
