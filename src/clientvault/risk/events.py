@@ -48,3 +48,14 @@ register("credit.explanation_viewed", _("Customer viewed the explanation of thei
 register("credit.human_review_requested", _("Customer asked for a person to review a credit decision"), "write")
 register("credit.human_review_viewed", _("Human review case of a credit decision viewed"), "read")
 register("credit.human_review_completed", _("Human review of a credit decision completed"), "write")
+# The credit-control catalogues (risk/rule_catalogue.py): every version is one event; a change that loosens control
+# waits for a second risk officer (rule 12), its proposal and decision each one event.
+register("credit.rule_created", _("Credit-control rule created"), "write")
+register("credit.rule_changed", _("Credit-control rule changed"), "write")
+register("credit.rule_change_proposed", _("Credit-control rule change proposed"), "write")
+register("credit.rule_change_approved", _("Credit-control rule change approved"), "write")
+register("credit.rule_change_rejected", _("Credit-control rule change rejected"), "write")
+register("credit.tier_policy_changed", _("Tier policy changed"), "write")
+register("credit.tier_policy_change_proposed", _("Tier policy change proposed"), "write")
+register("credit.tier_policy_change_approved", _("Tier policy change approved"), "write")
+register("credit.tier_policy_change_rejected", _("Tier policy change rejected"), "write")

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from clientvault.accounts.models import LegalEntity
+from clientvault.core.catalogue_changes import CatalogueChange, change_constraints
 from clientvault.core.catalogues import EntryVersion, VersionedEntry
 from clientvault.core.ids import new_id
 from clientvault.risk.querysets import CreditFileQuerySet, CreditQuerySet
@@ -464,3 +465,27 @@ class TierPolicyVersion(EntryVersion):
 
 
 TierPolicy.VERSIONS = TierPolicyVersion
+
+
+class ControlRuleChange(CatalogueChange):
+    """A change to a credit-control rule that loosens it (a higher threshold, a softer action, fewer checkpoints, a
+    rule switched off, a new collateral advance), waiting for a second risk officer (ARCHITECTURE.md rule 12)."""
+
+    code = models.SlugField(_("code"), max_length=60, db_index=True)
+
+    class Meta(CatalogueChange.Meta):
+        verbose_name = _("credit-control rule change")
+        verbose_name_plural = _("credit-control rule changes")
+        constraints = change_constraints("controlrulechange")
+
+
+class TierPolicyChange(CatalogueChange):
+    """A change to the tier policy that lowers protection (fewer customers in the high-risk tier, more in the low,
+    longer review intervals, another scorecard), waiting for a second risk officer (rule 12)."""
+
+    code = models.SlugField(_("code"), max_length=60, db_index=True)
+
+    class Meta(CatalogueChange.Meta):
+        verbose_name = _("tier policy change")
+        verbose_name_plural = _("tier policy changes")
+        constraints = change_constraints("tierpolicychange")
