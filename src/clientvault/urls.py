@@ -26,6 +26,7 @@ urlpatterns = [
     path("lifecycle/", include("clientvault.lifecycle.urls")),
     path("calendar/", include("clientvault.calendars.urls")),
     path("risk/", include("clientvault.risk.limit_urls")),  # issue #16: limits, terms, hold releases, reviews
+    path("risk/", include("clientvault.risk.rule_urls")),  # issue #16: credit-control rules and the tier policy
     # Early warning (issue #16, slice "warnings"): the integrator may fold this into risk/urls.py.
     path("risk/", include("clientvault.risk.warning_urls")),
     path("risk/", include("clientvault.risk.urls")),

@@ -21,6 +21,7 @@ from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
 from tests.matrix import calendar as matrix_calendar
+from tests.matrix import credit_rules as matrix_credit_rules
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import lifecycle as matrix_lifecycle
@@ -70,6 +71,7 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "warning_id": lambda w, foreign: matrix_warnings.warning_id(w, foreign),
     "file_id": lambda w, foreign: matrix_risk.file_id(w, foreign),
     "score_id": lambda w, foreign: matrix_risk.score_id(w, foreign),
+    **matrix_credit_rules.PARAMS,
 }
 
 

@@ -16,6 +16,7 @@ from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import calendar as CAL
 from tests.matrix import credit_portal as CP
+from tests.matrix import credit_rules as CR
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
 from tests.matrix import lifecycle as LC
@@ -1198,6 +1199,7 @@ API_MATRIX: dict[tuple[str, str], Api] = {
 # Credit limits, payment terms, hold releases and reviews (issue #16).
 API_MATRIX |= RL.api_matrix(Api, P)
 WEB_MATRIX |= RL.web_matrix(Web)
+WEB_MATRIX |= CR.web_matrix(Web)  # credit-control rules and the tier policy (issue #16)
 # The working-day calendar (issue #15).
 API_MATRIX |= {
     ("GET", f"{P}/calendar/years"): Api(ok=CAL.READERS, ok_status=200, denied=CAL.NOT_READERS),

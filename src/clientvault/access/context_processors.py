@@ -59,6 +59,7 @@ NAVIGATION: tuple[tuple[str | Promise, tuple[NavItem, ...]], ...] = (
             NavItem(_("Early warnings"), "risk_warnings:queue", "bi-exclamation-triangle", "risk_desk.view"),
             NavItem(_("Reviews due"), "risk:reviews", "bi-calendar-check", "risk_desk.view"),
             NavItem(_("Monthly risk report"), "risk:report", "bi-file-earmark-bar-graph", "risk_desk.view"),
+            NavItem(_("Credit-control rules"), "risk_rules:list", "bi-sliders", "credit_rules.view"),
         ),
     ),
     (
