@@ -7,7 +7,9 @@ stopped paying after two instalments. Tonight's re-evaluation scores every file 
 control rules (the late payer is held by rule: days overdue, overdue ratio) and raises the early warnings (the late
 payer's overdue is critical: a forced hold and a review task). 陈刚 also places a forced hold of his own, with a
 note, and proposes a temporary limit that waits for 许峰 in the approvals inbox. One customer asks in the portal
-for a person to review the automated decision about them (PIPL-24): a rights request with a clock.
+for a person to review the automated decision about them (PIPL-24): a rights request with a clock. On the rules page,
+陈刚 tightened the utilisation warning (in force at once), and 许峰 proposed lengthening the medium tier's longest
+payment terms — a loosening that waits for 陈刚 (rule 12).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from clientvault.assets.models import Asset, Kind
 from clientvault.core import clock
 from clientvault.core.context import Context, for_user
 from clientvault.customers.models import Customer
-from clientvault.risk import holds, human_review, limits, reevaluation
+from clientvault.risk import holds, human_review, limits, reevaluation, rule_catalogue
 from clientvault.risk import services as risk
 from clientvault.risk.models import CreditFile, CreditScore
 
@@ -46,6 +48,7 @@ class RiskDay:
     manual_hold: uuid.UUID | None = None
     pending_limit: uuid.UUID | None = None
     human_review: uuid.UUID | None = None
+    rule_change: uuid.UUID | None = None
 
 
 def _key(*parts: object) -> str:
@@ -161,7 +164,18 @@ def seed_risk_day(users: dict[str, User]) -> RiskDay:
                 _subject(customer_of), score_id=score.pk, view="我一直按时还款，收入也有增长，希望由工作人员重新评估。"
             )
             day.human_review = asked.review.pk
+    _rules(maker, checker, day)
     return day
+
+
+def _rules(maker: Context, checker: Context, day: RiskDay) -> None:
+    """陈刚 tightens the utilisation warning (one officer's word); 许峰 proposes longer terms for the medium tier."""
+    rule_catalogue.change_rule(ctx=maker, code="utilisation-warning", data={"params": {"at": 0.75}}, reason="年末授信集中，提前预警")
+    terms = {"high": 30, "medium": 75, "low": 90, "": 30}
+    change = rule_catalogue.change_rule(
+        ctx=checker, code="terms-over-tier-max", data={"params": {"max_days": terms}}, reason="中风险经销商旺季账期延长至75天"
+    )
+    day.rule_change = change.pk
 
 
 def summary(day: RiskDay) -> dict[str, Any]:

@@ -50,6 +50,21 @@ PARAM_LABELS = {
     ("temporary_limit_expiring", "days"): _("Days before the temporary limit ends"),
     ("collateral_advance", "advance_rate"): _("Advance rate on collateral (0.5 = 50%)"),
 }
+FIELD_LABELS = {
+    "measure": _("Measure"),
+    "params": _("Parameters"),
+    "action": _("Control action"),
+    "checkpoints": _("Checkpoints"),
+    "active": _("Status"),
+    "citation": _("Citation"),
+    "description": _("Description"),
+    "model_id": _("Scorecard"),
+    "high_risk_below": _("High risk below the score"),
+    "low_risk_from": _("Low risk from the score"),
+    "review_months_high": _("Review every (months), high risk"),
+    "review_months_medium": _("Review every (months), medium risk"),
+    "review_months_low": _("Review every (months), low risk"),
+}
 UNSCORED = "unscored"  # the form's name for the "" key (a file not yet scored)
 TIER_LABELS = {**{t.value: t.label for t in Tier}, UNSCORED: _("Not yet scored")}
 
@@ -73,7 +88,7 @@ def _input(kind: str, low: float, high: float, label: Any) -> forms.Field:
 class RuleForm(StyledForm):
     """One rule of one measure: action, checkpoints, on/off, its parameters, citation, description and the reason."""
 
-    action = forms.ChoiceField(label=_("Action"), choices=Action.choices)
+    action = forms.ChoiceField(label=_("Control action"), choices=Action.choices)
     checkpoints = forms.MultipleChoiceField(label=_("Checkpoints"), choices=list(CHECKPOINTS.items()), widget=forms.CheckboxSelectMultiple)
     active = forms.BooleanField(label=_("In force"), required=False)
     citation = forms.CharField(label=_("Citation"), max_length=60, required=False)

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,10 +26,11 @@ from clientvault.core.errors import DomainError, NotFound, PermissionDenied, Val
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.risk import rule_catalogue
-from clientvault.risk.models import ControlRule, ControlRuleChange, TierPolicy, TierPolicyChange
+from clientvault.risk.models import Action, ControlRule, ControlRuleChange, TierPolicy, TierPolicyChange
 from clientvault.risk.rule_catalogue import PARAMS
 from clientvault.risk.rule_forms import (
     CHECKPOINTS,
+    FIELD_LABELS,
     MEASURES,
     PARAM_LABELS,
     TIER_LABELS,
@@ -40,6 +42,7 @@ from clientvault.risk.rule_forms import (
 )
 
 LIST = "risk_rules:list"
+SEED_REASON = "default (issue #16)"  # the reason of the versions migrations 0002 and 0003 seeded
 POLICY_FIELDS = ("model_id", "high_risk_below", "low_risk_from", "review_months_high", "review_months_medium", "review_months_low")
 
 
@@ -50,6 +53,11 @@ def _ctx(request: AppRequest, action: str = VIEW) -> Context:
     return ctx
 
 
+def _sep() -> str:
+    """The list separator of the user's language (、 in Chinese)."""
+    return "、" if (get_language() or "").startswith("zh") else ", "
+
+
 def describe_params(measure: str, params: Mapping[str, Any]) -> list[str]:
     """A rule's parameters as the page says them ("Days overdue at or above: 30")."""
     out = []
@@ -58,7 +66,7 @@ def describe_params(measure: str, params: Mapping[str, Any]) -> list[str]:
         if kind == "days_by_tier" and isinstance(value, Mapping):
             text = " · ".join(f"{TIER_LABELS['unscored' if k == '' else k]} {v}" for k, v in value.items())
         elif kind == "tiers" and isinstance(value, list):
-            text = "、".join(str(TIER_LABELS.get(t, t)) for t in value) or "—"
+            text = _sep().join(str(TIER_LABELS.get(t, t)) for t in value) or "—"
         elif kind == "flag":
             text = _("yes") if value else _("no")
         else:
@@ -77,11 +85,13 @@ def _describe(kind: str, values: Mapping[str, Any] | None, fields: Iterable[str]
         if kind == "rule" and f == "params":
             out[f] = "; ".join(describe_params(str(values.get("measure")), value or {}))
         elif f == "checkpoints":
-            out[f] = "、".join(str(CHECKPOINTS.get(c, c)) for c in value or [])
+            out[f] = _sep().join(str(CHECKPOINTS.get(c, c)) for c in value or [])
         elif f == "measure":
             out[f] = str(MEASURES.get(str(value), value))
         elif f == "active":
             out[f] = _("in force") if value else _("switched off")
+        elif f == "action":
+            out[f] = str(Action(value).label) if value in Action.values else str(value)
         else:
             out[f] = "" if value is None else str(value)
     return out
@@ -97,7 +107,7 @@ def _pending_rows(ctx: Context) -> list[dict[str, Any]]:
             before = row.snapshot() if row is not None else None
             fields = list(change.fields)
             was, will = _describe(kind, before, fields), _describe(kind, change.proposed, fields)
-            diff = [(f, was.get(f, ""), will.get(f, ""), f in (change.lowers or [])) for f in fields]
+            diff = [(FIELD_LABELS.get(f, f), was.get(f, ""), will.get(f, ""), f in (change.lowers or [])) for f in fields]
             rows.append({"kind": kind, "change": change, "diff": diff, "own": change.proposed_by_id == ctx.actor_id})
     return rows
 
@@ -111,7 +121,7 @@ def rule_list(request: AppRequest) -> HttpResponse:
             "rule": r,
             "measure": MEASURES.get(r.measure, r.measure),
             "params": describe_params(r.measure, r.params or {}),
-            "checkpoints": [CHECKPOINTS.get(c, c) for c in r.checkpoints or []],
+            "checkpoints": _sep().join(str(CHECKPOINTS.get(c, c)) for c in r.checkpoints or []),
         }
         for r in ControlRule.objects.order_by("code")
     ]
@@ -139,7 +149,11 @@ def _history(versions: Any, kind: str) -> list[dict[str, Any]]:
     for v in versions.select_related("changed_by"):
         snapshot = v.snapshot or {}
         fields = ("action", "checkpoints", "params", "active") if kind == "rule" else POLICY_FIELDS
-        out.append({"version": v, "values": _describe(kind, snapshot, fields)})
+        reason = _("Seeded default") if v.reason == SEED_REASON else v.reason
+        values = _describe(kind, snapshot, fields)
+        if kind == "policy":  # bare numbers say nothing: each with its label
+            values = {f: f"{FIELD_LABELS.get(f, f)}: {text}" for f, text in values.items()}
+        out.append({"version": v, "reason": reason, "values": values})
     return out
 
 
@@ -240,6 +254,10 @@ def policy_edit(request: AppRequest, tier_policy_code: str) -> HttpResponse:
     context = {
         "title": _("Tier policy %(code)s") % {"code": row.code},
         "intro": _("Score thresholds of the risk tiers and how often each tier is reviewed."),
+        "note": _(
+            "A change that lowers protection (a lower threshold for either tier, longer review intervals, another "
+            "scorecard) is not in force until a second risk officer approves it."
+        ),
         "form": form,
         "history": _history(row.history(), "policy"),
     }

@@ -18,7 +18,17 @@ from clientvault.demo.risk import LOANS, seed_risk_day
 from clientvault.rights.choices import RequestKind, Status
 from clientvault.rights.models import RightsRequest
 from clientvault.risk import vault
-from clientvault.risk.models import CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, HoldKind, ReviewKind
+from clientvault.risk.models import (
+    ControlRule,
+    ControlRuleChange,
+    CreditHold,
+    CreditLimit,
+    CreditReview,
+    CreditScore,
+    EarlyWarning,
+    HoldKind,
+    ReviewKind,
+)
 from clientvault.testing.customers import all_rows
 from clientvault.testing.organisation import ensure_roles
 
@@ -67,3 +77,8 @@ def test_the_demo_risk_officers_day(settings: Any, audit_events: Any) -> None:
     request = all_rows(RightsRequest).get(pk=review.rights_request_id)
     assert review.kind == ReviewKind.HUMAN and review.status == "open"
     assert request.kind == RequestKind.HUMAN_REVIEW and request.status == Status.IN_PROGRESS and request.due_on is not None
+    # The rules: 陈刚's tightening is in force; 许峰's loosening waits for 陈刚 (rule 12).
+    assert ControlRule.objects.get(code="utilisation-warning").params == {"at": 0.75}
+    change = ControlRuleChange.objects.get(pk=day.rule_change)
+    assert (change.status, change.lowers, change.proposed_by_id) == ("pending", ["params"], users["risk2"].pk)
+    assert ControlRule.objects.get(code="terms-over-tier-max").params["max_days"]["medium"] == 60
