@@ -28,7 +28,7 @@ from clientvault.core.context import Context, for_user
 from clientvault.customers.models import Customer
 from clientvault.risk import holds, human_review, limits, reevaluation, rule_catalogue
 from clientvault.risk import services as risk
-from clientvault.risk.models import CreditFile, CreditScore
+from clientvault.risk.models import ControlRuleChange, CreditFile, CreditScore
 
 PURPOSE = "credit_assessment"
 _DEMO = "the demo seeder picks the customers of the risk officer's day"
@@ -175,7 +175,7 @@ def _rules(maker: Context, checker: Context, day: RiskDay) -> None:
     change = rule_catalogue.change_rule(
         ctx=checker, code="terms-over-tier-max", data={"params": {"max_days": terms}}, reason="中风险经销商旺季账期延长至75天"
     )
-    day.rule_change = change.pk
+    day.rule_change = change.pk if isinstance(change, ControlRuleChange) else None
 
 
 def summary(day: RiskDay) -> dict[str, Any]:

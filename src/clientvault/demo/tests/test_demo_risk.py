@@ -79,6 +79,7 @@ def test_the_demo_risk_officers_day(settings: Any, audit_events: Any) -> None:
     assert request.kind == RequestKind.HUMAN_REVIEW and request.status == Status.IN_PROGRESS and request.due_on is not None
     # The rules: 陈刚's tightening is in force; 许峰's loosening waits for 陈刚 (rule 12).
     assert ControlRule.objects.get(code="utilisation-warning").params == {"at": 0.75}
+    assert day.rule_change is not None
     change = ControlRuleChange.objects.get(pk=day.rule_change)
     assert (change.status, change.lowers, change.proposed_by_id) == ("pending", ["params"], users["risk2"].pk)
     assert ControlRule.objects.get(code="terms-over-tier-max").params["max_days"]["medium"] == 60
