@@ -8,7 +8,9 @@ registers what they do when it loads (``risk/checkpoints.py``, from ``RiskConfig
   asset is opened (``new_credit``) and before a movement debits a LOAN asset (``drawdown``: a transfer, an
   exchange or a withdrawal out of it), inside the posting's transaction and before anything is written. A block
   raises ``CreditBlocked`` (HTTP 409, the fired rule codes in ``details``): the transaction rolls back, nothing is
-  posted.
+  posted. The refusal itself is not lost with it: ``records_refusal`` wraps each ledger service outside its
+  transaction and writes ``credit.checkpoint_blocked`` (outcome denied: who, which customer, which checkpoint and
+  rules — codes, never amounts) in a transaction of its own, after the posting's has rolled back.
 - ``payment_received(customer_id)`` — called when a posting credits a LOAN asset (a repayment); the listener runs
   after the commit (``transaction.on_commit``: ARCHITECTURE.md rule 8), never for a rolled-back posting.
 
@@ -21,11 +23,12 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from clientvault.core import auditing
 from clientvault.core.errors import Conflict
 
 if TYPE_CHECKING:
@@ -50,9 +53,40 @@ class CreditBlocked(Conflict):
         "Credit control blocks this: the customer's credit file does not allow it now (new credit, a drawdown or longer terms)."
     )
 
-    def __init__(self, rules: Sequence[str]) -> None:
+    def __init__(self, rules: Sequence[str], *, checkpoint: str = "", customer_id: uuid.UUID | None = None) -> None:
         super().__init__()
         self.details: dict[str, list[str]] = {"rules": sorted(set(rules))}
+        self.checkpoint = checkpoint
+        self.customer_id = customer_id
+
+
+BLOCKED_EVENT = "credit.checkpoint_blocked"  # registered by the risk app, the only one that raises CreditBlocked
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def records_refusal(service: F) -> F:
+    """Record a ``CreditBlocked`` refusal of ``service`` (called with ``ctx=``) once its transaction has rolled back.
+
+    Put it outside ``transaction.atomic``: the event is written in a transaction of its own (a savepoint when the
+    caller holds one, whose fate is then the caller's), and the refusal propagates unchanged."""
+
+    @functools.wraps(service)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return service(*args, **kwargs)
+        except CreditBlocked as refusal:
+            ctx = kwargs.get("ctx")
+            if ctx is not None and refusal.checkpoint:
+                detail = {"checkpoint": refusal.checkpoint, "rules": refusal.details["rules"]}
+                with transaction.atomic():
+                    auditing.record(
+                        ctx, BLOCKED_EVENT, object_type="customers.customer", object_id=str(refusal.customer_id or ""),
+                        customer_id=refusal.customer_id, outcome="denied", detail=detail,
+                    )  # fmt: skip
+            raise
+
+    return cast(F, wrapper)
 
 
 def register(*, checker: Checker | None = None, listener: Listener | None = None) -> None:

@@ -294,18 +294,21 @@ def _movement(ctx: Context, op: str, values: dict[str, Any], *, idempotency_key:
     return _execute(ctx, op, values, idempotency_key=idempotency_key, reason=reason)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def deposit(*, ctx: Context, asset_id: uuid.UUID, amount_minor: int, idempotency_key: str, reason: str = "") -> Outcome:
     """Credit the asset against the institution's clearing account of its currency."""
     return _movement(ctx, "deposit", {"asset": str(asset_id), "amount": amount_minor}, idempotency_key=idempotency_key, reason=reason)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def withdraw(*, ctx: Context, asset_id: uuid.UUID, amount_minor: int, idempotency_key: str, reason: str = "") -> Outcome:
     """Debit the asset (its available balance: pledged funds stay) against the clearing account."""
     return _movement(ctx, "withdraw", {"asset": str(asset_id), "amount": amount_minor}, idempotency_key=idempotency_key, reason=reason)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def transfer(
     *, ctx: Context, from_asset_id: uuid.UUID, to_asset_id: uuid.UUID, amount_minor: int, idempotency_key: str, reason: str = ""
@@ -315,6 +318,7 @@ def transfer(
     return _movement(ctx, "transfer", values, idempotency_key=idempotency_key, reason=reason)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def fx_transfer(
     *,
@@ -331,12 +335,14 @@ def fx_transfer(
     return _movement(ctx, "fx_transfer", values, idempotency_key=idempotency_key, reason=reason)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def pledge(*, ctx: Context, asset_id: uuid.UUID, amount_minor: int, idempotency_key: str, reason: str = "") -> Outcome:
     """Pledge part of the available balance (it can then be neither withdrawn nor transferred)."""
     return _movement(ctx, "pledge", {"asset": str(asset_id), "amount": amount_minor}, idempotency_key=idempotency_key, reason=reason)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def release(*, ctx: Context, asset_id: uuid.UUID, amount_minor: int, idempotency_key: str, reason: str = "") -> Outcome:
     """Release a pledged amount."""
@@ -351,6 +357,7 @@ def _identity(*parts: object) -> tuple[tuple[str, str], ...]:
     return (("request", digest),)
 
 
+@credit_hooks.records_refusal
 @transaction.atomic
 def open_asset(
     *,

@@ -43,7 +43,7 @@ def check(ctx: Context, checkpoint: str, customer_id: uuid.UUID, amount_minor: i
     rules = list(ControlRule.objects.filter(active=True))
     outcome = control.evaluate(figures, rules, checkpoint, proposed=proposed)
     if outcome.blocked:
-        raise credit_hooks.CreditBlocked(outcome.blocks)
+        raise credit_hooks.CreditBlocked(outcome.blocks, checkpoint=checkpoint, customer_id=customer_id)
 
 
 def payment_received(customer_id: uuid.UUID) -> None:

@@ -59,3 +59,6 @@ register("credit.tier_policy_changed", _("Tier policy changed"), "write")
 register("credit.tier_policy_change_proposed", _("Tier policy change proposed"), "write")
 register("credit.tier_policy_change_approved", _("Tier policy change approved"), "write")
 register("credit.tier_policy_change_rejected", _("Tier policy change rejected"), "write")
+# A ledger checkpoint's refusal (assets/credit_hooks.py): the blocked posting rolled back, its refusal stays — who,
+# which customer, which checkpoint and rule codes (outcome denied, never an amount).
+register("credit.checkpoint_blocked", _("Credit control blocked a new loan or a drawdown"), "write")

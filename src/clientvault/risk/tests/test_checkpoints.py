@@ -191,3 +191,26 @@ def test_racing_drawdowns_on_two_loans_cannot_overrun_the_limit() -> None:
         t.join(timeout=300)
     assert sorted(outcomes) == ["blocked"] * 3 + ["posted"] * 3
     assert -sum(A.reload(loan).balance for loan in loans) == 900_000
+
+
+def test_a_refusal_is_recorded_after_the_blocked_posting_rolled_back(org: Any, audit_events: Any) -> None:
+    """The posting's transaction rolls back, its refusal stays: one ``credit.checkpoint_blocked`` event (outcome denied)
+    naming who, the customer, the checkpoint and the rule codes — never the amount."""
+    b = H.book(org, draw=0)
+    credit_file = H.open_file(org, b.customer)
+    H.limit(credit_file, 5_000_000, valid_from=D(2026, 1, 1))
+    holds.place_forced_hold(ctx(org["risk"]), file_id=credit_file.pk, reason_code="manual", note="涉诉")
+    postings = len(audit_events("asset.moved")) + len(audit_events("asset.opened"))
+    with clock.travel(H.TODAY):
+        with pytest.raises(credit_hooks.CreditBlocked):
+            H.transfer(b.owner, b.loan.pk, b.deposit.pk, 1_234_567)
+        with pytest.raises(credit_hooks.CreditBlocked):
+            asset_services.open_asset(
+                ctx=ctx(b.owner), customer_id=b.customer.pk, kind="loan", currency="CNY", idempotency_key=A.key("loan"), terms=H.LOAN_TERMS
+            )
+    drawdown, new_loan = audit_events("credit.checkpoint_blocked")
+    for event, checkpoint in ((drawdown, "drawdown"), (new_loan, "new_credit")):
+        assert (event.actor_id, event.customer_id, event.outcome) == (b.owner.pk, b.customer.pk, "denied")
+        assert event.detail["checkpoint"] == checkpoint and "hold-in-force" in event.detail["rules"]
+    assert "1234567" not in str(drawdown.detail)
+    assert len(audit_events("asset.moved")) + len(audit_events("asset.opened")) == postings  # nothing posted
