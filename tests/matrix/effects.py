@@ -21,6 +21,7 @@ from clientvault.testing.customers import all_rows, find, followup_text, reload
 from tests.matrix import approvals, merges
 from tests.matrix import assets as matrix_assets
 from tests.matrix import calendar as matrix_calendar
+from tests.matrix import credit_rules as matrix_credit_rules
 from tests.matrix import dedupe as matrix_dedupe
 from tests.matrix import intake as matrix_intake
 from tests.matrix import lifecycle as matrix_lifecycle
@@ -70,6 +71,10 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "warning_id": lambda w, foreign: matrix_warnings.warning_id(w, foreign),
     "file_id": lambda w, foreign: matrix_risk.file_id(w, foreign),
     "score_id": lambda w, foreign: matrix_risk.score_id(w, foreign),
+    "credit_rule_code": matrix_credit_rules.rule_code,
+    "tier_policy_code": matrix_credit_rules.policy_code,
+    "kind": lambda w, foreign: "rule",  # the catalogue-change kind of the credit-control rules (risk/rule_api.py)
+    "credit_change_id": matrix_credit_rules.change_id,
 }
 
 

@@ -16,6 +16,7 @@ from tests.matrix import approvals as A
 from tests.matrix import assets as AS
 from tests.matrix import calendar as CAL
 from tests.matrix import credit_portal as CP
+from tests.matrix import credit_rules as CR
 from tests.matrix import dedupe as DD
 from tests.matrix import intake as IN
 from tests.matrix import lifecycle as LC
@@ -1265,6 +1266,9 @@ API_MATRIX |= {
         event="credit.hold_placed",
     ),
 }
+
+# The credit-control rules and tier policies (issue #16): global catalogues; risk officers change, others read or not.
+API_MATRIX |= CR.api_matrix(Api, P)
 
 
 # Early warnings (issue #16): the risk desk's queue and one warning (audited reads); risk officers handle them.
