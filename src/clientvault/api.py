@@ -37,6 +37,7 @@ from clientvault.merges.api import router as merges_router
 from clientvault.rights.api import router as rights_router
 from clientvault.risk.api import router as risk_router
 from clientvault.risk.limit_api import router as risk_limits_router
+from clientvault.risk.rule_api import router as risk_rules_router
 from clientvault.risk.warning_api import router as risk_warnings_router
 
 
@@ -181,5 +182,6 @@ api.add_router("/", calendars_router)
 api.add_router("/", lifecycle_router)
 api.add_router("/", rights_router)
 api.add_router("/", risk_limits_router)
+api.add_router("/", risk_rules_router)  # issue #16: the credit-control rules and tier policies (catalogues)
 api.add_router("/", risk_warnings_router)  # issue #16, slice "warnings": the integrator may mount it with risk's router
 api.add_router("/", risk_router)

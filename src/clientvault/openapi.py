@@ -155,6 +155,21 @@ OPERATION_ERRORS |= {
     ("GET", "/risk/portfolio"): frozenset({400, 401, 403}),
     ("POST", "/risk/files/{file_id}/holds"): _CUSTOMER_WRITE,
 }
+# The credit-control rules and tier policies (issue #16, risk/rule_api.py): global catalogues behind the credit_rules
+# capability (403). A rule, policy or change that does not exist answers 404; a change already waiting for the same row,
+# a rule code taken, a change decided already or stale 409; maker = checker 403 (maker_is_checker).
+OPERATION_ERRORS |= {
+    ("GET", "/risk/control-rules"): frozenset({401, 403}),
+    ("GET", "/risk/control-rules/{credit_rule_code}/versions"): frozenset({401, 403, 404, 422}),
+    ("POST", "/risk/control-rules"): frozenset({400, 401, 403, 409, 422}),
+    ("PATCH", "/risk/control-rules/{credit_rule_code}"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("GET", "/risk/tier-policies"): frozenset({401, 403}),
+    ("GET", "/risk/tier-policies/{tier_policy_code}/versions"): frozenset({401, 403, 404, 422}),
+    ("PATCH", "/risk/tier-policies/{tier_policy_code}"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("GET", "/risk/catalogue-changes"): frozenset({401, 403, 422}),
+    ("POST", "/risk/catalogue-changes/{kind}/{credit_change_id}/approve"): frozenset({400, 401, 403, 404, 409, 422}),
+    ("POST", "/risk/catalogue-changes/{kind}/{credit_change_id}/reject"): frozenset({400, 401, 403, 404, 409, 422}),
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

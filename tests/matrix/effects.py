@@ -71,7 +71,11 @@ PARAMS: dict[str, Callable[[World, bool], Any]] = {
     "warning_id": lambda w, foreign: matrix_warnings.warning_id(w, foreign),
     "file_id": lambda w, foreign: matrix_risk.file_id(w, foreign),
     "score_id": lambda w, foreign: matrix_risk.score_id(w, foreign),
-    **matrix_credit_rules.PARAMS,
+    "credit_rule_code": matrix_credit_rules.rule_code,
+    "tier_policy_code": matrix_credit_rules.policy_code,
+    "kind": lambda w, foreign: "rule",  # the catalogue-change kind of the credit-control rules (risk/rule_api.py)
+    "credit_change_id": matrix_credit_rules.change_id,
+    **matrix_credit_rules.WEB_PARAMS,
 }
 
 

@@ -1268,6 +1268,9 @@ API_MATRIX |= {
     ),
 }
 
+# The credit-control rules and tier policies (issue #16): global catalogues; risk officers change, others read or not.
+API_MATRIX |= CR.api_matrix(Api, P)
+
 
 # Early warnings (issue #16): the risk desk's queue and one warning (audited reads); risk officers handle them.
 WEB_MATRIX |= {
