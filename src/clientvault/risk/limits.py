@@ -243,6 +243,7 @@ def apply_limit(ctx: Context, pending: Pending) -> None:
         created_by_id=pending.maker_id,
         created_at=now,
     )
+    replaced = _replace_temporaries(credit_file, limit, now) if kind == LimitKind.TEMPORARY else []
     limit.save(force_insert=True)
     _bump(credit_file)
     audit.record(
@@ -251,8 +252,29 @@ def apply_limit(ctx: Context, pending: Pending) -> None:
         obj=limit,
         customer_id=credit_file.customer_id,
         fields=["amount"],
-        detail={"kind": kind, "credit_file": str(credit_file.pk), "request": str(pending.id)},
+        detail={"kind": kind, "credit_file": str(credit_file.pk), "request": str(pending.id), "replaced": replaced},
     )
+
+
+def _replace_temporaries(credit_file: CreditFile, new: CreditLimit, now: dt.datetime) -> list[str]:
+    """A new temporary limit replaces the temporary limits whose validity overlaps its own (the engine takes the highest
+    valid temporary limit, so an overlapping older one would otherwise outlive a lower decision): one that began
+    earlier now ends the day before the new one begins; one that begins within it is ended. Returns their ids."""
+    assert new.valid_until is not None  # a temporary limit has an end (database constraint)
+    overlapping = CreditLimit.objects.unrestricted(reason=_APPLY).filter(
+        credit_file=credit_file, kind=LimitKind.TEMPORARY, ended_at__isnull=True, valid_from__lte=new.valid_until,
+        valid_until__gte=new.valid_from,
+    )  # fmt: skip
+    replaced = []
+    for old in overlapping.select_for_update():
+        if old.valid_from < new.valid_from:
+            old.valid_until = new.valid_from - dt.timedelta(days=1)
+            old.save(update_fields=["valid_until"])
+        else:
+            old.ended_at = now
+            old.save(update_fields=["ended_at"])
+        replaced.append(str(old.pk))
+    return replaced
 
 
 # --- Payment terms ------------------------------------------------------------------------------------------------

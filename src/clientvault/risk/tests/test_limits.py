@@ -196,3 +196,40 @@ def test_out_of_scope_or_without_change_is_missing(org: Org, who: str, audit_eve
             ctx(org[who]), file_id=f.pk, kind="permanent", amount_minor=SMALL, valid_from=None, valid_until=None, reason="试"
         )
     assert not ChangeRequest.objects.unrestricted(reason="test").filter(target_id=str(f.pk)).exists()
+
+
+def test_a_new_temporary_limit_replaces_the_temporary_limits_it_overlaps(org: Org, audit_events: Any) -> None:
+    """The engine takes the highest valid temporary limit: a lower one decided later must not be outlived by the older,
+    higher one. One begun earlier ends the day before; one beginning within the new one's validity is ended."""
+    from clientvault.risk import features
+
+    f = credit_file(org)
+    second = ctx(second_risk_officer(org))
+    today = clock.today()
+
+    def temporary(amount: int, start: dt.date, until: dt.date) -> None:
+        change = limits.propose_limit(
+            ctx(org["risk"]),
+            file_id=f.pk,
+            kind=LimitKind.TEMPORARY,
+            amount_minor=amount,
+            valid_from=start,
+            valid_until=until,
+            reason="旺季",
+        )
+        approvals.approve(second, change.pk)
+
+    temporary(900_000 * YUAN, today, today + dt.timedelta(days=90))
+    later = today + dt.timedelta(days=200)
+    temporary(800_000 * YUAN, later, later + dt.timedelta(days=30))  # no overlap: stays as it is
+    temporary(300_000 * YUAN, today + dt.timedelta(days=10), today + dt.timedelta(days=60))
+    first, apart, lower = _limits(f.pk)
+    assert (first.valid_until, first.ended_at) == (today + dt.timedelta(days=9), None)  # ends the day before
+    assert (apart.valid_until, apart.ended_at) == (later + dt.timedelta(days=30), None)
+    assert audit_events("credit.limit_set")[-1].detail["replaced"] == [str(first.pk)]
+    in_window = features.figures_for(reload(f), today + dt.timedelta(days=20))
+    assert in_window.temporary_limit == 300_000 * YUAN  # the later, lower decision holds
+    assert features.figures_for(reload(f), today).temporary_limit == 900_000 * YUAN  # until then, the first
+
+    temporary(100_000 * YUAN, today + dt.timedelta(days=5), today + dt.timedelta(days=70))  # covers ``lower`` entirely
+    assert next(x for x in _limits(f.pk) if x.pk == lower.pk).ended_at is not None
