@@ -80,7 +80,17 @@ def _post(result: Seeded, call: Any, **kwargs: Any) -> Any:
     return outcome
 
 
-def _open(result: Seeded, ctx: Context, customer: Customer, kind: str, currency: str, rng: random.Random, day: dt.date) -> Any:
+def _open(
+    result: Seeded,
+    ctx: Context,
+    customer: Customer,
+    kind: str,
+    currency: str,
+    rng: random.Random,
+    day: dt.date,
+    *,
+    since: dt.date | None = None,
+) -> Any:
     identifier = (
         "62" + "".join(str(rng.randint(0, 9)) for _ in range(17))
         if kind in ("deposit", "securities")
@@ -96,6 +106,7 @@ def _open(result: Seeded, ctx: Context, customer: Customer, kind: str, currency:
             identifier=identifier,
             product=rng.choice(PRODUCTS.get(kind, ["—"])),
             currency=currency,
+            opened_on=since,
             reason="客户开户",
         )
     if outcome is None:
@@ -112,7 +123,10 @@ def seed_customer_history(ctx: Context, customer: Customer, peers: list[Any], rn
     """Open one customer's 1–3 holdings (and perhaps a loan) a year ago and add their year of movements to
     ``plan`` — a monthly rhythm of deposits, withdrawals and transfers, perhaps a pledge and its release."""
     start = clock.today() - dt.timedelta(days=365)
-    opened = [_open(result, ctx, customer, "deposit", "CNY", rng, start + dt.timedelta(days=rng.randint(0, 10)))]
+    # The first account was opened at the branch long before it was recorded here (0–10 years): the relationship's
+    # length, which credit scoring reads as tenure. Its own generator keeps the rest of the demo's draws unchanged.
+    since = start - dt.timedelta(days=random.Random(f"since-{customer.pk}").randint(0, 3650))
+    opened = [_open(result, ctx, customer, "deposit", "CNY", rng, start + dt.timedelta(days=rng.randint(0, 10)), since=since)]
     for kind in rng.sample(["fund", "securities", "insurance_policy"], k=rng.randint(0, 2)):
         opened.append(_open(result, ctx, customer, kind, "CNY", rng, start + dt.timedelta(days=rng.randint(10, 60))))
     if rng.random() < 0.15:
