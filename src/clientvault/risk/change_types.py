@@ -26,7 +26,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import DomainError
 from clientvault.customers import disclosure
 from clientvault.customers.models import Customer
-from clientvault.risk import limits
+from clientvault.risk import hold_release, limits
 from clientvault.risk.models import CreditFile, CreditHold, HoldStatus, LimitKind
 
 EM_DASH = "—"
@@ -76,7 +76,7 @@ def in_file_scope(ctx: Context, pending: Pending) -> bool:
 def in_hold_scope(ctx: Context, pending: Pending) -> bool:
     """The viewer sees the file, and did not place the hold (the placer neither sees nor decides its release;
     the maker still sees their own request through approvals)."""
-    placer = limits.placed_by(pending.target_id)
+    placer = hold_release.placed_by(pending.target_id)
     if placer is not None and placer == ctx.actor_id:
         return False
     return _sees_file(ctx, _file_id(pending))
@@ -171,8 +171,8 @@ TYPES = (
     ChangeType(
         code=limits.HOLD_RELEASE,
         label=_("Release of a credit hold"),
-        fingerprint=limits.hold_fingerprint,
-        apply=limits.apply_hold_release,
+        fingerprint=hold_release.hold_fingerprint,
+        apply=hold_release.apply_hold_release,
         describe=describe_hold_release,
         in_scope=in_hold_scope,
         link=file_link,

@@ -21,7 +21,7 @@ from clientvault.core.capabilities import CHANGE, RISK_DESK, VIEW, allows
 from clientvault.core.context import Context
 from clientvault.core.errors import PermissionDenied
 from clientvault.core.http import AppRequest, ctx_of
-from clientvault.risk import limits, reviews
+from clientvault.risk import hold_release, limits, reviews
 from clientvault.risk.models import CreditReview
 
 router = Router(tags=["risk"])
@@ -146,7 +146,7 @@ def change_terms(request: AppRequest, credit_file_id: uuid.UUID, payload: TermsI
 @router.post("/risk/holds/{credit_hold_id}/release", response={202: RequestRef}, summary="Ask for a forced credit hold to be released")
 def release_hold(request: AppRequest, credit_hold_id: uuid.UUID, payload: ReasonIn) -> Status[RequestRef]:
     ctx = _ctx(request, CHANGE)
-    return Status(202, RequestRef.of(limits.request_hold_release(ctx, hold_id=credit_hold_id, reason=payload.reason)))
+    return Status(202, RequestRef.of(hold_release.request_hold_release(ctx, hold_id=credit_hold_id, reason=payload.reason)))
 
 
 @router.post("/risk/reviews/{credit_review_id}/complete", response=ReviewListItemOut, summary="Complete a credit review")

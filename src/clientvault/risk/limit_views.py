@@ -24,6 +24,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
 from clientvault.core.http import AppRequest, ctx_of
+from clientvault.risk import hold_release as releases
 from clientvault.risk import limits, reviews
 from clientvault.risk.limit_forms import LimitForm, ReleaseForm, ReviewForm, TermsForm, to_minor
 
@@ -149,13 +150,13 @@ def terms_change(request: AppRequest, credit_file_id: uuid.UUID) -> HttpResponse
 def hold_release(request: AppRequest, credit_hold_id: uuid.UUID) -> HttpResponse:
     ctx = _desk(request)
     try:
-        file_id = limits.hold_file(ctx, credit_hold_id)
+        file_id = releases.hold_file(ctx, credit_hold_id)
     except NotFound:
         raise Http404 from None
     form = ReleaseForm(request.POST or None)
 
     def act(data: Mapping[str, Any]) -> tuple[str, str]:
-        change = limits.request_hold_release(ctx, hold_id=credit_hold_id, reason=data["reason"])
+        change = releases.request_hold_release(ctx, hold_id=credit_hold_id, reason=data["reason"])
         return _("The release waits for the decision of someone who did not place the hold."), reverse("approvals:detail", args=[change.pk])
 
     done, status = _submit(request, form, act)

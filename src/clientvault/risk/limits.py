@@ -1,4 +1,4 @@
-"""Limits, payment terms and the release of forced holds (issue #16, "credit control").
+"""Limits and payment terms (issue #16, "credit control"); the release of forced holds is ``risk/hold_release.py``.
 
 ARCHITECTURE.md rule 12: a limit change, a lengthening of payment terms and the release of a forced hold are
 decided by someone else. The services here validate the proposal and hand it to approvals as a change request
@@ -33,8 +33,8 @@ from clientvault.approvals.registry import Facts, Pending, Proposal, Stale
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
-from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.risk.models import ControlRule, CreditFile, CreditHold, CreditLimit, HoldKind, HoldStatus, LimitKind, PaymentTerms
+from clientvault.core.errors import Conflict, NotFound, ValidationFailed
+from clientvault.risk.models import ControlRule, CreditFile, CreditLimit, LimitKind, PaymentTerms
 
 LIMIT, TERMS, HOLD_RELEASE = "risk.limit", "risk.terms", "risk.hold_release"
 FILE_TARGET, HOLD_TARGET = "risk.creditfile", "risk.credithold"
@@ -42,7 +42,7 @@ MAX_AMOUNT_MINOR = 10**15  # a sanity bound (10 trillion in major units), not a 
 MAX_TERMS_DAYS = 3650
 REASON_LENGTH = 500
 STALE = _("The credit file changed after the request was made; make the request again.")
-_APPLY = "approved change request: the request is the authority (approvals checked the deciders and their scope)"
+APPLY = "approved change request: the request is the authority (approvals checked the deciders and their scope)"
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,14 @@ def _file_for_change(ctx: Context, file_id: uuid.UUID) -> CreditFile:
 
 
 def _locked_file(file_id: uuid.UUID | str) -> CreditFile:
-    found = CreditFile.objects.unrestricted(reason=_APPLY).select_for_update().filter(pk=file_id).first()
+    found = CreditFile.objects.unrestricted(reason=APPLY).select_for_update().filter(pk=file_id).first()
     if found is None:
         raise NotFound()
     return found
 
 
 def _bump(credit_file: CreditFile) -> None:
-    CreditFile.objects.unrestricted(reason=_APPLY).filter(pk=credit_file.pk).update(version=F("version") + 1)
+    CreditFile.objects.unrestricted(reason=APPLY).filter(pk=credit_file.pk).update(version=F("version") + 1)
     credit_file.version += 1
 
 
@@ -86,17 +86,7 @@ def file_fingerprint(target_id: str) -> str:
         return "missing"
 
 
-def hold_fingerprint(target_id: str) -> str:
-    """The hold's status, read under a row lock."""
-    try:
-        hold_id = uuid.UUID(str(target_id))
-    except ValueError:
-        return "missing"
-    row = CreditHold.objects.unrestricted(reason=_APPLY).select_for_update().filter(pk=hold_id).values_list("status", flat=True)
-    return str(row.first() or "missing")
-
-
-def _facts(credit_file: CreditFile, amount_minor: int | None = None) -> Facts:
+def facts(credit_file: CreditFile, amount_minor: int | None = None) -> Facts:
     """What the approval rules match on: the legal entity, the amount in the base currency, the file's tier."""
     return Facts(
         legal_entity_id=credit_file.legal_entity_id,
@@ -117,7 +107,7 @@ def _in_base(amount_minor: int, currency: str) -> int:
     return fx.rate(currency, base, clock.today()).convert(amount_minor)
 
 
-def _reason(reason: str, errors: dict[str, list[Any]]) -> str:
+def clean_reason(reason: str, errors: dict[str, list[Any]]) -> str:
     text = " ".join((reason or "").split())
     if not text:
         errors["reason"] = [_("Say why the change is needed.")]
@@ -126,7 +116,7 @@ def _reason(reason: str, errors: dict[str, list[Any]]) -> str:
     return text
 
 
-def _existing(ctx: Context, target_type: str, target_id: str, field_key: str, values: Mapping[str, Any]) -> ChangeRequest | None:
+def existing_request(ctx: Context, target_type: str, target_id: str, field_key: str, values: Mapping[str, Any]) -> ChangeRequest | None:
     """An open request for the same target and change: the maker's own with the same values is answered again (a
     resubmitted form); anything else — other values, or someone else's request — is a 409 (withdraw it first)."""
     from clientvault.approvals import routing
@@ -172,7 +162,7 @@ def _clean_limit(
         errors["valid_until"] = [_("A permanent limit has no end date.")]
     elif valid_until is not None and valid_until < start:
         errors["valid_until"] = [_("The end date cannot be before the start date.")]
-    text = _reason(reason, errors)
+    text = clean_reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
     return amount, start, text
@@ -201,7 +191,7 @@ def propose_limit(
             "valid_until": valid_until.isoformat() if valid_until else None,
             "version": credit_file.version,
         }
-        existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)
+        existing = existing_request(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)
         if existing is not None:
             return existing
         before = current_limit(credit_file)
@@ -214,7 +204,7 @@ def propose_limit(
             values=values,
             before={"amount": before.amount if before else None, "currency": credit_file.currency},
             fingerprint=str(credit_file.version),
-            facts=_facts(credit_file, amount),
+            facts=facts(credit_file, amount),
             summary=f"credit limit ({kind})",  # no amount: the summary is not masked
             fields=("creditlimit.amount",),
         )
@@ -230,7 +220,7 @@ def apply_limit(ctx: Context, pending: Pending) -> None:
     now = clock.now()
     kind = str(values["kind"])
     if kind == LimitKind.PERMANENT:
-        CreditLimit.objects.unrestricted(reason=_APPLY).filter(
+        CreditLimit.objects.unrestricted(reason=APPLY).filter(
             credit_file=credit_file, kind=LimitKind.PERMANENT, ended_at__isnull=True
         ).update(ended_at=now)
     limit = CreditLimit(
@@ -261,7 +251,7 @@ def _replace_temporaries(credit_file: CreditFile, new: CreditLimit, now: dt.date
     valid temporary limit, so an overlapping older one would otherwise outlive a lower decision): one that began
     earlier now ends the day before the new one begins; one that begins within it is ended. Returns their ids."""
     assert new.valid_until is not None  # a temporary limit has an end (database constraint)
-    overlapping = CreditLimit.objects.unrestricted(reason=_APPLY).filter(
+    overlapping = CreditLimit.objects.unrestricted(reason=APPLY).filter(
         credit_file=credit_file, kind=LimitKind.TEMPORARY, ended_at__isnull=True, valid_from__lte=new.valid_until,
         valid_until__gte=new.valid_from,
     )  # fmt: skip
@@ -291,7 +281,7 @@ def _write_terms(ctx: Context, credit_file: CreditFile, days: int, *, request_id
         created_at=clock.now(),
     )
     terms.save(force_insert=True)
-    CreditFile.objects.unrestricted(reason=_APPLY).filter(pk=credit_file.pk).update(terms_days=days, version=F("version") + 1)
+    CreditFile.objects.unrestricted(reason=APPLY).filter(pk=credit_file.pk).update(terms_days=days, version=F("version") + 1)
     credit_file.terms_days, credit_file.version = days, credit_file.version + 1
     direction = "longer" if days > before else "shorter" if days < before else "same"
     audit.record(
@@ -328,7 +318,7 @@ def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) ->
     except (TypeError, ValueError):
         number = -1
         errors["days"] = [_("Enter a number of days from 0 to %(limit)d.") % {"limit": MAX_TERMS_DAYS}]
-    text = _reason(reason, errors)
+    text = clean_reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -339,7 +329,7 @@ def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) ->
         _check_terms(credit_file, number)  # the control rules acting at a payment-terms change (hold, tier maximum)
         field_key = "terms"
         values = {"days": number, "version": credit_file.version}
-        existing = _existing(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)
+        existing = existing_request(ctx, FILE_TARGET, str(credit_file.pk), field_key, values)
         if existing is not None:
             return TermsOutcome(request=existing)
         proposal = Proposal(
@@ -351,7 +341,7 @@ def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) ->
             values=values,
             before={"days": credit_file.terms_days},
             fingerprint=str(credit_file.version),
-            facts=_facts(credit_file),
+            facts=facts(credit_file),
             summary="payment terms lengthened",
             fields=("paymentterms.days",),
         )
@@ -366,75 +356,12 @@ def apply_terms(ctx: Context, pending: Pending) -> None:
     _write_terms(ctx, credit_file, int(pending.values["days"]), request_id=pending.id, maker_id=pending.maker_id)
 
 
-# --- Hold release ---------------------------------------------------------------------------------------------------
-
-
-def request_hold_release(ctx: Context, *, hold_id: uuid.UUID, reason: str) -> ChangeRequest:
-    """Ask for a forced hold to be released; the placer and the maker may not decide it (rule 12)."""
-    errors: dict[str, list[Any]] = {}
-    text = _reason(reason, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    with transaction.atomic():
-        hold = CreditHold.objects.visible_to(ctx, CHANGE).select_for_update().filter(pk=hold_id).first()
-        if hold is None:
-            raise NotFound()
-        if hold.kind != HoldKind.FORCED:
-            raise Conflict(_("A rule hold is released by the credit-control evaluation, not by a person."), code="rule_hold")
-        if hold.status != HoldStatus.ACTIVE:
-            raise Conflict(_("This hold has already been released."), code="not_active")
-        credit_file = CreditFile.objects.unrestricted(reason=_APPLY).select_related("customer").get(pk=hold.credit_file_id)
-        values = {"status": HoldStatus.RELEASED, "file": str(credit_file.pk)}
-        existing = _existing(ctx, HOLD_TARGET, str(hold.pk), "release", values)
-        if existing is not None:
-            return existing
-        proposal = Proposal(
-            change_type=HOLD_RELEASE,
-            target_type=HOLD_TARGET,
-            target_id=str(hold.pk),
-            field_key="release",
-            subject_id=credit_file.customer_id,
-            values=values,
-            before={"status": hold.status, "reason_code": hold.reason_code},
-            fingerprint=hold.status,
-            facts=_facts(credit_file),
-            summary=f"release of a forced hold ({hold.reason_code})"[:200],
-            fields=(),
-        )
-        return approvals.submit(ctx, proposal, reason=text)
-
-
-def placed_by(hold_id: str) -> int | None:
-    """Who placed the hold (None: a critical warning or the system)."""
-    rows = CreditHold.objects.unrestricted(reason="who placed a hold: the release's deciders must differ")
-    found: int | None = rows.filter(pk=hold_id).values_list("placed_by_id", flat=True).first()
-    return found
-
-
-def apply_hold_release(ctx: Context, pending: Pending) -> None:
-    """Release the forced hold on the approved request; refused if its placer was among the deciders."""
-    from clientvault.risk import holds
-
-    placer = placed_by(pending.target_id)
-    if placer is not None and (placer in pending.approver_ids or placer == ctx.actor_id):
-        raise PermissionDenied(_("The person who placed a hold cannot decide its release."), code="placer_is_checker")
-    holds.release_forced_hold(ctx, hold_id=uuid.UUID(pending.target_id), request_id=pending.id)
-
-
 # --- What the forms need (no personal value) ---------------------------------------------------------------------------
 
 
 def file_currency(ctx: Context, file_id: uuid.UUID) -> str:
     """The currency of a file the person may change (404 otherwise): the limit form's unit."""
     found: str | None = CreditFile.objects.visible_to(ctx, CHANGE).filter(pk=file_id).values_list("currency", flat=True).first()
-    if found is None:
-        raise NotFound()
-    return found
-
-
-def hold_file(ctx: Context, hold_id: uuid.UUID) -> uuid.UUID:
-    """The file of a hold the person may ask to release (404 otherwise)."""
-    found: uuid.UUID | None = CreditHold.objects.visible_to(ctx, CHANGE).filter(pk=hold_id).values_list("credit_file_id", flat=True).first()
     if found is None:
         raise NotFound()
     return found

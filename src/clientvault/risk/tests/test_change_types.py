@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from clientvault.approvals import registry, routing, selectors
-from clientvault.risk import change_types, holds, limits
+from clientvault.risk import change_types, hold_release, holds, limits
 from clientvault.risk.tests.limits_support import YUAN, credit_file, request, second_risk_officer
 from clientvault.testing.actors import ctx
 from clientvault.testing.organisation import Org
@@ -57,7 +57,7 @@ def test_in_scope_follows_the_credit_file(org: Org) -> None:
 def test_hold_release_is_out_of_scope_for_the_placer_and_links_the_file(org: Org) -> None:
     f = credit_file(org)
     hold = holds.place_forced_hold(ctx(org["risk"]), file_id=f.pk, reason_code="manual", note="涉诉")
-    change = limits.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="已撤诉")
+    change = hold_release.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="已撤诉")
     pending = routing.pending(request(change.pk))
     assert not change_types.in_hold_scope(ctx(org["risk"]), pending)
     assert change_types.in_hold_scope(ctx(org["compliance"]), pending)

@@ -11,7 +11,7 @@ import pytest
 from clientvault.approvals import services as approvals
 from clientvault.approvals.models import ChangeRequest
 from clientvault.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from clientvault.risk import holds, limits
+from clientvault.risk import hold_release, holds, limits
 from clientvault.risk.models import CreditHold, HoldStatus, PaymentTerms
 from clientvault.risk.tests.limits_support import credit_file, reload, request, second_risk_officer
 from clientvault.testing.actors import ctx
@@ -108,7 +108,7 @@ def _forced(org: Org, placer: str = "risk") -> CreditHold:
 
 def test_release_needs_someone_other_than_maker_and_placer(org: Org, audit_events: Any) -> None:
     hold = _forced(org, placer="risk")  # placed by risk
-    change = limits.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="诉讼已撤")  # made by risk2
+    change = hold_release.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="诉讼已撤")  # made by risk2
     assert change.rule_code == "risk-hold-release" and _hold(hold).status == HoldStatus.ACTIVE
     with pytest.raises(NotFound):  # the placer neither sees nor decides the release of their hold
         approvals.approve(ctx(org["risk"]), change.pk)
@@ -125,7 +125,7 @@ def test_release_needs_someone_other_than_maker_and_placer(org: Org, audit_event
 
 def test_the_placer_may_ask_but_not_decide(org: Org) -> None:
     hold = _forced(org, placer="risk")
-    change = limits.request_hold_release(ctx(org["risk"]), hold_id=hold.pk, reason="已核实")
+    change = hold_release.request_hold_release(ctx(org["risk"]), hold_id=hold.pk, reason="已核实")
     with pytest.raises(PermissionDenied):
         approvals.approve(ctx(org["risk"]), change.pk)
     approvals.approve(ctx(second_risk_officer(org)), change.pk)
@@ -137,11 +137,11 @@ def test_apply_refuses_a_release_the_placer_approved(org: Org) -> None:
     from clientvault.approvals import routing
 
     hold = _forced(org, placer="risk")
-    change = limits.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="已核实")
+    change = hold_release.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="已核实")
     pending = routing.pending(request(change.pk))
     forged = type(pending)(**{**pending.__dict__, "approver_ids": (org["risk"].pk,)})
     with pytest.raises(PermissionDenied) as refused:
-        limits.apply_hold_release(ctx(org["compliance"]), forged)
+        hold_release.apply_hold_release(ctx(org["compliance"]), forged)
     assert refused.value.code == "placer_is_checker" and _hold(hold).status == HoldStatus.ACTIVE
 
 
@@ -152,15 +152,15 @@ def test_rule_holds_are_not_released_by_people(org: Org) -> None:
     rule_hold = holds.ensure_rule_hold(system_context(), f, "days_overdue")
     assert rule_hold is not None
     with pytest.raises(Conflict) as refused:
-        limits.request_hold_release(ctx(org["risk"]), hold_id=rule_hold.pk, reason="已还款")
+        hold_release.request_hold_release(ctx(org["risk"]), hold_id=rule_hold.pk, reason="已还款")
     assert refused.value.code == "rule_hold"
 
 
 def test_release_request_needs_a_reason_and_scope(org: Org) -> None:
     hold = _forced(org)
     with pytest.raises(ValidationFailed):
-        limits.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="")
+        hold_release.request_hold_release(ctx(second_risk_officer(org)), hold_id=hold.pk, reason="")
     with pytest.raises(NotFound):
-        limits.request_hold_release(ctx(org["risk_other"]), hold_id=hold.pk, reason="试")
+        hold_release.request_hold_release(ctx(org["risk_other"]), hold_id=hold.pk, reason="试")
     with pytest.raises(NotFound):
-        limits.request_hold_release(ctx(org["rep_bj1"]), hold_id=hold.pk, reason="试")
+        hold_release.request_hold_release(ctx(org["rep_bj1"]), hold_id=hold.pk, reason="试")
