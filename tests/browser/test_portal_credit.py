@@ -12,10 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from clientvault.rights.models import RightsRequest
-from clientvault.risk import human_review
+from clientvault.risk import explanation, human_review
 from clientvault.risk.explanation import scorecard_spec
 from clientvault.risk.models import CreditReview
-from clientvault.risk.scorecard.scoring import reason_text
 from clientvault.risk.tests.credit_factory import credit_file, credit_score, reason_codes
 from clientvault.testing.actors import ctx
 from clientvault.testing.customers import all_rows, customer
@@ -44,7 +43,7 @@ def test_a_customer_reads_the_reasons_asks_a_person_and_sees_the_outcome(
 ) -> None:
     me = customer(org["rep_bj1"], name="孙评分")
     score = credit_score(credit_file(me))
-    first_reason = reason_text(scorecard_spec(), reason_codes(score)[0])["zh"]
+    first_reason = explanation.reason_line(scorecard_spec(), reason_codes(score)[0], "zh")
     tab = open_tab("portal-credit")
     page = tab.page
     _sign_in(tab, me.id_number, outbox)

@@ -36,6 +36,7 @@ from clientvault.core.context import Context
 from clientvault.core.errors import NotFound
 from clientvault.risk import vault
 from clientvault.risk.models import CreditReview, CreditScore, ReviewKind, ReviewOutcome, ReviewStatus, Tier, TierPolicy
+from clientvault.risk.plain_bands import band_labels
 from clientvault.risk.scorecard import spec as specs
 from clientvault.risk.scorecard.scoring import ScoringError, reason_text
 
@@ -64,7 +65,7 @@ def reason_line(spec: specs.ScorecardSpec, code: str, language: str) -> str:
     no longer knows (the score came from an earlier scorecard) falls back to the characteristic's label."""
     key = _lang(language)
     try:
-        return reason_text(spec, code)[key]
+        text = reason_text(spec, code)
     except ScoringError:
         field_code = code.rpartition(":")[0]
         try:
@@ -73,6 +74,14 @@ def reason_line(spec: specs.ScorecardSpec, code: str, language: str) -> str:
             return _("A characteristic of an earlier scorecard scored below its best band.")
         label = c.label_en if key == "en" else c.label_zh
         return _("%(characteristic)s scored below its best band.") % {"characteristic": label}
+    field_code, _sep, bin_id = code.rpartition(":")
+    characteristic = spec.characteristic(field_code)
+    band = characteristic.bin(bin_id)
+    plain = band_labels(field_code, characteristic.label_zh, characteristic.label_en, band)
+    if plain is None:
+        return text[key]
+    exact = band.label_en if key == "en" else band.label_zh
+    return text[key].replace(exact, plain[1] if key == "en" else plain[0], 1)  # the band in words; the gap as the spec says
 
 
 # --- The explanation of processing (core.automated_decisions provider) ---------------------------------------

@@ -14,7 +14,6 @@ from clientvault.core import automated_decisions, clock
 from clientvault.core.errors import NotFound
 from clientvault.rights import explanation as rights_explanation
 from clientvault.risk import explanation
-from clientvault.risk.scorecard.scoring import reason_text
 from clientvault.risk.tests.credit_factory import credit_file, credit_score, reason_codes
 from clientvault.testing.actors import ctx, subject_ctx
 from clientvault.testing.customers import customer
@@ -60,8 +59,8 @@ def test_the_customer_sees_tier_and_reasons_in_the_scorecards_own_words(org: Org
     zh = explanation.explain_score(subject_ctx(c), s.pk, "zh-hans")
     en = explanation.explain_score(subject_ctx(c), s.pk, "en")
     assert [r.code for r in zh.reasons] == codes[: explanation.TOP_REASONS]
-    assert [r.text for r in zh.reasons] == [reason_text(spec, code)["zh"] for code in codes[: explanation.TOP_REASONS]]
-    assert [r.text for r in en.reasons] == [reason_text(spec, code)["en"] for code in codes[: explanation.TOP_REASONS]]
+    assert [r.text for r in zh.reasons] == [explanation.reason_line(spec, code, "zh") for code in codes[: explanation.TOP_REASONS]]
+    assert [r.text for r in en.reasons] == [explanation.reason_line(spec, code, "en") for code in codes[: explanation.TOP_REASONS]]
     assert zh.tier == "high" and zh.scored_at == s.scored_at and zh.reviews == () and zh.open_review is None
     # Decided: no total and no per-characteristic points (an internal scale); the tier is what has effects.
     assert not hasattr(zh, "score") and f"{s.score:.1f}" not in json.dumps([r.text for r in en.reasons])
@@ -94,3 +93,33 @@ def test_the_latest_score_of_each_own_record_and_none_says_so(org: Org, audit_ev
     assert explanation.explain_latest(subject_ctx(unscored), "zh-hans") == []
     nothing = audit_events("credit.explanation_viewed")[-1]
     assert nothing.customer_id == unscored.pk and nothing.detail["score"] is None and nothing.fields == []
+
+
+def test_bands_of_known_units_are_said_in_those_units() -> None:
+    """PIPL-24 asks for plain language: a share as a percentage, months and days as whole numbers — not the trainer's
+    half-open intervals. Other characteristics keep the spec's own label."""
+    from clientvault.risk import plain_bands
+    from clientvault.risk.scorecard import spec as specs
+    from clientvault.risk.scorecard.scoring import reason_text
+
+    spec = explanation.scorecard_spec()
+    for c in spec.characteristics:
+        for band in c.bins:
+            code = f"{c.field}:{band.id}"
+            zh, en = explanation.reason_line(spec, code, "zh"), explanation.reason_line(spec, code, "en")
+            if c.field in plain_bands.UNITS:
+                assert "≤" not in zh + en and "<" not in zh + en and "≥" not in zh + en, code
+                assert {"percent": "%", "months": "个月", "days": "天"}[plain_bands.UNITS[c.field]] in zh
+            else:
+                assert (zh, en) == (reason_text(spec, code)["zh"], reason_text(spec, code)["en"])
+    tenure = specs.Bin(id="4", points=0.0, label_zh="", label_en="", lower=98.5, upper=125.5)
+    assert plain_bands.band_labels("tenure_months", "往来月数", "Months as a customer", tenure) == (
+        "往来月数为 99 至 125 个月",
+        "Months as a customer: 99 to 125 months",
+    )
+    share = specs.Bin(id="1", points=0.0, label_zh="", label_en="", lower=0.39455, upper=0.50685)
+    assert plain_bands.band_labels("utilisation", "额度使用率", "Credit utilisation", share) == (
+        "额度使用率在 39% 至 51% 之间",
+        "Credit utilisation between 39% and 51%",
+    )
+    assert plain_bands.band_labels("region", "所在地区", "Region", share) is None

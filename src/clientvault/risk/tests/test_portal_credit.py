@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from clientvault.rights import portal
 from clientvault.rights.models import RightsRequest
+from clientvault.risk import explanation
 from clientvault.risk.explanation import TOP_REASONS, scorecard_spec
 from clientvault.risk.human_review import VIEW_LENGTH
 from clientvault.risk.models import CreditReview
-from clientvault.risk.scorecard.scoring import reason_text
 from clientvault.risk.tests.credit_factory import credit_file, credit_score, reason_codes
 from clientvault.testing.customers import all_rows, customer
 from clientvault.testing.organisation import Org
@@ -58,14 +58,14 @@ def test_the_customer_sees_their_decision_with_the_scorecards_reasons_in_both_la
     body = text(zh)
     assert 'lang="zh-Hans"' in body and 'data-testid="portal-nav-credit"' in body and "cv-portal" in body
     for code in codes:
-        assert reason_text(spec, code)["zh"] in body
+        assert explanation.reason_line(spec, code, "zh") in body
     assert f"{s.score:.1f}" not in body and f"{s.score:.2f}" not in body  # decided: no internal total
     assert s.scored_at.astimezone().strftime("%Y-%m-%d") in body
     assert f'href="/portal/credit/{s.pk}/review/"' in body
     en = text(portal_client(c, language="en").get(reverse("credit_portal:score", args=[s.pk])))
     assert "High risk" in en
     for code in codes:
-        assert reason_text(spec, code)["en"] in en
+        assert explanation.reason_line(spec, code, "en") in en
     assert len(audit_events("credit.explanation_viewed")) == 2
 
 

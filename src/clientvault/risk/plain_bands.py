@@ -1,0 +1,51 @@
+"""Scorecard bands in the words a customer reads (PIPL-24): "额度使用率在 39% 至 51% 之间", not "0.39455 ≤ 额度使用率 < 0.50685".
+
+The spec's own bin labels are exact but written for analysts (half-open intervals with the trainer's split points).
+For the inputs whose unit clientvault knows (``UNITS``: what ``risk/features.scorecard_inputs`` computes) the portal
+says the band in that unit instead: a share as a whole percentage, months and days as whole numbers (an input that is
+a whole number with a split at 98.5 is at least 99). Any other characteristic keeps the spec's label.
+"""
+
+from __future__ import annotations
+
+import math
+
+from clientvault.risk.scorecard import spec as specs
+
+UNITS = {"utilisation": "percent", "tenure_months": "months", "days_overdue": "days"}
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100):d}%"
+
+
+def _bounds(unit: str, lower: float | None, upper: float | None) -> tuple[str | None, str | None]:
+    """The band's least and greatest value in the unit (inclusive for whole numbers), as text; None: unbounded."""
+    if unit == "percent":
+        return (_percent(lower) if lower is not None else None), (_percent(upper) if upper is not None else None)
+    low = str(max(0, math.ceil(lower))) if lower is not None else None
+    high = str(math.ceil(upper) - 1) if upper is not None else None
+    return low, high
+
+
+def band_labels(field: str, characteristic_zh: str, characteristic_en: str, band: specs.Bin) -> tuple[str, str] | None:
+    """(zh, en) for ``band`` of a numeric characteristic whose unit is known; None: keep the spec's label."""
+    unit = UNITS.get(field)
+    if unit is None or (band.lower is None and band.upper is None) or band.categories:
+        return None
+    low, high = _bounds(unit, band.lower, band.upper)
+    zh_unit = {"months": " 个月", "days": " 天"}.get(unit, "")
+    en_unit = {"months": " months", "days": " days"}.get(unit, "")
+    if unit == "percent":  # a share is continuous: "below", "from … to under", "at least"
+        if low is None:
+            return f"{characteristic_zh}低于 {high}", f"{characteristic_en} below {high}"
+        if high is None:
+            return f"{characteristic_zh}不低于 {low}", f"{characteristic_en} at least {low}"
+        return f"{characteristic_zh}在 {low} 至 {high} 之间", f"{characteristic_en} between {low} and {high}"
+    if low is None or low == "0":
+        return f"{characteristic_zh}不超过 {high}{zh_unit}", f"{characteristic_en}: at most {high}{en_unit}"
+    if high is None:
+        return f"{characteristic_zh}至少 {low}{zh_unit}", f"{characteristic_en}: at least {low}{en_unit}"
+    if low == high:
+        return f"{characteristic_zh}为 {low}{zh_unit}", f"{characteristic_en}: {low}{en_unit}"
+    return f"{characteristic_zh}为 {low} 至 {high}{zh_unit}", f"{characteristic_en}: {low} to {high}{en_unit}"
