@@ -18,6 +18,7 @@ from clientvault.approvals import selectors as approvals
 from clientvault.core.capabilities import APPROVALS
 from clientvault.core.context import Context
 from clientvault.customers import reminders
+from clientvault.risk.desk_counts import desk_counts
 
 OK, NEAR, OVERDUE = "ok", "near", "overdue"
 
@@ -82,7 +83,54 @@ def _approval_cards(ctx: Context) -> list[Card | None]:
     return [waiting, own]
 
 
+def _risk_cards(ctx: Context) -> list[Card | None]:
+    """The risk desk's day (issue #16): open early warnings, reviews due, rule changes waiting for a second officer."""
+    counts = desk_counts(ctx)
+    if counts is None:
+        return []
+    queue, reviews = reverse("risk_warnings:queue"), reverse("risk:reviews")
+    found: list[Card | None] = [
+        Card(
+            key="credit_warnings",
+            title=_("Open early warnings"),
+            count=counts.warnings_open,
+            link=f"{queue}?status=open",
+            icon="bi-exclamation-triangle",
+            tone=OVERDUE if counts.warnings_critical else (NEAR if counts.warnings_open else OK),
+            parts=(
+                Part(
+                    _("critical"),
+                    counts.warnings_critical,
+                    f"{queue}?status=open&severity=critical",
+                    OVERDUE if counts.warnings_critical else "",
+                ),
+            ),
+        ),
+        Card(
+            key="credit_reviews",
+            title=_("Credit reviews due"),
+            count=counts.reviews_due,
+            link=reviews,
+            icon="bi-calendar-check",
+            tone=OVERDUE if counts.reviews_overdue else (NEAR if counts.reviews_due else OK),
+            parts=(Part(_("overdue"), counts.reviews_overdue, reviews, OVERDUE if counts.reviews_overdue else ""),),
+        ),
+    ]
+    if counts.rule_changes_waiting is not None:
+        found.append(
+            Card(
+                key="credit_rule_changes",
+                title=_("Credit-control rule changes to decide"),
+                count=counts.rule_changes_waiting,
+                link=reverse("risk_rules:list"),
+                icon="bi-sliders",
+                tone=NEAR if counts.rule_changes_waiting else OK,
+            )
+        )
+    return found
+
+
 def cards(ctx: Context) -> list[Card]:
     """The cards for this person, in the order of the day's work."""
-    found = [*_approval_cards(ctx), _followups_card(ctx)]
+    found = [*_approval_cards(ctx), *_risk_cards(ctx), _followups_card(ctx)]
     return [c for c in found if c is not None]

@@ -158,3 +158,32 @@ def test_the_bell_counts_unread_and_the_notifications_page_marks_them_read(org: 
     assert 'data-testid="bell-count"' not in client.get("/home/").content.decode()
     assert Notification.objects.get(pk=second).read_at is not None
     assert Notification.objects.get(pk=foreign).read_at is None
+
+
+def test_a_risk_officer_sees_the_risk_desks_day(org: Org) -> None:
+    """Open warnings (critical ones red), reviews due (overdue ones red) within the files the officer may see, and the
+    credit-control rule changes another officer proposed; nobody else gets these cards."""
+    from clientvault.risk import rule_catalogue
+    from clientvault.risk.tests import desk
+    from clientvault.risk.tests.limits_support import second_risk_officer
+
+    with clock.travel(NOON):
+        mine = desk.credit_file(customer(org["rep_bj1"]))
+        desk.warning(mine, "overdue", "critical")
+        desk.warning(mine, "utilisation", "warning", reference="r2")
+        desk.review(mine, TODAY - dt.timedelta(days=3))
+        desk.review(mine, TODAY + dt.timedelta(days=10), kind="warning")
+        foreign = desk.credit_file(customer(org["rep_other"]))  # the other legal entity: out of the officer's sight
+        desk.warning(foreign, "overdue", "critical")
+        rule_catalogue.change_rule(ctx=ctx(second_risk_officer(org)), code="days-overdue", data={"params": {"at": 60}}, reason="放宽")
+        page = _client(org, "risk").get("/home/").content.decode()
+        found = _cards(page)
+        assert (found["credit_warnings"], found["credit_reviews"], found["credit_rule_changes"]) == (2, 2, 1)
+        assert 'href="/risk/warnings/?status=open&amp;severity=critical"' in page and 'href="/risk/control-rules/"' in page
+        second = Client()
+        sign_in_verified(second, second_risk_officer(org))
+        assert _cards(second.get("/home/").content.decode())["credit_rule_changes"] == 0  # their own proposal
+        for other in ("compliance", "auditor", "rep_bj1", "admin"):
+            assert not {"credit_warnings", "credit_reviews", "credit_rule_changes"} & set(
+                _cards(_client(org, other).get("/home/").content.decode())
+            )
