@@ -3,7 +3,8 @@
 The spec's own bin labels are exact but written for analysts (half-open intervals with the trainer's split points).
 For the inputs whose unit clientvault knows (``UNITS``: what ``risk/features.scorecard_inputs`` computes) the portal
 says the band in that unit instead: a share as a whole percentage, months and days as whole numbers (an input that is
-a whole number with a split at 98.5 is at least 99). Any other characteristic keeps the spec's label.
+a whole number with a split at 98.5 is at least 99); regions and industries, Chinese category values, are named in
+English for English readers. Any other characteristic keeps the spec's label.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ import math
 from clientvault.risk.scorecard import spec as specs
 
 UNITS = {"utilisation": "percent", "tenure_months": "months", "days_overdue": "days"}
+# The Chinese category values ``features.scorecard_inputs`` gives (regions, industries), in English for English readers.
+CATEGORIES_EN = {
+    "region": {"华东": "East China", "华北": "North China", "华南": "South China", "西部": "Western China", "东北": "Northeast China"},
+    "industry": {
+        "制造": "manufacturing", "零售": "retail", "服务": "services", "建筑": "construction", "科技": "technology",
+        "农业": "agriculture", "矿业": "mining", "渔业": "fishery",
+    },
+}  # fmt: skip
 
 
 def _percent(value: float) -> str:
@@ -30,8 +39,13 @@ def _bounds(unit: str, lower: float | None, upper: float | None) -> tuple[str | 
 
 def band_labels(field: str, characteristic_zh: str, characteristic_en: str, band: specs.Bin) -> tuple[str, str] | None:
     """(zh, en) for ``band`` of a numeric characteristic whose unit is known; None: keep the spec's label."""
+    if band.categories:
+        names = CATEGORIES_EN.get(field)
+        if names is None:
+            return None
+        return band.label_zh, f"{characteristic_en} is {', '.join(names.get(c, c) for c in band.categories)}"
     unit = UNITS.get(field)
-    if unit is None or (band.lower is None and band.upper is None) or band.categories:
+    if unit is None or (band.lower is None and band.upper is None):
         return None
     low, high = _bounds(unit, band.lower, band.upper)
     zh_unit = {"months": " 个月", "days": " 天"}.get(unit, "")

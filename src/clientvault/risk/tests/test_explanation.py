@@ -110,6 +110,8 @@ def test_bands_of_known_units_are_said_in_those_units() -> None:
             if c.field in plain_bands.UNITS:
                 assert "≤" not in zh + en and "<" not in zh + en and "≥" not in zh + en, code
                 assert {"percent": "%", "months": "个月", "days": "天"}[plain_bands.UNITS[c.field]] in zh
+            elif c.field in plain_bands.CATEGORIES_EN:
+                assert zh == reason_text(spec, code)["zh"] and not any("\u4e00" <= ch <= "\u9fff" for ch in en), code
             else:
                 assert (zh, en) == (reason_text(spec, code)["zh"], reason_text(spec, code)["en"])
     tenure = specs.Bin(id="4", points=0.0, label_zh="", label_en="", lower=98.5, upper=125.5)
@@ -122,4 +124,6 @@ def test_bands_of_known_units_are_said_in_those_units() -> None:
         "额度使用率在 39% 至 51% 之间",
         "Credit utilisation between 39% and 51%",
     )
-    assert plain_bands.band_labels("region", "所在地区", "Region", share) is None
+    assert plain_bands.band_labels("income_band", "月收入区间", "Monthly income band", share) is None
+    west = specs.Bin(id="4", points=0.0, label_zh="所在地区为 西部", label_en="Region is 西部", categories=("西部",))
+    assert plain_bands.band_labels("region", "所在地区", "Region", west) == ("所在地区为 西部", "Region is Western China")
