@@ -29,6 +29,7 @@ from clientvault.core.context import Context, for_user, system_context
 from clientvault.customers import custom_fields, entry_review
 from clientvault.customers.choices import AppliesTo, Channel, FieldType, IdType, Industry, Kind, Residency, Source, Status
 from clientvault.customers.imports import ImportRow, import_customers
+from clientvault.risk.features import INCOME_BANDS
 
 DEMO_PASSWORD = "Demo-Pass-2026!"  # printed by `clientvault demo`; demo databases only
 TAGS = ["高净值", "理财", "保险", "基金定投", "私人银行", "企业年金", "代发工资", "跨境业务", "养老规划", "VIP"]
@@ -168,8 +169,9 @@ def _create_users(ctx: Context, departments: dict[str, Department]) -> dict[str,
 
 
 def _define_custom_fields(admin: User) -> None:
-    """Two custom fields, defined and classified by the demo administrator through the same service
-    (and with the same ``customfield.created`` event) as one an administrator defines on the page."""
+    """Three custom fields, defined and classified by the demo administrator through the same service
+    (and with the same ``customfield.created`` event) as one an administrator defines on the page. The monthly income
+    band is the key credit scoring reads (``risk/features.INCOME_BAND_FIELD``)."""
 
     ctx = for_user(admin, channel="cli")
     behaviour = {"category": "behaviour", "jrt_class": "C2", "pipl_sensitive": False, "gbt_sensitive": False, "mask_profile": "none"}
@@ -193,6 +195,29 @@ def _define_custom_fields(admin: User) -> None:
                 ]
             ],
             "classification": behaviour,
+        },
+    )
+    custom_fields.define_custom_field(
+        ctx=ctx,
+        key="income_band",
+        field_type=FieldType.CHOICE,
+        data={
+            "label_zh": "月收入区间",
+            "label_en": "Monthly income band",
+            "applies_to": AppliesTo.INDIVIDUAL,
+            "position": 3,
+            "choices": [
+                {"value": v, "label_zh": zh, "label_en": en}
+                for v, zh, en in [
+                    ("<5k", "5千元以下", "Under 5k"),
+                    ("5k-10k", "5千至1万元", "5k to 10k"),
+                    ("10k-20k", "1万至2万元", "10k to 20k"),
+                    ("20k-50k", "2万至5万元", "20k to 50k"),
+                    ("50k+", "5万元以上", "50k and more"),
+                ]
+            ],
+            # Income is property information (JR/T 0171 C2), not a PIPL sensitive category by itself.
+            "classification": {**behaviour, "category": "property"},
         },
     )
     custom_fields.define_custom_field(
@@ -234,6 +259,7 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
     used_cards: set[str] = set()
     # A separate stream, so adding card numbers leaves the rest of the seeded data as it was.
     card_rng = random.Random(seed * 7919 + 1)
+    income_rng = random.Random(seed * 104729 + 3)  # the monthly income bands (credit scoring reads them)
     rows: list[ImportRow] = []
     for _ in range(n):
         owner = rng.choice(owners)
@@ -269,6 +295,8 @@ def customer_rows(n: int, users: dict[str, User], *, seed: int = 2026) -> list[I
                 "occupation": str(fake.job())[:100],
             }
             custom: dict[str, Any] = {"risk_appetite": rng.choice(["c1", "c2", "c3", "c4", "c5"])} if rng.random() < 0.8 else {}
+            if income_rng.random() < 0.7:  # its own generator: the rest of the demo's draws stay as they were
+                custom["income_band"] = income_rng.choices(INCOME_BANDS, weights=(15, 30, 30, 18, 7))[0]
             rows.append(ImportRow(kind=Kind.INDIVIDUAL, data=data, owner=owner, custom=custom, tags=tags, followups=followups))
         else:
             region = make_resident_id(fake, rng, today)[:6]
