@@ -37,9 +37,10 @@ def test_imported_follow_ups_are_sealed_and_each_leaves_its_event(org, audit_eve
 
 def test_the_demo_defines_its_custom_fields_through_the_service_with_their_events(org, audit_events):
     seeding._define_custom_fields(org["admin"])
-    assert set(CustomFieldDefinition.objects.values_list("key", flat=True)) == {"risk_appetite", "employees"}
+    assert set(CustomFieldDefinition.objects.values_list("key", flat=True)) == {"risk_appetite", "income_band", "employees"}
     events = audit_events("customfield.created")
-    assert sorted(e.object_id for e in events) == ["employees", "risk_appetite"]
+    assert sorted(e.object_id for e in events) == ["employees", "income_band", "risk_appetite"]
     assert {e.actor_id for e in events} == {org["admin"].pk}
     classes = dict(FieldClassification.objects.filter(key__startswith="customer.custom.").values_list("key", "jrt_class"))
-    assert classes == {"customer.custom.risk_appetite": "C2", "customer.custom.employees": "C1"}
+    expected = {"customer.custom.risk_appetite": "C2", "customer.custom.income_band": "C2", "customer.custom.employees": "C1"}
+    assert classes == expected
