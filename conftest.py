@@ -65,9 +65,21 @@ def _private_keysets(tmp_path_factory: pytest.TempPathFactory) -> Any:
 DATABASES = ["default", "keys"]
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup", "org", "audit_events"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every database test may use the key store too: customer data is sealed with keys kept there."""
+    """Every database test may use the key store too: customer data is sealed with keys kept there.
+
+    A test marked ``db_independent`` runs only in the SQLite pass (``make test-postgres`` deselects it), so it
+    must not touch the test database: one that asks for it is refused here rather than silently run once.
+    """
     for item in items:
+        if item.get_closest_marker("db_independent") is not None:
+            asks = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+            if item.get_closest_marker("django_db") is not None or asks:
+                raise pytest.UsageError(f"{item.nodeid} is marked db_independent but uses the test database ({sorted(asks)})")
+            continue
         marker = item.get_closest_marker("django_db")
         if marker is not None:
             if "databases" not in marker.kwargs:

@@ -16,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The benchmark runs in a subprocess on its own SQLite file: the PostgreSQL pass would repeat it unchanged.
+pytestmark = pytest.mark.db_independent
+
 
 @pytest.fixture
 def risk_extra() -> None:
