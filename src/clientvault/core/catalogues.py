@@ -31,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -201,6 +202,33 @@ def AppendOnly(*tables: str) -> migrations.RunPython:
     return migrations.RunPython(create, remove)
 
 
+# --- Seeded text -------------------------------------------------------------------------------------
+# The descriptions a migration seeds are English data, marked with ``gettext_noop`` where they are written, so
+# the catalogues hold their translations: they are shown in the reader's language. An officer's own text has no
+# catalogue entry and is shown as written. Only the named free-text fields: codes are never translated.
+SEEDED_TEXT_FIELDS = ("description",)
+
+
+def seeded_text(text: str) -> str:
+    """A seeded English text in the reader's language (any other text unchanged)."""
+    return gettext(text) if text else text
+
+
+def shown_initial(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Form values with the seeded texts in the reader's language."""
+    return {k: seeded_text(v) if k in SEEDED_TEXT_FIELDS and isinstance(v, str) else v for k, v in values.items()}
+
+
+def keep_seeded(data: dict[str, Any], stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A submitted text equal to the translation the form showed is the stored text unchanged: keep the stored
+    English, so saving a form in Chinese neither rewrites nor proposes a change to a field nobody touched."""
+    for key in SEEDED_TEXT_FIELDS:
+        was = stored.get(key)
+        if key in data and isinstance(was, str) and was and " ".join(str(data[key]).split()) == " ".join(seeded_text(was).split()):
+            data[key] = was
+    return data
+
+
 # --- The edit page ----------------------------------------------------------------------------------
 
 
@@ -217,9 +245,9 @@ def edit_versioned(
 ) -> HttpResponse:
     """GET shows the form of the current values and the history; a valid POST calls ``save(data, reason)``
     and redirects. A refusal (invalid values, separation of duties) is said on the form, nothing written."""
-    form = form_class(request.POST or None, initial=dict(initial))
+    form = form_class(request.POST or None, initial=shown_initial(initial))
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data = keep_seeded(dict(form.cleaned_data), initial)
         reason = data.pop("reason")
         try:
             result = save(data, reason)

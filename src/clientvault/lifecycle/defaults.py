@@ -7,39 +7,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 # code: (category, purpose, legal basis, months, start event, end action, citation, description)
 RETENTION_DEFAULTS: dict[str, tuple[str, str, str, int, str, str, str, str]] = {
     "profile-service": (
         "profile", "customer_service", "contract", 36, "relationship_end", "delete", "PIPL-19",
-        "The profile, kept for the service and then deleted: 3 years after the relationship ends [M] (PIPL-19, GBT35273-8.5).",
+        gettext_noop(
+            "The profile, kept for the service and then deleted: 3 years after the relationship ends [M] (PIPL-19, GBT35273-8.5)."
+        ),
     ),
     "kyc-aml": (
         "kyc", "compliance_review", "legal_duty", 120, "relationship_end", "delete", "AML-34",
-        "Customer identification records: 10 years after the relationship ends (AML-34); an AML legal hold restricts meanwhile.",
+        gettext_noop(
+            "Customer identification records: 10 years after the relationship ends (AML-34); an AML legal hold restricts meanwhile."
+        ),
     ),
     "transactions-aml": (
         "transactions", "compliance_review", "legal_duty", 120, "transaction_date", "delete", "AML-34",
-        "Transaction records: 10 years after the transaction (AML-34).",
+        gettext_noop("Transaction records: 10 years after the transaction (AML-34)."),
     ),
     "followups-sales": (
         "followups", "sales_followup", "contract", 36, "last_contact", "delete", "PIPL-19",
-        "Follow-ups: 3 years after the last contact [M] (PIPL-19, GBT35273-6.1).",
+        gettext_noop("Follow-ups: 3 years after the last contact [M] (PIPL-19, GBT35273-6.1)."),
     ),
     "marketing-tags": (
         "marketing_tags", "marketing", "consent", 0, "consent_withdrawn", "delete", "PIPL-47",
-        "Marketing tags are personal data (GBT35273-3.1): deleted when marketing consent is withdrawn (PIPL-15, PIPL-47).",
+        gettext_noop("Marketing tags are personal data (GBT35273-3.1): deleted when marketing consent is withdrawn (PIPL-15, PIPL-47)."),
     ),
     "consent-evidence": (
         "consent_evidence", "compliance_review", "legal_duty", 36, "relationship_end", "delete", "PIPL-69",
-        "Consent evidence proves lawful processing (PIPL-69): 3 years after the relationship ends [M].",
+        gettext_noop("Consent evidence proves lawful processing (PIPL-69): 3 years after the relationship ends [M]."),
     ),
     "access-logs": (
         "access_logs", "audit", "legal_duty", 6, "transaction_date", "delete", "CSL-21",
-        "Access logs: at least 6 months (CSL-21) [M]; archived with their proofs by the audit trail, not by the sweep.",
+        gettext_noop("Access logs: at least 6 months (CSL-21) [M]; archived with their proofs by the audit trail, not by the sweep."),
     ),
     "pipia-records": (
         "pipia", "compliance_review", "legal_duty", 36, "relationship_end", "delete", "PIPL-55-56",
-        "Impact assessments and processing records: at least 3 years (PIPL-56).",
+        gettext_noop("Impact assessments and processing records: at least 3 years (PIPL-56)."),
     ),
 }  # fmt: skip
 

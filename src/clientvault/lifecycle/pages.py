@@ -23,11 +23,11 @@ from django.views.decorators.http import require_POST, require_safe
 from clientvault.access.models import Purpose
 from clientvault.access.purposes import LegalBasis
 from clientvault.core.capabilities import CHANGE, LEGAL_HOLDS, RESTRICTED_RECORDS, RETENTION_RULES, VIEW, allows
+from clientvault.core.catalogues import seeded_text
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, ValidationFailed
 from clientvault.core.http import AppRequest, ctx_of
 from clientvault.lifecycle import holds, queries, rules, selectors
-from clientvault.lifecycle.defaults import RETENTION_DEFAULTS
 from clientvault.lifecycle.models import (
     Category,
     EndAction,
@@ -52,9 +52,6 @@ def _error(request: AppRequest, exc: DomainError) -> None:
         messages.error(request, str(exc))
 
 
-_SEEDED = {code: values[-1] for code, values in RETENTION_DEFAULTS.items()}
-
-
 def _reason(reason: str) -> str:
     return _("Seeded from RULES.md") if reason == "RULES.md (issue #15)" else reason
 
@@ -73,14 +70,12 @@ def rule_list(request: AppRequest) -> HttpResponse:
     language = get_language()
     purposes = {p.code: p.name(language) for p in Purpose.objects.all()}
     ends = dict(EndAction.choices)
-    english = (language or "").startswith("en")
     rows = [
         {
             "rule": rule,
             "purpose": purposes.get(rule.purpose, rule.purpose),
             "basis": str(LegalBasis(rule.legal_basis).label) if rule.legal_basis in LegalBasis.values else rule.legal_basis,
-            # Seeded descriptions are English data: shown in English only (the columns say the same in every language).
-            "description": "" if english is False and rule.description == _SEEDED.get(rule.code) else rule.description,
+            "description": seeded_text(rule.description),  # a seeded description in the reader's language
             "versions": [(v, ends.get(str(v.snapshot.get("end_action")), ""), _reason(v.reason)) for v in history.get(rule.code, [])],
         }
         for rule in RetentionRule.objects.order_by("category", "code")

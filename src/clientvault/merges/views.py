@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.core.capabilities import CHANGE, DUPLICATES, SURVIVORSHIP_RULES, VIEW, allows
+from clientvault.core.catalogues import keep_seeded
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.http import AppRequest, ctx_of
@@ -164,6 +165,9 @@ def rule_edit(request: AppRequest, field: str) -> HttpResponse:
         raise Http404
     order = [s for s in request.POST.get("source_order", "").replace("，", ",").split(",") if s.strip()]
     data = {"rule": request.POST.get("rule", ""), "source_order": order, "description": request.POST.get("description", "")}
+    current = SurvivorshipRule.objects.filter(field=field).first()
+    if current is not None:
+        keep_seeded(data, current.snapshot())  # the translated seeded description, unchanged, stays the stored one
     try:
         rule_catalogue.change_rule(ctx=ctx, field=field, data=data, reason=request.POST.get("reason", ""))
     except NotFound:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clientvault.core.capabilities import CHANGE, CREDIT_RULES, RISK_DESK, VIEW, allows
+from clientvault.core.catalogues import keep_seeded, shown_initial
 from clientvault.core.context import Context
 from clientvault.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.forms import apply_errors
@@ -168,13 +169,15 @@ def rule_edit(request: AppRequest, control_rule_code: str) -> HttpResponse:
     row = ControlRule.objects.filter(code=control_rule_code).first()
     if row is None:
         raise Http404
-    form = RuleForm(request.POST or None, measure=row.measure, initial=rule_initial(row.snapshot()))
+    initial = rule_initial(row.snapshot())
+    form = RuleForm(request.POST or None, measure=row.measure, initial=shown_initial(initial))
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                result = rule_catalogue.change_rule(ctx=ctx, code=row.code, data=form.values(), reason=form.cleaned_data["reason"])
+                data = keep_seeded(form.values(), initial)
+                result = rule_catalogue.change_rule(ctx=ctx, code=row.code, data=data, reason=form.cleaned_data["reason"])
             except (NotFound, PermissionDenied):
                 raise Http404 from None
             except ValidationFailed as exc:

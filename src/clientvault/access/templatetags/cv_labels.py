@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.classification.catalogue import Category, MaskProfile
+from clientvault.core.catalogues import seeded_text
 from clientvault.core.roles import ROLE_LABELS
 
 register = template.Library()
@@ -81,3 +82,9 @@ def resource_label(code: str) -> str:
     from clientvault.access.labels import RESOURCE_LABELS
 
     return str(RESOURCE_LABELS.get(code, code))
+
+
+@register.filter
+def seeded(value: Any) -> str:
+    """A description a migration seeded (English data) in the reader's language; an officer's own text as written."""
+    return seeded_text(str(value or ""))

@@ -12,6 +12,7 @@ import importlib
 from typing import Any
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 COMPLIANCE, MANAGER = "compliance_officer", "sales_manager"
 
@@ -38,19 +39,19 @@ def _one(role: str) -> list[dict[str, Any]]:
 
 RULES = {
     "customers-sensitive-field": _rule(
-        "customers.sensitive_field", _one(COMPLIANCE), "A change of a C3 or PIPL-sensitive profile field: one compliance officer approves."
+        "customers.sensitive_field", _one(COMPLIANCE), gettext_noop("A change of a C3 or PIPL-sensitive profile field: one compliance officer approves.")
     ),
     "customers-lower-protection": _rule(
-        "customers.lower_protection", _one(COMPLIANCE), "Lowering a record's protection: a second compliance officer approves."
+        "customers.lower_protection", _one(COMPLIANCE), gettext_noop("Lowering a record's protection: a second compliance officer approves.")
     ),
     "customers-reassign-owner": _rule(
-        "customers.reassign_owner", _one(MANAGER), "A new owner: a sales manager of the department approves.", escalate_to=[MANAGER, COMPLIANCE]
+        "customers.reassign_owner", _one(MANAGER), gettext_noop("A new owner: a sales manager of the department approves."), escalate_to=[MANAGER, COMPLIANCE]
     ),
-    "customers-entry-review": _rule("customers.entry_review", _one(COMPLIANCE), "A new customer record: compliance reviews it."),
+    "customers-entry-review": _rule("customers.entry_review", _one(COMPLIANCE), gettext_noop("A new customer record: compliance reviews it.")),
     "assets-movement": _rule(
         "assets.movement",
         _one(MANAGER),
-        "A movement of 1,000,000.00 (CNY equivalent) or more: a sales manager approves; from 5,000,000.00 compliance re-checks.",
+        gettext_noop("A movement of 1,000,000.00 (CNY equivalent) or more: a sales manager approves; from 5,000,000.00 compliance re-checks."),
         conditions={"min_amount_minor": 100_000_000},
         supervisor_threshold_minor=500_000_000,
         supervisor_roles=[COMPLIANCE],

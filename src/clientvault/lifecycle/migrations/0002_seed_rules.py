@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 from clientvault.core.catalogues import AppendOnly
 
@@ -22,7 +23,7 @@ ERASE_RULE = {
     "sla_working_days": 2,
     "escalate_to": [COMPLIANCE],
     "expire_after_days": 30,
-    "description": "Erasing a customer on request (PIPL-47): a compliance officer other than the maker approves.",
+    "description": gettext_noop("Erasing a customer on request (PIPL-47): a compliance officer other than the maker approves."),
 }
 EDITABLE = ("category", "purpose", "legal_basis", "period_months", "start_event", "end_action", "citation", "description")
 

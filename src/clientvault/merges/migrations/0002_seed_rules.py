@@ -10,29 +10,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 from clientvault.core.catalogues import AppendOnly
 
 TRUST = ["branch", "partner", "referral", "online", "campaign", "other"]
 SURVIVORSHIP: dict[str, tuple[str, list[str], str]] = {
-    "name": ("most_trusted_source", TRUST, "The name as recorded by the most trusted source."),
-    "id_number": ("non_null", [], "The survivor's ID number, else the first record that has one (its ID type goes with it)."),
-    "birth_date": ("non_null", [], "The survivor's date of birth, else the first known."),
-    "sex": ("non_null", [], "The survivor's value, else the first known."),
-    "mobile": ("most_recent", [], "The mobile of the record updated last."),
-    "email": ("most_recent", [], "The e-mail of the record updated last."),
-    "address": ("most_recent", [], "The address of the record updated last."),
-    "nationality": ("non_null", [], "The survivor's value, else the first known."),
-    "residency": ("most_recent", [], "The residency of the record updated last."),
-    "occupation": ("most_recent", [], "The occupation of the record updated last."),
-    "uscc": ("non_null", [], "The survivor's credit code, else the first known."),
-    "legal_representative": ("most_recent", [], "The legal representative of the record updated last."),
-    "registered_address": ("most_recent", [], "The registered address of the record updated last."),
-    "industry": ("non_null", [], "The survivor's industry, else the first known."),
-    "bank_card": ("most_recent", [], "The bank card of the record updated last."),
-    "status": ("manual", [], "Picked by the person proposing the merge (default: the survivor's)."),
-    "source": ("most_trusted_source", TRUST, "The most trusted source among the records."),
-    "custom_data": ("most_complete", [], "The custom fields of the most complete record."),
+    "name": ("most_trusted_source", TRUST, gettext_noop("The name as recorded by the most trusted source.")),
+    "id_number": ("non_null", [], gettext_noop("The survivor's ID number, else the first record that has one (its ID type goes with it).")),
+    "birth_date": ("non_null", [], gettext_noop("The survivor's date of birth, else the first known.")),
+    "sex": ("non_null", [], gettext_noop("The survivor's value, else the first known.")),
+    "mobile": ("most_recent", [], gettext_noop("The mobile of the record updated last.")),
+    "email": ("most_recent", [], gettext_noop("The e-mail of the record updated last.")),
+    "address": ("most_recent", [], gettext_noop("The address of the record updated last.")),
+    "nationality": ("non_null", [], gettext_noop("The survivor's value, else the first known.")),
+    "residency": ("most_recent", [], gettext_noop("The residency of the record updated last.")),
+    "occupation": ("most_recent", [], gettext_noop("The occupation of the record updated last.")),
+    "uscc": ("non_null", [], gettext_noop("The survivor's credit code, else the first known.")),
+    "legal_representative": ("most_recent", [], gettext_noop("The legal representative of the record updated last.")),
+    "registered_address": ("most_recent", [], gettext_noop("The registered address of the record updated last.")),
+    "industry": ("non_null", [], gettext_noop("The survivor's industry, else the first known.")),
+    "bank_card": ("most_recent", [], gettext_noop("The bank card of the record updated last.")),
+    "status": ("manual", [], gettext_noop("Picked by the person proposing the merge (default: the survivor's).")),
+    "source": ("most_trusted_source", TRUST, gettext_noop("The most trusted source among the records.")),
+    "custom_data": ("most_complete", [], gettext_noop("The custom fields of the most complete record.")),
 }
 COMPLIANCE = "compliance_officer"
 
@@ -54,8 +55,8 @@ def _approval_rule(change_type: str, description: str) -> dict[str, Any]:
 
 
 APPROVAL_RULES = {
-    "merges-merge": _approval_rule("merges.merge", "A merge of customer records: a compliance officer other than the maker approves."),
-    "merges-unmerge": _approval_rule("merges.unmerge", "Undoing a merge: a compliance officer other than the maker approves."),
+    "merges-merge": _approval_rule("merges.merge", gettext_noop("A merge of customer records: a compliance officer other than the maker approves.")),
+    "merges-unmerge": _approval_rule("merges.unmerge", gettext_noop("Undoing a merge: a compliance officer other than the maker approves.")),
 }
 
 

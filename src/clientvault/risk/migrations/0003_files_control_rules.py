@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 from clientvault.core.seeding import tables_exist
 
@@ -20,7 +21,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"ratio": 1.0},
         "action": "block",
         "checkpoints": [NEW, DRAW],
-        "description": "A new loan or drawdown that would take the exposure past the effective limit is refused.",
+        "description": gettext_noop("A new loan or drawdown that would take the exposure past the effective limit is refused."),
     },
     {
         "code": "exposure-over-limit-hold",
@@ -28,7 +29,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"ratio": 1.0},
         "action": "hold",
         "checkpoints": [EVAL],
-        "description": "An exposure past the effective limit holds the file until it is back within it.",
+        "description": gettext_noop("An exposure past the effective limit holds the file until it is back within it."),
     },
     {
         "code": "utilisation-warning",
@@ -36,7 +37,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"at": 0.8},
         "action": "warn",
         "checkpoints": [NEW, DRAW, EVAL],
-        "description": "Utilisation of the effective limit at or above the threshold.",
+        "description": gettext_noop("Utilisation of the effective limit at or above the threshold."),
     },
     {
         "code": "days-overdue",
@@ -44,7 +45,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"at": 30},
         "action": "hold",
         "checkpoints": [EVAL],
-        "description": "An instalment unpaid for at least the given number of days.",
+        "description": gettext_noop("An instalment unpaid for at least the given number of days."),
     },
     {
         "code": "overdue-ratio",
@@ -52,7 +53,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"at": 0.1},
         "action": "hold",
         "checkpoints": [EVAL],
-        "description": "The overdue amount is at least the given share of the exposure.",
+        "description": gettext_noop("The overdue amount is at least the given share of the exposure."),
     },
     {
         "code": "limit-expired",
@@ -60,7 +61,7 @@ RULES: list[dict[str, Any]] = [
         "params": {},
         "action": "block",
         "checkpoints": [NEW, DRAW, TERMS],
-        "description": "A limit lapsed while exposure remains and no valid limit replaced it.",
+        "description": gettext_noop("A limit lapsed while exposure remains and no valid limit replaced it."),
     },
     {
         "code": "review-overdue",
@@ -68,7 +69,7 @@ RULES: list[dict[str, Any]] = [
         "params": {},
         "action": "hold",
         "checkpoints": [EVAL],
-        "description": "The periodic review is past its date.",
+        "description": gettext_noop("The periodic review is past its date."),
     },
     {
         "code": "hold-in-force",
@@ -76,7 +77,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"forced_only": False},
         "action": "block",
         "checkpoints": [NEW, DRAW, TERMS],
-        "description": "A credit hold in force blocks new credit, drawdowns and longer payment terms.",
+        "description": gettext_noop("A credit hold in force blocks new credit, drawdowns and longer payment terms."),
     },
     {
         "code": "terms-over-tier-max",
@@ -84,7 +85,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"max_days": {"high": 30, "medium": 60, "low": 90, "": 30}},
         "action": "block",
         "checkpoints": [TERMS],
-        "description": "Payment terms longer than the tier allows.",
+        "description": gettext_noop("Payment terms longer than the tier allows."),
     },
     {
         "code": "tier-policy-high",
@@ -92,7 +93,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"tiers": ["high"]},
         "action": "block",
         "checkpoints": [NEW],
-        "description": "No new credit for a high-risk tier.",
+        "description": gettext_noop("No new credit for a high-risk tier."),
     },
     {
         "code": "temporary-limit-expiring",
@@ -100,7 +101,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"days": 14},
         "action": "warn",
         "checkpoints": [EVAL],
-        "description": "A temporary limit in force ends within the given number of days.",
+        "description": gettext_noop("A temporary limit in force ends within the given number of days."),
     },
     {
         "code": "collateral-advance",
@@ -108,7 +109,7 @@ RULES: list[dict[str, Any]] = [
         "params": {"advance_rate": 0.5},
         "action": "warn",
         "checkpoints": [NEW, DRAW, TERMS, EVAL],
-        "description": "Collateral raises the effective limit by its amount times the advance rate (never fires).",
+        "description": gettext_noop("Collateral raises the effective limit by its amount times the advance rate (never fires)."),
     },
 ]
 EDITABLE = ("measure", "params", "action", "checkpoints", "active", "citation", "description")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 RISK, COMPLIANCE = "risk_officer", "compliance_officer"
 BAND = 100_000_001  # amounts up to and including CNY 1,000,000.00 are the small band (max_amount_minor is exclusive)
@@ -38,22 +39,22 @@ RULES = {
     "risk-limit-standard": _rule(
         "risk.limit",
         [{"stage": 1, "roles": [RISK], "required": 1}],
-        "A credit limit up to CNY 1,000,000.00: another risk officer approves.",
+        gettext_noop("A credit limit up to CNY 1,000,000.00: another risk officer approves."),
         {"max_amount_minor": BAND},
     ),
     "risk-limit-large": _rule(
         "risk.limit",
         [{"stage": 1, "roles": [RISK], "required": 1}, {"stage": 2, "roles": [COMPLIANCE], "required": 1}],
-        "A credit limit above CNY 1,000,000.00: another risk officer, then a compliance officer approves.",
+        gettext_noop("A credit limit above CNY 1,000,000.00: another risk officer, then a compliance officer approves."),
         {"min_amount_minor": BAND},
     ),
     "risk-terms-lengthen": _rule(
-        "risk.terms", [{"stage": 1, "roles": [RISK], "required": 1}], "Longer payment terms: another risk officer approves."
+        "risk.terms", [{"stage": 1, "roles": [RISK], "required": 1}], gettext_noop("Longer payment terms: another risk officer approves.")
     ),
     "risk-hold-release": _rule(
         "risk.hold_release",
         [{"stage": 1, "roles": [RISK, COMPLIANCE], "required": 1}],
-        "Releasing a forced credit hold: a risk or compliance officer other than the maker and the placer approves.",
+        gettext_noop("Releasing a forced credit hold: a risk or compliance officer other than the maker and the placer approves."),
     ),
 }
 
