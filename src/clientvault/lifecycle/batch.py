@@ -31,7 +31,7 @@ from clientvault.core.context import Context, system_context
 from clientvault.customers import lineage, shredding
 from clientvault.customers.models import Customer
 from clientvault.lifecycle import erasure, queries, restriction
-from clientvault.lifecycle.erasure import _CT_COLUMNS, ANONYMISE, DELETE, EXTRA_DELETE, KEEP, ROW_ACTIONS
+from clientvault.lifecycle.erasure import _CT_COLUMNS, ANONYMISE, DELETE, EXTRA_DELETE, KEEP, ROW_ACTIONS, deleters
 from clientvault.lifecycle.models import Erasure, ErasureState
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,10 @@ def _rows(ctx: Context, erasures: list[Erasure]) -> None:
         rows.delete()
         for cid in cids:
             counts[cid][label] = {DELETE: int(per.get(cid, 0))}
+    for label, deleter in deleters().items():
+        deleted = deleter(cids)
+        for cid in cids:
+            counts[cid][label] = {DELETE: deleted.get(cid, 0)}
     blank: dict[str, Any] = dict.fromkeys(_CT_COLUMNS, b"")
     Customer.objects.unrestricted(reason=_REASON).filter(pk__in=cids).update(**blank, minor_until=None, erased_at=clock.now())
     for cid in cids:

@@ -14,7 +14,9 @@ the customer is restricted; nothing already committed is undone (a destroyed key
 
 A ``kill -9`` anywhere leaves the row in the last committed state; ``resume_stalled`` (the sweep) runs it on.
 
-What is kept, and why (stated in every certificate): the tombstone customer row (id, legal entity, department,
+Deleted in step 2 besides the registered relations: import provenance, and what an app above lifecycle registers
+with ``delete_with_customer`` (risk: the credit file and everything under it). What is kept, and why (stated in
+every certificate): the tombstone customer row (id, legal entity, department,
 kind, status, dates; no personal value, every ciphertext column blanked); consent records and their evidence
 (proof of what was lawful before, PIPL-69; ciphertext under the destroyed key); asset rows and their ledger as
 non-personal aggregates (double-entry balances of the institution; identifiers blanked); merge lineage (ciphertext
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -59,6 +62,22 @@ KEPT_BASIS: dict[str, str] = {
 }
 # Exempt from merges but personal and deletable with the customer.
 EXTRA_DELETE = ("intake.importedrecord",)
+# Exempt from merges, personal, and deleted with the customer by their own app (one above lifecycle, which cannot be
+# imported here): ``deleter(customer_ids)`` deletes what it holds about them and answers a count per customer. The
+# credit file (risk) keeps limits, tier, scores and figures in plaintext columns: deleted, never left on a tombstone.
+Deleter = Callable[[list[uuid.UUID]], dict[uuid.UUID, int]]
+_DELETERS: dict[str, Deleter] = {}
+
+
+def delete_with_customer(label: str, deleter: Deleter) -> None:
+    """Register ``deleter`` for the rows of ``label`` ("app.model") an erasure deletes (called from ``AppConfig.ready``)."""
+    _DELETERS[label] = deleter
+
+
+def deleters() -> dict[str, Deleter]:
+    return dict(_DELETERS)
+
+
 _CT_COLUMNS = tuple(f.attname for f in Customer._meta.concrete_fields if f.attname.endswith("_ct") or f.attname.endswith("_bidx"))
 _REASON = "erasure: the engine works on the record it erases"
 
@@ -117,6 +136,8 @@ def _rows(ctx: Context, erasure: Erasure) -> None:
         model = lineage.model_of(label)
         n, _ = model._base_manager.filter(customer_id=cid).delete()
         counts[label] = {DELETE: n}
+    for label, deleter in deleters().items():
+        counts[label] = {DELETE: deleter([cid]).get(cid, 0)}
     blank: dict[str, Any] = dict.fromkeys(_CT_COLUMNS, b"")
     Customer.objects.unrestricted(reason=_REASON).filter(pk=cid).update(**blank, minor_until=None, erased_at=clock.now())
     counts["customers.customer"] = {ANONYMISE: 1}

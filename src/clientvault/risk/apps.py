@@ -23,6 +23,11 @@ class RiskConfig(AppConfig):
         # A credit file was opened for one record and its scores, notes and evidence are sealed under that record's
         # key: a merge leaves it with that record (the survivor's own file is assessed afresh).
         lineage.exempt("risk.creditfile", "a credit file's sealed scores and notes stay under the key of the record it was opened for")
+        # An erasure deletes the file and everything under it (plaintext limits, tier, scores, figures; PIPL-47).
+        from clientvault.lifecycle import erasure
+        from clientvault.risk.erasure import delete_credit_data
+
+        erasure.delete_with_customer("risk.creditfile", delete_credit_data)
 
         # PIPL-24 / GDPR-15(1)(h): the explanation of processing names the credit scorecard to every customer it scored.
         from clientvault.core import automated_decisions

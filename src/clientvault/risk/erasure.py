@@ -1,0 +1,34 @@
+"""What an erasure (PIPL-47, lifecycle/erasure.py) does with a customer's credit file: deletes it and everything
+under it. Limits, terms, the tier, score totals and the evaluation's figures are plaintext C2 columns (RULES.md §10):
+crypto-shredding the customer's key would leave them readable beside the tombstone, so they go with the record.
+
+An erasure runs only when no legal hold applies (a customer with assets is restricted under the AML hold instead),
+so nothing here is kept for a legal duty. Children are deleted before what they point at: a review protects its
+score and warning, a hold its warning.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms
+
+_REASON = "erasure: the customer's credit data is deleted with the record (PIPL-47)"
+
+
+def delete_credit_data(customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Delete the credit files of ``customer_ids`` with their limits, terms, scores, holds, reviews and warnings;
+    answer how many files each customer had (0 or 1). Runs inside the erasure step's transaction."""
+    files = CreditFile.objects.unrestricted(reason=_REASON).filter(customer_id__in=list(customer_ids))
+    owners = dict(files.values_list("pk", "customer_id"))
+    if not owners:
+        return {}
+    ids = list(owners)
+    for model in (CreditReview, CreditHold, EarlyWarning, CreditScore, CreditLimit, PaymentTerms):
+        model.objects.unrestricted(reason=_REASON).filter(credit_file_id__in=ids).delete()
+    CreditFile.objects.unrestricted(reason=_REASON).filter(pk__in=ids).delete()
+    counts: dict[uuid.UUID, int] = {}
+    for customer_id in owners.values():
+        counts[customer_id] = counts.get(customer_id, 0) + 1
+    return counts

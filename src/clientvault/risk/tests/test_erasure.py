@@ -1,0 +1,82 @@
+"""An erasure (PIPL-47) deletes the customer's credit file and everything under it — limits, terms, scores, holds,
+reviews and warnings — on the single path and in the sweep's chunked path, and the signed certificate counts it.
+Those rows hold plaintext C2 columns (RULES.md §10) that crypto-shredding alone would leave beside the tombstone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from clientvault.core import clock
+from clientvault.customers.models import Customer
+from clientvault.lifecycle import batch, erasure, services
+from clientvault.lifecycle.models import DeletionCertificate, Erasure, ErasureState, RetentionRule
+from clientvault.lifecycle.tests.support import SYSTEM, no_approval, prospect
+from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms
+from clientvault.risk.tests import desk
+from clientvault.testing.actors import ctx
+from clientvault.testing.organisation import Org
+
+pytestmark = pytest.mark.django_db
+REASON = "test assertion"
+CHILDREN = (CreditLimit, PaymentTerms, CreditScore, CreditHold, CreditReview, EarlyWarning)
+
+
+def _full_file(customer: Customer) -> CreditFile:
+    """A file with one of everything, the protected references included (a review of a score and a warning, a hold
+    placed by that warning)."""
+    f = desk.credit_file(customer, tier="high", evaluation={"figures": {"exposure": 500_000, "days_overdue": 40}})
+    desk.limit(f, 1_000_000)
+    desk.terms(f, 45)
+    score = desk.score(f, tier="high")
+    warning = desk.warning(f, "overdue", "critical")
+    hold = desk.hold(f, "诉讼中")
+    CreditHold.objects.unrestricted(reason=REASON).filter(pk=hold.pk).update(warning=warning)
+    review = desk.review(f, clock.today() + dt.timedelta(days=10))
+    CreditReview.objects.unrestricted(reason=REASON).filter(pk=review.pk).update(score=score, warning=warning)
+    return f
+
+
+def _nothing_left(f: CreditFile) -> None:
+    assert not CreditFile.objects.unrestricted(reason=REASON).filter(pk=f.pk).exists()
+    for model in CHILDREN:
+        assert not model.objects.unrestricted(reason=REASON).filter(credit_file_id=f.pk).exists(), model.__name__
+
+
+@no_approval
+def test_an_erasure_deletes_the_credit_file_and_everything_under_it(org: Org, audit_events: Any) -> None:
+    c = prospect(org["rep_bj1"], name="王芳")
+    f = _full_file(c)
+    other = _full_file(prospect(org["rep_bj1"], name="赵磊"))
+    services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-credit")
+    assert erasure.run(Erasure.objects.get(request_ref="req-credit").pk) == ErasureState.DELETED
+    _nothing_left(f)
+    assert CreditFile.objects.unrestricted(reason=REASON).filter(pk=other.pk).exists()  # only the erased customer's
+    assert all(m.objects.unrestricted(reason=REASON).filter(credit_file_id=other.pk).exists() for m in CHILDREN)
+    body = json.loads(DeletionCertificate.objects.get(customer_id=c.pk).document)
+    assert body["rows"]["risk.creditfile"] == {"deleted": 1}
+    [erased] = audit_events("lifecycle.customer_erased")
+    assert "risk.creditfile" in erased.detail["tables"]
+
+
+@no_approval
+def test_a_customer_without_a_credit_file_is_erased_as_before(org: Org) -> None:
+    c = prospect(org["rep_bj1"])
+    services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-none")
+    assert erasure.run(Erasure.objects.get(request_ref="req-none").pk) == ErasureState.DELETED
+    assert json.loads(DeletionCertificate.objects.get(customer_id=c.pk).document)["rows"]["risk.creditfile"] == {"deleted": 0}
+
+
+def test_the_sweeps_chunked_erasure_deletes_credit_files_too(org: Org) -> None:
+    customers = [prospect(org["rep_bj1"]) for _ in range(3)]
+    files = [_full_file(c) for c in customers[:2]]
+    codes = list(RetentionRule.objects.filter(category="profile").values_list("code", flat=True))
+    ids = [Erasure.objects.create(customer_id=c.pk, trigger=Erasure.Trigger.SWEEP, rule_codes=codes).pk for c in customers]
+    assert batch.run_many(ids, ctx=SYSTEM) == {ErasureState.DELETED: 3}
+    for f in files:
+        _nothing_left(f)
+    rows = {c.pk: json.loads(DeletionCertificate.objects.get(customer_id=c.pk).document)["rows"] for c in customers}
+    assert [rows[c.pk]["risk.creditfile"] for c in customers] == [{"deleted": 1}, {"deleted": 1}, {"deleted": 0}]
