@@ -617,3 +617,46 @@ def test_a_freshly_migrated_database_holds_no_audit_event() -> None:
     from clientvault.audit.models import AuditEvent
 
     assert list(AuditEvent.objects.values_list("event_type", flat=True)[:5]) == []
+
+
+def _plaintext_personal_models() -> dict[str, list[str]]:
+    """Per model label, the catalogue-classified fields it keeps in plaintext (no ``_ct`` ciphertext): crypto-shredding
+    the customer's key does not erase those."""
+    found: dict[str, list[str]] = {}
+    for d in DEFAULTS:
+        prefix, _dot, field = d.key.partition(".")
+        model = next(m for m in _personal_models() if f"{m._meta.app_label}.{m.__name__}" == MODEL_OF_PREFIX[prefix])
+        if _catalogue_field(model, field) == field:
+            found.setdefault(model._meta.label_lower, []).append(field)
+    return found
+
+
+def test_an_erasure_deletes_or_names_every_plaintext_personal_field() -> None:
+    """PIPL-47: an erasure shreds the customer's key, which erases sealed columns everywhere, but a classified field kept
+    in plaintext (balances, limits, tiers, scores) survives it. Each model holding one is deleted or anonymised by the
+    erasure (``ROW_ACTIONS``, ``EXTRA_DELETE``, a registered deleter), goes with such a row (``on_delete=CASCADE``),
+    or is kept with its basis stated in every certificate (``KEPT_BASIS``). Found from the field catalogue: a new
+    plaintext field fails here until the erasure says what becomes of it."""
+    from django.apps import apps
+    from django.db import models
+
+    from clientvault.lifecycle import erasure
+
+    handled = {label for label, action in erasure.ROW_ACTIONS.items() if action != erasure.KEEP}
+    handled |= set(erasure.EXTRA_DELETE) | set(erasure.deleters()) | set(erasure.KEPT_BASIS)
+    plaintext = _plaintext_personal_models()
+    assert {"risk.creditfile", "risk.creditlimit", "assets.asset"} <= set(plaintext)  # the walk finds them
+
+    def covered(label: str) -> bool:
+        if label in handled:
+            return True
+        model = apps.get_model(label)
+        parents = [
+            f.related_model._meta.label_lower
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.remote_field.on_delete is models.CASCADE and f.related_model is not model
+        ]
+        return any(p in handled for p in parents)
+
+    missing = {label: fields for label, fields in plaintext.items() if not covered(label)}
+    assert not missing, f"say in lifecycle/erasure.py what an erasure does with these plaintext personal fields: {missing}"

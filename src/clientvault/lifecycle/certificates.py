@@ -49,6 +49,9 @@ def _exemptions(erasure: Erasure) -> list[dict[str, str]]:
     for table, actions in sorted((erasure.counts or {}).items()):
         if table != "customers.customer" and (KEEP in actions or "anonymised" in actions):
             out.append({"what": table, "basis": KEPT_BASIS.get(table, "sealed under the destroyed key (ARCHITECTURE.md rule 6)")})
+    listed = {x["what"] for x in out} | set(erasure.counts or {})
+    # Kept wherever the customer appears in them, whether or not the erasure counted rows there.
+    out += [{"what": table, "basis": basis} for table, basis in KEPT_BASIS.items() if table not in listed and table != "audit.auditevent"]
     out.append({"what": "audit.auditevent", "basis": KEPT_BASIS["audit.auditevent"]})
     return out
 

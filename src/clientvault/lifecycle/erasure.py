@@ -59,6 +59,10 @@ KEPT_BASIS: dict[str, str] = {
     "assets.asset": "non-personal ledger aggregates (double-entry balances); identifiers blanked",
     "merges.merge": "merge lineage; snapshots sealed under the destroyed key",
     "audit.auditevent": "append-only audit trail (ARCHITECTURE.md rule 7); ids only, payloads under the destroyed key",
+    # Plaintext classified fields that stay (tests/test_architecture.py finds every one from the field catalogue).
+    "consents.consent": "current consent state per purpose (C1), derived from the consent records kept as PIPL-69 proof",
+    "approvals.changerequest": "maker-checker trail (rule 12): the maker's reason is C1 text; values under the destroyed key",
+    "access.breakglasssession": "emergency-access record (who, why, when) kept as proof the access was justified; C1 reason",
 }
 # Exempt from merges but personal and deletable with the customer.
 EXTRA_DELETE = ("intake.importedrecord",)

@@ -58,6 +58,8 @@ def test_an_erasure_deletes_the_credit_file_and_everything_under_it(org: Org, au
     assert all(m.objects.unrestricted(reason=REASON).filter(credit_file_id=other.pk).exists() for m in CHILDREN)
     body = json.loads(DeletionCertificate.objects.get(customer_id=c.pk).document)
     assert body["rows"]["risk.creditfile"] == {"deleted": 1}
+    kept = {x["what"] for x in body["exemptions"]}
+    assert "risk.creditfile" not in kept and {"approvals.changerequest", "consents.consent"} <= kept  # each with its basis
     [erased] = audit_events("lifecycle.customer_erased")
     assert "risk.creditfile" in erased.detail["tables"]
 
