@@ -173,6 +173,6 @@ def get_warning(ctx: Context, warning_id: uuid.UUID) -> WarningDetail:
     fields = (["evidence"] if evidence is not None else []) + [f"customer.{f}" for f in shown_names]
     detail: dict[str, Any] = {"kind": warning.kind, "severity": warning.severity, "disclosure": the_plan.audit_codes()}
     if the_plan.consent_gated:
-        detail.update(consent_gated=True, withheld_for_consent=the_plan.withheld_for_consent())
+        detail |= {"consent_gated": True, "withheld_for_consent": the_plan.withheld_for_consent()}
     audit.record(ctx, "credit.warning_viewed", obj=warning, customer_id=customer.pk, fields=fields, detail=detail)
     return WarningDetail(_row(warning, names), evidence, notes, evidence is not None, erased)
