@@ -233,7 +233,7 @@ def apply_limit(ctx: Context, pending: Pending) -> None:
         created_by_id=pending.maker_id,
         created_at=now,
     )
-    replaced = _replace_temporaries(credit_file, limit, now) if kind == LimitKind.TEMPORARY else []
+    replaced, kept = _replace_temporaries(credit_file, limit, now) if kind == LimitKind.TEMPORARY else ([], [])
     limit.save(force_insert=True)
     _bump(credit_file)
     audit.record(
@@ -242,29 +242,42 @@ def apply_limit(ctx: Context, pending: Pending) -> None:
         obj=limit,
         customer_id=credit_file.customer_id,
         fields=["amount"],
-        detail={"kind": kind, "credit_file": str(credit_file.pk), "request": str(pending.id), "replaced": replaced},
+        detail={"kind": kind, "credit_file": str(credit_file.pk), "request": str(pending.id), "replaced": replaced, "kept": kept},
     )
 
 
-def _replace_temporaries(credit_file: CreditFile, new: CreditLimit, now: dt.datetime) -> list[str]:
-    """A new temporary limit replaces the temporary limits whose validity overlaps its own (the engine takes the highest
-    valid temporary limit, so an overlapping older one would otherwise outlive a lower decision): one that began
-    earlier now ends the day before the new one begins; one that begins within it is ended. Returns their ids."""
+def _replace_temporaries(credit_file: CreditFile, new: CreditLimit, now: dt.datetime) -> tuple[list[str], list[str]]:
+    """A new temporary limit replaces the temporary limits in force for the days it covers (the engine takes the highest
+    valid temporary limit, so an older, higher one would otherwise outlive a lower decision on those days). Each
+    overlapping limit is ended (``ended_at``; the table is append-only, no validity is rewritten) and the days it still
+    covered outside the new one's validity — before it, after it, or both — are kept as new rows with the old amount
+    and the old approval. Returns the ids of the limits ended and of the rows that keep their other days."""
     assert new.valid_until is not None  # a temporary limit has an end (database constraint)
     overlapping = CreditLimit.objects.unrestricted(reason=APPLY).filter(
         credit_file=credit_file, kind=LimitKind.TEMPORARY, ended_at__isnull=True, valid_from__lte=new.valid_until,
         valid_until__gte=new.valid_from,
     )  # fmt: skip
-    replaced = []
-    for old in overlapping.select_for_update():
+    replaced: list[str] = []
+    kept_ids: list[str] = []
+    day = dt.timedelta(days=1)
+    for old in overlapping.select_for_update().order_by("valid_from", "created_at"):
+        assert old.valid_until is not None
+        old.ended_at = now
+        old.save(update_fields=["ended_at"])
+        kept = []
         if old.valid_from < new.valid_from:
-            old.valid_until = new.valid_from - dt.timedelta(days=1)
-            old.save(update_fields=["valid_until"])
-        else:
-            old.ended_at = now
-            old.save(update_fields=["ended_at"])
+            kept.append((old.valid_from, new.valid_from - day))
+        if old.valid_until > new.valid_until:
+            kept.append((new.valid_until + day, old.valid_until))
+        for start, until in kept:
+            row = CreditLimit(
+                credit_file=credit_file, kind=LimitKind.TEMPORARY, amount=old.amount, valid_from=start, valid_until=until,
+                approval_id=old.approval_id, created_by_id=old.created_by_id, created_at=now,
+            )  # fmt: skip
+            row.save(force_insert=True)
+            kept_ids.append(str(row.pk))
         replaced.append(str(old.pk))
-    return replaced
+    return replaced, kept_ids
 
 
 # --- Payment terms ------------------------------------------------------------------------------------------------

@@ -200,12 +200,14 @@ def test_out_of_scope_or_without_change_is_missing(org: Org, who: str, audit_eve
 
 def test_a_new_temporary_limit_replaces_the_temporary_limits_it_overlaps(org: Org, audit_events: Any) -> None:
     """The engine takes the highest valid temporary limit: a lower one decided later must not be outlived by the older,
-    higher one. One begun earlier ends the day before; one beginning within the new one's validity is ended."""
+    higher one on the days it covers. The older one is ended (append-only: no validity rewritten) and the days it
+    covered outside the new one — before and after — are kept as new rows with its amount and approval."""
     from clientvault.risk import features
 
     f = credit_file(org)
     second = ctx(second_risk_officer(org))
     today = clock.today()
+    day = dt.timedelta(days=1)
 
     def temporary(amount: int, start: dt.date, until: dt.date) -> None:
         change = limits.propose_limit(
@@ -219,17 +221,37 @@ def test_a_new_temporary_limit_replaces_the_temporary_limits_it_overlaps(org: Or
         )
         approvals.approve(second, change.pk)
 
-    temporary(900_000 * YUAN, today, today + dt.timedelta(days=90))
-    later = today + dt.timedelta(days=200)
-    temporary(800_000 * YUAN, later, later + dt.timedelta(days=30))  # no overlap: stays as it is
-    temporary(300_000 * YUAN, today + dt.timedelta(days=10), today + dt.timedelta(days=60))
-    first, apart, lower = _limits(f.pk)
-    assert (first.valid_until, first.ended_at) == (today + dt.timedelta(days=9), None)  # ends the day before
-    assert (apart.valid_until, apart.ended_at) == (later + dt.timedelta(days=30), None)
-    assert audit_events("credit.limit_set")[-1].detail["replaced"] == [str(first.pk)]
-    in_window = features.figures_for(reload(f), today + dt.timedelta(days=20))
-    assert in_window.temporary_limit == 300_000 * YUAN  # the later, lower decision holds
-    assert features.figures_for(reload(f), today).temporary_limit == 900_000 * YUAN  # until then, the first
+    def in_force() -> list[tuple[int, dt.date, dt.date | None]]:
+        return sorted((x.amount, x.valid_from, x.valid_until) for x in _limits(f.pk) if x.ended_at is None)
 
-    temporary(100_000 * YUAN, today + dt.timedelta(days=5), today + dt.timedelta(days=70))  # covers ``lower`` entirely
-    assert next(x for x in _limits(f.pk) if x.pk == lower.pk).ended_at is not None
+    def temporary_on(when: dt.date) -> int | None:
+        return features.figures_for(reload(f), when).temporary_limit
+
+    temporary(900_000 * YUAN, today, today + 90 * day)
+    first = _limits(f.pk)[0]
+    later = today + 200 * day
+    temporary(800_000 * YUAN, later, later + 30 * day)  # no overlap: stays as it is
+    temporary(300_000 * YUAN, today + 10 * day, today + 60 * day)  # inside the first: its head and tail are kept
+    assert next(x for x in _limits(f.pk) if x.pk == first.pk).ended_at is not None
+    assert next(x for x in _limits(f.pk) if x.pk == first.pk).valid_until == today + 90 * day  # not rewritten
+    assert in_force() == [
+        (300_000 * YUAN, today + 10 * day, today + 60 * day),
+        (800_000 * YUAN, later, later + 30 * day),
+        (900_000 * YUAN, today, today + 9 * day),
+        (900_000 * YUAN, today + 61 * day, today + 90 * day),
+    ]
+    assert all(x.approval_id == first.approval_id for x in _limits(f.pk) if x.amount == 900_000 * YUAN)
+    detail = audit_events("credit.limit_set")[-1].detail
+    assert detail["replaced"] == [str(first.pk)]
+    kept = sorted((x.valid_from, x.valid_until) for x in _limits(f.pk) if str(x.pk) in detail["kept"])
+    assert kept == [(today, today + 9 * day), (today + 61 * day, today + 90 * day)]
+    assert (temporary_on(today), temporary_on(today + 20 * day), temporary_on(today + 75 * day)) == (
+        900_000 * YUAN,
+        300_000 * YUAN,
+        900_000 * YUAN,
+    )
+
+    temporary(100_000 * YUAN, today + 5 * day, today + 70 * day)  # covers the 300,000 one entirely: nothing of it is kept
+    assert (300_000 * YUAN, today + 10 * day, today + 60 * day) not in in_force()
+    assert temporary_on(today + 20 * day) == 100_000 * YUAN and temporary_on(today + 3 * day) == 900_000 * YUAN
+    assert temporary_on(today + 80 * day) == 900_000 * YUAN
