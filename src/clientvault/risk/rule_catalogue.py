@@ -83,9 +83,9 @@ def _clean_param(kind: str, low: float, high: float, value: Any) -> Any:
         return None if not out or any(v is None for v in out.values()) else {k: out[k] for k in (*TIERS, "") if k in out}
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if kind == "days" and float(value) != int(value):
+    if not low <= value <= high:  # also NaN and ±Infinity (JSON accepts them): no comparison holds
         return None
-    if not low <= value <= high:
+    if kind == "days" and float(value) != int(value):
         return None
     return int(value) if kind == "days" else float(value)
 
@@ -139,26 +139,38 @@ def _laxer(kind: str, laxer: str, before: Any, after: Any) -> bool:
         return bool(after) and not bool(before)
     if kind == "tiers":
         return bool(set(before or ()) - set(after or ()))
-    if kind == "days_by_tier":
+    if kind == "days_by_tier":  # the engine reads a tier's own entry, else the "" entry: compare what it would read
         before, after = before or {}, after or {}
-        return any(k not in after or after[k] > v for k, v in before.items())
+        for tier in (*TIERS, ""):
+            was, now = before.get(tier, before.get("")), after.get(tier, after.get(""))
+            if was is not None and (now is None or now > was):
+                return True
+        return False
     if not isinstance(before, int | float) or not isinstance(after, int | float):
         return True
     return after > before if laxer == "up" else after < before
 
 
+# Measures whose rule, where it acts, raises what a customer may draw (collateral raises the effective limit): for
+# them switching on and acting at more checkpoints loosen control; for every other measure they tighten it.
+RAISING_MEASURES = frozenset({"collateral_advance"})
+
+
 def loosens_rule(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[str]:
     """Rule 12: what in the change loosens credit control (a second risk officer decides)."""
+    raising = after.get("measure") in RAISING_MEASURES
     if before is None:  # a new rule tightens, except one that raises limits by collateral
-        return ["measure"] if after.get("active") and after.get("measure") == "collateral_advance" else []
+        return ["measure"] if raising and after.get("active") else []
     loosened = []
     if after.get("measure") != before.get("measure"):
         return sorted(k for k in after if after.get(k) != before.get(k))  # another rule altogether
-    if before.get("active") and not after.get("active"):
+    if bool(before.get("active")) != bool(after.get("active")) and bool(after.get("active")) == raising:
         loosened.append("active")
     if _STRENGTH.get(after.get("action"), 0) < _STRENGTH.get(before.get("action"), 0):
         loosened.append("action")
-    if set(before.get("checkpoints") or ()) - set(after.get("checkpoints") or ()):
+    removed = set(before.get("checkpoints") or ()) - set(after.get("checkpoints") or ())
+    added = set(after.get("checkpoints") or ()) - set(before.get("checkpoints") or ())
+    if added if raising else removed:
         loosened.append("checkpoints")
     schema = PARAMS.get(str(after.get("measure")), {})
     b, a = before.get("params") or {}, after.get("params") or {}

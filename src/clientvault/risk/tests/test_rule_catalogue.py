@@ -121,6 +121,8 @@ def test_the_database_refuses_a_maker_deciding_their_own_change(org: Org) -> Non
         ({"params": {"at": -1}}, "params.at"),
         ({"params": {"at": 30, "ratio": 2}}, "params"),
         ({"params": {"at": 2.5}}, "params.at"),  # whole days
+        ({"params": {"at": float("nan")}}, "params.at"),  # JSON accepts NaN and Infinity: refused, never a crash
+        ({"params": {"at": float("inf")}}, "params.at"),
         ({"measure": "sunspots"}, "measure"),
         ({"action": "shout"}, "action"),
         ({"checkpoints": []}, "checkpoints"),
@@ -184,3 +186,39 @@ def test_the_tier_policy_tightens_at_once_and_loosens_through_a_second_officer(o
     assert "low_risk_from" in refused.value.fields
     with pytest.raises(ValidationFailed):
         rule_catalogue.change_policy(ctx=risk, code="default", data={"review_months_medium": 0}, reason="错")
+
+
+def test_loosening_is_read_as_the_engine_reads_the_rule() -> None:
+    """A tier without its own maximum takes the "" entry: adding a higher one for it loosens. For collateral (it raises
+    the effective limit), switching the rule on and acting at more checkpoints loosen; for the other measures they
+    tighten."""
+    terms = {"measure": "terms_over_tier_max", "action": "block", "checkpoints": ["terms_change"], "active": True}
+    narrow = {**terms, "params": {"max_days": {"": 30}}}
+    assert rule_catalogue.loosens_rule(narrow, {**terms, "params": {"max_days": {"": 30, "high": 3650}}}) == ["params"]
+    assert rule_catalogue.loosens_rule(narrow, {**terms, "params": {"max_days": {"": 30, "high": 10}}}) == []
+    assert rule_catalogue.loosens_rule({**terms, "params": {"max_days": {"high": 30}}}, {**terms, "params": {"max_days": {}}}) == ["params"]
+    advance = {"measure": "collateral_advance", "params": {"advance_rate": 0.5}, "action": "warn", "checkpoints": ["drawdown"]}
+    off, on = {**advance, "active": False}, {**advance, "active": True}
+    assert rule_catalogue.loosens_rule(off, on) == ["active"]
+    assert rule_catalogue.loosens_rule(on, off) == []
+    assert rule_catalogue.loosens_rule(on, {**on, "checkpoints": ["drawdown", "new_credit"]}) == ["checkpoints"]
+    assert rule_catalogue.loosens_rule(on, {**on, "checkpoints": []}) == []
+    assert rule_catalogue.loosens_rule(None, off) == []  # inert until switched on, which then waits
+    overdue = {"measure": "days_overdue", "params": {"at": 30}, "action": "hold", "checkpoints": ["evaluation"]}
+    assert rule_catalogue.loosens_rule({**overdue, "active": False}, {**overdue, "active": True}) == []
+    assert rule_catalogue.loosens_rule({**overdue, "active": True}, {**overdue, "active": False}) == ["active"]
+
+
+def test_switching_a_collateral_advance_on_waits_for_a_second_officer(org: Org) -> None:
+    advance = {
+        "measure": "collateral_advance",
+        "params": {"advance_rate": 0.9},
+        "action": "warn",
+        "checkpoints": ["drawdown"],
+        "active": False,
+    }
+    row = rule_catalogue.create_rule(ctx=ctx(org["risk"]), code="gold-advance", data=advance, reason="先建后启")
+    assert isinstance(row, ControlRule) and not row.active
+    change = rule_catalogue.change_rule(ctx=ctx(org["risk"]), code="gold-advance", data={"active": True}, reason="启用")
+    assert isinstance(change, ControlRuleChange) and change.lowers == ["active"]
+    assert not _rule("gold-advance").active
