@@ -10,6 +10,7 @@ English for English readers. Any other characteristic keeps the spec's label.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from clientvault.risk.scorecard import spec as specs
 
@@ -24,14 +25,18 @@ CATEGORIES_EN = {
 }  # fmt: skip
 
 
-def _percent(value: float) -> str:
-    return f"{round(value * 100):d}%"
+def _percent(value: float, rounding: Callable[[float], int]) -> str:
+    """A share as a percentage to one decimal (".0" dropped), rounded outward so the sentence stays true: a lower bound
+    down ("at least 39.4%" for 39.455%), an upper bound up ("below 39.5%")."""
+    tenths = rounding(round(value * 1000, 6))
+    return f"{tenths // 10}%" if tenths % 10 == 0 else f"{tenths / 10:.1f}%"
 
 
 def _bounds(unit: str, lower: float | None, upper: float | None) -> tuple[str | None, str | None]:
     """The band's least and greatest value in the unit (inclusive for whole numbers), as text; None: unbounded."""
     if unit == "percent":
-        return (_percent(lower) if lower is not None else None), (_percent(upper) if upper is not None else None)
+        low = _percent(lower, math.floor) if lower is not None else None
+        return low, (_percent(upper, math.ceil) if upper is not None else None)
     low = str(max(0, math.ceil(lower))) if lower is not None else None
     high = str(math.ceil(upper) - 1) if upper is not None else None
     return low, high
@@ -56,10 +61,12 @@ def band_labels(field: str, characteristic_zh: str, characteristic_en: str, band
         if high is None:
             return f"{characteristic_zh}不低于 {low}", f"{characteristic_en} at least {low}"
         return f"{characteristic_zh}在 {low} 至 {high} 之间", f"{characteristic_en} between {low} and {high}"
+    if high is None:
+        if low is None or low == "0":  # from nothing up: says nothing a reader could use
+            return None
+        return f"{characteristic_zh}至少 {low}{zh_unit}", f"{characteristic_en}: at least {low}{en_unit}"
     if low is None or low == "0":
         return f"{characteristic_zh}不超过 {high}{zh_unit}", f"{characteristic_en}: at most {high}{en_unit}"
-    if high is None:
-        return f"{characteristic_zh}至少 {low}{zh_unit}", f"{characteristic_en}: at least {low}{en_unit}"
     if low == high:
         return f"{characteristic_zh}为 {low}{zh_unit}", f"{characteristic_en}: {low}{en_unit}"
     return f"{characteristic_zh}为 {low} 至 {high}{zh_unit}", f"{characteristic_en}: {low} to {high}{en_unit}"

@@ -121,9 +121,16 @@ def test_bands_of_known_units_are_said_in_those_units() -> None:
     )
     share = specs.Bin(id="1", points=0.0, label_zh="", label_en="", lower=0.39455, upper=0.50685)
     assert plain_bands.band_labels("utilisation", "额度使用率", "Credit utilisation", share) == (
-        "额度使用率在 39% 至 51% 之间",
-        "Credit utilisation between 39% and 51%",
+        "额度使用率在 39.4% 至 50.7% 之间",  # rounded outward: every customer in the band is between the two figures
+        "Credit utilisation between 39.4% and 50.7%",
     )
+    whole = specs.Bin(id="2", points=0.0, label_zh="", label_en="", lower=None, upper=0.51)
+    assert plain_bands.band_labels("utilisation", "额度使用率", "Credit utilisation", whole) == (
+        "额度使用率低于 51%",
+        "Credit utilisation below 51%",
+    )
+    from_none = specs.Bin(id="3", points=0.0, label_zh="", label_en="", lower=-0.5, upper=None)
+    assert plain_bands.band_labels("tenure_months", "往来月数", "Months as a customer", from_none) is None  # never "at most None"
     assert plain_bands.band_labels("income_band", "月收入区间", "Monthly income band", share) is None
     west = specs.Bin(id="4", points=0.0, label_zh="所在地区为 西部", label_en="Region is 西部", categories=("西部",))
     assert plain_bands.band_labels("region", "所在地区", "Region", west) == ("所在地区为 西部", "Region is Western China")
