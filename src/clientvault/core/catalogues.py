@@ -16,7 +16,10 @@ The "save a new version" service (permission, lock, reason, rule 12 proposals, o
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from django import forms
@@ -209,9 +212,28 @@ def AppendOnly(*tables: str) -> migrations.RunPython:
 SEEDED_TEXT_FIELDS = ("description",)
 
 
+@functools.cache
+def seeded_texts() -> frozenset[str]:
+    """Every text a migration or an app's ``defaults.py`` seeds, found where it is marked with ``gettext_noop`` (read
+    from the source once per process): only these are translated, never an officer's text that happens to equal some
+    other string of the catalogues."""
+    root = Path(__file__).resolve().parents[1]
+    found: set[str] = set()
+    for path in [*sorted(root.glob("*/migrations/*.py")), *sorted(root.glob("*/defaults.py"))]:
+        source = path.read_text(encoding="utf-8")
+        if "gettext_noop(" not in source:
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "gettext_noop" and node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    found.add(first.value)
+    return frozenset(found)
+
+
 def seeded_text(text: str) -> str:
     """A seeded English text in the reader's language (any other text unchanged)."""
-    return gettext(text) if text else text
+    return gettext(text) if text and text in seeded_texts() else text
 
 
 def shown_initial(values: Mapping[str, Any]) -> dict[str, Any]:

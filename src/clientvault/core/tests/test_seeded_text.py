@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import translation
 
 from clientvault.approvals.models import ApprovalRule
-from clientvault.core.catalogues import keep_seeded, seeded_text, shown_initial
+from clientvault.core.catalogues import keep_seeded, seeded_text, seeded_texts, shown_initial
 from clientvault.merges.models import SurvivorshipChange, SurvivorshipRule
 from clientvault.risk.models import ControlRule, ControlRuleVersion
 from clientvault.testing.actors import sign_in_verified
@@ -34,6 +34,8 @@ def test_seeded_text_is_translated_and_other_text_is_not() -> None:
         assert seeded_text(SEEDED) == ZH
         assert seeded_text("Our own wording, 我们自己的说明") == "Our own wording, 我们自己的说明"
         assert seeded_text("") == ""
+        assert seeded_text("Approve") == "Approve"  # a catalogue string, but not a seeded one: shown as written
+        assert SEEDED in seeded_texts() and len(seeded_texts()) >= 49
         assert shown_initial({"description": SEEDED, "action": "block"}) == {"description": ZH, "action": "block"}
         assert keep_seeded({"description": f"  {ZH} "}, {"description": SEEDED}) == {"description": SEEDED}
         assert keep_seeded({"description": "改写的说明"}, {"description": SEEDED}) == {"description": "改写的说明"}
