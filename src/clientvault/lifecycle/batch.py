@@ -66,7 +66,7 @@ def _rows(ctx: Context, erasures: list[Erasure]) -> None:
         for cid in cids:
             counts[cid][label] = {DELETE: int(per.get(cid, 0))}
     for label, deleter in deleters().items():
-        deleted = deleter(cids)
+        deleted = deleter(ctx, cids)
         for cid in cids:
             counts[cid][label] = {DELETE: deleted.get(cid, 0)}
     blank: dict[str, Any] = dict.fromkeys(_CT_COLUMNS, b"")

@@ -61,15 +61,15 @@ KEPT_BASIS: dict[str, str] = {
     "audit.auditevent": "append-only audit trail (ARCHITECTURE.md rule 7); ids only, payloads under the destroyed key",
     # Plaintext classified fields that stay (tests/test_architecture.py finds every one from the field catalogue).
     "consents.consent": "current consent state per purpose (C1), derived from the consent records kept as PIPL-69 proof",
-    "approvals.changerequest": "maker-checker trail (rule 12): the maker's reason is C1 text; values under the destroyed key",
+    "approvals.changerequest": "maker-checker trail (rule 12): C1 reason; values under the destroyed key; credit facts blanked",
     "access.breakglasssession": "emergency-access record (who, why, when) kept as proof the access was justified; C1 reason",
 }
 # Exempt from merges but personal and deletable with the customer.
 EXTRA_DELETE = ("intake.importedrecord",)
 # Exempt from merges, personal, and deleted with the customer by their own app (one above lifecycle, which cannot be
-# imported here): ``deleter(customer_ids)`` deletes what it holds about them and answers a count per customer. The
-# credit file (risk) keeps limits, tier, scores and figures in plaintext columns: deleted, never left on a tombstone.
-Deleter = Callable[[list[uuid.UUID]], dict[uuid.UUID, int]]
+# imported here): ``deleter(ctx, customer_ids)`` deletes what it holds about them and answers a count per customer.
+# The credit file (risk) keeps limits, tier, scores and figures in plaintext columns: deleted, never left on a tombstone.
+Deleter = Callable[[Context, list[uuid.UUID]], dict[uuid.UUID, int]]
 _DELETERS: dict[str, Deleter] = {}
 
 
@@ -141,7 +141,7 @@ def _rows(ctx: Context, erasure: Erasure) -> None:
         n, _ = model._base_manager.filter(customer_id=cid).delete()
         counts[label] = {DELETE: n}
     for label, deleter in deleters().items():
-        counts[label] = {DELETE: deleter([cid]).get(cid, 0)}
+        counts[label] = {DELETE: deleter(ctx, [cid]).get(cid, 0)}
     blank: dict[str, Any] = dict.fromkeys(_CT_COLUMNS, b"")
     Customer.objects.unrestricted(reason=_REASON).filter(pk=cid).update(**blank, minor_until=None, erased_at=clock.now())
     counts["customers.customer"] = {ANONYMISE: 1}

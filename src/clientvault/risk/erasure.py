@@ -5,6 +5,10 @@ crypto-shredding the customer's key would leave them readable beside the tombsto
 An erasure runs only when no legal hold applies (a customer with assets is restricted under the AML hold instead),
 so nothing here is kept for a legal duty. Children are deleted before what they point at: a review protects its
 score and warning, a hold its warning.
+
+The customer's credit change requests (limits, terms, hold releases) stay as the maker-checker trail, their values
+sealed under the destroyed key; the plaintext routing facts that carry credit data (the amount, the tier) are
+blanked, and a request still open is cancelled (``approval.cancelled``): nobody could apply it any more.
 """
 
 from __future__ import annotations
@@ -12,15 +16,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from clientvault.approvals import services as approval_services
+from clientvault.approvals.models import ChangeRequest
+from clientvault.core.context import Context
 from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms
 
 _REASON = "erasure: the customer's credit data is deleted with the record (PIPL-47)"
 
 
-def delete_credit_data(customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Delete the credit files of ``customer_ids`` with their limits, terms, scores, holds, reviews and warnings;
-    answer how many files each customer had (0 or 1). Runs inside the erasure step's transaction."""
-    files = CreditFile.objects.unrestricted(reason=_REASON).filter(customer_id__in=list(customer_ids))
+def delete_credit_data(ctx: Context, customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Delete the credit files of ``customer_ids`` with their limits, terms, scores, holds, reviews and warnings, close
+    and blank their credit change requests; answer how many files each customer had (0 or 1). Runs inside the erasure
+    step's transaction."""
+    customers = list(customer_ids)
+    _close_requests(ctx, customers)
+    files = CreditFile.objects.unrestricted(reason=_REASON).filter(customer_id__in=customers)
     owners = dict(files.values_list("pk", "customer_id"))
     if not owners:
         return {}
@@ -32,3 +42,14 @@ def delete_credit_data(customer_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int
     for customer_id in owners.values():
         counts[customer_id] = counts.get(customer_id, 0) + 1
     return counts
+
+
+def _close_requests(ctx: Context, customers: list[uuid.UUID]) -> None:
+    requests = ChangeRequest.objects.unrestricted(reason=_REASON).filter(subject_id__in=customers, change_type__startswith="risk.")
+    still_open = (ChangeRequest.Status.DRAFT, ChangeRequest.Status.SUBMITTED)
+    for request_id in requests.filter(status__in=still_open).values_list("pk", flat=True):
+        approval_services.cancel(ctx, request_id, reason="customer_erased")
+    for request_id, facts in requests.values_list("pk", "facts"):
+        if (facts or {}).get("amount_minor") is not None or (facts or {}).get("risk"):
+            blanked = {**facts, "amount_minor": None, "risk": ""}
+            ChangeRequest.objects.unrestricted(reason=_REASON).filter(pk=request_id).update(facts=blanked)

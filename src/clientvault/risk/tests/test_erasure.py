@@ -10,13 +10,17 @@ from typing import Any
 
 import pytest
 
+from clientvault.approvals import services as approvals
+from clientvault.approvals.models import ChangeRequest
 from clientvault.core import clock
 from clientvault.customers.models import Customer
 from clientvault.lifecycle import batch, erasure, services
 from clientvault.lifecycle.models import DeletionCertificate, Erasure, ErasureState, RetentionRule
 from clientvault.lifecycle.tests.support import SYSTEM, no_approval, prospect
+from clientvault.risk import limits
 from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms
 from clientvault.risk.tests import desk
+from clientvault.risk.tests.limits_support import second_risk_officer
 from clientvault.testing.actors import ctx
 from clientvault.testing.organisation import Org
 
@@ -82,3 +86,28 @@ def test_the_sweeps_chunked_erasure_deletes_credit_files_too(org: Org) -> None:
         _nothing_left(f)
     rows = {c.pk: json.loads(DeletionCertificate.objects.get(customer_id=c.pk).document)["rows"] for c in customers}
     assert [rows[c.pk]["risk.creditfile"] for c in customers] == [{"deleted": 1}, {"deleted": 1}, {"deleted": 0}]
+
+
+@no_approval
+def test_the_customers_credit_change_requests_are_closed_and_their_credit_facts_blanked(org: Org, audit_events: Any) -> None:
+    """The requests stay as the maker-checker trail (values sealed under the destroyed key), but the routing facts
+    held the limit and the tier in plaintext: blanked. One still waiting is cancelled: nobody could apply it."""
+    c = prospect(org["rep_bj1"], name="钱多")
+    f = _full_file(c)
+    applied = limits.propose_limit(
+        ctx(org["risk"]), file_id=f.pk, kind="permanent", amount_minor=2_000_000, valid_from=None, valid_until=None, reason="授信"
+    )
+    approvals.approve(ctx(second_risk_officer(org)), applied.pk)
+    waiting = limits.propose_limit(
+        ctx(org["risk"]), file_id=f.pk, kind="permanent", amount_minor=3_000_000, valid_from=None, valid_until=None, reason="提额"
+    )
+    rows = ChangeRequest.objects.unrestricted(reason=REASON)
+    assert rows.get(pk=waiting.pk).facts["amount_minor"] == 3_000_000 and rows.get(pk=waiting.pk).facts["risk"] == "high"
+    services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-requests")
+    assert erasure.run(Erasure.objects.get(request_ref="req-requests").pk) == ErasureState.DELETED
+    assert rows.get(pk=waiting.pk).status == ChangeRequest.Status.WITHDRAWN
+    assert rows.get(pk=applied.pk).status == ChangeRequest.Status.APPLIED
+    for pk in (applied.pk, waiting.pk):
+        facts = rows.get(pk=pk).facts
+        assert facts["amount_minor"] is None and facts["risk"] == "", facts
+    assert [e.object_id for e in audit_events("approval.cancelled")] == [str(waiting.pk)]
