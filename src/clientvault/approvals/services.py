@@ -210,6 +210,7 @@ def _apply(ctx: Context, request: ChangeRequest) -> None:
     back whatever apply wrote and leaves the request failed with its reason (nothing half-applied)."""
     change_type = registry.get(request.change_type)
     failure: tuple[str, str] | None = None
+    codes: dict[str, list[str]] = {}
     try:
         with transaction.atomic():
             if change_type.fingerprint(request.target_id) != request.fingerprint:
@@ -219,6 +220,11 @@ def _apply(ctx: Context, request: ChangeRequest) -> None:
         failure = ("stale", str(exc.reason))
     except DomainError as exc:
         failure = (exc.code if isinstance(exc.code, str) else "refused", str(exc))
+        # A refusal that names rules (credit control's ``credit_blocked``) keeps their codes in the event: the savepoint
+        # rolled back whatever the refusing service would have recorded itself.
+        rules = (getattr(exc, "details", None) or {}).get("rules")
+        if isinstance(rules, list) and all(isinstance(r, str) for r in rules):
+            codes["rules"] = rules
     now = clock.now()
     if failure is None:
         request.status, request.applied_at = ChangeRequest.Status.APPLIED, now
@@ -228,7 +234,9 @@ def _apply(ctx: Context, request: ChangeRequest) -> None:
     else:
         request.status, request.failure_reason = ChangeRequest.Status.FAILED, failure[1][:300]
         request.save(update_fields=["status", "failure_reason"])
-        audit.record(ctx, "approval.failed", **_about(request, why=failure[0]))
+        about = _about(request, why=failure[0])
+        about["detail"] |= codes
+        audit.record(ctx, "approval.failed", **about)
         kind, text = "approval.failed", str(_("Your approved change request could not be applied"))
     routing.notify_on_commit([request.maker_id], kind, text, routing.request_link(request))
 

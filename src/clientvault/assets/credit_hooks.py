@@ -23,21 +23,19 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from clientvault.core import auditing
+from clientvault.core.context import Context
 from clientvault.core.errors import Conflict
-
-if TYPE_CHECKING:
-    from clientvault.core.context import Context
 
 NEW_CREDIT = "new_credit"
 DRAWDOWN = "drawdown"
 
-Checker = Callable[["Context", str, uuid.UUID, int, str], None]
+Checker = Callable[[Context, str, uuid.UUID, int, str], None]
 Listener = Callable[[uuid.UUID], None]
 
 _checkers: list[Checker] = []
@@ -66,7 +64,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def records_refusal(service: F) -> F:
-    """Record a ``CreditBlocked`` refusal of ``service`` (called with ``ctx=``) once its transaction has rolled back.
+    """Record a ``CreditBlocked`` refusal of ``service`` (its context ``ctx=`` or first) once its transaction rolled back.
 
     Put it outside ``transaction.atomic``: the event is written in a transaction of its own (a savepoint when the
     caller holds one, whose fate is then the caller's), and the refusal propagates unchanged."""
@@ -76,8 +74,8 @@ def records_refusal(service: F) -> F:
         try:
             return service(*args, **kwargs)
         except CreditBlocked as refusal:
-            ctx = kwargs.get("ctx")
-            if ctx is not None and refusal.checkpoint:
+            ctx = kwargs.get("ctx", args[0] if args else None)
+            if isinstance(ctx, Context) and refusal.checkpoint:
                 detail = {"checkpoint": refusal.checkpoint, "rules": refusal.details["rules"]}
                 with transaction.atomic():
                     auditing.record(

@@ -30,6 +30,7 @@ from clientvault.approvals import selectors as approval_selectors
 from clientvault.approvals import services as approvals
 from clientvault.approvals.models import ChangeRequest
 from clientvault.approvals.registry import Facts, Pending, Proposal, Stale
+from clientvault.assets import credit_hooks
 from clientvault.audit import recording as audit
 from clientvault.core import clock
 from clientvault.core.context import Context
@@ -318,9 +319,10 @@ def _check_terms(credit_file: CreditFile, days: int) -> None:
     rules = list(ControlRule.objects.filter(active=True))
     outcome = control.evaluate(figures, rules, control.TERMS_CHANGE, proposed=days)
     if outcome.blocked:
-        raise CreditBlocked(outcome.blocks)
+        raise CreditBlocked(outcome.blocks, checkpoint=control.TERMS_CHANGE, customer_id=credit_file.customer_id)
 
 
+@credit_hooks.records_refusal  # a refusal at the terms-change checkpoint leaves credit.checkpoint_blocked
 def change_terms(ctx: Context, *, file_id: uuid.UUID, days: int, reason: str) -> TermsOutcome:
     """Change the payment terms (账期): shorter or equal applies at once; longer waits for approval."""
     errors: dict[str, list[Any]] = {}

@@ -214,3 +214,24 @@ def test_a_refusal_is_recorded_after_the_blocked_posting_rolled_back(org: Any, a
         assert event.detail["checkpoint"] == checkpoint and "hold-in-force" in event.detail["rules"]
     assert "1234567" not in str(drawdown.detail)
     assert len(audit_events("asset.moved")) + len(audit_events("asset.opened")) == postings  # nothing posted
+
+
+def test_an_approved_drawdown_blocked_when_applied_names_the_rules_in_approval_failed(org: Any, audit_events: Any) -> None:
+    """A large drawdown waits for a sales manager; a forced hold placed meanwhile blocks it when it is applied. The
+    apply's savepoint rolls back, and ``approval.failed`` keeps the refusal's rule codes."""
+    from clientvault.approvals import services as approvals
+    from clientvault.approvals.models import ChangeRequest
+
+    b = H.book(org, draw=0)
+    credit_file = H.open_file(org, b.customer)
+    H.limit(credit_file, 150_000_000, valid_from=D(2026, 1, 1))
+    before = _ledger_state(b.loan, b.deposit)
+    with clock.travel(H.TODAY):
+        submitted = H.transfer(b.owner, b.loan.pk, b.deposit.pk, 120_000_000)  # ≥ 1,000,000.00: a manager decides
+        assert isinstance(submitted, asset_services.Submitted)
+        holds.place_forced_hold(ctx(org["risk"]), file_id=credit_file.pk, reason_code="manual", note="涉诉")
+        approvals.approve(ctx(org["manager_bj"]), submitted.request.pk)
+    request = ChangeRequest.objects.unrestricted(reason="test assertion").get(pk=submitted.request.pk)
+    assert request.status == ChangeRequest.Status.FAILED and _ledger_state(b.loan, b.deposit) == before
+    [failed] = audit_events("approval.failed")
+    assert failed.detail["why"] == "credit_blocked" and failed.detail["rules"] == ["hold-in-force"]

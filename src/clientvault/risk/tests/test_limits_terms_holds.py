@@ -81,6 +81,12 @@ def test_longer_terms_a_control_rule_blocks_are_refused_and_nothing_is_proposed(
     assert limits.change_terms(ctx(org["risk"]), file_id=held.pk, days=20, reason="收紧").terms is not None  # shorter: allowed
     assert not ChangeRequest.objects.unrestricted(reason="test").filter(change_type="risk.terms").exists()
     assert reload(f).terms_days == 30
+    refusals = audit_events("credit.checkpoint_blocked")  # each refusal leaves its event, the rules named
+    assert [(e.detail["checkpoint"], e.customer_id, e.outcome) for e in refusals] == [
+        ("terms_change", f.customer_id, "denied"),
+        ("terms_change", held.customer_id, "denied"),
+    ]
+    assert "terms-over-tier-max" in refusals[0].detail["rules"] and "hold-in-force" in refusals[1].detail["rules"]
 
 
 @pytest.mark.parametrize("days", [-1, 4000, "x"])
