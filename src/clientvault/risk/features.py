@@ -135,13 +135,22 @@ class _Converter:
 
 
 def _limits(credit_file: CreditFile, on: dt.date) -> tuple[int | None, int | None, dt.date | None, bool]:
-    """(permanent in force, temporary valid on ``on``, its end, whether some limit lapsed by ``on``)."""
+    """(permanent in force, temporary valid on ``on``, its end, whether some limit lapsed by ``on``).
+
+    A temporary limit followed the next day by one at least as high (the days a replaced limit kept after a lower one,
+    or a renewal) does not end then: its end is the end of that run, so no "ends soon" warning fires early."""
     permanent: tuple[dt.date, Any, int] | None = None
     temporary: int | None = None
     until: dt.date | None = None
     lapsed = False
-    rows = CreditLimit.objects.unrestricted(reason=_LIMITS).filter(credit_file=credit_file, ended_at__isnull=True, valid_from__lte=on)
-    for kind, amount, valid_from, valid_until, created_at in rows.values_list("kind", "amount", "valid_from", "valid_until", "created_at"):
+    rows = list(
+        CreditLimit.objects.unrestricted(reason=_LIMITS)
+        .filter(credit_file=credit_file, ended_at__isnull=True)
+        .values_list("kind", "amount", "valid_from", "valid_until", "created_at")
+    )
+    for kind, amount, valid_from, valid_until, created_at in rows:
+        if valid_from > on:
+            continue
         if valid_until is not None and valid_until < on:
             lapsed = True
             continue
@@ -150,6 +159,13 @@ def _limits(credit_file: CreditFile, on: dt.date) -> tuple[int | None, int | Non
                 permanent = (valid_from, created_at, amount)
         elif temporary is None or amount > temporary:
             temporary, until = amount, valid_until
+    while temporary is not None and until is not None:
+        following = [
+            v for k, a, f, v, _c in rows if k == LimitKind.TEMPORARY and v and f == until + dt.timedelta(days=1) and a >= temporary
+        ]
+        if not following:
+            break
+        until = max(following)
     return (permanent[2] if permanent else None), temporary, until, lapsed
 
 

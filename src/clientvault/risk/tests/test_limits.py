@@ -255,3 +255,21 @@ def test_a_new_temporary_limit_replaces_the_temporary_limits_it_overlaps(org: Or
     assert (300_000 * YUAN, today + 10 * day, today + 60 * day) not in in_force()
     assert temporary_on(today + 20 * day) == 100_000 * YUAN and temporary_on(today + 3 * day) == 900_000 * YUAN
     assert temporary_on(today + 80 * day) == 900_000 * YUAN
+
+
+def test_a_temporary_limit_followed_by_one_as_high_ends_with_the_run(org: Org) -> None:
+    """The "ends soon" warning reads the temporary limit's end: the day before one at least as high begins is not
+    an end (a replaced limit's kept days, a renewal); the day before a lower one is."""
+    from clientvault.risk import features
+
+    f = credit_file(org)
+    today = clock.today()
+    day = dt.timedelta(days=1)
+    for amount, start, until in ((500_000, 0, 9), (500_000, 10, 20), (400_000, 21, 30)):
+        CreditLimit.objects.create(
+            credit_file=f, kind=LimitKind.TEMPORARY, amount=amount, valid_from=today + start * day, valid_until=today + until * day,
+            created_at=clock.now(),
+        )  # fmt: skip
+    on_day_5 = features.figures_for(reload(f), today + 5 * day)
+    assert (on_day_5.temporary_limit, on_day_5.temporary_limit_until) == (500_000, today + 20 * day)
+    assert features.figures_for(reload(f), today + 25 * day).temporary_limit_until == today + 30 * day
