@@ -54,7 +54,7 @@ ROW_ACTIONS: dict[str, str] = {
     "assets.asset": ANONYMISE,
 }
 KEPT_BASIS: dict[str, str] = {
-    "customers.customer": "tombstone: ids, codes and dates only; every ciphertext column blanked",
+    "customers.customer": "tombstone: ids, dates and codes (id type, nationality, residency); ciphertext blanked; tags deleted",
     "consents.consentrecord": "PIPL-69 proof of lawful processing; sealed under the destroyed key",
     "assets.asset": "non-personal ledger aggregates (double-entry balances); identifiers blanked",
     "merges.merge": "merge lineage; snapshots sealed under the destroyed key",

@@ -8,7 +8,9 @@ score and warning, a hold its warning.
 
 The customer's credit change requests (limits, terms, hold releases) stay as the maker-checker trail, their values
 sealed under the destroyed key; the plaintext routing facts that carry credit data (the amount, the tier) are
-blanked, and a request still open is cancelled (``approval.cancelled``): nobody could apply it any more.
+blanked, and a request still open is cancelled (``approval.cancelled``): nobody could apply it any more. A human
+review the customer asked for (PIPL-24) and nobody completed ends its rights request's part with the outcome
+``customer_erased``, so the request closes instead of running overdue with nothing left to review.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from collections.abc import Iterable
 from clientvault.approvals import services as approval_services
 from clientvault.approvals.models import ChangeRequest
 from clientvault.core.context import Context
-from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms
+from clientvault.rights import fulfilment as rights_fulfilment
+from clientvault.rights.choices import PartKind
+from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms, ReviewStatus
 
 _REASON = "erasure: the customer's credit data is deleted with the record (PIPL-47)"
 
@@ -35,6 +39,7 @@ def delete_credit_data(ctx: Context, customer_ids: Iterable[uuid.UUID]) -> dict[
     if not owners:
         return {}
     ids = list(owners)
+    _end_human_reviews(ctx, ids)
     for model in (CreditReview, CreditHold, EarlyWarning, CreditScore, CreditLimit, PaymentTerms):
         model.objects.unrestricted(reason=_REASON).filter(credit_file_id__in=ids).delete()
     CreditFile.objects.unrestricted(reason=_REASON).filter(pk__in=ids).delete()
@@ -53,3 +58,13 @@ def _close_requests(ctx: Context, customers: list[uuid.UUID]) -> None:
         if (facts or {}).get("amount_minor") is not None or (facts or {}).get("risk"):
             blanked = {**facts, "amount_minor": None, "risk": ""}
             ChangeRequest.objects.unrestricted(reason=_REASON).filter(pk=request_id).update(facts=blanked)
+
+
+def _end_human_reviews(ctx: Context, file_ids: list[uuid.UUID]) -> None:
+    reviews = CreditReview.objects.unrestricted(reason=_REASON).filter(
+        credit_file_id__in=file_ids, status=ReviewStatus.OPEN, rights_request__isnull=False
+    )
+    for review_id, request_id in reviews.values_list("pk", "rights_request_id"):
+        rights_fulfilment.complete_linked_part(
+            ctx, request_id=request_id, part_kind=PartKind.HUMAN_REVIEW, ref=str(review_id), detail={"outcome": "customer_erased"}
+        )

@@ -17,11 +17,14 @@ from clientvault.customers.models import Customer
 from clientvault.lifecycle import batch, erasure, services
 from clientvault.lifecycle.models import DeletionCertificate, Erasure, ErasureState, RetentionRule
 from clientvault.lifecycle.tests.support import SYSTEM, no_approval, prospect
-from clientvault.risk import limits
+from clientvault.rights.choices import PartKind, PartStatus, Status
+from clientvault.rights.models import RequestPart, RightsRequest
+from clientvault.risk import human_review, limits
 from clientvault.risk.models import CreditFile, CreditHold, CreditLimit, CreditReview, CreditScore, EarlyWarning, PaymentTerms
 from clientvault.risk.tests import desk
+from clientvault.risk.tests.credit_factory import credit_file, credit_score
 from clientvault.risk.tests.limits_support import second_risk_officer
-from clientvault.testing.actors import ctx
+from clientvault.testing.actors import ctx, subject_ctx
 from clientvault.testing.organisation import Org
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +114,21 @@ def test_the_customers_credit_change_requests_are_closed_and_their_credit_facts_
         facts = rows.get(pk=pk).facts
         assert facts["amount_minor"] is None and facts["risk"] == "", facts
     assert [e.object_id for e in audit_events("approval.cancelled")] == [str(waiting.pk)]
+
+
+@no_approval
+def test_a_human_review_nobody_completed_ends_its_rights_request_when_the_customer_is_erased(org: Org, audit_events: Any) -> None:
+    """PIPL-24: the customer asked for a person to review the score, then was erased. The review is gone with the file;
+    its rights request's part ends with the outcome customer_erased and the request closes, instead of running overdue
+    with nothing left to review."""
+    c = prospect(org["rep_bj1"], name="孙丽")
+    score = credit_score(credit_file(c))
+    asked = human_review.open_human_review(subject_ctx(c), score_id=score.pk, view="请人工复核")
+    services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-review")
+    assert erasure.run(Erasure.objects.get(request_ref="req-review").pk) == ErasureState.DELETED
+    request = RightsRequest.objects.unrestricted(reason=REASON).get(pk=asked.review.rights_request_id)
+    assert request.status == Status.DONE
+    part = RequestPart.objects.unrestricted(reason=REASON).get(request=request, kind=PartKind.HUMAN_REVIEW)
+    assert part.status == PartStatus.DONE
+    [done] = [e for e in audit_events("rights.part_done") if e.detail.get("part") == PartKind.HUMAN_REVIEW]
+    assert done.detail["outcome"] == "customer_erased"
