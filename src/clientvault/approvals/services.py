@@ -21,7 +21,7 @@ from clientvault.approvals.models import ChangeRequest, Decision
 from clientvault.approvals.registry import Facts, Proposal, Stale
 from clientvault.approvals.workdays import add_working_days
 from clientvault.audit import recording as audit
-from clientvault.core import clock
+from clientvault.core import clock, details
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from clientvault.core.ids import new_id
@@ -223,8 +223,8 @@ def _apply(ctx: Context, request: ChangeRequest) -> None:
         # A refusal that names rules (credit control's ``credit_blocked``) keeps their codes in the event: the savepoint
         # rolled back whatever the refusing service would have recorded itself.
         rules = (getattr(exc, "details", None) or {}).get("rules")
-        if isinstance(rules, list) and all(isinstance(r, str) for r in rules):
-            codes["rules"] = rules
+        if isinstance(rules, list):
+            codes["rules"] = [r for r in rules if details.is_code(r)]
     now = clock.now()
     if failure is None:
         request.status, request.applied_at = ChangeRequest.Status.APPLIED, now

@@ -28,7 +28,7 @@ from typing import Any, TypeVar, cast
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from clientvault.core import auditing
+from clientvault.core import auditing, details
 from clientvault.core.context import Context
 from clientvault.core.errors import Conflict
 
@@ -76,7 +76,7 @@ def records_refusal(service: F) -> F:
         except CreditBlocked as refusal:
             ctx = kwargs.get("ctx", args[0] if args else None)
             if isinstance(ctx, Context) and refusal.checkpoint:
-                detail = {"checkpoint": refusal.checkpoint, "rules": refusal.details["rules"]}
+                detail = {"checkpoint": refusal.checkpoint, "rules": [r for r in refusal.details["rules"] if details.is_code(r)]}
                 with transaction.atomic():
                     auditing.record(
                         ctx, BLOCKED_EVENT, object_type="customers.customer", object_id=str(refusal.customer_id or ""),

@@ -27,6 +27,11 @@ def _is_code(value: object) -> bool:
     return True
 
 
+def is_code(value: object) -> bool:
+    """Whether ``value`` may stand in an audit detail as a code (or an id)."""
+    return _is_code(value)
+
+
 def check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in detail.items():

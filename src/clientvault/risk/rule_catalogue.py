@@ -36,7 +36,7 @@ from clientvault.risk.models import Action, ControlRule, ControlRuleChange, Tier
 CHECKPOINTS = (control.NEW_CREDIT, control.DRAWDOWN, control.TERMS_CHANGE, control.EVALUATION)
 TIERS = (Tier.HIGH.value, Tier.MEDIUM.value, Tier.LOW.value)
 _STRENGTH: dict[Any, int] = {Action.WARN.value: 1, Action.HOLD.value: 2, Action.BLOCK.value: 3}
-_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
+_CODE = re.compile(r"^[a-z][a-z0-9-]{1,59}$")  # a letter first: audit details carry rule codes (core/details.py)
 
 # measure -> {param: (kind, low, high, laxer)}; ``laxer`` is the direction that loosens the rule: "up" or "down".
 # kinds: "number" (int or float), "days" (whole days), "flag" (bool: True is laxer), "tiers" (a list of tiers: fewer is
@@ -277,7 +277,7 @@ def create_rule(*, ctx: Context, code: str, data: Mapping[str, Any], reason: str
     RULES.require_reason(reason)
     code = (code or "").strip()
     if not _CODE.match(code):
-        raise ValidationFailed({"code": [_("Use 2 to 60 lower-case letters, digits and hyphens.")]})
+        raise ValidationFailed({"code": [_("Use 2 to 60 lower-case letters, digits and hyphens, beginning with a letter.")]})
     if ControlRule.objects.select_for_update().filter(code=code).exists():
         raise Conflict(_("A credit-control rule with this code exists."), code="exists")
     cleaned = clean_rule({"active": True, "params": {}, **data})

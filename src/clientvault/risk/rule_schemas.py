@@ -50,7 +50,7 @@ class CreditRuleOut(Schema):
 
 
 class CreditRuleCreateIn(Schema):
-    code: str = Field(max_length=60, description="2 to 60 lower-case letters, digits and hyphens")
+    code: str = Field(max_length=60, description="2 to 60 lower-case letters, digits and hyphens, beginning with a letter")
     measure: str = Field(description=MEASURE_HELP, json_schema_extra=MEASURES)
     params: dict[str, Any] = Field(description=PARAMS_HELP)
     action: ActionCode

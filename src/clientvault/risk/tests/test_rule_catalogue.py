@@ -158,8 +158,9 @@ def test_a_new_rule_is_version_one_and_a_new_collateral_advance_waits(org: Org, 
     assert audit_events("credit.rule_created")[0].object_id == "days-overdue-early"
     with pytest.raises(Conflict):
         rule_catalogue.create_rule(ctx=ctx(org["risk"]), code="days-overdue-early", data=data, reason="again")
-    with pytest.raises(ValidationFailed):
-        rule_catalogue.create_rule(ctx=ctx(org["risk"]), code="Bad Code", data=data, reason="x")
+    for bad in ("Bad Code", "90-days-overdue"):  # a letter first: audit details carry rule codes
+        with pytest.raises(ValidationFailed):
+            rule_catalogue.create_rule(ctx=ctx(org["risk"]), code=bad, data=data, reason="x")
     advance = {"measure": "collateral_advance", "params": {"advance_rate": 0.9}, "action": "warn", "checkpoints": ["drawdown"]}
     change = rule_catalogue.create_rule(ctx=ctx(org["risk"]), code="gold-advance", data=advance, reason="黄金质押")
     assert isinstance(change, ControlRuleChange) and change.base_version is None
