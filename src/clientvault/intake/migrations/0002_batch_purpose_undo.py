@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db import migrations, models
+from django.utils.translation import gettext_noop
 
 # Undoing an import is compliance's decision, by an officer other than the maker (issue #14; rule 12). Frozen here.
 RULE = {
@@ -16,7 +17,7 @@ RULE = {
     "sla_working_days": 2,
     "escalate_to": ["compliance_officer"],
     "expire_after_days": 30,
-    "description": "Undoing an import: one compliance officer other than the maker approves.",
+    "description": gettext_noop("Undoing an import: one compliance officer other than the maker approves."),
 }
 
 
