@@ -30,7 +30,7 @@ test-sqlite:
 
 test-postgres:
 	@if $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then \
-	  CLIENTVAULT_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS) -m "not db_independent"; \
+	  CLIENTVAULT_ENV=test DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS); \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL is required under CI=true but is not reachable at $(PG_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable at $(PG_URL): skipping the PostgreSQL run (CI fails instead)"; fi
 

@@ -68,12 +68,18 @@ DATABASES = ["default", "keys"]
 DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup", "org", "audit_events"}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every database test may use the key store too: customer data is sealed with keys kept there.
 
-    A test marked ``db_independent`` runs only in the SQLite pass (``make test-postgres`` deselects it), so it
-    must not touch the test database: one that asks for it is refused here rather than silently run once.
+    A test marked ``db_independent`` runs only in the SQLite pass (deselected here when the test database is
+    PostgreSQL, whatever else ``-m`` or ``-k`` chose), so it must not touch the test database: one that asks for it
+    is refused here rather than silently run once.
     """
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        once = [item for item in items if item.get_closest_marker("db_independent") is not None]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if item.get_closest_marker("db_independent") is None]
     for item in items:
         if item.get_closest_marker("db_independent") is not None:
             asks = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
