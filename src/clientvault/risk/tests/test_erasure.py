@@ -126,6 +126,7 @@ def test_a_human_review_nobody_completed_ends_its_rights_request_when_the_custom
     asked = human_review.open_human_review(subject_ctx(c), score_id=score.pk, view="请人工复核")
     services.erase_on_request(ctx(org["compliance"]), customer_id=c.pk, request_ref="req-review")
     assert erasure.run(Erasure.objects.get(request_ref="req-review").pk) == ErasureState.DELETED
+    assert asked.review.rights_request_id is not None
     request = RightsRequest.objects.unrestricted(reason=REASON).get(pk=asked.review.rights_request_id)
     assert request.status == Status.DONE
     part = RequestPart.objects.unrestricted(reason=REASON).get(request=request, kind=PartKind.HUMAN_REVIEW)
