@@ -8,7 +8,6 @@ folder): the processes are real `clientvault` commands and helper processes (``p
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -19,21 +18,15 @@ from typing import Any
 
 import pytest
 
+from clientvault.testing.deployments import sqlite_env
+
 ROOT = Path(__file__).resolve().parents[4]
 
 
 class Deployment:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CLIENTVAULT_", "DJANGO_"))},
-            "CLIENTVAULT_ENV": "test",
-            "CLIENTVAULT_VAR_DIR": str(folder),
-            "DATABASE_URL": f"sqlite:///{folder / 'data.sqlite3'}",
-            "CLIENTVAULT_KEYS_DATABASE_URL": f"sqlite:///{folder / 'keys.sqlite3'}",
-            "CLIENTVAULT_KEYS_DIR": str(folder / "keys"),
-            "PYTHONPATH": str(ROOT / "src"),
-        }
+        self.env = sqlite_env(folder)
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([sys.executable, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)

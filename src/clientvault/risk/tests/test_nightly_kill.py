@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from clientvault.testing.deployments import sqlite_env
+
 ROOT = Path(__file__).resolve().parents[4]
 FILES = 40
 
@@ -31,15 +33,7 @@ pytestmark = pytest.mark.db_independent
 class Deployment:
     def __init__(self, folder: Path) -> None:
         self.data, self.log = folder / "data.sqlite3", folder / "worker.log"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CLIENTVAULT_", "DJANGO_"))},
-            "CLIENTVAULT_ENV": "test",
-            "CLIENTVAULT_VAR_DIR": str(folder),
-            "DATABASE_URL": f"sqlite:///{self.data}",
-            "CLIENTVAULT_KEYS_DATABASE_URL": f"sqlite:///{folder / 'keys.sqlite3'}",
-            "CLIENTVAULT_KEYS_DIR": str(folder / "keys"),
-            "PYTHONPATH": str(ROOT / "src"),
-        }
+        self.env = sqlite_env(folder)
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([sys.executable, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
